@@ -1,0 +1,299 @@
+//! `RunBuilder`: the settings of a run, and the three ways to get its folder.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, NameKind, Result};
+use crate::fsx;
+use crate::links::LinkStyle;
+use crate::name;
+use crate::nesting::{Nesting, Place};
+use crate::run::Run;
+use crate::run_id::RunId;
+
+/// How many generated ids `create()` tries before it gives up. A collision
+/// needs two runs on one day to draw the same 5 of 36^5 suffixes, so 64
+/// failures in a row mean the folder refuses new entries, not bad luck.
+pub(crate) const MAX_ATTEMPTS: u32 = 64;
+
+/// Settings for a run: made by [`Run::builder`] or [`Run::with_run`], finished
+/// by [`create`](RunBuilder::create), [`open`](RunBuilder::open) or
+/// [`create_or_open`](RunBuilder::create_or_open).
+///
+/// The setters never fail; names are checked when the builder is finished,
+/// before anything is written, so a bad name leaves the disk untouched.
+///
+/// ```
+/// use runlayout_runtime::{Nesting, Run};
+///
+/// let root = tempfile::tempdir()?;
+/// let run = Run::builder(root.path())
+///     .stage("pretrain")
+///     .debug(true)
+///     .seed(3)
+///     .nesting(Nesting::StageFirst)
+///     .create()?;
+/// assert!(run.path().starts_with(root.path().join("debug").join("pretrain")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a RunBuilder does nothing until create(), open() or create_or_open() is called"]
+pub struct RunBuilder {
+    root: PathBuf,
+    stage: Option<String>,
+    debug: bool,
+    id: IdSource,
+    nesting: Nesting,
+    link_style: LinkStyle,
+}
+
+/// Where the run id comes from. Setting one source replaces the other.
+#[derive(Clone, Debug)]
+enum IdSource {
+    Generated,
+    Seeded(u64),
+    Explicit(String),
+}
+
+impl RunBuilder {
+    pub(crate) fn new(root: PathBuf) -> RunBuilder {
+        RunBuilder {
+            root,
+            stage: None,
+            debug: false,
+            id: IdSource::Generated,
+            nesting: Nesting::default(),
+            link_style: LinkStyle::default(),
+        }
+    }
+
+    /// The stage (`pretrain`, `finetune`, ...). Without one, the run sits
+    /// right below the root (or its `debug/` folder).
+    pub fn stage(mut self, stage: impl Into<String>) -> RunBuilder {
+        self.stage = Some(stage.into());
+        self
+    }
+
+    /// Puts the run below a `debug/` folder right under the root, so trial
+    /// runs never mix with real ones.
+    pub fn debug(mut self, debug: bool) -> RunBuilder {
+        self.debug = debug;
+        self
+    }
+
+    /// Uses this run id, replacing a seed set before. An existing folder of
+    /// this id is never taken over by `create()`.
+    pub fn run_id(mut self, id: impl Into<String>) -> RunBuilder {
+        self.id = IdSource::Explicit(id.into());
+        self
+    }
+
+    /// Uses [`RunId::from_seed`], replacing a run id set before.
+    pub fn seed(mut self, seed: u64) -> RunBuilder {
+        self.id = IdSource::Seeded(seed);
+        self
+    }
+
+    /// Goes back to a freshly generated run id, dropping a run id or seed set
+    /// before (useful after [`Run::with_run`], which keeps the current id).
+    pub fn generated_id(mut self) -> RunBuilder {
+        self.id = IdSource::Generated;
+        self
+    }
+
+    /// Chooses the order of stage and run id folders; see [`Nesting`].
+    pub fn nesting(mut self, nesting: Nesting) -> RunBuilder {
+        self.nesting = nesting;
+        self
+    }
+
+    /// Chooses how [`Run::link`] records ancestors; see [`LinkStyle`].
+    pub fn link_style(mut self, style: LinkStyle) -> RunBuilder {
+        self.link_style = style;
+        self
+    }
+
+    /// Makes a new run folder; no other caller can ever receive the same one.
+    ///
+    /// Missing parents are made with `create_dir_all`, the run's own folder
+    /// with one exclusive `create_dir`, never check-then-create. With a
+    /// generated id an existing folder is a collision: a new id is drawn
+    /// (up to 64 times) and the existing folder is never adopted. With an
+    /// explicit or seeded id it is an error, and nothing on disk is touched.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`] for a bad stage or run id, [`Error::RunExists`]
+    /// for an explicit or seeded id whose folder exists,
+    /// [`Error::TooManyCollisions`], or [`Error::Io`] naming the path.
+    ///
+    /// ```
+    /// use runlayout_runtime::{Error, Run};
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let first = Run::builder(root.path()).stage("train").create()?;
+    /// let second = Run::builder(root.path()).stage("train").create()?;
+    /// assert_ne!(first.path(), second.path());
+    ///
+    /// let taken = Run::builder(root.path()).stage("train").run_id(first.id().as_str()).create();
+    /// assert!(matches!(taken, Err(Error::RunExists { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create(self) -> Result<Run> {
+        let stage = self.checked_stage()?;
+        match self.fixed_id()? {
+            Some(id) => self.create_fixed(id, stage),
+            None => self.create_generated(stage),
+        }
+    }
+
+    /// Resumes an existing run: the folder must be there.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingRunId`] without a run id or seed, [`Error::RunNotFound`]
+    /// or [`Error::NotADirectory`] naming the path, [`Error::InvalidName`].
+    ///
+    /// ```
+    /// use runlayout_runtime::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let made = Run::builder(root.path()).stage("train").create()?;
+    /// let resumed = Run::builder(root.path()).stage("train").run_id(made.id().as_str()).open()?;
+    /// assert_eq!(resumed.path(), made.path());
+    /// assert!(!resumed.is_new());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open(self) -> Result<Run> {
+        let stage = self.checked_stage()?;
+        let id = self
+            .fixed_id()?
+            .ok_or(Error::MissingRunId { method: "open" })?;
+        let place = self.place(stage.as_deref(), &id);
+        fsx::require_dir(&place.run)?;
+        Ok(self.finish(place.run, id, stage, false))
+    }
+
+    /// Creates the run folder, or opens it if another caller was first.
+    ///
+    /// This is how the ranks of one job meet in one folder: they agree on the
+    /// id (explicit or seeded), exactly one of them creates the folder
+    /// ([`Run::is_new`] tells which) and none fails because another won.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingRunId`] without a run id or seed: ranks that each drew
+    /// their own id would never meet. [`Error::NotADirectory`] if a file stands
+    /// at the run's path, [`Error::InvalidName`], [`Error::Io`].
+    ///
+    /// ```
+    /// use runlayout_runtime::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let rank0 = Run::builder(root.path()).seed(11).create_or_open()?;
+    /// let rank1 = Run::builder(root.path()).seed(11).create_or_open()?;
+    /// assert_eq!(rank0.path(), rank1.path());
+    /// assert!(rank0.is_new() && !rank1.is_new());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_or_open(self) -> Result<Run> {
+        let stage = self.checked_stage()?;
+        let id = self.fixed_id()?.ok_or(Error::MissingRunId {
+            method: "create_or_open",
+        })?;
+        let place = self.place(stage.as_deref(), &id);
+        fsx::create_dir_all(place.run_parent())?;
+        let created = fsx::create_dir_new(&place.run)?;
+        if !created {
+            fsx::require_dir(&place.run)?;
+        }
+        Ok(self.finish(place.run, id, stage, created))
+    }
+
+    fn create_fixed(&self, id: RunId, stage: Option<String>) -> Result<Run> {
+        let place = self.place(stage.as_deref(), &id);
+        fsx::create_dir_all(place.run_parent())?;
+        if !fsx::create_dir_new(&place.run)? {
+            return Err(Error::RunExists { path: place.run });
+        }
+        Ok(self.finish(place.run, id, stage, true))
+    }
+
+    fn create_generated(&self, stage: Option<String>) -> Result<Run> {
+        let mut parent_made = false;
+        let mut parent = PathBuf::new();
+        for _ in 0..MAX_ATTEMPTS {
+            let id = RunId::generate();
+            let place = self.place(stage.as_deref(), &id);
+            if !parent_made {
+                fsx::create_dir_all(&place.parent)?;
+                parent_made = true;
+            }
+            // The id folder is the one that must be new: in run-first order a
+            // stage folder inside an existing id folder would share that id
+            // with an unrelated run.
+            if !fsx::create_dir_new(&place.id_dir)? {
+                parent = place.parent;
+                continue;
+            }
+            if place.run != place.id_dir && !fsx::create_dir_new(&place.run)? {
+                return Err(Error::RunExists { path: place.run });
+            }
+            return Ok(self.finish(place.run, id, stage, true));
+        }
+        Err(Error::TooManyCollisions {
+            parent,
+            attempts: MAX_ATTEMPTS,
+        })
+    }
+
+    fn checked_stage(&self) -> Result<Option<String>> {
+        let Some(stage) = &self.stage else {
+            return Ok(None);
+        };
+        match name::check(stage) {
+            Ok(()) => Ok(Some(stage.clone())),
+            Err(rule) => Err(Error::InvalidName {
+                subject: NameKind::Stage,
+                value: stage.clone(),
+                rule,
+            }),
+        }
+    }
+
+    /// The run id unless it is to be generated.
+    fn fixed_id(&self) -> Result<Option<RunId>> {
+        match &self.id {
+            IdSource::Generated => Ok(None),
+            IdSource::Seeded(seed) => Ok(Some(RunId::from_seed(*seed))),
+            IdSource::Explicit(id) => RunId::new(id.as_str()).map(Some),
+        }
+    }
+
+    fn place(&self, stage: Option<&str>, id: &RunId) -> Place {
+        self.nesting
+            .place(&self.root, self.debug, stage, id.as_str())
+    }
+
+    fn finish(&self, path: PathBuf, id: RunId, stage: Option<String>, is_new: bool) -> Run {
+        Run {
+            root: self.root.clone(),
+            path,
+            id,
+            stage,
+            debug: self.debug,
+            nesting: self.nesting,
+            link_style: self.link_style,
+            is_new,
+        }
+    }
+
+    /// The output root the run will be placed under.
+    ///
+    /// ```
+    /// let b = runlayout_runtime::Run::builder("runs");
+    /// assert_eq!(b.root(), std::path::Path::new("runs"));
+    /// ```
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}

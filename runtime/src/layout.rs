@@ -1,0 +1,281 @@
+//! The `Layout` trait: the folders and files of a run, declared once.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Operation, Result};
+
+/// Whether an [`Entry`] names a folder or a file.
+///
+/// ```
+/// use runlayout_runtime::{Entry, EntryKind};
+///
+/// assert_eq!(Entry::file("logfile", "log.txt").kind(), EntryKind::File);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EntryKind {
+    /// A folder.
+    Dir,
+    /// A file.
+    File,
+}
+
+/// One declared path of a [`Layout`]: its accessor's name, its path relative
+/// to the layout's root (`/`-separated, `{placeholders}` included, as
+/// declared), its kind, and for a nested layout the entries of that layout.
+///
+/// ```
+/// use runlayout_runtime::{Entry, EntryKind};
+///
+/// let e = Entry::dir("checkpoint", "checkpoints");
+/// assert_eq!((e.name(), e.path(), e.kind()), ("checkpoint", "checkpoints", EntryKind::Dir));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Entry {
+    name: &'static str,
+    path: &'static str,
+    kind: EntryKind,
+    children: &'static [Entry],
+}
+
+impl Entry {
+    /// A folder entry.
+    ///
+    /// ```
+    /// let e = runlayout_runtime::Entry::dir("plots", "plots/");
+    /// assert_eq!(e.path(), "plots/");
+    /// ```
+    pub const fn dir(name: &'static str, path: &'static str) -> Entry {
+        Entry {
+            name,
+            path,
+            kind: EntryKind::Dir,
+            children: &[],
+        }
+    }
+
+    /// A file entry.
+    ///
+    /// ```
+    /// let e = runlayout_runtime::Entry::file("summary", "tracker/summary.yaml");
+    /// assert_eq!(e.name(), "summary");
+    /// ```
+    pub const fn file(name: &'static str, path: &'static str) -> Entry {
+        Entry {
+            name,
+            path,
+            kind: EntryKind::File,
+            children: &[],
+        }
+    }
+
+    /// A folder that holds another layout, whose entries are `children`.
+    ///
+    /// ```
+    /// use runlayout_runtime::Entry;
+    ///
+    /// const TRACKER: &[Entry] = &[Entry::file("config", "config.yaml")];
+    /// let e = Entry::nested("tracker", "basetracker", TRACKER);
+    /// assert_eq!(e.children().len(), 1);
+    /// ```
+    pub const fn nested(
+        name: &'static str,
+        path: &'static str,
+        children: &'static [Entry],
+    ) -> Entry {
+        Entry {
+            name,
+            path,
+            kind: EntryKind::Dir,
+            children,
+        }
+    }
+
+    /// The accessor's name.
+    ///
+    /// ```
+    /// assert_eq!(runlayout_runtime::Entry::dir("ckpt", "checkpoints").name(), "ckpt");
+    /// ```
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The path relative to the layout's root, as declared.
+    ///
+    /// ```
+    /// let e = runlayout_runtime::Entry::file("epoch", "checkpoints/epoch_{epoch}.ckpt");
+    /// assert_eq!(e.path(), "checkpoints/epoch_{epoch}.ckpt");
+    /// ```
+    pub const fn path(&self) -> &'static str {
+        self.path
+    }
+
+    /// Folder or file.
+    ///
+    /// ```
+    /// use runlayout_runtime::{Entry, EntryKind};
+    /// assert_eq!(Entry::dir("d", "d").kind(), EntryKind::Dir);
+    /// ```
+    pub const fn kind(&self) -> EntryKind {
+        self.kind
+    }
+
+    /// The entries of a nested layout; empty for other entries.
+    ///
+    /// ```
+    /// assert!(runlayout_runtime::Entry::dir("d", "d").children().is_empty());
+    /// ```
+    pub const fn children(&self) -> &'static [Entry] {
+        self.children
+    }
+
+    /// Whether the path has `{placeholders}`, filled in by the accessor's
+    /// arguments.
+    ///
+    /// ```
+    /// use runlayout_runtime::Entry;
+    /// assert!(Entry::file("e", "epoch_{n}.ckpt").is_parameterized());
+    /// assert!(!Entry::file("l", "log.txt").is_parameterized());
+    /// ```
+    pub fn is_parameterized(&self) -> bool {
+        self.path.contains('{')
+    }
+
+    /// The folders this entry needs, each with all its parents, below `base`:
+    /// the folder itself, or a file's parent, up to the first component that
+    /// depends on a placeholder (which only the accessor can fill in).
+    fn folders(&self, base: &Path, out: &mut BTreeSet<PathBuf>) {
+        let folder = match self.kind {
+            EntryKind::Dir => self.path,
+            EntryKind::File => self.path.rsplit_once('/').map_or("", |(dir, _)| dir),
+        };
+        let mut path = base.to_path_buf();
+        let mut fixed = true;
+        for part in folder.split('/').filter(|p| !p.is_empty()) {
+            if part.contains('{') {
+                fixed = false;
+                break;
+            }
+            path.push(part);
+            out.insert(path.clone());
+        }
+        if fixed {
+            for child in self.children {
+                child.folders(&path, out);
+            }
+        }
+    }
+}
+
+/// A set of folders and files below one root, usually derived with
+/// `#[derive(Layout)]`: one accessor per entry, none of which touches the disk.
+///
+/// ```
+/// use std::path::{Path, PathBuf};
+/// use runlayout_runtime::{Entry, Layout};
+///
+/// struct Paths { root: PathBuf }
+///
+/// impl Layout for Paths {
+///     const ENTRIES: &'static [Entry] = &[
+///         Entry::dir("checkpoint", "checkpoints"),
+///         Entry::file("summary", "tracker/summary.yaml"),
+///     ];
+///     fn root(&self) -> &Path {
+///         &self.root
+///     }
+/// }
+///
+/// let dir = tempfile::tempdir()?;
+/// let paths = Paths { root: dir.path().to_path_buf() };
+/// paths.create_all()?;
+/// assert!(dir.path().join("checkpoints").is_dir());
+/// assert!(dir.path().join("tracker").is_dir());
+/// assert!(!dir.path().join("tracker/summary.yaml").exists());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait Layout {
+    /// Every entry, in declaration order.
+    const ENTRIES: &'static [Entry];
+
+    /// The folder every entry's path is relative to.
+    fn root(&self) -> &Path;
+
+    /// Makes every folder entry and every file entry's parent folder
+    /// (nested layouts included), each folder once, parents first, and
+    /// nothing else: no file is created. Folders that exist are fine; the
+    /// root is made too if it is missing. Parts of a path that depend on a
+    /// `{placeholder}` are left to the accessor's caller.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotADirectory`] if a file stands where a folder should,
+    /// [`Error::Io`] naming the path.
+    fn create_all(&self) -> Result<()> {
+        create_entries(self.root(), Self::ENTRIES)
+    }
+}
+
+/// Makes the folders `entries` need below `root`, each with one `mkdir` when
+/// the root exists and is fresh.
+fn create_entries(root: &Path, entries: &[Entry]) -> Result<()> {
+    let mut folders = BTreeSet::new();
+    for entry in entries {
+        entry.folders(Path::new(""), &mut folders);
+    }
+    // `Path` orders by components, so every parent comes before its children
+    // and a single `mkdir` per folder suffices.
+    for folder in folders {
+        ensure_dir(&root.join(folder))?;
+    }
+    Ok(())
+}
+
+fn ensure_dir(path: &Path) -> Result<()> {
+    match fs::create_dir(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => match fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => Ok(()),
+            Ok(_) => Err(Error::NotADirectory { path: path.into() }),
+            Err(e) => Err(Error::io(Operation::Metadata, path, e)),
+        },
+        // Parents come first, so only a missing root gets here.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            fs::create_dir_all(path).map_err(|e| Error::io(Operation::CreateDirAll, path, e))
+        }
+        Err(e) => Err(Error::io(Operation::CreateDir, path, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folders(entries: &[Entry]) -> Vec<String> {
+        let mut out = BTreeSet::new();
+        for e in entries {
+            e.folders(Path::new(""), &mut out);
+        }
+        out.iter().map(|p| p.to_string_lossy().into_owned()).collect()
+    }
+
+    #[test]
+    fn folders_come_parents_first_and_once() {
+        const TRACKER: &[Entry] = &[Entry::file("c", "config.yaml"), Entry::dir("p", "plots")];
+        let got = folders(&[
+            Entry::dir("ckpt", "checkpoints/"),
+            Entry::file("log", "log.txt"),
+            Entry::file("cfg", "basetracker/config.yaml"),
+            Entry::file("sum", "basetracker/summary.yaml"),
+            Entry::file("epoch", "checkpoints/epoch_{e}/model.bin"),
+            Entry::dir("per_split", "eval/{split}/plots"),
+            Entry::nested("tracker", "a/tracker", TRACKER),
+        ]);
+        assert_eq!(
+            got,
+            ["a", "a/tracker", "a/tracker/plots", "basetracker", "checkpoints", "eval"]
+        );
+    }
+}

@@ -1,0 +1,115 @@
+//! `Nesting`: where a run's folder sits below the output root.
+
+use std::path::{Path, PathBuf};
+
+/// The folder that marks debug runs, right below the root.
+pub(crate) const DEBUG_DIR: &str = "debug";
+
+/// The order of the stage and run id folders below the output root.
+///
+/// | nesting | with a stage | without a stage |
+/// | --- | --- | --- |
+/// | `StageFirst` (default) | `root/[debug/]<stage>/<run_id>` | `root/[debug/]<run_id>` |
+/// | `RunFirst` | `root/[debug/]<run_id>/<stage>` | `root/[debug/]<run_id>` |
+///
+/// Stage first groups runs by stage, as ksuit's documentation describes;
+/// run first keeps the stages of one run id (pretrain, then finetune) side by
+/// side, as ksuit's implementation does.
+///
+/// ```
+/// use runlayout_runtime::{Nesting, Run};
+///
+/// let root = tempfile::tempdir()?;
+/// let run = Run::builder(root.path())
+///     .nesting(Nesting::RunFirst)
+///     .stage("finetune")
+///     .run_id("r7")
+///     .create()?;
+/// assert_eq!(run.path(), root.path().join("r7").join("finetune"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Nesting {
+    /// `root/[debug/]<stage>/<run_id>`.
+    #[default]
+    StageFirst,
+    /// `root/[debug/]<run_id>/<stage>`.
+    RunFirst,
+}
+
+/// The folders one run involves, all below the root.
+#[derive(Debug)]
+pub(crate) struct Place {
+    /// The folder the id folder is created in.
+    pub(crate) parent: PathBuf,
+    /// The folder named by the run id; the one a generated id must make anew.
+    pub(crate) id_dir: PathBuf,
+    /// The run's own folder: `id_dir`, or the stage folder inside it.
+    pub(crate) run: PathBuf,
+}
+
+impl Place {
+    /// The folder the run's own folder is created in.
+    pub(crate) fn run_parent(&self) -> &Path {
+        if self.run == self.id_dir {
+            &self.parent
+        } else {
+            &self.id_dir
+        }
+    }
+}
+
+impl Nesting {
+    pub(crate) fn place(self, root: &Path, debug: bool, stage: Option<&str>, id: &str) -> Place {
+        let mut base = root.to_path_buf();
+        if debug {
+            base.push(DEBUG_DIR);
+        }
+        match (self, stage) {
+            (Nesting::StageFirst, Some(stage)) => {
+                let parent = base.join(stage);
+                let id_dir = parent.join(id);
+                Place {
+                    parent,
+                    run: id_dir.clone(),
+                    id_dir,
+                }
+            }
+            (Nesting::RunFirst, Some(stage)) => {
+                let id_dir = base.join(id);
+                Place {
+                    parent: base,
+                    run: id_dir.join(stage),
+                    id_dir,
+                }
+            }
+            (_, None) => {
+                let id_dir = base.join(id);
+                Place {
+                    parent: base,
+                    run: id_dir.clone(),
+                    id_dir,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_orders_with_and_without_debug() {
+        let r = Path::new("r");
+        let p = Nesting::StageFirst.place(r, false, Some("s"), "i");
+        assert_eq!((p.parent, p.id_dir, p.run), ("r/s".into(), "r/s/i".into(), "r/s/i".into()));
+        let p = Nesting::RunFirst.place(r, true, Some("s"), "i");
+        assert_eq!(
+            (p.parent, p.id_dir, p.run),
+            ("r/debug".into(), "r/debug/i".into(), "r/debug/i/s".into())
+        );
+        let p = Nesting::RunFirst.place(r, false, None, "i");
+        assert_eq!((p.parent, p.id_dir, p.run), ("r".into(), "r/i".into(), "r/i".into()));
+    }
+}

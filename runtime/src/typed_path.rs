@@ -1,0 +1,217 @@
+//! `DirPath` and `FilePath`: paths that say whether they name a folder or a
+//! file, so a checkpoint folder can never be passed where a log file is meant.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+
+use crate::error::Result;
+use crate::fsx;
+
+/// The traits and methods both typed paths share.
+macro_rules! typed_path {
+    ($ty:ident) => {
+        impl $ty {
+            /// Wraps a path. Nothing is checked or touched on disk.
+            ///
+            /// ```
+            #[doc = concat!("let p = runlayout_runtime::", stringify!($ty), "::new(\"run/x\");")]
+            /// assert_eq!(p.to_string(), "run/x");
+            /// ```
+            pub fn new(path: impl Into<PathBuf>) -> $ty {
+                $ty(path.into())
+            }
+
+            /// The path.
+            ///
+            /// ```
+            #[doc = concat!("let p = runlayout_runtime::", stringify!($ty), "::new(\"run/x\");")]
+            /// assert_eq!(p.as_path(), std::path::Path::new("run/x"));
+            /// ```
+            pub fn as_path(&self) -> &Path {
+                &self.0
+            }
+
+            /// The owned path.
+            ///
+            /// ```
+            #[doc = concat!("let p = runlayout_runtime::", stringify!($ty), "::new(\"run/x\");")]
+            /// assert_eq!(p.into_path_buf(), std::path::PathBuf::from("run/x"));
+            /// ```
+            pub fn into_path_buf(self) -> PathBuf {
+                self.0
+            }
+        }
+
+        impl AsRef<Path> for $ty {
+            fn as_ref(&self) -> &Path {
+                &self.0
+            }
+        }
+
+        impl AsRef<OsStr> for $ty {
+            fn as_ref(&self) -> &OsStr {
+                self.0.as_os_str()
+            }
+        }
+
+        impl Deref for $ty {
+            type Target = Path;
+
+            fn deref(&self) -> &Path {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0.display(), f)
+            }
+        }
+
+        impl From<$ty> for PathBuf {
+            fn from(path: $ty) -> PathBuf {
+                path.0
+            }
+        }
+
+        impl PartialEq<Path> for $ty {
+            fn eq(&self, other: &Path) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<PathBuf> for $ty {
+            fn eq(&self, other: &PathBuf) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<&Path> for $ty {
+            fn eq(&self, other: &&Path) -> bool {
+                self.0 == *other
+            }
+        }
+    };
+}
+
+/// The path of a folder.
+///
+/// ```
+/// use runlayout_runtime::DirPath;
+///
+/// let root = tempfile::tempdir()?;
+/// let checkpoints = DirPath::new(root.path().join("checkpoints"));
+/// checkpoints.create()?;
+/// assert!(checkpoints.is_dir());
+/// std::fs::write(checkpoints.join("epoch_1.ckpt"), b"weights")?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DirPath(PathBuf);
+
+/// The path of a file.
+///
+/// ```
+/// use runlayout_runtime::FilePath;
+///
+/// let root = tempfile::tempdir()?;
+/// let log = FilePath::new(root.path().join("logs").join("log.txt"));
+/// log.create_parent()?;
+/// std::fs::write(&log, "step 1\n")?;
+/// assert_eq!(std::fs::read_to_string(&log)?, "step 1\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FilePath(PathBuf);
+
+typed_path!(DirPath);
+typed_path!(FilePath);
+
+impl DirPath {
+    /// The folder's path with `path` appended, as [`Path::join`] does.
+    ///
+    /// ```
+    /// let ckpt = runlayout_runtime::DirPath::new("run/checkpoints");
+    /// assert_eq!(ckpt.join("last.ckpt"), std::path::Path::new("run/checkpoints/last.ckpt"));
+    /// ```
+    pub fn join(&self, path: impl AsRef<Path>) -> PathBuf {
+        self.0.join(path)
+    }
+
+    /// A folder inside this one.
+    ///
+    /// ```
+    /// let run = runlayout_runtime::DirPath::new("run");
+    /// assert_eq!(run.dir("plots"), runlayout_runtime::DirPath::new("run/plots"));
+    /// ```
+    pub fn dir(&self, path: impl AsRef<Path>) -> DirPath {
+        DirPath(self.0.join(path))
+    }
+
+    /// A file inside this folder.
+    ///
+    /// ```
+    /// let run = runlayout_runtime::DirPath::new("run");
+    /// assert_eq!(run.file("notes.md"), runlayout_runtime::FilePath::new("run/notes.md"));
+    /// ```
+    pub fn file(&self, path: impl AsRef<Path>) -> FilePath {
+        FilePath(self.0.join(path))
+    }
+
+    /// Makes the folder and its missing parents (`mkdir -p`); a folder that
+    /// exists already is fine.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) naming the path, for instance when a
+    /// file stands where a folder should.
+    ///
+    /// ```
+    /// let root = tempfile::tempdir()?;
+    /// let plots = runlayout_runtime::DirPath::new(root.path().join("a/b/plots"));
+    /// plots.create()?;
+    /// plots.create()?;
+    /// assert!(plots.is_dir());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create(&self) -> Result<()> {
+        fsx::create_dir_all(&self.0)
+    }
+}
+
+impl FilePath {
+    /// The folder the file sits in, if the path has one.
+    ///
+    /// ```
+    /// let log = runlayout_runtime::FilePath::new("run/log.txt");
+    /// assert_eq!(log.parent_dir(), Some(runlayout_runtime::DirPath::new("run")));
+    /// ```
+    pub fn parent_dir(&self) -> Option<DirPath> {
+        self.0
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(DirPath::new)
+    }
+
+    /// Makes the folder the file sits in, and its missing parents.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) naming the folder.
+    ///
+    /// ```
+    /// let root = tempfile::tempdir()?;
+    /// let summary = runlayout_runtime::FilePath::new(root.path().join("tracker/summary.yaml"));
+    /// summary.create_parent()?;
+    /// assert!(root.path().join("tracker").is_dir());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_parent(&self) -> Result<()> {
+        match self.parent_dir() {
+            Some(parent) => parent.create(),
+            None => Ok(()),
+        }
+    }
+}
