@@ -16,3 +16,8 @@
 //! ```
 
 pub use runlayout_runtime::*;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

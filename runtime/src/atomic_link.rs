@@ -205,6 +205,21 @@ mod tests {
         Ok(())
     }
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn refused_symlinks_fall_back_to_pointer_files() -> TestResult {
+        // Linux refuses a symlink whose target exceeds PATH_MAX; a pointer
+        // file holds it all the same, as it would on a share without symlinks.
+        let dir = tempfile::tempdir()?;
+        let long: PathBuf = std::iter::repeat_n("abcdefghij", 500).collect();
+        assert!(std::os::unix::fs::symlink(&long, dir.path().join("probe")).is_err());
+        let at = dir.path().join("ancestor");
+        replace(&at, &long, LinkStyle::Auto)?;
+        assert!(fs::symlink_metadata(&at)?.is_file());
+        assert_eq!(read(&at)?, Some(long));
+        Ok(())
+    }
+
     #[test]
     fn temporary_names_are_recognised() {
         assert!(is_temporary(".runlayout-abcdefghij.tmp"));

@@ -142,7 +142,7 @@ impl RunBuilder {
         let stage = self.checked_stage()?;
         match self.fixed_id()? {
             Some(id) => self.create_fixed(id, stage),
-            None => self.create_generated(stage),
+            None => self.create_generated(stage, RunId::generate),
         }
     }
 
@@ -218,11 +218,16 @@ impl RunBuilder {
         Ok(self.finish(place.run, id, stage, true))
     }
 
-    fn create_generated(&self, stage: Option<String>) -> Result<Run> {
+    /// Creates a run under the first id from `draw` whose folder is new.
+    fn create_generated(
+        &self,
+        stage: Option<String>,
+        mut draw: impl FnMut() -> RunId,
+    ) -> Result<Run> {
         let mut parent_made = false;
         let mut parent = PathBuf::new();
         for _ in 0..MAX_ATTEMPTS {
-            let id = RunId::generate();
+            let id = draw();
             let place = self.place(stage.as_deref(), &id);
             if !parent_made {
                 fsx::create_dir_all(&place.parent)?;
@@ -295,5 +300,71 @@ impl RunBuilder {
     /// ```
     pub fn root(&self) -> &Path {
         &self.root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    /// Draws the given ids in turn, then the last one forever.
+    fn drawing(ids: &'static [&'static str]) -> impl FnMut() -> RunId {
+        let mut next = 0;
+        move || {
+            let id = ids[next.min(ids.len() - 1)];
+            next += 1;
+            RunId::new(id).expect("valid test id")
+        }
+    }
+
+    #[test]
+    fn a_collision_draws_a_new_id_and_leaves_the_old_folder_alone() -> TestResult {
+        let root = tempfile::tempdir()?;
+        for nesting in [Nesting::StageFirst, Nesting::RunFirst] {
+            let builder = Run::builder(root.path()).stage("s").nesting(nesting);
+            let taken = builder.clone().run_id("taken").create()?;
+            std::fs::write(taken.path().join("mine"), b"kept")?;
+            let run =
+                builder.create_generated(Some("s".into()), drawing(&["taken", "taken", "free"]))?;
+            assert_eq!(run.id(), "free");
+            assert_eq!(std::fs::read(taken.path().join("mine"))?, b"kept");
+            std::fs::remove_dir_all(root.path().join("s")).ok();
+            std::fs::remove_dir_all(root.path().join("taken")).ok();
+            std::fs::remove_dir_all(root.path().join("free")).ok();
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn run_first_collisions_are_on_the_id_folder() -> TestResult {
+        // Another stage of id `x` exists: a generated `x` must not join it.
+        let root = tempfile::tempdir()?;
+        let builder = Run::builder(root.path()).nesting(Nesting::RunFirst);
+        builder.clone().stage("pretrain").run_id("x").create()?;
+        let run = builder.create_generated(Some("finetune".into()), drawing(&["x", "y"]))?;
+        assert_eq!(run.id(), "y");
+        assert!(!root.path().join("x/finetune").exists());
+        Ok(())
+    }
+
+    #[test]
+    fn endless_collisions_give_up_with_an_error() -> TestResult {
+        let root = tempfile::tempdir()?;
+        let builder = Run::builder(root.path()).stage("s");
+        builder.clone().run_id("only").create()?;
+        let err = builder
+            .create_generated(Some("s".into()), drawing(&["only"]))
+            .unwrap_err();
+        match &err {
+            Error::TooManyCollisions { parent, attempts } => {
+                assert_eq!(parent, &root.path().join("s"));
+                assert_eq!(*attempts, MAX_ATTEMPTS);
+            }
+            other => panic!("expected TooManyCollisions, got {other:?}"),
+        }
+        assert_eq!(std::fs::read_dir(root.path().join("s"))?.count(), 1);
+        Ok(())
     }
 }

@@ -258,7 +258,9 @@ mod tests {
         for e in entries {
             e.folders(Path::new(""), &mut out);
         }
-        out.iter().map(|p| p.to_string_lossy().into_owned()).collect()
+        out.iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect()
     }
 
     #[test]
@@ -275,7 +277,14 @@ mod tests {
         ]);
         assert_eq!(
             got,
-            ["a", "a/tracker", "a/tracker/plots", "basetracker", "checkpoints", "eval"]
+            [
+                "a",
+                "a/tracker",
+                "a/tracker/plots",
+                "basetracker",
+                "checkpoints",
+                "eval"
+            ]
         );
     }
 }

@@ -75,7 +75,17 @@ mod tests {
 
     #[test]
     fn plain_names_pass() {
-        for ok in ["a", "pretrain", "2026-11-30_k3x9a", "v1.0", "A_b-c.d", "console", "COM10", "lpt", "debugging"] {
+        for ok in [
+            "a",
+            "pretrain",
+            "2026-11-30_k3x9a",
+            "v1.0",
+            "A_b-c.d",
+            "console",
+            "COM10",
+            "lpt",
+            "debugging",
+        ] {
             assert_eq!(check(ok), Ok(()), "{ok}");
         }
     }

@@ -103,13 +103,19 @@ mod tests {
     fn both_orders_with_and_without_debug() {
         let r = Path::new("r");
         let p = Nesting::StageFirst.place(r, false, Some("s"), "i");
-        assert_eq!((p.parent, p.id_dir, p.run), ("r/s".into(), "r/s/i".into(), "r/s/i".into()));
+        assert_eq!(
+            (p.parent, p.id_dir, p.run),
+            ("r/s".into(), "r/s/i".into(), "r/s/i".into())
+        );
         let p = Nesting::RunFirst.place(r, true, Some("s"), "i");
         assert_eq!(
             (p.parent, p.id_dir, p.run),
             ("r/debug".into(), "r/debug/i".into(), "r/debug/i/s".into())
         );
         let p = Nesting::RunFirst.place(r, false, None, "i");
-        assert_eq!((p.parent, p.id_dir, p.run), ("r".into(), "r/i".into(), "r/i".into()));
+        assert_eq!(
+            (p.parent, p.id_dir, p.run),
+            ("r".into(), "r/i".into(), "r/i".into())
+        );
     }
 }

@@ -59,15 +59,27 @@ mod tests {
 
     #[test]
     fn relative_between_siblings_and_cousins() {
-        assert_eq!(relative(Path::new("/r/a/1"), Path::new("/r/b/2")), Path::new("../../b/2"));
-        assert_eq!(relative(Path::new("/r/a"), Path::new("/r/a/x")), Path::new("x"));
-        assert_eq!(relative(Path::new("/r/a/x"), Path::new("/r/a")), Path::new(".."));
+        assert_eq!(
+            relative(Path::new("/r/a/1"), Path::new("/r/b/2")),
+            Path::new("../../b/2")
+        );
+        assert_eq!(
+            relative(Path::new("/r/a"), Path::new("/r/a/x")),
+            Path::new("x")
+        );
+        assert_eq!(
+            relative(Path::new("/r/a/x"), Path::new("/r/a")),
+            Path::new("..")
+        );
         assert_eq!(relative(Path::new("/r"), Path::new("/r")), Path::new("."));
     }
 
     #[test]
     fn normalize_folds_parents() {
-        assert_eq!(normalize(Path::new("/r/a/1/../../b/./2")), Path::new("/r/b/2"));
+        assert_eq!(
+            normalize(Path::new("/r/a/1/../../b/./2")),
+            Path::new("/r/b/2")
+        );
         assert_eq!(normalize(Path::new("../x/..")), Path::new(".."));
         assert_eq!(normalize(Path::new("/..")), Path::new("/"));
     }

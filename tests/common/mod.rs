@@ -1,0 +1,74 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// The environment variable that turns a test into a child process's body.
+pub const CHILD: &str = "RUNLAYOUT_TEST_CHILD";
+
+/// Whether this process was started by [`spawn_child`] for `role`.
+pub fn is_child(role: &str) -> bool {
+    std::env::var(CHILD).is_ok_and(|r| r == role)
+}
+
+/// Starts this very test binary again, running only `test` (which acts as the
+/// child when [`is_child`] says so), with `envs` set. Returns the process.
+pub fn spawn_child(test: &str, role: &str, envs: &[(&str, &str)]) -> std::process::Child {
+    let mut cmd = Command::new(std::env::current_exe().expect("test binary path"));
+    cmd.args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, role)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("spawn the test binary")
+}
+
+/// Waits for a child and returns what follows `prefix` on each line
+/// that holds it; panics with its output if it failed.
+pub fn child_lines(child: std::process::Child, prefix: &str) -> Vec<String> {
+    let out = child.wait_with_output().expect("wait for child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "child failed: {}\nstdout:\n{stdout}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .lines()
+        // The harness may print "test name ... " on the same line first.
+        .filter_map(|l| l.find(prefix).map(|at| l[at + prefix.len()..].to_owned()))
+        .collect()
+}
+
+/// Every path below `root`, relative to it, sorted: the whole tree a test made.
+pub fn tree(root: &Path) -> BTreeSet<PathBuf> {
+    let mut out = BTreeSet::new();
+    walk(root, root, &mut out);
+    out
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        out.insert(path.strip_prefix(root).unwrap().to_path_buf());
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            walk(root, &path, out);
+        }
+    }
+}
+
+/// Today's date in the local time zone, `YYYY-MM-DD`.
+pub fn today() -> String {
+    jiff::ZonedDateTime::now().date().to_string()
+}
