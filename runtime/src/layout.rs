@@ -218,6 +218,37 @@ pub trait Layout {
     }
 }
 
+/// A layout that can be built from its root folder alone, so that another
+/// layout can mount it at a sub-folder (`nest("tracker", TrackerPaths)`).
+///
+/// `#[derive(Layout)]` implements it for every struct whose only field is its
+/// root, for any `D` that converts into that field's type: `DirPath` and
+/// `PathBuf` roots both take a `DirPath`.
+///
+/// ```
+/// use runlayout_runtime::{DirPath, FromRoot};
+///
+/// struct Plots { dir: DirPath }
+///
+/// impl FromRoot for Plots {
+///     fn from_root(root: DirPath) -> Plots {
+///         Plots { dir: root }
+///     }
+/// }
+///
+/// let plots = Plots::from_root(DirPath::new("run/plots"));
+/// assert_eq!(plots.dir, DirPath::new("run/plots"));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be mounted at a sub-folder of another layout",
+    label = "not buildable from a folder path",
+    note = "derive `Layout` on a struct whose only field is its root (a `DirPath` or `PathBuf`), or implement `FromRoot` by hand"
+)]
+pub trait FromRoot<D = crate::DirPath>: Sized {
+    /// Builds the layout rooted at `root`.
+    fn from_root(root: D) -> Self;
+}
+
 /// Makes the folders `entries` need below `root`, each with one `mkdir` when
 /// the root exists and is fresh.
 fn create_entries(root: &Path, entries: &[Entry]) -> Result<()> {

@@ -1,0 +1,58 @@
+//! The doc comment of each generated accessor: the path, the kind, and what
+//! each argument becomes.
+
+use syn::ext::IdentExt;
+
+use crate::ast::{Entry, Kind};
+use crate::template::{ParamKind, Template};
+
+pub fn accessor(entry: &Entry, template: &Template) -> String {
+    let path = entry.lit.value();
+    let mut doc = match &entry.kind {
+        Kind::Dir => format!("The folder `{path}` below the layout's root."),
+        Kind::File => format!("The file `{path}` below the layout's root."),
+        Kind::Nest(ty) => format!(
+            "The `{}` layout, mounted at the folder `{path}` below this layout's root.",
+            quote::quote!(#ty).to_string().replace(' ', "")
+        ),
+    };
+    let declared = match (&entry.kind, entry.explicit) {
+        (_, false) => format!("{path:?}"),
+        (Kind::Dir, true) => format!("dir({path:?})"),
+        (Kind::File, true) => format!("file({path:?})"),
+        (Kind::Nest(ty), true) => format!("nest({path:?}, {})", quote::quote!(#ty)),
+    };
+    doc.push_str(&format!(
+        "\n\nDeclared as `{} = {declared}`. Touches nothing on disk; \
+         `create_all()` makes the layout's folders.",
+        entry.name.unraw()
+    ));
+    let params: Vec<String> = template
+        .params()
+        .map(|param| match param.kind {
+            ParamKind::Text => format!(
+                "- `{}`: any `Display` value, which must render to a plain name \
+                 (letters, digits, `.`, `_`, `-`, starting with a letter or digit)",
+                param.name
+            ),
+            ParamKind::Uint { ty, width: 0 } => {
+                format!("- `{}`: a `{ty}`, written in decimal", param.name)
+            }
+            ParamKind::Uint { width, .. } => format!(
+                "- `{}`: a number, written in decimal, zero-padded to {width} digits",
+                param.name
+            ),
+        })
+        .collect();
+    if !params.is_empty() {
+        doc.push_str("\n\n# Arguments\n\n");
+        doc.push_str(&params.join("\n"));
+    }
+    if template.has_text() {
+        doc.push_str(
+            "\n\n# Errors\n\n`Error::InvalidValue`, naming the placeholder and the value, \
+             if a value would not render to exactly one plain path component.",
+        );
+    }
+    doc
+}

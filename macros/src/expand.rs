@@ -1,0 +1,247 @@
+//! Code generation: the `Layout` impl, one accessor per entry, and
+//! `FromRoot` for layouts that are their root alone.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{DeriveInput, Ident, LitStr};
+
+use crate::ast::{Entry, Input, Kind, Root};
+use crate::ctxt::Ctxt;
+use crate::template::{Component, ParamKind, Segment, Template};
+use crate::{doc, fallback, valid};
+
+pub fn derive(node: &DeriveInput) -> TokenStream {
+    let cx = Ctxt::default();
+    let input = Input::from_syn(node, &cx);
+    valid::check(&input, &cx);
+    match (cx.check(), &input.root) {
+        (Ok(()), Some(root)) => expand(&input, root),
+        (Err(errors), _) => {
+            let fallback = fallback::expand(&input);
+            let errors = errors.into_compile_error();
+            quote!(#errors #fallback)
+        }
+        // A missing root is always reported; this arm is never taken.
+        (Ok(()), None) => fallback::expand(&input),
+    }
+}
+
+/// The path of the facade's hidden module, through which all generated code
+/// names what it uses.
+pub fn private(input: &Input<'_>) -> TokenStream {
+    let krate = &input.krate;
+    quote!(#krate::__private)
+}
+
+fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
+    let p = private(input);
+    let ident = input.ident;
+    let root_ty = root.ty;
+    let member = root.member;
+    let mut generics = input.generics.clone();
+    // Spanned at the root's type, so a type that is no path is reported there.
+    generics
+        .make_where_clause()
+        .predicates
+        .push(syn::parse_quote_spanned!(root_ty.span()=> #root_ty: #p::AsRef<#p::Path>));
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let entries = input.entries.iter().map(|e| entry_const(e, &p));
+    let accessors = input.entries.iter().map(|e| accessor(e, input, &p));
+    let from_root = input.root_is_only_field.then(|| from_root(input, root, &p));
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #p::Layout for #ident #ty_generics #where_clause {
+            const ENTRIES: &'static [#p::Entry] = &[#(#entries),*];
+
+            #[inline]
+            fn root(&self) -> &#p::Path {
+                #p::AsRef::<#p::Path>::as_ref(&self.#member)
+            }
+        }
+
+        // An accessor left uncalled is no dead code: its entry still shapes
+        // `ENTRIES` and `create_all`.
+        #[allow(dead_code)]
+        impl #impl_generics #ident #ty_generics #where_clause {
+            #(#accessors)*
+        }
+
+        #from_root
+    }
+}
+
+/// The entry's line in `ENTRIES`.
+fn entry_const(entry: &Entry, p: &TokenStream) -> TokenStream {
+    let name = entry.name.unraw().to_string();
+    let path = &entry.lit;
+    match &entry.kind {
+        Kind::Dir => quote!(#p::Entry::dir(#name, #path)),
+        Kind::File => quote!(#p::Entry::file(#name, #path)),
+        Kind::Nest(ty) => {
+            quote!(#p::Entry::nested(#name, #path, <#ty as #p::Layout>::ENTRIES))
+        }
+    }
+}
+
+/// An accessor's arguments and return type, shared with the fallback.
+pub struct Signature {
+    pub params: Vec<TokenStream>,
+    pub ret: TokenStream,
+}
+
+pub fn signature(entry: &Entry, p: &TokenStream) -> Signature {
+    let params = entry
+        .template
+        .iter()
+        .flat_map(Template::params)
+        .map(|param| {
+            let arg = param_ident(&param.name, &entry.lit);
+            match param.kind {
+                ParamKind::Text => quote!(#arg: impl #p::Display),
+                ParamKind::Uint { ty, .. } => {
+                    let ty = Ident::new(ty, Span::call_site());
+                    quote!(#arg: #p::primitive::#ty)
+                }
+            }
+        })
+        .collect();
+    let plain = match &entry.kind {
+        Kind::Dir => quote!(#p::DirPath),
+        Kind::File => quote!(#p::FilePath),
+        Kind::Nest(ty) => quote!(#ty),
+    };
+    let fallible = entry.template.as_ref().is_some_and(Template::has_text);
+    let ret = if fallible {
+        quote!(#p::Result<#plain>)
+    } else {
+        plain
+    };
+    Signature { params, ret }
+}
+
+/// The argument a placeholder becomes, spanned at the path literal.
+/// The template parser has checked that `name` is an identifier.
+pub fn param_ident(name: &str, lit: &LitStr) -> Ident {
+    Ident::new(name, lit.span())
+}
+
+fn accessor(entry: &Entry, input: &Input<'_>, p: &TokenStream) -> TokenStream {
+    let Some(template) = &entry.template else {
+        return TokenStream::new();
+    };
+    let vis = input.vis;
+    let name = &entry.name;
+    let Signature { params, ret } = signature(entry, p);
+    let doc = doc::accessor(entry, template);
+    let lit = &entry.lit;
+    let mut checks = Vec::new();
+    let mut parts = Vec::new();
+    for param in template.params().filter(|p| p.kind == ParamKind::Text) {
+        let arg = param_ident(&param.name, lit);
+        let name = &param.name;
+        checks.push(quote!(let #arg = #p::text(&#arg, #name, #lit)?;));
+    }
+    for (i, component) in template.components.iter().enumerate() {
+        let (check, part) = component_part(component, i, lit, p);
+        checks.extend(check);
+        parts.push(part);
+    }
+    let path = quote!(#p::join(#p::Layout::root(self), &[#(#parts),*]));
+    let value = match &entry.kind {
+        Kind::Dir => quote!(#p::DirPath::new(#path)),
+        Kind::File => quote!(#p::FilePath::new(#path)),
+        Kind::Nest(ty) => {
+            quote!(<#ty as #p::FromRoot<#p::DirPath>>::from_root(#p::DirPath::new(#path)))
+        }
+    };
+    let body = if template.has_text() {
+        quote!(#(#checks)* #p::Ok(#value))
+    } else {
+        quote!(#(#checks)* #value)
+    };
+    let must_use = (!template.has_text()).then(|| quote!(#[must_use]));
+    quote_spanned! {entry.name.span()=>
+        #[doc = #doc]
+        #must_use
+        #[inline]
+        #vis fn #name(&self #(, #params)*) -> #ret {
+            #body
+        }
+    }
+}
+
+/// How one component enters the path: a string literal when fixed, else a
+/// local rendered with `format!` (and checked if it holds a text value).
+fn component_part(
+    component: &Component,
+    index: usize,
+    lit: &LitStr,
+    p: &TokenStream,
+) -> (Option<TokenStream>, TokenStream) {
+    if let Some(text) = component.as_static() {
+        return (None, quote!(#text));
+    }
+    if component.is_lone_text() {
+        let param = component.params().next().map(|p| param_ident(&p.name, lit));
+        return (None, quote!(#param.as_str()));
+    }
+    let mut fmt = String::new();
+    let mut args = Vec::new();
+    for segment in &component.segments {
+        match segment {
+            Segment::Text(text) => fmt.push_str(text),
+            Segment::Param(param) => {
+                match param.kind {
+                    ParamKind::Uint { width, .. } if width > 0 => {
+                        fmt.push_str(&format!("{{:0{width}}}"));
+                    }
+                    _ => fmt.push_str("{}"),
+                }
+                args.push(param_ident(&param.name, lit));
+            }
+        }
+    }
+    let fmt = LitStr::new(&fmt, lit.span());
+    let local = format_ident!("__component_{}", index, span = Span::mixed_site());
+    let first_text = component.params().find(|p| p.kind == ParamKind::Text);
+    let check = match first_text {
+        Some(text) => {
+            let arg = param_ident(&text.name, lit);
+            let name = &text.name;
+            quote! {
+                let #local = #p::component(#p::format!(#fmt #(, #args)*), #name, &#arg, #lit)?;
+            }
+        }
+        None => quote!(let #local = #p::format!(#fmt #(, #args)*);),
+    };
+    (Some(check), quote!(#local.as_str()))
+}
+
+/// `FromRoot`, so that another layout can mount this one at a sub-folder.
+fn from_root(input: &Input<'_>, root: &Root<'_>, p: &TokenStream) -> TokenStream {
+    let ident = input.ident;
+    let member = root.member;
+    let root_ty = root.ty;
+    let (_, ty_generics, _) = input.generics.split_for_impl();
+    let from = Ident::new("__RunlayoutRoot", Span::mixed_site());
+    let mut generics = input.generics.clone();
+    generics.params.push(syn::parse_quote!(#from));
+    generics
+        .make_where_clause()
+        .predicates
+        .push(syn::parse_quote!(#from: #p::Into<#root_ty>));
+    let (impl_generics, _, where_clause) = generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #p::FromRoot<#from> for #ident #ty_generics #where_clause {
+            #[inline]
+            fn from_root(root: #from) -> Self {
+                Self {
+                    #member: #p::Into::into(root),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! What is generated when the input has mistakes: next to the errors, an
+//! impl with the right shape and unreachable bodies, so that code using the
+//! type does not drown in follow-on errors (as thiserror does).
+
+use std::collections::BTreeSet;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::ext::IdentExt;
+
+use crate::ast::Input;
+use crate::expand::{Signature, private, signature};
+use crate::valid::is_keyword;
+
+pub fn expand(input: &Input<'_>) -> TokenStream {
+    let p = private(input);
+    let ident = input.ident;
+    let vis = input.vis;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let mut seen = BTreeSet::new();
+    let accessors = input.entries.iter().filter_map(|entry| {
+        let name = entry.name.unraw().to_string();
+        let usable = entry.name.to_string().starts_with("r#") || !is_keyword(&name);
+        if !usable || !seen.insert(name) {
+            return None;
+        }
+        let name = &entry.name;
+        let Signature { params, ret } = signature(entry, &p);
+        Some(quote! {
+            #[allow(unused_variables, clippy::all)]
+            #vis fn #name(&self #(, #params)*) -> #ret {
+                ::core::unreachable!()
+            }
+        })
+    });
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #p::Layout for #ident #ty_generics #where_clause {
+            const ENTRIES: &'static [#p::Entry] = &[];
+
+            fn root(&self) -> &#p::Path {
+                ::core::unreachable!()
+            }
+        }
+
+        impl #impl_generics #ident #ty_generics #where_clause {
+            #(#accessors)*
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! `#[derive(Layout)]`, re-exported by the `runlayout` crate: see its docs
+//! for the attribute grammar.
+//!
+//! The pipeline, one file per step: `ast.rs` reads the input model (with
+//! `attr.rs` for the attributes and `template.rs` for entry paths),
+//! `valid.rs` checks it, `expand.rs` generates the code (with `doc.rs` for
+//! the accessors' docs), and `fallback.rs` stands in when there are errors.
+//! Every error is collected in `ctxt.rs` and all are reported together.
+
+mod ast;
+mod attr;
+mod ctxt;
+mod doc;
+mod expand;
+mod fallback;
+mod template;
+mod valid;
+
+use proc_macro::TokenStream;
+
+/// Derives `runlayout::Layout` and one accessor per declared entry.
+#[proc_macro_derive(Layout, attributes(layout))]
+pub fn derive_layout(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    expand::derive(&input).into()
+}

@@ -1,0 +1,404 @@
+//! The grammar of an entry's path: `/`-separated components, each made of
+//! plain text and `{placeholders}`.
+//!
+//! ```text
+//! path        = component ("/" component)* ["/"]
+//! placeholder = "{" name "}"            text: any Display value, checked at run time
+//!             | "{" name ":" uint "}"   u8 u16 u32 u64 u128 usize, written in decimal
+//!             | "{" name ":0" width "}" u64, zero-padded to `width` digits
+//! ```
+//!
+//! Everything a literal can get wrong is found here, so the error can point
+//! at the literal; checks across entries live in `valid.rs`.
+
+use std::collections::BTreeSet;
+
+/// The longest file name most file systems accept, in bytes.
+const MAX_COMPONENT: usize = 255;
+
+/// Characters Windows refuses in file names (besides `/`, `\` and controls).
+const WINDOWS_FORBIDDEN: &[char] = &['<', '>', ':', '"', '|', '?', '*'];
+
+const DEVICES: &[&str] = &["CON", "PRN", "AUX", "NUL"];
+
+/// Unsigned integer types a placeholder may take; their decimal form never
+/// holds a separator, so such placeholders need no check at run time.
+pub const UINTS: &[(&str, usize)] = &[
+    ("u8", 3),
+    ("u16", 5),
+    ("u32", 10),
+    ("u64", 20),
+    ("u128", 39),
+    ("usize", 20),
+];
+
+/// A parsed entry path.
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub components: Vec<Component>,
+    /// The path ended with `/`: a folder, whatever its name looks like.
+    pub trailing_slash: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Component {
+    pub segments: Vec<Segment>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Segment {
+    Text(String),
+    Param(Param),
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub kind: ParamKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamKind {
+    /// Any `Display` value, checked when the accessor runs.
+    Text,
+    /// An unsigned integer of the named type, zero-padded to `width` digits.
+    Uint { ty: &'static str, width: usize },
+}
+
+impl Template {
+    /// Parses `path`, returning every problem found in it.
+    pub fn parse(path: &str) -> Result<Template, Vec<String>> {
+        let mut errors = Vec::new();
+        if path.is_empty() {
+            return Err(vec!["empty path: name a file or folder below the layout's root".into()]);
+        }
+        if path.starts_with('/') {
+            errors.push(format!("absolute path `{path}`: entry paths are relative to the layout's root"));
+        }
+        if path.contains('\\') {
+            errors.push(format!("backslash in `{path}`: separate folders with `/`, which works everywhere"));
+        }
+        let trailing_slash = path.len() > 1 && path.ends_with('/');
+        let body = path.strip_prefix('/').unwrap_or(path);
+        let body = body.strip_suffix('/').unwrap_or(body);
+        let mut components = Vec::new();
+        let mut names = BTreeSet::new();
+        for text in body.split('/') {
+            match parse_component(text) {
+                Ok(component) => {
+                    for param in component.params() {
+                        if !names.insert(param.name.clone()) {
+                            errors.push(format!(
+                                "placeholder `{{{}}}` appears twice in `{path}`: each becomes one argument",
+                                param.name
+                            ));
+                        }
+                    }
+                    components.push(component);
+                }
+                Err(mut found) => errors.append(&mut found),
+            }
+        }
+        if errors.is_empty() {
+            Ok(Template {
+                components,
+                trailing_slash,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn params(&self) -> impl Iterator<Item = &Param> {
+        self.components.iter().flat_map(Component::params)
+    }
+
+    /// Whether any value must be checked when the accessor runs.
+    pub fn has_text(&self) -> bool {
+        self.params().any(|p| p.kind == ParamKind::Text)
+    }
+
+    pub fn is_static(&self) -> bool {
+        self.params().next().is_none()
+    }
+
+    /// The path with every placeholder written `{}`: two entries of one shape
+    /// can name the same file.
+    pub fn shape(&self) -> Vec<String> {
+        self.components.iter().map(Component::shape).collect()
+    }
+
+    /// A last component with an extension (`log.txt`, `epoch_{n}.ckpt`)
+    /// names a file, unless the path ends with `/`.
+    pub fn looks_like_file(&self) -> bool {
+        if self.trailing_slash {
+            return false;
+        }
+        let last = self.components.last().map(Component::shape).unwrap_or_default();
+        last.rfind('.').is_some_and(|dot| dot > 0)
+    }
+}
+
+impl Component {
+    pub fn params(&self) -> impl Iterator<Item = &Param> {
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Param(p) => Some(p),
+            Segment::Text(_) => None,
+        })
+    }
+
+    fn shape(&self) -> String {
+        self.segments
+            .iter()
+            .map(|s| match s {
+                Segment::Text(t) => t.as_str(),
+                Segment::Param(_) => "{}",
+            })
+            .collect()
+    }
+
+    /// The fixed text, if the component has no placeholder.
+    pub fn as_static(&self) -> Option<&str> {
+        match self.segments.as_slice() {
+            [Segment::Text(t)] => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The component is exactly one text placeholder: its value's own check
+    /// covers the component.
+    pub fn is_lone_text(&self) -> bool {
+        matches!(
+            self.segments.as_slice(),
+            [Segment::Param(Param {
+                kind: ParamKind::Text,
+                ..
+            })]
+        )
+    }
+}
+
+fn parse_component(text: &str) -> Result<Component, Vec<String>> {
+    if text.is_empty() {
+        return Err(vec!["empty folder name (`//`): remove the extra `/`".into()]);
+    }
+    if text == "." || text == ".." {
+        return Err(vec![format!(
+            "`{text}` component: entries stay below the layout's root, name folders directly"
+        )]);
+    }
+    let segments = parse_segments(text).map_err(|e| vec![e])?;
+    let component = Component { segments };
+    let mut errors = Vec::new();
+    check_portable(text, &component, &mut errors);
+    if errors.is_empty() { Ok(component) } else { Err(errors) }
+}
+
+/// Splits a component into text and placeholders.
+fn parse_segments(text: &str) -> Result<Vec<Segment>, String> {
+    let mut segments = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let open = rest.find('{');
+        let close = rest.find('}');
+        match (open, close) {
+            (_, Some(c)) if open.is_none_or(|o| c < o) => {
+                return Err(format!(
+                    "unmatched `}}` in `{text}`: placeholders are written `{{name}}`, and braces are not allowed in names"
+                ));
+            }
+            (None, _) => {
+                segments.push(Segment::Text(rest.to_owned()));
+                rest = "";
+            }
+            (Some(o), close) => {
+                if o > 0 {
+                    segments.push(Segment::Text(rest[..o].to_owned()));
+                }
+                let Some(c) = close else {
+                    return Err(format!("unclosed `{{` in `{text}`: placeholders are written `{{name}}`"));
+                };
+                let body = &rest[o + 1..c];
+                if body.contains('{') {
+                    return Err(format!("`{{` inside a placeholder in `{text}`"));
+                }
+                segments.push(Segment::Param(parse_param(body)?));
+                rest = &rest[c + 1..];
+            }
+        }
+    }
+    Ok(segments)
+}
+
+fn parse_param(body: &str) -> Result<Param, String> {
+    let (name, spec) = match body.split_once(':') {
+        Some((name, spec)) => (name, Some(spec)),
+        None => (body, None),
+    };
+    if name.is_empty() {
+        return Err(format!("placeholder `{{{body}}}` has no name: write `{{name}}`"));
+    }
+    if !is_identifier(name) {
+        return Err(format!(
+            "placeholder name `{name}` is not an identifier: it becomes the accessor's argument"
+        ));
+    }
+    if crate::valid::is_keyword(name) {
+        return Err(format!(
+            "placeholder name `{name}` is a Rust keyword: it becomes the accessor's argument"
+        ));
+    }
+    let kind = match spec {
+        None => ParamKind::Text,
+        Some(spec) => parse_spec(name, spec)?,
+    };
+    Ok(Param {
+        name: name.to_owned(),
+        kind,
+    })
+}
+
+fn parse_spec(name: &str, spec: &str) -> Result<ParamKind, String> {
+    if let Some(&(ty, _)) = UINTS.iter().find(|(ty, _)| *ty == spec) {
+        return Ok(ParamKind::Uint { ty, width: 0 });
+    }
+    let width = spec
+        .strip_prefix('0')
+        .filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|w| w.parse::<usize>().ok())
+        .filter(|w| (1..=MAX_COMPONENT).contains(w));
+    match width {
+        Some(width) => Ok(ParamKind::Uint { ty: "u64", width }),
+        None => Err(format!(
+            "unknown placeholder format `{{{name}:{spec}}}`: use `{{{name}}}` for text, \
+             `{{{name}:u64}}` (or u8, u16, u32, u128, usize) for a number, \
+             or `{{{name}:04}}` for a number zero-padded to 4 digits"
+        )),
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    first_ok && s != "_" && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Keeps a tree made from the layout copyable to any system: no character
+/// Windows refuses, no trailing dot or space (Windows drops them), no device
+/// name, no name longer than 255 bytes.
+fn check_portable(text: &str, component: &Component, errors: &mut Vec<String>) {
+    for segment in &component.segments {
+        if let Segment::Text(t) = segment
+            && let Some(c) = t.chars().find(|c| c.is_control() || WINDOWS_FORBIDDEN.contains(c))
+        {
+            errors.push(format!("character {c:?} in `{text}` is not allowed in file names on Windows"));
+        }
+    }
+    if let Some(Segment::Text(last)) = component.segments.last()
+        && (last.ends_with('.') || last.ends_with(' '))
+    {
+        errors.push(format!("`{text}` ends with {:?}, which Windows drops from file names", &last[last.len() - 1..]));
+    }
+    if let Some(name) = component.as_static() {
+        let stem = name.split('.').next().unwrap_or(name);
+        let numbered = stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit()
+            && ["COM", "LPT"].iter().any(|d| d.eq_ignore_ascii_case(&stem[..3]));
+        if numbered || DEVICES.iter().any(|d| d.eq_ignore_ascii_case(stem)) {
+            errors.push(format!("`{name}` is a Windows device name, which no file or folder may be called"));
+        }
+    }
+    let longest: usize = component
+        .segments
+        .iter()
+        .map(|s| match s {
+            Segment::Text(t) => t.len(),
+            Segment::Param(Param { kind: ParamKind::Uint { ty, width }, .. }) => {
+                let digits = UINTS.iter().find(|(t, _)| t == ty).map_or(39, |(_, d)| *d);
+                digits.max(*width)
+            }
+            Segment::Param(_) => 1,
+        })
+        .sum();
+    if longest > MAX_COMPONENT {
+        errors.push(format!(
+            "`{text}` can be {longest} bytes long; file names may have at most {MAX_COMPONENT}"
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(path: &str) -> Vec<String> {
+        Template::parse(path).err().unwrap_or_default()
+    }
+
+    #[test]
+    fn plain_paths_and_kinds() {
+        let t = Template::parse("basetracker/config.yaml").unwrap();
+        assert_eq!(t.shape(), ["basetracker", "config.yaml"]);
+        assert!(t.looks_like_file() && t.is_static());
+        assert!(!Template::parse("checkpoints").unwrap().looks_like_file());
+        assert!(!Template::parse("v1.0/").unwrap().looks_like_file());
+        assert!(!Template::parse(".cache").unwrap().looks_like_file());
+        assert!(Template::parse("epoch_{n}.ckpt").unwrap().looks_like_file());
+        assert!(Template::parse("{name}.json").unwrap().looks_like_file());
+    }
+
+    #[test]
+    fn placeholders() {
+        let t = Template::parse("ckpt/epoch_{epoch:04}/{split}_{step:u32}.pt").unwrap();
+        let params: Vec<_> = t.params().map(|p| (p.name.as_str(), p.kind.clone())).collect();
+        assert_eq!(
+            params,
+            [
+                ("epoch", ParamKind::Uint { ty: "u64", width: 4 }),
+                ("split", ParamKind::Text),
+                ("step", ParamKind::Uint { ty: "u32", width: 0 }),
+            ]
+        );
+        assert!(t.has_text());
+        assert_eq!(t.shape(), ["ckpt", "epoch_{}", "{}_{}.pt"]);
+    }
+
+    #[test]
+    fn each_mistake_is_named() {
+        let cases = [
+            ("", "empty path"),
+            ("/abs", "absolute path"),
+            ("a\\b", "backslash"),
+            ("a//b", "empty folder name"),
+            ("a/../b", "`..` component"),
+            ("./a", "`.` component"),
+            ("a{", "unclosed `{`"),
+            ("a}", "unmatched `}`"),
+            ("{}", "has no name"),
+            ("{1x}", "not an identifier"),
+            ("{type}", "Rust keyword"),
+            ("{a:x}", "unknown placeholder format"),
+            ("{a:00}", "unknown placeholder format"),
+            ("{a}/{a}", "appears twice"),
+            ("a:b", "not allowed in file names on Windows"),
+            ("a.", "which Windows drops"),
+            ("nul.txt", "device name"),
+        ];
+        for (path, expected) in cases {
+            let found = errors(path);
+            assert!(
+                found.iter().any(|e| e.contains(expected)),
+                "{path:?}: expected {expected:?} in {found:?}"
+            );
+        }
+        let long = "a".repeat(250) + "{n:u64}";
+        assert!(errors(&long)[0].contains("at most 255"));
+    }
+
+    #[test]
+    fn several_mistakes_in_one_path_are_all_reported() {
+        assert_eq!(errors("/a\\b//c").len(), 3);
+    }
+}

@@ -1,0 +1,119 @@
+//! Checks across the entries of one layout: names that clash, paths that
+//! clash, files used as folders, reserved names.
+
+use std::collections::BTreeMap;
+
+use syn::ext::IdentExt;
+
+use crate::ast::{Entry, Input, Kind};
+use crate::ctxt::Ctxt;
+
+/// Methods every layout has already; an entry of that name would hide them.
+const GENERATED: &[&str] = &["root", "create_all", "from_root"];
+
+/// Names the runtime keeps inside a run folder for itself.
+const RUNTIME_NAMES: &[&str] = &["ancestor", "descendants", "run.json"];
+
+/// Rust's strict and reserved keywords (2024 edition).
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+];
+
+pub fn is_keyword(name: &str) -> bool {
+    KEYWORDS.contains(&name)
+}
+
+pub fn check(input: &Input<'_>, cx: &Ctxt) {
+    check_names(&input.entries, cx);
+    check_paths(&input.entries, cx);
+    for entry in &input.entries {
+        check_entry(entry, cx);
+    }
+}
+
+fn check_names(entries: &[Entry], cx: &Ctxt) {
+    let mut seen = BTreeMap::new();
+    for entry in entries {
+        let raw = entry.name.to_string();
+        let name = entry.name.unraw().to_string();
+        if !raw.starts_with("r#") && is_keyword(&name) {
+            cx.error_at(
+                &entry.name,
+                format!("`{name}` is a Rust keyword and cannot name an accessor: write `r#{name}` or choose another name"),
+            );
+        } else if GENERATED.contains(&name.as_str()) {
+            cx.error_at(
+                &entry.name,
+                format!("`{name}` clashes with the `{name}()` every layout has: choose another name"),
+            );
+        }
+        if seen.insert(name.clone(), ()).is_some() {
+            cx.error_at(&entry.name, format!("duplicate entry name `{name}`: each name becomes one accessor"));
+        }
+    }
+}
+
+/// Every path once; no file with anything below it.
+fn check_paths(entries: &[Entry], cx: &Ctxt) {
+    let mut by_shape: BTreeMap<Vec<String>, &Entry> = BTreeMap::new();
+    for entry in entries {
+        let Some(template) = &entry.template else { continue };
+        let shape = template.shape();
+        if let Some(first) = by_shape.get(&shape) {
+            cx.error_at(
+                &entry.lit,
+                format!(
+                    "`{}` names the same path as entry `{}`: one path, one name",
+                    entry.lit.value(),
+                    first.name.unraw()
+                ),
+            );
+            continue;
+        }
+        by_shape.insert(shape, entry);
+    }
+    for file in entries.iter().filter(|e| matches!(e.kind, Kind::File)) {
+        let Some(file_shape) = file.template.as_ref().map(|t| t.shape()) else { continue };
+        for other in entries {
+            let Some(other_shape) = other.template.as_ref().map(|t| t.shape()) else { continue };
+            if other_shape.len() > file_shape.len() && other_shape.starts_with(&file_shape) {
+                cx.error_at(
+                    &other.lit,
+                    format!(
+                        "`{}` is a file (entry `{}`), so `{}` cannot be inside it",
+                        file.lit.value(),
+                        file.name.unraw(),
+                        other.lit.value()
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn check_entry(entry: &Entry, cx: &Ctxt) {
+    let Some(template) = &entry.template else { return };
+    if let Some(first) = template.components.first().and_then(|c| c.as_static())
+        && RUNTIME_NAMES.iter().any(|r| r.eq_ignore_ascii_case(first))
+    {
+        cx.error_at(
+            &entry.lit,
+            format!("`{first}` is kept by runlayout inside every run folder (ancestor links, descendants, the run manifest): choose another name"),
+        );
+    }
+    match &entry.kind {
+        Kind::File if template.trailing_slash => cx.error_at(
+            &entry.lit,
+            "a file path cannot end with `/`: drop the `/`, or use `dir(..)` for a folder",
+        ),
+        Kind::Nest(_) if !template.is_static() => cx.error_at(
+            &entry.lit,
+            "a nested layout mounts at a fixed folder: remove the placeholders from its path",
+        ),
+        _ => {}
+    }
+}
