@@ -45,7 +45,7 @@ pub enum Kind {
     Dir,
     File,
     /// A folder holding another layout.
-    Nest(Type),
+    Nest(Box<Type>),
 }
 
 impl<'a> Input<'a> {

@@ -30,7 +30,10 @@ pub fn struct_attrs(attrs: &[Attribute], cx: &Ctxt) -> StructAttrs {
                 return crate_option(&meta, &mut out.krate, cx);
             }
             let Some(name) = meta.path.get_ident().cloned() else {
-                cx.error_at(&meta.path, "entry names are single identifiers, the accessor's name");
+                cx.error_at(
+                    &meta.path,
+                    "entry names are single identifiers, the accessor's name",
+                );
                 return skip_value(meta.input);
             };
             if !meta.input.peek(Token![=]) {
@@ -56,11 +59,18 @@ pub fn struct_attrs(attrs: &[Attribute], cx: &Ctxt) -> StructAttrs {
 }
 
 /// `crate = "path"`: where generated code finds the facade when it was renamed.
-fn crate_option(meta: &ParseNestedMeta<'_>, slot: &mut Option<syn::Path>, cx: &Ctxt) -> syn::Result<()> {
+fn crate_option(
+    meta: &ParseNestedMeta<'_>,
+    slot: &mut Option<syn::Path>,
+    cx: &Ctxt,
+) -> syn::Result<()> {
     let value = meta.value()?;
     if !value.peek(LitStr) {
         let tokens = skip_tokens(value)?;
-        cx.error_at(tokens, "`crate` takes the path as a string: `crate = \"my_runlayout\"`");
+        cx.error_at(
+            tokens,
+            "`crate` takes the path as a string: `crate = \"my_runlayout\"`",
+        );
         return Ok(());
     }
     let lit: LitStr = value.parse()?;
@@ -81,7 +91,10 @@ fn entry_value(name: Ident, input: ParseStream<'_>, cx: &Ctxt) -> syn::Result<Op
     let is_form = input.peek(Ident::peek_any) && input.peek2(syn::token::Paren);
     if !is_form {
         let tokens = skip_tokens(input)?;
-        cx.error_at(tokens, format!("expected a path string for `{name}`: {FORMS}"));
+        cx.error_at(
+            tokens,
+            format!("expected a path string for `{name}`: {FORMS}"),
+        );
         return Ok(None);
     }
     let form: Ident = input.call(Ident::parse_any)?;
@@ -93,17 +106,21 @@ fn entry_value(name: Ident, input: ParseStream<'_>, cx: &Ctxt) -> syn::Result<Op
         "nest" => return nest_value(name, &content, cx),
         other => {
             cx.error_at(&form, format!("unknown entry form `{other}(..)`: {FORMS}"));
+            skip_rest(&content)?;
             return Ok(None);
         }
     };
     if !content.peek(LitStr) {
-        let tokens = skip_tokens(&content)?;
-        cx.error_at(tokens, format!("`{form}(..)` takes a path string: `{form}(\"path\")`"));
+        let tokens = skip_rest(&content)?;
+        cx.error_at(
+            tokens,
+            format!("`{form}(..)` takes a path string: `{form}(\"path\")`"),
+        );
         return Ok(None);
     }
     let lit: LitStr = content.parse()?;
     if !content.is_empty() {
-        let tokens = skip_tokens(&content)?;
+        let tokens = skip_rest(&content)?;
         cx.error_at(tokens, format!("`{form}(..)` takes only the path"));
     }
     Ok(Some(entry(name, lit, Some(kind), true, cx)))
@@ -112,19 +129,26 @@ fn entry_value(name: Ident, input: ParseStream<'_>, cx: &Ctxt) -> syn::Result<Op
 /// `nest("path", Type)`.
 fn nest_value(name: Ident, content: ParseStream<'_>, cx: &Ctxt) -> syn::Result<Option<Entry>> {
     if !content.peek(LitStr) {
-        let tokens = skip_tokens(content)?;
-        cx.error_at(tokens, "`nest(..)` takes a path string and a layout type: `nest(\"path\", Type)`");
+        let tokens = skip_rest(content)?;
+        cx.error_at(
+            tokens,
+            "`nest(..)` takes a path string and a layout type: `nest(\"path\", Type)`",
+        );
         return Ok(None);
     }
     let lit: LitStr = content.parse()?;
     if !content.peek(Token![,]) {
-        cx.error_at(&lit, "`nest(..)` also needs the layout type: `nest(\"path\", Type)`");
+        cx.error_at(
+            &lit,
+            "`nest(..)` also needs the layout type: `nest(\"path\", Type)`",
+        );
+        skip_rest(content)?;
         return Ok(None);
     }
     content.parse::<Token![,]>()?;
     let ty: Type = content.parse()?;
     content.parse::<Option<Token![,]>>()?;
-    Ok(Some(entry(name, lit, Some(Kind::Nest(ty)), true, cx)))
+    Ok(Some(entry(name, lit, Some(Kind::Nest(Box::new(ty))), true, cx)))
 }
 
 fn entry(name: Ident, lit: LitStr, kind: Option<Kind>, explicit: bool, cx: &Ctxt) -> Entry {
@@ -161,7 +185,10 @@ pub fn field_root_mark(attrs: &[Attribute], cx: &Ctxt) -> Option<TokenStream> {
                 return Ok(());
             }
             let key = meta.path.to_token_stream().to_string().replace(' ', "");
-            cx.error_at(&meta.path, format!("unknown key `{key}` on a field: the only one is `#[layout(root)]`"));
+            cx.error_at(
+                &meta.path,
+                format!("unknown key `{key}` on a field: the only one is `#[layout(root)]`"),
+            );
             skip_value(meta.input)
         });
         if let Err(err) = parsed {
@@ -183,6 +210,15 @@ fn skip_value(input: ParseStream<'_>) -> syn::Result<()> {
 fn skip_tokens(input: ParseStream<'_>) -> syn::Result<TokenStream> {
     let mut tokens = TokenStream::new();
     while !input.is_empty() && !input.peek(Token![,]) {
+        tokens.extend([input.parse::<TokenTree>()?]);
+    }
+    Ok(tokens)
+}
+
+/// Takes every token left inside a parenthesized form.
+fn skip_rest(input: ParseStream<'_>) -> syn::Result<TokenStream> {
+    let mut tokens = TokenStream::new();
+    while !input.is_empty() {
         tokens.extend([input.parse::<TokenTree>()?]);
     }
     Ok(tokens)

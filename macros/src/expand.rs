@@ -1,11 +1,11 @@
 //! Code generation: the `Layout` impl, one accessor per entry, and
 //! `FromRoot` for layouts that are their root alone.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{DeriveInput, Ident, LitStr};
+use syn::{DeriveInput, Generics, Ident, LitStr, Type};
 
 use crate::ast::{Entry, Input, Kind, Root};
 use crate::ctxt::Ctxt;
@@ -41,15 +41,22 @@ fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
     let root_ty = root.ty;
     let member = root.member;
     let mut generics = input.generics.clone();
-    // Spanned at the root's type, so a type that is no path is reported there.
-    generics
-        .make_where_clause()
-        .predicates
-        .push(syn::parse_quote_spanned!(root_ty.span()=> #root_ty: #p::AsRef<#p::Path>));
+    // A generic root needs the bound; a concrete one is checked in `root()`,
+    // where the error points at the field's type.
+    if mentions_type_param(root_ty, input.generics) {
+        generics
+            .make_where_clause()
+            .predicates
+            .push(syn::parse_quote!(#root_ty: #p::AsRef<#p::Path>));
+    }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let root_ref = quote_spanned!(root_ty.span()=> #p::AsRef::<#p::Path>::as_ref(&self.#member));
     let entries = input.entries.iter().map(|e| entry_const(e, &p));
     let accessors = input.entries.iter().map(|e| accessor(e, input, &p));
-    let from_root = input.root_is_only_field.then(|| from_root(input, root, &p));
+    let from_root = input
+        .root_is_only_field
+        .then(|| from_root(input, root, &p))
+        .flatten();
     quote! {
         #[automatically_derived]
         impl #impl_generics #p::Layout for #ident #ty_generics #where_clause {
@@ -57,7 +64,7 @@ fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
 
             #[inline]
             fn root(&self) -> &#p::Path {
-                #p::AsRef::<#p::Path>::as_ref(&self.#member)
+                #root_ref
             }
         }
 
@@ -153,7 +160,7 @@ fn accessor(entry: &Entry, input: &Input<'_>, p: &TokenStream) -> TokenStream {
         Kind::Dir => quote!(#p::DirPath::new(#path)),
         Kind::File => quote!(#p::FilePath::new(#path)),
         Kind::Nest(ty) => {
-            quote!(<#ty as #p::FromRoot<#p::DirPath>>::from_root(#p::DirPath::new(#path)))
+            quote!(<#ty as #p::FromRoot>::from_root(#p::DirPath::new(#path)))
         }
     };
     let body = if template.has_text() {
@@ -219,29 +226,60 @@ fn component_part(
     (Some(check), quote!(#local.as_str()))
 }
 
-/// `FromRoot`, so that another layout can mount this one at a sub-folder.
-fn from_root(input: &Input<'_>, root: &Root<'_>, p: &TokenStream) -> TokenStream {
+/// `FromRoot`, so that another layout can mount this one at a sub-folder:
+/// for a root of type `DirPath`, `PathBuf` or a type parameter. Other root
+/// types (a `Run`, say) cannot be made from a folder path, and the missing
+/// impl is reported where such a layout is nested.
+fn from_root(input: &Input<'_>, root: &Root<'_>, p: &TokenStream) -> Option<TokenStream> {
     let ident = input.ident;
     let member = root.member;
     let root_ty = root.ty;
-    let (_, ty_generics, _) = input.generics.split_for_impl();
-    let from = Ident::new("__RunlayoutRoot", Span::mixed_site());
+    let generic = mentions_type_param(root_ty, input.generics);
+    if !generic && !is_named(root_ty, &["DirPath", "PathBuf"]) {
+        return None;
+    }
     let mut generics = input.generics.clone();
-    generics.params.push(syn::parse_quote!(#from));
-    generics
-        .make_where_clause()
-        .predicates
-        .push(syn::parse_quote!(#from: #p::Into<#root_ty>));
-    let (impl_generics, _, where_clause) = generics.split_for_impl();
-    quote! {
+    if generic {
+        generics
+            .make_where_clause()
+            .predicates
+            .push(syn::parse_quote!(#p::DirPath: #p::Into<#root_ty>));
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    Some(quote! {
         #[automatically_derived]
-        impl #impl_generics #p::FromRoot<#from> for #ident #ty_generics #where_clause {
+        impl #impl_generics #p::FromRoot for #ident #ty_generics #where_clause {
             #[inline]
-            fn from_root(root: #from) -> Self {
+            fn from_root(root: #p::DirPath) -> Self {
                 Self {
                     #member: #p::Into::into(root),
                 }
             }
         }
+    })
+}
+
+/// Whether `ty` is a path whose last segment is one of `names`.
+fn is_named(ty: &Type, names: &[&str]) -> bool {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.arguments.is_none() && names.iter().any(|n| s.ident == n)),
+        _ => false,
     }
+}
+
+/// Whether `ty` names one of the struct's type parameters anywhere in it.
+pub fn mentions_type_param(ty: &Type, generics: &Generics) -> bool {
+    let params: Vec<&Ident> = generics.type_params().map(|p| &p.ident).collect();
+    fn walk(tokens: TokenStream, params: &[&Ident]) -> bool {
+        tokens.into_iter().any(|tt| match tt {
+            TokenTree::Ident(ident) => params.iter().any(|p| **p == ident),
+            TokenTree::Group(group) => walk(group.stream(), params),
+            _ => false,
+        })
+    }
+    !params.is_empty() && walk(ty.to_token_stream(), &params)
 }

@@ -70,13 +70,19 @@ impl Template {
     pub fn parse(path: &str) -> Result<Template, Vec<String>> {
         let mut errors = Vec::new();
         if path.is_empty() {
-            return Err(vec!["empty path: name a file or folder below the layout's root".into()]);
+            return Err(vec![
+                "empty path: name a file or folder below the layout's root".into(),
+            ]);
         }
         if path.starts_with('/') {
-            errors.push(format!("absolute path `{path}`: entry paths are relative to the layout's root"));
+            errors.push(format!(
+                "absolute path `{path}`: entry paths are relative to the layout's root"
+            ));
         }
         if path.contains('\\') {
-            errors.push(format!("backslash in `{path}`: separate folders with `/`, which works everywhere"));
+            errors.push(format!(
+                "backslash in `{path}`: separate folders with `/`, which works everywhere"
+            ));
         }
         let trailing_slash = path.len() > 1 && path.ends_with('/');
         let body = path.strip_prefix('/').unwrap_or(path);
@@ -134,7 +140,11 @@ impl Template {
         if self.trailing_slash {
             return false;
         }
-        let last = self.components.last().map(Component::shape).unwrap_or_default();
+        let last = self
+            .components
+            .last()
+            .map(Component::shape)
+            .unwrap_or_default();
         last.rfind('.').is_some_and(|dot| dot > 0)
     }
 }
@@ -180,7 +190,9 @@ impl Component {
 
 fn parse_component(text: &str) -> Result<Component, Vec<String>> {
     if text.is_empty() {
-        return Err(vec!["empty folder name (`//`): remove the extra `/`".into()]);
+        return Err(vec![
+            "empty folder name (`//`): remove the extra `/`".into(),
+        ]);
     }
     if text == "." || text == ".." {
         return Err(vec![format!(
@@ -191,7 +203,11 @@ fn parse_component(text: &str) -> Result<Component, Vec<String>> {
     let component = Component { segments };
     let mut errors = Vec::new();
     check_portable(text, &component, &mut errors);
-    if errors.is_empty() { Ok(component) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(component)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Splits a component into text and placeholders.
@@ -216,7 +232,9 @@ fn parse_segments(text: &str) -> Result<Vec<Segment>, String> {
                     segments.push(Segment::Text(rest[..o].to_owned()));
                 }
                 let Some(c) = close else {
-                    return Err(format!("unclosed `{{` in `{text}`: placeholders are written `{{name}}`"));
+                    return Err(format!(
+                        "unclosed `{{` in `{text}`: placeholders are written `{{name}}`"
+                    ));
                 };
                 let body = &rest[o + 1..c];
                 if body.contains('{') {
@@ -236,7 +254,9 @@ fn parse_param(body: &str) -> Result<Param, String> {
         None => (body, None),
     };
     if name.is_empty() {
-        return Err(format!("placeholder `{{{body}}}` has no name: write `{{name}}`"));
+        return Err(format!(
+            "placeholder `{{{body}}}` has no name: write `{{name}}`"
+        ));
     }
     if !is_identifier(name) {
         return Err(format!(
@@ -291,23 +311,34 @@ fn is_identifier(s: &str) -> bool {
 fn check_portable(text: &str, component: &Component, errors: &mut Vec<String>) {
     for segment in &component.segments {
         if let Segment::Text(t) = segment
-            && let Some(c) = t.chars().find(|c| c.is_control() || WINDOWS_FORBIDDEN.contains(c))
+            && let Some(c) = t
+                .chars()
+                .find(|c| c.is_control() || WINDOWS_FORBIDDEN.contains(c))
         {
-            errors.push(format!("character {c:?} in `{text}` is not allowed in file names on Windows"));
+            errors.push(format!(
+                "character {c:?} in `{text}` is not allowed in file names on Windows"
+            ));
         }
     }
     if let Some(Segment::Text(last)) = component.segments.last()
         && (last.ends_with('.') || last.ends_with(' '))
     {
-        errors.push(format!("`{text}` ends with {:?}, which Windows drops from file names", &last[last.len() - 1..]));
+        errors.push(format!(
+            "`{text}` ends with {:?}, which Windows drops from file names",
+            &last[last.len() - 1..]
+        ));
     }
     if let Some(name) = component.as_static() {
         let stem = name.split('.').next().unwrap_or(name);
         let numbered = stem.len() == 4
             && stem.as_bytes()[3].is_ascii_digit()
-            && ["COM", "LPT"].iter().any(|d| d.eq_ignore_ascii_case(&stem[..3]));
+            && ["COM", "LPT"]
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(&stem[..3]));
         if numbered || DEVICES.iter().any(|d| d.eq_ignore_ascii_case(stem)) {
-            errors.push(format!("`{name}` is a Windows device name, which no file or folder may be called"));
+            errors.push(format!(
+                "`{name}` is a Windows device name, which no file or folder may be called"
+            ));
         }
     }
     let longest: usize = component
@@ -315,7 +346,10 @@ fn check_portable(text: &str, component: &Component, errors: &mut Vec<String>) {
         .iter()
         .map(|s| match s {
             Segment::Text(t) => t.len(),
-            Segment::Param(Param { kind: ParamKind::Uint { ty, width }, .. }) => {
+            Segment::Param(Param {
+                kind: ParamKind::Uint { ty, width },
+                ..
+            }) => {
                 let digits = UINTS.iter().find(|(t, _)| t == ty).map_or(39, |(_, d)| *d);
                 digits.max(*width)
             }
@@ -352,13 +386,28 @@ mod tests {
     #[test]
     fn placeholders() {
         let t = Template::parse("ckpt/epoch_{epoch:04}/{split}_{step:u32}.pt").unwrap();
-        let params: Vec<_> = t.params().map(|p| (p.name.as_str(), p.kind.clone())).collect();
+        let params: Vec<_> = t
+            .params()
+            .map(|p| (p.name.as_str(), p.kind.clone()))
+            .collect();
         assert_eq!(
             params,
             [
-                ("epoch", ParamKind::Uint { ty: "u64", width: 4 }),
+                (
+                    "epoch",
+                    ParamKind::Uint {
+                        ty: "u64",
+                        width: 4
+                    }
+                ),
                 ("split", ParamKind::Text),
-                ("step", ParamKind::Uint { ty: "u32", width: 0 }),
+                (
+                    "step",
+                    ParamKind::Uint {
+                        ty: "u32",
+                        width: 0
+                    }
+                ),
             ]
         );
         assert!(t.has_text());

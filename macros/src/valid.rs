@@ -48,11 +48,16 @@ fn check_names(entries: &[Entry], cx: &Ctxt) {
         } else if GENERATED.contains(&name.as_str()) {
             cx.error_at(
                 &entry.name,
-                format!("`{name}` clashes with the `{name}()` every layout has: choose another name"),
+                format!(
+                    "`{name}` clashes with the `{name}()` every layout has: choose another name"
+                ),
             );
         }
         if seen.insert(name.clone(), ()).is_some() {
-            cx.error_at(&entry.name, format!("duplicate entry name `{name}`: each name becomes one accessor"));
+            cx.error_at(
+                &entry.name,
+                format!("duplicate entry name `{name}`: each name becomes one accessor"),
+            );
         }
     }
 }
@@ -61,7 +66,9 @@ fn check_names(entries: &[Entry], cx: &Ctxt) {
 fn check_paths(entries: &[Entry], cx: &Ctxt) {
     let mut by_shape: BTreeMap<Vec<String>, &Entry> = BTreeMap::new();
     for entry in entries {
-        let Some(template) = &entry.template else { continue };
+        let Some(template) = &entry.template else {
+            continue;
+        };
         let shape = template.shape();
         if let Some(first) = by_shape.get(&shape) {
             cx.error_at(
@@ -77,9 +84,13 @@ fn check_paths(entries: &[Entry], cx: &Ctxt) {
         by_shape.insert(shape, entry);
     }
     for file in entries.iter().filter(|e| matches!(e.kind, Kind::File)) {
-        let Some(file_shape) = file.template.as_ref().map(|t| t.shape()) else { continue };
+        let Some(file_shape) = file.template.as_ref().map(|t| t.shape()) else {
+            continue;
+        };
         for other in entries {
-            let Some(other_shape) = other.template.as_ref().map(|t| t.shape()) else { continue };
+            let Some(other_shape) = other.template.as_ref().map(|t| t.shape()) else {
+                continue;
+            };
             if other_shape.len() > file_shape.len() && other_shape.starts_with(&file_shape) {
                 cx.error_at(
                     &other.lit,
@@ -96,7 +107,9 @@ fn check_paths(entries: &[Entry], cx: &Ctxt) {
 }
 
 fn check_entry(entry: &Entry, cx: &Ctxt) {
-    let Some(template) = &entry.template else { return };
+    let Some(template) = &entry.template else {
+        return;
+    };
     if let Some(first) = template.components.first().and_then(|c| c.as_static())
         && RUNTIME_NAMES.iter().any(|r| r.eq_ignore_ascii_case(first))
     {

@@ -222,8 +222,8 @@ pub trait Layout {
 /// layout can mount it at a sub-folder (`nest("tracker", TrackerPaths)`).
 ///
 /// `#[derive(Layout)]` implements it for every struct whose only field is its
-/// root, for any `D` that converts into that field's type: `DirPath` and
-/// `PathBuf` roots both take a `DirPath`.
+/// root, when that field's type is `DirPath`, `PathBuf` or a type parameter
+/// that a `DirPath` converts into. Other layouts can implement it by hand.
 ///
 /// ```
 /// use runlayout_runtime::{DirPath, FromRoot};
@@ -241,12 +241,12 @@ pub trait Layout {
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be mounted at a sub-folder of another layout",
-    label = "not buildable from a folder path",
-    note = "derive `Layout` on a struct whose only field is its root (a `DirPath` or `PathBuf`), or implement `FromRoot` by hand"
+    label = "`{Self}` does not implement `FromRoot`",
+    note = "`#[derive(Layout)]` implements `FromRoot` for structs whose only field is a `DirPath`, a `PathBuf` or a type parameter; implement it by hand for others"
 )]
-pub trait FromRoot<D = crate::DirPath>: Sized {
+pub trait FromRoot: Sized {
     /// Builds the layout rooted at `root`.
-    fn from_root(root: D) -> Self;
+    fn from_root(root: crate::DirPath) -> Self;
 }
 
 /// Makes the folders `entries` need below `root`, each with one `mkdir` when

@@ -24,7 +24,11 @@ pub fn join(root: &Path, parts: &[&str]) -> PathBuf {
 /// Renders the value of a text placeholder and checks it against the naming
 /// rules of run ids (the layout's reserved names allowed), so that it can
 /// never add a separator, be empty, be `.` or `..`, or be unportable.
-pub fn text(value: &dyn Display, placeholder: &'static str, template: &'static str) -> Result<String> {
+pub fn text(
+    value: &dyn Display,
+    placeholder: &'static str,
+    template: &'static str,
+) -> Result<String> {
     let value = value.to_string();
     match name::check_component(&value) {
         Ok(()) => Ok(value),
@@ -64,13 +68,19 @@ mod tests {
 
     #[test]
     fn join_appends_each_part() {
-        assert_eq!(join(Path::new("/r"), &["a", "b.txt"]), Path::new("/r/a/b.txt"));
+        assert_eq!(
+            join(Path::new("/r"), &["a", "b.txt"]),
+            Path::new("/r/a/b.txt")
+        );
         assert_eq!(join(Path::new(""), &["a"]), Path::new("a"));
     }
 
     #[test]
     fn text_values_are_one_portable_component() {
-        assert_eq!(text(&"train", "split", "eval/{split}").ok(), Some("train".into()));
+        assert_eq!(
+            text(&"train", "split", "eval/{split}").ok(),
+            Some("train".into())
+        );
         assert_eq!(text(&7, "n", "{n}").ok(), Some("7".into()));
         assert_eq!(text(&"latest", "n", "{n}").ok(), Some("latest".into()));
         for (bad, rule) in [
@@ -80,7 +90,12 @@ mod tests {
             ("nul", NameRule::DeviceName),
         ] {
             match text(&bad, "split", "eval/{split}") {
-                Err(Error::InvalidValue { placeholder: "split", template: "eval/{split}", value, rule: r }) => {
+                Err(Error::InvalidValue {
+                    placeholder: "split",
+                    template: "eval/{split}",
+                    value,
+                    rule: r,
+                }) => {
                     assert_eq!((value.as_str(), r), (bad, rule));
                 }
                 other => panic!("{bad:?} accepted: {other:?}"),

@@ -1,0 +1,11 @@
+use std::path::PathBuf;
+
+use runlayout::Layout;
+
+#[derive(Layout)]
+#[layout(a = "time:12", b = "trailing.", c = "nul", d = "aux.txt")]
+struct Paths {
+    root: PathBuf,
+}
+
+fn main() {}

@@ -1,0 +1,74 @@
+//! Layout shapes that must compile: generic roots, a marked root among other
+//! fields, raw identifiers, every entry form, a renamed crate path.
+
+use std::path::{Path, PathBuf};
+
+use runlayout::{DirPath, FilePath, Layout, Run};
+
+#[derive(Layout)]
+#[layout(config = "config.yaml", plots = "plots/")]
+pub struct Tracker {
+    dir: DirPath,
+}
+
+#[derive(Layout)]
+#[layout(checkpoint = "checkpoints", logfile = "log.txt")]
+#[layout(r#type = "type.txt", version = dir("v1.0"), license = file("LICENSE"))]
+#[layout(tracker = nest("basetracker", Tracker))]
+struct TrainPaths {
+    run: Run,
+}
+
+#[derive(Layout)]
+#[layout(out = "out/{name}.json")]
+struct Generic<R: AsRef<Path>> {
+    root: R,
+}
+
+#[derive(Layout)]
+#[layout(cache = "cache/")]
+struct Unbounded<R> {
+    root: R,
+}
+
+#[derive(Layout)]
+#[layout(data = "data")]
+struct Marked {
+    label: String,
+    #[layout(root)]
+    base: PathBuf,
+}
+
+mod renamed {
+    pub use runlayout as rl;
+}
+
+#[derive(Layout)]
+#[layout(crate = "renamed::rl", notes = "notes.md")]
+struct Renamed {
+    root: PathBuf,
+}
+
+fn main() {
+    fn takes_dir(_: DirPath) {}
+    fn takes_file(_: FilePath) {}
+    let root = std::env::temp_dir();
+    let run_paths = |p: &TrainPaths| {
+        takes_dir(p.checkpoint());
+        takes_file(p.logfile());
+        takes_file(p.r#type());
+        takes_dir(p.version());
+        takes_file(p.license());
+        takes_file(p.tracker().config());
+    };
+    let _ = run_paths;
+    let g = Generic { root: root.clone() };
+    let _: runlayout::Result<FilePath> = g.out("x");
+    let u = Unbounded { root: root.clone() };
+    takes_dir(u.cache());
+    let m = Marked { label: String::new(), base: root.clone() };
+    let _ = &m.label;
+    takes_dir(m.data());
+    let r = Renamed { root };
+    takes_file(r.notes());
+}

@@ -1,0 +1,11 @@
+use std::path::PathBuf;
+
+use runlayout::Layout;
+
+#[derive(Layout)]
+#[layout(anc = "ancestor", desc = "descendants/list.txt", manifest = "run.json")]
+struct Paths {
+    root: PathBuf,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use std::path::PathBuf;
+
+use runlayout::Layout;
+
+#[derive(Layout)]
+#[layout(ckpt = "checkpoints")]
+struct Paths(PathBuf);
+
+fn main() {}

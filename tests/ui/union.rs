@@ -1,0 +1,9 @@
+use runlayout::Layout;
+
+#[derive(Layout)]
+#[layout(ckpt = "checkpoints")]
+union Paths {
+    a: u32,
+}
+
+fn main() {}

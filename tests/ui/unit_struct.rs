@@ -1,0 +1,7 @@
+use runlayout::Layout;
+
+#[derive(Layout)]
+#[layout(ckpt = "checkpoints")]
+struct Paths;
+
+fn main() {}
