@@ -1,26 +1,47 @@
-//! Creates a run under `./runs`, writes a log line and a checkpoint into it,
-//! and prints the tree it made.
+//! Declares a run's layout, creates a run under `./runs`, writes a log line
+//! and a checkpoint into it, and prints the tree it made.
 //!
 //! ```text
 //! cargo run --example quickstart
 //! ```
 
 use std::fs;
+use std::io::Write as _;
 use std::path::Path;
 
-use runlayout::{DirPath, FilePath, Run};
+use runlayout::{Layout, Run};
+
+/// Where one training run keeps its files.
+#[derive(Layout)]
+#[layout(
+    checkpoint = "checkpoints",
+    logfile = "log.txt",
+    config = "config.yaml"
+)]
+#[layout(epoch_ckpt = "checkpoints/epoch_{epoch:04}.ckpt")]
+struct TrainPaths {
+    run: Run,
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // runs/pretrain/2026-11-30_k3x9a, made with one exclusive mkdir.
     let run = Run::builder("runs").stage("pretrain").create()?;
-    println!("created run {} at {}", run.id(), run.path().display());
+    let paths = TrainPaths { run };
+    // checkpoints/ and nothing else: files are written by the program.
+    paths.create_all()?;
 
-    let log = FilePath::new(run.path().join("log.txt"));
-    let checkpoints = DirPath::new(run.path().join("checkpoints"));
-    checkpoints.create()?;
-    fs::write(&log, "epoch 1: loss 0.42\n")?;
-    fs::write(checkpoints.join("epoch_1.ckpt"), b"weights")?;
+    fs::write(paths.config(), "lr: 0.001\nepochs: 2\n")?;
+    let mut log = fs::File::create(paths.logfile())?;
+    for epoch in 1..=2_u64 {
+        writeln!(log, "epoch {epoch}: loss {:.3}", 1.0 / epoch as f64)?;
+        fs::write(
+            paths.epoch_ckpt(epoch),
+            format!("weights after epoch {epoch}"),
+        )?;
+    }
 
-    print_tree(run.path(), 0)?;
+    println!("run {} in {}", paths.run.id(), paths.root().display());
+    print_tree(paths.root(), 1)?;
     Ok(())
 }
 
@@ -32,7 +53,7 @@ fn print_tree(dir: &Path, depth: usize) -> std::io::Result<()> {
         let slash = if is_dir { "/" } else { "" };
         println!(
             "{}{}{slash}",
-            "  ".repeat(depth + 1),
+            "  ".repeat(depth),
             entry.file_name().to_string_lossy()
         );
         if is_dir {

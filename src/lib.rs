@@ -1,20 +1,9 @@
-//! Declarative folder layouts for the runs of training jobs, simulations and
-//! benchmark harnesses.
-//!
-//! Each run gets its own folder, `root/[debug/]<stage>/<run_id>`, made with
-//! one exclusive `mkdir` so that two runs never share one, named by a
-//! readable id (`2026-11-30_k3x9a`), resumable, and linked to the run it grew
-//! out of.
-//!
-//! ```
-//! use runlayout::Run;
-//!
-//! let root = tempfile::tempdir()?;
-//! let run = Run::builder(root.path()).stage("pretrain").create()?;
-//! std::fs::write(run.path().join("log.txt"), "epoch 1\n")?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
+mod path_provider;
+
+pub use path_provider::PathProvider;
 pub use runlayout_runtime::*;
 
 /// Derives [`Layout`](trait@Layout) and one accessor per declared entry.
@@ -34,8 +23,3 @@ pub mod __private {
     pub use runlayout_runtime::__private::{component, join, text};
     pub use runlayout_runtime::{DirPath, Entry, FilePath, FromRoot, Layout, Result};
 }
-
-/// The README's examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-struct ReadmeDoctests;

@@ -148,7 +148,13 @@ fn nest_value(name: Ident, content: ParseStream<'_>, cx: &Ctxt) -> syn::Result<O
     content.parse::<Token![,]>()?;
     let ty: Type = content.parse()?;
     content.parse::<Option<Token![,]>>()?;
-    Ok(Some(entry(name, lit, Some(Kind::Nest(Box::new(ty))), true, cx)))
+    Ok(Some(entry(
+        name,
+        lit,
+        Some(Kind::Nest(Box::new(ty))),
+        true,
+        cx,
+    )))
 }
 
 fn entry(name: Ident, lit: LitStr, kind: Option<Kind>, explicit: bool, cx: &Ctxt) -> Entry {
