@@ -70,6 +70,7 @@ fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
 
         // An accessor left uncalled is no dead code: its entry still shapes
         // `ENTRIES` and `create_all`.
+        #[automatically_derived]
         #[allow(dead_code)]
         impl #impl_generics #ident #ty_generics #where_clause {
             #(#accessors)*

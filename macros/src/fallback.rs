@@ -43,6 +43,7 @@ pub fn expand(input: &Input<'_>) -> TokenStream {
             }
         }
 
+        #[automatically_derived]
         impl #impl_generics #ident #ty_generics #where_clause {
             #(#accessors)*
         }
