@@ -5,7 +5,7 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{TestResult, tree};
+use common::{TestResult, tree, tree_names};
 use runlayout::{DirPath, Entry, EntryKind, Error, FilePath, FromRoot, Layout, NameRule, Run};
 
 #[derive(Layout)]
@@ -224,10 +224,7 @@ fn create_all_makes_every_folder_once_and_no_file() -> TestResult {
     let dir = tempfile::tempdir()?;
     let paths = train_paths(dir.path())?;
     paths.create_all()?;
-    let made: Vec<String> = tree(paths.root())
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
+    let made = tree_names(paths.root());
     assert_eq!(
         made,
         [

@@ -6,7 +6,7 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{TestResult, tree};
+use common::{TestResult, tree, tree_names};
 use runlayout::{DirPath, Entry, EntryKind, Error, FilePath, Layout, Run};
 
 struct Tracker {
@@ -48,10 +48,7 @@ fn create_all_makes_every_folder_and_no_file() -> TestResult {
         run: Run::builder(root.path()).run_id("r").create()?,
     };
     paths.create_all()?;
-    let made: Vec<String> = tree(paths.root())
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
+    let made = tree_names(paths.root());
     assert_eq!(
         made,
         [

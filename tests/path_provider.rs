@@ -4,7 +4,7 @@ mod common;
 
 use std::fs;
 
-use common::{TestResult, today, tree};
+use common::{TestResult, today, tree, tree_names};
 use runlayout::{Error, Layout, Nesting, PathProvider, Run};
 
 #[test]
@@ -17,7 +17,7 @@ fn constructor_creates_the_run_and_its_folders() -> TestResult {
     assert!(root.path().join("pretrain/r1/basetracker").is_dir());
     // Files are the caller's to write; only their folders exist.
     assert!(!p.logfile_uri().exists());
-    let made: Vec<String> = tree(&run).iter().map(|p| p.display().to_string()).collect();
+    let made = tree_names(&run);
     assert_eq!(made, ["basetracker", "checkpoints"]);
     Ok(())
 }

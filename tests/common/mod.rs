@@ -55,6 +55,14 @@ pub fn tree(root: &Path) -> BTreeSet<PathBuf> {
     out
 }
 
+/// [`tree`] as `/`-separated strings, for comparing with a list.
+pub fn tree_names(root: &Path) -> Vec<String> {
+    tree(root)
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect()
+}
+
 fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
