@@ -4,10 +4,9 @@
 mod common;
 
 use std::collections::HashSet;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use common::{TestResult, child_lines, is_child, spawn_child};
+use common::{TestResult, child_lines, folder_count, is_child, spawn_child};
 use runlayout::{Nesting, Run};
 
 fn assert_all_distinct_and_present(paths: &[PathBuf], expected: usize) {
@@ -21,10 +20,6 @@ fn assert_all_distinct_and_present(paths: &[PathBuf], expected: usize) {
     for p in paths {
         assert!(p.is_dir(), "{} is missing", p.display());
     }
-}
-
-fn stage_dirs(dir: &Path) -> usize {
-    fs::read_dir(dir).map(|rd| rd.count()).unwrap_or(0)
 }
 
 #[test]
@@ -54,7 +49,7 @@ fn eight_threads_create_150_runs_each() -> TestResult {
         });
         assert_all_distinct_and_present(&paths, 1200);
     }
-    assert_eq!(stage_dirs(&root.path().join("train")), 1200);
+    assert_eq!(folder_count(&root.path().join("train")), 1200);
     Ok(())
 }
 
@@ -86,6 +81,6 @@ fn four_processes_create_250_runs_each() -> TestResult {
         .map(PathBuf::from)
         .collect();
     assert_all_distinct_and_present(&paths, 1000);
-    assert_eq!(stage_dirs(&root.path().join("train")), 1000);
+    assert_eq!(folder_count(&root.path().join("train")), 1000);
     Ok(())
 }

@@ -233,6 +233,7 @@ fn create_all_makes_every_folder_once_and_no_file() -> TestResult {
             "data",
             "eval",
             "notes",
+            "run.json",
             "splits",
             "trackers",
             "trackers/main",

@@ -54,6 +54,7 @@ fn create_all_makes_every_folder_and_no_file() -> TestResult {
         [
             "basetracker",
             "checkpoints",
+            "run.json",
             "trackers",
             "trackers/main",
             "trackers/main/plots"
@@ -61,7 +62,7 @@ fn create_all_makes_every_folder_and_no_file() -> TestResult {
     );
     // Again: everything exists, nothing changes, no error.
     paths.create_all()?;
-    assert_eq!(tree(paths.root()).len(), 5);
+    assert_eq!(tree(paths.root()).len(), 6);
     Ok(())
 }
 

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, NameKind, Result};
 use crate::fsx;
+use crate::latest;
 use crate::links::LinkStyle;
 use crate::name;
 use crate::nesting::{Nesting, Place};
@@ -44,6 +45,8 @@ pub struct RunBuilder {
     id: IdSource,
     nesting: Nesting,
     link_style: LinkStyle,
+    write_manifest: bool,
+    latest_pointer: bool,
 }
 
 /// Where the run id comes from. Setting one source replaces the other.
@@ -63,7 +66,15 @@ impl RunBuilder {
             id: IdSource::Generated,
             nesting: Nesting::default(),
             link_style: LinkStyle::default(),
+            write_manifest: true,
+            latest_pointer: true,
         }
+    }
+
+    /// Replaces the output root given to [`Run::builder`].
+    pub fn output_root(mut self, root: impl Into<PathBuf>) -> RunBuilder {
+        self.root = root.into();
+        self
     }
 
     /// The stage (`pretrain`, `finetune`, ...). Without one, the run sits
@@ -106,9 +117,26 @@ impl RunBuilder {
         self
     }
 
-    /// Chooses how [`Run::link`] records ancestors; see [`LinkStyle`].
+    /// Chooses how [`Run::link`] records ancestors and how the `latest`
+    /// pointer is made; see [`LinkStyle`].
     pub fn link_style(mut self, style: LinkStyle) -> RunBuilder {
         self.link_style = style;
+        self
+    }
+
+    /// Whether a new run folder gets its manifest, `run.json` (default: yes,
+    /// when the `manifest` feature is on). A run without one is still a run
+    /// for every API.
+    pub fn write_manifest(mut self, write: bool) -> RunBuilder {
+        self.write_manifest = write;
+        self
+    }
+
+    /// Whether creating a run points the `latest` pointer next to it at it
+    /// (default: yes). Without pointers, [`open_latest`](RunBuilder::open_latest)
+    /// finds nothing.
+    pub fn latest_pointer(mut self, update: bool) -> RunBuilder {
+        self.latest_pointer = update;
         self
     }
 
@@ -205,8 +233,115 @@ impl RunBuilder {
         let created = fsx::create_dir_new(&place.run)?;
         if !created {
             fsx::require_dir(&place.run)?;
+            return Ok(self.finish(place.run, id, stage, false));
         }
-        Ok(self.finish(place.run, id, stage, created))
+        let run = self.finish(place.run.clone(), id, stage, true);
+        // Other ranks may be inside the folder already: on a failure it stays.
+        self.record(&run, &place)?;
+        Ok(run)
+    }
+
+    /// Resumes the run the `latest` pointer names: the run of this stage
+    /// (and debug flag, and nesting) created last. The builder's own run id
+    /// and seed are not used.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoLatestRun`] if no pointer is there, [`Error::NotALink`] if
+    /// something else is, and those of [`open`](RunBuilder::open).
+    ///
+    /// ```
+    /// use runlayout_runtime::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// Run::builder(root.path()).stage("train").create()?;
+    /// let last = Run::builder(root.path()).stage("train").create()?;
+    /// let resumed = Run::builder(root.path()).stage("train").open_latest()?;
+    /// assert_eq!(resumed.path(), last.path());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_latest(self) -> Result<Run> {
+        let stage = self.checked_stage()?;
+        let parent = self
+            .nesting
+            .parent(&self.root, self.debug, stage.as_deref());
+        let id = latest::read(&parent)?;
+        self.run_id(id).open()
+    }
+
+    /// [`create`](RunBuilder::create) when the id is to be generated, and
+    /// [`create_or_open`](RunBuilder::create_or_open) when it is fixed (given,
+    /// seeded, or from the environment or a launcher): the one call a program
+    /// needs whether it runs alone or as one rank of many.
+    ///
+    /// # Errors
+    ///
+    /// Those of `create` or `create_or_open`.
+    ///
+    /// ```
+    /// use runlayout_runtime::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let alone = Run::builder(root.path()).start()?;
+    /// let rank0 = Run::builder(root.path()).run_id("job-7").start()?;
+    /// let rank1 = Run::builder(root.path()).run_id("job-7").start()?;
+    /// assert!(alone.is_new() && rank0.is_new() && !rank1.is_new());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn start(self) -> Result<Run> {
+        if self.has_fixed_id() {
+            self.create_or_open()
+        } else {
+            self.create()
+        }
+    }
+
+    /// The run folder this builder would create or open, if its id is fixed;
+    /// `None` if the id is to be generated. Nothing is touched.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`] for a bad stage or run id.
+    ///
+    /// ```
+    /// use runlayout_runtime::Run;
+    ///
+    /// let b = Run::builder("runs").stage("eval").run_id("r1");
+    /// assert_eq!(b.planned_path()?, Some("runs/eval/r1".into()));
+    /// assert_eq!(Run::builder("runs").planned_path()?, None);
+    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// ```
+    pub fn planned_path(&self) -> Result<Option<PathBuf>> {
+        let stage = self.checked_stage()?;
+        Ok(self
+            .fixed_id()?
+            .map(|id| self.place(stage.as_deref(), &id).run))
+    }
+
+    /// Whether the run id is given or seeded rather than generated.
+    pub(crate) fn has_fixed_id(&self) -> bool {
+        !matches!(self.id, IdSource::Generated)
+    }
+
+    /// Writes what a new run gets: its manifest and the `latest` pointer.
+    /// A failure undoes the creation, so the call has no effect at all.
+    fn settle(&self, run: Run, place: &Place, made_id_dir: bool) -> Result<Run> {
+        if let Err(err) = self.record(&run, place) {
+            undo(place, made_id_dir);
+            return Err(err);
+        }
+        Ok(run)
+    }
+
+    fn record(&self, run: &Run, place: &Place) -> Result<()> {
+        #[cfg(feature = "manifest")]
+        if self.write_manifest {
+            crate::manifest::Manifest::for_new_run(run).write(run.path())?;
+        }
+        if self.latest_pointer {
+            latest::update(&place.parent, run.id(), self.link_style)?;
+        }
+        Ok(())
     }
 
     fn create_fixed(&self, id: RunId, stage: Option<String>) -> Result<Run> {
@@ -215,7 +350,8 @@ impl RunBuilder {
         if !fsx::create_dir_new(&place.run)? {
             return Err(Error::RunExists { path: place.run });
         }
-        Ok(self.finish(place.run, id, stage, true))
+        let run = self.finish(place.run.clone(), id, stage, true);
+        self.settle(run, &place, false)
     }
 
     /// Creates a run under the first id from `draw` whose folder is new.
@@ -243,7 +379,8 @@ impl RunBuilder {
             if place.run != place.id_dir && !fsx::create_dir_new(&place.run)? {
                 return Err(Error::RunExists { path: place.run });
             }
-            return Ok(self.finish(place.run, id, stage, true));
+            let run = self.finish(place.run.clone(), id, stage, true);
+            return self.settle(run, &place, true);
         }
         Err(Error::TooManyCollisions {
             parent,
@@ -300,6 +437,17 @@ impl RunBuilder {
     /// ```
     pub fn root(&self) -> &Path {
         &self.root
+    }
+}
+
+/// Removes a run folder this call has just made (and found no other use
+/// for): its manifest, the folder, and a run-first id folder made with it.
+fn undo(place: &Place, made_id_dir: bool) {
+    #[cfg(feature = "manifest")]
+    let _ = std::fs::remove_file(place.run.join(crate::manifest::MANIFEST));
+    let _ = std::fs::remove_dir(&place.run);
+    if made_id_dir && place.id_dir != place.run {
+        let _ = std::fs::remove_dir(&place.id_dir);
     }
 }
 
@@ -364,7 +512,13 @@ mod tests {
             }
             other => panic!("expected TooManyCollisions, got {other:?}"),
         }
-        assert_eq!(std::fs::read_dir(root.path().join("s"))?.count(), 1);
+        let folders = std::fs::read_dir(root.path().join("s"))?
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            })
+            .count();
+        assert_eq!(folders, 1);
         Ok(())
     }
 }

@@ -103,6 +103,28 @@ pub enum Error {
         /// The path of the file or folder in the way.
         path: PathBuf,
     },
+    /// A run's `run.json` could not be understood.
+    InvalidManifest {
+        /// The manifest's path.
+        path: PathBuf,
+        /// What the parser said.
+        message: String,
+    },
+    /// `open_latest()` found no `latest` pointer: no run of that stage was
+    /// created yet (or pointers were switched off).
+    NoLatestRun {
+        /// Where the pointer was looked for.
+        path: PathBuf,
+    },
+    /// An environment variable holds a value that cannot be used.
+    InvalidEnv {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+        /// What it should hold.
+        expected: &'static str,
+    },
 }
 
 impl Error {
@@ -141,11 +163,14 @@ impl Error {
             | Error::RunExists { path }
             | Error::RunNotFound { path }
             | Error::NotADirectory { path }
-            | Error::NotALink { path } => Some(path),
+            | Error::NotALink { path }
+            | Error::InvalidManifest { path, .. }
+            | Error::NoLatestRun { path } => Some(path),
             Error::TooManyCollisions { parent, .. } => Some(parent),
-            Error::InvalidName { .. } | Error::InvalidValue { .. } | Error::MissingRunId { .. } => {
-                None
-            }
+            Error::InvalidName { .. }
+            | Error::InvalidValue { .. }
+            | Error::MissingRunId { .. }
+            | Error::InvalidEnv { .. } => None,
         }
     }
 
@@ -161,14 +186,16 @@ impl Error {
     fn io_kind(&self) -> io::ErrorKind {
         match self {
             Error::Io { source, .. } => source.kind(),
-            Error::InvalidName { .. } | Error::InvalidValue { .. } | Error::MissingRunId { .. } => {
-                io::ErrorKind::InvalidInput
-            }
+            Error::InvalidName { .. }
+            | Error::InvalidValue { .. }
+            | Error::MissingRunId { .. }
+            | Error::InvalidEnv { .. } => io::ErrorKind::InvalidInput,
             Error::RunExists { .. } => io::ErrorKind::AlreadyExists,
             Error::RunNotFound { .. } => io::ErrorKind::NotFound,
             Error::NotADirectory { .. } => io::ErrorKind::NotADirectory,
             Error::TooManyCollisions { .. } => io::ErrorKind::AlreadyExists,
-            Error::NotALink { .. } => io::ErrorKind::InvalidData,
+            Error::NotALink { .. } | Error::InvalidManifest { .. } => io::ErrorKind::InvalidData,
+            Error::NoLatestRun { .. } => io::ErrorKind::NotFound,
         }
     }
 }
@@ -218,6 +245,19 @@ impl fmt::Display for Error {
                 "`{}` is a real file or folder, not a link made by runlayout; it was left untouched",
                 path.display()
             ),
+            Error::InvalidManifest { path, message } => {
+                write!(f, "`{}` is not a run manifest: {message}", path.display())
+            }
+            Error::NoLatestRun { path } => write!(
+                f,
+                "no `latest` pointer at `{}`: no run was created there yet",
+                path.display()
+            ),
+            Error::InvalidEnv {
+                var,
+                value,
+                expected,
+            } => write!(f, "{var}={value:?} cannot be used: expected {expected}"),
         }
     }
 }

@@ -28,12 +28,17 @@
 
 #![warn(missing_docs)]
 
-mod atomic_link;
+mod atomic;
 mod builder;
+mod env;
 mod error;
 mod fsx;
+mod latest;
+mod launcher;
 mod layout;
 mod links;
+#[cfg(feature = "manifest")]
+mod manifest;
 mod name;
 mod nesting;
 mod random;
@@ -44,9 +49,14 @@ mod run_id;
 mod typed_path;
 
 pub use builder::RunBuilder;
+pub use env::{ENV_DEBUG, ENV_ROOT, ENV_RUN_ID, ENV_STAGE};
 pub use error::{Error, NameKind, NameRule, Operation, Result};
+pub use latest::LATEST;
+pub use launcher::Launcher;
 pub use layout::{Entry, EntryKind, FromRoot, Layout};
 pub use links::{ANCESTOR, DESCENDANTS, LinkStyle};
+#[cfg(feature = "manifest")]
+pub use manifest::{AncestorRecord, MANIFEST, Manifest};
 pub use nesting::Nesting;
 pub use run::Run;
 pub use run_id::RunId;

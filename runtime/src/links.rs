@@ -5,7 +5,7 @@ use std::fs;
 use std::io;
 use std::path::PathBuf;
 
-use crate::atomic_link;
+use crate::atomic;
 use crate::error::{Error, Operation, Result};
 use crate::fsx;
 use crate::relpath::{relative, resolve};
@@ -56,7 +56,8 @@ impl Run {
     /// file; see [`LinkStyle`]. The ancestor gets a back-link in its
     /// `descendants/` folder, named after this run's place below its root
     /// with `+` between the parts (`finetune+2026-11-30_k3x9a`,
-    /// `debug+finetune+...`), which [`Run::descendants`] reads.
+    /// `debug+finetune+...`), which [`Run::descendants`] reads. The run's
+    /// manifest, if it has one, records the ancestor too.
     ///
     /// Linking a run to itself does nothing.
     ///
@@ -82,18 +83,18 @@ impl Run {
         if me == them {
             return Ok(());
         }
-        atomic_link::replace(
-            &self.path.join(ANCESTOR),
-            &relative(&me, &them),
-            self.link_style,
-        )?;
+        let target = relative(&me, &them);
+        atomic::replace(&self.path.join(ANCESTOR), &target, self.link_style)?;
         let back_dir = ancestor.path.join(DESCENDANTS);
         fsx::create_dir_all(&back_dir)?;
-        atomic_link::replace(
+        atomic::replace(
             &back_dir.join(self.backlink_name()),
             &relative(&them.join(DESCENDANTS), &me),
             self.link_style,
-        )
+        )?;
+        #[cfg(feature = "manifest")]
+        self.record_ancestor(ancestor, &target)?;
+        Ok(())
     }
 
     /// The folder of the run this one was linked to, if any: canonical when
@@ -112,7 +113,7 @@ impl Run {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn ancestor(&self) -> Result<Option<PathBuf>> {
-        let target = atomic_link::read(&self.path.join(ANCESTOR))?;
+        let target = atomic::read(&self.path.join(ANCESTOR))?;
         Ok(target.map(|t| resolve(&self.path, &t)))
     }
 
@@ -143,10 +144,10 @@ impl Run {
         let mut found = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| Error::io(Operation::ReadDir, &dir, e))?;
-            if atomic_link::is_temporary(&entry.file_name().to_string_lossy()) {
+            if atomic::is_temporary(&entry.file_name().to_string_lossy()) {
                 continue;
             }
-            let target = match atomic_link::read(&entry.path()) {
+            let target = match atomic::read(&entry.path()) {
                 Ok(Some(target)) => target,
                 // Vanished meanwhile, or a foreign file: not a descendant.
                 Ok(None) | Err(Error::NotALink { .. }) => continue,
@@ -155,7 +156,7 @@ impl Run {
             let Ok(child) = fs::canonicalize(dir.join(target)) else {
                 continue; // the descendant was deleted
             };
-            let points_here = match atomic_link::read(&child.join(ANCESTOR)) {
+            let points_here = match atomic::read(&child.join(ANCESTOR)) {
                 Ok(Some(back)) => resolve(&child, &back) == me,
                 Ok(None) | Err(Error::NotALink { .. }) => false,
                 Err(e) => return Err(e),

@@ -29,6 +29,11 @@ pub(crate) const DEBUG_DIR: &str = "debug";
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "manifest",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum Nesting {
     /// `root/[debug/]<stage>/<run_id>`.
     #[default]
@@ -61,37 +66,29 @@ impl Place {
 
 impl Nesting {
     pub(crate) fn place(self, root: &Path, debug: bool, stage: Option<&str>, id: &str) -> Place {
-        let mut base = root.to_path_buf();
+        let parent = self.parent(root, debug, stage);
+        let id_dir = parent.join(id);
+        let run = match (self, stage) {
+            (Nesting::RunFirst, Some(stage)) => id_dir.join(stage),
+            _ => id_dir.clone(),
+        };
+        Place {
+            parent,
+            id_dir,
+            run,
+        }
+    }
+
+    /// The folder that holds the run id folders (and the `latest` pointer).
+    pub(crate) fn parent(self, root: &Path, debug: bool, stage: Option<&str>) -> PathBuf {
+        let mut parent = root.to_path_buf();
         if debug {
-            base.push(DEBUG_DIR);
+            parent.push(DEBUG_DIR);
         }
-        match (self, stage) {
-            (Nesting::StageFirst, Some(stage)) => {
-                let parent = base.join(stage);
-                let id_dir = parent.join(id);
-                Place {
-                    parent,
-                    run: id_dir.clone(),
-                    id_dir,
-                }
-            }
-            (Nesting::RunFirst, Some(stage)) => {
-                let id_dir = base.join(id);
-                Place {
-                    parent: base,
-                    run: id_dir.join(stage),
-                    id_dir,
-                }
-            }
-            (_, None) => {
-                let id_dir = base.join(id);
-                Place {
-                    parent: base,
-                    run: id_dir.clone(),
-                    id_dir,
-                }
-            }
+        if let (Nesting::StageFirst, Some(stage)) = (self, stage) {
+            parent.push(stage);
         }
+        parent
     }
 }
 

@@ -80,3 +80,14 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) {
 pub fn today() -> String {
     jiff::ZonedDateTime::now().date().to_string()
 }
+
+/// How many folders (not files or links) `dir` holds.
+pub fn folder_count(dir: &Path) -> usize {
+    fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .count()
+        })
+        .unwrap_or(0)
+}

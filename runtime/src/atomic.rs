@@ -1,10 +1,11 @@
-//! One named link that is replaced atomically, as a symlink or, where
-//! symlinks cannot be made, as a small pointer file.
+//! Names that are replaced atomically: links (a symlink or, where symlinks
+//! cannot be made, a small pointer file) and small files (the manifest).
 //!
 //! `symlink` never overwrites and `rename` replaces its target atomically, so
-//! a new link is made at a unique temporary name in the same folder and then
-//! renamed over the old one: a reader finds the old link or the new one,
-//! never nothing, and a dangling old link is replaced like any other.
+//! the new link or file is made at a unique temporary name in the same folder
+//! and then renamed over the old one: a reader finds the old version or the
+//! new one, never nothing and never half a file, and a dangling old link is
+//! replaced like any other.
 
 use std::fs;
 use std::io::{self, Read as _, Write as _};
@@ -31,12 +32,8 @@ const POINTER_MAX: u64 = 64 * 1024;
 pub(crate) fn replace(dst: &Path, target: &Path, style: LinkStyle) -> Result<()> {
     read(dst)?;
     let dir = dst.parent().unwrap_or(Path::new("."));
-    let tmp = make_temp(dir, dst, target, style)?;
-    fs::rename(&tmp, dst).map_err(|e| {
-        // The temporary link is ours and useless now.
-        let _ = fs::remove_file(&tmp);
-        Error::io(Operation::Rename, dst, e)
-    })
+    let tmp = make_temp(dir, dst, |tmp| make_link(tmp, target, style))?;
+    move_into_place(&tmp, dst)
 }
 
 /// The target of the link at `path`, in either form; `None` if nothing is
@@ -67,17 +64,39 @@ pub(crate) fn is_temporary(name: &str) -> bool {
     name.starts_with(".runlayout-") && name.ends_with(".tmp")
 }
 
-/// Makes the new link at a fresh temporary name next to `dst`. The name
-/// starts with `.`, which no run id or stage may, so a link left behind by a
+/// Writes `bytes` to `path` through a temporary file and a rename, so no
+/// reader ever sees the file missing or half written.
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = make_temp(dir, path, |tmp| {
+        write_new(tmp, bytes).map_err(|e| (Operation::WriteFile, e))
+    })?;
+    move_into_place(&tmp, path)
+}
+
+fn move_into_place(tmp: &Path, dst: &Path) -> Result<()> {
+    fs::rename(tmp, dst).map_err(|e| {
+        // The temporary name is ours and useless now.
+        let _ = fs::remove_file(tmp);
+        Error::io(Operation::Rename, dst, e)
+    })
+}
+
+/// Makes something at a fresh temporary name next to `dst` with `make`. The
+/// name starts with `.`, which no run id or stage may, so one left behind by a
 /// killed process is never mistaken for a run, and never collides with one.
-fn make_temp(dir: &Path, dst: &Path, target: &Path, style: LinkStyle) -> Result<PathBuf> {
+fn make_temp(
+    dir: &Path,
+    dst: &Path,
+    mut make: impl FnMut(&Path) -> Result<(), (Operation, io::Error)>,
+) -> Result<PathBuf> {
     for _ in 0..MAX_ATTEMPTS {
         let name: [u8; 10] = random::fresh_chars();
         let mut tmp_name = String::from(".runlayout-");
         tmp_name.extend(name.iter().map(|&b| char::from(b)));
         tmp_name.push_str(".tmp");
         let tmp = dir.join(tmp_name);
-        match make_link(&tmp, target, style) {
+        match make(&tmp) {
             Ok(()) => return Ok(tmp),
             Err((_, e)) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err((op, e)) => return Err(Error::io(op, dst, e)),
@@ -144,11 +163,18 @@ fn write_pointer(at: &Path, target: &Path) -> io::Result<()> {
         text.push_str(part);
     }
     text.push('\n');
+    write_new(at, text.as_bytes())
+}
+
+/// Writes a file that must not exist yet; a half-written one is removed.
+fn write_new(at: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(at)?;
-    file.write_all(text.as_bytes())
+    file.write_all(bytes).inspect_err(|_| {
+        let _ = fs::remove_file(at);
+    })
 }
 
 /// The target a pointer file holds; `None` if the file is not a pointer file.

@@ -1,0 +1,192 @@
+//! Settings from the environment: `RUNLAYOUT_*` variables, and the run id a
+//! launcher implies.
+
+use std::ffi::OsString;
+
+use crate::builder::RunBuilder;
+use crate::error::{Error, Result};
+use crate::launcher::Launcher;
+
+/// The output root.
+pub const ENV_ROOT: &str = "RUNLAYOUT_ROOT";
+/// The run id.
+pub const ENV_RUN_ID: &str = "RUNLAYOUT_RUN_ID";
+/// The stage.
+pub const ENV_STAGE: &str = "RUNLAYOUT_STAGE";
+/// The debug flag: `1`, `true`, `yes`, `on` or `0`, `false`, `no`, `off`.
+pub const ENV_DEBUG: &str = "RUNLAYOUT_DEBUG";
+
+impl RunBuilder {
+    /// Takes settings from the environment, over the builder's own:
+    ///
+    /// | variable | sets |
+    /// | --- | --- |
+    /// | `RUNLAYOUT_ROOT` | the output root |
+    /// | `RUNLAYOUT_RUN_ID` | the run id |
+    /// | `RUNLAYOUT_STAGE` | the stage |
+    /// | `RUNLAYOUT_DEBUG` | the debug flag (`1`/`true`/`yes`/`on`, `0`/`false`/`no`/`off`) |
+    ///
+    /// Empty variables count as unset. When no run id is given (neither by
+    /// `RUNLAYOUT_RUN_ID` nor by the builder) and a [`Launcher`] started this
+    /// process, the launcher's job id gives the run id, so every rank of the
+    /// job reaches the same folder; finish with
+    /// [`start`](RunBuilder::start) or [`create_or_open`](RunBuilder::create_or_open).
+    /// Outside a launcher nothing else changes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidEnv`] naming a variable whose value cannot be used.
+    ///
+    /// ```
+    /// use runlayout_runtime::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// // Under `RUNLAYOUT_STAGE=finetune` this run would be a finetune run.
+    /// let run = Run::builder(root.path()).stage("pretrain").from_env()?.start()?;
+    /// assert!(run.path().starts_with(root.path()) || std::env::var_os("RUNLAYOUT_ROOT").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_env(self) -> Result<RunBuilder> {
+        self.from_env_with(|var| std::env::var_os(var))
+    }
+
+    /// [`from_env`](RunBuilder::from_env), reading variables through `get`:
+    /// for tests, or for settings kept somewhere else.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_env`](RunBuilder::from_env).
+    ///
+    /// ```
+    /// use std::ffi::OsString;
+    /// use runlayout_runtime::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let env = |k: &str| match k {
+    ///     "RUNLAYOUT_STAGE" => Some(OsString::from("eval")),
+    ///     "SLURM_JOB_ID" => Some(OsString::from("991")),
+    ///     _ => None,
+    /// };
+    /// let run = Run::builder(root.path()).from_env_with(env)?.start()?;
+    /// assert_eq!(run.path(), root.path().join("eval/slurm-991"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_env_with(mut self, get: impl Fn(&str) -> Option<OsString>) -> Result<RunBuilder> {
+        let text = |var: &'static str| -> Result<Option<String>> {
+            match get(var) {
+                None => Ok(None),
+                Some(value) => match value.into_string() {
+                    Ok(value) if value.is_empty() => Ok(None),
+                    Ok(value) => Ok(Some(value)),
+                    Err(value) => Err(Error::InvalidEnv {
+                        var,
+                        value: value.to_string_lossy().into_owned(),
+                        expected: "UTF-8 text",
+                    }),
+                },
+            }
+        };
+        if let Some(root) = text(ENV_ROOT)? {
+            self = self.output_root(root);
+        }
+        if let Some(stage) = text(ENV_STAGE)? {
+            self = self.stage(stage);
+        }
+        if let Some(debug) = text(ENV_DEBUG)? {
+            self = self.debug(parse_flag(ENV_DEBUG, &debug)?);
+        }
+        if let Some(id) = text(ENV_RUN_ID)? {
+            self = self.run_id(id);
+        } else if !self.has_fixed_id()
+            && let Some(launcher) = Launcher::detect_with(&get)
+        {
+            self = self.run_id(launcher.run_id()?);
+        }
+        Ok(self)
+    }
+}
+
+/// The usual spellings of a yes/no setting.
+fn parse_flag(var: &'static str, value: &str) -> Result<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(Error::InvalidEnv {
+            var,
+            value: value.to_owned(),
+            expected: "1, true, yes, on, 0, false, no or off",
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::Run;
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<OsString> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| OsString::from(v))
+        }
+    }
+
+    #[test]
+    fn variables_override_the_builder() -> Result<()> {
+        let b = Run::builder("code-root")
+            .stage("code-stage")
+            .run_id("code-id")
+            .from_env_with(env(&[
+                (ENV_ROOT, "env-root"),
+                (ENV_STAGE, "env-stage"),
+                (ENV_DEBUG, "Yes"),
+                (ENV_RUN_ID, "env-id"),
+            ]))?;
+        let p = b.planned_path()?.expect("fixed id");
+        assert_eq!(p, std::path::Path::new("env-root/debug/env-stage/env-id"));
+        Ok(())
+    }
+
+    #[test]
+    fn empty_variables_are_unset() -> Result<()> {
+        let b = Run::builder("root")
+            .run_id("id")
+            .from_env_with(env(&[(ENV_ROOT, ""), (ENV_DEBUG, "")]))?;
+        assert_eq!(b.planned_path()?, Some("root/id".into()));
+        Ok(())
+    }
+
+    #[test]
+    fn a_launcher_gives_the_id_only_when_none_is_set() -> Result<()> {
+        let slurm = env(&[("SLURM_JOB_ID", "5")]);
+        let b = Run::builder("r").from_env_with(&slurm)?;
+        assert_eq!(b.planned_path()?, Some("r/slurm-5".into()));
+        let b = Run::builder("r").run_id("mine").from_env_with(&slurm)?;
+        assert_eq!(b.planned_path()?, Some("r/mine".into()));
+        let b = Run::builder("r").seed(1).from_env_with(&slurm)?;
+        assert_eq!(
+            b.planned_path()?,
+            Some(format!("r/{}", crate::RunId::from_seed(1)).into())
+        );
+        let b = Run::builder("r").from_env_with(env(&[]))?;
+        assert_eq!(
+            b.planned_path()?,
+            None,
+            "outside a launcher the id is generated"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = Run::builder("r")
+            .from_env_with(env(&[(ENV_DEBUG, "maybe")]))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "RUNLAYOUT_DEBUG=\"maybe\" cannot be used: expected 1, true, yes, on, 0, false, no or off"
+        );
+    }
+}
