@@ -3,7 +3,12 @@
 //!
 //! ```text
 //! cargo run --example quickstart
+//! RUNLAYOUT_ROOT=/data/runs RUNLAYOUT_STAGE=finetune cargo run --example quickstart
 //! ```
+//!
+//! Settings come from the `RUNLAYOUT_*` variables over the defaults here
+//! (root `runs`, stage `pretrain`); under Slurm or torchrun every rank joins
+//! the one run folder of the job.
 
 use std::fs;
 use std::io::Write as _;
@@ -25,7 +30,7 @@ struct TrainPaths {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // runs/pretrain/2026-11-30_k3x9a, made with one exclusive mkdir.
-    let run = Run::builder("runs").stage("pretrain").create()?;
+    let run = Run::builder("runs").stage("pretrain").from_env()?.start()?;
     let paths = TrainPaths { run };
     // checkpoints/ and nothing else: files are written by the program.
     paths.create_all()?;

@@ -2,8 +2,12 @@
 #![warn(missing_docs)]
 
 mod path_provider;
+#[cfg(feature = "clap")]
+mod run_args;
 
 pub use path_provider::PathProvider;
+#[cfg(feature = "clap")]
+pub use run_args::RunArgs;
 pub use runlayout_runtime::*;
 
 /// Derives [`Layout`](trait@Layout) and one accessor per declared entry.

@@ -66,6 +66,7 @@ pub(crate) fn is_temporary(name: &str) -> bool {
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so no
 /// reader ever sees the file missing or half written.
+#[cfg(feature = "manifest")]
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = make_temp(dir, path, |tmp| {

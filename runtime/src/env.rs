@@ -97,12 +97,36 @@ impl RunBuilder {
         }
         if let Some(id) = text(ENV_RUN_ID)? {
             self = self.run_id(id);
-        } else if !self.has_fixed_id()
-            && let Some(launcher) = Launcher::detect_with(&get)
-        {
-            self = self.run_id(launcher.run_id()?);
         }
-        Ok(self)
+        self.launcher_id_with(get)
+    }
+
+    /// When the builder has no run id or seed and a [`Launcher`] started
+    /// this process, takes the run id from the launcher's job id, so every
+    /// rank of the job reaches the same folder. Otherwise changes nothing.
+    /// ([`from_env`](RunBuilder::from_env) does this too.)
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`] if the launcher's id makes no valid run id.
+    ///
+    /// ```
+    /// let b = runlayout_runtime::Run::builder("runs").run_id("mine").launcher_id()?;
+    /// assert_eq!(b.planned_path()?, Some("runs/mine".into()));
+    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// ```
+    pub fn launcher_id(self) -> Result<RunBuilder> {
+        self.launcher_id_with(|var| std::env::var_os(var))
+    }
+
+    fn launcher_id_with(self, get: impl Fn(&str) -> Option<OsString>) -> Result<RunBuilder> {
+        if self.has_fixed_id() {
+            return Ok(self);
+        }
+        match Launcher::detect_with(get) {
+            Some(launcher) => Ok(self.run_id(launcher.run_id()?)),
+            None => Ok(self),
+        }
     }
 }
 

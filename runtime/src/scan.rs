@@ -1,0 +1,329 @@
+//! `Runs`: every run below an output root, for listing, inspecting and
+//! resuming runs after the fact.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::error::{Error, Operation, Result};
+use crate::links::LinkStyle;
+#[cfg(feature = "manifest")]
+use crate::manifest::Manifest;
+use crate::name;
+use crate::nesting::{DEBUG_DIR, Nesting};
+use crate::run::Run;
+use crate::run_id::RunId;
+
+/// Which runs a scan lists, by their debug flag.
+///
+/// ```
+/// use runlayout_runtime::{DebugRuns, Runs};
+///
+/// let runs = Runs::scan("runs").debug(DebugRuns::Only);
+/// # let _ = runs;
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum DebugRuns {
+    /// Debug runs and the others (the default).
+    #[default]
+    Include,
+    /// Only runs outside the `debug/` folder.
+    Exclude,
+    /// Only runs inside the `debug/` folder.
+    Only,
+}
+
+/// A scan of an output root for runs: set it up with [`Runs::scan`] and the
+/// filters, read the tree with [`list`](Runs::list).
+///
+/// A folder is a run when it holds a manifest (`run.json`), wherever the
+/// runs' nesting put it: `root/[debug/]<stage>/<id>`,
+/// `root/[debug/]<id>/<stage>` or `root/[debug/]<id>`. Folders without a
+/// manifest (made by hand, or with manifests switched off) cannot be told
+/// from a run's own sub-folders by their place alone; they are listed when a
+/// [`stage`](Runs::stage) is given, as every folder with a valid run id where
+/// the [`nesting`](Runs::nesting) puts that stage's runs.
+///
+/// ```
+/// use runlayout_runtime::{Run, Runs};
+///
+/// let root = tempfile::tempdir()?;
+/// let first = Run::builder(root.path()).stage("pretrain").create()?;
+/// let second = Run::builder(root.path()).stage("pretrain").debug(true).create()?;
+/// std::fs::write(root.path().join("notes.txt"), "not a run")?;
+///
+/// let listing = Runs::scan(root.path()).stage("pretrain").list()?;
+/// let mut ids: Vec<_> = listing.runs.iter().map(|r| r.run.id().clone()).collect();
+/// ids.sort();
+/// let mut expected = vec![first.id().clone(), second.id().clone()];
+/// expected.sort();
+/// assert_eq!(ids, expected);
+/// assert!(listing.problems.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Runs {
+    root: PathBuf,
+    stage: Option<String>,
+    debug: DebugRuns,
+    nesting: Nesting,
+}
+
+/// One run a scan found.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct FoundRun {
+    /// The run, ready to be linked or inspected.
+    pub run: Run,
+    /// Its manifest, when it has one that could be read.
+    #[cfg(feature = "manifest")]
+    pub manifest: Option<Manifest>,
+    /// When it was created: the manifest's time, else the folder's
+    /// modification time.
+    pub created: Option<SystemTime>,
+}
+
+/// What a scan found: the runs, oldest first, and what could not be read.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct Listing {
+    /// The runs, sorted by creation time (then path).
+    pub runs: Vec<FoundRun>,
+    /// Folders or manifests that could not be read; the scan went on.
+    pub problems: Vec<Error>,
+}
+
+impl Runs {
+    /// Sets up a scan of `root`; nothing is read yet.
+    ///
+    /// ```
+    /// let scan = runlayout_runtime::Runs::scan("runs").stage("pretrain");
+    /// # let _ = scan;
+    /// ```
+    pub fn scan(root: impl Into<PathBuf>) -> Runs {
+        Runs {
+            root: root.into(),
+            stage: None,
+            debug: DebugRuns::default(),
+            nesting: Nesting::default(),
+        }
+    }
+
+    /// Lists only runs of this stage.
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// use runlayout_runtime::{Run, Runs};
+    /// Run::builder(root.path()).stage("a").create()?;
+    /// Run::builder(root.path()).stage("b").create()?;
+    /// assert_eq!(Runs::scan(root.path()).stage("a").list()?.runs.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stage(mut self, stage: impl Into<String>) -> Runs {
+        self.stage = Some(stage.into());
+        self
+    }
+
+    /// Lists debug runs, the others, or both (the default).
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// use runlayout_runtime::{DebugRuns, Run, Runs};
+    /// Run::builder(root.path()).debug(true).create()?;
+    /// assert_eq!(Runs::scan(root.path()).debug(DebugRuns::Exclude).list()?.runs.len(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn debug(mut self, debug: DebugRuns) -> Runs {
+        self.debug = debug;
+        self
+    }
+
+    /// Where runs without a manifest are looked for (stage first by
+    /// default); runs with a manifest are found in either order.
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// use runlayout_runtime::{Nesting, Runs};
+    /// std::fs::create_dir_all(root.path().join("r1/eval"))?;
+    /// let found = Runs::scan(root.path()).stage("eval").nesting(Nesting::RunFirst).list()?;
+    /// assert_eq!(found.runs[0].run.id().as_str(), "r1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn nesting(mut self, nesting: Nesting) -> Runs {
+        self.nesting = nesting;
+        self
+    }
+
+    /// Reads the tree and returns the runs, oldest first. Foreign files and
+    /// folders are skipped; folders and manifests that cannot be read are
+    /// reported in [`Listing::problems`] and the scan goes on.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RunNotFound`] if the root does not exist, [`Error::Io`] if it
+    /// cannot be read.
+    ///
+    /// ```
+    /// let root = tempfile::tempdir()?;
+    /// let missing = runlayout_runtime::Runs::scan(root.path().join("nope")).list();
+    /// assert!(missing.is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn list(&self) -> Result<Listing> {
+        let mut listing = Listing::default();
+        let top = match fs::read_dir(&self.root) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(Error::RunNotFound {
+                    path: self.root.clone(),
+                });
+            }
+            Err(e) => return Err(Error::io(Operation::ReadDir, &self.root, e)),
+        };
+        if self.debug != DebugRuns::Only {
+            self.scan_base(&self.root, Some(top), false, &mut listing);
+        }
+        if self.debug != DebugRuns::Exclude {
+            self.scan_base(&self.root.join(DEBUG_DIR), None, true, &mut listing);
+        }
+        listing
+            .runs
+            .sort_by(|a, b| (a.created, a.run.path()).cmp(&(b.created, b.run.path())));
+        Ok(listing)
+    }
+
+    /// Looks at every folder one and two levels below `base`.
+    fn scan_base(&self, base: &Path, entries: Option<fs::ReadDir>, debug: bool, out: &mut Listing) {
+        let entries = match entries {
+            Some(entries) => entries,
+            None => match fs::read_dir(base) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return,
+                Err(e) => return out.problems.push(Error::io(Operation::ReadDir, base, e)),
+            },
+        };
+        for first in named_folders(base, entries, out) {
+            self.consider(&base.join(&first), &[&first], debug, out);
+            let dir = base.join(&first);
+            let inner = match fs::read_dir(&dir) {
+                Ok(inner) => inner,
+                Err(e) => {
+                    out.problems.push(Error::io(Operation::ReadDir, &dir, e));
+                    continue;
+                }
+            };
+            for second in named_folders(&dir, inner, out) {
+                self.consider(&dir.join(&second), &[&first, &second], debug, out);
+            }
+        }
+    }
+
+    /// Lists `path` if it is a run that passes the filters.
+    fn consider(&self, path: &Path, parts: &[&str], debug: bool, out: &mut Listing) {
+        #[cfg(feature = "manifest")]
+        match Manifest::read(path) {
+            Ok(Some(manifest)) => return self.listed_by_manifest(path, manifest, debug, out),
+            Ok(None) => {}
+            Err(e) => out.problems.push(e),
+        }
+        if let Some((id, stage)) = self.placed_without_manifest(parts) {
+            let seen = Seen {
+                id,
+                stage: Some(stage),
+                debug,
+                nesting: self.nesting,
+            };
+            self.push(path, seen, None, out);
+        }
+    }
+
+    #[cfg(feature = "manifest")]
+    fn listed_by_manifest(&self, path: &Path, manifest: Manifest, debug: bool, out: &mut Listing) {
+        let id = match RunId::new(manifest.id.as_str()) {
+            Ok(id) => id,
+            Err(e) => return out.problems.push(e),
+        };
+        if self.stage.is_some() && manifest.stage != self.stage {
+            return;
+        }
+        let seen = Seen {
+            id,
+            stage: manifest.stage.clone(),
+            debug,
+            nesting: manifest.nesting,
+        };
+        self.push(path, seen, Some(manifest), out);
+    }
+
+    /// The id and stage of a manifest-less folder at `parts` below a base,
+    /// when a stage filter says where such runs are.
+    fn placed_without_manifest(&self, parts: &[&str]) -> Option<(RunId, String)> {
+        let stage = self.stage.as_deref()?;
+        let id = match (self.nesting, parts) {
+            (Nesting::StageFirst, [s, id]) if *s == stage => id,
+            (Nesting::RunFirst, [id, s]) if *s == stage => id,
+            _ => return None,
+        };
+        RunId::new(*id).ok().map(|id| (id, stage.to_owned()))
+    }
+
+    fn push(&self, path: &Path, seen: Seen, manifest: MaybeManifest, out: &mut Listing) {
+        #[cfg(feature = "manifest")]
+        let recorded = manifest.as_ref().and_then(Manifest::created_at);
+        #[cfg(not(feature = "manifest"))]
+        let recorded = manifest.map(|never| match never {});
+        let created = recorded.or_else(|| fs::metadata(path).and_then(|m| m.modified()).ok());
+        out.runs.push(FoundRun {
+            run: Run {
+                root: self.root.clone(),
+                path: path.to_path_buf(),
+                id: seen.id,
+                stage: seen.stage,
+                debug: seen.debug,
+                nesting: seen.nesting,
+                link_style: LinkStyle::default(),
+                is_new: false,
+            },
+            #[cfg(feature = "manifest")]
+            manifest,
+            created,
+        });
+    }
+}
+
+/// What the place or the manifest of a found run says it is.
+struct Seen {
+    id: RunId,
+    stage: Option<String>,
+    debug: bool,
+    nesting: Nesting,
+}
+
+#[cfg(feature = "manifest")]
+type MaybeManifest = Option<Manifest>;
+#[cfg(not(feature = "manifest"))]
+type MaybeManifest = Option<std::convert::Infallible>;
+
+/// The folders among `entries` whose names could be a run id or stage; links
+/// (`latest`), files, temporary names and foreign names are skipped.
+fn named_folders(dir: &Path, entries: fs::ReadDir, out: &mut Listing) -> Vec<String> {
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                out.problems.push(Error::io(Operation::ReadDir, dir, e));
+                continue;
+            }
+        };
+        let is_folder = entry.file_type().is_ok_and(|t| t.is_dir());
+        let name = entry.file_name();
+        match name.to_str() {
+            Some(name) if is_folder && name::check(name).is_ok() => names.push(name.to_owned()),
+            _ => {}
+        }
+    }
+    names.sort();
+    names
+}
