@@ -64,7 +64,9 @@ impl Run {
     /// # Errors
     ///
     /// [`Error::NotALink`] if a real file or folder is called `ancestor`
-    /// (it is kept as it is), [`Error::Io`] naming the path.
+    /// (it is kept as it is), [`Error::InvalidManifest`] if the run's
+    /// manifest cannot be read (checked before anything changes),
+    /// [`Error::Io`] naming the path.
     ///
     /// ```
     /// use runlayout_runtime::Run;
@@ -83,6 +85,9 @@ impl Run {
         if me == them {
             return Ok(());
         }
+        // Read first: a broken manifest stops the link before anything changes.
+        #[cfg(feature = "manifest")]
+        let manifest = self.manifest()?;
         let target = relative(&me, &them);
         atomic::replace(&self.path.join(ANCESTOR), &target, self.link_style)?;
         let back_dir = ancestor.path.join(DESCENDANTS);
@@ -93,7 +98,11 @@ impl Run {
             self.link_style,
         )?;
         #[cfg(feature = "manifest")]
-        self.record_ancestor(ancestor, &target)?;
+        if let Some(manifest) = manifest {
+            manifest
+                .with_ancestor(ancestor, &target)
+                .write(&self.path)?;
+        }
         Ok(())
     }
 

@@ -194,27 +194,26 @@ impl Run {
     pub fn manifest(&self) -> Result<Option<Manifest>> {
         Manifest::read(self.path())
     }
+}
 
-    /// Records `ancestor`, reached by `relative` from this run's folder, in
-    /// this run's manifest, if it has one.
-    pub(crate) fn record_ancestor(&self, ancestor: &Run, relative: &Path) -> Result<()> {
-        let Some(mut manifest) = self.manifest()? else {
-            return Ok(());
-        };
+impl Manifest {
+    /// This manifest with `ancestor`, reached by `relative` from the run's
+    /// folder, recorded.
+    pub(crate) fn with_ancestor(mut self, ancestor: &Run, relative: &Path) -> Manifest {
         let parts: Vec<_> = relative.iter().map(|p| p.to_string_lossy()).collect();
-        manifest.ancestor = Some(AncestorRecord {
+        self.ancestor = Some(AncestorRecord {
             id: ancestor.id().as_str().to_owned(),
             stage: ancestor.stage().map(str::to_owned),
             path: parts.join("/"),
         });
-        manifest.write(self.path())
+        self
     }
 }
 
-/// Now, in the local time zone, as RFC 3339 with the offset and milliseconds.
+/// Now, in the local time zone, as RFC 3339 with the offset. Full precision,
+/// so that runs created in one millisecond still sort in creation order.
 fn now_rfc3339() -> String {
     let now = jiff::Timestamp::now();
-    let now = now.round(jiff::Unit::Millisecond).unwrap_or(now);
     let offset = jiff::tz::TimeZone::system().to_offset(now);
     now.display_with_offset(offset).to_string()
 }

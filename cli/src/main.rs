@@ -1,0 +1,104 @@
+//! `runlayout`: list, inspect, link and find the latest of the runs below an
+//! output root.
+//!
+//! ```text
+//! runlayout [--root DIR] [--json] ls [--stage S] [--debug]
+//! runlayout show <RUN>          manifest, ancestor, descendants
+//! runlayout tree <RUN>          the files of a run
+//! runlayout latest [--stage S] [--debug]
+//! runlayout link <RUN> <ANCESTOR>
+//! ```
+//!
+//! `<RUN>` is a run id, or `stage/id`, `debug/id`, `debug/stage/id` where an
+//! id alone names several runs.
+
+mod commands;
+mod resolve;
+mod table;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Lists, inspects and links the runs below an output root.
+#[derive(Parser)]
+#[command(name = "runlayout", version)]
+struct Cli {
+    /// Output root that holds the runs
+    #[arg(
+        long,
+        global = true,
+        env = "RUNLAYOUT_ROOT",
+        value_name = "DIR",
+        default_value = "runs"
+    )]
+    root: PathBuf,
+
+    /// Print JSON for scripts instead of tables
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List runs, oldest first
+    Ls {
+        /// Only runs of this stage
+        #[arg(long)]
+        stage: Option<String>,
+        /// List the runs below `debug/` instead of the others
+        #[arg(long)]
+        debug: bool,
+    },
+    /// Show a run's manifest, ancestor and descendants
+    Show {
+        /// Run id, or stage/id, debug/stage/id
+        run: String,
+    },
+    /// Print the files of a run
+    Tree {
+        /// Run id, or stage/id, debug/stage/id
+        run: String,
+    },
+    /// Print the run the `latest` pointer names
+    Latest {
+        /// The stage whose latest run to print
+        #[arg(long)]
+        stage: Option<String>,
+        /// Look below `debug/`
+        #[arg(long)]
+        debug: bool,
+    },
+    /// Link a run to the run it grew out of
+    Link {
+        /// The run that resumes or continues
+        run: String,
+        /// The run it grew out of
+        ancestor: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = commands::Output { json: cli.json };
+    let result = match &cli.command {
+        Command::Ls { stage, debug } => commands::ls(&cli.root, stage.as_deref(), *debug, out),
+        Command::Show { run } => commands::show(&cli.root, run, out),
+        Command::Tree { run } => commands::tree(&cli.root, run, out),
+        Command::Latest { stage, debug } => {
+            commands::latest(&cli.root, stage.as_deref(), *debug, out)
+        }
+        Command::Link { run, ancestor } => commands::link(&cli.root, run, ancestor, out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("runlayout: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Finding runs by what a person types: `id`, `stage/id`, `debug/id` or
+//! `debug/stage/id`.
+
+use std::path::Path;
+
+use runlayout::{DebugRuns, FoundRun, Runs};
+
+use crate::commands::CliResult;
+
+/// A run named on the command line.
+struct Spec<'a> {
+    debug: Option<bool>,
+    stage: Option<&'a str>,
+    id: &'a str,
+}
+
+fn parse(spec: &str) -> CliResult<Spec<'_>> {
+    let mut parts: Vec<&str> = spec.split('/').collect();
+    let debug = (parts.len() > 1 && parts[0] == "debug").then(|| parts.remove(0));
+    let debug = debug.map(|_| true);
+    match parts.as_slice() {
+        [id] => Ok(Spec {
+            debug,
+            stage: None,
+            id,
+        }),
+        [stage, id] => Ok(Spec {
+            debug,
+            stage: Some(stage),
+            id,
+        }),
+        _ => Err(format!(
+            "`{spec}` names no run: write a run id, `stage/id`, `debug/id` or `debug/stage/id`"
+        )
+        .into()),
+    }
+}
+
+/// The root must exist: a typo there would otherwise look like "no runs".
+pub fn require_root(root: &Path) -> CliResult<()> {
+    if root.is_dir() {
+        Ok(())
+    } else {
+        Err(format!(
+            "output root `{}` is not a folder (set --root or RUNLAYOUT_ROOT)",
+            root.display()
+        )
+        .into())
+    }
+}
+
+/// The one run `spec` names below `root`.
+pub fn find(root: &Path, spec: &str) -> CliResult<FoundRun> {
+    require_root(root)?;
+    let wanted = parse(spec)?;
+    let mut scan = Runs::scan(root).debug(match wanted.debug {
+        Some(true) => DebugRuns::Only,
+        _ => DebugRuns::Include,
+    });
+    if let Some(stage) = wanted.stage {
+        scan = scan.stage(stage);
+    }
+    let listing = scan.list()?;
+    let mut matches: Vec<FoundRun> = listing
+        .runs
+        .into_iter()
+        .filter(|f| f.run.id().as_str() == wanted.id)
+        .collect();
+    match matches.len() {
+        0 => Err(format!("no run `{spec}` below `{}`", root.display()).into()),
+        1 => Ok(matches.remove(0)),
+        _ => {
+            let names: Vec<String> = matches.iter().map(|f| name(f)).collect();
+            Err(format!(
+                "`{spec}` names {} runs: {}; name one of them",
+                names.len(),
+                names.join(", ")
+            )
+            .into())
+        }
+    }
+}
+
+/// How a person would name `found` without ambiguity.
+pub fn name(found: &FoundRun) -> String {
+    let run = &found.run;
+    let mut parts = Vec::new();
+    if run.is_debug() {
+        parts.push("debug");
+    }
+    if let Some(stage) = run.stage() {
+        parts.push(stage);
+    }
+    parts.push(run.id().as_str());
+    parts.join("/")
+}

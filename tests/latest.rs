@@ -1,0 +1,184 @@
+//! The `latest` pointer: where it sits, what it names, how it is replaced.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use common::{TestResult, tree};
+use runlayout::{Error, LATEST, LinkStyle, Nesting, Run};
+
+fn target(pointer: &Path) -> String {
+    fs::read_link(pointer)
+        .expect("a symlink")
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn the_pointer_sits_next_to_the_run_id_folders() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let a = Run::builder(root.path()).stage("s").create()?;
+    assert_eq!(target(&root.path().join("s").join(LATEST)), a.id().as_str());
+    let b = Run::builder(root.path()).stage("s").debug(true).create()?;
+    assert_eq!(
+        target(&root.path().join("debug/s").join(LATEST)),
+        b.id().as_str()
+    );
+    let c = Run::builder(root.path()).create()?;
+    assert_eq!(target(&root.path().join(LATEST)), c.id().as_str());
+    let d = Run::builder(root.path())
+        .nesting(Nesting::RunFirst)
+        .stage("t")
+        .create()?;
+    assert_eq!(target(&root.path().join(LATEST)), d.id().as_str());
+    Ok(())
+}
+
+#[test]
+fn every_create_moves_it_and_open_latest_follows() -> TestResult {
+    let root = tempfile::tempdir()?;
+    for _ in 0..3 {
+        let made = Run::builder(root.path()).stage("train").create()?;
+        let latest = Run::builder(root.path()).stage("train").open_latest()?;
+        assert_eq!(latest.path(), made.path());
+        assert!(!latest.is_new());
+    }
+    // Opening never moves it.
+    let first = Run::builder(root.path()).stage("train").seed(1).create()?;
+    let second = Run::builder(root.path()).stage("train").seed(2).create()?;
+    first.with_run(None, None).open()?;
+    assert_eq!(
+        Run::builder(root.path())
+            .stage("train")
+            .open_latest()?
+            .path(),
+        second.path()
+    );
+    Ok(())
+}
+
+#[test]
+fn run_first_latest_opens_the_stage_of_the_latest_id() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let pre = Run::builder(root.path())
+        .nesting(Nesting::RunFirst)
+        .stage("pretrain")
+        .create()?;
+    let fine = pre.with_run(None, Some("finetune")).create()?;
+    let latest = Run::builder(root.path())
+        .nesting(Nesting::RunFirst)
+        .stage("finetune")
+        .open_latest()?;
+    assert_eq!(latest.path(), fine.path());
+    Ok(())
+}
+
+#[test]
+fn no_pointer_is_a_clear_error() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let err = Run::builder(root.path())
+        .stage("s")
+        .open_latest()
+        .unwrap_err();
+    match &err {
+        Error::NoLatestRun { path } => assert_eq!(path, &root.path().join("s/latest")),
+        other => panic!("expected NoLatestRun, got {other:?}"),
+    }
+    assert!(err.to_string().contains("s/latest"));
+    Run::builder(root.path())
+        .stage("s")
+        .latest_pointer(false)
+        .create()?;
+    assert!(!root.path().join("s/latest").exists());
+    assert!(Run::builder(root.path()).stage("s").open_latest().is_err());
+    Ok(())
+}
+
+#[test]
+fn pointer_files_serve_where_symlinks_do_not() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let run = Run::builder(root.path())
+        .stage("s")
+        .link_style(LinkStyle::PointerFile)
+        .create()?;
+    let pointer = root.path().join("s").join(LATEST);
+    assert!(fs::symlink_metadata(&pointer)?.is_file());
+    assert_eq!(
+        Run::builder(root.path()).stage("s").open_latest()?.path(),
+        run.path()
+    );
+    Ok(())
+}
+
+#[test]
+fn a_real_file_called_latest_fails_the_create_and_changes_nothing() -> TestResult {
+    let root = tempfile::tempdir()?;
+    fs::create_dir(root.path().join("s"))?;
+    fs::write(root.path().join("s/latest"), b"my notes")?;
+    let before = tree(root.path());
+    for nesting in [Nesting::StageFirst, Nesting::RunFirst] {
+        let builder = Run::builder(root.path()).stage("s").nesting(nesting);
+        let err = match nesting {
+            Nesting::StageFirst => builder.create().unwrap_err(),
+            Nesting::RunFirst => {
+                fs::write(root.path().join("latest"), b"mine too")?;
+                builder.create().unwrap_err()
+            }
+        };
+        assert!(matches!(err, Error::NotALink { .. }), "{err:?}");
+    }
+    let mut expected = before;
+    expected.insert("latest".into());
+    assert_eq!(
+        tree(root.path()),
+        expected,
+        "the failed creations were undone"
+    );
+    assert_eq!(fs::read(root.path().join("s/latest"))?, b"my notes");
+    Ok(())
+}
+
+#[test]
+fn concurrent_creators_never_leave_it_missing_or_dangling() -> TestResult {
+    let root = tempfile::tempdir()?;
+    Run::builder(root.path()).stage("s").create()?;
+    let pointer = root.path().join("s").join(LATEST);
+    let done = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (done, pointer) = (done.clone(), pointer.clone());
+        let stage_dir = root.path().join("s");
+        std::thread::spawn(move || {
+            let mut reads = 0u64;
+            while !done.load(Ordering::Relaxed) {
+                let id = fs::read_link(&pointer).expect("latest went missing");
+                assert!(stage_dir.join(&id).is_dir(), "latest dangles: {id:?}");
+                reads += 1;
+            }
+            reads
+        })
+    };
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| {
+                for _ in 0..50 {
+                    Run::builder(root.path())
+                        .stage("s")
+                        .create()
+                        .expect("create");
+                }
+            });
+        }
+    });
+    done.store(true, Ordering::Relaxed);
+    assert!(reader.join().expect("reader saw a bad pointer") > 0);
+    let names: Vec<String> = fs::read_dir(root.path().join("s"))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(names.is_empty(), "temporary names left: {names:?}");
+    Ok(())
+}

@@ -1,0 +1,148 @@
+//! `run.json`: written once at creation, atomically, readable back, updated
+//! by `link`; runs without one are still runs.
+
+mod common;
+
+use std::fs;
+
+use common::{TestResult, tree};
+use runlayout::{Error, MANIFEST, Manifest, Nesting, Run, Runs};
+
+#[test]
+fn creation_writes_a_complete_manifest() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let run = Run::builder(root.path())
+        .stage("pretrain")
+        .debug(true)
+        .nesting(Nesting::RunFirst)
+        .create()?;
+    let text = fs::read_to_string(run.path().join(MANIFEST))?;
+    let m: Manifest = serde_json::from_str(&text)?;
+    assert_eq!(m, run.manifest()?.expect("manifest"));
+    assert_eq!(m.format, 1);
+    assert_eq!(m.id, run.id().as_str());
+    assert_eq!(m.stage.as_deref(), Some("pretrain"));
+    assert!(m.debug);
+    assert_eq!(m.nesting, Nesting::RunFirst);
+    assert!(text.contains("\"nesting\": \"run_first\""), "{text}");
+    let created = jiff::Timestamp::strptime("%Y-%m-%dT%H:%M:%S%.f%:z", &m.created)?;
+    let age = jiff::Timestamp::now().duration_since(created);
+    assert!(age.as_secs() < 60, "created {} is not now", m.created);
+    assert_eq!(m.pid, Some(std::process::id()));
+    let args: Vec<String> = std::env::args().collect();
+    assert_eq!(m.command, args);
+    assert_eq!(m.runlayout, env!("CARGO_PKG_VERSION"));
+    if cfg!(target_os = "linux") {
+        let kernel = fs::read_to_string("/proc/sys/kernel/hostname")?;
+        assert_eq!(m.host.as_deref(), Some(kernel.trim()));
+    }
+    assert_eq!(m.ancestor, None);
+    // Written through a temporary name: none is left behind.
+    let names: Vec<_> = fs::read_dir(run.path())?
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names, [MANIFEST]);
+    Ok(())
+}
+
+#[test]
+fn link_records_the_ancestor() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let pre = Run::builder(root.path()).stage("pretrain").create()?;
+    let fine = pre.with_run(None, Some("finetune")).create()?;
+    let before = fine.manifest()?.expect("manifest");
+    fine.link(&pre)?;
+    let after = fine.manifest()?.expect("manifest");
+    let record = after.ancestor.clone().expect("ancestor recorded");
+    assert_eq!(record.id, pre.id().as_str());
+    assert_eq!(record.stage.as_deref(), Some("pretrain"));
+    assert_eq!(record.path, format!("../../pretrain/{}", pre.id()));
+    // Everything else is as it was.
+    let mut without = after.clone();
+    without.ancestor = None;
+    assert_eq!(without, before);
+    Ok(())
+}
+
+#[test]
+fn only_the_creator_writes_the_manifest() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let first = Run::builder(root.path()).run_id("job").create_or_open()?;
+    let written = fs::read(first.path().join(MANIFEST))?;
+    let second = Run::builder(root.path()).run_id("job").create_or_open()?;
+    assert!(!second.is_new());
+    assert_eq!(fs::read(second.path().join(MANIFEST))?, written);
+    let opened = Run::builder(root.path()).run_id("job").open()?;
+    assert_eq!(fs::read(opened.path().join(MANIFEST))?, written);
+    Ok(())
+}
+
+#[test]
+fn runs_without_a_manifest_are_runs_for_every_api() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let pre = Run::builder(root.path())
+        .stage("pretrain")
+        .write_manifest(false)
+        .create()?;
+    assert!(!pre.path().join(MANIFEST).exists());
+    assert_eq!(pre.manifest()?, None);
+    // A folder made by hand, where runlayout would put a run.
+    fs::create_dir_all(root.path().join("finetune/by-hand"))?;
+    let fine = Run::builder(root.path())
+        .stage("finetune")
+        .run_id("by-hand")
+        .open()?;
+    fine.link(&pre)?;
+    assert_eq!(fine.manifest()?, None, "link does not invent a manifest");
+    assert_eq!(fine.ancestor()?, Some(pre.path().canonicalize()?));
+    assert_eq!(pre.descendants()?, vec![fine.path().canonicalize()?]);
+    let again = Run::builder(root.path())
+        .stage("finetune")
+        .run_id("by-hand")
+        .create_or_open()?;
+    assert!(!again.is_new());
+    let listed = Runs::scan(root.path()).stage("finetune").list()?;
+    assert_eq!(listed.runs.len(), 1);
+    assert_eq!(listed.runs[0].run.id().as_str(), "by-hand");
+    assert!(listed.runs[0].manifest.is_none());
+    Ok(())
+}
+
+#[test]
+fn a_broken_manifest_is_an_error_naming_it() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let run = Run::builder(root.path()).create()?;
+    let path = run.path().join(MANIFEST);
+    fs::write(&path, "{ not json")?;
+    match run.manifest() {
+        Err(Error::InvalidManifest { path: p, message }) => {
+            assert_eq!(p, path);
+            assert!(!message.is_empty());
+        }
+        other => panic!("expected InvalidManifest, got {other:?}"),
+    }
+    // Linking refuses before it changes anything; the manifest stays as it was.
+    let other = Run::builder(root.path()).create()?;
+    assert!(matches!(
+        run.link(&other),
+        Err(Error::InvalidManifest { .. })
+    ));
+    assert_eq!(fs::read_to_string(&path)?, "{ not json");
+    assert_eq!(run.ancestor()?, None);
+    Ok(())
+}
+
+#[test]
+fn manifests_can_be_switched_off() -> TestResult {
+    let root = tempfile::tempdir()?;
+    Run::builder(root.path())
+        .stage("s")
+        .run_id("r")
+        .write_manifest(false)
+        .latest_pointer(false)
+        .create()?;
+    let made: Vec<_> = tree(root.path()).into_iter().collect();
+    assert_eq!(made, [std::path::PathBuf::from("s"), "s/r".into()]);
+    Ok(())
+}
