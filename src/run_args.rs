@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use crate::{Result, Run, RunBuilder};
 
+/// The output root when none is given.
+const DEFAULT_ROOT: &str = "runs";
+
 /// The command-line flags of a run, to `#[command(flatten)]` into a clap
 /// parser. Each falls back to its `RUNLAYOUT_*` environment variable.
 ///
@@ -101,11 +104,17 @@ impl RunArgs {
     /// # Ok::<(), runlayout::Error>(())
     /// ```
     pub fn builder(&self) -> Result<RunBuilder> {
-        let mut builder = Run::builder(&self.output_root).debug(self.debug);
-        if let Some(stage) = &self.stage {
+        // An empty variable counts as unset, as in `RunBuilder::from_env`.
+        let given = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
+        let root = match self.output_root.as_os_str().is_empty() {
+            true => PathBuf::from(DEFAULT_ROOT),
+            false => self.output_root.clone(),
+        };
+        let mut builder = Run::builder(root).debug(self.debug);
+        if let Some(stage) = given(&self.stage) {
             builder = builder.stage(stage);
         }
-        if let Some(id) = self.resume.as_ref().or(self.run_id.as_ref()) {
+        if let Some(id) = given(&self.resume).or(given(&self.run_id)) {
             builder = builder.run_id(id);
         }
         if let Some(seed) = self.seed {
