@@ -70,7 +70,7 @@ pub fn find(root: &Path, spec: &str) -> CliResult<FoundRun> {
         0 => Err(format!("no run `{spec}` below `{}`", root.display()).into()),
         1 => Ok(matches.remove(0)),
         _ => {
-            let names: Vec<String> = matches.iter().map(|f| name(f)).collect();
+            let names: Vec<String> = matches.iter().map(name).collect();
             Err(format!(
                 "`{spec}` names {} runs: {}; name one of them",
                 names.len(),
