@@ -299,12 +299,29 @@ fn a_file_in_the_way_of_a_parent_is_an_io_error_naming_it() -> TestResult {
     fs::write(root.path().join("s"), b"file, not a stage folder")?;
     let err = Run::builder(root.path()).stage("s").create().unwrap_err();
     assert!(
-        matches!(&err, Error::Io { path, .. } if path == &root.path().join("s")),
+        matches!(&err, Error::NotADirectory { path } if path == &root.path().join("s")),
         "{err:?}"
     );
-    assert!(err.to_string().contains("cannot create folders"), "{err}");
+    assert!(
+        err.to_string().ends_with("/s` exists but is not a folder"),
+        "{err}"
+    );
     let io: std::io::Error = err.into();
-    assert!(io.to_string().contains("cannot create folders"));
+    assert_eq!(io.kind(), std::io::ErrorKind::NotADirectory);
+    // Deeper: the root itself is a file.
+    let err = Run::builder(root.path().join("s/deeper"))
+        .stage("t")
+        .run_id("r")
+        .create()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::NotADirectory { path } if path == &root.path().join("s")),
+        "{err:?}"
+    );
+    assert_eq!(
+        fs::read(root.path().join("s"))?,
+        b"file, not a stage folder"
+    );
     Ok(())
 }
 

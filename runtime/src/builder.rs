@@ -142,8 +142,9 @@ impl RunBuilder {
 
     /// Makes a new run folder; no other caller can ever receive the same one.
     ///
-    /// Missing parents are made with `create_dir_all`, the run's own folder
-    /// with one exclusive `create_dir`, never check-then-create. With a
+    /// The run's own folder is made with one exclusive `create_dir`, never
+    /// check-then-create; missing parents (found by that call) are then made
+    /// with `create_dir_all`. With a
     /// generated id an existing folder is a collision: a new id is drawn
     /// (up to 64 times) and the existing folder is never adopted. With an
     /// explicit or seeded id it is an error, and nothing on disk is touched.
@@ -229,8 +230,7 @@ impl RunBuilder {
             method: "create_or_open",
         })?;
         let place = self.place(stage.as_deref(), &id);
-        fsx::create_dir_all(place.run_parent())?;
-        let created = fsx::create_dir_new(&place.run)?;
+        let created = fsx::create_dir_new_with_parents(&place.run)?;
         if !created {
             fsx::require_dir(&place.run)?;
             return Ok(self.finish(place.run, id, stage, false));
@@ -346,8 +346,7 @@ impl RunBuilder {
 
     fn create_fixed(&self, id: RunId, stage: Option<String>) -> Result<Run> {
         let place = self.place(stage.as_deref(), &id);
-        fsx::create_dir_all(place.run_parent())?;
-        if !fsx::create_dir_new(&place.run)? {
+        if !fsx::create_dir_new_with_parents(&place.run)? {
             return Err(Error::RunExists { path: place.run });
         }
         let run = self.finish(place.run.clone(), id, stage, true);
@@ -360,19 +359,14 @@ impl RunBuilder {
         stage: Option<String>,
         mut draw: impl FnMut() -> RunId,
     ) -> Result<Run> {
-        let mut parent_made = false;
         let mut parent = PathBuf::new();
         for _ in 0..MAX_ATTEMPTS {
             let id = draw();
             let place = self.place(stage.as_deref(), &id);
-            if !parent_made {
-                fsx::create_dir_all(&place.parent)?;
-                parent_made = true;
-            }
             // The id folder is the one that must be new: in run-first order a
             // stage folder inside an existing id folder would share that id
             // with an unrelated run.
-            if !fsx::create_dir_new(&place.id_dir)? {
+            if !fsx::create_dir_new_with_parents(&place.id_dir)? {
                 parent = place.parent;
                 continue;
             }

@@ -131,12 +131,12 @@ impl Error {
     /// The I/O error underneath, when the failure came from the operating system.
     ///
     /// ```
-    /// use runlayout_runtime::Run;
+    /// use runlayout_runtime::DirPath;
     ///
     /// let dir = tempfile::tempdir()?;
     /// std::fs::write(dir.path().join("blocker"), b"a file")?;
-    /// // The root is a file, so its children cannot be made.
-    /// let err = Run::builder(dir.path().join("blocker")).stage("s").run_id("r").create().unwrap_err();
+    /// // A file stands where a folder should, so nothing can be made below it.
+    /// let err = DirPath::new(dir.path().join("blocker/plots")).create().unwrap_err();
     /// assert!(err.io_error().is_some());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

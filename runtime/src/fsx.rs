@@ -22,6 +22,38 @@ pub(crate) fn create_dir_new(path: &Path) -> Result<bool> {
     }
 }
 
+/// Makes one folder like [`create_dir_new`], and its missing parents when
+/// there are some. Parents usually exist, so `mkdir` is tried first: the
+/// common case costs that one call, and a missing parent shows as `NotFound`.
+pub(crate) fn create_dir_new_with_parents(path: &Path) -> Result<bool> {
+    match fs::create_dir(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                create_dir_all(parent)?;
+            }
+            create_dir_new(path)
+        }
+        // A file where a parent folder should be: name that file.
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => match blocking_file(path) {
+            Some(file) => Err(Error::NotADirectory { path: file }),
+            None => Err(Error::io(Operation::CreateDir, path, e)),
+        },
+        Err(e) => Err(Error::io(Operation::CreateDir, path, e)),
+    }
+}
+
+/// The first of `path`'s parents that exists and is not a folder.
+fn blocking_file(path: &Path) -> Option<PathBuf> {
+    let mut parents: Vec<&Path> = path.ancestors().skip(1).collect();
+    parents.reverse();
+    parents
+        .into_iter()
+        .find(|p| fs::metadata(p).is_ok_and(|m| !m.is_dir()))
+        .map(Path::to_path_buf)
+}
+
 /// Succeeds if `path` is a folder (following symlinks, so a run folder may
 /// live on another disk behind a link); names the path otherwise.
 pub(crate) fn require_dir(path: &Path) -> Result<()> {

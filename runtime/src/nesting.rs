@@ -53,17 +53,6 @@ pub(crate) struct Place {
     pub(crate) run: PathBuf,
 }
 
-impl Place {
-    /// The folder the run's own folder is created in.
-    pub(crate) fn run_parent(&self) -> &Path {
-        if self.run == self.id_dir {
-            &self.parent
-        } else {
-            &self.id_dir
-        }
-    }
-}
-
 impl Nesting {
     pub(crate) fn place(self, root: &Path, debug: bool, stage: Option<&str>, id: &str) -> Place {
         let parent = self.parent(root, debug, stage);
