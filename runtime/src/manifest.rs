@@ -3,6 +3,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
@@ -156,11 +157,9 @@ impl Manifest {
             debug: run.is_debug(),
             nesting: run.nesting(),
             created: now_rfc3339(),
-            host: host_name(),
-            pid: Some(std::process::id()),
-            command: std::env::args_os()
-                .map(|a| a.to_string_lossy().into_owned())
-                .collect(),
+            host: process().host.clone(),
+            pid: Some(process().pid),
+            command: process().command.clone(),
             runlayout: env!("CARGO_PKG_VERSION").to_owned(),
             ancestor: None,
         }
@@ -216,6 +215,25 @@ fn now_rfc3339() -> String {
     let now = jiff::Timestamp::now();
     let offset = jiff::tz::TimeZone::system().to_offset(now);
     now.display_with_offset(offset).to_string()
+}
+
+/// What every manifest of this process records the same way.
+struct Process {
+    host: Option<String>,
+    pid: u32,
+    command: Vec<String>,
+}
+
+/// Read once per process: a run-creating loop should not reread `/proc`.
+fn process() -> &'static Process {
+    static PROCESS: OnceLock<Process> = OnceLock::new();
+    PROCESS.get_or_init(|| Process {
+        host: host_name(),
+        pid: std::process::id(),
+        command: std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+    })
 }
 
 /// The machine's name: the kernel's on Linux, else what the environment says.

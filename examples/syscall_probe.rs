@@ -1,0 +1,137 @@
+//! The probe `scripts/syscall-budget` runs under strace to count the system
+//! calls of each operation. It brackets each operation with two marker
+//! calls (a `stat` of a path that does not exist), so the script counts only
+//! what lies between them.
+//!
+//! ```text
+//! cargo run --release --example syscall_probe -- accessors
+//! cargo run --release --example syscall_probe -- create-all <EMPTY_DIR>
+//! cargo run --release --example syscall_probe -- create <ROOT>
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use runlayout::{Layout, Run};
+
+#[derive(Layout)]
+#[layout(
+    checkpoint = "checkpoints",
+    logfile = "log.txt",
+    config = "config.yaml"
+)]
+#[layout(
+    bt_config = "basetracker/config.yaml",
+    bt_entries = "basetracker/entries.th"
+)]
+#[layout(bt_summary = "basetracker/summary.yaml", plots = "plots/")]
+#[layout(
+    metrics = "metrics/metrics.jsonl",
+    eval = "eval/",
+    eval_summary = "eval/summary.json"
+)]
+#[layout(
+    tensorboard = "tensorboard/",
+    wandb = "wandb/",
+    profile = "profile/trace.json"
+)]
+#[layout(
+    pip_freeze = "env/pip-freeze.txt",
+    git_diff = "env/git.diff",
+    samples = "samples/"
+)]
+#[layout(predictions = "predictions/preds.parquet", stdout = "logs/stdout.txt")]
+#[layout(stderr = "logs/stderr.txt", best = "checkpoints/best.ckpt")]
+#[layout(
+    epoch_ckpt = "checkpoints/epoch_{epoch:04}.ckpt",
+    plot = "plots/{split}.png"
+)]
+struct Paths {
+    root: PathBuf,
+}
+
+/// A system call strace shows with this name, and that does nothing.
+fn marker(name: &str) {
+    let _ = std::fs::metadata(format!("/runlayout-probe-marker/{name}"));
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The first `stat` of a process probes which call the kernel offers;
+    // let that happen outside every bracket.
+    marker("warm-up");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["accessors"] => accessors(),
+        ["create-all", dir] => create_all(Path::new(dir)),
+        ["create", root] => create(Path::new(root)),
+        _ => Err("usage: syscall_probe accessors | create-all <EMPTY_DIR> | create <ROOT>".into()),
+    }
+}
+
+/// 1,000 rounds of calls to the accessors.
+fn accessors() -> Result<(), Box<dyn std::error::Error>> {
+    let paths = Paths {
+        root: PathBuf::from("/data/runs/pretrain/2026-11-30_k3x9a"),
+    };
+    let mut total = 0usize;
+    marker("begin");
+    for i in 0..1000u64 {
+        total += paths.checkpoint().as_os_str().len();
+        total += paths.bt_summary().as_os_str().len();
+        total += paths.epoch_ckpt(i).as_os_str().len();
+        total += paths.plot("val")?.as_os_str().len();
+    }
+    marker("end");
+    println!("accessor calls: 4000 (path bytes {total})");
+    Ok(())
+}
+
+fn create_all(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let paths = Paths {
+        root: dir.to_path_buf(),
+    };
+    marker("begin");
+    paths.create_all()?;
+    marker("end");
+    // What the layout declares, for the script to compare with.
+    let mut folders = std::collections::BTreeSet::new();
+    for entry in Paths::ENTRIES {
+        let folder = match entry.kind() {
+            runlayout::EntryKind::Dir => entry.path(),
+            runlayout::EntryKind::File => entry.path().rsplit_once('/').map_or("", |(d, _)| d),
+        };
+        let mut prefix = PathBuf::new();
+        for part in folder
+            .split('/')
+            .filter(|p| !p.is_empty() && !p.contains('{'))
+        {
+            prefix.push(part);
+            folders.insert(prefix.clone());
+        }
+    }
+    println!("folders: {}", folders.len());
+    Ok(())
+}
+
+/// Three runs: into an existing stage folder, a new stage, a new root.
+fn create(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    Run::builder(root).stage("warm").create()?;
+    marker("begin-existing");
+    Run::builder(root).stage("warm").create()?;
+    marker("end-existing");
+    marker("begin-new-stage");
+    Run::builder(root).stage("fresh").create()?;
+    marker("end-new-stage");
+    marker("begin-minimal");
+    Run::builder(root)
+        .stage("warm")
+        .write_manifest(false)
+        .latest_pointer(false)
+        .create()?;
+    marker("end-minimal");
+    Ok(())
+}
