@@ -84,3 +84,44 @@ fn four_processes_create_250_runs_each() -> TestResult {
     assert_eq!(folder_count(&root.path().join("train")), 1000);
     Ok(())
 }
+
+#[test]
+fn sixteen_processes_join_one_seeded_run() -> TestResult {
+    const ROLE: &str = "join-seeded";
+    if is_child(ROLE) {
+        let root = std::env::var("RUNLAYOUT_TEST_ROOT")?;
+        let run = Run::builder(&root)
+            .stage("train")
+            .seed(2026)
+            .create_or_open()?;
+        println!("RUN={}|{}", run.path().display(), run.is_new());
+        return Ok(());
+    }
+    let root = tempfile::tempdir()?;
+    let root_str = root.path().to_str().expect("utf-8 temp dir");
+    let children: Vec<_> = (0..16)
+        .map(|_| {
+            spawn_child(
+                "sixteen_processes_join_one_seeded_run",
+                ROLE,
+                &[("RUNLAYOUT_TEST_ROOT", root_str)],
+            )
+        })
+        .collect();
+    let lines: Vec<String> = children
+        .into_iter()
+        .flat_map(|c| child_lines(c, "RUN="))
+        .collect();
+    assert_eq!(lines.len(), 16, "every process answered without error");
+    let folders: HashSet<&str> = lines.iter().filter_map(|l| l.split('|').next()).collect();
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    let creators = lines.iter().filter(|l| l.ends_with("|true")).count();
+    assert_eq!(creators, 1, "exactly one process creates the run");
+    let run = Run::builder(root.path()).stage("train").seed(2026).open()?;
+    assert_eq!(
+        folders.into_iter().next(),
+        Some(run.path().to_str().expect("utf-8"))
+    );
+    assert!(run.manifest()?.is_some(), "the creator wrote the manifest");
+    Ok(())
+}

@@ -244,7 +244,7 @@ fn descendants_drop_deleted_runs_and_ignore_foreign_files() -> TestResult {
 }
 
 #[test]
-fn concurrent_relinks_never_leave_the_link_missing() -> TestResult {
+fn concurrent_relinks_never_leave_the_link_missing_or_half_made() -> TestResult {
     let root = tempfile::tempdir()?;
     let run = Run::builder(root.path()).stage("run").create()?;
     let ancestors: Vec<Run> = (0..4)
@@ -254,30 +254,33 @@ fn concurrent_relinks_never_leave_the_link_missing() -> TestResult {
     run.link(&ancestors[0])?;
 
     let done = Arc::new(AtomicBool::new(false));
-    let reader = {
-        let (link, done, run, expected) = (
-            run.path().join(ANCESTOR),
-            done.clone(),
-            run.clone(),
-            expected.clone(),
-        );
-        std::thread::spawn(move || {
-            let mut reads = 0u64;
-            while !done.load(Ordering::Relaxed) {
-                let meta = fs::symlink_metadata(&link).expect("ancestor link went missing");
-                assert!(meta.file_type().is_symlink());
-                let target = run.ancestor().expect("readable").expect("present");
-                assert!(expected.contains(&target), "points at {target:?}");
-                reads += 1;
-            }
-            reads
+    let readers: Vec<_> = (0..1)
+        .map(|_| {
+            let (done, run, expected) = (done.clone(), run.clone(), expected.clone());
+            std::thread::spawn(move || {
+                let link = run.path().join(ANCESTOR);
+                let mut reads = 0u64;
+                while !done.load(Ordering::Relaxed) {
+                    let meta = fs::symlink_metadata(&link).expect("ancestor link went missing");
+                    assert!(meta.file_type().is_symlink());
+                    let target = run.ancestor().expect("readable").expect("present");
+                    assert!(expected.contains(&target), "points at {target:?}");
+                    // A whole run: its folder and its manifest are there.
+                    assert!(
+                        target.join("run.json").is_file(),
+                        "half-made target {target:?}"
+                    );
+                    reads += 1;
+                }
+                reads
+            })
         })
-    };
+        .collect();
     std::thread::scope(|s| {
         for t in 0..8 {
             let (run, ancestors) = (&run, &ancestors);
             s.spawn(move || {
-                for i in 0..200 {
+                for i in 0..1000 {
                     run.link(&ancestors[(t + i) % ancestors.len()])
                         .expect("relink");
                 }
@@ -285,9 +288,18 @@ fn concurrent_relinks_never_leave_the_link_missing() -> TestResult {
         }
     });
     done.store(true, Ordering::Relaxed);
-    let reads = reader.join().expect("reader saw a missing or wrong link");
-    assert!(reads > 0);
-    assert!(expected.contains(&run.ancestor()?.expect("linked")));
+    for reader in readers {
+        assert!(reader.join().expect("a reader saw a missing or wrong link") > 0);
+    }
+    let last = run.ancestor()?.expect("linked");
+    assert!(expected.contains(&last));
+    // The manifest is whole and records one of the ancestors.
+    let recorded = run
+        .manifest()?
+        .expect("manifest")
+        .ancestor
+        .expect("recorded");
+    assert!(ancestors.iter().any(|a| a.id().as_str() == recorded.id));
     assert!(
         temporaries(run.path()).is_empty(),
         "temporary links left behind"
