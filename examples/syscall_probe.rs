@@ -13,41 +13,10 @@ use std::path::{Path, PathBuf};
 
 use runlayout::{Layout, Run};
 
-#[derive(Layout)]
-#[layout(
-    checkpoint = "checkpoints",
-    logfile = "log.txt",
-    config = "config.yaml"
-)]
-#[layout(
-    bt_config = "basetracker/config.yaml",
-    bt_entries = "basetracker/entries.th"
-)]
-#[layout(bt_summary = "basetracker/summary.yaml", plots = "plots/")]
-#[layout(
-    metrics = "metrics/metrics.jsonl",
-    eval = "eval/",
-    eval_summary = "eval/summary.json"
-)]
-#[layout(
-    tensorboard = "tensorboard/",
-    wandb = "wandb/",
-    profile = "profile/trace.json"
-)]
-#[layout(
-    pip_freeze = "env/pip-freeze.txt",
-    git_diff = "env/git.diff",
-    samples = "samples/"
-)]
-#[layout(predictions = "predictions/preds.parquet", stdout = "logs/stdout.txt")]
-#[layout(stderr = "logs/stderr.txt", best = "checkpoints/best.ckpt")]
-#[layout(
-    epoch_ckpt = "checkpoints/epoch_{epoch:04}.ckpt",
-    plot = "plots/{split}.png"
-)]
-struct Paths {
-    root: PathBuf,
-}
+#[path = "support/paths20.rs"]
+mod paths20;
+
+use paths20::Paths;
 
 /// A system call strace shows with this name, and that does nothing.
 fn marker(name: &str) {

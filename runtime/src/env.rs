@@ -147,15 +147,7 @@ fn parse_flag(var: &'static str, value: &str) -> Result<bool> {
 mod tests {
     use super::*;
     use crate::run::Run;
-
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<OsString> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| OsString::from(v))
-        }
-    }
+    use crate::test_env::env;
 
     #[test]
     fn variables_override_the_builder() -> Result<()> {

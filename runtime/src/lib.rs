@@ -47,6 +47,8 @@ mod render;
 mod run;
 mod run_id;
 mod scan;
+#[cfg(test)]
+mod test_env;
 mod typed_path;
 
 pub use builder::RunBuilder;
