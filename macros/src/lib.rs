@@ -7,6 +7,8 @@
 //! the accessors' docs), and `fallback.rs` stands in when there are errors.
 //! Every error is collected in `ctxt.rs` and all are reported together.
 
+#![warn(missing_docs)]
+
 mod ast;
 mod attr;
 mod ctxt;
@@ -18,7 +20,15 @@ mod valid;
 
 use proc_macro::TokenStream;
 
-/// Derives `runlayout::Layout` and one accessor per declared entry.
+/// Derives `runlayout::Layout` and one accessor per declared entry. Use it
+/// through the `runlayout` crate, whose documentation holds the attribute
+/// grammar and an example:
+///
+/// ```text
+/// #[derive(runlayout::Layout)]
+/// #[layout(checkpoint = "checkpoints", logfile = "log.txt")]
+/// struct TrainPaths { run: runlayout::Run }
+/// ```
 #[proc_macro_derive(Layout, attributes(layout))]
 pub fn derive_layout(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);

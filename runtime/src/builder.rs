@@ -72,6 +72,12 @@ impl RunBuilder {
     }
 
     /// Replaces the output root given to [`Run::builder`].
+    ///
+    /// ```
+    /// let b = runlayout_runtime::Run::builder("runs").output_root("/data/runs").run_id("r");
+    /// assert_eq!(b.planned_path()?, Some("/data/runs/r".into()));
+    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// ```
     pub fn output_root(mut self, root: impl Into<PathBuf>) -> RunBuilder {
         self.root = root.into();
         self
@@ -79,6 +85,12 @@ impl RunBuilder {
 
     /// The stage (`pretrain`, `finetune`, ...). Without one, the run sits
     /// right below the root (or its `debug/` folder).
+    ///
+    /// ```
+    /// let b = runlayout_runtime::Run::builder("runs").stage("pretrain").run_id("r");
+    /// assert_eq!(b.planned_path()?, Some("runs/pretrain/r".into()));
+    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// ```
     pub fn stage(mut self, stage: impl Into<String>) -> RunBuilder {
         self.stage = Some(stage.into());
         self
@@ -86,6 +98,12 @@ impl RunBuilder {
 
     /// Puts the run below a `debug/` folder right under the root, so trial
     /// runs never mix with real ones.
+    ///
+    /// ```
+    /// let b = runlayout_runtime::Run::builder("runs").debug(true).run_id("r");
+    /// assert_eq!(b.planned_path()?, Some("runs/debug/r".into()));
+    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// ```
     pub fn debug(mut self, debug: bool) -> RunBuilder {
         self.debug = debug;
         self
@@ -93,12 +111,25 @@ impl RunBuilder {
 
     /// Uses this run id, replacing a seed set before. An existing folder of
     /// this id is never taken over by `create()`.
+    ///
+    /// ```
+    /// let b = runlayout_runtime::Run::builder("runs").seed(1).run_id("baseline");
+    /// assert_eq!(b.planned_path()?, Some("runs/baseline".into()));
+    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// ```
     pub fn run_id(mut self, id: impl Into<String>) -> RunBuilder {
         self.id = IdSource::Explicit(id.into());
         self
     }
 
     /// Uses [`RunId::from_seed`], replacing a run id set before.
+    ///
+    /// ```
+    /// use runlayout_runtime::{Run, RunId};
+    /// let b = Run::builder("runs").seed(3);
+    /// assert_eq!(b.planned_path()?, Some(format!("runs/{}", RunId::from_seed(3)).into()));
+    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// ```
     pub fn seed(mut self, seed: u64) -> RunBuilder {
         self.id = IdSource::Seeded(seed);
         self
@@ -106,12 +137,25 @@ impl RunBuilder {
 
     /// Goes back to a freshly generated run id, dropping a run id or seed set
     /// before (useful after [`Run::with_run`], which keeps the current id).
+    ///
+    /// ```
+    /// let b = runlayout_runtime::Run::builder("runs").run_id("r").generated_id();
+    /// assert_eq!(b.planned_path()?, None, "drawn when the run is created");
+    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// ```
     pub fn generated_id(mut self) -> RunBuilder {
         self.id = IdSource::Generated;
         self
     }
 
     /// Chooses the order of stage and run id folders; see [`Nesting`].
+    ///
+    /// ```
+    /// use runlayout_runtime::{Nesting, Run};
+    /// let b = Run::builder("runs").nesting(Nesting::RunFirst).stage("eval").run_id("r");
+    /// assert_eq!(b.planned_path()?, Some("runs/r/eval".into()));
+    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// ```
     pub fn nesting(mut self, nesting: Nesting) -> RunBuilder {
         self.nesting = nesting;
         self
@@ -119,6 +163,14 @@ impl RunBuilder {
 
     /// Chooses how [`Run::link`] records ancestors and how the `latest`
     /// pointer is made; see [`LinkStyle`].
+    ///
+    /// ```
+    /// use runlayout_runtime::{LinkStyle, Run};
+    /// # let root = tempfile::tempdir()?;
+    /// Run::builder(root.path()).link_style(LinkStyle::PointerFile).create()?;
+    /// assert!(root.path().join("latest").is_file(), "a pointer file, not a symlink");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn link_style(mut self, style: LinkStyle) -> RunBuilder {
         self.link_style = style;
         self
@@ -127,6 +179,13 @@ impl RunBuilder {
     /// Whether a new run folder gets its manifest, `run.json` (default: yes,
     /// when the `manifest` feature is on). A run without one is still a run
     /// for every API.
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// let run = runlayout_runtime::Run::builder(root.path()).write_manifest(false).create()?;
+    /// assert!(!run.path().join("run.json").exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write_manifest(mut self, write: bool) -> RunBuilder {
         self.write_manifest = write;
         self
@@ -135,6 +194,13 @@ impl RunBuilder {
     /// Whether creating a run points the `latest` pointer next to it at it
     /// (default: yes). Without pointers, [`open_latest`](RunBuilder::open_latest)
     /// finds nothing.
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// runlayout_runtime::Run::builder(root.path()).latest_pointer(false).create()?;
+    /// assert!(!root.path().join("latest").exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn latest_pointer(mut self, update: bool) -> RunBuilder {
         self.latest_pointer = update;
         self

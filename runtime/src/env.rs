@@ -8,12 +8,28 @@ use crate::error::{Error, Result};
 use crate::launcher::Launcher;
 
 /// The output root.
+///
+/// ```
+/// assert_eq!(runlayout_runtime::ENV_ROOT, "RUNLAYOUT_ROOT");
+/// ```
 pub const ENV_ROOT: &str = "RUNLAYOUT_ROOT";
 /// The run id.
+///
+/// ```
+/// assert_eq!(runlayout_runtime::ENV_RUN_ID, "RUNLAYOUT_RUN_ID");
+/// ```
 pub const ENV_RUN_ID: &str = "RUNLAYOUT_RUN_ID";
 /// The stage.
+///
+/// ```
+/// assert_eq!(runlayout_runtime::ENV_STAGE, "RUNLAYOUT_STAGE");
+/// ```
 pub const ENV_STAGE: &str = "RUNLAYOUT_STAGE";
 /// The debug flag: `1`, `true`, `yes`, `on` or `0`, `false`, `no`, `off`.
+///
+/// ```
+/// assert_eq!(runlayout_runtime::ENV_DEBUG, "RUNLAYOUT_DEBUG");
+/// ```
 pub const ENV_DEBUG: &str = "RUNLAYOUT_DEBUG";
 
 impl RunBuilder {

@@ -11,6 +11,14 @@ use crate::run_id::RunId;
 /// The pointer's name, in the folder that holds the run id folders:
 /// `root/[debug/]<stage>/latest` in stage-first order, `root/[debug/]latest`
 /// in run-first order or without a stage.
+///
+/// ```
+/// # let root = tempfile::tempdir()?;
+/// let run = runlayout_runtime::Run::builder(root.path()).stage("s").create()?;
+/// let pointer = root.path().join("s").join(runlayout_runtime::LATEST);
+/// assert_eq!(std::fs::read_link(pointer)?, std::path::Path::new(run.id().as_str()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const LATEST: &str = "latest";
 
 /// Points `<parent>/latest` at the id folder `id`, atomically: readers find

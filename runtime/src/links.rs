@@ -12,9 +12,17 @@ use crate::relpath::{relative, resolve};
 use crate::run::Run;
 
 /// The name of the link inside a run folder that leads to its ancestor.
+///
+/// ```
+/// assert_eq!(runlayout_runtime::ANCESTOR, "ancestor");
+/// ```
 pub const ANCESTOR: &str = "ancestor";
 
 /// The folder inside a run folder that holds one back-link per descendant.
+///
+/// ```
+/// assert_eq!(runlayout_runtime::DESCENDANTS, "descendants");
+/// ```
 pub const DESCENDANTS: &str = "descendants";
 
 /// How [`Run::link`] records a link.

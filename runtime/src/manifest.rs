@@ -14,6 +14,13 @@ use crate::nesting::Nesting;
 use crate::run::Run;
 
 /// The manifest's file name inside a run folder.
+///
+/// ```
+/// # let root = tempfile::tempdir()?;
+/// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+/// assert!(run.path().join(runlayout_runtime::MANIFEST).is_file());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const MANIFEST: &str = "run.json";
 
 /// The manifest format this version writes.

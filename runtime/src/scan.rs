@@ -71,6 +71,16 @@ pub struct Runs {
 }
 
 /// One run a scan found.
+///
+/// ```
+/// # let root = tempfile::tempdir()?;
+/// use runlayout_runtime::{Run, Runs};
+/// let made = Run::builder(root.path()).stage("s").create()?;
+/// let found = &Runs::scan(root.path()).stage("s").list()?.runs[0];
+/// assert_eq!(found.run.path(), made.path());
+/// assert!(found.created.is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FoundRun {
@@ -85,6 +95,14 @@ pub struct FoundRun {
 }
 
 /// What a scan found: the runs, oldest first, and what could not be read.
+///
+/// ```
+/// # let root = tempfile::tempdir()?;
+/// std::fs::write(root.path().join("notes.txt"), "not a run")?;
+/// let listing = runlayout_runtime::Runs::scan(root.path()).list()?;
+/// assert!(listing.runs.is_empty() && listing.problems.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Default)]
 #[non_exhaustive]
 pub struct Listing {
