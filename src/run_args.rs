@@ -17,8 +17,8 @@ const DEFAULT_ROOT: &str = "runs";
 /// | `--run-id <ID>` | `RUNLAYOUT_RUN_ID` | the run id (default: the launcher's job id, else generated) |
 /// | `--stage <STAGE>` | `RUNLAYOUT_STAGE` | the stage |
 /// | `--debug` | `RUNLAYOUT_DEBUG` | put the run below `debug/` |
-/// | `--resume <RUN_ID>` | | open this existing run instead of starting one |
-/// | `--seed <SEED>` | | a seeded run id |
+/// | `--resume <RUN_ID>` | `RUNLAYOUT_RESUME` | open this existing run instead of starting one |
+/// | `--seed <SEED>` | `RUNLAYOUT_SEED` | a seeded run id |
 ///
 /// ```
 /// use clap::Parser;
@@ -72,11 +72,11 @@ pub struct RunArgs {
     pub debug: bool,
 
     /// Resume the existing run with this id instead of starting a new one
-    #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["run_id", "seed"])]
+    #[arg(long, env = "RUNLAYOUT_RESUME", value_name = "RUN_ID", conflicts_with_all = ["run_id", "seed"])]
     pub resume: Option<String>,
 
     /// Derive the run id from this seed
-    #[arg(long, conflicts_with = "run_id")]
+    #[arg(long, env = "RUNLAYOUT_SEED", conflicts_with = "run_id")]
     pub seed: Option<u64>,
 }
 
