@@ -210,10 +210,14 @@ impl RunBuilder {
     ///
     /// The run's own folder is made with one exclusive `create_dir`, never
     /// check-then-create; missing parents (found by that call) are then made
-    /// with `create_dir_all`. With a
-    /// generated id an existing folder is a collision: a new id is drawn
-    /// (up to 64 times) and the existing folder is never adopted. With an
-    /// explicit or seeded id it is an error, and nothing on disk is touched.
+    /// with `create_dir_all`. With a generated id an existing folder is a
+    /// collision: a new id is drawn (up to 64 times) and the existing folder
+    /// is never adopted. With an explicit or seeded id it is an error, and
+    /// nothing on disk is touched.
+    ///
+    /// The new folder then gets its manifest and the `latest` pointer next to
+    /// it moves to it (unless switched off). If either fails, the folder is
+    /// removed again and the error returned: the call has no effect.
     ///
     /// # Errors
     ///
@@ -273,6 +277,9 @@ impl RunBuilder {
     /// This is how the ranks of one job meet in one folder: they agree on the
     /// id (explicit or seeded), exactly one of them creates the folder
     /// ([`Run::is_new`] tells which) and none fails because another won.
+    /// The creator writes the manifest and moves the `latest` pointer; should
+    /// that fail, it gets the error but the folder stays, since the other
+    /// ranks may be using it already.
     ///
     /// # Errors
     ///
