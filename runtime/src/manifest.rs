@@ -273,6 +273,11 @@ mod tests {
     }
 
     #[test]
+    fn the_manifest_name_is_reserved() {
+        assert!(crate::name::RESERVED.contains(&MANIFEST));
+    }
+
+    #[test]
     fn created_is_rfc3339_with_an_offset() {
         let now = now_rfc3339();
         assert!(now.parse::<jiff::Timestamp>().is_ok(), "{now}");

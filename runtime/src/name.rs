@@ -7,13 +7,17 @@
 //! anywhere.
 
 use crate::error::NameRule;
+use crate::latest::LATEST;
+use crate::links::{ANCESTOR, DESCENDANTS};
+use crate::nesting::DEBUG_DIR;
 
 /// The longest name most file systems accept, in bytes.
 pub(crate) const MAX_LEN: usize = 255;
 
-/// Names the layout itself puts next to runs or inside them.
+/// Names the layout itself puts next to runs or inside them (the manifest's
+/// too, whether or not this build writes manifests).
 /// Compared without regard to case, because macOS and Windows do the same.
-pub(crate) const RESERVED: &[&str] = &["debug", "latest", "ancestor", "descendants", "run.json"];
+pub(crate) const RESERVED: &[&str] = &[DEBUG_DIR, LATEST, ANCESTOR, DESCENDANTS, "run.json"];
 
 /// Windows device names: a file called `NUL` or `com1.txt` cannot exist there.
 const DEVICES: &[&str] = &["CON", "PRN", "AUX", "NUL"];
