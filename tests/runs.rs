@@ -335,3 +335,17 @@ fn runs_are_usable_as_paths() -> TestResult {
     assert!(format!("{run:?}").contains("Run"));
     Ok(())
 }
+
+#[test]
+fn errors_and_runs_cross_threads() {
+    fn sendable<T: Send + Sync + 'static>() {}
+    fn error<T: std::error::Error + Send + Sync + 'static>() {}
+    error::<Error>();
+    sendable::<Run>();
+    sendable::<runlayout::RunBuilder>();
+    sendable::<runlayout::RunId>();
+    // `?` turns it into the usual boxed error.
+    let boxed: Box<dyn std::error::Error + Send + Sync> =
+        Error::MissingRunId { method: "open" }.into();
+    assert!(boxed.to_string().contains("open()"));
+}
