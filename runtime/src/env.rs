@@ -221,4 +221,23 @@ mod tests {
             "RUNLAYOUT_DEBUG=\"maybe\" cannot be used: expected 1, true, yes, on, 0, false, no or off"
         );
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn values_that_are_not_utf8_name_the_variable() {
+        use std::os::unix::ffi::OsStringExt;
+        let get = |k: &str| (k == ENV_STAGE).then(|| OsString::from_vec(vec![b'a', 0xff]));
+        let err = Run::builder("r").from_env_with(get).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidEnv {
+                    var: ENV_STAGE,
+                    expected: "UTF-8 text",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
 }

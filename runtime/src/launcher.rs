@@ -152,4 +152,17 @@ mod tests {
         assert_eq!(blank, None);
         Ok(())
     }
+
+    #[test]
+    fn an_id_that_makes_no_run_id_is_an_error_naming_it() {
+        let err = Launcher::Torchrun {
+            run_id: "job.".into(),
+        }
+        .run_id()
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "run id \"torchrun-job.\" is invalid: it must not end with '.'"
+        );
+    }
 }
