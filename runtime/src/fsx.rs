@@ -44,6 +44,19 @@ pub(crate) fn create_dir_new_with_parents(path: &Path) -> Result<bool> {
     }
 }
 
+/// Makes sure a folder stands at `path`: made (with missing parents) if
+/// nothing is there, fine if a folder is, [`Error::NotADirectory`] otherwise.
+pub(crate) fn ensure_dir(path: &Path) -> Result<()> {
+    if create_dir_new_with_parents(path)? {
+        return Ok(());
+    }
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(Error::NotADirectory { path: path.into() }),
+        Err(e) => Err(Error::io(Operation::Metadata, path, e)),
+    }
+}
+
 /// The first of `path`'s parents that exists and is not a folder.
 fn blocking_file(path: &Path) -> Option<PathBuf> {
     let mut parents: Vec<&Path> = path.ancestors().skip(1).collect();

@@ -1,11 +1,10 @@
 //! The `Layout` trait: the folders and files of a run, declared once.
 
 use std::collections::BTreeSet;
-use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Operation, Result};
+use crate::error::Result;
+use crate::fsx;
 
 /// Whether an [`Entry`] names a folder or a file.
 ///
@@ -211,8 +210,8 @@ pub trait Layout {
     ///
     /// # Errors
     ///
-    /// [`Error::NotADirectory`] if a file stands where a folder should,
-    /// [`Error::Io`] naming the path.
+    /// [`Error::NotADirectory`](crate::Error::NotADirectory) if a file stands where a folder should,
+    /// [`Error::Io`](crate::Error::Io) naming the path.
     fn create_all(&self) -> Result<()> {
         create_entries(self.root(), Self::ENTRIES)
     }
@@ -259,25 +258,9 @@ fn create_entries(root: &Path, entries: &[Entry]) -> Result<()> {
     // `Path` orders by components, so every parent comes before its children
     // and a single `mkdir` per folder suffices.
     for folder in folders {
-        ensure_dir(&root.join(folder))?;
+        fsx::ensure_dir(&root.join(folder))?;
     }
     Ok(())
-}
-
-fn ensure_dir(path: &Path) -> Result<()> {
-    match fs::create_dir(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => match fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => Ok(()),
-            Ok(_) => Err(Error::NotADirectory { path: path.into() }),
-            Err(e) => Err(Error::io(Operation::Metadata, path, e)),
-        },
-        // Parents come first, so only a missing root gets here.
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            fs::create_dir_all(path).map_err(|e| Error::io(Operation::CreateDirAll, path, e))
-        }
-        Err(e) => Err(Error::io(Operation::CreateDir, path, e)),
-    }
 }
 
 #[cfg(test)]
