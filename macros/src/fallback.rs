@@ -10,7 +10,7 @@ use syn::ext::IdentExt;
 
 use crate::ast::Input;
 use crate::expand::{Signature, private, signature};
-use crate::valid::is_keyword;
+use crate::valid::is_method_name;
 
 pub fn expand(input: &Input<'_>) -> TokenStream {
     let p = private(input);
@@ -19,9 +19,7 @@ pub fn expand(input: &Input<'_>) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let mut seen = BTreeSet::new();
     let accessors = input.entries.iter().filter_map(|entry| {
-        let name = entry.name.unraw().to_string();
-        let usable = entry.name.to_string().starts_with("r#") || !is_keyword(&name);
-        if !usable || !seen.insert(name) {
+        if !is_method_name(&entry.name) || !seen.insert(entry.name.unraw().to_string()) {
             return None;
         }
         let name = &entry.name;

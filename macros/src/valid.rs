@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use syn::Ident;
 use syn::ext::IdentExt;
 
 use crate::ast::{Entry, Input, Kind};
@@ -27,6 +28,11 @@ pub fn is_keyword(name: &str) -> bool {
     KEYWORDS.contains(&name)
 }
 
+/// Whether `ident` can name a method: not a keyword, unless written raw.
+pub fn is_method_name(ident: &Ident) -> bool {
+    ident.to_string().starts_with("r#") || !is_keyword(&ident.unraw().to_string())
+}
+
 pub fn check(input: &Input<'_>, cx: &Ctxt) {
     check_names(&input.entries, cx);
     check_paths(&input.entries, cx);
@@ -38,9 +44,8 @@ pub fn check(input: &Input<'_>, cx: &Ctxt) {
 fn check_names(entries: &[Entry], cx: &Ctxt) {
     let mut seen = BTreeMap::new();
     for entry in entries {
-        let raw = entry.name.to_string();
         let name = entry.name.unraw().to_string();
-        if !raw.starts_with("r#") && is_keyword(&name) {
+        if !is_method_name(&entry.name) {
             cx.error_at(
                 &entry.name,
                 format!("`{name}` is a Rust keyword and cannot name an accessor: write `r#{name}` or choose another name"),
