@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use common::{TestResult, child_lines, is_child, spawn_child};
+use common::{TestResult, is_child, run_children};
 use runlayout::{ENV_DEBUG, ENV_ROOT, ENV_RUN_ID, ENV_STAGE, Run};
 
 const RANK: &str = "rank";
@@ -27,10 +27,8 @@ fn rank_body() -> TestResult {
 fn launch(root: &str, ranks: usize, launcher_env: &[(&str, &str)]) -> Vec<(PathBuf, bool)> {
     let mut env = vec![(ENV_ROOT, root)];
     env.extend_from_slice(launcher_env);
-    let children: Vec<_> = (0..ranks).map(|_| spawn_child(TEST, RANK, &env)).collect();
-    children
+    run_children(TEST, RANK, ranks, &env, "RUN=")
         .into_iter()
-        .flat_map(|c| child_lines(c, "RUN="))
         .map(|line| {
             let (path, new) = line.split_once('|').expect("path|new");
             (PathBuf::from(path), new == "true")
@@ -130,10 +128,8 @@ fn outside_a_launcher_every_process_gets_its_own_run() -> TestResult {
         ("TORCHELASTIC_RUN_ID", ""),
         (ENV_RUN_ID, ""),
     ];
-    let children: Vec<_> = (0..4).map(|_| spawn_child(NAME, ALONE, &clear)).collect();
-    let folders: HashSet<String> = children
+    let folders: HashSet<String> = run_children(NAME, ALONE, 4, &clear, "RUN=")
         .into_iter()
-        .flat_map(|c| child_lines(c, "RUN="))
         .collect();
     assert_eq!(folders.len(), 4);
     Ok(())

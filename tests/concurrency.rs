@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use common::{TestResult, child_lines, folder_count, is_child, spawn_child};
+use common::{TestResult, folder_count, is_child, run_children};
 use runlayout::{Nesting, Run};
 
 fn assert_all_distinct_and_present(paths: &[PathBuf], expected: usize) {
@@ -66,20 +66,17 @@ fn four_processes_create_250_runs_each() -> TestResult {
     }
     let root = tempfile::tempdir()?;
     let root_str = root.path().to_str().expect("utf-8 temp dir");
-    let children: Vec<_> = (0..4)
-        .map(|_| {
-            spawn_child(
-                "four_processes_create_250_runs_each",
-                ROLE,
-                &[("RUNLAYOUT_TEST_ROOT", root_str)],
-            )
-        })
-        .collect();
-    let paths: Vec<PathBuf> = children
-        .into_iter()
-        .flat_map(|c| child_lines(c, "RUN="))
-        .map(PathBuf::from)
-        .collect();
+    let envs = [("RUNLAYOUT_TEST_ROOT", root_str)];
+    let paths: Vec<PathBuf> = run_children(
+        "four_processes_create_250_runs_each",
+        ROLE,
+        4,
+        &envs,
+        "RUN=",
+    )
+    .into_iter()
+    .map(PathBuf::from)
+    .collect();
     assert_all_distinct_and_present(&paths, 1000);
     assert_eq!(folder_count(&root.path().join("train")), 1000);
     Ok(())
@@ -99,19 +96,14 @@ fn sixteen_processes_join_one_seeded_run() -> TestResult {
     }
     let root = tempfile::tempdir()?;
     let root_str = root.path().to_str().expect("utf-8 temp dir");
-    let children: Vec<_> = (0..16)
-        .map(|_| {
-            spawn_child(
-                "sixteen_processes_join_one_seeded_run",
-                ROLE,
-                &[("RUNLAYOUT_TEST_ROOT", root_str)],
-            )
-        })
-        .collect();
-    let lines: Vec<String> = children
-        .into_iter()
-        .flat_map(|c| child_lines(c, "RUN="))
-        .collect();
+    let envs = [("RUNLAYOUT_TEST_ROOT", root_str)];
+    let lines = run_children(
+        "sixteen_processes_join_one_seeded_run",
+        ROLE,
+        16,
+        &envs,
+        "RUN=",
+    );
     assert_eq!(lines.len(), 16, "every process answered without error");
     let folders: HashSet<&str> = lines.iter().filter_map(|l| l.split('|').next()).collect();
     assert_eq!(folders.len(), 1, "{folders:?}");

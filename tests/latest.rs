@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::{TestResult, tree};
+use common::{TestResult, temporaries, tree};
 use runlayout::{Error, LATEST, LinkStyle, Nesting, Run};
 
 fn target(pointer: &Path) -> String {
@@ -174,11 +174,7 @@ fn concurrent_creators_never_leave_it_missing_or_dangling() -> TestResult {
     });
     done.store(true, Ordering::Relaxed);
     assert!(reader.join().expect("reader saw a bad pointer") > 0);
-    let names: Vec<String> = fs::read_dir(root.path().join("s"))?
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
-    assert!(names.is_empty(), "temporary names left: {names:?}");
+    let left = temporaries(&root.path().join("s"));
+    assert!(left.is_empty(), "temporary names left: {left:?}");
     Ok(())
 }

@@ -8,23 +8,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::{TestResult, tree};
+use common::{TestResult, temporaries, tree};
 use runlayout::{ANCESTOR, DESCENDANTS, Error, LinkStyle, Nesting, Run};
 
 fn canon(p: &Path) -> std::path::PathBuf {
     p.canonicalize().expect("canonicalize")
-}
-
-/// Names in `dir` that look like temporary links.
-fn temporaries(dir: &Path) -> Vec<String> {
-    fs::read_dir(dir)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with(".runlayout-"))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[test]

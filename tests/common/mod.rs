@@ -48,6 +48,35 @@ pub fn child_lines(child: std::process::Child, prefix: &str) -> Vec<String> {
         .collect()
 }
 
+/// Starts `count` copies of `test` as [`spawn_child`] does, all at once so
+/// that they race, and returns what follows `prefix` in their output.
+pub fn run_children(
+    test: &str,
+    role: &str,
+    count: usize,
+    envs: &[(&str, &str)],
+    prefix: &str,
+) -> Vec<String> {
+    let children: Vec<_> = (0..count).map(|_| spawn_child(test, role, envs)).collect();
+    children
+        .into_iter()
+        .flat_map(|c| child_lines(c, prefix))
+        .collect()
+}
+
+/// The hidden names left in `dir`: runlayout's temporary names
+/// (`.runlayout-*.tmp`) and anything else starting with `.`.
+pub fn temporaries(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Every path below `root`, relative to it, sorted: the whole tree a test made.
 pub fn tree(root: &Path) -> BTreeSet<PathBuf> {
     let mut out = BTreeSet::new();
