@@ -13,13 +13,19 @@
 //! id alone names several runs.
 
 mod commands;
+mod output;
+mod paths;
 mod resolve;
 mod table;
 
+use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use crate::commands::CliResult;
+use crate::output::Output;
 
 /// Lists, inspects and links the runs below an output root.
 #[derive(Parser)]
@@ -84,8 +90,23 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let out = commands::Output { json: cli.json };
-    let result = match &cli.command {
+    let mut stdout = BufWriter::new(io::stdout().lock());
+    let result = run(&cli, &mut Output::new(cli.json, &mut stdout));
+    let flushed = stdout.flush();
+    match result.and(flushed.map_err(Into::into)) {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`runlayout ls | head -1`): it has all it
+        // wanted.
+        Err(err) if output::is_broken_pipe(&*err) => ExitCode::SUCCESS,
+        Err(err) => {
+            output::warn(err);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli, out: &mut Output) -> CliResult<()> {
+    match &cli.command {
         Command::Ls { stage, debug } => commands::ls(&cli.root, stage.as_deref(), *debug, out),
         Command::Show { run } => commands::show(&cli.root, run, out),
         Command::Tree { run } => commands::tree(&cli.root, run, out),
@@ -93,12 +114,5 @@ fn main() -> ExitCode {
             commands::latest(&cli.root, stage.as_deref(), *debug, out)
         }
         Command::Link { run, ancestor } => commands::link(&cli.root, run, ancestor, out),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("runlayout: {err}");
-            ExitCode::FAILURE
-        }
     }
 }

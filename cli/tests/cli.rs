@@ -1,7 +1,7 @@
 //! The real `runlayout` binary against real folders.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use runlayout::{LinkStyle, Nesting, Run};
 use serde_json::Value;
@@ -209,5 +209,173 @@ fn the_root_comes_from_the_environment_too() -> TestResult {
         .env("RUNLAYOUT_ROOT", tmp.path())
         .output()?;
     assert_eq!(json(&out)["runs"].as_array().map(Vec::len), Some(3));
+    Ok(())
+}
+
+/// A folder named with bytes that are not UTF-8, below `parent`.
+#[cfg(target_os = "linux")]
+fn not_utf8(parent: &Path, bytes: &[u8]) -> std::path::PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    parent.join(std::ffi::OsStr::from_bytes(bytes))
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn tree_shows_names_that_are_not_utf8() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let run = Run::builder(tmp.path()).stage("s").run_id("r1").create()?;
+    std::fs::write(not_utf8(run.path(), b"bad\xffname"), "x")?;
+    std::fs::write(run.path().join(r"back\slash"), "x")?;
+    // A link to its own folder: shown, never followed.
+    std::os::unix::fs::symlink(".", run.path().join("self"))?;
+
+    let text = ok(&runlayout(tmp.path(), &["tree", "r1"]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[1..],
+        [
+            r"  back\slash",
+            "  bad\u{fffd}name",
+            "  run.json",
+            "  self -> ."
+        ],
+        "{text}"
+    );
+
+    let value = json(&runlayout(tmp.path(), &["tree", "--json", "r1"]));
+    let paths: Vec<&str> = value["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["path"].as_str().expect("a string"))
+        .collect();
+    assert_eq!(paths, [r"back\slash", r"bad\xffname", "run.json", "self"]);
+    assert_eq!(value["entries"][3]["target"], ".");
+    assert_eq!(value["path"], run.path().display().to_string());
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_root_that_is_not_utf8_is_listed_and_shown() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = not_utf8(tmp.path(), b"ro\\ot\xfe");
+    Run::builder(&root).stage("s").run_id("r1").create()?;
+    let escaped = format!(r"{}/ro\\ot\xfe/s/r1", tmp.path().display());
+
+    let table = ok(&runlayout(&root, &["ls"]));
+    assert!(
+        table.lines().nth(1).is_some_and(|l| l.starts_with("r1")),
+        "{table}"
+    );
+    assert!(
+        table.contains(&format!("{}", root.join("s/r1").display())),
+        "{table}"
+    );
+    let all = json(&runlayout(&root, &["ls", "--json"]));
+    assert_eq!(all["runs"][0]["path"], escaped.as_str());
+
+    let text = ok(&runlayout(&root, &["show", "r1"]));
+    assert!(text.contains("stage:       s"), "{text}");
+    let value = json(&runlayout(&root, &["show", "--json", "r1"]));
+    assert_eq!(value["path"], escaped.as_str());
+    let value = json(&runlayout(&root, &["latest", "--json", "--stage", "s"]));
+    assert_eq!(value["path"], escaped.as_str());
+    ok(&runlayout(&root, &["tree", "r1"]));
+
+    Run::builder(&root).stage("t").run_id("r2").create()?;
+    let value = json(&runlayout(&root, &["link", "--json", "r2", "r1"]));
+    assert_eq!(value["ancestor"], escaped.as_str());
+    let value = json(&runlayout(&root, &["show", "--json", "r2"]));
+    assert_eq!(value["ancestor_path"], escaped.as_str());
+    let value = json(&runlayout(&root, &["show", "--json", "r1"]));
+    assert_eq!(
+        value["descendants"][0],
+        format!(r"{}/ro\\ot\xfe/t/r2", tmp.path().display())
+    );
+    Ok(())
+}
+
+#[cfg(unix)]
+#[test]
+fn tree_goes_on_past_a_folder_it_cannot_read() -> TestResult {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir()?;
+    let run = Run::builder(tmp.path()).stage("s").run_id("r1").create()?;
+    let locked = run.path().join("locked");
+    std::fs::create_dir(&locked)?;
+    std::fs::write(locked.join("inside"), "x")?;
+    std::fs::create_dir(run.path().join("open"))?;
+    std::fs::write(run.path().join("open/after"), "x")?;
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000))?;
+    // Root reads it all the same; then there is nothing to go past.
+    let readable = std::fs::read_dir(&locked).is_ok();
+
+    let out = runlayout(tmp.path(), &["tree", "r1"]);
+    let value = json(&runlayout(tmp.path(), &["tree", "--json", "r1"]));
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755))?;
+    let text = ok(&out);
+    assert!(
+        text.contains("  locked/\n") && text.contains("    after\n"),
+        "{text}"
+    );
+    if !readable {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("cannot read") && stderr.contains("locked"),
+            "{stderr}"
+        );
+        assert!(!text.contains("inside"), "{text}");
+        let problems = value["problems"].as_array().expect("problems");
+        assert_eq!(problems.len(), 1, "{value}");
+    }
+    Ok(())
+}
+
+/// Runs `args` with stdout a pipe whose reading end is closed before the
+/// binary writes: it must end quietly and successfully.
+fn into_closed_pipe(root: &Path, args: &[&str]) -> TestResult {
+    // More than a pipe holds, so a write fails even if the child were
+    // faster than the close below.
+    let full = ok(&runlayout(root, args));
+    assert!(full.len() > 64 * 1024, "only {} bytes", full.len());
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_runlayout"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env_remove("RUNLAYOUT_ROOT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    drop(child.stdout.take());
+    let out = child.wait_with_output()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    assert!(out.status.success(), "{args:?}: {}\n{stderr}", out.status);
+    Ok(())
+}
+
+#[test]
+fn a_closed_pipe_ends_output_quietly() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    for i in 0..600 {
+        Run::builder(tmp.path())
+            .stage("a-stage-with-a-long-name-to-fill-the-pipe")
+            .run_id(format!("run-{i:04}"))
+            .latest_pointer(false)
+            .create()?;
+    }
+    let run = Run::builder(tmp.path()).stage("t").run_id("big").create()?;
+    for i in 0..2000 {
+        std::fs::write(
+            run.path().join(format!("file-with-a-long-name-{i:04}.txt")),
+            "",
+        )?;
+    }
+    into_closed_pipe(tmp.path(), &["ls"])?;
+    into_closed_pipe(tmp.path(), &["ls", "--json"])?;
+    into_closed_pipe(tmp.path(), &["tree", "big"])?;
+    into_closed_pipe(tmp.path(), &["tree", "--json", "big"])?;
     Ok(())
 }

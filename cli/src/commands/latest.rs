@@ -5,10 +5,11 @@ use std::path::Path;
 use runlayout::Run;
 use serde_json::json;
 
-use super::{CliResult, Output};
-use crate::resolve;
+use super::CliResult;
+use crate::output::Output;
+use crate::{paths, resolve};
 
-pub fn latest(root: &Path, stage: Option<&str>, debug: bool, out: Output) -> CliResult<()> {
+pub fn latest(root: &Path, stage: Option<&str>, debug: bool, out: &mut Output) -> CliResult<()> {
     resolve::require_root(root)?;
     let mut builder = Run::builder(root).debug(debug);
     if let Some(stage) = stage {
@@ -19,7 +20,10 @@ pub fn latest(root: &Path, stage: Option<&str>, debug: bool, out: Output) -> Cli
         "id": run.id().as_str(),
         "stage": run.stage(),
         "debug": run.is_debug(),
-        "path": run.path(),
+        "path": paths::json(run.path()),
     });
-    out.emit(value, || println!("{}  {}", run.id(), run.path().display()))
+    out.emit(value, |w| {
+        writeln!(w, "{}  {}", run.id(), run.path().display())
+    })?;
+    Ok(())
 }

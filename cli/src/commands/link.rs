@@ -4,19 +4,25 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::{CliResult, Output};
-use crate::resolve;
+use super::CliResult;
+use crate::output::Output;
+use crate::{paths, resolve};
 
-pub fn link(root: &Path, run: &str, ancestor: &str, out: Output) -> CliResult<()> {
+pub fn link(root: &Path, run: &str, ancestor: &str, out: &mut Output) -> CliResult<()> {
     let run = resolve::find(root, run)?;
     let ancestor = resolve::find(root, ancestor)?;
     run.run.link(&ancestor.run)?;
-    let value = json!({ "run": run.run.path(), "ancestor": ancestor.run.path() });
-    out.emit(value, || {
-        println!(
+    let value = json!({
+        "run": paths::json(run.run.path()),
+        "ancestor": paths::json(ancestor.run.path()),
+    });
+    out.emit(value, |w| {
+        writeln!(
+            w,
             "linked {} -> {}",
             resolve::name(&run),
             resolve::name(&ancestor)
         )
-    })
+    })?;
+    Ok(())
 }

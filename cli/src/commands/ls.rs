@@ -5,10 +5,11 @@ use std::path::Path;
 use runlayout::{DebugRuns, Runs};
 use serde_json::json;
 
-use super::{CliResult, Output, or_dash, run_json};
+use super::{CliResult, or_dash, run_json};
+use crate::output::{self, Output};
 use crate::{resolve, table};
 
-pub fn ls(root: &Path, stage: Option<&str>, debug: bool, out: Output) -> CliResult<()> {
+pub fn ls(root: &Path, stage: Option<&str>, debug: bool, out: &mut Output) -> CliResult<()> {
     resolve::require_root(root)?;
     let mut scan = Runs::scan(root).debug(if debug {
         DebugRuns::Only
@@ -20,11 +21,11 @@ pub fn ls(root: &Path, stage: Option<&str>, debug: bool, out: Output) -> CliResu
     }
     let listing = scan.list()?;
     for problem in &listing.problems {
-        eprintln!("runlayout: skipped: {problem}");
+        output::warn(format_args!("skipped: {problem}"));
     }
     let problems: Vec<String> = listing.problems.iter().map(|p| p.to_string()).collect();
     let runs: Vec<_> = listing.runs.iter().map(run_json).collect();
-    out.emit(json!({ "runs": runs, "problems": problems }), || {
+    out.emit(json!({ "runs": runs, "problems": problems }), |w| {
         let rows: Vec<Vec<String>> = listing
             .runs
             .iter()
@@ -44,9 +45,11 @@ pub fn ls(root: &Path, stage: Option<&str>, debug: bool, out: Output) -> CliResu
                 ]
             })
             .collect();
-        table::print(
+        table::write(
+            w,
             &["ID", "STAGE", "CREATED", "HOST", "ANCESTOR", "PATH"],
             &rows,
-        );
-    })
+        )
+    })?;
+    Ok(())
 }

@@ -15,25 +15,9 @@ pub use tree::tree;
 use runlayout::FoundRun;
 use serde_json::{Value, json};
 
+use crate::paths;
+
 pub type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
-
-/// How results are printed.
-#[derive(Clone, Copy)]
-pub struct Output {
-    pub json: bool,
-}
-
-impl Output {
-    /// Prints `value` as JSON, or `human` as it is.
-    fn emit(self, value: Value, human: impl FnOnce()) -> CliResult<()> {
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(&value)?);
-        } else {
-            human();
-        }
-        Ok(())
-    }
-}
 
 /// What scripts get to know about a run.
 fn run_json(found: &FoundRun) -> Value {
@@ -43,7 +27,7 @@ fn run_json(found: &FoundRun) -> Value {
         "id": run.id().as_str(),
         "stage": run.stage(),
         "debug": run.is_debug(),
-        "path": run.path(),
+        "path": paths::json(run.path()),
         "created": manifest.map(|m| m.created.as_str()),
         "host": manifest.and_then(|m| m.host.as_deref()),
         "pid": manifest.and_then(|m| m.pid),

@@ -1,0 +1,74 @@
+//! Paths as JSON strings. Every path or file name that goes into `--json`
+//! output goes through [`json`]: a path need not be UTF-8, and serde_json
+//! cannot serialize one that is not.
+
+use std::borrow::Cow;
+use std::ffi::OsStr;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::Value;
+
+/// `path` as a JSON string; see [`escaped`].
+pub fn json(path: impl AsRef<Path>) -> Value {
+    Value::String(escaped(path.as_ref().as_os_str()).into_owned())
+}
+
+/// `name` as text: unchanged when it is UTF-8; otherwise each byte that is
+/// not UTF-8 is written `\xNN` and each backslash `\\`, so the bytes can be
+/// told apart from the text.
+pub fn escaped(name: &OsStr) -> Cow<'_, str> {
+    if let Some(text) = name.to_str() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(name.len() + 8);
+    for chunk in name.as_encoded_bytes().utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == '\\' {
+                out.push_str(r"\\");
+            } else {
+                out.push(c);
+            }
+        }
+        for byte in chunk.invalid() {
+            // Writing to a String cannot fail.
+            let _ = write!(out, r"\x{byte:02x}");
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_stays_as_it_is() {
+        for text in ["runs/pretrain/r1", r"back\slash", "é/ü", ""] {
+            let got = escaped(OsStr::new(text));
+            assert!(matches!(got, Cow::Borrowed(_)), "{text}");
+            assert_eq!(got, text);
+            assert_eq!(json(Path::new(text)), Value::String(text.into()));
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn bytes_that_are_not_utf8_are_escaped() {
+        use std::os::unix::ffi::OsStrExt;
+        let cases: [(&[u8], &str); 5] = [
+            (b"bad\xffname", r"bad\xffname"),
+            (b"\xff", r"\xff"),
+            (b"a\\b\xfe", r"a\\b\xfe"),
+            (b"\xc3\xa9\xc3", r"é\xc3"),
+            (b"\xed\xa0\x80x", r"\xed\xa0\x80x"),
+        ];
+        for (bytes, want) in cases {
+            assert_eq!(escaped(OsStr::from_bytes(bytes)), want, "{bytes:?}");
+            assert_eq!(
+                json(Path::new(OsStr::from_bytes(bytes))),
+                Value::String(want.into())
+            );
+        }
+    }
+}
