@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{TestResult, folder_count, is_child, spawn_child};
-use runlayout::{LinkStyle, Manifest, Run, Runs};
+use runlayout::{Error, LinkStyle, Manifest, Run, Runs};
 
 const ROLE: &str = "crash-loop";
 const TEST: &str = "a_killed_creator_leaves_whole_runs_only";
@@ -42,7 +42,22 @@ fn check_leftovers(root: &Path) -> TestResult {
         let path = entry.path();
         assert!(path.is_dir(), "{name} is no run folder");
         // A manifest is there whole, or not yet there; never half written.
-        Manifest::read(&path)?;
+        if Manifest::read(&path)?.is_none() {
+            // Killed between the mkdir and the manifest: an empty folder,
+            // which opening reports as incomplete rather than as a run.
+            let inside = fs::read_dir(&path)?.count();
+            assert_eq!(inside, common::temporaries(&path).len(), "{name}");
+            let opened = Run::builder(root)
+                .stage("s")
+                .run_id(name.as_str())
+                .join_timeout(Duration::ZERO)
+                .open();
+            assert!(
+                matches!(opened, Err(Error::IncompleteRun { .. })),
+                "{opened:?}"
+            );
+            continue;
+        }
         let run = Run::builder(root).stage("s").run_id(name.as_str()).open()?;
         // An ancestor link is there whole, or not yet there.
         if let Some(ancestor) = run.ancestor()? {

@@ -33,7 +33,12 @@ fn the_pointer_sits_next_to_the_run_id_folders() -> TestResult {
         .nesting(Nesting::RunFirst)
         .stage("t")
         .create()?;
-    assert_eq!(target(&root.path().join(LATEST)), d.id().as_str());
+    // Run first: the stages share the root, so each has its own pointer.
+    assert_eq!(
+        target(&root.path().join("latest+t")),
+        format!("{}/t", d.id())
+    );
+    assert_eq!(target(&root.path().join(LATEST)), c.id().as_str());
     Ok(())
 }
 
@@ -124,14 +129,14 @@ fn a_real_file_called_latest_fails_the_create_and_changes_nothing() -> TestResul
         let err = match nesting {
             Nesting::StageFirst => builder.create().unwrap_err(),
             Nesting::RunFirst => {
-                fs::write(root.path().join("latest"), b"mine too")?;
+                fs::write(root.path().join("latest+s"), b"mine too")?;
                 builder.create().unwrap_err()
             }
         };
         assert!(matches!(err, Error::NotALink { .. }), "{err:?}");
     }
     let mut expected = before;
-    expected.insert("latest".into());
+    expected.insert("latest+s".into());
     assert_eq!(
         tree(root.path()),
         expected,

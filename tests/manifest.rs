@@ -1,5 +1,6 @@
-//! `run.json`: written once at creation, atomically, readable back, updated
-//! by `link`; runs without one are still runs.
+//! `run.json`: written once at creation, atomically, readable back, never
+//! rewritten (ancestry lives in the `ancestor` link); runs without one are
+//! still runs.
 
 mod common;
 
@@ -36,7 +37,10 @@ fn creation_writes_a_complete_manifest() -> TestResult {
         let kernel = fs::read_to_string("/proc/sys/kernel/hostname")?;
         assert_eq!(m.host.as_deref(), Some(kernel.trim()));
     }
-    assert_eq!(m.ancestor, None);
+    assert!(
+        !text.contains("ancestor"),
+        "ancestry is not the manifest's: {text}"
+    );
     // Written through a temporary name: none is left behind.
     let names: Vec<_> = fs::read_dir(run.path())?
         .flatten()
@@ -47,21 +51,39 @@ fn creation_writes_a_complete_manifest() -> TestResult {
 }
 
 #[test]
-fn link_records_the_ancestor() -> TestResult {
+fn link_never_rewrites_the_manifest_so_unknown_fields_survive() -> TestResult {
     let root = tempfile::tempdir()?;
     let pre = Run::builder(root.path()).stage("pretrain").create()?;
     let fine = pre.with_run(None, Some("finetune")).create()?;
-    let before = fine.manifest()?.expect("manifest");
+    let path = fine.path().join(MANIFEST);
+    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&path)?)?;
+    json["notes"] = "lr sweep, second try".into();
+    json["config"] = serde_json::json!({ "lr": 0.1, "layers": [64, 64] });
+    json["newfield"] = serde_json::json!(null);
+    let written = serde_json::to_vec_pretty(&json)?;
+    fs::write(&path, &written)?;
     fine.link(&pre)?;
-    let after = fine.manifest()?.expect("manifest");
-    let record = after.ancestor.clone().expect("ancestor recorded");
-    assert_eq!(record.id, pre.id().as_str());
-    assert_eq!(record.stage.as_deref(), Some("pretrain"));
-    assert_eq!(record.path, format!("../../pretrain/{}", pre.id()));
-    // Everything else is as it was.
-    let mut without = after.clone();
-    without.ancestor = None;
-    assert_eq!(without, before);
+    assert_eq!(fs::read(&path)?, written, "run.json is untouched by link");
+    let read = fine.manifest()?.expect("manifest");
+    assert_eq!(read.other("notes"), Some(&json["notes"]));
+    assert_eq!(read.other("config"), Some(&json["config"]));
+    assert_eq!(read.other("newfield"), Some(&serde_json::Value::Null));
+    assert_eq!(fine.ancestor()?, Some(pre.path().canonicalize()?));
+    Ok(())
+}
+
+#[test]
+fn a_newer_format_with_the_needed_fields_is_read() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let run = Run::builder(root.path()).create()?;
+    let path = run.path().join(MANIFEST);
+    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&path)?)?;
+    json["format"] = 7.into();
+    json["shards"] = 4.into();
+    fs::write(&path, serde_json::to_vec(&json)?)?;
+    let m = run.manifest()?.expect("manifest");
+    assert_eq!((m.format, m.id.as_str()), (7, run.id().as_str()));
+    assert_eq!(m.other("shards"), Some(&serde_json::json!(4)));
     Ok(())
 }
 
@@ -87,8 +109,9 @@ fn runs_without_a_manifest_are_runs_for_every_api() -> TestResult {
         .create()?;
     assert!(!pre.path().join(MANIFEST).exists());
     assert_eq!(pre.manifest()?, None);
-    // A folder made by hand, where runlayout would put a run.
+    // A folder made by hand, with data in it, where runlayout would put a run.
     fs::create_dir_all(root.path().join("finetune/by-hand"))?;
+    fs::write(root.path().join("finetune/by-hand/notes.txt"), "by hand")?;
     let fine = Run::builder(root.path())
         .stage("finetune")
         .run_id("by-hand")
@@ -122,14 +145,11 @@ fn a_broken_manifest_is_an_error_naming_it() -> TestResult {
         }
         other => panic!("expected InvalidManifest, got {other:?}"),
     }
-    // Linking refuses before it changes anything; the manifest stays as it was.
+    // Linking does not need the manifest, and leaves it as it was.
     let other = Run::builder(root.path()).create()?;
-    assert!(matches!(
-        run.link(&other),
-        Err(Error::InvalidManifest { .. })
-    ));
+    run.link(&other)?;
     assert_eq!(fs::read_to_string(&path)?, "{ not json");
-    assert_eq!(run.ancestor()?, None);
+    assert_eq!(run.ancestor()?, Some(other.path().canonicalize()?));
     Ok(())
 }
 

@@ -65,7 +65,7 @@ fn resume_of_a_missing_run_names_it() -> TestResult {
         .start()
         .unwrap_err();
     assert!(
-        matches!(&err, Error::RunNotFound { path } if path == &tmp.path().join("s/gone")),
+        matches!(&err, Error::RunNotFound { path, .. } if path == &tmp.path().join("s/gone")),
         "{err:?}"
     );
     Ok(())

@@ -168,7 +168,7 @@ fn open_names_the_missing_path() -> TestResult {
         .open()
         .unwrap_err();
     match &err {
-        Error::RunNotFound { path } => assert_eq!(path, &root.path().join("s/gone")),
+        Error::RunNotFound { path, .. } => assert_eq!(path, &root.path().join("s/gone")),
         other => panic!("expected RunNotFound, got {other:?}"),
     }
     assert!(err.to_string().contains("s/gone"), "{err}");

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use runlayout::{DebugRuns, FoundRun, Runs};
+use runlayout::{DebugRuns, Error, FoundRun, Runs};
 
 use crate::commands::CliResult;
 
@@ -51,6 +51,12 @@ pub fn require_root(root: &Path) -> CliResult<()> {
 
 /// The one run `spec` names below `root`.
 pub fn find(root: &Path, spec: &str) -> CliResult<FoundRun> {
+    find_with_problems(root, spec).map(|(found, _)| found)
+}
+
+/// [`find`], with what the scan reported about that run (a manifest that
+/// disagrees with its place, one that cannot be read).
+pub fn find_with_problems(root: &Path, spec: &str) -> CliResult<(FoundRun, Vec<Error>)> {
     require_root(root)?;
     let wanted = parse(spec)?;
     let mut scan = Runs::scan(root).debug(match wanted.debug {
@@ -60,7 +66,7 @@ pub fn find(root: &Path, spec: &str) -> CliResult<FoundRun> {
     if let Some(stage) = wanted.stage {
         scan = scan.stage(stage);
     }
-    let listing = scan.list()?;
+    let mut listing = scan.list()?;
     let mut matches: Vec<FoundRun> = listing
         .runs
         .into_iter()
@@ -68,7 +74,15 @@ pub fn find(root: &Path, spec: &str) -> CliResult<FoundRun> {
         .collect();
     match matches.len() {
         0 => Err(format!("no run `{spec}` below `{}`", root.display()).into()),
-        1 => Ok(matches.remove(0)),
+        1 => {
+            let found = matches.remove(0);
+            let problems = listing
+                .problems
+                .drain(..)
+                .filter(|p| p.path().is_some_and(|at| at.starts_with(found.run.path())))
+                .collect();
+            Ok((found, problems))
+        }
         _ => {
             let names: Vec<String> = matches.iter().map(name).collect();
             Err(format!(

@@ -74,8 +74,10 @@ fn ls_prints_a_table_and_json() -> TestResult {
     let all = json(&runlayout(tmp.path(), &["ls", "--json"]));
     let runs = all["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 3);
-    assert_eq!(runs[1]["ancestor"]["id"], "r1");
-    assert_eq!(runs[1]["ancestor"]["stage"], "pretrain");
+    // Ancestry as the `ancestor` link records it.
+    let ancestor = tmp.path().canonicalize()?.join("pretrain/r1");
+    assert_eq!(runs[1]["ancestor"], ancestor.display().to_string());
+    assert!(lines[2].contains(" pretrain/r1 "), "{table}");
     assert_eq!(runs[0]["pid"], std::process::id());
     assert_eq!(all["problems"].as_array().map(Vec::len), Some(0));
 
@@ -113,7 +115,7 @@ fn show_prints_manifest_ancestor_and_descendants() -> TestResult {
         value["descendants"][0],
         fine.path().canonicalize()?.display().to_string()
     );
-    assert_eq!(value["ancestor_path"], Value::Null);
+    assert_eq!(value["ancestor"], Value::Null);
     Ok(())
 }
 
@@ -287,7 +289,7 @@ fn a_root_that_is_not_utf8_is_listed_and_shown() -> TestResult {
     let value = json(&runlayout(&root, &["link", "--json", "r2", "r1"]));
     assert_eq!(value["ancestor"], escaped.as_str());
     let value = json(&runlayout(&root, &["show", "--json", "r2"]));
-    assert_eq!(value["ancestor_path"], escaped.as_str());
+    assert_eq!(value["ancestor"], escaped.as_str());
     let value = json(&runlayout(&root, &["show", "--json", "r1"]));
     assert_eq!(
         value["descendants"][0],

@@ -6,7 +6,7 @@ use syn::{Data, DeriveInput, Fields, Generics, Ident, LitStr, Type, Visibility};
 
 use crate::attr;
 use crate::ctxt::Ctxt;
-use crate::template::Template;
+use runlayout_grammar::template::Template;
 
 pub struct Input<'a> {
     pub ident: &'a Ident,

@@ -10,7 +10,7 @@ use syn::{Attribute, Ident, LitStr, Token, Type};
 
 use crate::ast::{Entry, Kind};
 use crate::ctxt::Ctxt;
-use crate::template::Template;
+use runlayout_grammar::template::Template;
 
 const FORMS: &str = "write `name = \"path\"`, `name = dir(\"path\")`, `name = file(\"path\")` \
                      or `name = nest(\"path\", Type)`";

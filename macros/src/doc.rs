@@ -4,7 +4,7 @@
 use syn::ext::IdentExt;
 
 use crate::ast::{Entry, Kind};
-use crate::template::{ParamKind, Template};
+use runlayout_grammar::template::{ParamKind, Template};
 
 pub fn accessor(entry: &Entry, template: &Template) -> String {
     let path = entry.lit.value();

@@ -9,8 +9,8 @@ use syn::{DeriveInput, Generics, Ident, LitStr, Type};
 
 use crate::ast::{Entry, Input, Kind, Root};
 use crate::ctxt::Ctxt;
-use crate::template::{Component, ParamKind, Segment, Template};
 use crate::{doc, fallback, valid};
+use runlayout_grammar::template::{Component, ParamKind, Segment, Template};
 
 pub fn derive(node: &DeriveInput) -> TokenStream {
     let cx = Ctxt::default();
@@ -146,10 +146,14 @@ fn accessor(entry: &Entry, input: &Input<'_>, p: &TokenStream) -> TokenStream {
     let lit = &entry.lit;
     let mut checks = Vec::new();
     let mut parts = Vec::new();
-    for param in template.params().filter(|p| p.kind == ParamKind::Text) {
-        let arg = param_ident(&param.name, lit);
-        let name = &param.name;
-        checks.push(quote!(let #arg = #p::text(&#arg, #name, #lit)?;));
+    for (i, component) in template.components.iter().enumerate() {
+        // Right inside the root, a value must not take a name runlayout keeps there.
+        let first = i == 0;
+        for param in component.params().filter(|p| p.kind == ParamKind::Text) {
+            let arg = param_ident(&param.name, lit);
+            let name = &param.name;
+            checks.push(quote!(let #arg = #p::text(&#arg, #name, #lit, #first)?;));
+        }
     }
     for (i, component) in template.components.iter().enumerate() {
         let (check, part) = component_part(component, i, lit, p);
@@ -213,13 +217,14 @@ fn component_part(
     }
     let fmt = LitStr::new(&fmt, lit.span());
     let local = format_ident!("__component_{}", index, span = Span::mixed_site());
+    let first = index == 0;
     let first_text = component.params().find(|p| p.kind == ParamKind::Text);
     let check = match first_text {
         Some(text) => {
             let arg = param_ident(&text.name, lit);
             let name = &text.name;
             quote! {
-                let #local = #p::component(#p::format!(#fmt #(, #args)*), #name, &#arg, #lit)?;
+                let #local = #p::component(#p::format!(#fmt #(, #args)*), #name, &#arg, #lit, #first)?;
             }
         }
         None => quote!(let #local = #p::format!(#fmt #(, #args)*);),

@@ -2,7 +2,8 @@
 //! for the attribute grammar.
 //!
 //! The pipeline, one file per step: `ast.rs` reads the input model (with
-//! `attr.rs` for the attributes and `template.rs` for entry paths),
+//! `attr.rs` for the attributes and `runlayout-grammar`'s template parser for
+//! entry paths),
 //! `valid.rs` checks it, `expand.rs` generates the code (with `doc.rs` for
 //! the accessors' docs), and `fallback.rs` stands in when there are errors.
 //! Every error is collected in `ctxt.rs` and all are reported together.
@@ -15,7 +16,6 @@ mod ctxt;
 mod doc;
 mod expand;
 mod fallback;
-mod template;
 mod valid;
 
 use proc_macro::TokenStream;

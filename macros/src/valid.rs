@@ -6,27 +6,14 @@ use std::collections::BTreeMap;
 use syn::Ident;
 use syn::ext::IdentExt;
 
+use runlayout_grammar::names;
+use runlayout_grammar::template::is_keyword;
+
 use crate::ast::{Entry, Input, Kind};
 use crate::ctxt::Ctxt;
 
 /// Methods every layout has already; an entry of that name would hide them.
 const GENERATED: &[&str] = &["root", "create_all", "from_root"];
-
-/// Names the runtime keeps inside a run folder for itself.
-const RUNTIME_NAMES: &[&str] = &["ancestor", "descendants", "run.json"];
-
-/// Rust's strict and reserved keywords (2024 edition).
-const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
-    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
-    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
-    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
-];
-
-pub fn is_keyword(name: &str) -> bool {
-    KEYWORDS.contains(&name)
-}
 
 /// Whether `ident` can name a method: not a keyword, unless written raw.
 pub fn is_method_name(ident: &Ident) -> bool {
@@ -116,7 +103,7 @@ fn check_entry(entry: &Entry, cx: &Ctxt) {
         return;
     };
     if let Some(first) = template.components.first().and_then(|c| c.as_static())
-        && RUNTIME_NAMES.iter().any(|r| r.eq_ignore_ascii_case(first))
+        && names::is_run_name(first)
     {
         cx.error_at(
             &entry.lit,

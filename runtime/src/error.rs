@@ -6,6 +6,22 @@
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The naming rule a run id, stage or placeholder value broke.
+///
+/// The rules keep every name one plain path component that is valid on Linux,
+/// macOS and Windows alike, so a tree made here can be copied anywhere.
+///
+/// ```
+/// use runlayout_runtime::{Error, NameRule, RunId};
+///
+/// match RunId::new("CON.txt") {
+///     Err(Error::InvalidName { rule: NameRule::DeviceName, .. }) => {}
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// ```
+pub use runlayout_grammar::names::NameRule;
 
 /// `Result` with [`Error`] as its default error type.
 ///
@@ -77,6 +93,73 @@ pub enum Error {
     RunNotFound {
         /// The run folder that was looked for.
         path: PathBuf,
+        /// Where a run of that id does exist below the same root (other
+        /// stages, debug or not), for the message to point at.
+        elsewhere: Vec<PathBuf>,
+    },
+    /// A symlink stands where a run folder (or another folder runlayout
+    /// needs) should be, and what it points at does not exist.
+    DanglingLink {
+        /// The symlink.
+        path: PathBuf,
+        /// Where it points.
+        target: PathBuf,
+    },
+    /// A folder was to be opened as a run, but it is something else: a
+    /// stage folder, or a run id folder that holds the stages of a run.
+    NotARun {
+        /// The folder.
+        path: PathBuf,
+        /// What it is instead.
+        reason: String,
+    },
+    /// A run folder was found empty, without its manifest, and stayed so
+    /// while the caller waited: the process that created it died before
+    /// finishing (or the folder was made by hand).
+    IncompleteRun {
+        /// The run folder.
+        path: PathBuf,
+        /// How long the caller waited for the manifest.
+        waited: Duration,
+    },
+    /// A run's manifest records a place (id, stage, debug flag or nesting)
+    /// other than where its folder is. The folder's place is what counts;
+    /// this is reported so the record can be fixed.
+    ManifestMismatch {
+        /// The manifest's path.
+        path: PathBuf,
+        /// The field that disagrees.
+        field: &'static str,
+        /// What the manifest says.
+        recorded: String,
+        /// What the folder's place says.
+        actual: String,
+    },
+    /// A file runlayout owns (a manifest, a pointer file) is not a regular
+    /// file: a FIFO, a device or a socket. It was not opened.
+    NotARegularFile {
+        /// The path.
+        path: PathBuf,
+        /// What stands there.
+        kind: &'static str,
+    },
+    /// A file runlayout owns is larger than any it writes; it was not read
+    /// to the end.
+    FileTooLarge {
+        /// The path.
+        path: PathBuf,
+        /// The most runlayout reads of such a file, in bytes.
+        limit: u64,
+    },
+    /// A link runlayout owns points somewhere it never points: `latest`
+    /// outside its folder, say. It was left untouched.
+    InvalidLink {
+        /// The link.
+        path: PathBuf,
+        /// Where it points.
+        target: PathBuf,
+        /// Where links of that name point.
+        expected: &'static str,
     },
     /// A folder was needed, and something else stands at the path.
     NotADirectory {
@@ -161,7 +244,14 @@ impl Error {
         match self {
             Error::Io { path, .. }
             | Error::RunExists { path }
-            | Error::RunNotFound { path }
+            | Error::RunNotFound { path, .. }
+            | Error::DanglingLink { path, .. }
+            | Error::NotARun { path, .. }
+            | Error::IncompleteRun { path, .. }
+            | Error::ManifestMismatch { path, .. }
+            | Error::NotARegularFile { path, .. }
+            | Error::FileTooLarge { path, .. }
+            | Error::InvalidLink { path, .. }
             | Error::NotADirectory { path }
             | Error::NotALink { path }
             | Error::InvalidManifest { path, .. }
@@ -191,7 +281,13 @@ impl Error {
             | Error::MissingRunId { .. }
             | Error::InvalidEnv { .. } => io::ErrorKind::InvalidInput,
             Error::RunExists { .. } => io::ErrorKind::AlreadyExists,
-            Error::RunNotFound { .. } => io::ErrorKind::NotFound,
+            Error::RunNotFound { .. } | Error::DanglingLink { .. } => io::ErrorKind::NotFound,
+            Error::NotARun { .. }
+            | Error::IncompleteRun { .. }
+            | Error::ManifestMismatch { .. }
+            | Error::NotARegularFile { .. }
+            | Error::FileTooLarge { .. }
+            | Error::InvalidLink { .. } => io::ErrorKind::InvalidData,
             Error::NotADirectory { .. } => io::ErrorKind::NotADirectory,
             Error::TooManyCollisions { .. } => io::ErrorKind::AlreadyExists,
             Error::NotALink { .. } | Error::InvalidManifest { .. } => io::ErrorKind::InvalidData,
@@ -225,9 +321,67 @@ impl fmt::Display for Error {
                 "run folder `{}` already exists; open it to resume, or choose another run id",
                 path.display()
             ),
-            Error::RunNotFound { path } => {
-                write!(f, "no run folder at `{}`", path.display())
+            Error::RunNotFound { path, elsewhere } => {
+                write!(f, "no run folder at `{}`", path.display())?;
+                if !elsewhere.is_empty() {
+                    let places: Vec<_> = elsewhere
+                        .iter()
+                        .map(|p| format!("`{}`", p.display()))
+                        .collect();
+                    write!(f, "; that run id exists at {}", places.join(", "))?;
+                }
+                Ok(())
             }
+            Error::DanglingLink { path, target } => write!(
+                f,
+                "`{}` is a symlink to `{}`, which does not exist; it was left untouched",
+                path.display(),
+                target.display()
+            ),
+            Error::NotARun { path, reason } => {
+                write!(f, "`{}` is not a run folder: {reason}", path.display())
+            }
+            Error::IncompleteRun { path, waited } => write!(
+                f,
+                "run folder `{}` is empty and still has no manifest after waiting {:.1} s: \
+                 the process that created it died before finishing, or it was made by hand; \
+                 remove the empty folder and start the run again",
+                path.display(),
+                waited.as_secs_f64()
+            ),
+            Error::ManifestMismatch {
+                path,
+                field,
+                recorded,
+                actual,
+            } => write!(
+                f,
+                "`{}` records {field} {recorded}, but the folder's place makes it {actual}; \
+                 the place is what counts",
+                path.display()
+            ),
+            Error::NotARegularFile { path, kind } => write!(
+                f,
+                "`{}` is a {kind}, not a regular file; runlayout reads only regular files, \
+                 so it was not opened",
+                path.display()
+            ),
+            Error::FileTooLarge { path, limit } => write!(
+                f,
+                "`{}` is larger than {limit} bytes, more than runlayout ever writes there; \
+                 it was not read",
+                path.display()
+            ),
+            Error::InvalidLink {
+                path,
+                target,
+                expected,
+            } => write!(
+                f,
+                "`{}` points at `{}`, but it should point at {expected}; it was left untouched",
+                path.display(),
+                target.display()
+            ),
             Error::NotADirectory { path } => {
                 write!(f, "`{}` exists but is not a folder", path.display())
             }
@@ -309,6 +463,10 @@ pub enum Operation {
     Rename,
     /// Writing a file.
     WriteFile,
+    /// Making a link: a symlink, or a pointer file where symlinks cannot be made.
+    WriteLink,
+    /// Removing a file, link or folder.
+    Remove,
     /// Reading a file.
     ReadFile,
 }
@@ -325,6 +483,8 @@ impl fmt::Display for Operation {
             Operation::ReadLink => "read link",
             Operation::Rename => "move into place",
             Operation::WriteFile => "write",
+            Operation::WriteLink => "write link",
+            Operation::Remove => "remove",
             Operation::ReadFile => "read",
         })
     }
@@ -352,74 +512,5 @@ impl fmt::Display for NameKind {
             NameKind::RunId => "run id",
             NameKind::Stage => "stage",
         })
-    }
-}
-
-/// The naming rule a run id, stage or placeholder value broke.
-///
-/// The rules keep every name one plain path component that is valid on Linux,
-/// macOS and Windows alike, so a tree made here can be copied anywhere.
-///
-/// ```
-/// use runlayout_runtime::{Error, NameRule, RunId};
-///
-/// match RunId::new("CON.txt") {
-///     Err(Error::InvalidName { rule: NameRule::DeviceName, .. }) => {}
-///     other => panic!("unexpected {other:?}"),
-/// }
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum NameRule {
-    /// The name is empty.
-    Empty,
-    /// The name is longer than 255 bytes.
-    TooLong {
-        /// Its length in bytes.
-        len: usize,
-    },
-    /// A character outside `[A-Za-z0-9._-]`.
-    Character {
-        /// The character.
-        ch: char,
-        /// Its byte offset in the name.
-        index: usize,
-    },
-    /// The first character is not a letter or a digit.
-    FirstCharacter {
-        /// The character.
-        ch: char,
-    },
-    /// The name ends with `.`, which Windows drops silently.
-    TrailingDot,
-    /// The name is one the layout itself uses (`debug`, `latest`, ...).
-    Reserved,
-    /// The name is a Windows device name (`CON`, `NUL`, `COM1`, ...), with or
-    /// without an extension.
-    DeviceName,
-}
-
-impl fmt::Display for NameRule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NameRule::Empty => f.write_str("it is empty"),
-            NameRule::TooLong { len } => {
-                write!(f, "it is {len} bytes long; at most 255 are allowed")
-            }
-            NameRule::Character { ch, index } => write!(
-                f,
-                "character {ch:?} at byte {index} is not allowed; use letters, digits, '.', '_' or '-'"
-            ),
-            NameRule::FirstCharacter { ch } => {
-                write!(f, "it must start with a letter or a digit, not {ch:?}")
-            }
-            NameRule::TrailingDot => f.write_str("it must not end with '.'"),
-            NameRule::Reserved => f.write_str(
-                "the name is reserved by the layout (debug, latest, ancestor, descendants, run.json)",
-            ),
-            NameRule::DeviceName => {
-                f.write_str("it is a Windows device name, which no folder may be called")
-            }
-        }
     }
 }

@@ -1,41 +1,118 @@
 //! The `latest` pointer: next to the runs of one stage, it names the run
-//! created last, so a job can resume "whatever ran last" without knowing ids.
+//! whose creation finished last, so a job can resume "whatever ran last"
+//! without knowing ids.
+//!
+//! | nesting | pointer | points at |
+//! | --- | --- | --- |
+//! | stage first, or no stage | `root/[debug/][<stage>/]latest` | `<id>` |
+//! | run first, with a stage | `root/[debug/]latest+<stage>` | `<id>/<stage>` |
+//!
+//! In run-first order the id folders of all stages share one folder, so each
+//! stage has its own pointer there; `+` is never part of a run id, so the
+//! pointer can never take a run's name.
 
-use std::path::Path;
+use std::ffi::OsStr;
+use std::path::{Component, Path, PathBuf};
 
-use crate::atomic;
+pub use runlayout_grammar::names::LATEST;
+
 use crate::error::{Error, Result};
-use crate::links::LinkStyle;
+use crate::nesting::Nesting;
+use crate::pointer::{self, LinkStyle};
+use crate::run::{Address, Run};
 use crate::run_id::RunId;
 
-/// The pointer's name, in the folder that holds the run id folders:
-/// `root/[debug/]<stage>/latest` in stage-first order, `root/[debug/]latest`
-/// in run-first order or without a stage.
-///
-/// ```
-/// # let root = tempfile::tempdir()?;
-/// let run = runlayout_runtime::Run::builder(root.path()).stage("s").create()?;
-/// let pointer = root.path().join("s").join(runlayout_runtime::LATEST);
-/// assert_eq!(std::fs::read_link(pointer)?, std::path::Path::new(run.id().as_str()));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub const LATEST: &str = "latest";
-
-/// Points `<parent>/latest` at the id folder `id`, atomically: readers find
-/// the old pointer or the new one, never none.
-pub(crate) fn update(parent: &Path, id: &RunId, style: LinkStyle) -> Result<()> {
-    atomic::replace(&parent.join(LATEST), Path::new(id.as_str()), style)
+/// Where the pointer for runs of `stage` is, for runs placed like `address`.
+fn location(root: &Path, debug: bool, nesting: Nesting, stage: Option<&str>) -> PathBuf {
+    let parent = nesting.parent(root, debug, stage);
+    match (nesting, stage) {
+        (Nesting::RunFirst, Some(stage)) => parent.join(format!("{LATEST}+{stage}")),
+        _ => parent.join(LATEST),
+    }
 }
 
-/// The run id `<parent>/latest` points at.
-pub(crate) fn read(parent: &Path) -> Result<RunId> {
-    let path = parent.join(LATEST);
-    let Some(target) = atomic::read(&path)? else {
-        return Err(Error::NoLatestRun { path });
+/// Whether `name`, next to run id folders, is a `latest` pointer.
+pub(crate) fn is_pointer_name(name: &OsStr) -> bool {
+    let name = name.as_encoded_bytes();
+    name.eq_ignore_ascii_case(LATEST.as_bytes())
+        || (name.len() > LATEST.len() + 1
+            && name[..LATEST.len()].eq_ignore_ascii_case(LATEST.as_bytes())
+            && name[LATEST.len()] == b'+')
+}
+
+/// Points the pointer of `run`'s stage at `run`, atomically: readers find
+/// the old pointer or the new one, never none.
+pub(crate) fn update(run: &Run, style: LinkStyle) -> Result<()> {
+    let a = run.address();
+    let at = location(run.root(), a.debug, a.nesting, a.stage.as_deref());
+    let mut target = PathBuf::from(a.id.as_str());
+    if let (Nesting::RunFirst, Some(stage)) = (a.nesting, &a.stage) {
+        target.push(stage);
+    }
+    pointer::write(&at, &target, style)
+}
+
+/// The address of the run the pointer for runs of `stage` names.
+///
+/// # Errors
+///
+/// [`Error::NoLatestRun`] if there is no pointer, [`Error::NotALink`] if a
+/// real file stands there, [`Error::InvalidLink`] if it points anywhere but
+/// at a run folder next to it.
+pub(crate) fn read(
+    root: &Path,
+    debug: bool,
+    nesting: Nesting,
+    stage: Option<&str>,
+) -> Result<Address> {
+    let at = location(root, debug, nesting, stage);
+    let Some(target) = pointer::read(&at)? else {
+        return Err(Error::NoLatestRun { path: at });
     };
-    // Pointers made here hold one run id; anything else was not made here.
-    match target.to_str().map(RunId::new) {
-        Some(Ok(id)) => Ok(id),
-        _ => Err(Error::NotALink { path }),
+    let parts: Vec<Option<&str>> = target
+        .components()
+        .map(|c| match c {
+            Component::Normal(part) => part.to_str(),
+            _ => None,
+        })
+        .collect();
+    let id = match (nesting, stage, parts.as_slice()) {
+        (Nesting::RunFirst, Some(stage), [Some(id), Some(s)]) if s == &stage => id,
+        (Nesting::StageFirst, _, [Some(id)]) | (Nesting::RunFirst, None, [Some(id)]) => id,
+        _ => "",
+    };
+    match RunId::new(id) {
+        Ok(id) => Ok(Address {
+            debug,
+            nesting,
+            stage: stage.map(str::to_owned),
+            id,
+        }),
+        Err(_) => Err(Error::InvalidLink {
+            path: at,
+            target,
+            expected: "a run folder of that stage next to it",
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointer_names() {
+        assert!(is_pointer_name(OsStr::new("latest")));
+        assert!(is_pointer_name(OsStr::new("latest+eval")));
+        assert!(!is_pointer_name(OsStr::new("latest+")));
+        assert!(!is_pointer_name(OsStr::new("latest-eval")));
+        assert_eq!(
+            location(Path::new("r"), true, Nesting::RunFirst, Some("s")),
+            Path::new("r/debug/latest+s")
+        );
+        assert_eq!(
+            location(Path::new("r"), false, Nesting::StageFirst, Some("s")),
+            Path::new("r/s/latest")
+        );
     }
 }

@@ -116,7 +116,7 @@ fn clean(value: &str) -> String {
     value
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+            if runlayout_grammar::names::is_allowed(c) {
                 c
             } else {
                 '-'

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::error::Result;
-use crate::fsx;
+use crate::folders;
 
 /// Whether an [`Entry`] names a folder or a file.
 ///
@@ -251,14 +251,14 @@ pub trait FromRoot: Sized {
 /// Makes the folders `entries` need below `root`, each with one `mkdir` when
 /// the root exists and is fresh.
 fn create_entries(root: &Path, entries: &[Entry]) -> Result<()> {
-    let mut folders = BTreeSet::new();
+    let mut needed = BTreeSet::new();
     for entry in entries {
-        entry.folders(Path::new(""), &mut folders);
+        entry.folders(Path::new(""), &mut needed);
     }
     // `Path` orders by components, so every parent comes before its children
     // and a single `mkdir` per folder suffices.
-    for folder in folders {
-        fsx::ensure_dir(&root.join(folder))?;
+    for folder in needed {
+        folders::ensure(&root.join(folder))?;
     }
     Ok(())
 }

@@ -22,45 +22,50 @@
 //! | --- | --- |
 //! | [`RunId`] | validated run ids and the `YYYY-MM-DD_xxxxx` generator |
 //! | [`Run`], [`RunBuilder`], [`Nesting`] | where a run's folder is, and its creation or resumption |
-//! | [`Run::link`], [`LinkStyle`] | ancestor links and back-links |
+//! | [`Run::link`], [`LinkStyle`] | ancestry: the `ancestor` link (the truth) and back-links (hints) |
 //! | [`DirPath`], [`FilePath`], [`Layout`], [`Entry`] | typed paths and the trait the derive implements |
 //! | [`Error`] | the one error type |
 
 #![warn(missing_docs)]
 
-mod atomic;
+// Bottom to top: each module uses only those listed before it
+// (`scripts/module-layers` checks it).
+mod ancestry;
 mod builder;
+mod create;
 mod env;
 mod error;
-mod fsx;
+mod folders;
 mod latest;
 mod launcher;
 mod layout;
-mod links;
-#[cfg(feature = "manifest")]
 mod manifest;
-mod name;
 mod nesting;
+mod open;
+mod owned_file;
+mod pointer;
+mod process;
 mod random;
 mod relpath;
 mod render;
 mod run;
 mod run_id;
 mod scan;
+mod temporary;
 #[cfg(test)]
 mod test_env;
 mod typed_path;
 
+pub use ancestry::{ANCESTOR, DESCENDANTS};
 pub use builder::RunBuilder;
 pub use env::{ENV_DEBUG, ENV_ROOT, ENV_RUN_ID, ENV_STAGE};
 pub use error::{Error, NameKind, NameRule, Operation, Result};
 pub use latest::LATEST;
 pub use launcher::Launcher;
 pub use layout::{Entry, EntryKind, FromRoot, Layout};
-pub use links::{ANCESTOR, DESCENDANTS, LinkStyle};
-#[cfg(feature = "manifest")]
-pub use manifest::{AncestorRecord, MANIFEST, Manifest};
+pub use manifest::{MANIFEST, Manifest};
 pub use nesting::Nesting;
+pub use pointer::LinkStyle;
 pub use run::Run;
 pub use run_id::RunId;
 pub use scan::{DebugRuns, FoundRun, Listing, Runs};

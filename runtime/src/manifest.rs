@@ -1,39 +1,44 @@
-//! `run.json`: what a run is, who made it and when, written atomically when
-//! the run is created and updated when it is linked to an ancestor.
+//! `run.json`, the run's manifest: what the run is, who made it and when.
+//!
+//! Written once, by whoever created the run folder, through a temporary file
+//! and a rename, before the creating call returns; never rewritten. It holds
+//! only what never changes after creation: ancestry lives in the `ancestor`
+//! link alone.
+//!
+//! This module is the one place that knows whether the `manifest` feature is
+//! on: without it no manifest is written or read, and [`Manifest::read`]
+//! finds none.
 
-use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use serde::{Deserialize, Serialize};
+pub use runlayout_grammar::names::MANIFEST;
 
-use crate::atomic;
-use crate::error::{Error, Operation, Result};
+use crate::error::Result;
 use crate::nesting::Nesting;
 use crate::run::Run;
-
-/// The manifest's file name inside a run folder.
-///
-/// ```
-/// # let root = tempfile::tempdir()?;
-/// let run = runlayout_runtime::Run::builder(root.path()).create()?;
-/// assert!(run.path().join(runlayout_runtime::MANIFEST).is_file());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub const MANIFEST: &str = "run.json";
+#[cfg(feature = "manifest")]
+use crate::{error::Error, error::Operation, owned_file, process, temporary};
 
 /// The manifest format this version writes.
 const FORMAT: u32 = 1;
 
+/// No manifest runlayout writes comes near this size; a larger `run.json` is
+/// not one of them and is not read to the end.
+#[cfg(feature = "manifest")]
+const MANIFEST_MAX: u64 = 1 << 20;
+
 /// The contents of a run's `run.json`.
 ///
-/// Written when a run folder is created (by `create()`, or by the caller of
-/// `create_or_open()` that made the folder), through a temporary file and a
-/// rename, so it is never seen half written. Readers ignore fields they do
-/// not know, so newer versions can add some. A run folder without a manifest
-/// (made by hand, or with [`RunBuilder::write_manifest(false)`](crate::RunBuilder::write_manifest))
-/// is still a run for every API.
+/// Readers keep the fields they do not know (from a newer version, or added
+/// by the user), and read a newer `format` as long as the fields this
+/// version needs are there. A run folder without a manifest (made by hand,
+/// with [`RunBuilder::write_manifest(false)`](crate::RunBuilder::write_manifest),
+/// or by a build without the `manifest` feature) is still a run for every API.
+///
+/// The manifest records where the run was created; the folder's place is what
+/// counts. A copied or moved run folder keeps its old manifest, and
+/// [`Runs::scan`](crate::Runs::scan) reports the difference.
 ///
 /// ```
 /// use runlayout_runtime::Run;
@@ -47,7 +52,8 @@ const FORMAT: u32 = 1;
 /// assert!(manifest.created_at().is_some());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "manifest", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Manifest {
     /// The manifest format, 1 for now.
@@ -55,67 +61,53 @@ pub struct Manifest {
     /// The run id.
     pub id: String,
     /// The stage, if the run has one.
-    #[serde(default)]
+    #[cfg_attr(feature = "manifest", serde(default))]
     pub stage: Option<String>,
     /// Whether the run sits below the root's `debug/` folder.
-    #[serde(default)]
+    #[cfg_attr(feature = "manifest", serde(default))]
     pub debug: bool,
     /// The order of stage and run id folders.
-    #[serde(default)]
+    #[cfg_attr(feature = "manifest", serde(default))]
     pub nesting: Nesting,
     /// When the folder was created: RFC 3339 with the local offset.
     pub created: String,
     /// The host that created it.
-    #[serde(default)]
+    #[cfg_attr(feature = "manifest", serde(default))]
     pub host: Option<String>,
     /// The process that created it.
-    #[serde(default)]
+    #[cfg_attr(feature = "manifest", serde(default))]
     pub pid: Option<u32>,
     /// That process's command line.
-    #[serde(default)]
+    #[cfg_attr(feature = "manifest", serde(default))]
     pub command: Vec<String>,
     /// The runlayout version that wrote the manifest.
-    #[serde(default)]
+    #[cfg_attr(feature = "manifest", serde(default))]
     pub runlayout: String,
-    /// The run this one was linked to, set by [`Run::link`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ancestor: Option<AncestorRecord>,
+    /// Every field this version does not know, kept as it was.
+    #[cfg_attr(feature = "manifest", serde(flatten))]
+    extra: Extra,
 }
 
-/// The ancestor a manifest records.
-///
-/// ```
-/// use runlayout_runtime::Run;
-///
-/// let root = tempfile::tempdir()?;
-/// let pre = Run::builder(root.path()).stage("pretrain").create()?;
-/// let fine = pre.with_run(None, Some("finetune")).create()?;
-/// fine.link(&pre)?;
-/// let record = fine.manifest()?.unwrap().ancestor.unwrap();
-/// assert_eq!(record.id, pre.id().as_str());
-/// assert_eq!(record.stage.as_deref(), Some("pretrain"));
-/// assert_eq!(record.path, format!("../../pretrain/{}", pre.id()));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct AncestorRecord {
-    /// The ancestor's run id.
-    pub id: String,
-    /// The ancestor's stage.
-    #[serde(default)]
-    pub stage: Option<String>,
-    /// The ancestor's folder relative to this run's folder, `/`-separated.
-    pub path: String,
-}
+#[cfg(feature = "manifest")]
+type Extra = serde_json::Map<String, serde_json::Value>;
+
+#[cfg(not(feature = "manifest"))]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Extra;
 
 impl Manifest {
-    /// The manifest of the run folder `run_dir`; `None` if it has none.
+    /// The manifest of the run folder `run_dir`; `None` if it has none (or
+    /// the `manifest` feature is off).
+    ///
+    /// Only a regular file is read, and only up to 1 MiB: a FIFO, a device
+    /// or a huge file named `run.json` is an error, never a hang.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidManifest`] if `run.json` is not a manifest,
-    /// [`Error::Io`] if it cannot be read.
+    /// [`Error::InvalidManifest`](crate::Error::InvalidManifest) if `run.json`
+    /// is not a manifest, [`Error::NotARegularFile`](crate::Error::NotARegularFile),
+    /// [`Error::FileTooLarge`](crate::Error::FileTooLarge), or
+    /// [`Error::Io`](crate::Error::Io) if it cannot be read.
     ///
     /// ```
     /// use runlayout_runtime::{Manifest, Run};
@@ -127,18 +119,24 @@ impl Manifest {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn read(run_dir: &Path) -> Result<Option<Manifest>> {
-        let path = run_dir.join(MANIFEST);
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io(Operation::ReadFile, path, e)),
-        };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| Error::InvalidManifest {
-                path,
-                message: e.to_string(),
-            })
+        #[cfg(feature = "manifest")]
+        {
+            let path = run_dir.join(MANIFEST);
+            let Some(bytes) = owned_file::read(&path, MANIFEST_MAX)? else {
+                return Ok(None);
+            };
+            serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| Error::InvalidManifest {
+                    path,
+                    message: e.to_string(),
+                })
+        }
+        #[cfg(not(feature = "manifest"))]
+        {
+            let _ = run_dir;
+            Ok(None)
+        }
     }
 
     /// When the run was created, if `created` parses as RFC 3339.
@@ -155,32 +153,95 @@ impl Manifest {
         SystemTime::try_from(stamp).ok()
     }
 
-    /// The manifest of a run this process has just created.
-    pub(crate) fn for_new_run(run: &Run) -> Manifest {
-        Manifest {
+    /// A field this version of runlayout does not know, as the manifest holds it.
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// let path = run.path().join("run.json");
+    /// let text = std::fs::read_to_string(&path)?.replacen('{', "{\"notes\": \"lr sweep\",", 1);
+    /// std::fs::write(&path, text)?;
+    /// let manifest = run.manifest()?.unwrap();
+    /// assert_eq!(manifest.other("notes"), Some(&serde_json::json!("lr sweep")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "manifest")]
+    pub fn other(&self, field: &str) -> Option<&serde_json::Value> {
+        self.extra.get(field)
+    }
+
+    /// Where the manifest says the run is, next to where its folder is:
+    /// each disagreement, as an error naming the manifest.
+    pub(crate) fn mismatches(&self, run: &Run) -> Vec<crate::error::Error> {
+        let path: PathBuf = run.path().join(MANIFEST);
+        let quoted = |v: Option<&str>| v.map_or("no stage".to_owned(), |s| format!("{s:?}"));
+        let mut found = Vec::new();
+        let mut differ = |field: &'static str, recorded: String, actual: String| {
+            if recorded != actual {
+                found.push(crate::error::Error::ManifestMismatch {
+                    path: path.clone(),
+                    field,
+                    recorded,
+                    actual,
+                });
+            }
+        };
+        differ(
+            "run id",
+            format!("{:?}", self.id),
+            format!("{:?}", run.id().as_str()),
+        );
+        differ("stage", quoted(self.stage.as_deref()), quoted(run.stage()));
+        differ(
+            "debug flag",
+            self.debug.to_string(),
+            run.is_debug().to_string(),
+        );
+        found
+    }
+}
+
+/// Whether this build writes and reads manifests at all.
+pub(crate) const ENABLED: bool = cfg!(feature = "manifest");
+
+/// Writes the manifest of a run this process has just created.
+pub(crate) fn write_new(run: &Run) -> Result<()> {
+    #[cfg(feature = "manifest")]
+    {
+        let me = process::current();
+        let manifest = Manifest {
             format: FORMAT,
             id: run.id().as_str().to_owned(),
             stage: run.stage().map(str::to_owned),
             debug: run.is_debug(),
             nesting: run.nesting(),
             created: now_rfc3339(),
-            host: process().host.clone(),
-            pid: Some(process().pid),
-            command: process().command.clone(),
+            host: me.host.clone(),
+            pid: Some(me.pid),
+            command: me.command.clone(),
             runlayout: env!("CARGO_PKG_VERSION").to_owned(),
-            ancestor: None,
-        }
-    }
-
-    /// Writes the manifest into `run_dir` atomically.
-    pub(crate) fn write(&self, run_dir: &Path) -> Result<()> {
-        let path: PathBuf = run_dir.join(MANIFEST);
-        let mut json = serde_json::to_vec_pretty(self).map_err(|e| Error::InvalidManifest {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+            extra: Extra::new(),
+        };
+        let path = run.path().join(MANIFEST);
+        let mut json =
+            serde_json::to_vec_pretty(&manifest).map_err(|e| Error::InvalidManifest {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
         json.push(b'\n');
-        atomic::write_file(&path, &json)
+        temporary::replace(&path, Operation::WriteFile, |tmp| {
+            use std::io::Write as _;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(tmp)?
+                .write_all(&json)
+        })
+    }
+    #[cfg(not(feature = "manifest"))]
+    {
+        let _ = (run, FORMAT);
+        Ok(())
     }
 }
 
@@ -202,63 +263,21 @@ impl Run {
     }
 }
 
-impl Manifest {
-    /// This manifest with `ancestor`, reached by `relative` from the run's
-    /// folder, recorded.
-    pub(crate) fn with_ancestor(mut self, ancestor: &Run, relative: &Path) -> Manifest {
-        let parts: Vec<_> = relative.iter().map(|p| p.to_string_lossy()).collect();
-        self.ancestor = Some(AncestorRecord {
-            id: ancestor.id().as_str().to_owned(),
-            stage: ancestor.stage().map(str::to_owned),
-            path: parts.join("/"),
-        });
-        self
-    }
-}
-
 /// Now, in the local time zone, as RFC 3339 with the offset. Full precision,
 /// so that runs created in one millisecond still sort in creation order.
+#[cfg(feature = "manifest")]
 fn now_rfc3339() -> String {
     let now = jiff::Timestamp::now();
     let offset = jiff::tz::TimeZone::system().to_offset(now);
     now.display_with_offset(offset).to_string()
 }
 
-/// What every manifest of this process records the same way.
-struct Process {
-    host: Option<String>,
-    pid: u32,
-    command: Vec<String>,
-}
-
-/// Read once per process: a run-creating loop should not reread `/proc`.
-fn process() -> &'static Process {
-    static PROCESS: OnceLock<Process> = OnceLock::new();
-    PROCESS.get_or_init(|| Process {
-        host: host_name(),
-        pid: std::process::id(),
-        command: std::env::args_os()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect(),
-    })
-}
-
-/// The machine's name: the kernel's on Linux, else what the environment says.
-fn host_name() -> Option<String> {
-    let from_kernel = std::fs::read_to_string("/proc/sys/kernel/hostname").ok();
-    from_kernel
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .or_else(|| std::env::var("COMPUTERNAME").ok())
-        .map(|name| name.trim().to_owned())
-        .filter(|name| !name.is_empty())
-}
-
-#[cfg(test)]
+#[cfg(all(test, feature = "manifest"))]
 mod tests {
     use super::*;
 
     #[test]
-    fn unknown_fields_are_ignored_and_missing_optionals_default() {
+    fn unknown_fields_are_kept_and_missing_optionals_default() {
         let json =
             r#"{"format": 2, "id": "r", "created": "2026-11-30T01:00:00+01:00", "future": [1, 2]}"#;
         let m: Manifest = serde_json::from_str(json).unwrap();
@@ -267,14 +286,18 @@ mod tests {
             (2, "r", None, false)
         );
         assert_eq!(m.nesting, Nesting::StageFirst);
+        assert_eq!(m.other("future"), Some(&serde_json::json!([1, 2])));
+        let written = serde_json::to_value(&m).unwrap();
+        assert_eq!(written["future"], serde_json::json!([1, 2]));
         let at = m.created_at().unwrap();
         let expected = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_795_996_800);
         assert_eq!(at, expected);
     }
 
     #[test]
-    fn the_manifest_name_is_reserved() {
-        assert!(crate::name::RESERVED.contains(&MANIFEST));
+    fn a_manifest_missing_a_needed_field_is_invalid() {
+        let json = r#"{"format": 9, "created": "2026-11-30T01:00:00+01:00"}"#;
+        assert!(serde_json::from_str::<Manifest>(json).is_err());
     }
 
     #[test]

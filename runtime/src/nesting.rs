@@ -2,8 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// The folder that marks debug runs, right below the root.
-pub(crate) const DEBUG_DIR: &str = "debug";
+use runlayout_grammar::names::DEBUG_DIR;
 
 /// The order of the stage and run id folders below the output root.
 ///
@@ -30,7 +29,7 @@ pub(crate) const DEBUG_DIR: &str = "debug";
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(
-    feature = "manifest",
+    feature = "serde",
     derive(serde::Serialize, serde::Deserialize),
     serde(rename_all = "snake_case")
 )]
@@ -45,8 +44,6 @@ pub enum Nesting {
 /// The folders one run involves, all below the root.
 #[derive(Debug)]
 pub(crate) struct Place {
-    /// The folder the id folder is created in.
-    pub(crate) parent: PathBuf,
     /// The folder named by the run id; the one a generated id must make anew.
     pub(crate) id_dir: PathBuf,
     /// The run's own folder: `id_dir`, or the stage folder inside it.
@@ -61,11 +58,7 @@ impl Nesting {
             (Nesting::RunFirst, Some(stage)) => id_dir.join(stage),
             _ => id_dir.clone(),
         };
-        Place {
-            parent,
-            id_dir,
-            run,
-        }
+        Place { id_dir, run }
     }
 
     /// The folder that holds the run id folders (and the `latest` pointer).
@@ -89,19 +82,21 @@ mod tests {
     fn both_orders_with_and_without_debug() {
         let r = Path::new("r");
         let p = Nesting::StageFirst.place(r, false, Some("s"), "i");
+        assert_eq!((p.id_dir, p.run), ("r/s/i".into(), "r/s/i".into()));
         assert_eq!(
-            (p.parent, p.id_dir, p.run),
-            ("r/s".into(), "r/s/i".into(), "r/s/i".into())
+            Nesting::StageFirst.parent(r, false, Some("s")),
+            Path::new("r/s")
         );
         let p = Nesting::RunFirst.place(r, true, Some("s"), "i");
         assert_eq!(
-            (p.parent, p.id_dir, p.run),
-            ("r/debug".into(), "r/debug/i".into(), "r/debug/i/s".into())
+            (p.id_dir, p.run),
+            ("r/debug/i".into(), "r/debug/i/s".into())
+        );
+        assert_eq!(
+            Nesting::RunFirst.parent(r, true, Some("s")),
+            Path::new("r/debug")
         );
         let p = Nesting::RunFirst.place(r, false, None, "i");
-        assert_eq!(
-            (p.parent, p.id_dir, p.run),
-            ("r".into(), "r/i".into(), "r/i".into())
-        );
+        assert_eq!((p.id_dir, p.run), ("r/i".into(), "r/i".into()));
     }
 }

@@ -6,8 +6,9 @@
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
 
+use runlayout_grammar::names::{self, NameRule};
+
 use crate::error::{Error, Result};
-use crate::name;
 
 /// `root` with `parts` appended, allocated once.
 #[inline]
@@ -21,16 +22,28 @@ pub fn join(root: &Path, parts: &[&str]) -> PathBuf {
     path
 }
 
+/// The rules a rendered component must follow: one portable component, and
+/// in the first position (right inside the layout's root, usually a run
+/// folder) none of the names runlayout keeps there, as for literal paths.
+fn check(rendered: &str, first: bool) -> Result<(), NameRule> {
+    if first {
+        names::check_first_component(rendered)
+    } else {
+        names::check_component(rendered)
+    }
+}
+
 /// Renders the value of a text placeholder and checks it against the naming
-/// rules of run ids (the layout's reserved names allowed), so that it can
-/// never add a separator, be empty, be `.` or `..`, or be unportable.
+/// rules, so that it can never add a separator, be empty, be `.` or `..`, be
+/// unportable, or (in the first component) land on `ancestor`, `run.json`...
 pub fn text(
     value: &dyn Display,
     placeholder: &'static str,
     template: &'static str,
+    first: bool,
 ) -> Result<String> {
     let value = value.to_string();
-    match name::check_component(&value) {
+    match check(&value, first) {
         Ok(()) => Ok(value),
         Err(rule) => Err(Error::InvalidValue {
             placeholder,
@@ -49,8 +62,9 @@ pub fn component(
     placeholder: &'static str,
     value: &str,
     template: &'static str,
+    first: bool,
 ) -> Result<String> {
-    match name::check_component(&rendered) {
+    match check(&rendered, first) {
         Ok(()) => Ok(rendered),
         Err(rule) => Err(Error::InvalidValue {
             placeholder,
@@ -64,7 +78,6 @@ pub fn component(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::NameRule;
 
     #[test]
     fn join_appends_each_part() {
@@ -78,18 +91,25 @@ mod tests {
     #[test]
     fn text_values_are_one_portable_component() {
         assert_eq!(
-            text(&"train", "split", "eval/{split}").ok(),
+            text(&"train", "split", "eval/{split}", false).ok(),
             Some("train".into())
         );
-        assert_eq!(text(&7, "n", "{n}").ok(), Some("7".into()));
-        assert_eq!(text(&"latest", "n", "{n}").ok(), Some("latest".into()));
+        assert_eq!(text(&7, "n", "{n}", true).ok(), Some("7".into()));
+        assert_eq!(
+            text(&"latest", "n", "{n}", true).ok(),
+            Some("latest".into())
+        );
+        assert_eq!(
+            text(&"ancestor", "n", "a/{n}", false).ok(),
+            Some("ancestor".into())
+        );
         for (bad, rule) in [
             ("", NameRule::Empty),
             ("..", NameRule::FirstCharacter { ch: '.' }),
             ("a/b", NameRule::Character { ch: '/', index: 1 }),
             ("nul", NameRule::DeviceName),
         ] {
-            match text(&bad, "split", "eval/{split}") {
+            match text(&bad, "split", "eval/{split}", false) {
                 Err(Error::InvalidValue {
                     placeholder: "split",
                     template: "eval/{split}",
@@ -105,10 +125,29 @@ mod tests {
 
     #[test]
     fn components_are_checked_as_a_whole() {
-        let err = component("aux".into(), "x", "ux", "a{x}").unwrap_err();
+        let err = component("aux".into(), "x", "ux", "a{x}", false).unwrap_err();
         assert_eq!(
             err.to_string(),
             "value \"ux\" for {x} in `a{x}` is invalid: it is a Windows device name, which no folder may be called"
         );
+    }
+
+    #[test]
+    fn first_components_refuse_what_runlayout_keeps_in_a_run() {
+        for (value, template) in [("ancestor", "{x}/log.txt"), ("Run.json", "{x}")] {
+            let err = text(&value, "x", template, true).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::InvalidValue {
+                        rule: NameRule::ReservedInRun,
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+        }
+        let err = component("run.json".into(), "x", "run", "{x}.json", true).unwrap_err();
+        assert!(err.to_string().contains("run.json"), "{err}");
     }
 }

@@ -2,9 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::builder::RunBuilder;
-use crate::links::LinkStyle;
 use crate::nesting::Nesting;
+use crate::pointer::LinkStyle;
 use crate::run_id::RunId;
 
 /// A run folder that exists (it was created or opened), with the id, stage
@@ -25,29 +24,47 @@ use crate::run_id::RunId;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Run {
-    pub(crate) root: PathBuf,
-    pub(crate) path: PathBuf,
-    pub(crate) id: RunId,
-    pub(crate) stage: Option<String>,
+    root: PathBuf,
+    path: PathBuf,
+    address: Address,
+    link_style: LinkStyle,
+    is_new: bool,
+}
+
+/// Where a run sits below its output root: everything its folder's path is
+/// made of. A run's path is always derived from it, never stored apart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Address {
     pub(crate) debug: bool,
     pub(crate) nesting: Nesting,
-    pub(crate) link_style: LinkStyle,
-    pub(crate) is_new: bool,
+    pub(crate) stage: Option<String>,
+    pub(crate) id: RunId,
+}
+
+impl Address {
+    /// The run's folder below `root`.
+    pub(crate) fn folder(&self, root: &Path) -> PathBuf {
+        self.nesting
+            .place(root, self.debug, self.stage.as_deref(), self.id.as_str())
+            .run
+    }
 }
 
 impl Run {
-    /// Starts the settings of a run below the output root `root`.
-    ///
-    /// ```
-    /// use runlayout_runtime::Run;
-    ///
-    /// let root = tempfile::tempdir()?;
-    /// let run = Run::builder(root.path()).create()?;
-    /// assert_eq!(run.path(), root.path().join(run.id().as_str()));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn builder(root: impl Into<PathBuf>) -> RunBuilder {
-        RunBuilder::new(root.into())
+    /// The one constructor: the path follows from the root and the address.
+    pub(crate) fn new(root: PathBuf, address: Address, link_style: LinkStyle, is_new: bool) -> Run {
+        let path = address.folder(&root);
+        Run {
+            root,
+            path,
+            address,
+            link_style,
+            is_new,
+        }
+    }
+
+    pub(crate) fn address(&self) -> &Address {
+        &self.address
     }
 
     /// The run's folder.
@@ -71,7 +88,7 @@ impl Run {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn id(&self) -> &RunId {
-        &self.id
+        &self.address.id
     }
 
     /// The stage, if the run has one.
@@ -83,7 +100,7 @@ impl Run {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn stage(&self) -> Option<&str> {
-        self.stage.as_deref()
+        self.address.stage.as_deref()
     }
 
     /// Whether the run sits below the root's `debug/` folder.
@@ -95,7 +112,7 @@ impl Run {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_debug(&self) -> bool {
-        self.debug
+        self.address.debug
     }
 
     /// The output root the run was placed under, as it was given.
@@ -120,7 +137,7 @@ impl Run {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn nesting(&self) -> Nesting {
-        self.nesting
+        self.address.nesting
     }
 
     /// How [`Run::link`] records ancestors for this run.
@@ -136,9 +153,13 @@ impl Run {
         self.link_style
     }
 
-    /// Whether this call made the folder (`create`, or the winner of
-    /// `create_or_open`) rather than finding it (`open`, or a `create_or_open`
-    /// that another caller won).
+    /// Whether this process made the folder (`create`, or the one caller of
+    /// `create_or_open` that won the race) rather than finding it (`open`,
+    /// or a `create_or_open` that another process won).
+    ///
+    /// It says nothing about ranks: among the ranks of one job, whichever
+    /// arrives first creates the folder, rank 0 or not. For "only rank 0
+    /// does it", ask the launcher which rank this process is.
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
@@ -148,36 +169,6 @@ impl Run {
     /// ```
     pub fn is_new(&self) -> bool {
         self.is_new
-    }
-
-    /// Settings for another run on the same root, with the same debug flag,
-    /// nesting and link style; the run id and stage left out are this run's.
-    ///
-    /// This is ksuit's `with_run`, without its bugs: neither the debug flag
-    /// nor the stage is ever forgotten. Finish it like any builder; call
-    /// [`RunBuilder::generated_id`] on it for a fresh id.
-    ///
-    /// ```
-    /// use runlayout_runtime::Run;
-    ///
-    /// let root = tempfile::tempdir()?;
-    /// let pretrain = Run::builder(root.path()).stage("pretrain").debug(true).create()?;
-    /// let finetune = pretrain.with_run(None, Some("finetune")).create()?;
-    /// assert_eq!(finetune.id(), pretrain.id());
-    /// assert!(finetune.is_debug());
-    /// assert_eq!(finetune.stage(), Some("finetune"));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn with_run(&self, run_id: Option<&str>, stage: Option<&str>) -> RunBuilder {
-        let mut builder = Run::builder(self.root.clone())
-            .debug(self.debug)
-            .nesting(self.nesting)
-            .link_style(self.link_style)
-            .run_id(run_id.unwrap_or(self.id.as_str()));
-        if let Some(stage) = stage.or(self.stage.as_deref()) {
-            builder = builder.stage(stage);
-        }
-        builder
     }
 }
 

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::str::FromStr;
 
 use crate::error::{Error, NameKind, Result};
-use crate::{name, random};
+use runlayout_grammar::names;
+
+use crate::random;
 
 /// How many random characters follow the date in a generated id.
 const SUFFIX_LEN: usize = 5;
@@ -53,7 +55,7 @@ impl RunId {
     /// ```
     pub fn new(id: impl Into<String>) -> Result<RunId> {
         let id = id.into();
-        match name::check(&id) {
+        match names::check(&id) {
             Ok(()) => Ok(RunId(id)),
             Err(rule) => Err(Error::InvalidName {
                 subject: NameKind::RunId,

@@ -6,14 +6,16 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use runlayout_grammar::names::{self, DEBUG_DIR};
+
 use crate::error::{Error, Operation, Result};
-use crate::links::LinkStyle;
-#[cfg(feature = "manifest")]
+use crate::folders;
 use crate::manifest::Manifest;
-use crate::name;
-use crate::nesting::{DEBUG_DIR, Nesting};
-use crate::run::Run;
+use crate::nesting::Nesting;
+use crate::pointer::LinkStyle;
+use crate::run::{Address, Run};
 use crate::run_id::RunId;
+use crate::temporary;
 
 /// Which runs a scan lists, by their debug flag.
 ///
@@ -39,11 +41,22 @@ pub enum DebugRuns {
 ///
 /// A folder is a run when it holds a manifest (`run.json`), wherever the
 /// runs' nesting put it: `root/[debug/]<stage>/<id>`,
-/// `root/[debug/]<id>/<stage>` or `root/[debug/]<id>`. Folders without a
-/// manifest (made by hand, or with manifests switched off) cannot be told
-/// from a run's own sub-folders by their place alone; they are listed when a
+/// `root/[debug/]<id>/<stage>` or `root/[debug/]<id>`. Its id, stage and
+/// debug flag come from that place, never from the manifest (which only
+/// says which nesting it was made with): a copied run folder is listed under
+/// its new name, and a manifest that disagrees with its folder's place is
+/// reported in [`Listing::problems`]. A folder whose manifest cannot be read
+/// (broken, a FIFO, too large) is listed too, placed as the scan's
+/// [`nesting`](Runs::nesting) says, and the problem reported. Folders without a manifest (made by
+/// hand, or with manifests switched off) cannot be told from a run's own
+/// sub-folders by their place alone; they are listed when a
 /// [`stage`](Runs::stage) is given, as every folder with a valid run id where
 /// the [`nesting`](Runs::nesting) puts that stage's runs.
+///
+/// Stage and run folders may be symlinks to folders elsewhere (a stage on
+/// another disk). Every file read is read defensively: a FIFO or a device
+/// named `run.json` is a problem reported for that run, never a hang.
+/// Temporaries left behind by killed writers are removed on the way.
 ///
 /// ```
 /// use runlayout_runtime::{Run, Runs};
@@ -84,10 +97,11 @@ pub struct Runs {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FoundRun {
-    /// The run, ready to be linked or inspected.
+    /// The run, ready to be linked or inspected; its id, stage and debug
+    /// flag are those of its folder's place.
     pub run: Run,
-    /// Its manifest, when it has one that could be read.
-    #[cfg(feature = "manifest")]
+    /// Its manifest, when it has one that could be read (always `None`
+    /// without the `manifest` feature).
     pub manifest: Option<Manifest>,
     /// When it was created: the manifest's time, else the folder's
     /// modification time.
@@ -108,7 +122,9 @@ pub struct FoundRun {
 pub struct Listing {
     /// The runs, sorted by creation time (then path).
     pub runs: Vec<FoundRun>,
-    /// Folders or manifests that could not be read; the scan went on.
+    /// Folders or manifests that could not be read, and manifests that
+    /// disagree with their folder's place; each names its path. The scan
+    /// went on.
     pub problems: Vec<Error>,
 }
 
@@ -179,8 +195,7 @@ impl Runs {
     ///
     /// # Errors
     ///
-    /// [`Error::RunNotFound`] if the root does not exist, [`Error::Io`] if it
-    /// cannot be read.
+    /// [`Error::Io`] naming the root if it cannot be read (or does not exist).
     ///
     /// ```
     /// let root = tempfile::tempdir()?;
@@ -190,15 +205,8 @@ impl Runs {
     /// ```
     pub fn list(&self) -> Result<Listing> {
         let mut listing = Listing::default();
-        let top = match fs::read_dir(&self.root) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(Error::RunNotFound {
-                    path: self.root.clone(),
-                });
-            }
-            Err(e) => return Err(Error::io(Operation::ReadDir, &self.root, e)),
-        };
+        let top =
+            fs::read_dir(&self.root).map_err(|e| Error::io(Operation::ReadDir, &self.root, e))?;
         if self.debug != DebugRuns::Only {
             self.scan_base(&self.root, Some(top), false, &mut listing);
         }
@@ -222,7 +230,7 @@ impl Runs {
             },
         };
         for first in named_folders(base, entries, out) {
-            self.consider(&base.join(&first), &[&first], debug, out);
+            self.consider(&[&first], debug, out);
             let dir = base.join(&first);
             let inner = match fs::read_dir(&dir) {
                 Ok(inner) => inner,
@@ -232,99 +240,93 @@ impl Runs {
                 }
             };
             for second in named_folders(&dir, inner, out) {
-                self.consider(&dir.join(&second), &[&first, &second], debug, out);
+                self.consider(&[&first, &second], debug, out);
             }
         }
     }
 
-    /// Lists `path` if it is a run that passes the filters.
-    fn consider(&self, path: &Path, parts: &[&str], debug: bool, out: &mut Listing) {
-        #[cfg(feature = "manifest")]
-        match Manifest::read(path) {
-            Ok(Some(manifest)) => return self.listed_by_manifest(path, manifest, debug, out),
-            Ok(None) => {}
-            Err(e) => out.problems.push(e),
-        }
-        if let Some((id, stage)) = self.placed_without_manifest(parts) {
-            let seen = Seen {
-                id,
-                stage: Some(stage),
-                debug,
-                nesting: self.nesting,
-            };
-            self.push(path, seen, None, out);
+    /// Lists the folder at `parts` below a base if it is a run that passes
+    /// the filters.
+    fn consider(&self, parts: &[&str], debug: bool, out: &mut Listing) {
+        let base = if debug {
+            self.root.join(DEBUG_DIR)
+        } else {
+            self.root.clone()
+        };
+        let path: PathBuf = parts.iter().fold(base, |p, part| p.join(part));
+        match Manifest::read(&path) {
+            Ok(Some(manifest)) => {
+                let Some(address) = placed(parts, debug, manifest.nesting) else {
+                    return;
+                };
+                if self.stage.is_some() && address.stage != self.stage {
+                    return;
+                }
+                let run = Run::new(self.root.clone(), address, LinkStyle::default(), false);
+                out.problems.extend(manifest.mismatches(&run));
+                push(run, Some(manifest), out);
+            }
+            Ok(None) => {
+                if let Some(address) = self.placed_without_manifest(parts, debug) {
+                    let run = Run::new(self.root.clone(), address, LinkStyle::default(), false);
+                    push(run, None, out);
+                }
+            }
+            Err(e) => {
+                // A run whose manifest cannot be read is still a run; its
+                // place is read as the scan's nesting says, and the problem
+                // is reported.
+                out.problems.push(e);
+                if let Some(address) = placed(parts, debug, self.nesting)
+                    && (self.stage.is_none() || address.stage == self.stage)
+                {
+                    let run = Run::new(self.root.clone(), address, LinkStyle::default(), false);
+                    push(run, None, out);
+                }
+            }
         }
     }
 
-    #[cfg(feature = "manifest")]
-    fn listed_by_manifest(&self, path: &Path, manifest: Manifest, debug: bool, out: &mut Listing) {
-        let id = match RunId::new(manifest.id.as_str()) {
-            Ok(id) => id,
-            Err(e) => return out.problems.push(e),
-        };
-        if self.stage.is_some() && manifest.stage != self.stage {
-            return;
-        }
-        let seen = Seen {
-            id,
-            stage: manifest.stage.clone(),
-            debug,
-            nesting: manifest.nesting,
-        };
-        self.push(path, seen, Some(manifest), out);
-    }
-
-    /// The id and stage of a manifest-less folder at `parts` below a base,
-    /// when a stage filter says where such runs are.
-    fn placed_without_manifest(&self, parts: &[&str]) -> Option<(RunId, String)> {
+    /// The address of a manifest-less folder at `parts` below a base, when
+    /// a stage filter says where such runs are.
+    fn placed_without_manifest(&self, parts: &[&str], debug: bool) -> Option<Address> {
         let stage = self.stage.as_deref()?;
-        let id = match (self.nesting, parts) {
-            (Nesting::StageFirst, [s, id]) if *s == stage => id,
-            (Nesting::RunFirst, [id, s]) if *s == stage => id,
-            _ => return None,
-        };
-        RunId::new(*id).ok().map(|id| (id, stage.to_owned()))
-    }
-
-    fn push(&self, path: &Path, seen: Seen, manifest: MaybeManifest, out: &mut Listing) {
-        #[cfg(feature = "manifest")]
-        let recorded = manifest.as_ref().and_then(Manifest::created_at);
-        #[cfg(not(feature = "manifest"))]
-        let recorded = manifest.map(|never| match never {});
-        let created = recorded.or_else(|| fs::metadata(path).and_then(|m| m.modified()).ok());
-        out.runs.push(FoundRun {
-            run: Run {
-                root: self.root.clone(),
-                path: path.to_path_buf(),
-                id: seen.id,
-                stage: seen.stage,
-                debug: seen.debug,
-                nesting: seen.nesting,
-                link_style: LinkStyle::default(),
-                is_new: false,
-            },
-            #[cfg(feature = "manifest")]
-            manifest,
-            created,
-        });
+        let address = placed(parts, debug, self.nesting)?;
+        (address.stage.as_deref() == Some(stage)).then_some(address)
     }
 }
 
-/// What the place or the manifest of a found run says it is.
-struct Seen {
-    id: RunId,
-    stage: Option<String>,
-    debug: bool,
-    nesting: Nesting,
+/// What the place of a folder at `parts` below a base makes it, for runs
+/// placed in `nesting` order.
+fn placed(parts: &[&str], debug: bool, nesting: Nesting) -> Option<Address> {
+    let (id, stage) = match (nesting, parts) {
+        (_, [id]) => (*id, None),
+        (Nesting::StageFirst, [stage, id]) | (Nesting::RunFirst, [id, stage]) => {
+            (*id, Some((*stage).to_owned()))
+        }
+        _ => return None,
+    };
+    Some(Address {
+        debug,
+        nesting,
+        stage,
+        id: RunId::new(id).ok()?,
+    })
 }
 
-#[cfg(feature = "manifest")]
-type MaybeManifest = Option<Manifest>;
-#[cfg(not(feature = "manifest"))]
-type MaybeManifest = Option<std::convert::Infallible>;
+fn push(run: Run, manifest: Option<Manifest>, out: &mut Listing) {
+    let recorded = manifest.as_ref().and_then(Manifest::created_at);
+    let created = recorded.or_else(|| fs::metadata(run.path()).and_then(|m| m.modified()).ok());
+    out.runs.push(FoundRun {
+        run,
+        manifest,
+        created,
+    });
+}
 
-/// The folders among `entries` whose names could be a run id or stage; links
-/// (`latest`), files, temporary names and foreign names are skipped.
+/// The folders among `entries` whose names could be a run id or stage
+/// (symlinks to folders included); links (`latest`), files and foreign names
+/// are skipped, and stale temporaries removed.
 fn named_folders(dir: &Path, entries: fs::ReadDir, out: &mut Listing) -> Vec<String> {
     let mut names = Vec::new();
     for entry in entries {
@@ -335,10 +337,14 @@ fn named_folders(dir: &Path, entries: fs::ReadDir, out: &mut Listing) -> Vec<Str
                 continue;
             }
         };
-        let is_folder = entry.file_type().is_ok_and(|t| t.is_dir());
         let name = entry.file_name();
+        if temporary::remove_if_stale(dir, &name) {
+            continue;
+        }
         match name.to_str() {
-            Some(name) if is_folder && name::check(name).is_ok() => names.push(name.to_owned()),
+            Some(name) if names::check(name).is_ok() && folders::is_folder(&entry) => {
+                names.push(name.to_owned());
+            }
             _ => {}
         }
     }

@@ -7,7 +7,7 @@ use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use crate::error::Result;
-use crate::fsx;
+use crate::folders;
 
 /// The traits and methods both typed paths share.
 macro_rules! typed_path {
@@ -177,7 +177,7 @@ impl DirPath {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn create(&self) -> Result<()> {
-        fsx::create_dir_all(&self.0)
+        folders::create_all(&self.0)
     }
 }
 

@@ -1,21 +1,30 @@
-//! `runlayout show <RUN>`: a run's manifest, ancestor and descendants.
+//! `runlayout show <RUN>`: a run's manifest, ancestor and descendants, and
+//! every problem with them. What can be read is shown; what cannot is listed
+//! as a problem, and then the command ends with status 1.
 
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::{CliResult, or_dash, run_json};
+use super::{CliResult, ProblemsReported, or_dash, run_json};
 use crate::output::Output;
 use crate::{paths, resolve};
 
 pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
-    let found = resolve::find(root, spec)?;
+    let (found, scanned) = resolve::find_with_problems(root, spec)?;
     let run = &found.run;
-    let ancestor = run.ancestor()?;
-    let descendants = run.descendants()?;
-    let mut value = run_json(&found);
-    value["ancestor_path"] = ancestor.as_deref().map_or(Value::Null, paths::json);
+    let mut problems: Vec<String> = scanned.iter().map(ToString::to_string).collect();
+    let ancestor = run.ancestor().unwrap_or_else(|e| {
+        problems.push(e.to_string());
+        None
+    });
+    let descendants = run.descendants().unwrap_or_else(|e| {
+        problems.push(e.to_string());
+        Vec::new()
+    });
+    let mut value = run_json(&found, ancestor.as_deref());
     value["descendants"] = descendants.iter().map(paths::json).collect();
+    value["problems"] = problems.iter().map(|p| Value::from(p.as_str())).collect();
     out.emit(value, |w| {
         let manifest = found.manifest.as_ref();
         let yes_no = |b: bool| if b { "yes" } else { "no" };
@@ -48,7 +57,15 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
             let label = if i == 0 { "descendants:" } else { "" };
             writeln!(w, "{label:<12} {}", d.display())?;
         }
+        for (i, p) in problems.iter().enumerate() {
+            let label = if i == 0 { "problems:" } else { "" };
+            writeln!(w, "{label:<12} {p}")?;
+        }
         Ok(())
     })?;
-    Ok(())
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ProblemsReported(problems.len()).into())
+    }
 }

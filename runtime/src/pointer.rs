@@ -1,20 +1,22 @@
-//! Names that are replaced atomically: links (a symlink or, where symlinks
-//! cannot be made, a small pointer file) and small files (the manifest).
+//! Links runlayout owns (`ancestor`, `latest`, back-links in `descendants/`)
+//! and their two forms: a relative symlink, or where symlinks cannot be made,
+//! a small pointer file holding the same relative path.
 //!
-//! `symlink` never overwrites and `rename` replaces its target atomically, so
-//! the new link or file is made at a unique temporary name in the same folder
-//! and then renamed over the old one: a reader finds the old version or the
-//! new one, never nothing and never half a file, and a dangling old link is
-//! replaced like any other.
+//! A pointer file is the magic line `runlayout-link`, then the target with
+//! `/` separators, so it reads the same on every system:
+//!
+//! ```text
+//! runlayout-link
+//! ../../pretrain/2026-11-30_k3x9a
+//! ```
 
 use std::fs;
-use std::io::{self, Read as _, Write as _};
+use std::io::{self, Write as _};
 use std::path::{Component, Path, PathBuf};
 
-use crate::builder::MAX_ATTEMPTS;
 use crate::error::{Error, Operation, Result};
-use crate::links::LinkStyle;
-use crate::random;
+use crate::owned_file;
+use crate::temporary;
 
 /// The first line of a pointer file; anything else is a user's file.
 const POINTER_MAGIC: &str = "runlayout-link";
@@ -22,22 +24,56 @@ const POINTER_MAGIC: &str = "runlayout-link";
 /// Pointer files hold one relative path; a larger file is not one of ours.
 const POINTER_MAX: u64 = 64 * 1024;
 
+/// How runlayout writes its links: ancestor links, back-links and the
+/// `latest` pointer.
+///
+/// ```
+/// use runlayout_runtime::{LinkStyle, Run};
+///
+/// let root = tempfile::tempdir()?;
+/// let old = Run::builder(root.path()).stage("pretrain").create()?;
+/// let new = Run::builder(root.path())
+///     .stage("finetune")
+///     .link_style(LinkStyle::PointerFile)
+///     .create()?;
+/// new.link(&old)?;
+/// // A plain file, which any file system and any copy tool keeps.
+/// assert!(new.path().join("ancestor").is_file());
+/// assert_eq!(new.ancestor()?, Some(old.path().canonicalize()?));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
+#[non_exhaustive]
+pub enum LinkStyle {
+    /// A relative symlink; where the system refuses symlinks (Windows
+    /// without the privilege, some network shares), a pointer file instead.
+    #[default]
+    Auto,
+    /// Always a pointer file: a small text file holding the relative path,
+    /// for file systems and transfer tools that mangle symlinks.
+    PointerFile,
+}
+
 /// Makes `dst` a link to `target` (relative to `dst`'s folder), replacing an
-/// old link of either form. A real file or folder at `dst` is left alone and
-/// reported as [`Error::NotALink`].
+/// old link of either form atomically. A real file or folder at `dst` is
+/// left alone and reported as [`Error::NotALink`].
 ///
 /// The check for a real file and the rename are two steps: a real file made
-/// at `dst` between them by another program would be replaced. The layout
-/// reserves the name, so nothing of runlayout's ever does that.
-pub(crate) fn replace(dst: &Path, target: &Path, style: LinkStyle) -> Result<()> {
+/// at `dst` between them by another program would be replaced. runlayout
+/// reserves the names it links at, so nothing of its own ever does that.
+pub(crate) fn write(dst: &Path, target: &Path, style: LinkStyle) -> Result<()> {
     read(dst)?;
-    let dir = dst.parent().unwrap_or(Path::new("."));
-    let tmp = make_temp(dir, dst, |tmp| make_link(tmp, target, style))?;
-    move_into_place(&tmp, dst)
+    temporary::replace(dst, Operation::WriteLink, |tmp| make(tmp, target, style))
 }
 
 /// The target of the link at `path`, in either form; `None` if nothing is
-/// there, [`Error::NotALink`] if a real file or folder is.
+/// there, [`Error::NotALink`] if a real file or folder (or a FIFO, a
+/// device, ...) is.
 pub(crate) fn read(path: &Path) -> Result<Option<PathBuf>> {
     // readlink first: one call answers the common cases (a symlink, nothing).
     let not_a_symlink = match fs::read_link(path) {
@@ -59,70 +95,18 @@ pub(crate) fn read(path: &Path) -> Result<Option<PathBuf>> {
     }
 }
 
-/// Whether `name` is one of the temporary names this module makes.
-pub(crate) fn is_temporary(name: &str) -> bool {
-    name.starts_with(".runlayout-") && name.ends_with(".tmp")
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename, so no
-/// reader ever sees the file missing or half written.
-#[cfg(feature = "manifest")]
-pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = make_temp(dir, path, |tmp| {
-        write_new(tmp, bytes).map_err(|e| (Operation::WriteFile, e))
-    })?;
-    move_into_place(&tmp, path)
-}
-
-fn move_into_place(tmp: &Path, dst: &Path) -> Result<()> {
-    fs::rename(tmp, dst).map_err(|e| {
-        // The temporary name is ours and useless now.
-        let _ = fs::remove_file(tmp);
-        Error::io(Operation::Rename, dst, e)
-    })
-}
-
-/// Makes something at a fresh temporary name next to `dst` with `make`. The
-/// name starts with `.`, which no run id or stage may, so one left behind by a
-/// killed process is never mistaken for a run, and never collides with one.
-fn make_temp(
-    dir: &Path,
-    dst: &Path,
-    mut make: impl FnMut(&Path) -> Result<(), (Operation, io::Error)>,
-) -> Result<PathBuf> {
-    for _ in 0..MAX_ATTEMPTS {
-        let name: [u8; 10] = random::fresh_chars();
-        let mut tmp_name = String::from(".runlayout-");
-        tmp_name.extend(name.iter().map(|&b| char::from(b)));
-        tmp_name.push_str(".tmp");
-        let tmp = dir.join(tmp_name);
-        match make(&tmp) {
-            Ok(()) => return Ok(tmp),
-            Err((_, e)) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err((op, e)) => return Err(Error::io(op, dst, e)),
-        }
-    }
-    Err(Error::TooManyCollisions {
-        parent: dir.into(),
-        attempts: MAX_ATTEMPTS,
-    })
-}
-
 /// A symlink if the style and the file system allow it, else a pointer file.
-fn make_link(at: &Path, target: &Path, style: LinkStyle) -> Result<(), (Operation, io::Error)> {
+fn make(at: &Path, target: &Path, style: LinkStyle) -> io::Result<()> {
     if style == LinkStyle::Auto {
         match symlink_dir(target, at) {
             Ok(()) => return Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                return Err((Operation::Symlink, e));
-            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
             // Refused (Windows without the privilege, a share that has no
             // symlinks): the pointer file says the same thing.
             Err(_) => {}
         }
     }
-    write_pointer(at, target).map_err(|e| (Operation::WriteFile, e))
+    write_pointer(at, target)
 }
 
 #[cfg(unix)]
@@ -140,8 +124,7 @@ fn symlink_dir(_target: &Path, _at: &Path) -> io::Result<()> {
     Err(io::ErrorKind::Unsupported.into())
 }
 
-/// Writes a new pointer file: the magic line, then the target with `/`
-/// separators, so the file reads the same on every system.
+/// Writes a new pointer file: the magic line, then the target.
 fn write_pointer(at: &Path, target: &Path) -> io::Result<()> {
     let mut text = format!("{POINTER_MAGIC}\n");
     for (i, part) in target.components().enumerate() {
@@ -164,38 +147,38 @@ fn write_pointer(at: &Path, target: &Path) -> io::Result<()> {
         text.push_str(part);
     }
     text.push('\n');
-    write_new(at, text.as_bytes())
-}
-
-/// Writes a file that must not exist yet; a half-written one is removed.
-fn write_new(at: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(at)?;
-    file.write_all(bytes).inspect_err(|_| {
-        let _ = fs::remove_file(at);
-    })
+    file.write_all(text.as_bytes())
 }
 
 /// The target a pointer file holds; `None` if the file is not a pointer file.
 fn read_pointer(path: &Path) -> Result<Option<PathBuf>> {
-    let mut bytes = Vec::new();
-    fs::File::open(path)
-        .and_then(|f| f.take(POINTER_MAX).read_to_end(&mut bytes))
-        .map_err(|e| Error::io(Operation::ReadFile, path, e))?;
-    let Ok(text) = std::str::from_utf8(&bytes) else {
-        return Ok(None);
+    let bytes = match owned_file::read(path, POINTER_MAX) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Ok(None),
+        // A large regular file is somebody's data, not a pointer.
+        Err(Error::FileTooLarge { .. }) => return Ok(None),
+        Err(e) => return Err(e),
     };
+    Ok(parse_pointer(&bytes))
+}
+
+/// The target in a pointer file's bytes, if they are a pointer file.
+pub(crate) fn parse_pointer(bytes: &[u8]) -> Option<PathBuf> {
+    let text = std::str::from_utf8(bytes).ok()?;
     let mut lines = text.lines();
     if lines.next() != Some(POINTER_MAGIC) {
-        return Ok(None);
+        return None;
     }
-    let target = match lines.next() {
-        Some(line) if !line.is_empty() && !line.starts_with('/') => line,
-        _ => return Ok(None),
-    };
-    Ok(Some(target.split('/').collect()))
+    match lines.next() {
+        Some(line) if !line.is_empty() && !line.starts_with('/') && !line.contains('\\') => {
+            Some(line.split('/').collect())
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -221,6 +204,8 @@ mod tests {
         assert_eq!(read_pointer(&at)?, None);
         fs::write(&at, "runlayout-link\n/etc\n")?;
         assert_eq!(read_pointer(&at)?, None);
+        fs::write(&at, vec![b'x'; 2 * POINTER_MAX as usize])?;
+        assert_eq!(read_pointer(&at)?, None);
         Ok(())
     }
 
@@ -241,15 +226,28 @@ mod tests {
         let long: PathBuf = std::iter::repeat_n("abcdefghij", 500).collect();
         assert!(std::os::unix::fs::symlink(&long, dir.path().join("probe")).is_err());
         let at = dir.path().join("ancestor");
-        replace(&at, &long, LinkStyle::Auto)?;
+        write(&at, &long, LinkStyle::Auto)?;
         assert!(fs::symlink_metadata(&at)?.is_file());
         assert_eq!(read(&at)?, Some(long));
         Ok(())
     }
 
+    #[cfg(target_os = "linux")]
     #[test]
-    fn temporary_names_are_recognised() {
-        assert!(is_temporary(".runlayout-abcdefghij.tmp"));
-        assert!(!is_temporary("ancestor"));
+    fn a_fifo_is_no_link_and_is_never_opened() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let at = dir.path().join("ancestor");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&at)
+                .status()?
+                .success()
+        );
+        assert!(matches!(read(&at), Err(Error::NotALink { .. })));
+        assert!(matches!(
+            write(&at, Path::new("x"), LinkStyle::Auto),
+            Err(Error::NotALink { .. })
+        ));
+        Ok(())
     }
 }

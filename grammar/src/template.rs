@@ -8,18 +8,45 @@
 //!             | "{" name ":0" width "}" u64, zero-padded to `width` digits
 //! ```
 //!
-//! Everything a literal can get wrong is found here, so the error can point
-//! at the literal; checks across entries live in `valid.rs`.
+//! The derive parses every entry's path with [`Template::parse`] at compile
+//! time, so each mistake is reported at the literal; the runtime parses the
+//! same text with the same code when it reads a layout back.
+//!
+//! ```
+//! use runlayout_grammar::template::Template;
+//!
+//! let t = Template::parse("checkpoints/epoch_{epoch:04}.ckpt").unwrap();
+//! assert_eq!(t.shape(), ["checkpoints", "epoch_{}.ckpt"]);
+//! assert!(Template::parse("../up").is_err());
+//! ```
 
 use std::collections::BTreeSet;
 
-/// The longest file name most file systems accept, in bytes.
-const MAX_COMPONENT: usize = 255;
+use crate::names::{self, MAX_LEN};
 
 /// Characters Windows refuses in file names (besides `/`, `\` and controls).
 const WINDOWS_FORBIDDEN: &[char] = &['<', '>', ':', '"', '|', '?', '*'];
 
-const DEVICES: &[&str] = &["CON", "PRN", "AUX", "NUL"];
+/// Rust's strict and reserved keywords (2024 edition): a placeholder becomes
+/// an accessor's argument and an entry's name its method, so neither may be one.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+];
+
+/// Whether `name` is a Rust keyword.
+///
+/// ```
+/// assert!(runlayout_grammar::template::is_keyword("type"));
+/// assert!(!runlayout_grammar::template::is_keyword("epoch"));
+/// ```
+#[must_use]
+pub fn is_keyword(name: &str) -> bool {
+    KEYWORDS.contains(&name)
+}
 
 /// Unsigned integer types a placeholder may take; their decimal form never
 /// holds a separator, so such placeholders need no check at run time.
@@ -35,34 +62,49 @@ pub const UINTS: &[(&str, usize)] = &[
 /// A parsed entry path.
 #[derive(Debug, Clone)]
 pub struct Template {
+    /// The `/`-separated parts, in order.
     pub components: Vec<Component>,
     /// The path ended with `/`: a folder, whatever its name looks like.
     pub trailing_slash: bool,
 }
 
+/// One path component: text and placeholders, in order.
 #[derive(Debug, Clone)]
 pub struct Component {
+    /// What the component is made of.
     pub segments: Vec<Segment>,
 }
 
+/// A piece of a component.
 #[derive(Debug, Clone)]
 pub enum Segment {
+    /// Fixed text.
     Text(String),
+    /// A `{placeholder}`.
     Param(Param),
 }
 
+/// A `{placeholder}`.
 #[derive(Debug, Clone)]
 pub struct Param {
+    /// Its name, which becomes the accessor's argument.
     pub name: String,
+    /// What values it takes.
     pub kind: ParamKind,
 }
 
+/// What values a placeholder takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParamKind {
     /// Any `Display` value, checked when the accessor runs.
     Text,
     /// An unsigned integer of the named type, zero-padded to `width` digits.
-    Uint { ty: &'static str, width: usize },
+    Uint {
+        /// The Rust type: `u8` ... `u128`, `usize`.
+        ty: &'static str,
+        /// The least number of digits; 0 for no padding.
+        width: usize,
+    },
 }
 
 impl Template {
@@ -115,6 +157,7 @@ impl Template {
         }
     }
 
+    /// Every placeholder, in the order they appear.
     pub fn params(&self) -> impl Iterator<Item = &Param> {
         self.components.iter().flat_map(Component::params)
     }
@@ -124,6 +167,7 @@ impl Template {
         self.params().any(|p| p.kind == ParamKind::Text)
     }
 
+    /// Whether the path has no placeholder.
     pub fn is_static(&self) -> bool {
         self.params().next().is_none()
     }
@@ -150,6 +194,7 @@ impl Template {
 }
 
 impl Component {
+    /// The component's placeholders, in order.
     pub fn params(&self) -> impl Iterator<Item = &Param> {
         self.segments.iter().filter_map(|s| match s {
             Segment::Param(p) => Some(p),
@@ -263,7 +308,7 @@ fn parse_param(body: &str) -> Result<Param, String> {
             "placeholder name `{name}` is not an identifier: it becomes the accessor's argument"
         ));
     }
-    if crate::valid::is_keyword(name) {
+    if is_keyword(name) {
         return Err(format!(
             "placeholder name `{name}` is a Rust keyword: it becomes the accessor's argument"
         ));
@@ -286,7 +331,7 @@ fn parse_spec(name: &str, spec: &str) -> Result<ParamKind, String> {
         .strip_prefix('0')
         .filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|w| w.parse::<usize>().ok())
-        .filter(|w| (1..=MAX_COMPONENT).contains(w));
+        .filter(|w| (1..=MAX_LEN).contains(w));
     match width {
         Some(width) => Ok(ParamKind::Uint { ty: "u64", width }),
         None => Err(format!(
@@ -328,18 +373,12 @@ fn check_portable(text: &str, component: &Component, errors: &mut Vec<String>) {
             &last[last.len() - 1..]
         ));
     }
-    if let Some(name) = component.as_static() {
-        let stem = name.split('.').next().unwrap_or(name);
-        let numbered = stem.len() == 4
-            && stem.as_bytes()[3].is_ascii_digit()
-            && ["COM", "LPT"]
-                .iter()
-                .any(|d| d.eq_ignore_ascii_case(&stem[..3]));
-        if numbered || DEVICES.iter().any(|d| d.eq_ignore_ascii_case(stem)) {
-            errors.push(format!(
-                "`{name}` is a Windows device name, which no file or folder may be called"
-            ));
-        }
+    if let Some(name) = component.as_static()
+        && names::is_device_name(name)
+    {
+        errors.push(format!(
+            "`{name}` is a Windows device name, which no file or folder may be called"
+        ));
     }
     let longest: usize = component
         .segments
@@ -356,9 +395,9 @@ fn check_portable(text: &str, component: &Component, errors: &mut Vec<String>) {
             Segment::Param(_) => 1,
         })
         .sum();
-    if longest > MAX_COMPONENT {
+    if longest > MAX_LEN {
         errors.push(format!(
-            "`{text}` can be {longest} bytes long; file names may have at most {MAX_COMPONENT}"
+            "`{text}` can be {longest} bytes long; file names may have at most {MAX_LEN}"
         ));
     }
 }

@@ -1,0 +1,182 @@
+//! Ancestry: a run records the run it grew out of, and the ancestor can list
+//! the runs that grew out of it.
+//!
+//! The record, in one place:
+//!
+//! - **The truth** is the `ancestor` link in the run's folder, alone. Linking
+//!   replaces it atomically (one rename), so it is the one commit point:
+//!   every reader sees the old ancestor or the new one.
+//! - **A hint** is the back-link in the ancestor's `descendants/` folder. It
+//!   is written *before* the `ancestor` link, so every committed link has
+//!   its back-link; [`Run::descendants`] keeps only back-links whose run
+//!   still points here, so a hint left by a failed, killed or superseded
+//!   link is never reported.
+//! - `run.json` never records ancestry and is never rewritten by a link.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use runlayout_grammar::hash;
+pub use runlayout_grammar::names::{ANCESTOR, DESCENDANTS};
+
+use crate::error::{Error, Operation, Result};
+use crate::folders;
+use crate::pointer;
+use crate::relpath::{relative, resolve};
+use crate::run::Run;
+use crate::temporary;
+
+/// The readable part of a back-link name is cut to this many bytes, so the
+/// name with its hash always fits the 255 bytes a file name may have.
+const BACKLINK_READABLE: usize = 200;
+
+impl Run {
+    /// Records `ancestor` as the run this one grew out of (for resuming).
+    ///
+    /// First the ancestor gets a back-link in its `descendants/` folder, then
+    /// `<run>/ancestor` becomes a relative symlink to the ancestor's folder
+    /// (so a moved output root keeps its links), replaced atomically: a
+    /// reader never finds it missing, and a stale or dangling old link is
+    /// replaced too. That replacement is the commit point: if the call fails
+    /// or the process dies before it, the run keeps its previous ancestor,
+    /// and concurrent calls leave exactly one of their ancestors. Where
+    /// symlinks cannot be made the links are pointer files; see
+    /// [`LinkStyle`](crate::LinkStyle).
+    ///
+    /// Linking a run to itself does nothing. `run.json` is not touched.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotALink`] if a real file or folder is called `ancestor`
+    /// (it is kept as it is; checked before anything changes),
+    /// [`Error::NotADirectory`] if the ancestor's `descendants` is no folder,
+    /// [`Error::Io`] naming the path.
+    ///
+    /// ```
+    /// use runlayout_runtime::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let pretrain = Run::builder(root.path()).stage("pretrain").create()?;
+    /// let finetune = pretrain.with_run(None, Some("finetune")).create()?;
+    /// finetune.link(&pretrain)?;
+    /// assert_eq!(finetune.ancestor()?, Some(pretrain.path().canonicalize()?));
+    /// assert_eq!(pretrain.descendants()?, vec![finetune.path().canonicalize()?]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn link(&self, ancestor: &Run) -> Result<()> {
+        let me = folders::canonicalize(self.path())?;
+        let them = folders::canonicalize(ancestor.path())?;
+        if me == them {
+            return Ok(());
+        }
+        let link = self.path().join(ANCESTOR);
+        // A real file called `ancestor` stops the link before anything changes.
+        pointer::read(&link)?;
+        temporary::sweep(self.path());
+        let back_dir = them.join(DESCENDANTS);
+        folders::ensure(&back_dir)?;
+        temporary::sweep(&back_dir);
+        pointer::write(
+            &back_dir.join(backlink_name(self, &me)),
+            &relative(&back_dir, &me),
+            self.link_style(),
+        )?;
+        pointer::write(&link, &relative(&me, &them), self.link_style())
+    }
+
+    /// The folder of the run this one was linked to, if any: canonical when
+    /// it exists, else the path the link names (a dangling link is reported,
+    /// not hidden). Reads symlinks and pointer files alike. This is the one
+    /// record of ancestry.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotALink`] if a real file or folder is called `ancestor`,
+    /// [`Error::Io`] if it cannot be read.
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// assert_eq!(run.ancestor()?, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ancestor(&self) -> Result<Option<PathBuf>> {
+        let target = pointer::read(&self.path().join(ANCESTOR))?;
+        Ok(target.map(|t| resolve(self.path(), &t)))
+    }
+
+    /// The canonical folders of the runs whose `ancestor` is this run, sorted.
+    ///
+    /// Back-links are hints: one counts only while its run still points
+    /// here, so a descendant that was deleted or relinked drops out, and
+    /// anything in `descendants/` that is no back-link (a foreign file, a
+    /// temporary) is passed over.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] naming the path if `descendants/` cannot be read.
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// assert!(run.descendants()?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn descendants(&self) -> Result<Vec<PathBuf>> {
+        let dir = self.path().join(DESCENDANTS);
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(Operation::ReadDir, &dir, e)),
+        };
+        let me = folders::canonicalize(self.path())?;
+        let mut found = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(Operation::ReadDir, &dir, e))?;
+            if temporary::is_temporary(&entry.file_name()) {
+                continue;
+            }
+            if let Some(child) = verified_descendant(&dir, &entry.path(), &me) {
+                found.push(child);
+            }
+        }
+        found.sort();
+        found.dedup();
+        Ok(found)
+    }
+}
+
+/// The run the back-link at `link` names, if that run's `ancestor` is `me`.
+fn verified_descendant(dir: &Path, link: &Path, me: &Path) -> Option<PathBuf> {
+    let target = pointer::read(link).ok()??;
+    let child = fs::canonicalize(dir.join(target)).ok()?;
+    let back = pointer::read(&child.join(ANCESTOR)).ok()??;
+    (resolve(&child, &back) == me).then_some(child)
+}
+
+/// The back-link's name for `run`, whose canonical folder is `canonical`:
+/// the run's place below its root with `+` between the parts (readable:
+/// `finetune+2026-11-30_k3x9a`), then `+` and a hash of the canonical folder,
+/// so two runs never share a name (runs of one place below two roots
+/// included) and the name stays within 255 bytes. `+` is never part of a
+/// run id or stage.
+fn backlink_name(run: &Run, canonical: &Path) -> String {
+    let below_root = run.path().strip_prefix(run.root()).unwrap_or(run.path());
+    let parts: Vec<_> = below_root
+        .iter()
+        .map(|part| part.to_string_lossy())
+        .collect();
+    let mut name = parts.join("+");
+    if name.len() > BACKLINK_READABLE {
+        let mut cut = BACKLINK_READABLE;
+        while !name.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        name.truncate(cut);
+    }
+    name.push('+');
+    let digits = hash::short_hex::<16>(canonical.as_os_str().as_encoded_bytes());
+    name.extend(digits.iter().map(|&b| char::from(b)));
+    name
+}

@@ -1,0 +1,320 @@
+//! Making run folders: `create`, `create_or_open` and `start`.
+//!
+//! A run's folder is made with one exclusive `create_dir`, never
+//! check-then-create. Whoever made it then writes the manifest and moves the
+//! `latest` pointer, before the call returns: a run is complete when anyone
+//! gets it (a joiner that arrives early waits for the manifest, see
+//! `open.rs`).
+
+use crate::RunBuilder;
+use crate::error::{Error, Result};
+use crate::folders;
+use crate::latest;
+use crate::manifest;
+use crate::nesting::{Nesting, Place};
+use crate::open;
+use crate::run::{Address, Run};
+use crate::run_id::RunId;
+
+/// How many generated ids `create()` tries before it gives up. A collision
+/// needs two runs on one day to draw the same 5 of 36^5 suffixes, so 64
+/// failures in a row mean the folder refuses new entries, not bad luck.
+pub(crate) const MAX_ATTEMPTS: u32 = 64;
+
+/// The folders one creation made, so a failure can take them back.
+struct Made {
+    place: Place,
+    /// The id folder was made too (run-first order), not only the run folder.
+    id_dir: bool,
+}
+
+impl RunBuilder {
+    /// Makes a new run folder; no other caller can ever receive the same one.
+    ///
+    /// The run's own folder is made with one exclusive `create_dir`, never
+    /// check-then-create; missing parents (found by that call) are then made
+    /// with `create_dir_all`. With a generated id an existing folder is a
+    /// collision: a new id is drawn (up to 64 times) and the existing folder
+    /// is never adopted. With an explicit or seeded id it is an error, and
+    /// nothing on disk is touched.
+    ///
+    /// The new folder then gets its manifest and the `latest` pointer of its
+    /// stage moves to it (unless switched off). If either fails, every
+    /// folder the call made is removed again and the error returned: the
+    /// call has no effect.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`] for a bad stage or run id, [`Error::RunExists`]
+    /// for an explicit or seeded id whose folder exists,
+    /// [`Error::DanglingLink`] if a broken symlink stands there,
+    /// [`Error::TooManyCollisions`], or [`Error::Io`] naming the path.
+    ///
+    /// ```
+    /// use runlayout_runtime::{Error, Run};
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let first = Run::builder(root.path()).stage("train").create()?;
+    /// let second = Run::builder(root.path()).stage("train").create()?;
+    /// assert_ne!(first.path(), second.path());
+    ///
+    /// let taken = Run::builder(root.path()).stage("train").run_id(first.id().as_str()).create();
+    /// assert!(matches!(taken, Err(Error::RunExists { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create(self) -> Result<Run> {
+        let stage = self.checked_stage()?;
+        match self.fixed_id()? {
+            Some(id) => self.create_fixed(self.address(stage, id)),
+            None => self.create_generated(stage, RunId::generate),
+        }
+    }
+
+    /// Creates the run folder, or opens it if another caller was first.
+    ///
+    /// This is how the ranks of one job meet in one folder: they agree on the
+    /// id (explicit, or from the launcher), exactly one of them creates the
+    /// folder ([`Run::is_new`] tells which) and none fails because another
+    /// won. The creator writes the manifest and moves the `latest` pointer
+    /// before it returns; should that fail, it gets the error but the folder
+    /// stays, since the other ranks may be using it already. The others
+    /// return only once the manifest is there, waiting for it if they came
+    /// too early (see [`open`](RunBuilder::open)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingRunId`] without a run id or seed: ranks that each drew
+    /// their own id would never meet. [`Error::NotADirectory`] if a file stands
+    /// at the run's path, [`Error::NotARun`] if the folder there is a stage
+    /// folder, [`Error::IncompleteRun`] if its creator died before writing
+    /// the manifest, [`Error::InvalidName`], [`Error::Io`].
+    ///
+    /// ```
+    /// use runlayout_runtime::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let rank0 = Run::builder(root.path()).run_id("job-7").create_or_open()?;
+    /// let rank1 = Run::builder(root.path()).run_id("job-7").create_or_open()?;
+    /// assert_eq!(rank0.path(), rank1.path());
+    /// assert!(rank0.is_new() && !rank1.is_new());
+    /// assert!(rank1.path().join("run.json").is_file());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_or_open(self) -> Result<Run> {
+        let stage = self.checked_stage()?;
+        let id = self.fixed_id()?.ok_or(Error::MissingRunId {
+            method: "create_or_open",
+        })?;
+        let address = self.address(stage, id);
+        if self.make_folder(&address)?.is_none() {
+            let run = self.run(address, false);
+            open::verify(&run, &self)?;
+            return Ok(run);
+        }
+        let run = self.run(address, true);
+        // Other ranks may be inside the folder already: on a failure it stays.
+        self.record(&run)?;
+        Ok(run)
+    }
+
+    /// [`create`](RunBuilder::create) when the id is to be generated, and
+    /// [`create_or_open`](RunBuilder::create_or_open) when it is fixed (given,
+    /// seeded, or from the environment or a launcher): the one call a program
+    /// needs whether it runs alone or as one rank of many.
+    ///
+    /// # Errors
+    ///
+    /// Those of `create` or `create_or_open`.
+    ///
+    /// ```
+    /// use runlayout_runtime::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let alone = Run::builder(root.path()).start()?;
+    /// let rank0 = Run::builder(root.path()).run_id("job-7").start()?;
+    /// let rank1 = Run::builder(root.path()).run_id("job-7").start()?;
+    /// assert!(alone.is_new() && rank0.is_new() && !rank1.is_new());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn start(self) -> Result<Run> {
+        if self.has_fixed_id() {
+            self.create_or_open()
+        } else {
+            self.create()
+        }
+    }
+
+    /// Makes the run folder at `address` (and in run-first order its id
+    /// folder when missing); `None` if a folder stands there already.
+    fn make_folder(&self, address: &Address) -> Result<Option<Made>> {
+        let place = address.nesting.place(
+            &self.root,
+            address.debug,
+            address.stage.as_deref(),
+            address.id.as_str(),
+        );
+        let id_dir = if place.id_dir != place.run {
+            folders::create_new_with_parents(&place.id_dir)?
+        } else {
+            false
+        };
+        let made_run = if id_dir {
+            folders::create_new(&place.run)?
+        } else {
+            folders::create_new_with_parents(&place.run)?
+        };
+        Ok(made_run.then_some(Made { place, id_dir }))
+    }
+
+    fn create_fixed(&self, address: Address) -> Result<Run> {
+        match self.make_folder(&address)? {
+            Some(made) => self.settle(self.run(address, true), made),
+            None => {
+                let path = address.folder(&self.root);
+                open::explain_existing(&path)?;
+                Err(Error::RunExists { path })
+            }
+        }
+    }
+
+    /// Creates a run under the first id from `draw` whose folder is new.
+    fn create_generated(
+        &self,
+        stage: Option<String>,
+        mut draw: impl FnMut() -> RunId,
+    ) -> Result<Run> {
+        let parent = self
+            .nesting
+            .parent(&self.root, self.debug, stage.as_deref());
+        for _ in 0..MAX_ATTEMPTS {
+            let address = self.address(stage.clone(), draw());
+            let place = address.nesting.place(
+                &self.root,
+                address.debug,
+                address.stage.as_deref(),
+                address.id.as_str(),
+            );
+            // The id folder is the one that must be new: in run-first order a
+            // stage folder inside an existing id folder would share that id
+            // with an unrelated run.
+            if !folders::create_new_with_parents(&place.id_dir)? {
+                continue;
+            }
+            if place.run != place.id_dir && !folders::create_new(&place.run)? {
+                return Err(Error::RunExists { path: place.run });
+            }
+            let made = Made {
+                place,
+                id_dir: address.nesting == Nesting::RunFirst,
+            };
+            return self.settle(self.run(address, true), made);
+        }
+        Err(Error::TooManyCollisions {
+            parent,
+            attempts: MAX_ATTEMPTS,
+        })
+    }
+
+    /// Writes what a new run gets; a failure undoes the creation, so the
+    /// call has no effect at all.
+    fn settle(&self, run: Run, made: Made) -> Result<Run> {
+        if let Err(err) = self.record(&run) {
+            undo(&made);
+            return Err(err);
+        }
+        Ok(run)
+    }
+
+    /// The manifest, then the `latest` pointer.
+    fn record(&self, run: &Run) -> Result<()> {
+        if self.write_manifest {
+            manifest::write_new(run)?;
+        }
+        if self.latest_pointer {
+            latest::update(run, self.link_style)?;
+        }
+        Ok(())
+    }
+}
+
+/// Removes the folders a creation has just made (and found no other use
+/// for): the manifest, the run folder, and a run-first id folder made with it.
+fn undo(made: &Made) {
+    let _ = std::fs::remove_file(made.place.run.join(manifest::MANIFEST));
+    let _ = std::fs::remove_dir(&made.place.run);
+    if made.id_dir && made.place.id_dir != made.place.run {
+        let _ = std::fs::remove_dir(&made.place.id_dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    /// Draws the given ids in turn, then the last one forever.
+    fn drawing(ids: &'static [&'static str]) -> impl FnMut() -> RunId {
+        let mut next = 0;
+        move || {
+            let id = ids[next.min(ids.len() - 1)];
+            next += 1;
+            RunId::new(id).expect("valid test id")
+        }
+    }
+
+    #[test]
+    fn a_collision_draws_a_new_id_and_leaves_the_old_folder_alone() -> TestResult {
+        let root = tempfile::tempdir()?;
+        for nesting in [Nesting::StageFirst, Nesting::RunFirst] {
+            let builder = Run::builder(root.path()).stage("s").nesting(nesting);
+            let taken = builder.clone().run_id("taken").create()?;
+            std::fs::write(taken.path().join("mine"), b"kept")?;
+            let run =
+                builder.create_generated(Some("s".into()), drawing(&["taken", "taken", "free"]))?;
+            assert_eq!(run.id(), "free");
+            assert_eq!(std::fs::read(taken.path().join("mine"))?, b"kept");
+            std::fs::remove_dir_all(root.path().join("s")).ok();
+            std::fs::remove_dir_all(root.path().join("taken")).ok();
+            std::fs::remove_dir_all(root.path().join("free")).ok();
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn run_first_collisions_are_on_the_id_folder() -> TestResult {
+        // Another stage of id `x` exists: a generated `x` must not join it.
+        let root = tempfile::tempdir()?;
+        let builder = Run::builder(root.path()).nesting(Nesting::RunFirst);
+        builder.clone().stage("pretrain").run_id("x").create()?;
+        let run = builder.create_generated(Some("finetune".into()), drawing(&["x", "y"]))?;
+        assert_eq!(run.id(), "y");
+        assert!(!root.path().join("x/finetune").exists());
+        Ok(())
+    }
+
+    #[test]
+    fn endless_collisions_give_up_with_an_error() -> TestResult {
+        let root = tempfile::tempdir()?;
+        let builder = Run::builder(root.path()).stage("s");
+        builder.clone().run_id("only").create()?;
+        let err = builder
+            .create_generated(Some("s".into()), drawing(&["only"]))
+            .unwrap_err();
+        match &err {
+            Error::TooManyCollisions { parent, attempts } => {
+                assert_eq!(parent, &root.path().join("s"));
+                assert_eq!(*attempts, MAX_ATTEMPTS);
+            }
+            other => panic!("expected TooManyCollisions, got {other:?}"),
+        }
+        let folders = std::fs::read_dir(root.path().join("s"))?
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            })
+            .count();
+        assert_eq!(folders, 1);
+        Ok(())
+    }
+}

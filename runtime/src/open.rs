@@ -1,0 +1,281 @@
+//! Opening existing runs (`open`, `open_latest`, and the joiners of
+//! `create_or_open`), and what makes a folder a run.
+//!
+//! A folder is opened as a run only when it is one: a folder (or a symlink
+//! to one), not a stage folder (it holds no `latest` pointer and no runs),
+//! and complete. Complete means its manifest is there; a folder that is
+//! still empty was just made by another process that is writing the
+//! manifest, so the opener waits for it, at most [`JOIN_WAIT`], and then
+//! reports that the creator died. A non-empty folder without a manifest is
+//! a run made by hand or with manifests switched off, and is opened as it is.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use runlayout_grammar::names;
+
+use crate::RunBuilder;
+use crate::error::{Error, Operation, Result};
+use crate::folders;
+use crate::latest;
+use crate::manifest::{self, MANIFEST};
+use crate::run::Run;
+use crate::temporary;
+
+/// The longest pause between two looks at a folder being completed.
+const POLL_MAX: Duration = Duration::from_millis(100);
+
+/// How many other places of a missing run id an error names at most.
+const ELSEWHERE_MAX: usize = 8;
+
+impl RunBuilder {
+    /// Resumes an existing run: the folder must be there, and be a run.
+    ///
+    /// If the folder was made a moment ago by another process that is still
+    /// writing its manifest, `open` waits for it (at most a few seconds), so
+    /// the run it returns is complete.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingRunId`] without a run id or seed, [`Error::RunNotFound`]
+    /// naming the path (and where else that id exists below the root),
+    /// [`Error::DanglingLink`], [`Error::NotADirectory`], [`Error::NotARun`]
+    /// for a stage folder, [`Error::IncompleteRun`], [`Error::InvalidName`].
+    ///
+    /// ```
+    /// use runlayout_runtime::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let made = Run::builder(root.path()).stage("train").create()?;
+    /// let resumed = Run::builder(root.path()).stage("train").run_id(made.id().as_str()).open()?;
+    /// assert_eq!(resumed.path(), made.path());
+    /// assert!(!resumed.is_new());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open(self) -> Result<Run> {
+        let stage = self.checked_stage()?;
+        let id = self
+            .fixed_id()?
+            .ok_or(Error::MissingRunId { method: "open" })?;
+        let run = self.run(self.address(stage, id), false);
+        verify(&run, &self)?;
+        Ok(run)
+    }
+
+    /// Resumes the run the `latest` pointer of this stage names: the run of
+    /// this stage (and debug flag, and nesting) whose creation finished
+    /// last. The builder's own run id and seed are not used.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoLatestRun`] if no pointer is there, [`Error::NotALink`] if
+    /// something else is, [`Error::InvalidLink`] if it points anywhere but at
+    /// a run of the stage, and those of [`open`](RunBuilder::open).
+    ///
+    /// ```
+    /// use runlayout_runtime::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// Run::builder(root.path()).stage("train").create()?;
+    /// let last = Run::builder(root.path()).stage("train").create()?;
+    /// let resumed = Run::builder(root.path()).stage("train").open_latest()?;
+    /// assert_eq!(resumed.path(), last.path());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_latest(self) -> Result<Run> {
+        let stage = self.checked_stage()?;
+        let address = latest::read(&self.root, self.debug, self.nesting, stage.as_deref())?;
+        let run = self.run(address, false);
+        verify(&run, &self)?;
+        Ok(run)
+    }
+}
+
+/// Checks that `run`'s folder is a run, waiting for its manifest if another
+/// process has just made it (and `settings` write manifests at all).
+pub(crate) fn verify(run: &Run, settings: &RunBuilder) -> Result<()> {
+    let path = run.path();
+    require_folder(run)?;
+    if has_manifest(path)? {
+        return Ok(());
+    }
+    let contents = Contents::read(path)?;
+    if let Some(reason) = contents.not_a_run() {
+        return Err(Error::NotARun {
+            path: path.into(),
+            reason,
+        });
+    }
+    if contents.is_empty() && manifest::ENABLED && settings.write_manifest {
+        return await_manifest(path, settings.join_timeout);
+    }
+    Ok(())
+}
+
+/// For a fixed id whose folder `create` found taken: an error that says what
+/// is there when it is no folder; `Ok` when it is one.
+pub(crate) fn explain_existing(path: &Path) -> Result<()> {
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(Error::NotADirectory { path: path.into() }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err(dangling(path).unwrap_or_else(|| Error::io(Operation::Metadata, path, e)))
+        }
+        Err(e) => Err(Error::io(Operation::Metadata, path, e)),
+    }
+}
+
+/// The error for a folder that is missing: a dangling symlink, or nothing.
+fn require_folder(run: &Run) -> Result<()> {
+    let path = run.path();
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(Error::NotADirectory { path: path.into() }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err(dangling(path).unwrap_or_else(|| Error::RunNotFound {
+                path: path.into(),
+                elsewhere: elsewhere(run),
+            }))
+        }
+        Err(e) => Err(Error::io(Operation::Metadata, path, e)),
+    }
+}
+
+/// [`Error::DanglingLink`] if `path` is a symlink (whose target is missing).
+fn dangling(path: &Path) -> Option<Error> {
+    let target = fs::read_link(path).ok()?;
+    Some(Error::DanglingLink {
+        path: path.into(),
+        target,
+    })
+}
+
+/// Whether the folder holds its manifest (a regular file; anything else
+/// named so is an error, never opened).
+fn has_manifest(folder: &Path) -> Result<bool> {
+    let path = folder.join(MANIFEST);
+    match fs::metadata(&path) {
+        Ok(meta) if meta.is_file() => Ok(true),
+        Ok(meta) => Err(Error::NotARegularFile {
+            path,
+            kind: crate::owned_file::describe(meta.file_type()),
+        }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io(Operation::Metadata, path, e)),
+    }
+}
+
+/// Waits until the manifest of the folder another process has just made is
+/// there, or `timeout` has passed.
+fn await_manifest(path: &Path, timeout: Duration) -> Result<()> {
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        if has_manifest(path)? || !Contents::read(path)?.is_empty() {
+            return Ok(());
+        }
+        let waited = start.elapsed();
+        if waited >= timeout {
+            return Err(Error::IncompleteRun {
+                path: path.into(),
+                waited,
+            });
+        }
+        std::thread::sleep(pause.min(timeout - waited));
+        pause = (pause * 2).min(POLL_MAX);
+    }
+}
+
+/// What a folder without a manifest holds, as far as telling a run from a
+/// stage folder goes.
+struct Contents {
+    /// Entries other than runlayout's temporaries.
+    entries: usize,
+    /// A `latest` pointer: only stage folders (and the root) hold one.
+    pointer: Option<PathBuf>,
+    /// A sub-folder that is a run: a stage folder, or a run-first id folder.
+    run_inside: Option<PathBuf>,
+}
+
+impl Contents {
+    fn read(path: &Path) -> Result<Contents> {
+        let entries = fs::read_dir(path).map_err(|e| Error::io(Operation::ReadDir, path, e))?;
+        let mut contents = Contents {
+            entries: 0,
+            pointer: None,
+            run_inside: None,
+        };
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(Operation::ReadDir, path, e))?;
+            let name = entry.file_name();
+            if temporary::is_temporary(&name) {
+                continue;
+            }
+            contents.entries += 1;
+            if latest::is_pointer_name(&name) {
+                contents.pointer = Some(entry.path());
+            } else if contents.run_inside.is_none()
+                && folders::is_folder(&entry)
+                && fs::symlink_metadata(entry.path().join(MANIFEST)).is_ok()
+            {
+                contents.run_inside = Some(entry.path());
+            }
+        }
+        Ok(contents)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries == 0
+    }
+
+    /// Why the folder is no run, if it is none.
+    fn not_a_run(&self) -> Option<String> {
+        if let Some(pointer) = &self.pointer {
+            return Some(format!(
+                "it holds the `latest` pointer `{}`, so it is a folder of runs (a stage folder)",
+                pointer.display()
+            ));
+        }
+        self.run_inside.as_ref().map(|inner| {
+            format!(
+                "it holds the run `{}`, so it is a folder of runs (a stage or run id folder)",
+                inner.display()
+            )
+        })
+    }
+}
+
+/// Where else below `run`'s root a run of its id exists: other stages,
+/// debug or not, either nesting. Read only for an error message.
+fn elsewhere(run: &Run) -> Vec<PathBuf> {
+    let id = run.id().as_str();
+    let mut found = Vec::new();
+    for base in [run.root().to_path_buf(), run.root().join(names::DEBUG_DIR)] {
+        let is_run = |p: &Path| p != run.path() && p.join(MANIFEST).is_file();
+        let own = base.join(id);
+        if is_run(&own) {
+            found.push(own.clone());
+        }
+        let Ok(entries) = fs::read_dir(&base) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if name.to_str().is_none_or(|n| names::check(n).is_err()) {
+                continue;
+            }
+            let stage_first = entry.path().join(id);
+            let run_first = own.join(&name);
+            for candidate in [stage_first, run_first] {
+                if is_run(&candidate) && found.len() < ELSEWHERE_MAX {
+                    found.push(candidate);
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}

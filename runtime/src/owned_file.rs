@@ -1,0 +1,161 @@
+//! Reading the small files runlayout owns (the manifest, pointer files)
+//! defensively: a hostile or broken tree may put a FIFO, a device or a huge
+//! file where runlayout expects its own, and a reader must neither hang nor
+//! run out of memory.
+//!
+//! The path must be a regular file (following symlinks), checked before the
+//! open; the open never blocks (`O_NONBLOCK`, for a FIFO swapped in after the
+//! check), the handle is checked again, and at most `limit` bytes are read.
+
+use std::fs::{self, File, FileType};
+use std::io::{self, Read as _};
+use std::path::Path;
+
+use crate::error::{Error, Operation, Result};
+
+/// The contents of the regular file at `path`; `None` if nothing is there
+/// (or a symlink that leads nowhere).
+///
+/// # Errors
+///
+/// [`Error::NotARegularFile`], [`Error::FileTooLarge`] beyond `limit` bytes,
+/// [`Error::Io`] naming the path.
+pub(crate) fn read(path: &Path, limit: u64) -> Result<Option<Vec<u8>>> {
+    match fs::metadata(path) {
+        Ok(meta) => require_regular(path, meta.file_type())?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(Operation::Metadata, path, e)),
+    }
+    let file = match open_nonblocking(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(Operation::ReadFile, path, e)),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::io(Operation::Metadata, path, e))?;
+    require_regular(path, meta.file_type())?;
+    let mut bytes = Vec::with_capacity(meta.len().min(limit) as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(Operation::ReadFile, path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::FileTooLarge {
+            path: path.into(),
+            limit,
+        });
+    }
+    Ok(Some(bytes))
+}
+
+fn require_regular(path: &Path, kind: FileType) -> Result<()> {
+    if kind.is_file() {
+        Ok(())
+    } else {
+        Err(Error::NotARegularFile {
+            path: path.into(),
+            kind: describe(kind),
+        })
+    }
+}
+
+/// What a file type is, in words.
+pub(crate) fn describe(kind: FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if kind.is_fifo() {
+            return "FIFO";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "device";
+        }
+        if kind.is_socket() {
+            return "socket";
+        }
+    }
+    if kind.is_dir() {
+        "folder"
+    } else if kind.is_symlink() {
+        "symlink"
+    } else if kind.is_file() {
+        "regular file"
+    } else {
+        "special file"
+    }
+}
+
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    File::open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn regular_files_are_read_and_missing_ones_are_none() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("f");
+        assert!(read(&path, 10)?.is_none());
+        fs::write(&path, b"hello")?;
+        assert_eq!(read(&path, 10)?.as_deref(), Some(&b"hello"[..]));
+        assert_eq!(read(&path, 5)?.as_deref(), Some(&b"hello"[..]));
+        Ok(())
+    }
+
+    #[test]
+    fn files_over_the_limit_are_refused() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("f");
+        fs::write(&path, b"hello!")?;
+        let err = read(&path, 5).unwrap_err();
+        assert!(matches!(err, Error::FileTooLarge { limit: 5, .. }), "{err}");
+        Ok(())
+    }
+
+    #[test]
+    fn folders_are_refused() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let err = read(dir.path(), 5).unwrap_err();
+        assert!(
+            matches!(err, Error::NotARegularFile { kind: "folder", .. }),
+            "{err}"
+        );
+        Ok(())
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn devices_and_fifos_are_never_read() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let zero = dir.path().join("zero");
+        std::os::unix::fs::symlink("/dev/zero", &zero)?;
+        let err = read(&zero, 5).unwrap_err();
+        assert!(
+            matches!(err, Error::NotARegularFile { kind: "device", .. }),
+            "{err}"
+        );
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status()?;
+        assert!(made.success());
+        let err = read(&fifo, 5).unwrap_err();
+        assert!(
+            matches!(err, Error::NotARegularFile { kind: "FIFO", .. }),
+            "{err}"
+        );
+        Ok(())
+    }
+}
