@@ -220,6 +220,7 @@ impl RunBuilder {
     /// // An empty folder where a run should be: its creator died, or it was made by hand.
     /// std::fs::create_dir(root.path().join("r1"))?;
     /// let err = Run::builder(root.path()).run_id("r1").join_timeout(Duration::ZERO).open();
+    /// # #[cfg(feature = "manifest")]
     /// assert!(matches!(err, Err(Error::IncompleteRun { .. })));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -41,6 +41,7 @@ const MANIFEST_MAX: u64 = 1 << 20;
 /// [`Runs::scan`](crate::Runs::scan) reports the difference.
 ///
 /// ```
+/// # #[cfg(feature = "manifest")] {
 /// use runlayout_runtime::Run;
 ///
 /// let root = tempfile::tempdir()?;
@@ -50,6 +51,7 @@ const MANIFEST_MAX: u64 = 1 << 20;
 /// assert_eq!(manifest.stage.as_deref(), Some("pretrain"));
 /// assert_eq!(manifest.pid, Some(std::process::id()));
 /// assert!(manifest.created_at().is_some());
+/// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,12 +112,14 @@ impl Manifest {
     /// [`Error::Io`](crate::Error::Io) if it cannot be read.
     ///
     /// ```
+    /// # #[cfg(feature = "manifest")] {
     /// use runlayout_runtime::{Manifest, Run};
     ///
     /// let root = tempfile::tempdir()?;
     /// let run = Run::builder(root.path()).create()?;
     /// assert!(Manifest::read(run.path())?.is_some());
     /// assert!(Manifest::read(root.path())?.is_none());
+    /// # }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn read(run_dir: &Path) -> Result<Option<Manifest>> {
@@ -142,10 +146,12 @@ impl Manifest {
     /// When the run was created, if `created` parses as RFC 3339.
     ///
     /// ```
+    /// # #[cfg(feature = "manifest")] {
     /// # let root = tempfile::tempdir()?;
     /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
     /// let created = run.manifest()?.unwrap().created_at().unwrap();
     /// assert!(created <= std::time::SystemTime::now());
+    /// # }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn created_at(&self) -> Option<SystemTime> {
@@ -156,6 +162,7 @@ impl Manifest {
     /// A field this version of runlayout does not know, as the manifest holds it.
     ///
     /// ```
+    /// # #[cfg(feature = "manifest")] {
     /// # let root = tempfile::tempdir()?;
     /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
     /// let path = run.path().join("run.json");
@@ -163,6 +170,7 @@ impl Manifest {
     /// std::fs::write(&path, text)?;
     /// let manifest = run.manifest()?.unwrap();
     /// assert_eq!(manifest.other("notes"), Some(&serde_json::json!("lr sweep")));
+    /// # }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[cfg(feature = "manifest")]
@@ -253,9 +261,11 @@ impl Run {
     /// Those of [`Manifest::read`].
     ///
     /// ```
+    /// # #[cfg(feature = "manifest")] {
     /// # let root = tempfile::tempdir()?;
     /// let run = runlayout_runtime::Run::builder(root.path()).debug(true).create()?;
     /// assert!(run.manifest()?.unwrap().debug);
+    /// # }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn manifest(&self) -> Result<Option<Manifest>> {
