@@ -27,6 +27,7 @@
 //! | [`Error`] | the one error type |
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod atomic;
 mod builder;
@@ -59,6 +60,7 @@ pub use launcher::Launcher;
 pub use layout::{Entry, EntryKind, FromRoot, Layout};
 pub use links::{ANCESTOR, DESCENDANTS, LinkStyle};
 #[cfg(feature = "manifest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "manifest")))]
 pub use manifest::{AncestorRecord, MANIFEST, Manifest};
 pub use nesting::Nesting;
 pub use run::Run;

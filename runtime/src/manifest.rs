@@ -184,6 +184,7 @@ impl Manifest {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "manifest")))]
 impl Run {
     /// This run's manifest, `run.json`; `None` if the folder has none.
     ///

@@ -88,6 +88,7 @@ pub struct FoundRun {
     pub run: Run,
     /// Its manifest, when it has one that could be read.
     #[cfg(feature = "manifest")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "manifest")))]
     pub manifest: Option<Manifest>,
     /// When it was created: the manifest's time, else the folder's
     /// modification time.
