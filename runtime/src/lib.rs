@@ -26,6 +26,7 @@
 //! | [`DirPath`], [`FilePath`], [`Layout`], [`Entry`] | typed paths and the trait the derive implements |
 //! | [`Error`] | the one error type |
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
