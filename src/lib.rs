@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod path_provider;
 #[cfg(feature = "clap")]
@@ -7,6 +9,7 @@ mod run_args;
 
 pub use path_provider::PathProvider;
 #[cfg(feature = "clap")]
+#[cfg_attr(docsrs, doc(cfg(feature = "clap")))]
 pub use run_args::RunArgs;
 pub use runlayout_runtime::*;
 

@@ -12,6 +12,8 @@
 //! `<RUN>` is a run id, or `stage/id`, `debug/id`, `debug/stage/id` where an
 //! id alone names several runs.
 
+#![forbid(unsafe_code)]
+
 mod commands;
 mod output;
 mod paths;

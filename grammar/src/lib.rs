@@ -17,6 +17,7 @@
 //! assert_eq!(names::check("latest"), Err(NameRule::Reserved));
 //! ```
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod hash;

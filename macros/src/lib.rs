@@ -8,6 +8,7 @@
 //! the accessors' docs), and `fallback.rs` stands in when there are errors.
 //! Every error is collected in `ctxt.rs` and all are reported together.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod ast;

@@ -58,6 +58,7 @@ impl Launcher {
     /// // Under `cargo test` no launcher is around (unless CI runs in Slurm).
     /// let _ = runlayout_runtime::Launcher::detect();
     /// ```
+    #[must_use]
     pub fn detect() -> Option<Launcher> {
         Launcher::detect_with(|var| std::env::var_os(var))
     }
@@ -71,6 +72,7 @@ impl Launcher {
     /// let env = |k: &str| (k == "TORCHELASTIC_RUN_ID").then(|| OsString::from("none"));
     /// assert_eq!(Launcher::detect_with(env), None, "torchrun's placeholder id is no id");
     /// ```
+    #[must_use]
     pub fn detect_with(get: impl Fn(&str) -> Option<OsString>) -> Option<Launcher> {
         let var = |name: &str| {
             get(name)

@@ -26,7 +26,9 @@
 //! | [`DirPath`], [`FilePath`], [`Layout`], [`Entry`] | typed paths and the trait the derive implements |
 //! | [`Error`] | the one error type |
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // Bottom to top: each module uses only those listed before it
 // (`scripts/module-layers` checks it).

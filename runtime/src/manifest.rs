@@ -174,6 +174,7 @@ impl Manifest {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[cfg(feature = "manifest")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "manifest")))]
     pub fn other(&self, field: &str) -> Option<&serde_json::Value> {
         self.extra.get(field)
     }

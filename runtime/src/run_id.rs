@@ -80,6 +80,7 @@ impl RunId {
     /// assert_eq!(date.len(), 10);
     /// assert!(suffix.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
     /// ```
+    #[must_use]
     pub fn generate() -> RunId {
         RunId::dated(&random::fresh_chars::<SUFFIX_LEN>())
     }
@@ -94,6 +95,7 @@ impl RunId {
     /// assert_eq!(RunId::from_seed(42), RunId::from_seed(42));
     /// assert_ne!(RunId::from_seed(42), RunId::from_seed(43));
     /// ```
+    #[must_use]
     pub fn from_seed(seed: u64) -> RunId {
         RunId::dated(&random::seeded_chars::<SUFFIX_LEN>(seed))
     }
@@ -107,6 +109,7 @@ impl RunId {
     /// let id = RunId::from_seed(7);
     /// assert!(id.as_str().ends_with(&RunId::seed_suffix(7)));
     /// ```
+    #[must_use]
     pub fn seed_suffix(seed: u64) -> String {
         ascii(&random::seeded_chars::<SUFFIX_LEN>(seed)).to_owned()
     }

@@ -76,6 +76,7 @@ pub enum DebugRuns {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
+#[must_use = "a Runs scan does nothing until list() is called"]
 pub struct Runs {
     root: PathBuf,
     stage: Option<String>,

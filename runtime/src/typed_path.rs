@@ -136,6 +136,7 @@ impl DirPath {
     /// let ckpt = runlayout_runtime::DirPath::new("run/checkpoints");
     /// assert_eq!(ckpt.join("last.ckpt"), std::path::Path::new("run/checkpoints/last.ckpt"));
     /// ```
+    #[must_use]
     pub fn join(&self, path: impl AsRef<Path>) -> PathBuf {
         self.0.join(path)
     }
@@ -146,6 +147,7 @@ impl DirPath {
     /// let run = runlayout_runtime::DirPath::new("run");
     /// assert_eq!(run.dir("plots"), runlayout_runtime::DirPath::new("run/plots"));
     /// ```
+    #[must_use]
     pub fn dir(&self, path: impl AsRef<Path>) -> DirPath {
         DirPath(self.0.join(path))
     }
@@ -156,6 +158,7 @@ impl DirPath {
     /// let run = runlayout_runtime::DirPath::new("run");
     /// assert_eq!(run.file("notes.md"), runlayout_runtime::FilePath::new("run/notes.md"));
     /// ```
+    #[must_use]
     pub fn file(&self, path: impl AsRef<Path>) -> FilePath {
         FilePath(self.0.join(path))
     }
@@ -188,6 +191,7 @@ impl FilePath {
     /// let log = runlayout_runtime::FilePath::new("run/log.txt");
     /// assert_eq!(log.parent_dir(), Some(runlayout_runtime::DirPath::new("run")));
     /// ```
+    #[must_use]
     pub fn parent_dir(&self) -> Option<DirPath> {
         self.0
             .parent()
