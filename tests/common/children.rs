@@ -1,0 +1,61 @@
+//! Child processes for the tests that race processes or kill them: the test
+//! binary starts itself again, running one test as a child's body. Shared
+//! with the `runlayout` command's tests.
+
+use std::process::Command;
+
+/// The environment variable that turns a test into a child process's body.
+pub const CHILD: &str = "RUNLAYOUT_TEST_CHILD";
+
+/// Whether this process was started by [`spawn_child`] for `role`.
+pub fn is_child(role: &str) -> bool {
+    std::env::var(CHILD).is_ok_and(|r| r == role)
+}
+
+/// Starts this very test binary again, running only `test` (which acts as the
+/// child when [`is_child`] says so), with `envs` set. Returns the process.
+pub fn spawn_child(test: &str, role: &str, envs: &[(&str, &str)]) -> std::process::Child {
+    let mut cmd = Command::new(std::env::current_exe().expect("test binary path"));
+    cmd.args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, role)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("spawn the test binary")
+}
+
+/// Waits for a child and returns what follows `prefix` on each line
+/// that holds it; panics with its output if it failed.
+pub fn child_lines(child: std::process::Child, prefix: &str) -> Vec<String> {
+    let out = child.wait_with_output().expect("wait for child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "child failed: {}\nstdout:\n{stdout}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .lines()
+        // The harness may print "test name ... " on the same line first.
+        .filter_map(|l| l.find(prefix).map(|at| l[at + prefix.len()..].to_owned()))
+        .collect()
+}
+
+/// Starts `count` copies of `test` as [`spawn_child`] does, all at once so
+/// that they race, and returns what follows `prefix` in their output.
+pub fn run_children(
+    test: &str,
+    role: &str,
+    count: usize,
+    envs: &[(&str, &str)],
+    prefix: &str,
+) -> Vec<String> {
+    let children: Vec<_> = (0..count).map(|_| spawn_child(test, role, envs)).collect();
+    children
+        .into_iter()
+        .flat_map(|c| child_lines(c, prefix))
+        .collect()
+}
