@@ -145,3 +145,26 @@ fn good_names_pass() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn the_derive_and_the_runtime_share_one_set_of_rules() {
+    // One type, from the one crate that owns the rules.
+    let rule: runlayout_grammar::names::NameRule = runlayout::NameRule::ReservedInRun;
+    // What the runtime keeps in a run folder, the derive refuses as an
+    // entry's first component: the compile-fail case names each of them, so
+    // a name added to the runtime's list without it fails here.
+    let case = include_str!("ui/runtime_names.rs");
+    let expected = include_str!("ui/runtime_names.stderr");
+    for name in runlayout_grammar::names::RUN_NAMES {
+        assert!(case.contains(&format!("\"{name}")), "ui/runtime_names.rs lacks {name}");
+        assert!(expected.contains(&format!("`{name}` cannot name an entry")), "{name}");
+    }
+    assert!(expected.contains(&rule.to_string()));
+    // Placeholder values in the first component follow the same rule.
+    for name in runlayout_grammar::names::RUN_NAMES {
+        assert_eq!(
+            runlayout_grammar::names::check_first_component(name),
+            Err(rule)
+        );
+    }
+}

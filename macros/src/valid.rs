@@ -107,7 +107,10 @@ fn check_entry(entry: &Entry, cx: &Ctxt) {
     {
         cx.error_at(
             &entry.lit,
-            format!("`{first}` is kept by runlayout inside every run folder (ancestor links, descendants, the run manifest): choose another name"),
+            format!(
+                "`{first}` cannot name an entry: {}; choose another name",
+                names::NameRule::ReservedInRun
+            ),
         );
     }
     match &entry.kind {

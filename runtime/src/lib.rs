@@ -30,8 +30,8 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-// Bottom to top: each module uses only those listed before it
-// (`scripts/module-layers` checks it).
+// The modules form layers, each using only modules below it:
+// `scripts/module-layers` prints them and fails on a cycle.
 mod ancestry;
 mod builder;
 mod create;
