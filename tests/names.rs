@@ -156,8 +156,14 @@ fn the_derive_and_the_runtime_share_one_set_of_rules() {
     let case = include_str!("ui/runtime_names.rs");
     let expected = include_str!("ui/runtime_names.stderr");
     for name in runlayout_grammar::names::RUN_NAMES {
-        assert!(case.contains(&format!("\"{name}")), "ui/runtime_names.rs lacks {name}");
-        assert!(expected.contains(&format!("`{name}` cannot name an entry")), "{name}");
+        assert!(
+            case.contains(&format!("\"{name}")),
+            "ui/runtime_names.rs lacks {name}"
+        );
+        assert!(
+            expected.contains(&format!("`{name}` cannot name an entry")),
+            "{name}"
+        );
     }
     assert!(expected.contains(&rule.to_string()));
     // Placeholder values in the first component follow the same rule.
