@@ -7,6 +7,7 @@
 //! cargo run --release --example syscall_probe -- accessors
 //! cargo run --release --example syscall_probe -- create-all <EMPTY_DIR>
 //! cargo run --release --example syscall_probe -- create <ROOT>
+//! cargo run --release --example syscall_probe -- status <ROOT>
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -37,7 +38,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ["accessors"] => accessors(),
         ["create-all", dir] => create_all(Path::new(dir)),
         ["create", root] => create(Path::new(root)),
-        _ => Err("usage: syscall_probe accessors | create-all <EMPTY_DIR> | create <ROOT>".into()),
+        ["status", root] => status(Path::new(root)),
+        _ => Err(
+            "usage: syscall_probe accessors | create-all <EMPTY_DIR> | create <ROOT> | status <ROOT>"
+                .into(),
+        ),
     }
 }
 
@@ -102,5 +107,16 @@ fn create(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
         .latest_pointer(false)
         .create()?;
     marker("end-minimal");
+    Ok(())
+}
+
+/// The status of a run that has ended.
+fn status(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let run = Run::builder(root).stage("done").create()?;
+    run.finish()?;
+    marker("begin");
+    let status = run.status()?;
+    marker("end");
+    println!("status: {status}");
     Ok(())
 }

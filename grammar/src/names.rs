@@ -34,14 +34,28 @@ pub const DESCENDANTS: &str = "descendants";
 /// The run's manifest inside its folder.
 pub const MANIFEST: &str = "run.json";
 
+/// The record of how a run stands or ended, inside its folder.
+pub const STATUS: &str = "run.status.json";
+
+/// The record of the layouts used on a run, inside its folder.
+pub const LAYOUT_RECORD: &str = "run.layout.json";
+
 /// Names runlayout keeps inside every run folder: no layout entry, and no
 /// placeholder value in an entry's first component, may take them.
-pub const RUN_NAMES: &[&str] = &[ANCESTOR, DESCENDANTS, MANIFEST];
+pub const RUN_NAMES: &[&str] = &[ANCESTOR, DESCENDANTS, MANIFEST, STATUS, LAYOUT_RECORD];
 
 /// Names no run id or stage may take: those runlayout puts next to runs and
 /// those it keeps inside them. Compared without regard to case, as macOS and
 /// Windows compare file names.
-pub const RESERVED: &[&str] = &[DEBUG_DIR, LATEST, ANCESTOR, DESCENDANTS, MANIFEST];
+pub const RESERVED: &[&str] = &[
+    DEBUG_DIR,
+    LATEST,
+    ANCESTOR,
+    DESCENDANTS,
+    MANIFEST,
+    STATUS,
+    LAYOUT_RECORD,
+];
 
 /// The longest name most file systems accept, in bytes.
 pub const MAX_LEN: usize = 255;

@@ -186,7 +186,8 @@ pub enum Error {
         /// The path of the file or folder in the way.
         path: PathBuf,
     },
-    /// A run's `run.json` could not be understood.
+    /// A record runlayout keeps in a run folder (`run.json`,
+    /// `run.status.json`, ...) could not be understood.
     InvalidManifest {
         /// The manifest's path.
         path: PathBuf,
@@ -400,7 +401,11 @@ impl fmt::Display for Error {
                 path.display()
             ),
             Error::InvalidManifest { path, message } => {
-                write!(f, "`{}` is not a run manifest: {message}", path.display())
+                write!(
+                    f,
+                    "`{}` is not a valid runlayout record: {message}",
+                    path.display()
+                )
             }
             Error::NoLatestRun { path } => write!(
                 f,

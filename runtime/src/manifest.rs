@@ -6,8 +6,9 @@
 //! link alone.
 //!
 //! This module is the one place that knows whether the `manifest` feature is
-//! on: without it no manifest is written or read, and [`Manifest::read`]
-//! finds none.
+//! on: it reads and writes every JSON record runlayout keeps in a run folder
+//! ([`read_record`], [`write_record`]). Without the feature no record is
+//! written or read, and [`Manifest::read`] finds none.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -16,17 +17,92 @@ pub use runlayout_grammar::names::MANIFEST;
 
 use crate::error::Result;
 use crate::nesting::Nesting;
+use crate::process;
 use crate::run::Run;
 #[cfg(feature = "manifest")]
-use crate::{error::Error, error::Operation, owned_file, process, temporary};
+use crate::{error::Error, error::Operation, owned_file, temporary};
 
 /// The manifest format this version writes.
 const FORMAT: u32 = 1;
 
-/// No manifest runlayout writes comes near this size; a larger `run.json` is
-/// not one of them and is not read to the end.
+/// No record runlayout writes comes near this size; a larger one is not one
+/// of them and is not read to the end.
 #[cfg(feature = "manifest")]
-const MANIFEST_MAX: u64 = 1 << 20;
+const RECORD_MAX: u64 = 1 << 20;
+
+/// What a record type needs to be read and written: serde, when records are
+/// kept at all.
+#[cfg(feature = "manifest")]
+pub(crate) trait Record: serde::Serialize + serde::de::DeserializeOwned {}
+#[cfg(feature = "manifest")]
+impl<T: serde::Serialize + serde::de::DeserializeOwned> Record for T {}
+/// What a record type needs to be read and written: nothing, since without
+/// the `manifest` feature none is.
+#[cfg(not(feature = "manifest"))]
+pub(crate) trait Record {}
+#[cfg(not(feature = "manifest"))]
+impl<T> Record for T {}
+
+/// The fields of a record this version does not know, kept as they were.
+#[cfg(feature = "serde")]
+pub(crate) type Extra = serde_json::Map<String, serde_json::Value>;
+/// The fields of a record this version does not know: none are read
+/// without serde.
+#[cfg(not(feature = "serde"))]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Extra;
+
+/// The JSON record at `path`, read defensively (a regular file of at most
+/// 1 MiB); `None` if there is none, or records are not kept.
+pub(crate) fn read_record<T: Record>(path: &Path) -> Result<Option<T>> {
+    #[cfg(feature = "manifest")]
+    {
+        let Some(bytes) = owned_file::read(path, RECORD_MAX)? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| Error::InvalidManifest {
+                path: path.into(),
+                message: e.to_string(),
+            })
+    }
+    #[cfg(not(feature = "manifest"))]
+    {
+        let _ = path;
+        Ok(None)
+    }
+}
+
+/// Replaces the JSON record at `path` atomically (temporary file, rename):
+/// a reader finds the old record or the new one, never half of one. Does
+/// nothing when records are not kept.
+pub(crate) fn write_record<T: Record>(path: &Path, record: &T) -> Result<()> {
+    #[cfg(feature = "manifest")]
+    {
+        let mut json = serde_json::to_vec_pretty(record).map_err(|e| Error::InvalidManifest {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
+        json.push(b'\n');
+        temporary::replace(path, Operation::WriteFile, |tmp| {
+            use std::io::Write as _;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(tmp)?
+                .write_all(&json)
+        })
+    }
+    #[cfg(not(feature = "manifest"))]
+    {
+        let _ = (path, record);
+        Ok(())
+    }
+}
+
+/// Whether this build writes and reads records at all.
+pub(crate) const ENABLED: bool = cfg!(feature = "manifest");
 
 /// The contents of a run's `run.json`.
 ///
@@ -55,7 +131,7 @@ const MANIFEST_MAX: u64 = 1 << 20;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "manifest", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Manifest {
     /// The manifest format, 1 for now.
@@ -63,39 +139,45 @@ pub struct Manifest {
     /// The run id.
     pub id: String,
     /// The stage, if the run has one.
-    #[cfg_attr(feature = "manifest", serde(default))]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub stage: Option<String>,
     /// Whether the run sits below the root's `debug/` folder.
-    #[cfg_attr(feature = "manifest", serde(default))]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub debug: bool,
     /// The order of stage and run id folders.
-    #[cfg_attr(feature = "manifest", serde(default))]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub nesting: Nesting,
     /// When the folder was created: RFC 3339 with the local offset.
     pub created: String,
     /// The host that created it.
-    #[cfg_attr(feature = "manifest", serde(default))]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub host: Option<String>,
     /// The process that created it.
-    #[cfg_attr(feature = "manifest", serde(default))]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub pid: Option<u32>,
     /// That process's command line.
-    #[cfg_attr(feature = "manifest", serde(default))]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub command: Vec<String>,
     /// The runlayout version that wrote the manifest.
-    #[cfg_attr(feature = "manifest", serde(default))]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub runlayout: String,
+    /// When the creating process started, in clock ticks since boot (Linux):
+    /// with `pid` it tells that process from a later one reusing the pid.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub process_started: Option<u64>,
+    /// The id of the boot the creating process ran in (Linux).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub boot: Option<String>,
     /// Every field this version does not know, kept as it was.
-    #[cfg_attr(feature = "manifest", serde(flatten))]
+    #[cfg_attr(feature = "serde", serde(flatten))]
     extra: Extra,
 }
-
-#[cfg(feature = "manifest")]
-type Extra = serde_json::Map<String, serde_json::Value>;
-
-#[cfg(not(feature = "manifest"))]
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Extra;
 
 impl Manifest {
     /// The manifest of the run folder `run_dir`; `None` if it has none (or
@@ -123,24 +205,7 @@ impl Manifest {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn read(run_dir: &Path) -> Result<Option<Manifest>> {
-        #[cfg(feature = "manifest")]
-        {
-            let path = run_dir.join(MANIFEST);
-            let Some(bytes) = owned_file::read(&path, MANIFEST_MAX)? else {
-                return Ok(None);
-            };
-            serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| Error::InvalidManifest {
-                    path,
-                    message: e.to_string(),
-                })
-        }
-        #[cfg(not(feature = "manifest"))]
-        {
-            let _ = run_dir;
-            Ok(None)
-        }
+        read_record(&run_dir.join(MANIFEST))
     }
 
     /// When the run was created, if `created` parses as RFC 3339.
@@ -173,8 +238,8 @@ impl Manifest {
     /// # }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[cfg(feature = "manifest")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "manifest")))]
+    #[cfg(feature = "serde")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
     pub fn other(&self, field: &str) -> Option<&serde_json::Value> {
         self.extra.get(field)
     }
@@ -210,48 +275,25 @@ impl Manifest {
     }
 }
 
-/// Whether this build writes and reads manifests at all.
-pub(crate) const ENABLED: bool = cfg!(feature = "manifest");
-
 /// Writes the manifest of a run this process has just created.
 pub(crate) fn write_new(run: &Run) -> Result<()> {
-    #[cfg(feature = "manifest")]
-    {
-        let me = process::current();
-        let manifest = Manifest {
-            format: FORMAT,
-            id: run.id().as_str().to_owned(),
-            stage: run.stage().map(str::to_owned),
-            debug: run.is_debug(),
-            nesting: run.nesting(),
-            created: now_rfc3339(),
-            host: me.host.clone(),
-            pid: Some(me.pid),
-            command: me.command.clone(),
-            runlayout: env!("CARGO_PKG_VERSION").to_owned(),
-            extra: Extra::new(),
-        };
-        let path = run.path().join(MANIFEST);
-        let mut json =
-            serde_json::to_vec_pretty(&manifest).map_err(|e| Error::InvalidManifest {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
-        json.push(b'\n');
-        temporary::replace(&path, Operation::WriteFile, |tmp| {
-            use std::io::Write as _;
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(tmp)?
-                .write_all(&json)
-        })
-    }
-    #[cfg(not(feature = "manifest"))]
-    {
-        let _ = (run, FORMAT);
-        Ok(())
-    }
+    let me = process::current();
+    let manifest = Manifest {
+        format: FORMAT,
+        id: run.id().as_str().to_owned(),
+        stage: run.stage().map(str::to_owned),
+        debug: run.is_debug(),
+        nesting: run.nesting(),
+        created: now_rfc3339(),
+        host: me.host.clone(),
+        pid: Some(me.pid),
+        command: me.command.clone(),
+        runlayout: env!("CARGO_PKG_VERSION").to_owned(),
+        process_started: me.started,
+        boot: me.boot.clone(),
+        extra: Extra::default(),
+    };
+    write_record(&run.path().join(MANIFEST), &manifest)
 }
 
 impl Run {
@@ -276,8 +318,7 @@ impl Run {
 
 /// Now, in the local time zone, as RFC 3339 with the offset. Full precision,
 /// so that runs created in one millisecond still sort in creation order.
-#[cfg(feature = "manifest")]
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     let now = jiff::Timestamp::now();
     let offset = jiff::tz::TimeZone::system().to_offset(now);
     now.display_with_offset(offset).to_string()

@@ -1,17 +1,22 @@
-//! Reading the small files runlayout owns (the manifest, pointer files)
-//! defensively: a hostile or broken tree may put a FIFO, a device or a huge
-//! file where runlayout expects its own, and a reader must neither hang nor
-//! run out of memory.
+//! Reading the small files runlayout owns (the manifest, status records,
+//! pointer files) defensively: a hostile or broken tree may put a FIFO, a
+//! device or a huge file where runlayout expects its own, and a reader must
+//! neither hang nor run out of memory.
 //!
-//! The path must be a regular file (following symlinks), checked before the
-//! open; the open never blocks (`O_NONBLOCK`, for a FIFO swapped in after the
-//! check), the handle is checked again, and at most `limit` bytes are read.
+//! The open never blocks (`O_NONBLOCK`), at most `limit` bytes are read, and
+//! whatever is not a plain small file is reported by its kind. The common
+//! case, a small regular file, costs three system calls: open, one read,
+//! close. The file's kind is asked only when the read was odd (nothing, or
+//! more than a file of ours holds), which is all a FIFO or a device can give.
 
 use std::fs::{self, File, FileType};
 use std::io::{self, Read as _};
 use std::path::Path;
 
 use crate::error::{Error, Operation, Result};
+
+/// Most files of ours fit in one read of this size.
+const FIRST_READ: usize = 4 * 1024;
 
 /// The contents of the regular file at `path`; `None` if nothing is there
 /// (or a symlink that leads nowhere).
@@ -21,31 +26,49 @@ use crate::error::{Error, Operation, Result};
 /// [`Error::NotARegularFile`], [`Error::FileTooLarge`] beyond `limit` bytes,
 /// [`Error::Io`] naming the path.
 pub(crate) fn read(path: &Path, limit: u64) -> Result<Option<Vec<u8>>> {
-    match fs::metadata(path) {
-        Ok(meta) => require_regular(path, meta.file_type())?,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(Operation::Metadata, path, e)),
-    }
-    let file = match open_nonblocking(path) {
+    let mut file = match open_nonblocking(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(Operation::ReadFile, path, e)),
     };
-    let meta = file
-        .metadata()
-        .map_err(|e| Error::io(Operation::Metadata, path, e))?;
-    require_regular(path, meta.file_type())?;
-    let mut bytes = Vec::with_capacity(meta.len().min(limit) as usize);
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(Operation::ReadFile, path, e))?;
-    if bytes.len() as u64 > limit {
-        return Err(Error::FileTooLarge {
-            path: path.into(),
-            limit,
-        });
+    let mut bytes = vec![0; FIRST_READ.min(limit as usize + 1)];
+    let mut filled = 0;
+    loop {
+        let n = match file.read(&mut bytes[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // A FIFO with a writer that has written nothing, or a folder.
+            Err(e) => {
+                return Err(explain(&file, path).unwrap_or(Error::io(Operation::ReadFile, path, e)));
+            }
+        };
+        filled += n;
+        if filled as u64 > limit {
+            return Err(explain(&file, path).unwrap_or(Error::FileTooLarge {
+                path: path.into(),
+                limit,
+            }));
+        }
+        // A short read of a regular file ends it; room left means the file did.
+        if n == 0 || filled < bytes.len() {
+            break;
+        }
+        let grown = (bytes.len() * 2).min(limit as usize + 1);
+        bytes.resize(grown, 0);
+    }
+    bytes.truncate(filled);
+    if bytes.is_empty()
+        && let Some(err) = explain(&file, path)
+    {
+        return Err(err);
     }
     Ok(Some(bytes))
+}
+
+/// [`Error::NotARegularFile`] if the open `file` is something else.
+fn explain(file: &File, path: &Path) -> Option<Error> {
+    let kind = file.metadata().ok()?.file_type();
+    require_regular(path, kind).err()
 }
 
 fn require_regular(path: &Path, kind: FileType) -> Result<()> {

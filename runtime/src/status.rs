@@ -1,0 +1,417 @@
+//! A run's status: running, finished, failed, or crashed (its process died
+//! without saying how it ended).
+//!
+//! Who runs a run is recorded by whoever starts running it: the creator's
+//! host, pid and process start time are in `run.json`; a process that
+//! resumes a run records itself in `run.status.json` when it takes a
+//! [`RunGuard`]. How a run ended is recorded in `run.status.json` by
+//! [`Run::finish`], [`Run::fail`] or the guard, replaced atomically and
+//! keeping every field it does not know. [`Run::status`] reads that record;
+//! a run still marked running whose recorded process is gone from this host
+//! (no such pid, or a later process under it) is [`RunStatus::Crashed`].
+
+use std::fmt::Display;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+pub use runlayout_grammar::names::STATUS;
+
+use crate::error::Result;
+use crate::manifest::{self, Extra, Manifest};
+use crate::process::{self, Fate};
+use crate::run::Run;
+use crate::temporary;
+
+/// Where a run stands.
+///
+/// ```
+/// use runlayout_runtime::{Run, RunStatus};
+///
+/// let root = tempfile::tempdir()?;
+/// let run = Run::builder(root.path()).create()?;
+/// # #[cfg(feature = "manifest")] {
+/// assert_eq!(run.status()?, RunStatus::Running);
+/// run.finish()?;
+/// assert_eq!(run.status()?, RunStatus::Finished);
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
+#[non_exhaustive]
+pub enum RunStatus {
+    /// A process runs it (or ran it on another host, which cannot be asked).
+    Running,
+    /// It ended well: [`Run::finish`] or [`RunGuard::finish`].
+    Finished,
+    /// It ended badly: [`Run::fail`], or a [`RunGuard`] dropped unfinished.
+    Failed,
+    /// Its process is gone from this host without saying how it ended.
+    Crashed,
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RunStatus::Running => "running",
+            RunStatus::Finished => "finished",
+            RunStatus::Failed => "failed",
+            RunStatus::Crashed => "crashed",
+        })
+    }
+}
+
+/// How a run ended: when, and for a failed run why.
+///
+/// ```
+/// # let root = tempfile::tempdir()?;
+/// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+/// run.fail("loss went to NaN")?;
+/// # #[cfg(feature = "manifest")] {
+/// let ended = run.ended()?.expect("recorded");
+/// assert_eq!(ended.reason.as_deref(), Some("loss went to NaN"));
+/// assert!(ended.at_time().is_some());
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Ended {
+    /// When: RFC 3339 with the local offset.
+    pub at: String,
+    /// Why it failed, if it did.
+    pub reason: Option<String>,
+}
+
+impl Ended {
+    /// [`at`](Ended::at) as a time, if it parses.
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// run.finish()?;
+    /// # #[cfg(feature = "manifest")]
+    /// assert!(run.ended()?.unwrap().at_time().unwrap() <= std::time::SystemTime::now());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn at_time(&self) -> Option<SystemTime> {
+        let stamp: jiff::Timestamp = self.at.parse().ok()?;
+        SystemTime::try_from(stamp).ok()
+    }
+}
+
+/// `run.status.json`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+struct StatusRecord {
+    /// `None` for a record this version cannot read the status of.
+    #[cfg_attr(feature = "serde", serde(default))]
+    status: Option<RunStatus>,
+    #[cfg_attr(feature = "serde", serde(default))]
+    ended: Option<String>,
+    #[cfg_attr(feature = "serde", serde(default))]
+    reason: Option<String>,
+    /// The process running the run (or that ended it).
+    #[cfg_attr(feature = "serde", serde(default))]
+    host: Option<String>,
+    #[cfg_attr(feature = "serde", serde(default))]
+    pid: Option<u32>,
+    #[cfg_attr(feature = "serde", serde(default))]
+    process_started: Option<u64>,
+    #[cfg_attr(feature = "serde", serde(default))]
+    boot: Option<String>,
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    extra: Extra,
+}
+
+impl StatusRecord {
+    /// The record with this process named as the one running or ending it.
+    fn by_this_process(mut self, status: RunStatus) -> StatusRecord {
+        let me = process::current();
+        self.status = Some(status);
+        self.host = me.host.clone();
+        self.pid = Some(me.pid);
+        self.process_started = me.started;
+        self.boot = me.boot.clone();
+        self
+    }
+
+    fn names_this_process(&self) -> bool {
+        let me = process::current();
+        self.pid == Some(me.pid)
+            && self.host == me.host
+            && self.process_started == me.started
+            && self.boot == me.boot
+    }
+}
+
+impl Run {
+    /// Records that the run finished well.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) naming `run.status.json`;
+    /// [`Error::InvalidManifest`](crate::Error::InvalidManifest) if the
+    /// record there cannot be read (it is not replaced then).
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// run.finish()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn finish(&self) -> Result<()> {
+        self.end(RunStatus::Finished, None)
+    }
+
+    /// Records that the run failed, and why.
+    ///
+    /// # Errors
+    ///
+    /// As [`finish`](Run::finish).
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// run.fail(format_args!("out of memory at step {}", 1200))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fail(&self, reason: impl Display) -> Result<()> {
+        self.end(RunStatus::Failed, Some(reason.to_string()))
+    }
+
+    /// Where the run stands: the recorded end, or, for a run still marked
+    /// running, whether its process is still there. A process on another
+    /// host cannot be asked: such a run stays [`RunStatus::Running`] (its
+    /// host is in the manifest). A run with no record at all (made without
+    /// manifests, never ended) is [`RunStatus::Running`] too.
+    ///
+    /// For an ended run this costs three system calls (open, read, close of
+    /// `run.status.json`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidManifest`](crate::Error::InvalidManifest) or
+    /// [`Error::NotARegularFile`](crate::Error::NotARegularFile) naming a
+    /// record that cannot be read, [`Error::Io`](crate::Error::Io).
+    ///
+    /// ```
+    /// use runlayout_runtime::{Run, RunStatus};
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let run = Run::builder(root.path()).create()?;
+    /// # #[cfg(feature = "manifest")] {
+    /// run.fail("diverged")?;
+    /// assert_eq!(run.status()?, RunStatus::Failed);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn status(&self) -> Result<RunStatus> {
+        let running = match self.status_record()? {
+            Some(record) => match record.status {
+                Some(RunStatus::Running) | None => Some(record),
+                Some(ended) => return Ok(ended),
+            },
+            None => None,
+        };
+        let fate = match running {
+            Some(r) => r.pid.map(|pid| {
+                process::fate(r.host.as_deref(), pid, r.process_started, r.boot.as_deref())
+            }),
+            None => self.manifest()?.and_then(|m| creator_fate(&m)),
+        };
+        Ok(match fate {
+            Some(Fate::Gone) => RunStatus::Crashed,
+            _ => RunStatus::Running,
+        })
+    }
+
+    /// When and how the run ended, if that was recorded.
+    ///
+    /// # Errors
+    ///
+    /// As [`status`](Run::status).
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// assert!(run.ended()?.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ended(&self) -> Result<Option<Ended>> {
+        Ok(self.status_record()?.and_then(|r| {
+            Some(Ended {
+                at: r.ended?,
+                reason: r.reason,
+            })
+        }))
+    }
+
+    /// A guard that records how the run ends: [`RunGuard::finish`] records
+    /// it finished; dropped without that (an early return, an error passed
+    /// up with `?`, a panic) it records it failed, with the reason
+    /// "panicked" or "ended without finish".
+    ///
+    /// Taking the guard also records this process as the one running the
+    /// run, when it is not already (a resumed run), so that
+    /// [`status`](Run::status) can tell if it dies. That record is best
+    /// effort: a guard is always returned.
+    ///
+    /// ```
+    /// use runlayout_runtime::{Run, RunStatus};
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let run = Run::builder(root.path()).create()?;
+    /// {
+    ///     let _guard = run.guard();
+    ///     // ... training that returns early ...
+    /// }
+    /// # #[cfg(feature = "manifest")]
+    /// assert_eq!(run.status()?, RunStatus::Failed);
+    /// let guard = run.guard();
+    /// guard.finish()?;
+    /// # #[cfg(feature = "manifest")]
+    /// assert_eq!(run.status()?, RunStatus::Finished);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn guard(&self) -> RunGuard {
+        let _ = self.record_running();
+        RunGuard {
+            run: self.clone(),
+            done: false,
+        }
+    }
+
+    fn status_path(&self) -> PathBuf {
+        self.path().join(STATUS)
+    }
+
+    fn status_record(&self) -> Result<Option<StatusRecord>> {
+        manifest::read_record(&self.status_path())
+    }
+
+    /// Names this process as the one running the run, unless a record does
+    /// already (the creator's manifest, or an earlier guard).
+    fn record_running(&self) -> Result<()> {
+        let current = self.status_record()?;
+        let already = match &current {
+            Some(r) => r.status == Some(RunStatus::Running) && r.names_this_process(),
+            None => self
+                .manifest()?
+                .is_some_and(|m| created_by_this_process(&m)),
+        };
+        if already {
+            return Ok(());
+        }
+        let mut record = current
+            .unwrap_or_default()
+            .by_this_process(RunStatus::Running);
+        record.ended = None;
+        record.reason = None;
+        self.write_status(&record)
+    }
+
+    fn end(&self, status: RunStatus, reason: Option<String>) -> Result<()> {
+        let mut record = self
+            .status_record()?
+            .unwrap_or_default()
+            .by_this_process(status);
+        record.ended = Some(manifest::now_rfc3339());
+        record.reason = reason;
+        self.write_status(&record)
+    }
+
+    fn write_status(&self, record: &StatusRecord) -> Result<()> {
+        // The operation touches the run folder: left-behind temporaries go.
+        temporary::sweep(self.path());
+        manifest::write_record(&self.status_path(), record)
+    }
+}
+
+/// What became of the process that created the run, by its manifest.
+fn creator_fate(m: &Manifest) -> Option<Fate> {
+    let pid = m.pid?;
+    Some(process::fate(
+        m.host.as_deref(),
+        pid,
+        m.process_started,
+        m.boot.as_deref(),
+    ))
+}
+
+fn created_by_this_process(m: &Manifest) -> bool {
+    let me = process::current();
+    m.pid == Some(me.pid)
+        && m.host == me.host
+        && m.process_started == me.started
+        && m.boot == me.boot
+}
+
+/// Records how a run ends; see [`Run::guard`].
+///
+/// ```
+/// # let root = tempfile::tempdir()?;
+/// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+/// let guard = run.guard();
+/// assert_eq!(guard.run().path(), run.path());
+/// guard.finish()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[must_use = "a RunGuard records a failure when dropped; call finish() when the run ends well"]
+pub struct RunGuard {
+    run: Run,
+    done: bool,
+}
+
+impl RunGuard {
+    /// Records that the run finished well.
+    ///
+    /// # Errors
+    ///
+    /// As [`Run::finish`]; the guard then records nothing more.
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// # let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// run.guard().finish()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn finish(mut self) -> Result<()> {
+        self.done = true;
+        self.run.finish()
+    }
+
+    /// The run the guard watches.
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// # let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// let guard = run.guard();
+    /// assert_eq!(guard.run().id(), run.id());
+    /// # guard.finish()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run(&self) -> &Run {
+        &self.run
+    }
+}
+
+impl Drop for RunGuard {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let reason = if std::thread::panicking() {
+            "panicked"
+        } else {
+            "ended without finish"
+        };
+        // Nothing can report a failure from here; the status stays as it was.
+        let _ = self.run.fail(reason);
+    }
+}
