@@ -4,7 +4,7 @@ use runlayout::Layout;
 
 #[derive(Layout)]
 #[layout(anc = "ancestor", desc = "descendants/list.txt", manifest = "run.json")]
-#[layout(status = "run.status.json", layouts = "Run.Layout.json")]
+#[layout(status = "run.status.json", layouts = "run.layout.json")]
 struct Paths {
     root: PathBuf,
 }
