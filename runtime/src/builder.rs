@@ -47,6 +47,7 @@ pub struct RunBuilder {
     pub(crate) write_manifest: bool,
     pub(crate) latest_pointer: bool,
     pub(crate) join_timeout: Duration,
+    pub(crate) record_git: bool,
 }
 
 /// Where the run id comes from. Setting one source replaces the other.
@@ -69,6 +70,7 @@ impl RunBuilder {
             write_manifest: true,
             latest_pointer: true,
             join_timeout: JOIN_TIMEOUT,
+            record_git: true,
         }
     }
 
@@ -204,6 +206,24 @@ impl RunBuilder {
     /// ```
     pub fn latest_pointer(mut self, update: bool) -> RunBuilder {
         self.latest_pointer = update;
+        self
+    }
+
+    /// Whether a new run's manifest records the git state (commit, dirty,
+    /// branch) of the current directory's work tree (default: yes). It is
+    /// read once per process and directory by running `git` with a short
+    /// timeout; no `git`, no repository or a slow one leave it out, and
+    /// creation never fails because of it.
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// let run = runlayout_runtime::Run::builder(root.path()).record_git(false).create()?;
+    /// # #[cfg(feature = "manifest")]
+    /// assert!(run.manifest()?.unwrap().git.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn record_git(mut self, record: bool) -> RunBuilder {
+        self.record_git = record;
         self
     }
 

@@ -229,7 +229,7 @@ impl RunBuilder {
     /// The manifest, then the `latest` pointer.
     fn record(&self, run: &Run) -> Result<()> {
         if self.write_manifest {
-            manifest::write_new(run)?;
+            manifest::write_new(run, self.record_git)?;
         }
         if self.latest_pointer {
             latest::update(run, self.link_style)?;

@@ -18,6 +18,7 @@ pub use runlayout_grammar::names::MANIFEST;
 use crate::error::Result;
 use crate::nesting::Nesting;
 use crate::process;
+use crate::provenance::{self, GitRecord};
 use crate::run::Run;
 #[cfg(feature = "manifest")]
 use crate::{error::Error, error::Operation, owned_file, temporary};
@@ -174,6 +175,13 @@ pub struct Manifest {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub boot: Option<String>,
+    /// The git commit the run was created from, when the current directory
+    /// was in a git work tree (see [`RunBuilder::record_git`](crate::RunBuilder::record_git)).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub git: Option<GitRecord>,
     /// Every field this version does not know, kept as it was.
     #[cfg_attr(feature = "serde", serde(flatten))]
     extra: Extra,
@@ -275,8 +283,12 @@ impl Manifest {
     }
 }
 
-/// Writes the manifest of a run this process has just created.
-pub(crate) fn write_new(run: &Run) -> Result<()> {
+/// Writes the manifest of a run this process has just created, with the
+/// git state of the current directory if `git` asks for it.
+pub(crate) fn write_new(run: &Run, git: bool) -> Result<()> {
+    if !ENABLED {
+        return Ok(());
+    }
     let me = process::current();
     let manifest = Manifest {
         format: FORMAT,
@@ -291,6 +303,7 @@ pub(crate) fn write_new(run: &Run) -> Result<()> {
         runlayout: env!("CARGO_PKG_VERSION").to_owned(),
         process_started: me.started,
         boot: me.boot.clone(),
+        git: if git { provenance::git() } else { None },
         extra: Extra::default(),
     };
     write_record(&run.path().join(MANIFEST), &manifest)

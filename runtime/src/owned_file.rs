@@ -39,7 +39,11 @@ pub(crate) fn read(path: &Path, limit: u64) -> Result<Option<Vec<u8>>> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             // A FIFO with a writer that has written nothing, or a folder.
             Err(e) => {
-                return Err(explain(&file, path).unwrap_or(Error::io(Operation::ReadFile, path, e)));
+                return Err(explain(&file, path).unwrap_or(Error::io(
+                    Operation::ReadFile,
+                    path,
+                    e,
+                )));
             }
         };
         filled += n;

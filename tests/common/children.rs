@@ -15,7 +15,20 @@ pub fn is_child(role: &str) -> bool {
 /// Starts this very test binary again, running only `test` (which acts as the
 /// child when [`is_child`] says so), with `envs` set. Returns the process.
 pub fn spawn_child(test: &str, role: &str, envs: &[(&str, &str)]) -> std::process::Child {
+    spawn_child_in(None, test, role, envs)
+}
+
+/// [`spawn_child`], with the child's current directory set to `dir`.
+pub fn spawn_child_in(
+    dir: Option<&std::path::Path>,
+    test: &str,
+    role: &str,
+    envs: &[(&str, &str)],
+) -> std::process::Child {
     let mut cmd = Command::new(std::env::current_exe().expect("test binary path"));
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
     cmd.args([test, "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD, role)
         .stdout(std::process::Stdio::piped())

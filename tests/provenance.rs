@@ -1,0 +1,107 @@
+//! Provenance recorded at creation: the git state of the work tree the
+//! program runs in, when there is one, and nothing (never a failure) when
+//! there is no repository or no `git`.
+#![cfg(all(unix, feature = "manifest"))]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{TestResult, child_lines, is_child, spawn_child_in};
+use runlayout::Run;
+use serde_json::Value;
+
+const ROLE: &str = "create-here";
+const TEST: &str = "git_state_is_recorded_from_the_current_directory";
+
+/// The child: create a run below the given root from the current directory,
+/// and print what its manifest says of git.
+fn create_here() -> TestResult {
+    let root = std::env::var("RUNLAYOUT_TEST_ROOT")?;
+    let record = std::env::var("RUNLAYOUT_TEST_RECORD_GIT").map_or(true, |v| v == "1");
+    let run = Run::builder(&root).record_git(record).create()?;
+    let manifest: Value = serde_json::from_slice(&std::fs::read(run.path().join("run.json"))?)?;
+    println!(
+        "GIT={}",
+        manifest.get("git").cloned().unwrap_or(Value::Null)
+    );
+    Ok(())
+}
+
+fn git(repo: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(repo)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// What the child recorded, run in `dir` with `envs`.
+fn recorded(dir: &Path, root: &Path, envs: &[(&str, &str)]) -> Value {
+    let mut all = vec![("RUNLAYOUT_TEST_ROOT", root.to_str().expect("utf-8"))];
+    all.extend_from_slice(envs);
+    let child = spawn_child_in(Some(dir), TEST, ROLE, &all);
+    let lines = child_lines(child, "GIT=");
+    serde_json::from_str(&lines[0]).expect("json")
+}
+
+#[test]
+fn git_state_is_recorded_from_the_current_directory() -> TestResult {
+    if is_child(ROLE) {
+        return create_here();
+    }
+    if Command::new("git").arg("--version").output().is_err() {
+        panic!("these tests need git on PATH");
+    }
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().join("runs");
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir_all(&repo)?;
+    // Never see a repository above the temporary folder.
+    let ceiling = tmp.path().to_str().expect("utf-8");
+    let env = [
+        ("GIT_CEILING_DIRECTORIES", ceiling),
+        ("GIT_CONFIG_GLOBAL", "/dev/null"),
+    ];
+
+    // Outside any repository: nothing recorded, and creation works.
+    assert_eq!(recorded(&repo, &root, &env), Value::Null);
+
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["config", "user.email", "t@example.org"]);
+    git(&repo, &["config", "user.name", "t"]);
+    std::fs::write(repo.join("train.py"), "lr = 0.1\n")?;
+    git(&repo, &["add", "train.py"]);
+    git(&repo, &["commit", "-q", "-m", "first"]);
+    let head = git(&repo, &["rev-parse", "HEAD"]);
+
+    let clean = recorded(&repo, &root, &env);
+    assert_eq!(clean["commit"], head.as_str());
+    assert_eq!(clean["dirty"], false);
+    assert_eq!(clean["branch"], "main");
+
+    std::fs::write(repo.join("train.py"), "lr = 0.9\n")?;
+    let dirty = recorded(&repo, &root, &env);
+    assert_eq!(dirty["commit"], head.as_str());
+    assert_eq!(dirty["dirty"], true);
+
+    // Switched off: nothing.
+    let mut off = env.to_vec();
+    off.push(("RUNLAYOUT_TEST_RECORD_GIT", "0"));
+    assert_eq!(recorded(&repo, &root, &off), Value::Null);
+
+    // No git on PATH: creation succeeds all the same, without the record.
+    let mut no_git = env.to_vec();
+    no_git.push(("PATH", "/nonexistent"));
+    assert_eq!(recorded(&repo, &root, &no_git), Value::Null);
+    assert_eq!(common::folder_count(&root), 5, "every creation succeeded");
+    Ok(())
+}
