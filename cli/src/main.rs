@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 mod commands;
+mod durations;
 mod output;
 mod paths;
 mod resolve;
@@ -61,6 +62,9 @@ enum Command {
         /// List the runs below `debug/` instead of the others
         #[arg(long)]
         debug: bool,
+        /// Only runs of these statuses (running, finished, failed, crashed)
+        #[arg(long, value_delimiter = ',', value_parser = commands::parse_status)]
+        status: Vec<runlayout::RunStatus>,
     },
     /// Show a run's manifest, ancestor and descendants
     Show {
@@ -109,7 +113,11 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli, out: &mut Output) -> CliResult<()> {
     match &cli.command {
-        Command::Ls { stage, debug } => commands::ls(&cli.root, stage.as_deref(), *debug, out),
+        Command::Ls {
+            stage,
+            debug,
+            status,
+        } => commands::ls(&cli.root, stage.as_deref(), *debug, status, out),
         Command::Show { run } => commands::show(&cli.root, run, out),
         Command::Tree { run } => commands::tree(&cli.root, run, out),
         Command::Latest { stage, debug } => {

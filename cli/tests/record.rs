@@ -191,6 +191,8 @@ fn churn() -> TestResult {
     let style = style(&env("RUNLAYOUT_TEST_STYLE"));
     let mut rng = Rng::seeded();
     let mut mine: Vec<Run> = Vec::new();
+    // Asking git for the provenance would take most of a child's short life.
+    let builder = || Run::builder(&root).record_git(false).link_style(style);
     // Runs of earlier (killed) children, to link across lives.
     for stage in ["a", "b"] {
         if let Ok(run) = Run::builder(&root).stage(stage).open_latest() {
@@ -208,20 +210,8 @@ fn churn() -> TestResult {
                         .create()?,
                 )
             }
-            2 => Some(
-                Run::builder(&root)
-                    .nesting(Nesting::RunFirst)
-                    .stage("r")
-                    .link_style(style)
-                    .create()?,
-            ),
-            3 => Some(
-                Run::builder(&root)
-                    .stage("j")
-                    .seed(rng.next())
-                    .link_style(style)
-                    .create_or_open()?,
-            ),
+            2 => Some(builder().nesting(Nesting::RunFirst).stage("r").create()?),
+            3 => Some(builder().stage("j").seed(rng.next()).create_or_open()?),
             _ => {
                 if mine.len() >= 2 {
                     let from = rng.below(mine.len());
@@ -259,7 +249,14 @@ fn kills_at_random_instants_leave_one_story() -> TestResult {
                 ("RUNLAYOUT_TEST_STYLE", style),
             ],
         );
-        std::thread::sleep(Duration::from_millis(10 + rng.below(40) as u64));
+        // Once the child is at work (a new folder appeared), kill it at a
+        // random instant of what it does next.
+        let before = folders_below(tmp.path());
+        let start = Instant::now();
+        while folders_below(tmp.path()) == before && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        std::thread::sleep(Duration::from_micros(rng.below(30_000) as u64));
         let killed = child.kill(); // SIGKILL
         let out = child.wait_with_output()?;
         killed?;
@@ -278,7 +275,7 @@ fn kills_at_random_instants_leave_one_story() -> TestResult {
     }
     assert!(kills >= 100);
     assert!(
-        finished.len() > 100,
+        finished.len() >= 30,
         "the children finished only {} runs",
         finished.len()
     );
@@ -297,6 +294,23 @@ fn kills_at_random_instants_leave_one_story() -> TestResult {
     }
     checker::check(tmp.path(), Some(&finished), 5);
     Ok(())
+}
+
+/// How many folders the tree below `root` holds, two levels deep.
+fn folders_below(root: &Path) -> usize {
+    let count = |dir: &Path| {
+        fs::read_dir(dir).map_or(0, |entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .count()
+        })
+    };
+    let mut total = count(root);
+    for entry in fs::read_dir(root).into_iter().flatten().flatten() {
+        total += count(&entry.path());
+    }
+    total
 }
 
 fn runlayout(root: &Path, args: &[&str]) -> (Output, Duration) {

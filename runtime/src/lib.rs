@@ -70,6 +70,7 @@ pub use layout::{Entry, EntryKind, FromRoot, Layout};
 pub use manifest::{MANIFEST, Manifest};
 pub use nesting::Nesting;
 pub use pointer::LinkStyle;
+pub use process::host_name;
 pub use provenance::GitRecord;
 pub use run::Run;
 pub use run_id::RunId;

@@ -28,7 +28,7 @@ pub(crate) struct Process {
 pub(crate) fn current() -> &'static Process {
     static PROCESS: OnceLock<Process> = OnceLock::new();
     PROCESS.get_or_init(|| {
-        let host = host_name();
+        let host = read_host_name();
         let tag = hash::short_hex::<8>(host.as_deref().unwrap_or("").as_bytes());
         Process {
             host,
@@ -46,8 +46,21 @@ pub(crate) fn current() -> &'static Process {
     })
 }
 
+/// This machine's name as runlayout records it in a run (`run.json`'s
+/// `host`): the kernel's on Linux, else the `HOSTNAME` or `COMPUTERNAME`
+/// variable. Read once per process.
+///
+/// ```
+/// if let Some(host) = runlayout_runtime::host_name() {
+///     assert!(!host.is_empty());
+/// }
+/// ```
+pub fn host_name() -> Option<&'static str> {
+    current().host.as_deref()
+}
+
 /// The machine's name: the kernel's on Linux, else what the environment says.
-fn host_name() -> Option<String> {
+fn read_host_name() -> Option<String> {
     let from_kernel = std::fs::read_to_string("/proc/sys/kernel/hostname").ok();
     from_kernel
         .or_else(|| std::env::var("HOSTNAME").ok())

@@ -15,6 +15,7 @@ use crate::nesting::Nesting;
 use crate::pointer::LinkStyle;
 use crate::run::{Address, Run};
 use crate::run_id::RunId;
+use crate::status::RunStatus;
 use crate::temporary;
 
 /// Which runs a scan lists, by their debug flag.
@@ -107,6 +108,28 @@ pub struct FoundRun {
     /// When it was created: the manifest's time, else the folder's
     /// modification time.
     pub created: Option<SystemTime>,
+}
+
+impl FoundRun {
+    /// The run's [`status`](Run::status), using the manifest the scan has
+    /// read already.
+    ///
+    /// # Errors
+    ///
+    /// As [`Run::status`].
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// use runlayout_runtime::{Run, RunStatus, Runs};
+    /// Run::builder(root.path()).stage("s").create()?.finish()?;
+    /// let found = &Runs::scan(root.path()).stage("s").list()?.runs[0];
+    /// # #[cfg(feature = "manifest")]
+    /// assert_eq!(found.status()?, RunStatus::Finished);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn status(&self) -> Result<RunStatus> {
+        self.run.status_given(|| Ok(self.manifest.clone()))
+    }
 }
 
 /// What a scan found: the runs, oldest first, and what could not be read.

@@ -54,6 +54,22 @@ pub enum RunStatus {
     Crashed,
 }
 
+impl RunStatus {
+    /// Every status, in the order a run can go through them.
+    ///
+    /// ```
+    /// use runlayout_runtime::RunStatus;
+    /// let names: Vec<String> = RunStatus::ALL.iter().map(|s| s.to_string()).collect();
+    /// assert_eq!(names, ["running", "finished", "failed", "crashed"]);
+    /// ```
+    pub const ALL: [RunStatus; 4] = [
+        RunStatus::Running,
+        RunStatus::Finished,
+        RunStatus::Failed,
+        RunStatus::Crashed,
+    ];
+}
+
 impl std::fmt::Display for RunStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -211,6 +227,15 @@ impl Run {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn status(&self) -> Result<RunStatus> {
+        self.status_given(|| self.manifest())
+    }
+
+    /// [`status`](Run::status), with the manifest read by `manifest` only
+    /// when the status record does not settle it.
+    pub(crate) fn status_given(
+        &self,
+        manifest: impl FnOnce() -> Result<Option<Manifest>>,
+    ) -> Result<RunStatus> {
         let running = match self.status_record()? {
             Some(record) => match record.status {
                 Some(RunStatus::Running) | None => Some(record),
@@ -222,7 +247,7 @@ impl Run {
             Some(r) => r.pid.map(|pid| {
                 process::fate(r.host.as_deref(), pid, r.process_started, r.boot.as_deref())
             }),
-            None => self.manifest()?.and_then(|m| creator_fate(&m)),
+            None => manifest()?.and_then(|m| creator_fate(&m)),
         };
         Ok(match fate {
             Some(Fate::Gone) => RunStatus::Crashed,

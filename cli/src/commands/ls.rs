@@ -2,14 +2,20 @@
 
 use std::path::Path;
 
-use runlayout::{DebugRuns, Runs};
+use runlayout::{DebugRuns, RunStatus, Runs};
 use serde_json::json;
 
-use super::{CliResult, below_root, canonical_root, or_dash, run_json};
+use super::{CliResult, Standing, below_root, canonical_root, or_dash, run_json};
 use crate::output::{self, Output};
 use crate::{resolve, table};
 
-pub fn ls(root: &Path, stage: Option<&str>, debug: bool, out: &mut Output) -> CliResult<()> {
+pub fn ls(
+    root: &Path,
+    stage: Option<&str>,
+    debug: bool,
+    statuses: &[RunStatus],
+    out: &mut Output,
+) -> CliResult<()> {
     resolve::require_root(root)?;
     let mut scan = Runs::scan(root).debug(if debug {
         DebugRuns::Only
@@ -19,8 +25,23 @@ pub fn ls(root: &Path, stage: Option<&str>, debug: bool, out: &mut Output) -> Cl
     if let Some(stage) = stage {
         scan = scan.stage(stage);
     }
-    let listing = scan.list()?;
+    let mut listing = scan.list()?;
     let mut problems: Vec<String> = listing.problems.iter().map(|p| p.to_string()).collect();
+    let mut standings: Vec<Standing> = listing
+        .runs
+        .iter()
+        .map(|found| Standing::of(found, &mut problems))
+        .collect();
+    if !statuses.is_empty() {
+        let keep: Vec<bool> = standings
+            .iter()
+            .map(|s| s.status.is_some_and(|s| statuses.contains(&s)))
+            .collect();
+        let mut flags = keep.iter();
+        listing.runs.retain(|_| *flags.next().unwrap_or(&false));
+        let mut flags = keep.iter();
+        standings.retain(|_| *flags.next().unwrap_or(&false));
+    }
     // Ancestry as the `ancestor` links record it, as `show` reports it.
     let ancestors: Vec<_> = listing
         .runs
@@ -33,6 +54,7 @@ pub fn ls(root: &Path, stage: Option<&str>, debug: bool, out: &mut Output) -> Cl
             }
         })
         .collect();
+
     for problem in &problems {
         output::warn(format_args!("problem: {problem}"));
     }
@@ -40,7 +62,8 @@ pub fn ls(root: &Path, stage: Option<&str>, debug: bool, out: &mut Output) -> Cl
         .runs
         .iter()
         .zip(&ancestors)
-        .map(|(found, ancestor)| run_json(found, ancestor.as_deref()))
+        .zip(&standings)
+        .map(|((found, ancestor), standing)| run_json(found, ancestor.as_deref(), standing))
         .collect();
     let root_canon = canonical_root(root);
     out.emit(json!({ "runs": runs, "problems": problems }), |w| {
@@ -48,13 +71,16 @@ pub fn ls(root: &Path, stage: Option<&str>, debug: bool, out: &mut Output) -> Cl
             .runs
             .iter()
             .zip(&ancestors)
-            .map(|(found, ancestor)| {
+            .zip(&standings)
+            .map(|((found, ancestor), standing)| {
                 let manifest = found.manifest.as_ref();
                 vec![
                     found.run.id().to_string(),
                     or_dash(found.run.stage()),
+                    standing.status.map_or("?".into(), |s| s.to_string()),
                     or_dash(manifest.map(|m| m.created.as_str())),
-                    or_dash(manifest.and_then(|m| m.host.as_deref())),
+                    standing.duration(found),
+                    running_elsewhere(standing, manifest),
                     ancestor
                         .as_deref()
                         .map_or("-".into(), |a| below_root(root_canon.as_deref(), a)),
@@ -64,9 +90,23 @@ pub fn ls(root: &Path, stage: Option<&str>, debug: bool, out: &mut Output) -> Cl
             .collect();
         table::write(
             w,
-            &["ID", "STAGE", "CREATED", "HOST", "ANCESTOR", "PATH"],
+            &[
+                "ID", "STAGE", "STATUS", "CREATED", "DURATION", "HOST", "ANCESTOR", "PATH",
+            ],
             &rows,
         )
     })?;
     Ok(())
+}
+
+/// The host a running run runs on, when that is not this one: its status
+/// cannot be asked from here. `-` otherwise.
+fn running_elsewhere(standing: &Standing, manifest: Option<&runlayout::Manifest>) -> String {
+    let host = manifest.and_then(|m| m.host.as_deref());
+    match (standing.status, host) {
+        (Some(RunStatus::Running), Some(host)) if Some(host) != runlayout::host_name() => {
+            host.to_owned()
+        }
+        _ => "-".to_owned(),
+    }
 }

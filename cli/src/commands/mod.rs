@@ -15,10 +15,10 @@ pub use tree::tree;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use runlayout::FoundRun;
+use runlayout::{Ended, FoundRun, RunStatus};
 use serde_json::{Value, json};
 
-use crate::paths;
+use crate::{durations, paths};
 
 pub type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -36,9 +36,47 @@ impl fmt::Display for ProblemsReported {
 
 impl std::error::Error for ProblemsReported {}
 
-/// What scripts get to know about a run: where it is, its manifest, and its
-/// ancestor as the `ancestor` link records it (the one record of ancestry).
-fn run_json(found: &FoundRun, ancestor: Option<&Path>) -> Value {
+/// A status as typed on the command line.
+pub fn parse_status(text: &str) -> Result<RunStatus, String> {
+    RunStatus::ALL
+        .into_iter()
+        .find(|s| s.to_string().eq_ignore_ascii_case(text.trim()))
+        .ok_or_else(|| {
+            let known: Vec<String> = RunStatus::ALL.iter().map(ToString::to_string).collect();
+            format!("unknown status `{text}`: use {}", known.join(", "))
+        })
+}
+
+/// What is known of how a run stands, read once for table and JSON alike.
+pub struct Standing {
+    pub status: Option<RunStatus>,
+    pub ended: Option<Ended>,
+}
+
+impl Standing {
+    /// Reads it; what cannot be read is added to `problems`.
+    pub fn of(found: &FoundRun, problems: &mut Vec<String>) -> Standing {
+        let mut note = |e: runlayout::Error| problems.push(e.to_string());
+        let status = found.status().map_err(&mut note).ok();
+        let ended = found.run.ended().map_err(&mut note).ok().flatten();
+        Standing { status, ended }
+    }
+
+    /// How long the run ran, or has run so far; `-` for a crash, whose end
+    /// is unknown.
+    pub fn duration(&self, found: &FoundRun) -> String {
+        match (self.status, &self.ended) {
+            (Some(RunStatus::Crashed), _) | (None, _) => "-".to_owned(),
+            (_, Some(ended)) => durations::between(found.created, ended.at_time()),
+            (_, None) => durations::between(found.created, None),
+        }
+    }
+}
+
+/// What scripts get to know about a run: where it is, its manifest, how it
+/// stands, and its ancestor as the `ancestor` link records it (the one
+/// record of ancestry).
+fn run_json(found: &FoundRun, ancestor: Option<&Path>, standing: &Standing) -> Value {
     let run = &found.run;
     let manifest = found.manifest.as_ref();
     json!({
@@ -52,6 +90,14 @@ fn run_json(found: &FoundRun, ancestor: Option<&Path>) -> Value {
         "command": manifest.map(|m| &m.command),
         "ancestor": ancestor.map(paths::json),
         "manifest": manifest.is_some(),
+        "status": standing.status.map(|s| s.to_string()),
+        "ended": standing.ended.as_ref().map(|e| e.at.as_str()),
+        "reason": standing.ended.as_ref().and_then(|e| e.reason.as_deref()),
+        "git": manifest.and_then(|m| m.git.as_ref()).map(|g| json!({
+            "commit": g.commit,
+            "dirty": g.dirty,
+            "branch": g.branch,
+        })),
     })
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{CliResult, ProblemsReported, or_dash, run_json};
+use super::{CliResult, ProblemsReported, Standing, or_dash, run_json};
 use crate::output::Output;
 use crate::{paths, resolve};
 
@@ -22,7 +22,8 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
         problems.push(e.to_string());
         Vec::new()
     });
-    let mut value = run_json(&found, ancestor.as_deref());
+    let standing = Standing::of(&found, &mut problems);
+    let mut value = run_json(&found, ancestor.as_deref(), &standing);
     value["descendants"] = descendants.iter().map(paths::json).collect();
     value["problems"] = problems.iter().map(|p| Value::from(p.as_str())).collect();
     out.emit(value, |w| {
@@ -32,6 +33,15 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
         writeln!(w, "stage:       {}", or_dash(run.stage()))?;
         writeln!(w, "debug:       {}", yes_no(run.is_debug()))?;
         writeln!(w, "path:        {}", run.path().display())?;
+        let status = standing.status.map_or("?".into(), |s| s.to_string());
+        writeln!(w, "status:      {status}")?;
+        if let Some(ended) = &standing.ended {
+            writeln!(w, "ended:       {}", ended.at)?;
+            if let Some(reason) = &ended.reason {
+                writeln!(w, "reason:      {reason}")?;
+            }
+        }
+        writeln!(w, "duration:    {}", standing.duration(&found))?;
         match manifest {
             Some(m) => {
                 writeln!(w, "created:     {}", m.created)?;
@@ -43,6 +53,11 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
                 )?;
                 writeln!(w, "command:     {}", m.command.join(" "))?;
                 writeln!(w, "runlayout:   {}", m.runlayout)?;
+                if let Some(git) = &m.git {
+                    let dirty = if git.dirty { " (dirty)" } else { "" };
+                    let branch = git.branch.as_deref().unwrap_or("detached");
+                    writeln!(w, "git:         {} on {branch}{dirty}", git.commit)?;
+                }
             }
             None => writeln!(w, "manifest:    none")?,
         }
