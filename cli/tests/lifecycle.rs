@@ -1,0 +1,123 @@
+//! The life of a run as the `runlayout` command shows it: status, duration,
+//! how it ended, where it runs, filtered by status.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use runlayout::{MANIFEST, Run};
+use serde_json::Value;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn runlayout(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_runlayout"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env_remove("RUNLAYOUT_ROOT")
+        .output()
+        .expect("run the binary")
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Rewrites fields of a run's manifest, as another process would have
+/// written them.
+fn forge(run: &Run, fields: &[(&str, Value)]) -> TestResult {
+    let path = run.path().join(MANIFEST);
+    let mut manifest: Value = serde_json::from_slice(&fs::read(&path)?)?;
+    for (key, value) in fields {
+        manifest[*key] = value.clone();
+    }
+    fs::write(path, serde_json::to_vec(&manifest)?)?;
+    Ok(())
+}
+
+#[test]
+fn ls_shows_and_filters_by_status() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let b = || Run::builder(root).stage("s");
+    let done = b().run_id("done").create()?;
+    done.finish()?;
+    let failed = b().run_id("failed").create()?;
+    failed.fail("loss diverged")?;
+    b().run_id("running").create()?;
+    let crashed = b().run_id("crashed").create()?;
+    // Its creator: a process of this host that no longer exists.
+    forge(&crashed, &[("pid", u32::MAX.into())])?;
+    let elsewhere = b().run_id("elsewhere").create()?;
+    forge(
+        &elsewhere,
+        &[("host", "gpu-node-7".into()), ("pid", 1.into())],
+    )?;
+
+    let table = stdout(&runlayout(root, &["ls"]));
+    let status_of = |id: &str| -> String {
+        let line = table
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("no row for {id}:\n{table}"));
+        line.split_whitespace().nth(2).expect("a status").to_owned()
+    };
+    assert!(
+        table
+            .lines()
+            .next()
+            .is_some_and(|h| h.contains("STATUS") && h.contains("DURATION") && h.contains("HOST"))
+    );
+    assert_eq!(status_of("done"), "finished");
+    assert_eq!(status_of("failed"), "failed");
+    assert_eq!(status_of("running"), "running");
+    assert_eq!(status_of("crashed"), "crashed");
+    assert_eq!(status_of("elsewhere"), "running");
+    let row = |id: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .expect("row")
+            .to_owned()
+    };
+    assert!(
+        row("elsewhere").contains("gpu-node-7"),
+        "the host of a run elsewhere"
+    );
+    assert!(!row("running").contains("gpu-node-7"));
+
+    let picked = stdout(&runlayout(
+        root,
+        &["ls", "--status", "failed,crashed", "--json"],
+    ));
+    let picked: Value = serde_json::from_str(&picked)?;
+    let mut ids: Vec<&str> = picked["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id"))
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["crashed", "failed"]);
+    let failed_json = picked["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .find(|r| r["id"] == "failed")
+        .expect("failed");
+    assert_eq!(failed_json["status"], "failed");
+    assert_eq!(failed_json["reason"], "loss diverged");
+    assert!(failed_json["ended"].is_string());
+    assert!(failed_json.get("git").is_some());
+
+    let bad = runlayout(root, &["ls", "--status", "paused"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown status `paused`"));
+    Ok(())
+}
