@@ -85,6 +85,9 @@ enum Command {
         #[arg(long)]
         debug: bool,
     },
+    /// Remove runs: a dry run unless --yes; never a running run, one a
+    /// `latest` pointer names, or an ancestor of a run that stays
+    Prune(commands::PruneArgs),
     /// Link a run to the run it grew out of
     Link {
         /// The run that resumes or continues
@@ -123,6 +126,7 @@ fn run(cli: &Cli, out: &mut Output) -> CliResult<()> {
         Command::Latest { stage, debug } => {
             commands::latest(&cli.root, stage.as_deref(), *debug, out)
         }
+        Command::Prune(args) => commands::prune(&cli.root, args, out),
         Command::Link { run, ancestor } => commands::link(&cli.root, run, ancestor, out),
     }
 }

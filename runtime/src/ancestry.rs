@@ -147,6 +147,17 @@ impl Run {
     }
 }
 
+/// Where `run`'s back-link in its current ancestor is, if it has an ancestor.
+pub(crate) fn backlink(run: &Run) -> Result<Option<PathBuf>> {
+    let Some(ancestor) = run.ancestor()? else {
+        return Ok(None);
+    };
+    let me = folders::canonicalize(run.path())?;
+    Ok(Some(
+        ancestor.join(DESCENDANTS).join(backlink_name(run, &me)),
+    ))
+}
+
 /// The run the back-link at `link` names, if that run's `ancestor` is `me`.
 fn verified_descendant(dir: &Path, link: &Path, me: &Path) -> Option<PathBuf> {
     let target = pointer::read(link).ok()??;

@@ -65,6 +65,16 @@ pub(crate) fn read(
     nesting: Nesting,
     stage: Option<&str>,
 ) -> Result<Address> {
+    read_with_pointer(root, debug, nesting, stage).map(|(_, address)| address)
+}
+
+/// [`read`], with the pointer's path.
+pub(crate) fn read_with_pointer(
+    root: &Path,
+    debug: bool,
+    nesting: Nesting,
+    stage: Option<&str>,
+) -> Result<(PathBuf, Address)> {
     let at = location(root, debug, nesting, stage);
     let Some(target) = pointer::read(&at)? else {
         return Err(Error::NoLatestRun { path: at });
@@ -82,12 +92,15 @@ pub(crate) fn read(
         _ => "",
     };
     match RunId::new(id) {
-        Ok(id) => Ok(Address {
-            debug,
-            nesting,
-            stage: stage.map(str::to_owned),
-            id,
-        }),
+        Ok(id) => Ok((
+            at,
+            Address {
+                debug,
+                nesting,
+                stage: stage.map(str::to_owned),
+                id,
+            },
+        )),
         Err(_) => Err(Error::InvalidLink {
             path: at,
             target,

@@ -117,10 +117,15 @@ fn is_stale(dir: &Path, name: &OsStr) -> bool {
     })
 }
 
+/// Whether `name` in `dir` is a temporary whose writer is gone.
+pub(crate) fn is_left_behind(dir: &Path, name: &OsStr) -> bool {
+    is_temporary(name) && is_stale(dir, name)
+}
+
 /// Removes the stale temporary `name` in `dir`, if it is one. Best effort:
 /// a temporary that cannot be removed stays for the next sweep.
 pub(crate) fn remove_if_stale(dir: &Path, name: &OsStr) -> bool {
-    if !is_temporary(name) || !is_stale(dir, name) {
+    if !is_left_behind(dir, name) {
         return false;
     }
     let path = dir.join(name);

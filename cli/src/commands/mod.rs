@@ -3,12 +3,14 @@
 mod latest;
 mod link;
 mod ls;
+mod prune;
 mod show;
 mod tree;
 
 pub use latest::latest;
 pub use link::link;
 pub use ls::ls;
+pub use prune::{PruneArgs, prune};
 pub use show::show;
 pub use tree::tree;
 

@@ -1,0 +1,364 @@
+//! `runlayout prune`, as the real binary, on a tree of over 200 runs: the
+//! dry run lists exactly the runs the rules allow, `--yes` removes exactly
+//! those, everything else (and everything outside the root) stays byte for
+//! byte, and a prune killed half-way leaves only hidden trash.
+#![cfg(unix)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use runlayout::{MANIFEST, Run};
+use serde_json::Value;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn runlayout(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_runlayout"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env_remove("RUNLAYOUT_ROOT")
+        .output()
+        .expect("run the binary")
+}
+
+fn json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fate {
+    Running,
+    Finished,
+    Failed,
+    Crashed,
+}
+
+/// A run the test made, and what it knows of it.
+struct Made {
+    run: Run,
+    fate: Fate,
+    ancestor: Option<usize>,
+}
+
+/// Marks the run as made by a process of this host that is gone.
+fn crash(run: &Run) -> TestResult {
+    let path = run.path().join(MANIFEST);
+    let mut manifest: Value = serde_json::from_slice(&fs::read(&path)?)?;
+    manifest["pid"] = u32::MAX.into();
+    fs::write(path, serde_json::to_vec(&manifest)?)?;
+    Ok(())
+}
+
+/// A tree of 240 runs in three stages and the debug folder, with ancestry
+/// chains, every status, and one run holding a symlink to data outside.
+fn build(root: &Path, outside: &Path) -> Result<Vec<Made>, Box<dyn std::error::Error>> {
+    let fates = [Fate::Finished, Fate::Failed, Fate::Crashed, Fate::Running];
+    let mut made: Vec<Made> = Vec::new();
+    for i in 0..240 {
+        let (stage, debug) = match i % 4 {
+            0 => ("pre", false),
+            1 => ("fine", false),
+            2 => ("sweep", false),
+            _ => ("probe", true),
+        };
+        let run = Run::builder(root)
+            .stage(stage)
+            .debug(debug)
+            .run_id(format!("r{i:03}"))
+            .create()?;
+        fs::write(run.path().join("weights.bin"), vec![i as u8; 1000 + i])?;
+        let fate = fates[(i / 4 + i) % 4];
+        match fate {
+            Fate::Finished => run.finish()?,
+            Fate::Failed => run.fail("diverged")?,
+            Fate::Crashed => crash(&run)?,
+            Fate::Running => {}
+        }
+        // Fine-tuning runs grow out of the pretraining run made just before.
+        let ancestor = (stage == "fine").then(|| i - 1);
+        if let Some(a) = ancestor {
+            run.link(&made[a].run)?;
+        }
+        made.push(Made {
+            run,
+            fate,
+            ancestor,
+        });
+    }
+    std::os::unix::fs::symlink(outside, made[9].run.path().join("data"))?;
+    Ok(made)
+}
+
+/// The runs `--status failed,crashed` may remove, by the rules: selected,
+/// not running, not named by a `latest` pointer, no ancestor of a run that
+/// stays.
+fn expected(made: &[Made], latest: &BTreeSet<usize>) -> BTreeSet<usize> {
+    let selected: BTreeSet<usize> = (0..made.len())
+        .filter(|&i| matches!(made[i].fate, Fate::Failed | Fate::Crashed))
+        .collect();
+    let mut stays: BTreeSet<usize> = (0..made.len())
+        .filter(|i| !selected.contains(i) || latest.contains(i))
+        .collect();
+    for i in stays.clone() {
+        let mut at = i;
+        while let Some(a) = made[at].ancestor {
+            stays.insert(a);
+            at = a;
+        }
+    }
+    selected.difference(&stays).copied().collect()
+}
+
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).expect("read_dir").flatten() {
+            let t = e.file_type().expect("type");
+            if t.is_dir() {
+                stack.push(e.path());
+            } else if t.is_symlink() {
+                out.insert(
+                    e.path(),
+                    fs::read_link(e.path())
+                        .expect("link")
+                        .into_os_string()
+                        .into_encoded_bytes(),
+                );
+            } else {
+                out.insert(e.path(), fs::read(e.path()).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+fn paths_of(value: &Value) -> BTreeSet<PathBuf> {
+    value
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|r| {
+            PathBuf::from(
+                r["path"]
+                    .as_str()
+                    .unwrap_or_else(|| r.as_str().expect("path")),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn prune_removes_exactly_what_the_rules_allow() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().join("runs");
+    let outside = tmp.path().join("datasets");
+    fs::create_dir_all(&outside)?;
+    fs::write(outside.join("train.bin"), b"precious data")?;
+    let made = build(&root, &outside)?;
+    // The last run of each stage is the one its `latest` pointer names.
+    let mut latest = BTreeSet::new();
+    for stage in 0..4 {
+        latest.insert(made.len() - 4 + stage);
+    }
+    let want = expected(&made, &latest);
+    assert!(want.len() > 50, "a real selection: {}", want.len());
+    let want_paths: BTreeSet<PathBuf> = want
+        .iter()
+        .map(|&i| made[i].run.path().to_path_buf())
+        .collect();
+    // A failed pretraining run that a kept fine-tuning run grew out of stays.
+    assert!(
+        (0..made.len())
+            .any(|i| matches!(made[i].fate, Fate::Failed | Fate::Crashed) && !want.contains(&i))
+    );
+
+    let before = snapshot(tmp.path());
+    let dry = json(&runlayout(
+        &root,
+        &["prune", "--status", "failed,crashed", "--json"],
+    ));
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(
+        paths_of(&dry["remove"]),
+        want_paths,
+        "the dry run lists exactly those"
+    );
+    assert_eq!(snapshot(tmp.path()), before, "a dry run changes nothing");
+    let kept_reasons: Vec<String> = dry["kept"]
+        .as_array()
+        .expect("kept")
+        .iter()
+        .map(|k| k["reason"].as_str().expect("reason").to_owned())
+        .collect();
+    assert!(kept_reasons.iter().any(|r| r.contains("grew out of it")));
+    assert!(kept_reasons.iter().any(|r| r.contains("latest")));
+    let text =
+        String::from_utf8(runlayout(&root, &["prune", "--status", "failed,crashed"]).stdout)?;
+    assert!(
+        text.contains("would remove") && text.contains("dry run"),
+        "{text}"
+    );
+
+    let done = json(&runlayout(
+        &root,
+        &["prune", "--status", "failed,crashed", "--yes", "--json"],
+    ));
+    assert_eq!(paths_of(&done["removed"]), want_paths);
+    let after = snapshot(tmp.path());
+    for (path, bytes) in &before {
+        let removed = want_paths.iter().any(|w| path.starts_with(w));
+        let backlink = path.components().any(|c| c.as_os_str() == "descendants");
+        match after.get(path) {
+            Some(now) => {
+                assert!(!removed, "{} survived its run's removal", path.display());
+                assert_eq!(now, bytes, "{} changed", path.display());
+            }
+            None => assert!(removed || backlink, "{} was removed", path.display()),
+        }
+    }
+    assert_eq!(fs::read(outside.join("train.bin"))?, b"precious data");
+    // No back-link in a kept run points at a removed one.
+    for m in &made {
+        if m.run.path().exists() {
+            for d in m.run.descendants()? {
+                assert!(d.exists());
+            }
+            let dir = m.run.path().join("descendants");
+            for e in fs::read_dir(&dir).into_iter().flatten().flatten() {
+                assert!(
+                    fs::canonicalize(e.path()).is_ok(),
+                    "dangling back-link {}",
+                    e.path().display()
+                );
+            }
+        }
+    }
+    let listed = json(&runlayout(&root, &["ls", "--json"]));
+    let listed_dbg = json(&runlayout(&root, &["ls", "--debug", "--json"]));
+    let count = listed["runs"].as_array().map_or(0, Vec::len)
+        + listed_dbg["runs"].as_array().map_or(0, Vec::len);
+    assert_eq!(count, made.len() - want.len());
+
+    // Again: nothing more to remove.
+    let again = json(&runlayout(
+        &root,
+        &["prune", "--status", "failed,crashed", "--json"],
+    ));
+    assert_eq!(paths_of(&again["remove"]).len(), 0);
+
+    // Keep the 3 newest runs of the sweep stage: all others that may go, go.
+    let keep = json(&runlayout(
+        &root,
+        &["prune", "--stage", "sweep", "--keep-last", "3", "--json"],
+    ));
+    for r in keep["remove"].as_array().expect("remove") {
+        assert_eq!(r["stage"], "sweep");
+        assert_ne!(r["status"], "running");
+    }
+    Ok(())
+}
+
+const RUNS_PER_ROUND: usize = 40;
+
+#[test]
+fn a_prune_killed_half_way_leaves_only_hidden_trash() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let outside = tmp.path().join("outside");
+    fs::create_dir_all(&outside)?;
+    fs::write(outside.join("keep.bin"), b"outside")?;
+    let keeper = Run::builder(root).stage("keep").run_id("keeper").create()?;
+    keeper.finish()?;
+    let mut kills = 0;
+    let mut interrupted = 0;
+    for round in 0..24 {
+        for i in 0..RUNS_PER_ROUND {
+            let run = Run::builder(root)
+                .stage("s")
+                .run_id(format!("k{round}-{i}"))
+                .create()?;
+            for f in 0..20 {
+                fs::write(run.path().join(format!("f{f}")), vec![7u8; 4096])?;
+            }
+            std::os::unix::fs::symlink(&outside, run.path().join("data"))?;
+            run.fail("x")?;
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_runlayout"))
+            .arg("--root")
+            .arg(root)
+            .args(["prune", "--status", "failed", "--yes"])
+            .env_remove("RUNLAYOUT_ROOT")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        // Kill it once it is removing: when the first run has left.
+        let full = fs::read_dir(root.join("s"))?.count();
+        let start = Instant::now();
+        while fs::read_dir(root.join("s"))?.count() == full
+            && start.elapsed() < Duration::from_secs(10)
+        {
+            std::thread::sleep(Duration::from_micros(50));
+        }
+        std::thread::sleep(Duration::from_micros(((round * 7919) % 3_000) as u64));
+        let killed = child.kill();
+        child.wait()?;
+        killed?;
+        kills += 1;
+        // Nothing but hidden trash is left of what the prune removed.
+        for e in fs::read_dir(root.join("s"))?.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with(".runlayout-") {
+                interrupted += 1;
+            }
+            assert!(
+                name.starts_with(".runlayout-") || name == "latest" || name.starts_with('k'),
+                "unexpected {name}"
+            );
+        }
+        // What is listed is whole: every file of every listed run is there.
+        let listed = json(&runlayout(root, &["ls", "--json"]));
+        for r in listed["runs"].as_array().expect("runs") {
+            let path = Path::new(r["path"].as_str().expect("path"));
+            if r["id"] == "keeper" {
+                continue;
+            }
+            for f in 0..20 {
+                assert!(
+                    path.join(format!("f{f}")).is_file(),
+                    "half-removed run {} listed",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(kills >= 20);
+    assert!(interrupted > 0, "no kill landed inside a removal");
+    eprintln!("{kills} kills, {interrupted} pieces of trash seen after them");
+    // The next prune with no selection finishes the trash.
+    let start = Instant::now();
+    let done = json(&runlayout(root, &["prune", "--yes", "--json"]));
+    assert!(start.elapsed() < Duration::from_secs(30));
+    assert_eq!(
+        paths_of(&done["removed"]).len(),
+        0,
+        "no selection removes no run"
+    );
+    let hidden: Vec<_> = fs::read_dir(root.join("s"))?
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "trash left: {hidden:?}");
+    assert_eq!(fs::read(outside.join("keep.bin"))?, b"outside");
+    assert!(keeper.path().join(MANIFEST).is_file());
+    Ok(())
+}

@@ -1,0 +1,590 @@
+//! Removing runs safely: a selection, the runs it must never touch, a plan
+//! to look at, and a removal that a crash can interrupt but never leave half
+//! visible.
+//!
+//! A run is never selected when it is running, when a `latest` pointer names
+//! it, or when it is an ancestor (however far up) of a run that stays.
+//! Removal first renames the run folder to a hidden temporary name in the
+//! same folder (one `rename`: the run leaves every listing at once), then
+//! deletes it without following symlinks out of it, then drops its
+//! back-link in its ancestor. A prune killed half-way leaves only hidden
+//! trash, which the next prune (or any scan of that folder) removes once its
+//! writer is gone.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use runlayout_grammar::names::DEBUG_DIR;
+
+use crate::ancestry;
+use crate::error::{Error, Operation, Result};
+use crate::folders;
+use crate::latest;
+use crate::run::Run;
+use crate::scan::{DebugRuns, FoundRun, Runs};
+use crate::status::RunStatus;
+use crate::temporary;
+
+/// Which runs to remove below an output root; see [`Prune::plan`].
+///
+/// With no criterion (`debug_only`, `status`, `older_than`, `keep_last`)
+/// nothing is selected, and a plan only finishes what an interrupted prune
+/// left behind. [`stage`](Prune::stage) narrows the others.
+///
+/// ```
+/// use std::time::Duration;
+/// use runlayout_runtime::{Prune, Run, RunStatus};
+///
+/// let root = tempfile::tempdir()?;
+/// let failed = Run::builder(root.path()).stage("s").create()?;
+/// failed.fail("diverged")?;
+/// Run::builder(root.path()).stage("s").create()?.finish()?;
+/// let plan = Prune::new(root.path()).status([RunStatus::Failed]).plan()?;
+/// # #[cfg(feature = "manifest")] {
+/// assert_eq!(plan.remove.len(), 1);
+/// assert_eq!(plan.remove[0].run.path(), failed.path());
+/// plan.execute()?;
+/// assert!(!failed.path().exists());
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a Prune does nothing until plan() and execute() are called"]
+pub struct Prune {
+    root: PathBuf,
+    stage: Option<String>,
+    debug_only: bool,
+    statuses: Vec<RunStatus>,
+    older_than: Option<Duration>,
+    keep_last: Option<usize>,
+}
+
+/// A run a plan removes, and how much it holds.
+///
+/// ```
+/// # let root = tempfile::tempdir()?;
+/// use runlayout_runtime::{Prune, Run};
+/// let old = Run::builder(root.path()).debug(true).create()?;
+/// old.finish()?;
+/// Run::builder(root.path()).debug(true).create()?.finish()?; // the latest one stays
+/// let plan = Prune::new(root.path()).debug_only(true).plan()?;
+/// # #[cfg(feature = "manifest")] {
+/// assert_eq!(plan.remove[0].run.path(), old.path());
+/// assert!(plan.remove[0].bytes > 0, "its run.json");
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Candidate {
+    /// The run.
+    pub run: Run,
+    /// Its status when planned.
+    pub status: RunStatus,
+    /// The bytes its files hold (symlinks counted as themselves, not followed).
+    pub bytes: u64,
+}
+
+/// Why a selected run is kept.
+///
+/// ```
+/// use runlayout_runtime::KeepReason;
+/// assert_eq!(KeepReason::Running.to_string(), "it is running");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeepReason {
+    /// A process runs it (a crashed run may go).
+    Running,
+    /// A `latest` pointer names it.
+    Latest(PathBuf),
+    /// A run that stays grew out of it (directly or further down).
+    AncestorOf(PathBuf),
+    /// Its status could not be read.
+    Unreadable(String),
+}
+
+impl std::fmt::Display for KeepReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeepReason::Running => f.write_str("it is running"),
+            KeepReason::Latest(pointer) => {
+                write!(f, "the latest pointer `{}` names it", pointer.display())
+            }
+            KeepReason::AncestorOf(run) => {
+                write!(f, "`{}`, which stays, grew out of it", run.display())
+            }
+            KeepReason::Unreadable(why) => write!(f, "its status cannot be read: {why}"),
+        }
+    }
+}
+
+/// A run the selection picked that the plan keeps, and why.
+///
+/// ```
+/// # let root = tempfile::tempdir()?;
+/// use runlayout_runtime::{KeepReason, Prune, Run};
+/// Run::builder(root.path()).debug(true).create()?; // running, and latest
+/// let plan = Prune::new(root.path()).debug_only(true).plan()?;
+/// assert_eq!(plan.kept[0].reason, KeepReason::Running);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Kept {
+    /// The run.
+    pub run: Run,
+    /// Why it stays.
+    pub reason: KeepReason,
+}
+
+/// What [`Prune::plan`] found: what would go, what stays though selected,
+/// and trash an interrupted prune left.
+///
+/// ```
+/// # let root = tempfile::tempdir()?;
+/// let plan = runlayout_runtime::Prune::new(root.path()).plan()?;
+/// assert!(plan.remove.is_empty() && plan.kept.is_empty() && plan.trash.is_empty());
+/// assert_eq!(plan.bytes(), 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct PrunePlan {
+    /// The runs to remove, oldest first.
+    pub remove: Vec<Candidate>,
+    /// Selected runs that stay, with the reason.
+    pub kept: Vec<Kept>,
+    /// Hidden trash of prunes that died half-way, to finish.
+    pub trash: Vec<PathBuf>,
+    /// What the scan could not read; those runs are neither removed nor kept.
+    pub problems: Vec<Error>,
+}
+
+/// What [`PrunePlan::execute`] did.
+///
+/// ```
+/// # let root = tempfile::tempdir()?;
+/// let done = runlayout_runtime::Prune::new(root.path()).plan()?.execute()?;
+/// assert_eq!((done.removed.len(), done.bytes, done.trash), (0, 0, 0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct Pruned {
+    /// The run folders removed.
+    pub removed: Vec<PathBuf>,
+    /// The bytes they held.
+    pub bytes: u64,
+    /// How many pieces of trash were finished.
+    pub trash: usize,
+    /// Planned runs left in place because they started running again
+    /// since the plan was made.
+    pub skipped: Vec<PathBuf>,
+}
+
+impl Prune {
+    /// A prune of the runs below `root`; nothing is selected yet.
+    ///
+    /// ```
+    /// let prune = runlayout_runtime::Prune::new("runs").keep_last(5);
+    /// # let _ = prune;
+    /// ```
+    pub fn new(root: impl Into<PathBuf>) -> Prune {
+        Prune {
+            root: root.into(),
+            stage: None,
+            debug_only: false,
+            statuses: Vec::new(),
+            older_than: None,
+            keep_last: None,
+        }
+    }
+
+    /// Only runs of this stage.
+    ///
+    /// ```
+    /// let prune = runlayout_runtime::Prune::new("runs").stage("sweep").debug_only(true);
+    /// # let _ = prune;
+    /// ```
+    pub fn stage(mut self, stage: impl Into<String>) -> Prune {
+        self.stage = Some(stage.into());
+        self
+    }
+
+    /// Selects the runs below `debug/` (and only those).
+    ///
+    /// ```
+    /// let prune = runlayout_runtime::Prune::new("runs").debug_only(true);
+    /// # let _ = prune;
+    /// ```
+    pub fn debug_only(mut self, debug: bool) -> Prune {
+        self.debug_only = debug;
+        self
+    }
+
+    /// Selects runs of these statuses.
+    ///
+    /// ```
+    /// use runlayout_runtime::{Prune, RunStatus};
+    /// let prune = Prune::new("runs").status([RunStatus::Failed, RunStatus::Crashed]);
+    /// # let _ = prune;
+    /// ```
+    pub fn status(mut self, statuses: impl IntoIterator<Item = RunStatus>) -> Prune {
+        self.statuses = statuses.into_iter().collect();
+        self
+    }
+
+    /// Selects runs created longer than `age` ago.
+    ///
+    /// ```
+    /// let week = std::time::Duration::from_secs(7 * 86_400);
+    /// let prune = runlayout_runtime::Prune::new("runs").older_than(week);
+    /// # let _ = prune;
+    /// ```
+    pub fn older_than(mut self, age: Duration) -> Prune {
+        self.older_than = Some(age);
+        self
+    }
+
+    /// Selects all but the `n` newest runs of each stage.
+    ///
+    /// ```
+    /// let prune = runlayout_runtime::Prune::new("runs").keep_last(3);
+    /// # let _ = prune;
+    /// ```
+    pub fn keep_last(mut self, n: usize) -> Prune {
+        self.keep_last = Some(n);
+        self
+    }
+
+    fn has_criterion(&self) -> bool {
+        self.debug_only
+            || !self.statuses.is_empty()
+            || self.older_than.is_some()
+            || self.keep_last.is_some()
+    }
+
+    /// Reads the tree and plans: what the selection picks, minus what must
+    /// stay. Nothing is changed.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Runs::list`].
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// let plan = runlayout_runtime::Prune::new(root.path()).keep_last(10).plan()?;
+    /// assert!(plan.remove.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn plan(&self) -> Result<PrunePlan> {
+        // Before the scan, which would sweep it on its way.
+        let trash = find_trash(&self.root);
+        // Protection looks at every run, whatever the selection.
+        let everything = Runs::scan(&self.root).debug(DebugRuns::Include).list()?;
+        let mut plan = PrunePlan {
+            problems: everything.problems,
+            trash,
+            ..PrunePlan::default()
+        };
+        if !self.has_criterion() {
+            return Ok(plan);
+        }
+        let selected = self.select(&everything.runs);
+        let protected = protect(&self.root, &everything.runs, &selected);
+        for found in everything.runs {
+            let key = canon(found.run.path());
+            if !selected.contains(&key) {
+                continue;
+            }
+            match protected.get(&key) {
+                Some(reason) => plan.kept.push(Kept {
+                    run: found.run,
+                    reason: reason.clone(),
+                }),
+                None => {
+                    let status = found.status().unwrap_or(RunStatus::Crashed);
+                    plan.remove.push(Candidate {
+                        bytes: size(found.run.path()),
+                        run: found.run,
+                        status,
+                    });
+                }
+            }
+        }
+        Ok(plan)
+    }
+
+    /// The canonical folders of the runs the criteria pick.
+    fn select(&self, runs: &[FoundRun]) -> HashSet<PathBuf> {
+        let now = SystemTime::now();
+        let mut newest: BTreeMap<(bool, Option<&str>), Vec<(Option<SystemTime>, PathBuf)>> =
+            BTreeMap::new();
+        for found in runs {
+            newest
+                .entry((found.run.is_debug(), found.run.stage()))
+                .or_default()
+                .push((found.created, canon(found.run.path())));
+        }
+        let mut beyond_last = HashSet::new();
+        if let Some(n) = self.keep_last {
+            for group in newest.values_mut() {
+                group.sort_by(|a, b| b.cmp(a));
+                beyond_last.extend(group.iter().skip(n).map(|(_, p)| p.clone()));
+            }
+        }
+        runs.iter()
+            .filter(|f| self.stage.is_none() || f.run.stage() == self.stage.as_deref())
+            .filter(|f| !self.debug_only || f.run.is_debug())
+            .filter(|f| {
+                self.statuses.is_empty() || f.status().is_ok_and(|s| self.statuses.contains(&s))
+            })
+            .filter(|f| {
+                self.older_than.is_none_or(|age| {
+                    f.created
+                        .and_then(|c| now.duration_since(c).ok())
+                        .is_some_and(|d| d > age)
+                })
+            })
+            .map(|f| canon(f.run.path()))
+            .filter(|p| self.keep_last.is_none() || beyond_last.contains(p))
+            .collect()
+    }
+}
+
+/// Why each run that must stay stays: running, named by a `latest`
+/// pointer, or an ancestor of a run that is not selected (transitively).
+fn protect(
+    root: &Path,
+    runs: &[FoundRun],
+    selected: &HashSet<PathBuf>,
+) -> HashMap<PathBuf, KeepReason> {
+    let mut reasons = HashMap::new();
+    let mut ancestors = HashMap::new();
+    for found in runs {
+        let me = canon(found.run.path());
+        match found.status() {
+            Ok(RunStatus::Running) => {
+                reasons.insert(me.clone(), KeepReason::Running);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                reasons.insert(me.clone(), KeepReason::Unreadable(e.to_string()));
+            }
+        }
+        if let Ok(Some(ancestor)) = found.run.ancestor() {
+            ancestors.insert(me, ancestor);
+        }
+    }
+    for (pointer, run) in latest_runs(root, runs) {
+        reasons
+            .entry(canon(&run))
+            .or_insert(KeepReason::Latest(pointer));
+    }
+    // Every run that stays keeps its whole line of ancestors.
+    let staying: Vec<PathBuf> = runs
+        .iter()
+        .map(|f| canon(f.run.path()))
+        .filter(|p| !selected.contains(p) || reasons.contains_key(p))
+        .collect();
+    for start in staying {
+        let mut child = start;
+        let mut seen = HashSet::new();
+        while let Some(parent) = ancestors.get(&child).cloned() {
+            if !seen.insert(parent.clone()) {
+                break; // a cycle of links
+            }
+            reasons
+                .entry(parent.clone())
+                .or_insert_with(|| KeepReason::AncestorOf(child.clone()));
+            child = parent;
+        }
+    }
+    reasons
+}
+
+/// The run each `latest` pointer of the tree names, with the pointer.
+fn latest_runs(root: &Path, runs: &[FoundRun]) -> Vec<(PathBuf, PathBuf)> {
+    let mut groups = HashSet::new();
+    for found in runs {
+        let r = &found.run;
+        groups.insert((r.is_debug(), r.nesting(), r.stage().map(str::to_owned)));
+    }
+    groups
+        .into_iter()
+        .filter_map(|(debug, nesting, stage)| {
+            let (pointer, address) =
+                latest::read_with_pointer(root, debug, nesting, stage.as_deref()).ok()?;
+            Some((pointer, address.folder(root)))
+        })
+        .collect()
+}
+
+/// Trash a prune left: hidden temporaries holding a folder, whose writer is
+/// gone, in the folders where runs live.
+fn find_trash(root: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut bases = vec![root.to_path_buf(), root.join(DEBUG_DIR)];
+    for base in bases.clone() {
+        for entry in fs::read_dir(&base).into_iter().flatten().flatten() {
+            if folders::is_folder(&entry) && !temporary::is_temporary(&entry.file_name()) {
+                bases.push(entry.path());
+            }
+        }
+    }
+    for dir in bases {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir && temporary::is_left_behind(&dir, &entry.file_name()) {
+                found.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+impl PrunePlan {
+    /// The bytes the runs to remove hold.
+    ///
+    /// ```
+    /// let plan = runlayout_runtime::PrunePlan::default();
+    /// assert_eq!(plan.bytes(), 0);
+    /// ```
+    pub fn bytes(&self) -> u64 {
+        self.remove.iter().map(|c| c.bytes).sum()
+    }
+
+    /// Removes the planned runs, and finishes the trash. A run that is
+    /// running again by now (resumed since the plan) is skipped. Each run folder is
+    /// first renamed to a hidden temporary name (it leaves every listing at
+    /// once), then deleted without following symlinks out of it; then its
+    /// back-link in its ancestor goes, and in run-first order its id folder
+    /// if that is now empty.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] naming the path of the first removal that failed; what
+    /// was removed before it stays removed.
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// let plan = runlayout_runtime::Prune::new(root.path()).plan()?;
+    /// plan.execute()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn execute(&self) -> Result<Pruned> {
+        let mut done = Pruned::default();
+        for trash in &self.trash {
+            remove_tree(trash)?;
+            done.trash += 1;
+        }
+        for candidate in &self.remove {
+            // Resumed since the plan was made: it stays.
+            if matches!(candidate.run.status(), Ok(RunStatus::Running) | Err(_)) {
+                done.skipped.push(candidate.run.path().to_path_buf());
+                continue;
+            }
+            remove_run(&candidate.run)?;
+            done.removed.push(candidate.run.path().to_path_buf());
+            done.bytes += candidate.bytes;
+        }
+        Ok(done)
+    }
+}
+
+/// Moves the run out of sight, deletes it, and tidies after it.
+fn remove_run(run: &Run) -> Result<()> {
+    let path = run.path();
+    let backlink = ancestry::backlink(run).ok().flatten();
+    let parent = path.parent().unwrap_or(Path::new("."));
+    let trash = temporary::builder()
+        .make_in(parent, |tmp| fs::rename(path, tmp))
+        .map_err(|e| Error::io(Operation::Rename, path, e))?
+        .into_temp_path()
+        .keep()
+        .map_err(|e| Error::io(Operation::Rename, path, e.error))?;
+    remove_tree(&trash)?;
+    if let Some(link) = backlink {
+        let _ = fs::remove_file(link);
+    }
+    // Run first: an id folder left with no stage is removed too.
+    if run.stage().is_some() && run.nesting() == crate::nesting::Nesting::RunFirst {
+        let _ = fs::remove_dir(parent);
+    }
+    Ok(())
+}
+
+/// Deletes a folder and everything in it, never following a symlink out.
+fn remove_tree(path: &Path) -> Result<()> {
+    match fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(Operation::Remove, path, e)),
+    }
+}
+
+/// The bytes the files below `path` hold, symlinks not followed.
+fn size(path: &Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else {
+                total += meta.len();
+            }
+        }
+    }
+    total
+}
+
+fn canon(path: &Path) -> PathBuf {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn trash_of_a_dead_prune_is_planned_and_finished() -> TestResult {
+        let root = tempfile::tempdir()?;
+        let run = Run::builder(root.path()).stage("s").create()?;
+        // What a prune killed after its rename leaves: the run's folder
+        // under a temporary name of a process that is gone.
+        let tag = &crate::process::current().host_tag;
+        let trash = root
+            .path()
+            .join(format!("s/.runlayout-{}-{tag}-abcdefgh.tmp", u32::MAX));
+        fs::create_dir_all(trash.join("checkpoints"))?;
+        fs::write(trash.join("checkpoints/e1.ckpt"), "w")?;
+        let plan = Prune::new(root.path()).plan()?;
+        assert_eq!(plan.trash, [trash.clone()]);
+        assert!(plan.remove.is_empty(), "no criterion selects no run");
+        let done = plan.execute()?;
+        assert_eq!(done.trash, 1);
+        assert!(!trash.exists() && run.path().exists());
+        Ok(())
+    }
+
+    #[test]
+    fn a_live_prunes_work_is_left_alone() -> TestResult {
+        let root = tempfile::tempdir()?;
+        Run::builder(root.path()).stage("s").create()?;
+        let mine = temporary::builder().tempdir_in(root.path().join("s"))?;
+        let plan = Prune::new(root.path()).plan()?;
+        assert!(plan.trash.is_empty());
+        assert!(mine.path().exists());
+        Ok(())
+    }
+}
