@@ -322,8 +322,9 @@ impl Prune {
     /// The canonical folders of the runs the criteria pick.
     fn select(&self, runs: &[FoundRun]) -> HashSet<PathBuf> {
         let now = SystemTime::now();
-        let mut newest: BTreeMap<(bool, Option<&str>), Vec<(Option<SystemTime>, PathBuf)>> =
-            BTreeMap::new();
+        // Per stage (debug or not): when each run was created, and where.
+        type Stage<'a> = (bool, Option<&'a str>);
+        let mut newest: BTreeMap<Stage<'_>, Vec<(Option<SystemTime>, PathBuf)>> = BTreeMap::new();
         for found in runs {
             newest
                 .entry((found.run.is_debug(), found.run.stage()))
@@ -569,7 +570,7 @@ mod tests {
         fs::create_dir_all(trash.join("checkpoints"))?;
         fs::write(trash.join("checkpoints/e1.ckpt"), "w")?;
         let plan = Prune::new(root.path()).plan()?;
-        assert_eq!(plan.trash, [trash.clone()]);
+        assert_eq!(plan.trash, std::slice::from_ref(&trash));
         assert!(plan.remove.is_empty(), "no criterion selects no run");
         let done = plan.execute()?;
         assert_eq!(done.trash, 1);
