@@ -82,12 +82,11 @@ pub struct RunArgs {
 
 impl RunArgs {
     /// The builder these flags describe: with `--resume`, its run id; without
-    /// an id or seed, the launcher's job id if a launcher started the process.
+    /// an explicit id, the launcher's job id if a launcher started the process.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidName`](crate::Error::InvalidName) if the launcher's id
-    /// makes no valid run id.
+    /// None today: launcher ids are always valid.
     ///
     /// ```
     /// use clap::Parser;
@@ -120,7 +119,7 @@ impl RunArgs {
         if let Some(seed) = self.seed {
             builder = builder.seed(seed);
         }
-        builder.launcher_id()
+        Ok(builder.launcher_id())
     }
 
     /// The run: the one `--resume` names, opened; else created, or joined

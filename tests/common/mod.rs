@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
+use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,7 +19,12 @@ pub fn is_child(role: &str) -> bool {
 
 /// Starts this very test binary again, running only `test` (which acts as the
 /// child when [`is_child`] says so), with `envs` set. Returns the process.
-pub fn spawn_child(test: &str, role: &str, envs: &[(&str, &str)]) -> std::process::Child {
+/// Values need not be UTF-8 (`OsStr`), as launchers' values need not be.
+pub fn spawn_child<V: AsRef<OsStr>>(
+    test: &str,
+    role: &str,
+    envs: &[(&str, V)],
+) -> std::process::Child {
     let mut cmd = Command::new(std::env::current_exe().expect("test binary path"));
     cmd.args([test, "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD, role)
@@ -50,11 +56,11 @@ pub fn child_lines(child: std::process::Child, prefix: &str) -> Vec<String> {
 
 /// Starts `count` copies of `test` as [`spawn_child`] does, all at once so
 /// that they race, and returns what follows `prefix` in their output.
-pub fn run_children(
+pub fn run_children<V: AsRef<OsStr>>(
     test: &str,
     role: &str,
     count: usize,
-    envs: &[(&str, &str)],
+    envs: &[(&str, V)],
     prefix: &str,
 ) -> Vec<String> {
     let children: Vec<_> = (0..count).map(|_| spawn_child(test, role, envs)).collect();
@@ -62,6 +68,38 @@ pub fn run_children(
         .into_iter()
         .flat_map(|c| child_lines(c, prefix))
         .collect()
+}
+
+/// Every variable a launcher sets that runlayout reads, each set empty (which
+/// counts as unset), so a test that runs under Slurm or torchrun itself
+/// starts its children outside any launcher. Add the variables a test wants
+/// after these: the last value given for a name wins.
+pub const NO_LAUNCHER: &[(&str, &str)] = &[
+    ("TORCHELASTIC_RUN_ID", ""),
+    ("SLURM_JOB_ID", ""),
+    ("SLURM_ARRAY_JOB_ID", ""),
+    ("SLURM_ARRAY_TASK_ID", ""),
+    ("SLURM_STEP_ID", ""),
+    ("SLURM_RESTART_COUNT", ""),
+    ("SLURM_PROCID", ""),
+    ("SLURM_LOCALID", ""),
+    ("SLURM_NTASKS", ""),
+    ("RANK", ""),
+    ("LOCAL_RANK", ""),
+    ("WORLD_SIZE", ""),
+    ("RUNLAYOUT_ROOT", ""),
+    ("RUNLAYOUT_STAGE", ""),
+    ("RUNLAYOUT_DEBUG", ""),
+    ("RUNLAYOUT_RUN_ID", ""),
+    ("RUNLAYOUT_SEED", ""),
+    ("RUNLAYOUT_RESUME", ""),
+];
+
+/// [`NO_LAUNCHER`] followed by `extra`.
+pub fn clean_env<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut env = NO_LAUNCHER.to_vec();
+    env.extend_from_slice(extra);
+    env
 }
 
 /// The hidden names left in `dir`: runlayout's temporary names
