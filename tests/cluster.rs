@@ -9,7 +9,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use common::{TestResult, child_lines, clean_env, is_child, run_children, spawn_child};
-use runlayout::{ENV_DEBUG, ENV_ROOT, ENV_RUN_ID, ENV_STAGE, Run};
+use runlayout::{ENV_DEBUG, ENV_ROOT, ENV_RUN_ID, ENV_STAGE, Ranks, Run};
 
 /// What one rank reported: its folder and whether it created it.
 type Report = (PathBuf, bool);
@@ -263,6 +263,102 @@ fn seeded_ranks_in_two_time_zones_meet_in_the_launchers_folder() -> TestResult {
         .collect();
     let folder = one_folder(&reports, 4);
     assert_eq!(folder, tmp.path().join("pretrain/slurm-8001.0"));
+    Ok(())
+}
+
+#[test]
+fn ranks_say_which_process_is_primary_whichever_created_the_folder() -> TestResult {
+    const TEST: &str = "ranks_say_which_process_is_primary_whichever_created_the_folder";
+    if is_child(TEST) {
+        let ranks = Ranks::detect()?;
+        let run = Run::builder("unused").from_env()?.start()?;
+        println!(
+            "RANKS={}|{}|{}|{}|{}",
+            ranks.rank(),
+            ranks.local_rank(),
+            ranks.world_size(),
+            ranks.is_primary(),
+            run.is_new()
+        );
+        return Ok(());
+    }
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().to_str().expect("utf-8");
+    let run_ranks = |per_rank: &dyn Fn(usize) -> Vec<(&'static str, String)>, count: usize| {
+        let children: Vec<_> = (0..count)
+            .map(|rank| {
+                let mut env: Vec<(&str, String)> = clean_env(&[(ENV_ROOT, root)])
+                    .into_iter()
+                    .map(|(k, v)| (k, v.to_owned()))
+                    .collect();
+                env.extend(per_rank(rank));
+                spawn_child(TEST, TEST, &env)
+            })
+            .collect();
+        children
+            .into_iter()
+            .flat_map(|c| child_lines(c, "RANKS="))
+            .map(|line| {
+                let f: Vec<String> = line.split('|').map(str::to_owned).collect();
+                (
+                    f[0].parse::<usize>().unwrap(),
+                    f[1].parse::<usize>().unwrap(),
+                    f[2].parse::<usize>().unwrap(),
+                    f[3] == "true",
+                    f[4] == "true",
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+
+    // Four tasks of one srun step on two nodes.
+    let slurm = run_ranks(
+        &|rank| {
+            vec![
+                ("SLURM_JOB_ID", "9001".into()),
+                ("SLURM_STEP_ID", "0".into()),
+                ("SLURM_PROCID", rank.to_string()),
+                ("SLURM_LOCALID", (rank % 2).to_string()),
+                ("SLURM_NTASKS", "4".into()),
+            ]
+        },
+        4,
+    );
+    let mut seen: Vec<usize> = slurm.iter().map(|r| r.0).collect();
+    seen.sort();
+    assert_eq!(seen, [0, 1, 2, 3]);
+    assert!(slurm.iter().all(|r| r.2 == 4 && r.1 == r.0 % 2));
+    let primaries: Vec<_> = slurm.iter().filter(|r| r.3).collect();
+    assert_eq!(primaries.len(), 1);
+    assert_eq!(primaries[0].0, 0, "rank 0 is the primary");
+    assert_eq!(slurm.iter().filter(|r| r.4).count(), 1, "one creator");
+
+    // torchrun's variables win inside a Slurm step: torchrun's ranks are the
+    // processes that train.
+    let torch = run_ranks(
+        &|rank| {
+            vec![
+                ("TORCHELASTIC_RUN_ID", "t1".into()),
+                ("SLURM_JOB_ID", "9002".into()),
+                ("SLURM_STEP_ID", "0".into()),
+                ("SLURM_PROCID", "0".into()),
+                ("SLURM_LOCALID", "0".into()),
+                ("SLURM_NTASKS", "1".into()),
+                ("RANK", rank.to_string()),
+                ("LOCAL_RANK", rank.to_string()),
+                ("WORLD_SIZE", "2".into()),
+            ]
+        },
+        2,
+    );
+    let mut torch_ranks: Vec<(usize, usize, bool)> =
+        torch.iter().map(|r| (r.0, r.2, r.3)).collect();
+    torch_ranks.sort();
+    assert_eq!(torch_ranks, [(0, 2, true), (1, 2, false)]);
+
+    // Outside a launcher: one process, the primary.
+    let alone = run_ranks(&|_| Vec::new(), 1);
+    assert_eq!(alone, [(0, 0, 1, true, true)]);
     Ok(())
 }
 
