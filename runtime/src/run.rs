@@ -154,8 +154,9 @@ impl Run {
     }
 
     /// Whether this process created the folder: `create`, or the one caller
-    /// of `create_or_open` that won the race, rather than finding it
-    /// (`open`, or a `create_or_open` that another process won).
+    /// of `create_or_open` (or [`create_for`](crate::RunBuilder::create_for))
+    /// that won the race, rather than finding it (`open`, or a
+    /// `create_or_open` that another process won).
     ///
     /// It says nothing about ranks: among the ranks of one job, whichever
     /// arrives first creates the folder, rank 0 or not. For "only rank 0
