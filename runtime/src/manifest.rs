@@ -85,6 +85,16 @@ pub struct Manifest {
     /// The runlayout version that wrote the manifest.
     #[cfg_attr(feature = "manifest", serde(default))]
     pub runlayout: String,
+    /// The launched job whose ranks share the run, as its
+    /// [`Launcher::run_id`](crate::Launcher::run_id) names it
+    /// (`slurm-4242.0`), when the run was made by
+    /// [`RunBuilder::create_for`](crate::RunBuilder::create_for): the ranks
+    /// of that job, and no others, join it. Left out otherwise.
+    #[cfg_attr(
+        feature = "manifest",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub job: Option<String>,
     /// Every field this version does not know, kept as it was.
     #[cfg_attr(feature = "manifest", serde(flatten))]
     extra: Extra,
@@ -213,8 +223,9 @@ impl Manifest {
 /// Whether this build writes and reads manifests at all.
 pub(crate) const ENABLED: bool = cfg!(feature = "manifest");
 
-/// Writes the manifest of a run this process has just created.
-pub(crate) fn write_new(run: &Run) -> Result<()> {
+/// Writes the manifest of a run this process has just created, for the
+/// launched `job` if one shares it.
+pub(crate) fn write_new(run: &Run, job: Option<&str>) -> Result<()> {
     #[cfg(feature = "manifest")]
     {
         let me = process::current();
@@ -229,6 +240,7 @@ pub(crate) fn write_new(run: &Run) -> Result<()> {
             pid: Some(me.pid),
             command: me.command.clone(),
             runlayout: env!("CARGO_PKG_VERSION").to_owned(),
+            job: job.map(str::to_owned),
             extra: Extra::new(),
         };
         let path = run.path().join(MANIFEST);
@@ -249,7 +261,7 @@ pub(crate) fn write_new(run: &Run) -> Result<()> {
     }
     #[cfg(not(feature = "manifest"))]
     {
-        let _ = (run, FORMAT);
+        let _ = (run, job, FORMAT);
         Ok(())
     }
 }
