@@ -1,16 +1,24 @@
-//! A training program whose run settings come from the command line (or
-//! the `RUNLAYOUT_*` variables), through `runlayout::RunArgs`.
+//! A training program built on `runlayout::RunArgs`, written as a user
+//! would: its own `--seed`, `--lr` and `--epochs` next to the run flags, one
+//! run folder for all the ranks of a launched job, only the primary rank
+//! writing files, and a resumed run going on after its last checkpoint.
 //!
 //! ```text
-//! cargo run --example cli --features clap -- --stage pretrain --epochs 2
-//! cargo run --example cli --features clap -- --stage pretrain --resume <RUN_ID>
+//! cargo run --example cli --features clap -- --run-stage pretrain --lr 0.1 --epochs 2
+//! cargo run --example cli --features clap -- --run-stage pretrain --resume latest --epochs 2
 //! ```
+//!
+//! Under Slurm (`srun -n 4 ...`) or torchrun every rank runs this program;
+//! they meet in one run folder, and `.ci/run` checks that with four
+//! processes given Slurm's variables.
 
 use std::fs;
-use std::io::Write as _;
+use std::io::{self, Write as _};
+use std::path::Path;
+use std::process::ExitCode;
 
 use clap::Parser;
-use runlayout::{Layout, Run, RunArgs};
+use runlayout::{Layout, Ranks, Run, RunArgs};
 
 /// Trains a (pretend) model, keeping its files in a run folder.
 #[derive(Parser)]
@@ -18,42 +26,125 @@ struct Cli {
     #[command(flatten)]
     run: RunArgs,
 
-    /// How many epochs to train
+    /// Seed of the training itself: initial weights, data order
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+
+    /// Learning rate [default: 0.1, or the resumed run's]
+    #[arg(long)]
+    lr: Option<f64>,
+
+    /// How many epochs to train in this call
     #[arg(long, default_value_t = 3)]
     epochs: u64,
 }
 
+/// The learning rate of a new run when `--lr` is not given.
+const DEFAULT_LR: f64 = 0.1;
+
 #[derive(Layout)]
-#[layout(logfile = "log.txt", epoch_ckpt = "checkpoints/epoch_{epoch:04}.ckpt")]
+#[layout(
+    config = "config.json",
+    logfile = "log.txt",
+    checkpoints = "checkpoints"
+)]
+#[layout(epoch_ckpt = "checkpoints/epoch_{epoch:04}.ckpt")]
 struct TrainPaths {
     run: Run,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let cli = Cli::parse();
+fn main() -> ExitCode {
+    match train(&Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // The message, not the debug form: it says what to do.
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn train(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let ranks = Ranks::detect()?;
+    // New for --run-id and --run-seed, opened for --resume, shared by the
+    // ranks of a launched job otherwise.
     let paths = TrainPaths {
         run: cli.run.start()?,
     };
-    paths.create_all()?;
-    // A resumed run continues after the last checkpoint it has.
-    let first = (1..).find(|e| !paths.epoch_ckpt(*e).exists()).unwrap_or(1);
-    let mut log = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(paths.logfile())?;
-    for epoch in first..first + cli.epochs {
-        writeln!(log, "epoch {epoch}")?;
-        fs::write(paths.epoch_ckpt(epoch), format!("weights {epoch}"))?;
+    // Every rank would train; the primary one alone keeps the record. (In
+    // a real job the ranks agree on where to start through their
+    // communication backend: rank 0 reads the checkpoint and broadcasts.)
+    if ranks.is_primary() {
+        paths.create_all()?;
+        let lr = keep_config(&paths, cli)?;
+        // A resumed run goes on after its last checkpoint.
+        let done = last_epoch(&paths.checkpoints())?;
+        let mut log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(paths.logfile())?;
+        for epoch in done + 1..=done + cli.epochs {
+            writeln!(log, "epoch {epoch}: lr {lr}")?;
+            fs::write(paths.epoch_ckpt(epoch), format!("weights {epoch}"))?;
+        }
+        println!("epochs {}..={} done", done + 1, done + cli.epochs);
     }
-    let verb = if paths.run.is_new() {
-        "started"
-    } else {
-        "resumed"
-    };
     println!(
-        "{verb} run {} at {}",
-        paths.run.id(),
+        "rank={} world={} is_new={} run={}",
+        ranks.rank(),
+        ranks.world_size(),
+        paths.run.is_new(),
         paths.root().display()
     );
     Ok(())
+}
+
+/// Writes the run's config once, when the run is new; a resumed run keeps
+/// the one it started with (an `--lr` that differs is pointed out). Returns
+/// the learning rate in use.
+fn keep_config(paths: &TrainPaths, cli: &Cli) -> io::Result<f64> {
+    let lr = cli.lr.unwrap_or(DEFAULT_LR);
+    let config = serde_json::json!({ "lr": lr, "seed": cli.seed });
+    let written = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(paths.config());
+    match written {
+        Ok(mut file) => {
+            writeln!(file, "{config:#}")?;
+            Ok(lr)
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            let kept: serde_json::Value = serde_json::from_slice(&fs::read(paths.config())?)?;
+            let kept_lr = kept["lr"].as_f64().unwrap_or(DEFAULT_LR);
+            if cli.lr.is_some_and(|given| given != kept_lr) {
+                eprintln!("note: the run keeps its config (lr {kept_lr}); --lr {lr} is not used");
+            }
+            Ok(kept_lr)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The highest epoch with a checkpoint (0 if none): read from the folder,
+/// so pruned early checkpoints do not send training back to epoch 1.
+fn last_epoch(checkpoints: &Path) -> io::Result<u64> {
+    let entries = match fs::read_dir(checkpoints) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut last = 0;
+    for entry in entries {
+        let name = entry?.file_name();
+        let epoch = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("epoch_"))
+            .and_then(|n| n.strip_suffix(".ckpt"))
+            .and_then(|n| n.parse::<u64>().ok());
+        if let Some(epoch) = epoch {
+            last = last.max(epoch);
+        }
+    }
+    Ok(last)
 }

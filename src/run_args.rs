@@ -1,24 +1,55 @@
 //! `RunArgs`: a run's settings as command-line flags, for programs built on
 //! clap (feature `clap`).
 
-use std::path::PathBuf;
+mod choice;
+mod flags;
+mod resume;
 
-use crate::{Result, Run, RunBuilder};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
-/// The output root when none is given.
-const DEFAULT_ROOT: &str = "runs";
+use crate::{DEFAULT_ROOT, Error, Launcher, Result, Run, RunBuilder};
+use choice::{Choice, Named};
+use resume::{Resume, Target};
 
 /// The command-line flags of a run, to `#[command(flatten)]` into a clap
-/// parser. Each falls back to its `RUNLAYOUT_*` environment variable.
+/// parser next to the program's own.
 ///
-/// | flag | environment | meaning |
+/// | flag | variable | meaning |
 /// | --- | --- | --- |
-/// | `--output-root <DIR>` | `RUNLAYOUT_ROOT` | the output root (default `runs`) |
-/// | `--run-id <ID>` | `RUNLAYOUT_RUN_ID` | the run id (default: the launcher's job id, else generated) |
-/// | `--stage <STAGE>` | `RUNLAYOUT_STAGE` | the stage |
-/// | `--debug` | `RUNLAYOUT_DEBUG` | put the run below `debug/` |
-/// | `--resume <RUN_ID>` | `RUNLAYOUT_RESUME` | open this existing run instead of starting one |
-/// | `--seed <SEED>` | `RUNLAYOUT_SEED` | a seeded run id |
+/// | `--run-root <DIR>` | `RUNLAYOUT_ROOT` | the output root (default `runs`, [`DEFAULT_ROOT`]) |
+/// | `--run-stage <NAME>` | `RUNLAYOUT_STAGE` | the stage |
+/// | `--run-debug` | `RUNLAYOUT_DEBUG` | below `debug/` (the variable in any spelling [`parse_flag`](crate::parse_flag) reads: `1`, `t`, `yes`, ...) |
+/// | `--run-id <ID>` | | a **new** run of this id; an error if it exists |
+/// | `--run-seed <N>` | `RUNLAYOUT_SEED` | a **new** run with a seeded id; an error if it exists |
+/// | `--resume <RUN>` | `RUNLAYOUT_RESUME` | open an existing run: `id`, `stage/id`, `latest` or `stage/latest` |
+/// | | `RUNLAYOUT_RUN_ID` | the id a launcher script gives: created by the first rank, joined by the others |
+///
+/// The flags sit under their own heading ("Run folder") in `--help` and
+/// bring no description of their own into the program's: its `about` and
+/// `long_about` stay its own. Every flag starts with `run-` (or is
+/// `--resume`), so a program's own `--seed`, `--debug`, `--stage`,
+/// `--root` or `--id` lives next to them.
+///
+/// # Which run
+///
+/// [`start`](RunArgs::start) gives the first that applies:
+///
+/// 1. `--resume <RUN>`, `--run-id <ID>` or `--run-seed <N>` as typed (only
+///    one of them can be).
+/// 2. `RUNLAYOUT_RESUME`, then `RUNLAYOUT_RUN_ID`.
+/// 3. The id of the [`Launcher`] (torchrun, Slurm) that started the process:
+///    every rank of the job joins one run, and a requeued job finds it again.
+/// 4. `RUNLAYOUT_SEED`: after the launcher, since a seeded id carries each
+///    rank's local date.
+/// 5. A new run with a generated id.
+///
+/// A typed flag beats every variable silently, as clap's own `env` values
+/// do, and a variable never makes a typed flag a usage error. Under a
+/// launcher, `--run-id` and `--run-seed` make one new run for all the ranks
+/// of the job ([`RunBuilder::create_for`]); a run of that id made by
+/// anything else is [`Error::RunIdTaken`], whose message says to
+/// `--resume` it.
 ///
 /// ```
 /// use clap::Parser;
@@ -28,66 +59,45 @@ const DEFAULT_ROOT: &str = "runs";
 /// struct Train {
 ///     #[command(flatten)]
 ///     run: RunArgs,
-///     #[arg(long, default_value_t = 10)]
-///     epochs: u32,
+///     /// The training seed: no clash with RunArgs' `--run-seed`.
+///     #[arg(long, default_value_t = 0)]
+///     seed: u64,
 /// }
 ///
 /// let root = tempfile::tempdir()?;
 /// let root = root.path().to_str().unwrap();
-/// let cli = Train::parse_from(["train", "--output-root", root, "--stage", "pretrain", "--run-id", "r1"]);
-/// let run = cli.run.start()?;
+/// let cli = Train::parse_from(["train", "--run-root", root, "--run-stage", "pretrain", "--run-id", "r1", "--seed", "3"]);
+/// let run = cli.run.start_with(|_| None)?; // no variables: outside any launcher
 /// assert_eq!(run.path(), std::path::Path::new(root).join("pretrain/r1"));
 ///
-/// let again = Train::parse_from(["train", "--output-root", root, "--stage", "pretrain", "--resume", "r1"]);
-/// assert_eq!(again.run.start()?.path(), run.path());
+/// let again = Train::parse_from(["train", "--run-root", root, "--run-stage", "pretrain", "--resume", "latest"]);
+/// assert_eq!(again.run.start_with(|_| None)?.path(), run.path());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, clap::Args)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RunArgs {
-    /// Folder that holds every run
-    #[arg(
-        long,
-        env = "RUNLAYOUT_ROOT",
-        value_name = "DIR",
-        default_value = "runs"
-    )]
-    pub output_root: PathBuf,
-
-    /// Run id [default: the launcher's job id, else a new `YYYY-MM-DD_xxxxx`]
-    #[arg(long, env = "RUNLAYOUT_RUN_ID", value_name = "ID")]
+    /// `--run-root <DIR>`, else `RUNLAYOUT_ROOT`, else [`DEFAULT_ROOT`].
+    pub run_root: PathBuf,
+    /// `--run-stage <NAME>`, else `RUNLAYOUT_STAGE`.
+    pub run_stage: Option<String>,
+    /// `--run-id <ID>` as typed (`RUNLAYOUT_RUN_ID` is read by
+    /// [`start`](RunArgs::start)).
     pub run_id: Option<String>,
-
-    /// Stage of the run (`pretrain`, `finetune`, ...)
-    #[arg(long, env = "RUNLAYOUT_STAGE")]
-    pub stage: Option<String>,
-
-    /// Put the run below the root's `debug/` folder
-    #[arg(
-        long,
-        env = "RUNLAYOUT_DEBUG",
-        action = clap::ArgAction::SetTrue,
-        value_parser = clap::builder::BoolishValueParser::new()
-    )]
-    pub debug: bool,
-
-    /// Resume the existing run with this id instead of starting a new one
-    #[arg(long, env = "RUNLAYOUT_RESUME", value_name = "RUN_ID", conflicts_with_all = ["run_id", "seed"])]
+    /// `--run-seed <N>` as typed (`RUNLAYOUT_SEED` is read by
+    /// [`start`](RunArgs::start)).
+    pub run_seed: Option<u64>,
+    /// `--run-debug`, else `RUNLAYOUT_DEBUG`.
+    pub run_debug: bool,
+    /// `--resume <RUN>` as typed (`RUNLAYOUT_RESUME` is read by
+    /// [`start`](RunArgs::start)).
     pub resume: Option<String>,
-
-    /// Derive the run id from this seed
-    #[arg(long, env = "RUNLAYOUT_SEED", conflicts_with = "run_id")]
-    pub seed: Option<u64>,
 }
 
 impl RunArgs {
-    /// The builder these flags describe: with `--resume`, its run id; without
-    /// an id or seed, the launcher's job id if a launcher started the process.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidName`](crate::Error::InvalidName) if the launcher's id
-    /// makes no valid run id.
+    /// The settings the flags give every run: root, stage and debug flag,
+    /// with no run id yet. For a look at where runs go, or settings
+    /// `RunArgs` has no flag for; [`start`](RunArgs::start) chooses the run.
     ///
     /// ```
     /// use clap::Parser;
@@ -98,38 +108,37 @@ impl RunArgs {
     ///     run: runlayout::RunArgs,
     /// }
     ///
-    /// let cli = Cli::parse_from(["x", "--output-root", "out", "--stage", "eval", "--seed", "4"]);
-    /// let planned = cli.run.builder()?.planned_path()?.unwrap();
-    /// assert!(planned.starts_with("out/eval"));
+    /// let cli = Cli::parse_from(["x", "--run-root", "out", "--run-stage", "eval"]);
+    /// let planned = cli.run.builder().run_id("r1").planned_path()?.unwrap();
+    /// assert_eq!(planned, std::path::Path::new("out/eval/r1"));
     /// # Ok::<(), runlayout::Error>(())
     /// ```
-    pub fn builder(&self) -> Result<RunBuilder> {
+    pub fn builder(&self) -> RunBuilder {
         // An empty variable counts as unset, as in `RunBuilder::from_env`.
-        let given = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
-        let root = match self.output_root.as_os_str().is_empty() {
-            true => PathBuf::from(DEFAULT_ROOT),
-            false => self.output_root.clone(),
+        let root = match self.run_root.as_os_str().is_empty() {
+            true => Path::new(DEFAULT_ROOT),
+            false => self.run_root.as_path(),
         };
-        let mut builder = Run::builder(root).debug(self.debug);
-        if let Some(stage) = given(&self.stage) {
+        let mut builder = Run::builder(root).debug(self.run_debug);
+        if let Some(stage) = self.run_stage.as_deref().filter(|s| !s.is_empty()) {
             builder = builder.stage(stage);
         }
-        if let Some(id) = given(&self.resume).or(given(&self.run_id)) {
-            builder = builder.run_id(id);
-        }
-        if let Some(seed) = self.seed {
-            builder = builder.seed(seed);
-        }
-        builder.launcher_id()
+        builder
     }
 
-    /// The run: the one `--resume` names, opened; else created, or joined
-    /// when its id is fixed (the ranks of one job).
+    /// The run the flags and the environment ask for (see the
+    /// [order](RunArgs#which-run)): opened for `--resume`, created new for
+    /// `--run-id` and `--run-seed`, created or joined for a launcher's id,
+    /// created with a generated id otherwise.
     ///
     /// # Errors
     ///
-    /// Those of [`RunBuilder::open`] with `--resume`, else those of
-    /// [`RunBuilder::start`].
+    /// [`Error::RunIdTaken`] when `--run-id` or `--run-seed` names a run
+    /// that exists; for `--resume`, those of [`RunBuilder::open`] (a
+    /// [`Error::RunNotFound`] says where else below the root that id
+    /// exists) and [`RunBuilder::open_latest`]; [`Error::InvalidEnv`]
+    /// naming a variable that cannot be used; those of
+    /// [`RunBuilder::create`] and [`RunBuilder::create_or_open`].
     ///
     /// ```
     /// use clap::Parser;
@@ -142,16 +151,91 @@ impl RunArgs {
     ///
     /// let root = tempfile::tempdir()?;
     /// let root = root.path().to_str().unwrap();
-    /// let missing = Cli::parse_from(["x", "--output-root", root, "--resume", "nope"]);
+    /// let missing = Cli::parse_from(["x", "--run-root", root, "--resume", "nope"]);
     /// assert!(missing.run.start().is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn start(&self) -> Result<Run> {
-        let builder = self.builder()?;
-        if self.resume.is_some() {
-            builder.open()
-        } else {
-            builder.start()
+        self.start_with(|var| std::env::var_os(var))
+    }
+
+    /// [`start`](RunArgs::start), reading the variables it reads itself
+    /// (`RUNLAYOUT_RESUME`, `RUNLAYOUT_RUN_ID`, `RUNLAYOUT_SEED` and the
+    /// launcher's) through `get`: for tests, or for settings kept
+    /// somewhere else. Root, stage and debug flag come from the parsed
+    /// flags, which clap fills from their variables.
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](RunArgs::start).
+    ///
+    /// ```
+    /// use std::ffi::OsString;
+    /// use clap::Parser;
+    ///
+    /// #[derive(Parser)]
+    /// struct Cli {
+    ///     #[command(flatten)]
+    ///     run: runlayout::RunArgs,
+    /// }
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let cli = Cli::parse_from(["x", "--run-root", root.path().to_str().unwrap()]);
+    /// let rank = |k: &str| (k == "SLURM_JOB_ID").then(|| OsString::from("77"));
+    /// let first = cli.run.start_with(rank)?;
+    /// let second = cli.run.start_with(rank)?;
+    /// assert_eq!(first.path(), root.path().join("slurm-77"));
+    /// assert!(first.is_new() && !second.is_new());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn start_with(&self, get: impl Fn(&str) -> Option<OsString>) -> Result<Run> {
+        let builder = self.builder();
+        match choice::choose(self, &get)? {
+            Choice::Resume(text) => resume(builder, &text),
+            Choice::New(named) => {
+                let builder = match named {
+                    Named::Id(id) => builder.run_id(id),
+                    Named::Seed(seed) => builder.seed(seed),
+                };
+                let made = match Launcher::detect_with(&get) {
+                    Some(launcher) => builder.create_for(&launcher),
+                    None => builder.create(),
+                };
+                made.map_err(taken)
+            }
+            Choice::Join(id) => builder.run_id(id).create_or_open(),
+            Choice::Generated => builder.create(),
         }
+    }
+}
+
+/// Opens the run `text` names (its shape was checked already).
+fn resume(mut builder: RunBuilder, text: &str) -> Result<Run> {
+    let Some(wanted) = Resume::parse(text) else {
+        // Only a field set by code gets here: clap and the variable's
+        // reading check the shape. Name the part that breaks it.
+        return builder.run_id(text).open();
+    };
+    if wanted.debug {
+        builder = builder.debug(true);
+    }
+    if let Some(stage) = wanted.stage {
+        builder = builder.stage(stage);
+    }
+    match wanted.target {
+        Target::Latest => builder.open_latest(),
+        Target::Id(id) => builder.run_id(id).open(),
+    }
+}
+
+/// A run the user asked to start anew exists: say how to continue it.
+fn taken(err: Error) -> Error {
+    match err {
+        Error::RunExists { path } => {
+            let id = path.file_name().unwrap_or_default().to_string_lossy();
+            let resume = format!("--resume {id}");
+            Error::RunIdTaken { path, resume }
+        }
+        other => other,
     }
 }

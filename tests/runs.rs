@@ -200,7 +200,7 @@ fn open_and_create_or_open_need_an_id() -> TestResult {
             method: "create_or_open"
         }
     ));
-    assert!(err.to_string().contains("needs a run id or a seed"));
+    assert!(err.to_string().contains("needs a run id"));
     assert!(tree(root.path()).is_empty());
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! output root.
 //!
 //! ```text
-//! runlayout [--root DIR] [--json] ls [--stage S] [--debug]
+//! runlayout [--run-root DIR] [--json] ls [--stage S] [--debug]
 //! runlayout show <RUN>          manifest, ancestor, descendants
 //! runlayout tree <RUN>          the files of a run
 //! runlayout latest [--stage S] [--debug]
@@ -34,13 +34,14 @@ use crate::output::Output;
 #[derive(Parser)]
 #[command(name = "runlayout", version)]
 struct Cli {
-    /// Output root that holds the runs
+    /// Output root that holds the runs (also --root)
     #[arg(
-        long,
+        long = "run-root",
+        alias = "root",
         global = true,
-        env = "RUNLAYOUT_ROOT",
+        env = runlayout::ENV_ROOT,
         value_name = "DIR",
-        default_value = "runs"
+        default_value = runlayout::DEFAULT_ROOT
     )]
     root: PathBuf,
 

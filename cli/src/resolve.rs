@@ -42,8 +42,9 @@ pub fn require_root(root: &Path) -> CliResult<()> {
         Ok(())
     } else {
         Err(format!(
-            "output root `{}` is not a folder (set --root or RUNLAYOUT_ROOT)",
-            root.display()
+            "output root `{}` is not a folder (set --run-root or {})",
+            root.display(),
+            runlayout::ENV_ROOT
         )
         .into())
     }

@@ -10,7 +10,7 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn runlayout(root: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_runlayout"))
-        .arg("--root")
+        .arg("--run-root")
         .arg(root)
         .args(args)
         .env_remove("RUNLAYOUT_ROOT")
@@ -214,6 +214,43 @@ fn the_root_comes_from_the_environment_too() -> TestResult {
     Ok(())
 }
 
+#[test]
+fn the_root_is_run_root_as_for_programs_and_root_still_works() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    fixture(tmp.path())?;
+    let count = |out: &Output| json(out)["runs"].as_array().map(Vec::len);
+    let with = |flag: &str| {
+        Command::new(env!("CARGO_BIN_EXE_runlayout"))
+            .arg(flag)
+            .arg(tmp.path())
+            .args(["ls", "--json"])
+            .env_remove(runlayout::ENV_ROOT)
+            .output()
+    };
+    assert_eq!(count(&with("--run-root")?), Some(3));
+    assert_eq!(count(&with("--root")?), Some(3), "the old spelling stays");
+    // Without either, the root is the runtime's default, below the current
+    // folder, as for programs built on RunArgs.
+    let cwd = tempfile::tempdir()?;
+    fixture(&cwd.path().join(runlayout::DEFAULT_ROOT))?;
+    let out = Command::new(env!("CARGO_BIN_EXE_runlayout"))
+        .args(["ls", "--json"])
+        .current_dir(cwd.path())
+        .env_remove(runlayout::ENV_ROOT)
+        .output()?;
+    assert_eq!(count(&out), Some(3));
+    let err = failed(&runlayout(&tmp.path().join("absent"), &["ls"]));
+    assert!(
+        err.contains("--run-root") && err.contains("RUNLAYOUT_ROOT"),
+        "{err}"
+    );
+    let help = ok(&Command::new(env!("CARGO_BIN_EXE_runlayout"))
+        .arg("--help")
+        .output()?);
+    assert!(help.contains("--run-root <DIR>"), "{help}");
+    Ok(())
+}
+
 /// A folder named with bytes that are not UTF-8, below `parent`.
 #[cfg(target_os = "linux")]
 fn not_utf8(parent: &Path, bytes: &[u8]) -> std::path::PathBuf {
@@ -343,7 +380,7 @@ fn into_closed_pipe(root: &Path, args: &[&str]) -> TestResult {
     assert!(full.len() > 64 * 1024, "only {} bytes", full.len());
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_runlayout"))
-        .arg("--root")
+        .arg("--run-root")
         .arg(root)
         .args(args)
         .env_remove("RUNLAYOUT_ROOT")

@@ -289,8 +289,33 @@ pub fn from_foreign(raw: &[u8]) -> String {
     {
         return text.to_owned();
     }
+    hashed(raw, raw)
+}
+
+/// The form [`from_foreign`] gives text that is no valid name: a readable
+/// prefix made from `readable` (each character a name may not hold, and
+/// `.`, becomes `-`; at most 40 characters), then `..h` and 12 hex digits
+/// of the stable hash of `raw`.
+///
+/// For names made of several foreign values, or of one that is valid but
+/// too long to use: hash an unambiguous encoding of the values as `raw`
+/// and show them as `readable`. The result always holds `..`, which no
+/// name `from_foreign` passes through does, so the two never coincide; two
+/// results are equal only when their `raw` are (but for a 48-bit hash
+/// collision).
+///
+/// ```
+/// use runlayout_grammar::names::{check, hashed};
+///
+/// let name = hashed(b"1_2.0", b"job=1;task=2;step=0");
+/// assert!(name.starts_with("1_2-0..h"));
+/// assert_eq!(check(&name), Ok(()));
+/// assert_ne!(name, hashed(b"1_2.0", b"job=1_2;step=0"));
+/// ```
+#[must_use]
+pub fn hashed(readable: &[u8], raw: &[u8]) -> String {
     let mut name = String::with_capacity(FOREIGN_PREFIX + FOREIGN_MARK.len() + 12);
-    for chunk in raw.utf8_chunks() {
+    for chunk in readable.utf8_chunks() {
         for c in chunk.valid().chars() {
             name.push(if is_allowed(c) { c } else { '-' });
         }
@@ -397,5 +422,22 @@ mod tests {
             let made = from_foreign(raw);
             assert_eq!(check(&made), Ok(()), "{raw:?} -> {made}");
         }
+    }
+
+    #[test]
+    fn hashed_names_show_one_text_and_hash_another() {
+        let long = "a".repeat(300);
+        let made = hashed(long.as_bytes(), long.as_bytes());
+        assert_eq!(made.len(), FOREIGN_PREFIX + FOREIGN_MARK.len() + 12);
+        assert_eq!(check(&made), Ok(()));
+        // The hash is of `raw` alone: the same raw under another readable
+        // text keeps its digits, another raw changes them.
+        let digits = |name: &str| name.rsplit_once(FOREIGN_MARK).unwrap().1.to_owned();
+        assert_eq!(digits(&hashed(b"x", b"raw")), digits(&hashed(b"y", b"raw")));
+        assert_ne!(
+            digits(&hashed(b"x", b"raw")),
+            digits(&hashed(b"x", b"raw2"))
+        );
+        assert_eq!(hashed(b"exp:1", b"exp:1"), from_foreign(b"exp:1"));
     }
 }

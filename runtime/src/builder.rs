@@ -127,6 +127,11 @@ impl RunBuilder {
 
     /// Uses [`RunId::from_seed`], replacing a run id set before.
     ///
+    /// A seeded id carries the local date, so it changes at midnight and
+    /// between time zones: never rely on one for ranks that must meet in one
+    /// folder. Under a launcher, [`from_env`](RunBuilder::from_env) replaces
+    /// the seed by the launcher's id.
+    ///
     /// ```
     /// use runlayout_runtime::{Run, RunId};
     /// let b = Run::builder("runs").seed(3);
@@ -274,6 +279,11 @@ impl RunBuilder {
     /// Whether the run id is given or seeded rather than generated.
     pub(crate) fn has_fixed_id(&self) -> bool {
         !matches!(self.id, IdSource::Generated)
+    }
+
+    /// Whether the run id is given as it is, not seeded or generated.
+    pub(crate) fn has_explicit_id(&self) -> bool {
+        matches!(self.id, IdSource::Explicit(_))
     }
 
     /// The stage, checked against the naming rules.

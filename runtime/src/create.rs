@@ -10,7 +10,8 @@ use crate::RunBuilder;
 use crate::error::{Error, Result};
 use crate::folders;
 use crate::latest;
-use crate::manifest;
+use crate::launcher::Launcher;
+use crate::manifest::{self, Manifest};
 use crate::nesting::{Nesting, Place};
 use crate::open;
 use crate::run::{Address, Run};
@@ -84,7 +85,8 @@ impl RunBuilder {
     /// # Errors
     ///
     /// [`Error::MissingRunId`] without a run id or seed: ranks that each drew
-    /// their own id would never meet. [`Error::NotADirectory`] if a file stands
+    /// their own id would never meet. (A seed is no way to agree either: a
+    /// seeded id carries each rank's local date.) [`Error::NotADirectory`] if a file stands
     /// at the run's path, [`Error::NotARun`] if the folder there is a stage
     /// folder, [`Error::IncompleteRun`] if its creator died before writing
     /// the manifest, [`Error::InvalidName`], [`Error::Io`].
@@ -114,8 +116,84 @@ impl RunBuilder {
         }
         let run = self.run(address, true);
         // Other ranks may be inside the folder already: on a failure it stays.
-        self.record(&run)?;
+        self.record(&run, None)?;
         Ok(run)
+    }
+
+    /// [`create`](RunBuilder::create) for all the ranks of one launched
+    /// job: a new run, which the first rank to arrive creates and the job's
+    /// other ranks join, as with [`create_or_open`](RunBuilder::create_or_open),
+    /// but never a run that anything else made.
+    ///
+    /// The creator records the job in the manifest: `"job"` holds the
+    /// launcher's [run id](Launcher::run_id), such as `slurm-4242.0`. A rank
+    /// that finds the folder made joins it only when its manifest names the
+    /// same job. So an id chosen by hand (`--run-id baseline` under `srun`)
+    /// starts one new run for all the ranks of the step, another job (or
+    /// step) asking for that id again is refused, and a requeued job, whose
+    /// launcher id does not change, finds its folder again.
+    ///
+    /// Without manifests ([`write_manifest(false)`](RunBuilder::write_manifest),
+    /// or the `manifest` feature off) jobs cannot be told apart: ranks join
+    /// any run folder they find, as with `create_or_open`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingRunId`] without a run id or seed,
+    /// [`Error::RunExists`] if the run was made by another job or outside
+    /// any launcher, and those of `create_or_open`.
+    ///
+    /// ```
+    /// use std::ffi::OsString;
+    /// use runlayout_runtime::{Error, Launcher, Run};
+    ///
+    /// let step = |n: &'static str| {
+    ///     move |k: &str| match k {
+    ///         "SLURM_JOB_ID" => Some(OsString::from("4242")),
+    ///         "SLURM_STEP_ID" => Some(OsString::from(n)),
+    ///         _ => None,
+    ///     }
+    /// };
+    /// let step0 = Launcher::detect_with(step("0")).unwrap();
+    /// let root = tempfile::tempdir()?;
+    /// let rank0 = Run::builder(root.path()).run_id("baseline").create_for(&step0)?;
+    /// let rank1 = Run::builder(root.path()).run_id("baseline").create_for(&step0)?;
+    /// assert_eq!(rank0.path(), rank1.path());
+    /// assert!(rank0.is_new() && !rank1.is_new());
+    ///
+    /// # #[cfg(feature = "manifest")] {
+    /// let step1 = Launcher::detect_with(step("1")).unwrap();
+    /// let other = Run::builder(root.path()).run_id("baseline").create_for(&step1);
+    /// assert!(matches!(other, Err(Error::RunExists { .. })));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_for(self, launcher: &Launcher) -> Result<Run> {
+        let job = launcher.run_id();
+        let stage = self.checked_stage()?;
+        let id = self.fixed_id()?.ok_or(Error::MissingRunId {
+            method: "create_for",
+        })?;
+        let address = self.address(stage, id);
+        if self.make_folder(&address)?.is_some() {
+            let run = self.run(address, true);
+            // Other ranks may be inside the folder already: on a failure it stays.
+            self.record(&run, Some(job.as_str()))?;
+            return Ok(run);
+        }
+        let run = self.run(address, false);
+        open::verify(&run, &self)?;
+        if !(manifest::ENABLED && self.write_manifest) {
+            return Ok(run);
+        }
+        let recorded = Manifest::read(run.path())?.and_then(|m| m.job);
+        if recorded.as_deref() == Some(job.as_str()) {
+            Ok(run)
+        } else {
+            Err(Error::RunExists {
+                path: run.path().to_path_buf(),
+            })
+        }
     }
 
     /// [`create`](RunBuilder::create) when the id is to be generated, and
@@ -219,17 +297,18 @@ impl RunBuilder {
     /// Writes what a new run gets; a failure undoes the creation, so the
     /// call has no effect at all.
     fn settle(&self, run: Run, made: Made) -> Result<Run> {
-        if let Err(err) = self.record(&run) {
+        if let Err(err) = self.record(&run, None) {
             undo(&made);
             return Err(err);
         }
         Ok(run)
     }
 
-    /// The manifest, then the `latest` pointer.
-    fn record(&self, run: &Run) -> Result<()> {
+    /// The manifest (naming the launched `job` that shares the run, if
+    /// one does), then the `latest` pointer.
+    fn record(&self, run: &Run, job: Option<&str>) -> Result<()> {
         if self.write_manifest {
-            manifest::write_new(run, self.record_git)?;
+            manifest::write_new(run, job, self.record_git)?;
         }
         if self.latest_pointer {
             latest::update(run, self.link_style)?;
@@ -291,6 +370,45 @@ mod tests {
         let run = builder.create_generated(Some("finetune".into()), drawing(&["x", "y"]))?;
         assert_eq!(run.id(), "y");
         assert!(!root.path().join("x/finetune").exists());
+        Ok(())
+    }
+
+    #[test]
+    fn create_for_records_the_job_and_lets_only_its_ranks_join() -> TestResult {
+        use crate::test_env::env;
+        let step0 = Launcher::detect_with(env(&[("SLURM_JOB_ID", "8"), ("SLURM_STEP_ID", "0")]))
+            .expect("a launcher");
+        let step1 = Launcher::detect_with(env(&[("SLURM_JOB_ID", "8"), ("SLURM_STEP_ID", "1")]))
+            .expect("a launcher");
+        let root = tempfile::tempdir()?;
+        let builder = Run::builder(root.path()).stage("s").run_id("baseline");
+        let made = builder.clone().create_for(&step0)?;
+        assert!(made.is_new());
+        let joined = builder.clone().create_for(&step0)?;
+        assert!(!joined.is_new() && joined.path() == made.path());
+        if manifest::ENABLED {
+            let recorded = made.manifest()?.expect("written").job;
+            assert_eq!(recorded.as_deref(), Some("slurm-8.0"));
+            let other = builder.clone().create_for(&step1).unwrap_err();
+            assert!(
+                matches!(&other, Error::RunExists { path } if path == made.path()),
+                "{other:?}"
+            );
+            // Made by plain create(): no job recorded, no job may join.
+            let plain = Run::builder(root.path()).run_id("plain").create()?;
+            let err = Run::builder(root.path()).run_id("plain").create_for(&step0);
+            assert!(matches!(err, Err(Error::RunExists { .. })), "{plain:?}");
+        }
+        // Without manifests jobs cannot be told apart: ranks join.
+        let bare = builder.write_manifest(false).run_id("bare");
+        bare.clone().create_for(&step0)?;
+        assert!(!bare.create_for(&step1)?.is_new());
+        assert!(matches!(
+            Run::builder(root.path()).create_for(&step0),
+            Err(Error::MissingRunId {
+                method: "create_for"
+            })
+        ));
         Ok(())
     }
 

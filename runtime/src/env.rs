@@ -1,11 +1,20 @@
-//! Settings from the environment: `RUNLAYOUT_*` variables, and the run id a
-//! launcher implies.
+//! Settings from the environment: the names of the `RUNLAYOUT_*` variables
+//! and the default root (shared with `RunArgs` and the `runlayout` command),
+//! the one reading of yes/no values, and the run id a launcher implies.
 
 use std::ffi::OsString;
 
 use crate::builder::RunBuilder;
 use crate::error::{Error, Result};
 use crate::launcher::Launcher;
+
+/// The output root when none is given: `runs`, below the current folder.
+/// `RunArgs` and the `runlayout` command default to it.
+///
+/// ```
+/// assert_eq!(runlayout_runtime::DEFAULT_ROOT, "runs");
+/// ```
+pub const DEFAULT_ROOT: &str = "runs";
 
 /// The output root.
 ///
@@ -25,12 +34,49 @@ pub const ENV_RUN_ID: &str = "RUNLAYOUT_RUN_ID";
 /// assert_eq!(runlayout_runtime::ENV_STAGE, "RUNLAYOUT_STAGE");
 /// ```
 pub const ENV_STAGE: &str = "RUNLAYOUT_STAGE";
-/// The debug flag: `1`, `true`, `yes`, `on` or `0`, `false`, `no`, `off`.
+/// The debug flag, in any spelling [`parse_flag`] reads.
 ///
 /// ```
 /// assert_eq!(runlayout_runtime::ENV_DEBUG, "RUNLAYOUT_DEBUG");
 /// ```
 pub const ENV_DEBUG: &str = "RUNLAYOUT_DEBUG";
+/// The seed of a seeded run id, for `RunArgs` (`--run-seed`).
+///
+/// ```
+/// assert_eq!(runlayout_runtime::ENV_SEED, "RUNLAYOUT_SEED");
+/// ```
+pub const ENV_SEED: &str = "RUNLAYOUT_SEED";
+/// The run to resume, for `RunArgs` (`--resume`).
+///
+/// ```
+/// assert_eq!(runlayout_runtime::ENV_RESUME, "RUNLAYOUT_RESUME");
+/// ```
+pub const ENV_RESUME: &str = "RUNLAYOUT_RESUME";
+
+/// What [`parse_flag`] reads, for messages: yes first, then no.
+pub(crate) const FLAG_SPELLINGS: &str = "1, true, t, yes, y, on, 0, false, f, no, n or off";
+
+/// Reads a yes/no setting the way every part of runlayout does (`from_env`,
+/// `RunArgs`' `--run-debug` and its variable): `1`, `true`, `t`, `yes`, `y`,
+/// `on` are yes, `0`, `false`, `f`, `no`, `n`, `off` are no, in any case and
+/// with white space around; anything else is `None`. These are the
+/// spellings clap's `BoolishValueParser` takes.
+///
+/// ```
+/// use runlayout_runtime::parse_flag;
+///
+/// assert_eq!(parse_flag("t"), Some(true));
+/// assert_eq!(parse_flag(" Off "), Some(false));
+/// assert_eq!(parse_flag("maybe"), None);
+/// ```
+#[must_use]
+pub fn parse_flag(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "t" | "yes" | "y" | "on" => Some(true),
+        "0" | "false" | "f" | "no" | "n" | "off" => Some(false),
+        _ => None,
+    }
+}
 
 impl RunBuilder {
     /// Takes settings from the environment, over the builder's own:
@@ -40,14 +86,17 @@ impl RunBuilder {
     /// | `RUNLAYOUT_ROOT` | the output root |
     /// | `RUNLAYOUT_RUN_ID` | the run id |
     /// | `RUNLAYOUT_STAGE` | the stage |
-    /// | `RUNLAYOUT_DEBUG` | the debug flag (`1`/`true`/`yes`/`on`, `0`/`false`/`no`/`off`) |
+    /// | `RUNLAYOUT_DEBUG` | the debug flag, in any spelling [`parse_flag`] reads (`1`, `t`, `yes`, `off`, ...) |
     ///
     /// Empty variables count as unset. When no run id is given (neither by
     /// `RUNLAYOUT_RUN_ID` nor by the builder) and a [`Launcher`] started this
     /// process, the launcher's job id gives the run id, so every rank of the
     /// job reaches the same folder; finish with
     /// [`start`](RunBuilder::start) or [`create_or_open`](RunBuilder::create_or_open).
-    /// Outside a launcher nothing else changes.
+    /// The launcher's id replaces a [`seed`](RunBuilder::seed) too: a seeded
+    /// id carries each rank's local date, so ranks on either side of
+    /// midnight (or in other time zones) would split. Outside a launcher
+    /// nothing else changes.
     ///
     /// # Errors
     ///
@@ -109,53 +158,42 @@ impl RunBuilder {
             self = self.stage(stage);
         }
         if let Some(debug) = text(ENV_DEBUG)? {
-            self = self.debug(parse_flag(ENV_DEBUG, &debug)?);
+            let flag = parse_flag(&debug).ok_or(Error::InvalidEnv {
+                var: ENV_DEBUG,
+                value: debug,
+                expected: FLAG_SPELLINGS,
+            })?;
+            self = self.debug(flag);
         }
         if let Some(id) = text(ENV_RUN_ID)? {
             self = self.run_id(id);
         }
-        self.launcher_id_with(get)
+        Ok(self.launcher_id_with(get))
     }
 
-    /// When the builder has no run id or seed and a [`Launcher`] started
+    /// When the builder has no explicit run id and a [`Launcher`] started
     /// this process, takes the run id from the launcher's job id, so every
-    /// rank of the job reaches the same folder. Otherwise changes nothing.
+    /// rank of the job reaches the same folder; a seed gives way to it, since
+    /// seeded ids carry each rank's local date. Otherwise changes nothing.
     /// ([`from_env`](RunBuilder::from_env) does this too.)
     ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidName`] if the launcher's id makes no valid run id.
-    ///
     /// ```
-    /// let b = runlayout_runtime::Run::builder("runs").run_id("mine").launcher_id()?;
+    /// let b = runlayout_runtime::Run::builder("runs").run_id("mine").launcher_id();
     /// assert_eq!(b.planned_path()?, Some("runs/mine".into()));
     /// # Ok::<(), runlayout_runtime::Error>(())
     /// ```
-    pub fn launcher_id(self) -> Result<RunBuilder> {
+    pub fn launcher_id(self) -> RunBuilder {
         self.launcher_id_with(|var| std::env::var_os(var))
     }
 
-    fn launcher_id_with(self, get: impl Fn(&str) -> Option<OsString>) -> Result<RunBuilder> {
-        if self.has_fixed_id() {
-            return Ok(self);
+    fn launcher_id_with(self, get: impl Fn(&str) -> Option<OsString>) -> RunBuilder {
+        if self.has_explicit_id() {
+            return self;
         }
         match Launcher::detect_with(get) {
-            Some(launcher) => Ok(self.run_id(launcher.run_id()?)),
-            None => Ok(self),
+            Some(launcher) => self.run_id(launcher.run_id()),
+            None => self,
         }
-    }
-}
-
-/// The usual spellings of a yes/no setting.
-fn parse_flag(var: &'static str, value: &str) -> Result<bool> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(Error::InvalidEnv {
-            var,
-            value: value.to_owned(),
-            expected: "1, true, yes, on, 0, false, no or off",
-        }),
     }
 }
 
@@ -197,7 +235,10 @@ mod tests {
         assert_eq!(b.planned_path()?, Some("r/slurm-5".into()));
         let b = Run::builder("r").run_id("mine").from_env_with(&slurm)?;
         assert_eq!(b.planned_path()?, Some("r/mine".into()));
+        // A seeded id carries the local date; the launcher's id does not.
         let b = Run::builder("r").seed(1).from_env_with(&slurm)?;
+        assert_eq!(b.planned_path()?, Some("r/slurm-5".into()));
+        let b = Run::builder("r").seed(1).from_env_with(env(&[]))?;
         assert_eq!(
             b.planned_path()?,
             Some(format!("r/{}", crate::RunId::from_seed(1)).into())
@@ -218,8 +259,27 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "RUNLAYOUT_DEBUG=\"maybe\" cannot be used: expected 1, true, yes, on, 0, false, no or off"
+            "RUNLAYOUT_DEBUG=\"maybe\" cannot be used: expected 1, true, t, yes, y, on, 0, false, f, no, n or off"
         );
+    }
+
+    #[test]
+    fn the_debug_variable_takes_every_spelling_clap_took() -> Result<()> {
+        // clap's BoolishValueParser: y, yes, t, true, on, 1 / n, no, f, false, off, 0.
+        let yes = ["y", "yes", "t", "true", "on", "1", "T", "Yes", " ON "];
+        let no = ["n", "no", "f", "false", "off", "0", "F", "NO"];
+        for (spellings, want) in [(&yes[..], true), (&no[..], false)] {
+            for spelling in spellings {
+                assert_eq!(parse_flag(spelling), Some(want), "{spelling:?}");
+                let get = |k: &str| (k == ENV_DEBUG).then(|| OsString::from(spelling));
+                let b = Run::builder("r").run_id("x").from_env_with(get)?;
+                assert_eq!(b.planned_path()?.unwrap().starts_with("r/debug"), want);
+            }
+        }
+        for other in ["maybe", "2", "yess", "tru"] {
+            assert_eq!(parse_flag(other), None, "{other:?}");
+        }
+        Ok(())
     }
 
     #[cfg(unix)]

@@ -89,6 +89,17 @@ pub enum Error {
         /// The run folder that already exists.
         path: PathBuf,
     },
+    /// A new run was asked for under a run id the caller chose (`--run-id`,
+    /// `--run-seed` of `RunArgs`), and a run of that id exists already
+    /// (made by another job, or outside any launcher). Nothing was changed
+    /// on disk.
+    RunIdTaken {
+        /// The run folder that already exists.
+        path: PathBuf,
+        /// How to continue that run instead, as the caller would write it
+        /// (`--resume baseline`).
+        resume: String,
+    },
     /// `open()` found no run folder.
     RunNotFound {
         /// The run folder that was looked for.
@@ -166,8 +177,9 @@ pub enum Error {
         /// The path that is not a folder.
         path: PathBuf,
     },
-    /// `open()` or `create_or_open()` was asked for without a run id or seed:
-    /// several callers can only meet in one folder if they agree on its name.
+    /// `open()`, `create_or_open()` or `create_for()` was asked for without
+    /// a run id or seed: several callers can only meet in one folder if they
+    /// agree on its name.
     MissingRunId {
         /// The builder method that needs the id.
         method: &'static str,
@@ -245,6 +257,7 @@ impl Error {
         match self {
             Error::Io { path, .. }
             | Error::RunExists { path }
+            | Error::RunIdTaken { path, .. }
             | Error::RunNotFound { path, .. }
             | Error::DanglingLink { path, .. }
             | Error::NotARun { path, .. }
@@ -281,7 +294,7 @@ impl Error {
             | Error::InvalidValue { .. }
             | Error::MissingRunId { .. }
             | Error::InvalidEnv { .. } => io::ErrorKind::InvalidInput,
-            Error::RunExists { .. } => io::ErrorKind::AlreadyExists,
+            Error::RunExists { .. } | Error::RunIdTaken { .. } => io::ErrorKind::AlreadyExists,
             Error::RunNotFound { .. } | Error::DanglingLink { .. } => io::ErrorKind::NotFound,
             Error::NotARun { .. }
             | Error::IncompleteRun { .. }
@@ -320,6 +333,12 @@ impl fmt::Display for Error {
             Error::RunExists { path } => write!(
                 f,
                 "run folder `{}` already exists; open it to resume, or choose another run id",
+                path.display()
+            ),
+            Error::RunIdTaken { path, resume } => write!(
+                f,
+                "cannot start a new run: run folder `{}` already exists; \
+                 to continue that run, pass `{resume}`, or choose another run id for a new one",
                 path.display()
             ),
             Error::RunNotFound { path, elsewhere } => {
@@ -388,7 +407,8 @@ impl fmt::Display for Error {
             }
             Error::MissingRunId { method } => write!(
                 f,
-                "`{method}()` needs a run id or a seed, so that every caller finds the same folder"
+                "`{method}()` needs a run id (a launcher's, or one given to every caller), \
+                 so that every caller finds the same folder"
             ),
             Error::TooManyCollisions { parent, attempts } => write!(
                 f,

@@ -50,6 +50,7 @@ mod process;
 mod provenance;
 mod prune;
 mod random;
+mod ranks;
 mod relpath;
 mod render;
 mod run;
@@ -63,17 +64,20 @@ mod typed_path;
 
 pub use ancestry::{ANCESTOR, DESCENDANTS};
 pub use builder::RunBuilder;
-pub use env::{ENV_DEBUG, ENV_ROOT, ENV_RUN_ID, ENV_STAGE};
+pub use env::{
+    DEFAULT_ROOT, ENV_DEBUG, ENV_RESUME, ENV_ROOT, ENV_RUN_ID, ENV_SEED, ENV_STAGE, parse_flag,
+};
 pub use error::{Error, NameKind, NameRule, Operation, Result};
 pub use latest::LATEST;
 pub use launcher::Launcher;
 pub use layout::{Entry, EntryKind, FromRoot, Layout};
 pub use manifest::{MANIFEST, Manifest};
-pub use nesting::Nesting;
+pub use nesting::{DEBUG_DIR, Nesting};
 pub use pointer::LinkStyle;
 pub use process::host_name;
 pub use provenance::GitRecord;
 pub use prune::{Candidate, KeepReason, Kept, Prune, PrunePlan, Pruned};
+pub use ranks::Ranks;
 pub use run::Run;
 pub use run_id::RunId;
 pub use scan::{DebugRuns, FoundRun, Listing, Runs};

@@ -182,6 +182,16 @@ pub struct Manifest {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub git: Option<GitRecord>,
+    /// The launched job whose ranks share the run, as its
+    /// [`Launcher::run_id`](crate::Launcher::run_id) names it
+    /// (`slurm-4242.0`), when the run was made by
+    /// [`RunBuilder::create_for`](crate::RunBuilder::create_for): the ranks
+    /// of that job, and no others, join it. Left out otherwise.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub job: Option<String>,
     /// Every field this version does not know, kept as it was.
     #[cfg_attr(feature = "serde", serde(flatten))]
     extra: Extra,
@@ -283,9 +293,10 @@ impl Manifest {
     }
 }
 
-/// Writes the manifest of a run this process has just created, with the
-/// git state of the current directory if `git` asks for it.
-pub(crate) fn write_new(run: &Run, git: bool) -> Result<()> {
+/// Writes the manifest of a run this process has just created, for the
+/// launched `job` if one shares it, with the git state of the current
+/// directory if `git` asks for it.
+pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<()> {
     if !ENABLED {
         return Ok(());
     }
@@ -304,6 +315,7 @@ pub(crate) fn write_new(run: &Run, git: bool) -> Result<()> {
         process_started: me.started,
         boot: me.boot.clone(),
         git: if git { provenance::git() } else { None },
+        job: job.map(str::to_owned),
         extra: Extra::default(),
     };
     write_record(&run.path().join(MANIFEST), &manifest)

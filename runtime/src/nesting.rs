@@ -2,7 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use runlayout_grammar::names::DEBUG_DIR;
+/// The folder right below the output root that holds debug runs.
+///
+/// ```
+/// assert_eq!(runlayout_runtime::DEBUG_DIR, "debug");
+/// ```
+pub use runlayout_grammar::names::DEBUG_DIR;
 
 /// The order of the stage and run id folders below the output root.
 ///

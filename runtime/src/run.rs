@@ -153,13 +153,14 @@ impl Run {
         self.link_style
     }
 
-    /// Whether this process made the folder (`create`, or the one caller of
-    /// `create_or_open` that won the race) rather than finding it (`open`,
-    /// or a `create_or_open` that another process won).
+    /// Whether this process created the folder: `create`, or the one caller
+    /// of `create_or_open` (or [`create_for`](crate::RunBuilder::create_for))
+    /// that won the race, rather than finding it (`open`, or a
+    /// `create_or_open` that another process won).
     ///
     /// It says nothing about ranks: among the ranks of one job, whichever
     /// arrives first creates the folder, rank 0 or not. For "only rank 0
-    /// does it", ask the launcher which rank this process is.
+    /// does it", ask [`Ranks::is_primary`](crate::Ranks::is_primary).
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;

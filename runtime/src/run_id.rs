@@ -65,6 +65,13 @@ impl RunId {
         }
     }
 
+    /// An id made by runlayout itself from parts that keep it valid (a
+    /// launcher's id); the rules are checked again in debug builds.
+    pub(crate) fn from_valid(id: String) -> RunId {
+        debug_assert_eq!(names::check(&id), Ok(()), "{id:?}");
+        RunId(id)
+    }
+
     /// A fresh id: today's local date and five characters drawn from
     /// OS-seeded randomness.
     ///
@@ -88,6 +95,14 @@ impl RunId {
     /// Today's local date and five characters fixed by `seed`, the same on
     /// every platform and with every version of this crate (ksuit's
     /// `generate_run_id(seed)`).
+    ///
+    /// The date is the local one at the moment the id is made, as in ksuit:
+    /// the same seed gives another id tomorrow, and at one instant two
+    /// machines in different time zones (or one process just before
+    /// midnight and one just after) get two ids. A seed names a run for one
+    /// person on one day; it is no way for processes to agree on a run. The
+    /// ranks of a launched job agree on the [`Launcher`](crate::Launcher)'s
+    /// id, which `RunBuilder::from_env` prefers to a seed.
     ///
     /// ```
     /// use runlayout_runtime::RunId;

@@ -2,6 +2,7 @@
 //! binary starts itself again, running one test as a child's body. Shared
 //! with the `runlayout` command's tests.
 
+use std::ffi::OsStr;
 use std::process::Command;
 
 /// The environment variable that turns a test into a child process's body.
@@ -14,16 +15,21 @@ pub fn is_child(role: &str) -> bool {
 
 /// Starts this very test binary again, running only `test` (which acts as the
 /// child when [`is_child`] says so), with `envs` set. Returns the process.
-pub fn spawn_child(test: &str, role: &str, envs: &[(&str, &str)]) -> std::process::Child {
+/// Values need not be UTF-8 (`OsStr`), as launchers' values need not be.
+pub fn spawn_child<V: AsRef<OsStr>>(
+    test: &str,
+    role: &str,
+    envs: &[(&str, V)],
+) -> std::process::Child {
     spawn_child_in(None, test, role, envs)
 }
 
 /// [`spawn_child`], with the child's current directory set to `dir`.
-pub fn spawn_child_in(
+pub fn spawn_child_in<V: AsRef<OsStr>>(
     dir: Option<&std::path::Path>,
     test: &str,
     role: &str,
-    envs: &[(&str, &str)],
+    envs: &[(&str, V)],
 ) -> std::process::Child {
     let mut cmd = Command::new(std::env::current_exe().expect("test binary path"));
     if let Some(dir) = dir {
@@ -59,11 +65,11 @@ pub fn child_lines(child: std::process::Child, prefix: &str) -> Vec<String> {
 
 /// Starts `count` copies of `test` as [`spawn_child`] does, all at once so
 /// that they race, and returns what follows `prefix` in their output.
-pub fn run_children(
+pub fn run_children<V: AsRef<OsStr>>(
     test: &str,
     role: &str,
     count: usize,
-    envs: &[(&str, &str)],
+    envs: &[(&str, V)],
     prefix: &str,
 ) -> Vec<String> {
     let children: Vec<_> = (0..count).map(|_| spawn_child(test, role, envs)).collect();

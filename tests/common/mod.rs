@@ -11,6 +11,38 @@ mod children;
 #[allow(unused_imports)]
 pub use children::*;
 
+/// Every variable a launcher sets that runlayout reads, each set empty (which
+/// counts as unset), so a test that runs under Slurm or torchrun itself
+/// starts its children outside any launcher. Add the variables a test wants
+/// after these: the last value given for a name wins.
+pub const NO_LAUNCHER: &[(&str, &str)] = &[
+    ("TORCHELASTIC_RUN_ID", ""),
+    ("SLURM_JOB_ID", ""),
+    ("SLURM_ARRAY_JOB_ID", ""),
+    ("SLURM_ARRAY_TASK_ID", ""),
+    ("SLURM_STEP_ID", ""),
+    ("SLURM_RESTART_COUNT", ""),
+    ("SLURM_PROCID", ""),
+    ("SLURM_LOCALID", ""),
+    ("SLURM_NTASKS", ""),
+    ("RANK", ""),
+    ("LOCAL_RANK", ""),
+    ("WORLD_SIZE", ""),
+    ("RUNLAYOUT_ROOT", ""),
+    ("RUNLAYOUT_STAGE", ""),
+    ("RUNLAYOUT_DEBUG", ""),
+    ("RUNLAYOUT_RUN_ID", ""),
+    ("RUNLAYOUT_SEED", ""),
+    ("RUNLAYOUT_RESUME", ""),
+];
+
+/// [`NO_LAUNCHER`] followed by `extra`.
+pub fn clean_env<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut env = NO_LAUNCHER.to_vec();
+    env.extend_from_slice(extra);
+    env
+}
+
 /// The hidden names left in `dir`: runlayout's temporary names
 /// (`.runlayout-*.tmp`) and anything else starting with `.`.
 pub fn temporaries(dir: &Path) -> Vec<String> {

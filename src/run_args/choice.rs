@@ -1,0 +1,142 @@
+//! Which run the flags and variables ask for, in the order of precedence
+//! the README's "Flags and variables" table gives.
+
+use std::ffi::OsString;
+
+use super::RunArgs;
+use super::resume::{self, Resume};
+use crate::{ENV_RESUME, ENV_RUN_ID, ENV_SEED, Error, Launcher, Result};
+
+/// What the process asked for.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Choice {
+    /// Open an existing run (`--resume`, `RUNLAYOUT_RESUME`).
+    Resume(String),
+    /// A new run under an id the user chose (`--run-id`, `--run-seed`,
+    /// `RUNLAYOUT_SEED`); under a launcher, one run for its ranks.
+    New(Named),
+    /// The id a launcher script (`RUNLAYOUT_RUN_ID`) or a launcher gave:
+    /// created by the first rank, joined by the others, found again by a
+    /// requeued job.
+    Join(String),
+    /// A new run with a freshly drawn id.
+    Generated,
+}
+
+/// An id the user chose.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Named {
+    Id(String),
+    Seed(u64),
+}
+
+/// The first that applies: a typed `--resume`, `--run-id` or `--run-seed`
+/// (clap lets only one be typed); then `RUNLAYOUT_RESUME`, then
+/// `RUNLAYOUT_RUN_ID`, then a launcher's id, then `RUNLAYOUT_SEED`; else a
+/// generated id. A typed flag beats every variable, and no variable ever
+/// conflicts with one. The seed comes after the launcher: seeded ids carry
+/// each rank's local date, so ranks would split across midnight.
+pub(super) fn choose(args: &RunArgs, get: &impl Fn(&str) -> Option<OsString>) -> Result<Choice> {
+    if let Some(resume) = &args.resume {
+        return Ok(Choice::Resume(resume.clone()));
+    }
+    if let Some(id) = &args.run_id {
+        return Ok(Choice::New(Named::Id(id.clone())));
+    }
+    if let Some(seed) = args.run_seed {
+        return Ok(Choice::New(Named::Seed(seed)));
+    }
+    if let Some(resume) = text(get, ENV_RESUME)? {
+        if Resume::parse(&resume).is_none() {
+            return Err(Error::InvalidEnv {
+                var: ENV_RESUME,
+                value: resume,
+                expected: resume::SPELLINGS,
+            });
+        }
+        return Ok(Choice::Resume(resume));
+    }
+    if let Some(id) = text(get, ENV_RUN_ID)? {
+        return Ok(Choice::Join(id));
+    }
+    if let Some(launcher) = Launcher::detect_with(get) {
+        return Ok(Choice::Join(launcher.run_id().into_string()));
+    }
+    if let Some(seed) = text(get, ENV_SEED)? {
+        let seed = seed.trim().parse().map_err(|_| Error::InvalidEnv {
+            var: ENV_SEED,
+            value: seed,
+            expected: "a whole number from 0 to 18446744073709551615",
+        })?;
+        return Ok(Choice::New(Named::Seed(seed)));
+    }
+    Ok(Choice::Generated)
+}
+
+/// A variable's text; `None` when unset or empty, as `RunBuilder::from_env`
+/// reads them.
+fn text(get: &impl Fn(&str) -> Option<OsString>, var: &'static str) -> Result<Option<String>> {
+    match get(var) {
+        None => Ok(None),
+        Some(value) => match value.into_string() {
+            Ok(value) if value.is_empty() => Ok(None),
+            Ok(value) => Ok(Some(value)),
+            Err(value) => Err(Error::InvalidEnv {
+                var,
+                value: value.to_string_lossy().into_owned(),
+                expected: "UTF-8 text",
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        run: RunArgs,
+    }
+
+    fn chosen(args: &[&str], env: &[(&str, &str)]) -> Result<Choice> {
+        let cli = Cli::try_parse_from(std::iter::once("x").chain(args.iter().copied()))
+            .expect("valid flags");
+        choose(&cli.run, &|var: &str| {
+            env.iter()
+                .find(|(name, _)| *name == var)
+                .map(|(_, value)| OsString::from(value))
+        })
+    }
+
+    #[test]
+    fn the_order_of_precedence() -> Result<()> {
+        let all = [
+            (ENV_RESUME, "env-resume"),
+            (ENV_RUN_ID, "env-id"),
+            (ENV_SEED, "9"),
+            ("SLURM_JOB_ID", "5"),
+        ];
+        let resume = |s: &str| Choice::Resume(s.to_owned());
+        assert_eq!(chosen(&["--resume", "r"], &all)?, resume("r"));
+        assert_eq!(
+            chosen(&["--run-id", "i"], &all)?,
+            Choice::New(Named::Id("i".into()))
+        );
+        assert_eq!(
+            chosen(&["--run-seed", "3"], &all)?,
+            Choice::New(Named::Seed(3))
+        );
+        assert_eq!(chosen(&[], &all)?, resume("env-resume"));
+        assert_eq!(chosen(&[], &all[1..])?, Choice::Join("env-id".into()));
+        assert_eq!(chosen(&[], &all[2..])?, Choice::Join("slurm-5".into()));
+        assert_eq!(chosen(&[], &all[2..3])?, Choice::New(Named::Seed(9)));
+        assert_eq!(chosen(&[], &[])?, Choice::Generated);
+        // Empty variables are unset.
+        let empty = [(ENV_RESUME, ""), (ENV_RUN_ID, ""), (ENV_SEED, "")];
+        assert_eq!(chosen(&[], &empty)?, Choice::Generated);
+        Ok(())
+    }
+}
