@@ -22,10 +22,9 @@ fn create_here() -> TestResult {
     let record = std::env::var("RUNLAYOUT_TEST_RECORD_GIT").map_or(true, |v| v == "1");
     let run = Run::builder(&root).record_git(record).create()?;
     let manifest: Value = serde_json::from_slice(&std::fs::read(run.path().join("run.json"))?)?;
-    println!(
-        "GIT={}",
-        manifest.get("git").cloned().unwrap_or(Value::Null)
-    );
+    let field = |name: &str| manifest.get(name).cloned().unwrap_or(Value::Null);
+    println!("GIT={}", field("git"));
+    println!("LAUNCHER={}", field("launcher"));
     Ok(())
 }
 
@@ -103,5 +102,52 @@ fn git_state_is_recorded_from_the_current_directory() -> TestResult {
     no_git.push(("PATH", "/nonexistent"));
     assert_eq!(recorded(&repo, &root, &no_git), Value::Null);
     assert_eq!(common::folder_count(&root), 5, "every creation succeeded");
+    Ok(())
+}
+
+const LAUNCHED: &str = "the_launcher_is_recorded_from_the_environment";
+
+#[test]
+fn the_launcher_is_recorded_from_the_environment() -> TestResult {
+    if is_child(ROLE) {
+        return create_here();
+    }
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().to_str().expect("utf-8");
+    let launched = |envs: &[(&str, &str)]| -> Value {
+        let mut all = common::NO_LAUNCHER.to_vec();
+        all.push(("RUNLAYOUT_TEST_ROOT", root));
+        all.push(("RUNLAYOUT_TEST_RECORD_GIT", "0"));
+        all.extend_from_slice(envs);
+        let child = spawn_child_in(Some(tmp.path()), LAUNCHED, ROLE, &all);
+        serde_json::from_str(&child_lines(child, "LAUNCHER=")[0]).expect("json")
+    };
+    let slurm = launched(&[
+        ("SLURM_JOB_ID", "4242"),
+        ("SLURM_STEP_ID", "0"),
+        ("SLURM_PROCID", "0"),
+        ("SLURM_LOCALID", "0"),
+        ("SLURM_NTASKS", "4"),
+    ]);
+    assert_eq!(slurm["kind"], "slurm");
+    assert_eq!(
+        (slurm["job"].as_str(), slurm["step"].as_str()),
+        (Some("4242"), Some("0"))
+    );
+    assert_eq!(slurm["world_size"], 4);
+    let torch = launched(&[
+        ("TORCHELASTIC_RUN_ID", "exp-7"),
+        ("RANK", "0"),
+        ("LOCAL_RANK", "0"),
+        ("WORLD_SIZE", "2"),
+    ]);
+    assert_eq!(
+        (torch["kind"].as_str(), torch["job"].as_str()),
+        (Some("torchrun"), Some("exp-7"))
+    );
+    assert_eq!(torch["world_size"], 2);
+    let alone = launched(&[]);
+    assert_eq!(alone["kind"], "none");
+    assert!(alone.get("world_size").is_none());
     Ok(())
 }

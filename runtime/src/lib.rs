@@ -75,7 +75,7 @@ pub use manifest::{MANIFEST, Manifest};
 pub use nesting::{DEBUG_DIR, Nesting};
 pub use pointer::LinkStyle;
 pub use process::host_name;
-pub use provenance::GitRecord;
+pub use provenance::{GitRecord, LauncherRecord};
 pub use prune::{Candidate, KeepReason, Kept, Prune, PrunePlan, Pruned};
 pub use ranks::Ranks;
 pub use run::Run;

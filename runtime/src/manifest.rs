@@ -18,7 +18,7 @@ pub use runlayout_grammar::names::MANIFEST;
 use crate::error::Result;
 use crate::nesting::Nesting;
 use crate::process;
-use crate::provenance::{self, GitRecord};
+use crate::provenance::{self, GitRecord, LauncherRecord};
 use crate::run::Run;
 #[cfg(feature = "manifest")]
 use crate::{error::Error, error::Operation, owned_file, temporary};
@@ -182,6 +182,13 @@ pub struct Manifest {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub git: Option<GitRecord>,
+    /// The launcher that started the creating process: Slurm, torchrun,
+    /// `RUNLAYOUT_RUN_ID` set by a script, or none; its ids and world size.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub launcher: Option<LauncherRecord>,
     /// The launched job whose ranks share the run, as its
     /// [`Launcher::run_id`](crate::Launcher::run_id) names it
     /// (`slurm-4242.0`), when the run was made by
@@ -315,6 +322,7 @@ pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<()> {
         process_started: me.started,
         boot: me.boot.clone(),
         git: if git { provenance::git() } else { None },
+        launcher: Some(provenance::launcher()),
         job: job.map(str::to_owned),
         extra: Extra::default(),
     };

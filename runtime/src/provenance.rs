@@ -1,7 +1,8 @@
-//! Where a run came from: the git commit of the code that made it, read
-//! once when the run is created. Reading it must never make creation fail
-//! or hang: `git` runs with a short timeout, and no git, no repository or
-//! a slow one all mean "not recorded".
+//! Where a run came from, recorded once when it is created: the git commit
+//! of the code that made it, and the launcher that started the process.
+//! Reading either must never make creation fail or hang: `git` runs with a
+//! short timeout, and no git, no repository, a slow one or odd launcher
+//! variables all mean "not recorded".
 
 use std::collections::HashMap;
 use std::io::Read as _;
@@ -9,6 +10,10 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+use crate::env::ENV_RUN_ID;
+use crate::launcher::Launcher;
+use crate::ranks::Ranks;
 
 /// How long `git` may take before its answer is given up.
 const GIT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -35,6 +40,100 @@ pub struct GitRecord {
     pub dirty: bool,
     /// The branch checked out; `None` for a detached `HEAD`.
     pub branch: Option<String>,
+}
+
+/// The launcher that started the process that created a run.
+///
+/// ```
+/// # #[cfg(feature = "manifest")] {
+/// # let root = tempfile::tempdir()?;
+/// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+/// let launcher = run.manifest()?.unwrap().launcher.unwrap();
+/// // Under `cargo test`: no launcher (unless CI itself runs under Slurm).
+/// assert!(["none", "slurm", "slurm_array", "torchrun", "environment"].contains(&launcher.kind.as_str()));
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct LauncherRecord {
+    /// `slurm`, `slurm_array`, `torchrun`, `environment` (the run id came
+    /// from `RUNLAYOUT_RUN_ID`, set by a launcher script) or `none`.
+    pub kind: String,
+    /// The job: `SLURM_JOB_ID`, `SLURM_ARRAY_JOB_ID` or `TORCHELASTIC_RUN_ID`
+    /// (lossily made UTF-8).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub job: Option<String>,
+    /// The Slurm step (`SLURM_STEP_ID`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub step: Option<String>,
+    /// The array task (`SLURM_ARRAY_TASK_ID`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub array_task: Option<String>,
+    /// How many processes the job has (`WORLD_SIZE`, `SLURM_NTASKS`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub world_size: Option<usize>,
+}
+
+/// The launcher of this process, read once.
+pub(crate) fn launcher() -> LauncherRecord {
+    static SEEN: OnceLock<LauncherRecord> = OnceLock::new();
+    SEEN.get_or_init(|| launcher_with(|var| std::env::var_os(var)))
+        .clone()
+}
+
+/// The launcher the variables `get` returns describe.
+pub(crate) fn launcher_with(get: impl Fn(&str) -> Option<std::ffi::OsString>) -> LauncherRecord {
+    let text = |v: &std::ffi::OsString| v.to_string_lossy().into_owned();
+    let world_size = Ranks::detect_with(&get)
+        .ok()
+        .map(|r| r.world_size())
+        .filter(|&n| n > 1);
+    let mut record = LauncherRecord {
+        kind: "none".into(),
+        job: None,
+        step: None,
+        array_task: None,
+        world_size,
+    };
+    match Launcher::detect_with(&get) {
+        Some(Launcher::Torchrun { run_id, .. }) => {
+            record.kind = "torchrun".into();
+            record.job = Some(text(&run_id));
+        }
+        Some(Launcher::SlurmArray {
+            job, task, step, ..
+        }) => {
+            record.kind = "slurm_array".into();
+            record.job = Some(text(&job));
+            record.array_task = Some(text(&task));
+            record.step = step.as_ref().map(text);
+        }
+        Some(Launcher::Slurm { job, step, .. }) => {
+            record.kind = "slurm".into();
+            record.job = Some(text(&job));
+            record.step = step.as_ref().map(text);
+        }
+        None => {
+            if get(ENV_RUN_ID).is_some_and(|v| !v.is_empty()) {
+                record.kind = "environment".into();
+            }
+        }
+    }
+    record
 }
 
 /// The git state of the current directory's work tree, if it is in one:
@@ -124,6 +223,51 @@ fn parse_status(text: &str) -> Option<GitRecord> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_env::env;
+
+    #[test]
+    fn launchers_are_recorded_with_their_ids_and_size() {
+        let slurm = launcher_with(env(&[
+            ("SLURM_JOB_ID", "4242"),
+            ("SLURM_STEP_ID", "1"),
+            ("SLURM_PROCID", "0"),
+            ("SLURM_NTASKS", "8"),
+            ("SLURM_LOCALID", "0"),
+        ]));
+        assert_eq!(slurm.kind, "slurm");
+        assert_eq!(
+            (slurm.job.as_deref(), slurm.step.as_deref()),
+            (Some("4242"), Some("1"))
+        );
+        assert_eq!(slurm.world_size, Some(8));
+        let array = launcher_with(env(&[
+            ("SLURM_JOB_ID", "9"),
+            ("SLURM_ARRAY_JOB_ID", "7"),
+            ("SLURM_ARRAY_TASK_ID", "3"),
+        ]));
+        assert_eq!(
+            (
+                array.kind.as_str(),
+                array.job.as_deref(),
+                array.array_task.as_deref()
+            ),
+            ("slurm_array", Some("7"), Some("3"))
+        );
+        let torch = launcher_with(env(&[
+            ("TORCHELASTIC_RUN_ID", "exp1"),
+            ("RANK", "0"),
+            ("LOCAL_RANK", "0"),
+            ("WORLD_SIZE", "4"),
+        ]));
+        assert_eq!(
+            (torch.kind.as_str(), torch.world_size),
+            ("torchrun", Some(4))
+        );
+        let scripted = launcher_with(env(&[("RUNLAYOUT_RUN_ID", "sweep-3")]));
+        assert_eq!(scripted.kind, "environment");
+        let alone = launcher_with(env(&[]));
+        assert_eq!((alone.kind.as_str(), alone.world_size), ("none", None));
+    }
 
     #[test]
     fn porcelain_v2_is_read() {
