@@ -71,6 +71,9 @@ fn train(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
     let paths = TrainPaths {
         run: cli.run.start()?,
     };
+    // The primary rank records how the run ends: failed (an error, a panic)
+    // unless it reaches `finish`.
+    let guard = ranks.is_primary().then(|| paths.run.guard());
     // Every rank would train; the primary one alone keeps the record. (In
     // a real job the ranks agree on where to start through their
     // communication backend: rank 0 reads the checkpoint and broadcasts.)
@@ -88,6 +91,9 @@ fn train(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
             fs::write(paths.epoch_ckpt(epoch), format!("weights {epoch}"))?;
         }
         println!("epochs {}..={} done", done + 1, done + cli.epochs);
+    }
+    if let Some(guard) = guard {
+        guard.finish()?;
     }
     println!(
         "rank={} world={} is_new={} run={}",

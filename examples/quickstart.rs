@@ -31,6 +31,8 @@ struct TrainPaths {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // runs/pretrain/2026-11-30_k3x9a, made with one exclusive mkdir.
     let run = Run::builder("runs").stage("pretrain").from_env()?.start()?;
+    // Records how the run ends: failed, unless `finish` is reached.
+    let guard = run.guard();
     let paths = TrainPaths { run };
     // checkpoints/ and nothing else: files are written by the program.
     paths.create_all()?;
@@ -45,7 +47,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?;
     }
 
-    println!("run {} in {}", paths.run.id(), paths.root().display());
+    guard.finish()?;
+    println!(
+        "run {} in {}: {}",
+        paths.run.id(),
+        paths.root().display(),
+        paths.run.status()?
+    );
     print_tree(paths.root(), 1)?;
     Ok(())
 }
