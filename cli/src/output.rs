@@ -24,8 +24,29 @@ impl<'w> Output<'w> {
         value: Value,
         human: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> io::Result<()> {
+        self.emit_with(|| value, human)
+    }
+
+    /// Whether results are to be JSON.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// Writes `value` as JSON, whatever the mode.
+    pub fn write_json(&mut self, value: &impl serde::Serialize) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *self.writer, value).map_err(io::Error::from)?;
+        writeln!(self.writer)
+    }
+
+    /// [`emit`](Output::emit), building the JSON only when it is asked for:
+    /// a long listing printed as a table need not build it.
+    pub fn emit_with(
+        &mut self,
+        value: impl FnOnce() -> Value,
+        human: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()> {
         if self.json {
-            writeln!(self.writer, "{value:#}")
+            self.write_json(&value())
         } else {
             human(&mut *self.writer)
         }

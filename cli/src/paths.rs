@@ -38,6 +38,15 @@ pub fn escaped(name: &OsStr) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A path that serializes as [`json`] writes it.
+pub struct JsonPath<'a>(pub &'a Path);
+
+impl serde::Serialize for JsonPath<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&escaped(self.0.as_os_str()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

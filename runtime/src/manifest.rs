@@ -10,7 +10,7 @@
 //! ([`read_record`], [`write_record`]). Without the feature no record is
 //! written or read, and [`Manifest::read`] finds none.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
 
 pub use runlayout_grammar::names::MANIFEST;
@@ -272,30 +272,31 @@ impl Manifest {
     /// Where the manifest says the run is, next to where its folder is:
     /// each disagreement, as an error naming the manifest.
     pub(crate) fn mismatches(&self, run: &Run) -> Vec<crate::error::Error> {
-        let path: PathBuf = run.path().join(MANIFEST);
         let quoted = |v: Option<&str>| v.map_or("no stage".to_owned(), |s| format!("{s:?}"));
         let mut found = Vec::new();
-        let mut differ = |field: &'static str, recorded: String, actual: String| {
-            if recorded != actual {
-                found.push(crate::error::Error::ManifestMismatch {
-                    path: path.clone(),
-                    field,
-                    recorded,
-                    actual,
-                });
-            }
-        };
-        differ(
-            "run id",
-            format!("{:?}", self.id),
-            format!("{:?}", run.id().as_str()),
-        );
-        differ("stage", quoted(self.stage.as_deref()), quoted(run.stage()));
-        differ(
-            "debug flag",
-            self.debug.to_string(),
-            run.is_debug().to_string(),
-        );
+        // Compared first, described only when they differ: a scan of many
+        // runs asks this of each.
+        let mut differ =
+            |field: &'static str, same: bool, describe: &dyn Fn() -> (String, String)| {
+                if !same {
+                    let (recorded, actual) = describe();
+                    found.push(crate::error::Error::ManifestMismatch {
+                        path: run.path().join(MANIFEST),
+                        field,
+                        recorded,
+                        actual,
+                    });
+                }
+            };
+        differ("run id", self.id == run.id().as_str(), &|| {
+            (format!("{:?}", self.id), format!("{:?}", run.id().as_str()))
+        });
+        differ("stage", self.stage.as_deref() == run.stage(), &|| {
+            (quoted(self.stage.as_deref()), quoted(run.stage()))
+        });
+        differ("debug flag", self.debug == run.is_debug(), &|| {
+            (self.debug.to_string(), run.is_debug().to_string())
+        });
         found
     }
 }

@@ -16,7 +16,7 @@ use std::path::Path;
 use crate::error::{Error, Operation, Result};
 
 /// Most files of ours fit in one read of this size.
-const FIRST_READ: usize = 4 * 1024;
+const FIRST_READ: usize = 1024;
 
 /// The contents of the regular file at `path`; `None` if nothing is there
 /// (or a symlink that leads nowhere).

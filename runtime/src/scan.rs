@@ -15,7 +15,7 @@ use crate::nesting::Nesting;
 use crate::pointer::LinkStyle;
 use crate::run::{Address, Run};
 use crate::run_id::RunId;
-use crate::status::RunStatus;
+use crate::status::{self, RunState, RunStatus};
 use crate::temporary;
 
 /// Which runs a scan lists, by their debug flag.
@@ -128,7 +128,29 @@ impl FoundRun {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn status(&self) -> Result<RunStatus> {
-        self.run.status_given(|| Ok(self.manifest.clone()))
+        self.state().map(|s| s.status)
+    }
+
+    /// The run's [`state`](Run::state), using the manifest the scan has
+    /// read already: one read of the status record, and none of the
+    /// manifest.
+    ///
+    /// # Errors
+    ///
+    /// As [`Run::state`].
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// use runlayout_runtime::{Run, Runs};
+    /// Run::builder(root.path()).stage("s").create()?.fail("oom")?;
+    /// let found = &Runs::scan(root.path()).stage("s").list()?.runs[0];
+    /// # #[cfg(feature = "manifest")]
+    /// assert_eq!(found.state()?.ended.unwrap().reason.as_deref(), Some("oom"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn state(&self) -> Result<RunState> {
+        let creator = self.manifest.as_ref().and_then(status::creator_fate);
+        self.run.state_given(|| Ok(creator))
     }
 }
 

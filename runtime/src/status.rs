@@ -120,6 +120,24 @@ impl Ended {
     }
 }
 
+/// Where a run stands, and how it ended if it did: [`Run::state`].
+///
+/// ```
+/// # let root = tempfile::tempdir()?;
+/// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+/// let state = run.state()?;
+/// assert!(state.ended.is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RunState {
+    /// The status.
+    pub status: RunStatus,
+    /// When and how it ended, if that was recorded.
+    pub ended: Option<Ended>,
+}
+
 /// `run.status.json`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -227,19 +245,50 @@ impl Run {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn status(&self) -> Result<RunStatus> {
-        self.status_given(|| self.manifest())
+        self.state().map(|s| s.status)
     }
 
-    /// [`status`](Run::status), with the manifest read by `manifest` only
-    /// when the status record does not settle it.
-    pub(crate) fn status_given(
+    /// [`status`](Run::status) and [`ended`](Run::ended) at once, from one
+    /// read of the status record: what a listing of many runs wants.
+    ///
+    /// # Errors
+    ///
+    /// As [`status`](Run::status).
+    ///
+    /// ```
+    /// use runlayout_runtime::{Run, RunStatus};
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let run = Run::builder(root.path()).create()?;
+    /// # #[cfg(feature = "manifest")] {
+    /// run.fail("preempted")?;
+    /// let state = run.state()?;
+    /// assert_eq!(state.status, RunStatus::Failed);
+    /// assert_eq!(state.ended.unwrap().reason.as_deref(), Some("preempted"));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn state(&self) -> Result<RunState> {
+        self.state_given(|| Ok(self.manifest()?.and_then(|m| creator_fate(&m))))
+    }
+
+    /// [`state`](Run::state), with what became of the run's creator asked of
+    /// `creator` only when the status record does not settle it.
+    pub(crate) fn state_given(
         &self,
-        manifest: impl FnOnce() -> Result<Option<Manifest>>,
-    ) -> Result<RunStatus> {
-        let running = match self.status_record()? {
+        creator: impl FnOnce() -> Result<Option<Fate>>,
+    ) -> Result<RunState> {
+        let record = self.status_record()?;
+        let ended = record.as_ref().and_then(|r| {
+            Some(Ended {
+                at: r.ended.clone()?,
+                reason: r.reason.clone(),
+            })
+        });
+        let running = match record {
             Some(record) => match record.status {
                 Some(RunStatus::Running) | None => Some(record),
-                Some(ended) => return Ok(ended),
+                Some(status) => return Ok(RunState { status, ended }),
             },
             None => None,
         };
@@ -247,12 +296,13 @@ impl Run {
             Some(r) => r.pid.map(|pid| {
                 process::fate(r.host.as_deref(), pid, r.process_started, r.boot.as_deref())
             }),
-            None => manifest()?.and_then(|m| creator_fate(&m)),
+            None => creator()?,
         };
-        Ok(match fate {
+        let status = match fate {
             Some(Fate::Gone) => RunStatus::Crashed,
             _ => RunStatus::Running,
-        })
+        };
+        Ok(RunState { status, ended })
     }
 
     /// When and how the run ended, if that was recorded.
@@ -358,7 +408,7 @@ impl Run {
 }
 
 /// What became of the process that created the run, by its manifest.
-fn creator_fate(m: &Manifest) -> Option<Fate> {
+pub(crate) fn creator_fate(m: &Manifest) -> Option<Fate> {
     let pid = m.pid?;
     Some(process::fate(
         m.host.as_deref(),

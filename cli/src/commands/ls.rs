@@ -3,9 +3,8 @@
 use std::path::Path;
 
 use runlayout::{DebugRuns, RunStatus, Runs};
-use serde_json::json;
 
-use super::{CliResult, Standing, below_root, canonical_root, or_dash, run_json};
+use super::{CliResult, RunView, Standing, below_root, canonical_root, or_dash};
 use crate::output::{self, Output};
 use crate::{resolve, table};
 
@@ -58,44 +57,59 @@ pub fn ls(
     for problem in &problems {
         output::warn(format_args!("problem: {problem}"));
     }
-    let runs: Vec<_> = listing
-        .runs
-        .iter()
-        .zip(&ancestors)
-        .zip(&standings)
-        .map(|((found, ancestor), standing)| run_json(found, ancestor.as_deref(), standing))
-        .collect();
     let root_canon = canonical_root(root);
-    out.emit(json!({ "runs": runs, "problems": problems }), |w| {
-        let rows: Vec<Vec<String>> = listing
+    if out.is_json() {
+        let runs: Vec<RunView> = listing
             .runs
             .iter()
             .zip(&ancestors)
             .zip(&standings)
-            .map(|((found, ancestor), standing)| {
-                let manifest = found.manifest.as_ref();
-                vec![
-                    found.run.id().to_string(),
-                    or_dash(found.run.stage()),
-                    standing.status.map_or("?".into(), |s| s.to_string()),
-                    or_dash(manifest.map(|m| m.created.as_str())),
-                    standing.duration(found),
-                    running_elsewhere(standing, manifest),
-                    ancestor
-                        .as_deref()
-                        .map_or("-".into(), |a| below_root(root_canon.as_deref(), a)),
-                    found.run.path().display().to_string(),
-                ]
-            })
+            .map(|((found, ancestor), standing)| RunView::of(found, ancestor.as_deref(), standing))
             .collect();
-        table::write(
-            w,
-            &[
-                "ID", "STAGE", "STATUS", "CREATED", "DURATION", "HOST", "ANCESTOR", "PATH",
-            ],
-            &rows,
-        )
-    })?;
+        #[derive(serde::Serialize)]
+        struct Listed<'a> {
+            runs: Vec<RunView<'a>>,
+            problems: &'a [String],
+        }
+        out.write_json(&Listed {
+            runs,
+            problems: &problems,
+        })?;
+        return Ok(());
+    }
+    out.emit_with(
+        || serde_json::Value::Null,
+        |w| {
+            let rows: Vec<Vec<String>> = listing
+                .runs
+                .iter()
+                .zip(&ancestors)
+                .zip(&standings)
+                .map(|((found, ancestor), standing)| {
+                    let manifest = found.manifest.as_ref();
+                    vec![
+                        found.run.id().to_string(),
+                        or_dash(found.run.stage()),
+                        standing.status.map_or("?".into(), |s| s.to_string()),
+                        or_dash(manifest.map(|m| m.created.as_str())),
+                        standing.duration(found),
+                        running_elsewhere(standing, manifest),
+                        ancestor
+                            .as_deref()
+                            .map_or("-".into(), |a| below_root(root_canon.as_deref(), a)),
+                        found.run.path().display().to_string(),
+                    ]
+                })
+                .collect();
+            table::write(
+                w,
+                &[
+                    "ID", "STAGE", "STATUS", "CREATED", "DURATION", "HOST", "ANCESTOR", "PATH",
+                ],
+                &rows,
+            )
+        },
+    )?;
     Ok(())
 }
 

@@ -18,9 +18,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use runlayout::{Ended, FoundRun, RunStatus};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::{durations, paths};
+use crate::durations;
+use crate::paths::JsonPath;
 
 pub type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -58,10 +59,19 @@ pub struct Standing {
 impl Standing {
     /// Reads it; what cannot be read is added to `problems`.
     pub fn of(found: &FoundRun, problems: &mut Vec<String>) -> Standing {
-        let mut note = |e: runlayout::Error| problems.push(e.to_string());
-        let status = found.status().map_err(&mut note).ok();
-        let ended = found.run.ended().map_err(&mut note).ok().flatten();
-        Standing { status, ended }
+        match found.state() {
+            Ok(state) => Standing {
+                status: Some(state.status),
+                ended: state.ended,
+            },
+            Err(e) => {
+                problems.push(e.to_string());
+                Standing {
+                    status: None,
+                    ended: None,
+                }
+            }
+        }
     }
 
     /// How long the run ran, or has run so far; `-` for a crash, whose end
@@ -79,28 +89,49 @@ impl Standing {
 /// stands, and its ancestor as the `ancestor` link records it (the one
 /// record of ancestry).
 fn run_json(found: &FoundRun, ancestor: Option<&Path>, standing: &Standing) -> Value {
-    let run = &found.run;
-    let manifest = found.manifest.as_ref();
-    json!({
-        "id": run.id().as_str(),
-        "stage": run.stage(),
-        "debug": run.is_debug(),
-        "path": paths::json(run.path()),
-        "created": manifest.map(|m| m.created.as_str()),
-        "host": manifest.and_then(|m| m.host.as_deref()),
-        "pid": manifest.and_then(|m| m.pid),
-        "command": manifest.map(|m| &m.command),
-        "ancestor": ancestor.map(paths::json),
-        "manifest": manifest.is_some(),
-        "status": standing.status.map(|s| s.to_string()),
-        "ended": standing.ended.as_ref().map(|e| e.at.as_str()),
-        "reason": standing.ended.as_ref().and_then(|e| e.reason.as_deref()),
-        "git": manifest.and_then(|m| m.git.as_ref()).map(|g| json!({
-            "commit": g.commit,
-            "dirty": g.dirty,
-            "branch": g.branch,
-        })),
-    })
+    serde_json::to_value(RunView::of(found, ancestor, standing)).unwrap_or(Value::Null)
+}
+
+/// A run as `--json` shows it, borrowed from what was read.
+#[derive(serde::Serialize)]
+pub struct RunView<'a> {
+    id: &'a str,
+    stage: Option<&'a str>,
+    debug: bool,
+    path: JsonPath<'a>,
+    created: Option<&'a str>,
+    host: Option<&'a str>,
+    pid: Option<u32>,
+    command: Option<&'a [String]>,
+    ancestor: Option<JsonPath<'a>>,
+    manifest: bool,
+    status: Option<String>,
+    ended: Option<&'a str>,
+    reason: Option<&'a str>,
+    git: Option<&'a runlayout::GitRecord>,
+}
+
+impl<'a> RunView<'a> {
+    pub fn of(found: &'a FoundRun, ancestor: Option<&'a Path>, standing: &'a Standing) -> Self {
+        let run = &found.run;
+        let manifest = found.manifest.as_ref();
+        RunView {
+            id: run.id().as_str(),
+            stage: run.stage(),
+            debug: run.is_debug(),
+            path: JsonPath(run.path()),
+            created: manifest.map(|m| m.created.as_str()),
+            host: manifest.and_then(|m| m.host.as_deref()),
+            pid: manifest.and_then(|m| m.pid),
+            command: manifest.map(|m| m.command.as_slice()),
+            ancestor: ancestor.map(JsonPath),
+            manifest: manifest.is_some(),
+            status: standing.status.map(|s| s.to_string()),
+            ended: standing.ended.as_ref().map(|e| e.at.as_str()),
+            reason: standing.ended.as_ref().and_then(|e| e.reason.as_deref()),
+            git: manifest.and_then(|m| m.git.as_ref()),
+        }
+    }
 }
 
 /// A run's folder as a person would name it: below the root when it is
