@@ -129,6 +129,7 @@ impl std::fmt::Display for KeepReason {
 /// use runlayout_runtime::{KeepReason, Prune, Run};
 /// Run::builder(root.path()).debug(true).create()?; // running, and latest
 /// let plan = Prune::new(root.path()).debug_only(true).plan()?;
+/// # #[cfg(feature = "manifest")]
 /// assert_eq!(plan.kept[0].reason, KeepReason::Running);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
