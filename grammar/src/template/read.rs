@@ -1,0 +1,572 @@
+//! Reading a name back into the values that render it: the inverse of an
+//! accessor, which families use to find their members.
+//!
+//! A name belongs to a component only if it **round-trips**: the values read
+//! from it render to exactly that name, and the accessor would accept them.
+//! So `epoch_1.ckpt` is not epoch 1 of `epoch_{epoch:04}.ckpt` (epoch 1 is
+//! `epoch_0001.ckpt`), and `a+b` is no value of a text placeholder.
+//!
+//! # How a name is split
+//!
+//! Fixed text is matched literally at either end of what is left of the name.
+//! A placeholder's extent is then fixed by its neighbour, from the left or
+//! from the right:
+//!
+//! - a number followed (preceded) by text that starts (ends) with a non-digit
+//!   takes the longest run of digits there;
+//! - the one placeholder left takes what remains.
+//!
+//! A component whose placeholders cannot all be placed this way is
+//! ambiguous: two sets of values render the same name (`{a}{b}`, `{n:u32}{m:u32}`,
+//! and any two text values, `{a}_{b}`: a text value may hold every character
+//! the text between them could, since the accessor checks the component whole).
+//! [`Template::check_readable`] rejects it, and the derive reports it at
+//! compile time.
+//!
+//! # Why reading is exact
+//!
+//! Each step above, applied to a name rendered from accepted values, takes
+//! exactly the piece the value rendered to: a number's digits end where the
+//! next text's non-digit starts (or start where the previous text's
+//! non-digit ends). So every rendered name is read back into its own values. The
+//! other way round, each piece read is checked to render to itself (no
+//! leading zero beyond the padding, no `+`, within its type's range; a text
+//! value passes the naming rules the accessor checks), so the values read
+//! always render to the name. The checks mirror the accessor's:
+//! `names::check_component` for a text value (`check_first_component` in the
+//! first component of the path), and the same rule for the whole component
+//! when it mixes a text value with other parts.
+//!
+//! ```
+//! use runlayout_grammar::template::{Template, Value};
+//!
+//! let t = Template::parse("checkpoints/epoch_{epoch:04}.ckpt").unwrap();
+//! assert_eq!(t.read("checkpoints/epoch_0017.ckpt"), Some(vec![Value::Uint(17)]));
+//! assert_eq!(t.read("checkpoints/epoch_17.ckpt"), None); // renders as epoch_0017
+//! assert_eq!(t.read("checkpoints/epoch_0017.ckpt.tmp"), None);
+//! ```
+
+use std::ops::Range;
+
+use super::{Component, Param, ParamKind, Segment, Template, UINTS};
+use crate::names;
+
+/// A placeholder's value, read back from a name by [`Component::read`] or
+/// [`Template::read`].
+///
+/// ```
+/// use runlayout_grammar::template::{Template, Value};
+///
+/// let t = Template::parse("eval/{split}_{step:u32}.json").unwrap();
+/// let path = "eval/val_120.json";
+/// let values = t.read(path).unwrap();
+/// assert_eq!(values, [Value::Text(5..8), Value::Uint(120)]);
+/// assert_eq!(&path[5..8], "val");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// An integer placeholder's value, within the range of its type.
+    Uint(u128),
+    /// A text placeholder's value: where it lies in the name, in bytes.
+    Text(Range<usize>),
+}
+
+/// One step of splitting a component, decided by its shape alone.
+#[derive(Debug, Clone, Copy)]
+enum Step<'t> {
+    /// Fixed text at the start.
+    Prefix(&'t str),
+    /// Fixed text at the end.
+    Suffix(&'t str),
+    /// The last placeholder takes what is left.
+    Lone(&'t Param),
+    /// A number followed by text that starts with a non-digit.
+    FrontDigits(&'t Param),
+    /// A number preceded by text that ends with a non-digit.
+    BackDigits(&'t Param),
+}
+
+/// The next step for the segments `lo..hi`, or `None` if what is left
+/// cannot be split unambiguously.
+fn step(segments: &[Segment], lo: usize, hi: usize) -> Option<Step<'_>> {
+    if let Segment::Text(text) = &segments[lo] {
+        return Some(Step::Prefix(text));
+    }
+    if let Segment::Text(text) = &segments[hi - 1] {
+        return Some(Step::Suffix(text));
+    }
+    let (Segment::Param(front), Segment::Param(back)) = (&segments[lo], &segments[hi - 1]) else {
+        unreachable!("both ends are placeholders")
+    };
+    if hi - lo == 1 {
+        return Some(Step::Lone(front));
+    }
+    let is_number = |p: &Param| matches!(p.kind, ParamKind::Uint { .. });
+    if let Segment::Text(next) = &segments[lo + 1]
+        && is_number(front)
+        && !next.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return Some(Step::FrontDigits(front));
+    }
+    if let Segment::Text(previous) = &segments[hi - 2]
+        && is_number(back)
+        && !previous.ends_with(|c: char| c.is_ascii_digit())
+    {
+        return Some(Step::BackDigits(back));
+    }
+    None
+}
+
+impl Component {
+    /// Reads `name` back into the values of this component's placeholders,
+    /// appended to `values` in the order the placeholders appear; returns
+    /// whether `name` round-trips (on `false`, `values` is left as it was).
+    /// `first` says the component is the first of its path, where text
+    /// values follow `names::check_first_component`, as the accessor checks.
+    ///
+    /// ```
+    /// use runlayout_grammar::template::{Template, Value};
+    ///
+    /// let t = Template::parse("samples/{split}_{step:u32}.png").unwrap();
+    /// let component = &t.components[1];
+    /// let mut values = Vec::new();
+    /// assert!(component.read("val_7.png", false, &mut values));
+    /// assert_eq!(values, [Value::Text(0..3), Value::Uint(7)]);
+    /// for not_a_member in ["val_07.png", "val_+7.png", "val_7.png.tmp", ".val_7.png", "a/b_7.png"] {
+    ///     assert!(!component.read(not_a_member, false, &mut values), "{not_a_member}");
+    /// }
+    /// assert_eq!(values.len(), 2);
+    /// ```
+    pub fn read(&self, name: &str, first: bool, values: &mut Vec<Value>) -> bool {
+        let start = values.len();
+        let count = self.params().count();
+        values.resize(start + count, Value::Uint(0));
+        let read = self.read_into(name, first, &mut values[start..]);
+        if !read {
+            values.truncate(start);
+        }
+        read
+    }
+
+    /// Fills `slots` (one per placeholder) from `name`.
+    fn read_into(&self, name: &str, first: bool, slots: &mut [Value]) -> bool {
+        let segments = &self.segments;
+        let (mut lo, mut hi) = (0, segments.len());
+        // The placeholders not yet read are slots[front..back].
+        let (mut front, mut back) = (0, slots.len());
+        // What is left of the name is name[a..b].
+        let (mut a, mut b) = (0, name.len());
+        while lo < hi {
+            let rest = &name[a..b];
+            match step(segments, lo, hi) {
+                Some(Step::Prefix(text)) => {
+                    if !rest.starts_with(text) {
+                        return false;
+                    }
+                    a += text.len();
+                    lo += 1;
+                }
+                Some(Step::Suffix(text)) => {
+                    if !rest.ends_with(text) {
+                        return false;
+                    }
+                    b -= text.len();
+                    hi -= 1;
+                }
+                Some(Step::Lone(param)) => {
+                    match value(param, name, a..b, first) {
+                        Some(v) => slots[front] = v,
+                        None => return false,
+                    }
+                    front += 1;
+                    a = b;
+                    lo += 1;
+                }
+                Some(Step::FrontDigits(param)) => {
+                    let end = a + rest.bytes().take_while(u8::is_ascii_digit).count();
+                    match value(param, name, a..end, first) {
+                        Some(v) => slots[front] = v,
+                        None => return false,
+                    }
+                    front += 1;
+                    a = end;
+                    lo += 1;
+                }
+                Some(Step::BackDigits(param)) => {
+                    let begin = b - rest.bytes().rev().take_while(u8::is_ascii_digit).count();
+                    back -= 1;
+                    match value(param, name, begin..b, first) {
+                        Some(v) => slots[back] = v,
+                        None => return false,
+                    }
+                    b = begin;
+                    hi -= 1;
+                }
+                None => return false,
+            }
+        }
+        if a != b {
+            return false;
+        }
+        // A component that mixes a text value with other parts is checked
+        // whole, as the accessor checks what it renders.
+        let mixed_text =
+            self.segments.len() > 1 && self.params().any(|p| p.kind == ParamKind::Text);
+        !mixed_text || check(name, first)
+    }
+
+    /// Whether names can be read back into this component's values
+    /// unambiguously; else the two placeholders that cannot be told apart.
+    fn ambiguous_pair(&self) -> Option<(&Param, &Param)> {
+        let segments = &self.segments;
+        let (mut lo, mut hi) = (0, segments.len());
+        while lo < hi {
+            let Some(step) = step(segments, lo, hi) else {
+                let mut stuck = segments[lo..hi].iter().filter_map(|s| match s {
+                    Segment::Param(p) => Some(p),
+                    Segment::Text(_) => None,
+                });
+                return stuck.next().zip(stuck.next());
+            };
+            match step {
+                Step::Prefix(_) | Step::Lone(_) | Step::FrontDigits(_) => lo += 1,
+                Step::Suffix(_) | Step::BackDigits(_) => hi -= 1,
+            }
+        }
+        None
+    }
+}
+
+/// The naming rules a text value (and a component holding one) follows,
+/// exactly as the accessor applies them.
+fn check(text: &str, first: bool) -> bool {
+    if first {
+        names::check_first_component(text).is_ok()
+    } else {
+        names::check_component(text).is_ok()
+    }
+}
+
+/// The value of `param` rendered as `name[range]`, if it renders to exactly
+/// that text and the accessor would accept it.
+fn value(param: &Param, name: &str, range: Range<usize>, first: bool) -> Option<Value> {
+    let text = &name[range.clone()];
+    match param.kind {
+        ParamKind::Text => check(text, first).then_some(Value::Text(range)),
+        ParamKind::Uint { ty, width } => uint(text, ty, width).map(Value::Uint),
+    }
+}
+
+/// `digits` as a number of type `ty`, if it is exactly how such a number is
+/// rendered at `width`: decimal digits only, no zero ahead of the padding.
+fn uint(digits: &str, ty: &str, width: usize) -> Option<u128> {
+    let len = digits.len();
+    if len == 0 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Rendering pads to `width` and adds no zero beyond it.
+    if len < width || (len > width.max(1) && digits.starts_with('0')) {
+        return None;
+    }
+    let max_digits = UINTS.iter().find(|(t, _)| *t == ty).map_or(39, |(_, d)| *d);
+    // Leading zeros are padding: only the significant digits count.
+    let significant = digits.trim_start_matches('0');
+    if significant.len() > max_digits {
+        return None;
+    }
+    let n: u128 = if significant.is_empty() {
+        0
+    } else {
+        significant.parse().ok()?
+    };
+    (n <= uint_max(ty)).then_some(n)
+}
+
+/// The greatest value of the unsigned type `ty`.
+fn uint_max(ty: &str) -> u128 {
+    match ty {
+        "u8" => u8::MAX.into(),
+        "u16" => u16::MAX.into(),
+        "u32" => u32::MAX.into(),
+        "u64" => u64::MAX.into(),
+        "usize" => usize::MAX as u128,
+        _ => u128::MAX,
+    }
+}
+
+impl Template {
+    /// Reads a path relative to the layout's root (`/`-separated, as an
+    /// accessor renders it below the root) back into the values of every
+    /// placeholder, in order; `None` unless the path round-trips. Text
+    /// values are byte ranges in `path`.
+    ///
+    /// ```
+    /// use runlayout_grammar::template::{Template, Value};
+    ///
+    /// let t = Template::parse("samples/{epoch:u32}/{step:u16}.png").unwrap();
+    /// assert_eq!(t.read("samples/3/250.png"), Some(vec![Value::Uint(3), Value::Uint(250)]));
+    /// assert_eq!(t.read("samples/3/70000.png"), None); // no u16
+    /// assert_eq!(t.read("samples/03/250.png"), None);
+    /// assert_eq!(t.read("other/3/250.png"), None);
+    /// ```
+    pub fn read(&self, path: &str) -> Option<Vec<Value>> {
+        let mut values = Vec::new();
+        let mut parts = path.split('/');
+        let mut offset = 0;
+        for (i, component) in self.components.iter().enumerate() {
+            let part = parts.next()?;
+            if let Some(text) = component.as_static() {
+                if part != text {
+                    return None;
+                }
+            } else {
+                let start = values.len();
+                if !component.read(part, i == 0, &mut values) {
+                    return None;
+                }
+                for value in &mut values[start..] {
+                    if let Value::Text(range) = value {
+                        *range = range.start + offset..range.end + offset;
+                    }
+                }
+            }
+            offset += part.len() + 1;
+        }
+        parts.next().is_none().then_some(values)
+    }
+
+    /// Whether every name a family of this template may hold can be read
+    /// back into exactly one set of values ([`Template::read`]); otherwise
+    /// why not, naming the placeholders at fault.
+    ///
+    /// Two placeholders with nothing between them (`{a}{b}`), two text
+    /// values in one component (`{a}_{b}`: either may hold a `_`), or a
+    /// number next to text that starts (or ends) with a digit on its side
+    /// cannot be told apart. A component with a placeholder that starts
+    /// with `.` is refused too: its names would be hidden, and hidden names
+    /// are never members of a family.
+    ///
+    /// ```
+    /// use runlayout_grammar::template::Template;
+    ///
+    /// let readable = |path: &str| Template::parse(path).unwrap().check_readable();
+    /// assert!(readable("eval/{split}_{step:u32}.json").is_ok());
+    /// assert!(readable("{a}/{b}").is_ok());
+    /// assert!(readable("{a}_{b}").unwrap_err().contains("`{a}` and `{b}`"));
+    /// assert!(readable("{n:u32}{m:u32}").is_err());
+    /// assert!(readable(".{n:u32}").unwrap_err().contains("hidden"));
+    /// ```
+    pub fn check_readable(&self) -> Result<(), String> {
+        let path = self.to_string();
+        for component in &self.components {
+            if component.as_static().is_some() {
+                continue;
+            }
+            if let Some(Segment::Text(text)) = component.segments.first()
+                && text.starts_with('.')
+            {
+                return Err(format!(
+                    "`{component}` starts with `.`, and hidden names are never members of a \
+                     family: start it with a letter, a digit or a placeholder"
+                ));
+            }
+            if let Some((a, b)) = component.ambiguous_pair() {
+                let advice = if a.kind == ParamKind::Text && b.kind == ParamKind::Text {
+                    format!("two text values need folders of their own (`{a}/{b}`)")
+                } else {
+                    format!("a number needs a non-digit beside it (`{a}_{b}`)")
+                };
+                return Err(format!(
+                    "placeholders `{{{}}}` and `{{{}}}` in `{path}` cannot be told apart in a \
+                     name: {advice}",
+                    a.name, b.name
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(template: &str, path: &str) -> Option<Vec<Value>> {
+        Template::parse(template).unwrap().read(path)
+    }
+
+    fn texts(template: &str, path: &str) -> Option<Vec<String>> {
+        read(template, path).map(|values| {
+            values
+                .into_iter()
+                .map(|v| match v {
+                    Value::Uint(n) => n.to_string(),
+                    Value::Text(r) => path[r].to_owned(),
+                })
+                .collect()
+        })
+    }
+
+    #[test]
+    fn zero_padded_numbers_read_back_only_in_their_rendered_form() {
+        let t = "epoch_{epoch:04}.ckpt";
+        assert_eq!(read(t, "epoch_0001.ckpt"), Some(vec![Value::Uint(1)]));
+        assert_eq!(read(t, "epoch_0000.ckpt"), Some(vec![Value::Uint(0)]));
+        assert_eq!(read(t, "epoch_12345.ckpt"), Some(vec![Value::Uint(12345)]));
+        for not in [
+            "epoch_1.ckpt",
+            "epoch_001.ckpt",
+            "epoch_00001.ckpt",
+            "epoch_01234.ckpt",
+            "epoch_+001.ckpt",
+            "epoch_-001.ckpt",
+            "epoch_ 001.ckpt",
+            "epoch_.ckpt",
+            "epoch_0001.ckpt.tmp",
+            "epoch_0001.CKPT",
+            "Epoch_0001.ckpt",
+            "epoch_0001",
+            "epoch_١٢٣٤.ckpt",
+            "epoch_18446744073709551616.ckpt",
+        ] {
+            assert_eq!(read(t, not), None, "{not}");
+        }
+        assert_eq!(
+            read(t, "epoch_18446744073709551615.ckpt"),
+            Some(vec![Value::Uint(u64::MAX.into())])
+        );
+    }
+
+    #[test]
+    fn plain_numbers_have_no_leading_zero_and_fit_their_type() {
+        assert_eq!(read("{n:u8}", "0"), Some(vec![Value::Uint(0)]));
+        assert_eq!(read("{n:u8}", "255"), Some(vec![Value::Uint(255)]));
+        for not in ["256", "00", "01", "", "1e2", "0x1"] {
+            assert_eq!(read("{n:u8}", not), None, "{not}");
+        }
+        let max = u128::MAX.to_string();
+        assert_eq!(read("{n:u128}", &max), Some(vec![Value::Uint(u128::MAX)]));
+        assert_eq!(read("{n:u128}", &(max + "0")), None);
+        assert_eq!(read("{n:u16}", "65536"), None);
+        assert_eq!(read("{n:u32}", "4294967296"), None);
+        assert_eq!(read("{n:u64}", "18446744073709551616"), None);
+        // A huge padding: the value is small, the name long.
+        let padded = format!("{:0200}", 7);
+        assert_eq!(read("{n:0200}", &padded), Some(vec![Value::Uint(7)]));
+        assert_eq!(read("{n:0200}", "7"), None);
+    }
+
+    #[test]
+    fn text_values_follow_the_accessors_rules() {
+        assert_eq!(texts("eval/{split}", "eval/val"), Some(vec!["val".into()]));
+        for not in [
+            "eval/",
+            "eval/.hidden",
+            "eval/a.",
+            "eval/nul",
+            "eval/a b",
+            "eval/é",
+        ] {
+            assert_eq!(read("eval/{split}", not), None, "{not}");
+        }
+        // In the first component, runlayout's own names are no values.
+        assert_eq!(read("{split}/m.json", "ancestor/m.json"), None);
+        assert_eq!(
+            read("{split}/m.json", "latest/m.json").map(|v| v.len()),
+            Some(1)
+        );
+        assert_eq!(read("x/{split}", "ancestor").map(|v| v.len()), None);
+        assert_eq!(read("x/{split}", "x/ancestor").map(|v| v.len()), Some(1));
+        // The whole component is checked too: `a` + `ux` is a device name.
+        assert_eq!(
+            read("notes/a{x}.md", "notes/abc.md").map(|v| v.len()),
+            Some(1)
+        );
+        assert_eq!(read("notes/a{x}.md", "notes/aux.md"), None);
+        assert_eq!(read("{name}.json", "run.json"), None);
+    }
+
+    #[test]
+    fn several_placeholders_in_one_component() {
+        let t = "{split}_{epoch:04}-{step:u32}.pt";
+        assert_eq!(
+            texts(t, "a_b_0003-17.pt"),
+            Some(vec!["a_b".into(), "3".into(), "17".into()])
+        );
+        assert_eq!(texts(t, "a_0003-017.pt"), None);
+        assert_eq!(texts(t, "a_3-17.pt"), None);
+        assert_eq!(
+            texts("{n:u32}x{m:u32}", "12x34"),
+            Some(vec!["12".into(), "34".into()])
+        );
+        assert_eq!(
+            texts("{n:u8}_ab{s}", "7_abab"),
+            Some(vec!["7".into(), "ab".into()])
+        );
+        assert_eq!(
+            texts("{s}ab_{n:u8}", "abab_7"),
+            Some(vec!["ab".into(), "7".into()])
+        );
+        // Digits on the far side of the text belong to the text value.
+        assert_eq!(
+            texts("{s}_{n:u8}", "a_1_2"),
+            Some(vec!["a_1".into(), "2".into()])
+        );
+        // The whole component is checked, as the accessor does: no `+`.
+        assert_eq!(texts("{s}+{n:u8}", "a+2"), None);
+    }
+
+    #[test]
+    fn paths_read_back_level_by_level() {
+        let t = "samples/{epoch:u32}/{split}/{step:u16}.png";
+        assert_eq!(
+            texts(t, "samples/3/val/250.png"),
+            Some(vec!["3".into(), "val".into(), "250".into()])
+        );
+        for not in [
+            "samples/3/val",
+            "samples/3/val/250.png/x",
+            "samples//val/250.png",
+            "samples/3/v/a/250.png",
+            "Samples/3/val/250.png",
+        ] {
+            assert_eq!(read(t, not), None, "{not}");
+        }
+    }
+
+    #[test]
+    fn ambiguous_components_are_named() {
+        let check = |path: &str| Template::parse(path).unwrap().check_readable();
+        for ok in [
+            "epoch_{epoch:04}.ckpt",
+            "{split}/{step:u32}",
+            "{a}_{n:u32}",
+            "{n:u32}_{a}",
+            "{n:u32}_{a}_{m:u32}",
+            "{n:u32}_{a}_{m:u32}.{k:04}",
+            "{n:u32}x{m:u32}",
+            "a{s}b",
+            ".cache/{s}",
+        ] {
+            assert_eq!(check(ok), Ok(()), "{ok}");
+        }
+        for (bad, pair) in [
+            ("{a}{b}", "`{a}` and `{b}`"),
+            ("{a}_{b}", "`{a}` and `{b}`"),
+            ("{a}+{b}", "`{a}` and `{b}`"),
+            ("{a}_{n:u32}_{b}", "`{a}` and `{n}`"),
+            ("{n:u32}{m:u32}", "`{n}` and `{m}`"),
+            ("{n:u32}1{m:u32}", "`{n}` and `{m}`"),
+            ("x/{a}.{b}.{c}", "`{a}` and `{b}`"),
+            ("{n:04}{s}", "`{n}` and `{s}`"),
+        ] {
+            let err = check(bad).unwrap_err();
+            assert!(err.contains(pair), "{bad}: {err}");
+        }
+        assert!(
+            check("ckpt/.e{n:u32}")
+                .unwrap_err()
+                .contains("`.e{n:u32}` starts with `.`")
+        );
+    }
+}
