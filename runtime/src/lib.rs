@@ -24,6 +24,7 @@
 //! | [`Run`], [`RunBuilder`], [`Nesting`] | where a run's folder is, and its creation or resumption |
 //! | [`Run::link`], [`LinkStyle`] | ancestry: the `ancestor` link (the truth) and back-links (hints) |
 //! | [`DirPath`], [`FilePath`], [`Layout`], [`Entry`] | typed paths and the trait the derive implements |
+//! | [`Family`], [`FamilyTemplate`] | the members of a parameterized entry found on disk: list, last, prune |
 //! | [`Error`] | the one error type |
 
 #![forbid(unsafe_code)]
@@ -37,6 +38,7 @@ mod builder;
 mod create;
 mod env;
 mod error;
+mod family;
 mod folders;
 mod latest;
 mod launcher;
@@ -62,6 +64,7 @@ pub use ancestry::{ANCESTOR, DESCENDANTS};
 pub use builder::RunBuilder;
 pub use env::{ENV_DEBUG, ENV_ROOT, ENV_RUN_ID, ENV_STAGE};
 pub use error::{Error, NameKind, NameRule, Operation, Result};
+pub use family::{Family, FamilyKey, FamilyMember, FamilyTemplate};
 pub use latest::LATEST;
 pub use launcher::Launcher;
 pub use layout::{Entry, EntryKind, FromRoot, Layout};
