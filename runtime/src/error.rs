@@ -484,6 +484,10 @@ pub enum Operation {
     Remove,
     /// Reading a file.
     ReadFile,
+    /// Making a temporary file in a folder, to be renamed into place.
+    CreateTemporary,
+    /// Writing a file's data through to the storage device (`fsync`).
+    Sync,
 }
 
 impl fmt::Display for Operation {
@@ -501,6 +505,8 @@ impl fmt::Display for Operation {
             Operation::WriteLink => "write link",
             Operation::Remove => "remove",
             Operation::ReadFile => "read",
+            Operation::CreateTemporary => "create a temporary file in",
+            Operation::Sync => "sync",
         })
     }
 }

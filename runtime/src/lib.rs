@@ -25,6 +25,7 @@
 //! | [`Run::link`], [`LinkStyle`] | ancestry: the `ancestor` link (the truth) and back-links (hints) |
 //! | [`DirPath`], [`FilePath`], [`Layout`], [`Entry`] | typed paths and the trait the derive implements |
 //! | [`Family`], [`FamilyTemplate`] | the members of a parameterized entry found on disk: list, last, prune |
+//! | [`FilePath::write_atomic`], [`AtomicFile`] | writing a file so that readers never see half of it |
 //! | [`Error`] | the one error type |
 
 #![forbid(unsafe_code)]
@@ -34,6 +35,7 @@
 // Bottom to top: each module uses only those listed before it
 // (`scripts/module-layers` checks it).
 mod ancestry;
+mod atomic_file;
 mod builder;
 mod create;
 mod env;
@@ -61,6 +63,7 @@ mod test_env;
 mod typed_path;
 
 pub use ancestry::{ANCESTOR, DESCENDANTS};
+pub use atomic_file::AtomicFile;
 pub use builder::RunBuilder;
 pub use env::{ENV_DEBUG, ENV_ROOT, ENV_RUN_ID, ENV_STAGE};
 pub use error::{Error, NameKind, NameRule, Operation, Result};
