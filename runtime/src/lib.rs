@@ -37,6 +37,7 @@
 mod ancestry;
 mod atomic_file;
 mod builder;
+mod conflict;
 mod create;
 mod env;
 mod error;
@@ -83,5 +84,6 @@ pub use typed_path::{DirPath, FilePath};
 /// change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::conflict::{Conflict, nested_conflict};
     pub use crate::render::{component, join, text};
 }
