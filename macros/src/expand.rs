@@ -1,5 +1,6 @@
-//! Code generation: the `Layout` impl, one accessor per entry, and
-//! `FromRoot` for layouts that are their root alone.
+//! Code generation: the `Layout` impl, one accessor per entry (and a
+//! `<name>_family` accessor per entry with placeholders), and `FromRoot`
+//! for layouts that are their root alone.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -53,6 +54,7 @@ fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
     let root_ref = quote_spanned!(root_ty.span()=> #p::AsRef::<#p::Path>::as_ref(&self.#member));
     let entries = input.entries.iter().map(|e| entry_const(e, &p));
     let accessors = input.entries.iter().map(|e| accessor(e, input, &p));
+    let families = input.entries.iter().map(|e| family(e, input, &p));
     let from_root = input
         .root_is_only_field
         .then(|| from_root(input, root, &p))
@@ -74,6 +76,7 @@ fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
         #[allow(dead_code)]
         impl #impl_generics #ident #ty_generics #where_clause {
             #(#accessors)*
+            #(#families)*
         }
 
         #from_root
@@ -91,6 +94,61 @@ fn entry_const(entry: &Entry, p: &TokenStream) -> TokenStream {
             quote!(#p::Entry::nested(#name, #path, <#ty as #p::Layout>::ENTRIES))
         }
     }
+}
+
+/// The `<name>_family` accessor of an entry with placeholders: the entry's
+/// `Family`, keyed by its placeholders' values. Its template is parsed once,
+/// at first use, into a `static` of the accessor's own.
+fn family(entry: &Entry, input: &Input<'_>, p: &TokenStream) -> TokenStream {
+    let (Some(template), Some(ret)) = (&entry.template, family_type(entry, p)) else {
+        return TokenStream::new();
+    };
+    let vis = input.vis;
+    let name = family_ident(entry);
+    let lit = &entry.lit;
+    let doc = doc::family(entry, template);
+    let fixed = Ident::new("TEMPLATE", Span::mixed_site());
+    quote_spanned! {entry.name.span()=>
+        #[doc = #doc]
+        #[must_use]
+        #[inline]
+        #vis fn #name(&self) -> #ret {
+            static #fixed: #p::FamilyTemplate = #p::FamilyTemplate::new(#lit);
+            #p::Family::new(#p::Layout::root(self), &#fixed)
+        }
+    }
+}
+
+/// The family accessor's name, spanned at the entry's name.
+pub fn family_ident(entry: &Entry) -> Ident {
+    format_ident!("{}_family", entry.name.unraw(), span = entry.name.span())
+}
+
+/// `Family<K, P>` for an entry with placeholders (none for others): `K` is
+/// the placeholder's type (`u64` for `{n:04}`, `String` for text), or a
+/// tuple of them in the order they appear; `P` the entry's typed path.
+pub fn family_type(entry: &Entry, p: &TokenStream) -> Option<TokenStream> {
+    valid::family_name(entry)?;
+    let template = entry.template.as_ref()?;
+    let parts: Vec<TokenStream> = template
+        .params()
+        .map(|param| match param.kind {
+            ParamKind::Text => quote!(#p::String),
+            ParamKind::Uint { ty, .. } => {
+                let ty = Ident::new(ty, Span::call_site());
+                quote!(#p::primitive::#ty)
+            }
+        })
+        .collect();
+    let key = match parts.as_slice() {
+        [one] => one.clone(),
+        _ => quote!((#(#parts),*)),
+    };
+    let member = match entry.kind {
+        Kind::File => quote!(#p::FilePath),
+        _ => quote!(#p::DirPath),
+    };
+    Some(quote!(#p::Family<#key, #member>))
 }
 
 /// An accessor's arguments and return type, shared with the fallback.
