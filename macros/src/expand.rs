@@ -1,6 +1,7 @@
 //! Code generation: the `Layout` impl, one accessor per entry (and a
-//! `<name>_family` accessor per entry with placeholders), and `FromRoot`
-//! for layouts that are their root alone.
+//! `<name>_family` accessor per entry with placeholders), `FromRoot` for
+//! layouts that are their root alone, and a compile-time check of each
+//! nested layout against this one.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -55,6 +56,7 @@ fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
     let entries = input.entries.iter().map(|e| entry_const(e, &p));
     let accessors = input.entries.iter().map(|e| accessor(e, input, &p));
     let families = input.entries.iter().map(|e| family(e, input, &p));
+    let nested_checks = nested_checks(input, &p);
     let from_root = input
         .root_is_only_field
         .then(|| from_root(input, root, &p))
@@ -80,6 +82,7 @@ fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
         }
 
         #from_root
+        #nested_checks
     }
 }
 
@@ -149,6 +152,61 @@ pub fn family_type(entry: &Entry, p: &TokenStream) -> Option<TokenStream> {
         _ => quote!(#p::DirPath),
     };
     Some(quote!(#p::Family<#key, #member>))
+}
+
+/// For each nested layout, a constant that checks its entries against this
+/// layout's (and those of the layouts nested after it) while the crate
+/// compiles, and fails compilation at the `nest(..)`'s path with a message
+/// naming both entries: two names for one path, or a file used as a folder.
+/// A nested type that names the struct's generic parameters cannot be named
+/// outside the impl, so it stands in as a plain folder and is not checked.
+fn nested_checks(input: &Input<'_>, p: &TokenStream) -> TokenStream {
+    let nameable = |ty: &Type| !mentions_generic(ty, input.generics);
+    let any = input
+        .entries
+        .iter()
+        .any(|e| matches!(&e.kind, Kind::Nest(ty) if nameable(ty)));
+    if !any {
+        return TokenStream::new();
+    }
+    let entries: Vec<TokenStream> = input
+        .entries
+        .iter()
+        .map(|entry| match &entry.kind {
+            Kind::Nest(ty) if !nameable(ty) => {
+                let name = entry.name.unraw().to_string();
+                let path = &entry.lit;
+                quote!(#p::Entry::dir(#name, #path))
+            }
+            _ => entry_const(entry, p),
+        })
+        .collect();
+    let all = Ident::new("ENTRIES", Span::mixed_site());
+    let found = Ident::new("CONFLICT", Span::mixed_site());
+    let checks = input
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(&e.kind, Kind::Nest(ty) if nameable(ty)))
+        .map(|(index, entry)| {
+            let fail = quote_spanned! {entry.lit.span()=>
+                ::core::panic!("{}", #found.as_str())
+            };
+            quote! {
+                const _: () = {
+                    const #found: #p::Conflict = #p::nested_conflict(#all, #index);
+                    if !#found.is_empty() {
+                        #fail
+                    }
+                };
+            }
+        });
+    quote! {
+        const _: () = {
+            const #all: &[#p::Entry] = &[#(#entries),*];
+            #(#checks)*
+        };
+    }
 }
 
 /// An accessor's arguments and return type, shared with the fallback.
@@ -335,15 +393,31 @@ fn is_named(ty: &Type, names: &[&str]) -> bool {
     }
 }
 
+/// Whether `ty` names any of the struct's generic parameters (types,
+/// lifetimes, constants) anywhere in it.
+fn mentions_generic(ty: &Type, generics: &Generics) -> bool {
+    let params: Vec<&Ident> = generics
+        .params
+        .iter()
+        .map(|param| match param {
+            syn::GenericParam::Type(t) => &t.ident,
+            syn::GenericParam::Lifetime(l) => &l.lifetime.ident,
+            syn::GenericParam::Const(c) => &c.ident,
+        })
+        .collect();
+    !params.is_empty() && mentions(ty.to_token_stream(), &params)
+}
+
+fn mentions(tokens: TokenStream, params: &[&Ident]) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(ident) => params.iter().any(|p| **p == ident),
+        TokenTree::Group(group) => mentions(group.stream(), params),
+        _ => false,
+    })
+}
+
 /// Whether `ty` names one of the struct's type parameters anywhere in it.
 pub fn mentions_type_param(ty: &Type, generics: &Generics) -> bool {
     let params: Vec<&Ident> = generics.type_params().map(|p| &p.ident).collect();
-    fn walk(tokens: TokenStream, params: &[&Ident]) -> bool {
-        tokens.into_iter().any(|tt| match tt {
-            TokenTree::Ident(ident) => params.iter().any(|p| **p == ident),
-            TokenTree::Group(group) => walk(group.stream(), params),
-            _ => false,
-        })
-    }
-    !params.is_empty() && walk(ty.to_token_stream(), &params)
+    !params.is_empty() && mentions(ty.to_token_stream(), &params)
 }

@@ -1,6 +1,8 @@
 //! Checks across the entries of one layout: names that clash (declared or
 //! generated), paths that clash, files used as folders, reserved names, and
-//! templates a family cannot read names back through.
+//! templates a family cannot read names back through. Conflicts with the
+//! entries of nested layouts are found at compile time by constants the
+//! expansion emits (`expand.rs`), since their entries are another type's.
 
 use std::collections::BTreeMap;
 
@@ -90,11 +92,26 @@ fn check_paths(entries: &[Entry], cx: &Ctxt) {
         };
         let shape = template.shape();
         if let Some(first) = by_shape.get(&shape) {
-            let message = format!(
-                "`{}` names the same path as entry `{}`: one path, one name",
-                entry.lit.value(),
-                first.name.unraw()
-            );
+            let message = match (&first.kind, &entry.kind) {
+                (Kind::File, Kind::Nest(_)) | (Kind::Nest(_), Kind::File) => {
+                    let (file, nest): (&Entry, &Entry) = match first.kind {
+                        Kind::File => (first, entry),
+                        _ => (entry, first),
+                    };
+                    format!(
+                        "the layout nested by entry `{}` cannot be mounted at `{}`, which \
+                         entry `{}` declares a file",
+                        nest.name.unraw(),
+                        nest.lit.value(),
+                        file.name.unraw()
+                    )
+                }
+                _ => format!(
+                    "`{}` names the same path as entry `{}`: one path, one name",
+                    entry.lit.value(),
+                    first.name.unraw()
+                ),
+            };
             cx.error_at(&entry.lit, message);
             continue;
         }
