@@ -29,7 +29,7 @@ use crate::names::{self, MAX_LEN};
 
 mod read;
 
-pub use read::Value;
+pub use read::{Reader, Value};
 
 /// Characters Windows refuses in file names (besides `/`, `\` and controls).
 const WINDOWS_FORBIDDEN: &[char] = &['<', '>', ':', '"', '|', '?', '*'];

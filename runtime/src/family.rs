@@ -8,6 +8,7 @@
 //! read from it render to exactly that name, and the accessor would accept
 //! them (see `runlayout_grammar::template::Template::read`).
 
+use std::ffi::OsStr;
 use std::fmt;
 use std::fs;
 use std::io;
@@ -15,7 +16,7 @@ use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use runlayout_grammar::template::{Component, ParamKind, Segment, Template, Value};
+use runlayout_grammar::template::{Component, ParamKind, Reader, Segment, Template, Value};
 
 use crate::error::{Error, Operation, Result};
 use crate::layout::EntryKind;
@@ -285,7 +286,10 @@ enum Level {
     Fixed(String),
     /// A name with placeholders: the folder is read, each name read back.
     Named {
+        /// For rendering the path of the member `last()` returns.
         component: Component,
+        /// For reading names back, compiled once.
+        reader: Reader,
         /// The path's first component, where text values follow
         /// `names::check_first_component`.
         first: bool,
@@ -389,10 +393,17 @@ fn parse(text: &str) -> std::result::Result<Parsed, String> {
         match component.as_static() {
             Some(name) if i < fixed => base.push(name),
             Some(name) => levels.push(Level::Fixed(name.to_owned())),
-            None => levels.push(Level::Named {
-                component,
-                first: i == 0,
-            }),
+            None => {
+                // `check_readable` passed, so every component has a reader.
+                let reader = component
+                    .reader()
+                    .ok_or_else(|| format!("`{component}` cannot be read back"))?;
+                levels.push(Level::Named {
+                    component,
+                    reader,
+                    first: i == 0,
+                });
+            }
         }
     }
     Ok(Parsed {
@@ -403,13 +414,13 @@ fn parse(text: &str) -> std::result::Result<Parsed, String> {
 }
 
 impl Parsed {
-    /// Calls `visit` with the values and the path of every member below
+    /// Calls `visit` with the values and the place of every member below
     /// `root`, in no particular order.
     fn walk(
         &self,
         root: &Path,
         kind: EntryKind,
-        visit: &mut dyn FnMut(&mut [Raw], &Path) -> Result<()>,
+        visit: &mut dyn FnMut(&mut [Raw], Found<'_>) -> Result<()>,
     ) -> Result<()> {
         let mut path = root.join(&self.base);
         let mut walk = Walk {
@@ -457,6 +468,24 @@ impl Parsed {
     }
 }
 
+/// Where the walk found a member: its folder and, unless the member's own
+/// name is fixed (and already in `dir`), its name. The path is made only
+/// when asked for, so `last()` makes none for the members it passes over.
+#[derive(Clone, Copy)]
+struct Found<'a> {
+    dir: &'a Path,
+    name: Option<&'a OsStr>,
+}
+
+impl Found<'_> {
+    fn path(&self) -> PathBuf {
+        match self.name {
+            Some(name) => self.dir.join(name),
+            None => self.dir.to_path_buf(),
+        }
+    }
+}
+
 /// The state of one walk through a family's folders.
 struct Walk<'a> {
     levels: &'a [Level],
@@ -465,19 +494,19 @@ struct Walk<'a> {
     values: Vec<Raw>,
     /// Scratch space for one name's values.
     read: Vec<Value>,
-    visit: &'a mut dyn FnMut(&mut [Raw], &Path) -> Result<()>,
+    visit: &'a mut dyn FnMut(&mut [Raw], Found<'_>) -> Result<()>,
 }
 
 impl Walk<'_> {
     /// Hands a member to the visitor, which may take its values: those from
     /// index `own` on belong to this member alone, those before it to the
     /// folders above, which later members share, so they are copied.
-    fn member(&mut self, own: usize, path: &Path) -> Result<()> {
+    fn member(&mut self, own: usize, found: Found<'_>) -> Result<()> {
         if own == 0 {
-            (self.visit)(&mut self.values, path)
+            (self.visit)(&mut self.values, found)
         } else {
             let mut values = self.values.clone();
-            (self.visit)(&mut values, path)
+            (self.visit)(&mut values, found)
         }
     }
 
@@ -489,8 +518,12 @@ impl Walk<'_> {
             Level::Fixed(name) => {
                 path.push(name);
                 let result = if last {
+                    let found = Found {
+                        dir: path,
+                        name: None,
+                    };
                     match is_kind_at(path, want) {
-                        Ok(true) => self.member(self.values.len(), path),
+                        Ok(true) => self.member(self.values.len(), found),
                         Ok(false) => Ok(()),
                         Err(e) => Err(e),
                     }
@@ -500,7 +533,7 @@ impl Walk<'_> {
                 path.pop();
                 result
             }
-            Level::Named { component, first } => {
+            Level::Named { reader, first, .. } => {
                 let entries = match fs::read_dir(&*path) {
                     Ok(entries) => entries,
                     // No folder, no members.
@@ -518,24 +551,31 @@ impl Walk<'_> {
                     if text.starts_with('.') {
                         continue;
                     }
-                    self.read.clear();
-                    if !component.read(text, *first, &mut self.read) {
+                    if !reader.read(text, *first, &mut self.read) {
                         continue;
                     }
                     let mark = self.values.len();
-                    self.values
-                        .extend(self.read.drain(..).map(|value| match value {
-                            Value::Uint(n) => Raw::Uint(n),
-                            Value::Text(range) => Raw::Text(text[range].to_owned()),
-                        }));
-                    path.push(&name);
-                    let result = match is_kind(&entry, path, want) {
-                        Ok(true) if last => self.member(mark, path),
-                        Ok(true) => self.level(index + 1, path),
+                    for value in &self.read {
+                        self.values.push(match value {
+                            Value::Uint(n) => Raw::Uint(*n),
+                            Value::Text(range) => Raw::Text(text[range.clone()].to_owned()),
+                        });
+                    }
+                    let found = Found {
+                        dir: path,
+                        name: Some(&name),
+                    };
+                    let result = match is_kind(&entry, found, want) {
+                        Ok(true) if last => self.member(mark, found),
+                        Ok(true) => {
+                            path.push(&name);
+                            let result = self.level(index + 1, path);
+                            path.pop();
+                            result
+                        }
                         Ok(false) => Ok(()),
                         Err(e) => Err(e),
                     };
-                    path.pop();
                     self.values.truncate(mark);
                     result?;
                 }
@@ -554,15 +594,15 @@ fn is_absent(e: &io::Error) -> bool {
     )
 }
 
-/// Whether the folder entry at `path` is a `want`: by the type the folder
+/// Whether the folder entry `found` is a `want`: by the type the folder
 /// listing gives, and for a symlink by what it leads to (a dangling link is
 /// nothing).
-fn is_kind(entry: &fs::DirEntry, path: &Path, want: EntryKind) -> Result<bool> {
+fn is_kind(entry: &fs::DirEntry, found: Found<'_>, want: EntryKind) -> Result<bool> {
     match entry.file_type() {
-        Ok(t) if t.is_symlink() => is_kind_at(path, want),
+        Ok(t) if t.is_symlink() => is_kind_at(&found.path(), want),
         Ok(t) => Ok(matches_kind(t, want)),
         Err(e) if is_absent(&e) => Ok(false),
-        Err(e) => Err(Error::io(Operation::Metadata, path, e)),
+        Err(e) => Err(Error::io(Operation::Metadata, found.path(), e)),
     }
 }
 
@@ -713,9 +753,9 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
     pub fn list(&self) -> Result<Vec<(K, P)>> {
         let parsed = self.template.parsed::<K>()?;
         let mut members = Vec::new();
-        parsed.walk(&self.root, P::KIND, &mut |values, path| {
+        parsed.walk(&self.root, P::KIND, &mut |values, found| {
             if let Some(key) = K::take(values) {
-                members.push((key, P::from_path(path.to_path_buf())));
+                members.push((key, P::from_path(found.path())));
             }
             Ok(())
         })?;

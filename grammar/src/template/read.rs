@@ -48,7 +48,8 @@
 
 use std::ops::Range;
 
-use super::{Component, Param, ParamKind, Segment, Template, UINTS};
+use super::{Component, Param, ParamKind, Segment, Template};
+
 use crate::names;
 
 /// A placeholder's value, read back from a name by [`Component::read`] or
@@ -117,12 +118,227 @@ fn step(segments: &[Segment], lo: usize, hi: usize) -> Option<Step<'_>> {
     None
 }
 
+/// A component compiled for reading many names: the steps of splitting a
+/// name, decided once from the component's shape. Made by
+/// [`Component::reader`]; families keep one per level.
+///
+/// ```
+/// use runlayout_grammar::template::{Template, Value};
+///
+/// let t = Template::parse("checkpoints/epoch_{epoch:04}.ckpt").unwrap();
+/// let reader = t.components[1].reader().expect("unambiguous");
+/// let mut values = Vec::new();
+/// assert!(reader.read("epoch_0042.ckpt", false, &mut values));
+/// assert_eq!(values, [Value::Uint(42)]);
+/// assert!(!reader.read("epoch_42.ckpt", false, &mut values));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Reader {
+    ops: Vec<Op>,
+    slots: usize,
+    /// The component mixes a text value with other parts: the accessor
+    /// checks it whole, and so does reading.
+    mixed_text: bool,
+}
+
+/// One step of a [`Reader`], with the slot its value goes to.
+#[derive(Debug, Clone)]
+enum Op {
+    Prefix(String),
+    Suffix(String),
+    Lone(usize, Take),
+    FrontDigits(usize, Take),
+    BackDigits(usize, Take),
+}
+
+/// What a placeholder's piece of the name must be.
+#[derive(Debug, Clone, Copy)]
+enum Take {
+    Text,
+    Uint { max: u128, width: usize },
+}
+
+impl Take {
+    fn of(param: &Param) -> Take {
+        match param.kind {
+            ParamKind::Text => Take::Text,
+            ParamKind::Uint { ty, width } => Take::Uint {
+                max: uint_max(ty),
+                width,
+            },
+        }
+    }
+
+    /// The value `name[range]` renders, if it renders to exactly that text
+    /// and the accessor would accept it.
+    fn value(self, name: &str, range: Range<usize>, first: bool) -> Option<Value> {
+        match self {
+            Take::Text => check(&name[range.clone()], first).then_some(Value::Text(range)),
+            Take::Uint { max, width } => uint(&name.as_bytes()[range], max, width).map(Value::Uint),
+        }
+    }
+}
+
+impl Reader {
+    /// Reads `name` back into the values of the component's placeholders,
+    /// in the order they appear, replacing what `values` held; returns
+    /// whether `name` round-trips (see the module's rules). `first` says the
+    /// component is the first of its path, where text values follow
+    /// `names::check_first_component`, as the accessor checks.
+    ///
+    /// ```
+    /// use runlayout_grammar::template::{Template, Value};
+    ///
+    /// let t = Template::parse("{split}/metrics.json").unwrap();
+    /// let reader = t.components[0].reader().unwrap();
+    /// let mut values = Vec::new();
+    /// assert!(reader.read("val", true, &mut values));
+    /// assert_eq!(values, [Value::Text(0..3)]);
+    /// // Right inside a run folder, runlayout's own names are no values.
+    /// assert!(!reader.read("ancestor", true, &mut values));
+    /// assert!(reader.read("ancestor", false, &mut values));
+    /// ```
+    pub fn read(&self, name: &str, first: bool, values: &mut Vec<Value>) -> bool {
+        values.clear();
+        values.resize(self.slots, Value::Uint(0));
+        // What is left of the name is name[a..b].
+        let (mut a, mut b) = (0, name.len());
+        let bytes = name.as_bytes();
+        for op in &self.ops {
+            let rest = &name[a..b];
+            let (slot, take, range) = match op {
+                Op::Prefix(text) => {
+                    if !rest.starts_with(text.as_str()) {
+                        return false;
+                    }
+                    a += text.len();
+                    continue;
+                }
+                Op::Suffix(text) => {
+                    if !rest.ends_with(text.as_str()) {
+                        return false;
+                    }
+                    b -= text.len();
+                    continue;
+                }
+                Op::Lone(slot, take) => {
+                    let range = a..b;
+                    a = b;
+                    (slot, take, range)
+                }
+                Op::FrontDigits(slot, take) => {
+                    let end = a + bytes[a..b]
+                        .iter()
+                        .take_while(|c| c.is_ascii_digit())
+                        .count();
+                    let range = a..end;
+                    a = end;
+                    (slot, take, range)
+                }
+                Op::BackDigits(slot, take) => {
+                    let begin = b - bytes[a..b]
+                        .iter()
+                        .rev()
+                        .take_while(|c| c.is_ascii_digit())
+                        .count();
+                    let range = begin..b;
+                    b = begin;
+                    (slot, take, range)
+                }
+            };
+            match take.value(name, range, first) {
+                Some(value) => values[*slot] = value,
+                None => return false,
+            }
+        }
+        a == b && (!self.mixed_text || check(name, first))
+    }
+
+    /// How many placeholders the component has: the number of values
+    /// [`read`](Reader::read) gives.
+    ///
+    /// ```
+    /// let t = runlayout_grammar::template::Template::parse("a/{x:u8}_{y}").unwrap();
+    /// assert_eq!(t.components[1].reader().unwrap().len(), 2);
+    /// ```
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.slots
+    }
+
+    /// Whether the component has no placeholder (then only its own fixed
+    /// text reads back, into no values).
+    ///
+    /// ```
+    /// let t = runlayout_grammar::template::Template::parse("a/b").unwrap();
+    /// assert!(t.components[1].reader().unwrap().is_empty());
+    /// ```
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.slots == 0
+    }
+}
+
 impl Component {
+    /// The component compiled for reading names back, or `None` if its
+    /// names are ambiguous (see [`Template::check_readable`]).
+    ///
+    /// ```
+    /// use runlayout_grammar::template::Template;
+    ///
+    /// let t = Template::parse("{a}_{n:u32}/{a2}_{b}").unwrap();
+    /// assert!(t.components[0].reader().is_some());
+    /// assert!(t.components[1].reader().is_none());
+    /// ```
+    #[must_use]
+    pub fn reader(&self) -> Option<Reader> {
+        let segments = &self.segments;
+        let slots = self.params().count();
+        let (mut lo, mut hi) = (0, segments.len());
+        let (mut front, mut back) = (0, slots);
+        let mut ops = Vec::with_capacity(segments.len());
+        while lo < hi {
+            let op = match step(segments, lo, hi)? {
+                Step::Prefix(text) => {
+                    lo += 1;
+                    Op::Prefix(text.to_owned())
+                }
+                Step::Suffix(text) => {
+                    hi -= 1;
+                    Op::Suffix(text.to_owned())
+                }
+                Step::Lone(param) => {
+                    lo += 1;
+                    front += 1;
+                    Op::Lone(front - 1, Take::of(param))
+                }
+                Step::FrontDigits(param) => {
+                    lo += 1;
+                    front += 1;
+                    Op::FrontDigits(front - 1, Take::of(param))
+                }
+                Step::BackDigits(param) => {
+                    hi -= 1;
+                    back -= 1;
+                    Op::BackDigits(back, Take::of(param))
+                }
+            };
+            ops.push(op);
+        }
+        Some(Reader {
+            ops,
+            slots,
+            mixed_text: segments.len() > 1 && self.params().any(|p| p.kind == ParamKind::Text),
+        })
+    }
+
     /// Reads `name` back into the values of this component's placeholders,
     /// appended to `values` in the order the placeholders appear; returns
     /// whether `name` round-trips (on `false`, `values` is left as it was).
     /// `first` says the component is the first of its path, where text
     /// values follow `names::check_first_component`, as the accessor checks.
+    /// An ambiguous component reads no name. To read many names, compile
+    /// the component once with [`reader`](Component::reader).
     ///
     /// ```
     /// use runlayout_grammar::template::{Template, Value};
@@ -138,81 +354,15 @@ impl Component {
     /// assert_eq!(values.len(), 2);
     /// ```
     pub fn read(&self, name: &str, first: bool, values: &mut Vec<Value>) -> bool {
-        let start = values.len();
-        let count = self.params().count();
-        values.resize(start + count, Value::Uint(0));
-        let read = self.read_into(name, first, &mut values[start..]);
-        if !read {
-            values.truncate(start);
-        }
-        read
-    }
-
-    /// Fills `slots` (one per placeholder) from `name`.
-    fn read_into(&self, name: &str, first: bool, slots: &mut [Value]) -> bool {
-        let segments = &self.segments;
-        let (mut lo, mut hi) = (0, segments.len());
-        // The placeholders not yet read are slots[front..back].
-        let (mut front, mut back) = (0, slots.len());
-        // What is left of the name is name[a..b].
-        let (mut a, mut b) = (0, name.len());
-        while lo < hi {
-            let rest = &name[a..b];
-            match step(segments, lo, hi) {
-                Some(Step::Prefix(text)) => {
-                    if !rest.starts_with(text) {
-                        return false;
-                    }
-                    a += text.len();
-                    lo += 1;
-                }
-                Some(Step::Suffix(text)) => {
-                    if !rest.ends_with(text) {
-                        return false;
-                    }
-                    b -= text.len();
-                    hi -= 1;
-                }
-                Some(Step::Lone(param)) => {
-                    match value(param, name, a..b, first) {
-                        Some(v) => slots[front] = v,
-                        None => return false,
-                    }
-                    front += 1;
-                    a = b;
-                    lo += 1;
-                }
-                Some(Step::FrontDigits(param)) => {
-                    let end = a + rest.bytes().take_while(u8::is_ascii_digit).count();
-                    match value(param, name, a..end, first) {
-                        Some(v) => slots[front] = v,
-                        None => return false,
-                    }
-                    front += 1;
-                    a = end;
-                    lo += 1;
-                }
-                Some(Step::BackDigits(param)) => {
-                    let begin = b - rest.bytes().rev().take_while(u8::is_ascii_digit).count();
-                    back -= 1;
-                    match value(param, name, begin..b, first) {
-                        Some(v) => slots[back] = v,
-                        None => return false,
-                    }
-                    b = begin;
-                    hi -= 1;
-                }
-                None => return false,
-            }
-        }
-        if a != b {
+        let Some(reader) = self.reader() else {
+            return false;
+        };
+        let mut read = Vec::new();
+        if !reader.read(name, first, &mut read) {
             return false;
         }
-        // A component that mixes a text value with other parts is checked
-        // whole, as the accessor checks what it renders.
-        let mixed_text =
-            self.segments.len() > 1 && self.params().any(|p| p.kind == ParamKind::Text);
-        !mixed_text || check(name, first)
+        values.append(&mut read);
+        true
     }
 
     /// Whether names can be read back into this component's values
@@ -247,39 +397,22 @@ fn check(text: &str, first: bool) -> bool {
     }
 }
 
-/// The value of `param` rendered as `name[range]`, if it renders to exactly
-/// that text and the accessor would accept it.
-fn value(param: &Param, name: &str, range: Range<usize>, first: bool) -> Option<Value> {
-    let text = &name[range.clone()];
-    match param.kind {
-        ParamKind::Text => check(text, first).then_some(Value::Text(range)),
-        ParamKind::Uint { ty, width } => uint(text, ty, width).map(Value::Uint),
-    }
-}
-
-/// `digits` as a number of type `ty`, if it is exactly how such a number is
-/// rendered at `width`: decimal digits only, no zero ahead of the padding.
-fn uint(digits: &str, ty: &str, width: usize) -> Option<u128> {
-    let len = digits.len();
-    if len == 0 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+/// `bytes` as a number up to `max`, if it is exactly how such a number is
+/// rendered at `width`: decimal digits only, padded to `width`, no zero
+/// ahead of the padding, within the type's range.
+fn uint(bytes: &[u8], max: u128, width: usize) -> Option<u128> {
+    let least = width.max(1);
+    if bytes.len() < least || (bytes.len() > least && bytes[0] == b'0') {
         return None;
     }
-    // Rendering pads to `width` and adds no zero beyond it.
-    if len < width || (len > width.max(1) && digits.starts_with('0')) {
-        return None;
+    let mut n: u128 = 0;
+    for &b in bytes {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u128::from(b - b'0'))?;
     }
-    let max_digits = UINTS.iter().find(|(t, _)| *t == ty).map_or(39, |(_, d)| *d);
-    // Leading zeros are padding: only the significant digits count.
-    let significant = digits.trim_start_matches('0');
-    if significant.len() > max_digits {
-        return None;
-    }
-    let n: u128 = if significant.is_empty() {
-        0
-    } else {
-        significant.parse().ok()?
-    };
-    (n <= uint_max(ty)).then_some(n)
+    (n <= max).then_some(n)
 }
 
 /// The greatest value of the unsigned type `ty`.
