@@ -11,6 +11,10 @@ use runlayout::{FilePath, Layout, Run, RunId};
 
 fn main() {
     divan::main();
+    // The checkpoints the family benchmarks share, made at first use.
+    if let Some(dir) = CHECKPOINTS.get() {
+        let _ = fs::remove_dir_all(dir);
+    }
 }
 
 #[path = "../examples/support/paths20.rs"]
@@ -226,18 +230,23 @@ mod run_id {
     }
 }
 
-/// A run folder with `checkpoints/epoch_0001.ckpt` ... `epoch_10000.ckpt`,
-/// and the layout over it.
-fn ten_thousand_checkpoints() -> (tempfile::TempDir, Paths) {
-    let dir = tempfile::tempdir().expect("root");
-    let paths = Paths {
-        root: dir.path().to_path_buf(),
-    };
-    fs::create_dir(paths.checkpoint()).expect("checkpoints/");
-    for epoch in 1..=10_000 {
-        fs::write(paths.epoch_ckpt(epoch), b"").expect("checkpoint");
-    }
-    (dir, paths)
+/// The run folder the family benchmarks share; `main` removes it.
+static CHECKPOINTS: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The layout over a run folder with `checkpoints/epoch_0001.ckpt` ...
+/// `epoch_10000.ckpt`. Made once and shared, so that no benchmark runs
+/// while the kernel still frees the 10,000 files of another's folder.
+fn ten_thousand_checkpoints() -> Paths {
+    let root = CHECKPOINTS.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("root").keep();
+        let paths = Paths { root: dir.clone() };
+        fs::create_dir(paths.checkpoint()).expect("checkpoints/");
+        for epoch in 1..=10_000 {
+            fs::write(paths.epoch_ckpt(epoch), b"").expect("checkpoint");
+        }
+        dir
+    });
+    Paths { root: root.clone() }
 }
 
 /// What a program writes without families: read the folder, parse each
@@ -269,7 +278,7 @@ mod family_list {
 
     #[divan::bench(sample_count = 50)]
     fn derived(b: Bencher) {
-        let (_dir, paths) = ten_thousand_checkpoints();
+        let paths = ten_thousand_checkpoints();
         let family = paths.epoch_ckpt_family();
         assert_eq!(family.list().expect("list").len(), 10_000);
         b.bench_local(|| family.list().expect("list"));
@@ -277,7 +286,7 @@ mod family_list {
 
     #[divan::bench(sample_count = 50)]
     fn by_hand(b: Bencher) {
-        let (_dir, paths) = ten_thousand_checkpoints();
+        let paths = ten_thousand_checkpoints();
         let folder = paths.checkpoint();
         assert_eq!(checkpoints_by_hand(&folder).len(), 10_000);
         b.bench_local(|| checkpoints_by_hand(black_box(&folder)));
@@ -289,7 +298,7 @@ mod family_last {
 
     #[divan::bench(sample_count = 50)]
     fn derived(b: Bencher) {
-        let (_dir, paths) = ten_thousand_checkpoints();
+        let paths = ten_thousand_checkpoints();
         let family = paths.epoch_ckpt_family();
         b.bench_local(|| family.last().expect("last"));
     }
@@ -297,7 +306,7 @@ mod family_last {
     /// The same loop, keeping the greatest epoch and making its path only.
     #[divan::bench(sample_count = 50)]
     fn by_hand(b: Bencher) {
-        let (_dir, paths) = ten_thousand_checkpoints();
+        let paths = ten_thousand_checkpoints();
         let folder = paths.checkpoint();
         b.bench_local(|| {
             let mut last: Option<(u64, std::ffi::OsString)> = None;
