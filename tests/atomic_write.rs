@@ -77,8 +77,9 @@ impl Writer {
 
     fn kill(mut self) -> std::io::Result<()> {
         let mut child = self.0.take().expect("running");
-        child.kill()?;
-        child.wait().map(drop)
+        let killed = child.kill();
+        let waited = child.wait();
+        killed.and(waited).map(drop)
     }
 
     /// Waits for the writer to finish; panics with its output if it failed.
