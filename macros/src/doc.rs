@@ -82,8 +82,8 @@ pub fn family(entry: &Entry, template: &Template) -> String {
         "The {kind} of entry `{name}` (`{path}`) that exist below the layout's root, \
          keyed by {key}: a `runlayout::Family`.\n\n\
          Touches nothing until called. `list()` gives every member in ascending order, \
-         `last()` the one with the greatest key, `keep_last(n)` and `retain(..)` remove \
-         the others. A name is a member only if `{name}(..)` renders exactly that name \
+         `last()` the one with the greatest key; `keep_last(n)` removes all but the last \
+         `n`, `retain(..)` those whose key a closure refuses. A name is a member only if `{name}(..)` renders exactly that name \
          from the values read back from it, so foreign, hidden and temporary files are \
          never members."
     )
