@@ -7,10 +7,14 @@ use std::hash::{BuildHasher, RandomState};
 use std::path::{Path, PathBuf};
 
 use divan::{Bencher, black_box};
-use runlayout::{Layout, Run, RunId};
+use runlayout::{FilePath, Layout, Run, RunId};
 
 fn main() {
     divan::main();
+    // The checkpoints the family benchmarks share, made at first use.
+    if let Some(dir) = CHECKPOINTS.get() {
+        let _ = fs::remove_dir_all(dir);
+    }
 }
 
 #[path = "../examples/support/paths20.rs"]
@@ -223,5 +227,149 @@ mod run_id {
     #[divan::bench]
     fn from_seed(b: Bencher) {
         b.bench_local(|| RunId::from_seed(black_box(42)));
+    }
+}
+
+/// The run folder the family benchmarks share; `main` removes it.
+static CHECKPOINTS: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The layout over a run folder with `checkpoints/epoch_0001.ckpt` ...
+/// `epoch_10000.ckpt`. Made once and shared, so that no benchmark runs
+/// while the kernel still frees the 10,000 files of another's folder.
+fn ten_thousand_checkpoints() -> Paths {
+    let root = CHECKPOINTS.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("root").keep();
+        let paths = Paths { root: dir.clone() };
+        fs::create_dir(paths.checkpoint()).expect("checkpoints/");
+        for epoch in 1..=10_000 {
+            fs::write(paths.epoch_ckpt(epoch), b"").expect("checkpoint");
+        }
+        dir
+    });
+    Paths { root: root.clone() }
+}
+
+/// What a program writes without families: read the folder, parse each
+/// name, keep the regular files, sort. (It takes `epoch_1.ckpt` for epoch
+/// 1, which a family does not.)
+fn checkpoints_by_hand(folder: &Path) -> Vec<(u64, PathBuf)> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(folder).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name();
+        let Some(epoch) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("epoch_"))
+            .and_then(|n| n.strip_suffix(".ckpt"))
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
+            found.push((epoch, entry.path()));
+        }
+    }
+    found.sort_unstable_by_key(|(epoch, _)| *epoch);
+    found
+}
+
+mod family_list {
+    use super::*;
+
+    #[divan::bench(sample_count = 50)]
+    fn derived(b: Bencher) {
+        let paths = ten_thousand_checkpoints();
+        let family = paths.epoch_ckpt_family();
+        assert_eq!(family.list().expect("list").len(), 10_000);
+        b.bench_local(|| family.list().expect("list"));
+    }
+
+    #[divan::bench(sample_count = 50)]
+    fn by_hand(b: Bencher) {
+        let paths = ten_thousand_checkpoints();
+        let folder = paths.checkpoint();
+        assert_eq!(checkpoints_by_hand(&folder).len(), 10_000);
+        b.bench_local(|| checkpoints_by_hand(black_box(&folder)));
+    }
+}
+
+mod family_last {
+    use super::*;
+
+    #[divan::bench(sample_count = 50)]
+    fn derived(b: Bencher) {
+        let paths = ten_thousand_checkpoints();
+        let family = paths.epoch_ckpt_family();
+        b.bench_local(|| family.last().expect("last"));
+    }
+
+    /// The same loop, keeping the greatest epoch and making its path only.
+    #[divan::bench(sample_count = 50)]
+    fn by_hand(b: Bencher) {
+        let paths = ten_thousand_checkpoints();
+        let folder = paths.checkpoint();
+        b.bench_local(|| {
+            let mut last: Option<(u64, std::ffi::OsString)> = None;
+            for entry in fs::read_dir(black_box(&folder)).expect("read_dir") {
+                let entry = entry.expect("entry");
+                let name = entry.file_name();
+                let Some(epoch) = name
+                    .to_str()
+                    .and_then(|n| n.strip_prefix("epoch_"))
+                    .and_then(|n| n.strip_suffix(".ckpt"))
+                    .and_then(|n| n.parse::<u64>().ok())
+                else {
+                    continue;
+                };
+                if entry.file_type().is_ok_and(|t| t.is_file())
+                    && last.as_ref().is_none_or(|(e, _)| epoch > *e)
+                {
+                    last = Some((epoch, name));
+                }
+            }
+            last.map(|(epoch, name)| (epoch, folder.join(name)))
+        });
+    }
+}
+
+mod write_atomic_1mib {
+    use super::*;
+    use std::io::Write as _;
+
+    const MIB: usize = 1 << 20;
+
+    #[divan::bench(sample_count = 100)]
+    fn derived(b: Bencher) {
+        let dir = tempfile::tempdir().expect("root");
+        let target = FilePath::new(dir.path().join("epoch_0001.ckpt"));
+        let data = vec![7u8; MIB];
+        b.bench_local(|| target.write_atomic(black_box(&data)).expect("write_atomic"));
+    }
+
+    /// `tempfile` by hand: a temporary in the folder, written, renamed.
+    #[divan::bench(sample_count = 100)]
+    fn by_hand(b: Bencher) {
+        let dir = tempfile::tempdir().expect("root");
+        let target = dir.path().join("epoch_0001.ckpt");
+        let data = vec![7u8; MIB];
+        b.bench_local(|| {
+            let mut file = tempfile::NamedTempFile::new_in(dir.path()).expect("temporary");
+            file.write_all(black_box(&data)).expect("write");
+            file.persist(&target).expect("persist");
+        });
+    }
+
+    /// The same, synced before the rename as `write_atomic` is.
+    #[divan::bench(sample_count = 100)]
+    fn by_hand_synced(b: Bencher) {
+        let dir = tempfile::tempdir().expect("root");
+        let target = dir.path().join("epoch_0001.ckpt");
+        let data = vec![7u8; MIB];
+        b.bench_local(|| {
+            let mut file = tempfile::NamedTempFile::new_in(dir.path()).expect("temporary");
+            file.write_all(black_box(&data)).expect("write");
+            file.as_file().sync_all().expect("sync");
+            file.persist(&target).expect("persist");
+        });
     }
 }

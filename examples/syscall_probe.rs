@@ -8,8 +8,10 @@
 //! cargo run --release --example syscall_probe -- create-all <EMPTY_DIR>
 //! cargo run --release --example syscall_probe -- create <ROOT>
 //! cargo run --release --example syscall_probe -- status <ROOT>
+//! cargo run --release --example syscall_probe -- family <EMPTY_DIR>
 //! ```
 
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use runlayout::{Layout, Run};
@@ -39,8 +41,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ["create-all", dir] => create_all(Path::new(dir)),
         ["create", root] => create(Path::new(root)),
         ["status", root] => status(Path::new(root)),
+        ["family", dir] => family(Path::new(dir)),
         _ => Err(
-            "usage: syscall_probe accessors | create-all <EMPTY_DIR> | create <ROOT> | status <ROOT>"
+            "usage: syscall_probe accessors | create-all <EMPTY_DIR> | create <ROOT> | status <ROOT> | family <EMPTY_DIR>"
                 .into(),
         ),
     }
@@ -118,5 +121,68 @@ fn status(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let status = run.status()?;
     marker("end");
     println!("status: {status}");
+    Ok(())
+}
+
+/// A layout whose family spans two placeholder levels.
+#[derive(Layout)]
+#[layout(sample = "samples/{epoch:u32}/step_{step:u32}.png")]
+struct Samples {
+    root: PathBuf,
+}
+
+/// Families: `list()` and `last()` of 10,000 checkpoints among foreign
+/// files, a family across two levels, and one `write_atomic`.
+fn family(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let paths = Paths {
+        root: dir.to_path_buf(),
+    };
+    paths.create_all()?;
+    for epoch in 1..=10_000 {
+        fs::write(paths.epoch_ckpt(epoch), b"")?;
+    }
+    for foreign in ["best.ckpt", "epoch_1.ckpt", "notes.txt", ".hidden"] {
+        fs::write(paths.checkpoint().join(foreign), b"")?;
+    }
+    let samples = Samples {
+        root: dir.join("run2"),
+    };
+    for epoch in 1..=3 {
+        for step in 0..100 {
+            let path = samples.sample(epoch, step);
+            path.create_parent()?;
+            fs::write(path, b"")?;
+        }
+    }
+    // Outside the brackets, what happens once per process: parsing the
+    // templates, and learning the host name that temporaries carry.
+    let epochs = paths.epoch_ckpt_family();
+    let by_step = samples.sample_family();
+    epochs.last()?;
+    by_step.last()?;
+    paths.logfile().write_atomic("warm-up\n")?;
+
+    marker("begin-list");
+    let listed = epochs.list()?;
+    marker("end-list");
+    marker("begin-last");
+    let last = epochs.last()?;
+    marker("end-last");
+    marker("begin-levels");
+    let across = by_step.list()?;
+    marker("end-levels");
+    let target = paths.epoch_ckpt(10_001);
+    let data = vec![0u8; 1 << 20];
+    marker("begin-write-atomic");
+    target.write_atomic(&data)?;
+    marker("end-write-atomic");
+
+    assert_eq!(listed.len(), 10_000);
+    assert_eq!(last.map(|(e, _)| e), Some(10_000));
+    assert_eq!(across.len(), 300);
+    // What each bracket must read: the folders holding placeholder names.
+    println!("list folders: 1");
+    println!("last folders: 1");
+    println!("levels folders: {}", 1 + 3);
     Ok(())
 }

@@ -47,7 +47,10 @@ pub mod __private {
     pub use core::result::Result::Ok;
     pub use std::format;
     pub use std::path::Path;
+    pub use std::string::String;
 
-    pub use runlayout_runtime::__private::{component, join, text};
-    pub use runlayout_runtime::{DirPath, Entry, FilePath, FromRoot, Layout, Result};
+    pub use runlayout_runtime::__private::{Conflict, component, join, nested_conflict, text};
+    pub use runlayout_runtime::{
+        DirPath, Entry, Family, FamilyTemplate, FilePath, FromRoot, Layout, Result,
+    };
 }

@@ -51,6 +51,47 @@ use crate::{Layout, Result, Run, RunId};
 /// assert_eq!(finetune.run_output_path(), root.path().join("finetune/2026-11-30_k3x9a"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// # Checkpoints: the last one, and pruning
+///
+/// ksuit's `checkpoint_path` is a folder; which checkpoints it holds, which
+/// is the last and which to delete is the program's own code, along these
+/// lines:
+///
+/// ```python
+/// ckpts = sorted(p.checkpoint_path.glob("epoch_*.ckpt"), key=lambda f: int(f.stem[6:]))
+/// last = ckpts[-1] if ckpts else None  # epoch_1.ckpt and epoch_0001.ckpt both pass,
+/// for old in ckpts[:-3]:               # a folder named like one fails int() or unlink()
+///     old.unlink()
+/// ```
+///
+/// `PathProvider` keeps ksuit's members and gains nothing new. Declare the
+/// checkpoints' names in a layout mounted at its checkpoint folder, and that
+/// entry's family finds, resumes from and prunes them; only names its
+/// accessor renders are members:
+///
+/// ```
+/// use runlayout::{DirPath, FromRoot, Layout, PathProvider};
+///
+/// #[derive(Layout)]
+/// #[layout(epoch_ckpt = "epoch_{epoch:04}.ckpt")]
+/// struct Checkpoints {
+///     dir: DirPath,
+/// }
+///
+/// let root = tempfile::tempdir()?;
+/// let p = PathProvider::new(root.path(), "2026-11-30_k3x9a", Some("pretrain"), false)?;
+/// let ckpts = Checkpoints::from_root(p.checkpoint_path());
+/// let family = ckpts.epoch_ckpt_family();
+/// let first = family.last()?.map_or(1, |(epoch, _)| epoch + 1);
+/// for epoch in first..first + 5 {
+///     ckpts.epoch_ckpt(epoch).write_atomic(b"weights")?;
+///     family.keep_last(3)?;
+/// }
+/// let kept: Vec<u64> = family.list()?.into_iter().map(|(epoch, _)| epoch).collect();
+/// assert_eq!(kept, [3, 4, 5]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, crate::Layout)]
 #[layout(crate = "crate")]
 #[layout(logfile_uri = "log.txt", checkpoint_path = "checkpoints/")]

@@ -25,6 +25,12 @@ mod decoys {
     pub struct Entry;
     pub struct u64;
     pub struct u32;
+    pub struct Family;
+    pub struct FamilyTemplate;
+    pub struct Conflict;
+    pub struct TEMPLATE;
+    pub struct ENTRIES;
+    pub struct CONFLICT;
     pub trait Layout {}
     pub trait FromRoot {}
 }
@@ -32,8 +38,9 @@ mod decoys {
 mod shadowed {
     #[allow(unused_imports)]
     use super::decoys::{
-        AsRef, DirPath, Display, Entry, Err, FilePath, FromRoot, Into, Layout, None, Ok, Option,
-        Path, PathBuf, Result, Some, String, u32, u64,
+        AsRef, CONFLICT, Conflict, DirPath, Display, ENTRIES, Entry, Err, Family, FamilyTemplate,
+        FilePath, FromRoot, Into, Layout, None, Ok, Option, Path, PathBuf, Result, Some, String,
+        TEMPLATE, u32, u64,
     };
 
     /// `format!`, `core` and `std` as local names too.
@@ -93,8 +100,19 @@ fn derives_compile_with_shadowed_names() -> ::std::result::Result<(), runlayout:
         ::std::path::Path::new("r/tracker/plots")
     );
     assert_eq!(shadowed::Paths::ENTRIES.len(), 6);
+    // Families: a `static` template of their own, the facade's key types.
+    let epochs: runlayout::Family<::std::primitive::u64, runlayout::FilePath> =
+        paths.epoch_family();
+    assert_eq!(epochs.template(), "checkpoints/epoch_{epoch:04}.ckpt");
+    let evals: runlayout::Family<
+        (::std::string::String, ::std::primitive::u64),
+        runlayout::FilePath,
+    > = paths.eval_family();
+    assert_eq!(evals.root(), ::std::path::Path::new("r"));
+    assert_eq!(paths.step_family().list()?.len(), 0);
     let generic = shadowed::Generic { root: "g" };
     assert_eq!(generic.cache("k")?, ::std::path::Path::new("g/cache/k"));
+    assert_eq!(generic.cache_family().template(), "cache/{key}");
     let _ = shadowed::Tracker {
         dir: runlayout::DirPath::new("t"),
     }

@@ -10,7 +10,9 @@
 //!
 //! The derive parses every entry's path with [`Template::parse`] at compile
 //! time, so each mistake is reported at the literal; the runtime parses the
-//! same text with the same code when it reads a layout back.
+//! same text with the same code when it reads a layout back. Names on disk
+//! are read back into values with [`Template::read`] and [`Component::read`],
+//! the inverse of rendering (see [`Value`] and the `read` module's rules).
 //!
 //! ```
 //! use runlayout_grammar::template::Template;
@@ -21,8 +23,13 @@
 //! ```
 
 use std::collections::BTreeSet;
+use std::fmt;
 
 use crate::names::{self, MAX_LEN};
+
+mod read;
+
+pub use read::{Reader, Value};
 
 /// Characters Windows refuses in file names (besides `/`, `\` and controls).
 const WINDOWS_FORBIDDEN: &[char] = &['<', '>', ':', '"', '|', '?', '*'];
@@ -230,6 +237,70 @@ impl Component {
                 ..
             })]
         )
+    }
+}
+
+/// The template as it would be declared: `{name}`, `{name:u32}` and
+/// `{name:04}` for placeholders.
+///
+/// ```
+/// use runlayout_grammar::template::Template;
+///
+/// let path = "ckpt/{split}/epoch_{epoch:04}-{step:u32}.pt";
+/// assert_eq!(Template::parse(path).unwrap().to_string(), path);
+/// ```
+impl fmt::Display for Template {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, component) in self.components.iter().enumerate() {
+            if i > 0 {
+                f.write_str("/")?;
+            }
+            fmt::Display::fmt(component, f)?;
+        }
+        if self.trailing_slash {
+            f.write_str("/")?;
+        }
+        Ok(())
+    }
+}
+
+/// The component as it would be declared.
+///
+/// ```
+/// use runlayout_grammar::template::Template;
+///
+/// let t = Template::parse("ckpt/epoch_{epoch:04}.pt").unwrap();
+/// assert_eq!(t.components[1].to_string(), "epoch_{epoch:04}.pt");
+/// ```
+impl fmt::Display for Component {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for segment in &self.segments {
+            match segment {
+                Segment::Text(text) => f.write_str(text)?,
+                Segment::Param(param) => fmt::Display::fmt(param, f)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The placeholder as it would be declared.
+///
+/// ```
+/// use runlayout_grammar::template::Template;
+///
+/// let t = Template::parse("{split}/{epoch:04}_{step:u32}").unwrap();
+/// let params: Vec<String> = t.params().map(ToString::to_string).collect();
+/// assert_eq!(params, ["{split}", "{epoch:04}", "{step:u32}"]);
+/// ```
+impl fmt::Display for Param {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = &self.name;
+        match self.kind {
+            ParamKind::Text => write!(f, "{{{name}}}"),
+            ParamKind::Uint { ty, width: 0 } => write!(f, "{{{name}:{ty}}}"),
+            ParamKind::Uint { width, .. } => write!(f, "{{{name}:0{width}}}"),
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! The doc comment of each generated accessor: the path, the kind, and what
-//! each argument becomes.
+//! each argument becomes; for a family accessor, its key and members.
 
 use syn::ext::IdentExt;
 
@@ -55,4 +55,36 @@ pub fn accessor(entry: &Entry, template: &Template) -> String {
         );
     }
     doc
+}
+
+/// The doc comment of `<name>_family()`. Plain text, no intra-doc links:
+/// they would have to resolve in the user's crate.
+pub fn family(entry: &Entry, template: &Template) -> String {
+    let path = entry.lit.value();
+    let name = entry.name.unraw();
+    let kind = match entry.kind {
+        Kind::File => "files",
+        _ => "folders",
+    };
+    let params: Vec<&str> = template.params().map(|p| p.name.as_str()).collect();
+    let types: Vec<&str> = template
+        .params()
+        .map(|p| match p.kind {
+            ParamKind::Text => "String",
+            ParamKind::Uint { ty, .. } => ty,
+        })
+        .collect();
+    let key = match (params.as_slice(), types.as_slice()) {
+        ([param], [ty]) => format!("`{param}`, a `{ty}`"),
+        _ => format!("`({})`, a `({})`", params.join(", "), types.join(", ")),
+    };
+    format!(
+        "The {kind} of entry `{name}` (`{path}`) that exist below the layout's root, \
+         keyed by {key}: a `runlayout::Family`.\n\n\
+         Touches nothing until called. `list()` gives every member in ascending order, \
+         `last()` the one with the greatest key; `keep_last(n)` removes all but the last \
+         `n`, `retain(..)` those whose key a closure refuses. A name is a member only if `{name}(..)` renders exactly that name \
+         from the values read back from it, so foreign, hidden and temporary files are \
+         never members."
+    )
 }

@@ -1,5 +1,7 @@
-//! Code generation: the `Layout` impl, one accessor per entry, and
-//! `FromRoot` for layouts that are their root alone.
+//! Code generation: the `Layout` impl, one accessor per entry (and a
+//! `<name>_family` accessor per entry with placeholders), `FromRoot` for
+//! layouts that are their root alone, and a compile-time check of each
+//! nested layout against this one.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -53,6 +55,8 @@ fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
     let root_ref = quote_spanned!(root_ty.span()=> #p::AsRef::<#p::Path>::as_ref(&self.#member));
     let entries = input.entries.iter().map(|e| entry_const(e, &p));
     let accessors = input.entries.iter().map(|e| accessor(e, input, &p));
+    let families = input.entries.iter().map(|e| family(e, input, &p));
+    let nested_checks = nested_checks(input, &p);
     let from_root = input
         .root_is_only_field
         .then(|| from_root(input, root, &p))
@@ -74,9 +78,11 @@ fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
         #[allow(dead_code)]
         impl #impl_generics #ident #ty_generics #where_clause {
             #(#accessors)*
+            #(#families)*
         }
 
         #from_root
+        #nested_checks
     }
 }
 
@@ -90,6 +96,116 @@ fn entry_const(entry: &Entry, p: &TokenStream) -> TokenStream {
         Kind::Nest(ty) => {
             quote!(#p::Entry::nested(#name, #path, <#ty as #p::Layout>::ENTRIES))
         }
+    }
+}
+
+/// The `<name>_family` accessor of an entry with placeholders: the entry's
+/// `Family`, keyed by its placeholders' values. Its template is parsed once,
+/// at first use, into a `static` of the accessor's own.
+fn family(entry: &Entry, input: &Input<'_>, p: &TokenStream) -> TokenStream {
+    let (Some(template), Some(ret)) = (&entry.template, family_type(entry, p)) else {
+        return TokenStream::new();
+    };
+    let vis = input.vis;
+    let name = family_ident(entry);
+    let lit = &entry.lit;
+    let doc = doc::family(entry, template);
+    let fixed = Ident::new("TEMPLATE", Span::mixed_site());
+    quote_spanned! {entry.name.span()=>
+        #[doc = #doc]
+        #[must_use]
+        #[inline]
+        #vis fn #name(&self) -> #ret {
+            static #fixed: #p::FamilyTemplate = #p::FamilyTemplate::new(#lit);
+            #p::Family::new(#p::Layout::root(self), &#fixed)
+        }
+    }
+}
+
+/// The family accessor's name, spanned at the entry's name.
+pub fn family_ident(entry: &Entry) -> Ident {
+    format_ident!("{}_family", entry.name.unraw(), span = entry.name.span())
+}
+
+/// `Family<K, P>` for an entry with placeholders (none for others): `K` is
+/// the placeholder's type (`u64` for `{n:04}`, `String` for text), or a
+/// tuple of them in the order they appear; `P` the entry's typed path.
+pub fn family_type(entry: &Entry, p: &TokenStream) -> Option<TokenStream> {
+    valid::family_name(entry)?;
+    let template = entry.template.as_ref()?;
+    let parts: Vec<TokenStream> = template
+        .params()
+        .map(|param| match param.kind {
+            ParamKind::Text => quote!(#p::String),
+            ParamKind::Uint { ty, .. } => {
+                let ty = Ident::new(ty, Span::call_site());
+                quote!(#p::primitive::#ty)
+            }
+        })
+        .collect();
+    let key = match parts.as_slice() {
+        [one] => one.clone(),
+        _ => quote!((#(#parts),*)),
+    };
+    let member = match entry.kind {
+        Kind::File => quote!(#p::FilePath),
+        _ => quote!(#p::DirPath),
+    };
+    Some(quote!(#p::Family<#key, #member>))
+}
+
+/// For each nested layout, a constant that checks its entries against this
+/// layout's (and those of the layouts nested after it) while the crate
+/// compiles, and fails compilation at the `nest(..)`'s path with a message
+/// naming both entries: two names for one path, or a file used as a folder.
+/// A nested type that names the struct's generic parameters cannot be named
+/// outside the impl, so it stands in as a plain folder and is not checked.
+fn nested_checks(input: &Input<'_>, p: &TokenStream) -> TokenStream {
+    let nameable = |ty: &Type| !mentions_generic(ty, input.generics);
+    let any = input
+        .entries
+        .iter()
+        .any(|e| matches!(&e.kind, Kind::Nest(ty) if nameable(ty)));
+    if !any {
+        return TokenStream::new();
+    }
+    let entries: Vec<TokenStream> = input
+        .entries
+        .iter()
+        .map(|entry| match &entry.kind {
+            Kind::Nest(ty) if !nameable(ty) => {
+                let name = entry.name.unraw().to_string();
+                let path = &entry.lit;
+                quote!(#p::Entry::dir(#name, #path))
+            }
+            _ => entry_const(entry, p),
+        })
+        .collect();
+    let all = Ident::new("ENTRIES", Span::mixed_site());
+    let found = Ident::new("CONFLICT", Span::mixed_site());
+    let checks = input
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(&e.kind, Kind::Nest(ty) if nameable(ty)))
+        .map(|(index, entry)| {
+            let fail = quote_spanned! {entry.lit.span()=>
+                ::core::panic!("{}", #found.as_str())
+            };
+            quote! {
+                const _: () = {
+                    const #found: #p::Conflict = #p::nested_conflict(#all, #index);
+                    if !#found.is_empty() {
+                        #fail
+                    }
+                };
+            }
+        });
+    quote! {
+        const _: () = {
+            const #all: &[#p::Entry] = &[#(#entries),*];
+            #(#checks)*
+        };
     }
 }
 
@@ -277,15 +393,31 @@ fn is_named(ty: &Type, names: &[&str]) -> bool {
     }
 }
 
+/// Whether `ty` names any of the struct's generic parameters (types,
+/// lifetimes, constants) anywhere in it.
+fn mentions_generic(ty: &Type, generics: &Generics) -> bool {
+    let params: Vec<&Ident> = generics
+        .params
+        .iter()
+        .map(|param| match param {
+            syn::GenericParam::Type(t) => &t.ident,
+            syn::GenericParam::Lifetime(l) => &l.lifetime.ident,
+            syn::GenericParam::Const(c) => &c.ident,
+        })
+        .collect();
+    !params.is_empty() && mentions(ty.to_token_stream(), &params)
+}
+
+fn mentions(tokens: TokenStream, params: &[&Ident]) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(ident) => params.iter().any(|p| **p == ident),
+        TokenTree::Group(group) => mentions(group.stream(), params),
+        _ => false,
+    })
+}
+
 /// Whether `ty` names one of the struct's type parameters anywhere in it.
 pub fn mentions_type_param(ty: &Type, generics: &Generics) -> bool {
     let params: Vec<&Ident> = generics.type_params().map(|p| &p.ident).collect();
-    fn walk(tokens: TokenStream, params: &[&Ident]) -> bool {
-        tokens.into_iter().any(|tt| match tt {
-            TokenTree::Ident(ident) => params.iter().any(|p| **p == ident),
-            TokenTree::Group(group) => walk(group.stream(), params),
-            _ => false,
-        })
-    }
-    !params.is_empty() && walk(ty.to_token_stream(), &params)
+    !params.is_empty() && mentions(ty.to_token_stream(), &params)
 }

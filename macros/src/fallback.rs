@@ -9,8 +9,8 @@ use quote::quote;
 use syn::ext::IdentExt;
 
 use crate::ast::Input;
-use crate::expand::{Signature, private, signature};
-use crate::valid::is_method_name;
+use crate::expand::{Signature, family_ident, family_type, private, signature};
+use crate::valid::{family_name, is_method_name};
 
 pub fn expand(input: &Input<'_>) -> TokenStream {
     let p = private(input);
@@ -18,15 +18,35 @@ pub fn expand(input: &Input<'_>) -> TokenStream {
     let vis = input.vis;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let mut seen = BTreeSet::new();
-    let accessors = input.entries.iter().filter_map(|entry| {
-        if !is_method_name(&entry.name) || !seen.insert(entry.name.unraw().to_string()) {
+    let accessors: Vec<_> = input
+        .entries
+        .iter()
+        .filter_map(|entry| {
+            if !is_method_name(&entry.name) || !seen.insert(entry.name.unraw().to_string()) {
+                return None;
+            }
+            let name = &entry.name;
+            let Signature { params, ret } = signature(entry, &p);
+            Some(quote! {
+                #[allow(unused_variables, clippy::all)]
+                #vis fn #name(&self #(, #params)*) -> #ret {
+                    ::core::unreachable!()
+                }
+            })
+        })
+        .collect();
+    // A family accessor whose name an entry took already is left out: the
+    // clash is reported, and one method of that name is enough.
+    let families = input.entries.iter().filter_map(|entry| {
+        let family = family_name(entry)?;
+        if !seen.insert(family) {
             return None;
         }
-        let name = &entry.name;
-        let Signature { params, ret } = signature(entry, &p);
+        let name = family_ident(entry);
+        let ret = family_type(entry, &p)?;
         Some(quote! {
-            #[allow(unused_variables, clippy::all)]
-            #vis fn #name(&self #(, #params)*) -> #ret {
+            #[allow(clippy::all)]
+            #vis fn #name(&self) -> #ret {
                 ::core::unreachable!()
             }
         })
@@ -44,6 +64,7 @@ pub fn expand(input: &Input<'_>) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics #ident #ty_generics #where_clause {
             #(#accessors)*
+            #(#families)*
         }
     }
 }

@@ -1,5 +1,8 @@
-//! Checks across the entries of one layout: names that clash, paths that
-//! clash, files used as folders, reserved names.
+//! Checks across the entries of one layout: names that clash (declared or
+//! generated), paths that clash, files used as folders, reserved names, and
+//! templates a family cannot read names back through. Conflicts with the
+//! entries of nested layouts are found at compile time by constants the
+//! expansion emits (`expand.rs`), since their entries are another type's.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +17,17 @@ use crate::ctxt::Ctxt;
 
 /// Methods every layout has already; an entry of that name would hide them.
 const GENERATED: &[&str] = &["root", "create_all", "from_root"];
+
+/// The most placeholders an entry may have: its family's key is a tuple of
+/// their values, and `FamilyKey` is implemented for tuples of up to 12.
+const MAX_PLACEHOLDERS: usize = 12;
+
+/// The `<name>_family` accessor an entry with placeholders gets.
+pub fn family_name(entry: &Entry) -> Option<String> {
+    let template = entry.template.as_ref()?;
+    let has_family = !template.is_static() && !matches!(entry.kind, Kind::Nest(_));
+    has_family.then(|| format!("{}_family", entry.name.unraw()))
+}
 
 /// Whether `ident` can name a method: not a keyword, unless written raw.
 pub fn is_method_name(ident: &Ident) -> bool {
@@ -52,6 +66,21 @@ fn check_names(entries: &[Entry], cx: &Ctxt) {
             );
         }
     }
+    for entry in entries {
+        let Some(family) = family_name(entry) else {
+            continue;
+        };
+        for clash in entries.iter().filter(|e| e.name.unraw() == family) {
+            cx.error_at(
+                &clash.name,
+                format!(
+                    "`{family}` clashes with the `{family}()` that entry `{}` gets for its \
+                     placeholders (the family of its files): choose another name",
+                    entry.name.unraw()
+                ),
+            );
+        }
+    }
 }
 
 /// Every path once; no file with anything below it.
@@ -63,14 +92,27 @@ fn check_paths(entries: &[Entry], cx: &Ctxt) {
         };
         let shape = template.shape();
         if let Some(first) = by_shape.get(&shape) {
-            cx.error_at(
-                &entry.lit,
-                format!(
+            let message = match (&first.kind, &entry.kind) {
+                (Kind::File, Kind::Nest(_)) | (Kind::Nest(_), Kind::File) => {
+                    let (file, nest): (&Entry, &Entry) = match first.kind {
+                        Kind::File => (first, entry),
+                        _ => (entry, first),
+                    };
+                    format!(
+                        "the layout nested by entry `{}` cannot be mounted at `{}`, which \
+                         entry `{}` declares a file",
+                        nest.name.unraw(),
+                        nest.lit.value(),
+                        file.name.unraw()
+                    )
+                }
+                _ => format!(
                     "`{}` names the same path as entry `{}`: one path, one name",
                     entry.lit.value(),
                     first.name.unraw()
                 ),
-            );
+            };
+            cx.error_at(&entry.lit, message);
             continue;
         }
         by_shape.insert(shape, entry);
@@ -112,6 +154,24 @@ fn check_entry(entry: &Entry, cx: &Ctxt) {
                 names::NameRule::ReservedInRun
             ),
         );
+    }
+    if let Some(family) = family_name(entry) {
+        let count = template.params().count();
+        if count > MAX_PLACEHOLDERS {
+            cx.error_at(
+                &entry.lit,
+                format!(
+                    "{count} placeholders: `{family}()` keys its files by a tuple of their values, \
+                     which holds at most {MAX_PLACEHOLDERS}"
+                ),
+            );
+        }
+        if let Err(problem) = template.check_readable() {
+            cx.error_at(
+                &entry.lit,
+                format!("`{family}()` cannot read this entry's names back: {problem}"),
+            );
+        }
     }
     match &entry.kind {
         Kind::File if template.trailing_slash => cx.error_at(

@@ -24,6 +24,8 @@
 //! | [`Run`], [`RunBuilder`], [`Nesting`] | where a run's folder is, and its creation or resumption |
 //! | [`Run::link`], [`LinkStyle`] | ancestry: the `ancestor` link (the truth) and back-links (hints) |
 //! | [`DirPath`], [`FilePath`], [`Layout`], [`Entry`] | typed paths and the trait the derive implements |
+//! | [`Family`], [`FamilyTemplate`] | the members of a parameterized entry found on disk: list, last, prune |
+//! | [`FilePath::write_atomic`], [`AtomicFile`] | writing a file so that readers never see half of it |
 //! | [`Error`] | the one error type |
 
 #![forbid(unsafe_code)]
@@ -33,10 +35,13 @@
 // The modules form layers, each using only modules below it:
 // `scripts/module-layers` prints them and fails on a cycle.
 mod ancestry;
+mod atomic_file;
 mod builder;
+mod conflict;
 mod create;
 mod env;
 mod error;
+mod family;
 mod folders;
 mod latest;
 mod launcher;
@@ -63,11 +68,13 @@ mod test_env;
 mod typed_path;
 
 pub use ancestry::{ANCESTOR, DESCENDANTS};
+pub use atomic_file::AtomicFile;
 pub use builder::RunBuilder;
 pub use env::{
     DEFAULT_ROOT, ENV_DEBUG, ENV_RESUME, ENV_ROOT, ENV_RUN_ID, ENV_SEED, ENV_STAGE, parse_flag,
 };
 pub use error::{Error, NameKind, NameRule, Operation, Result};
+pub use family::{Family, FamilyKey, FamilyMember, FamilyTemplate};
 pub use latest::LATEST;
 pub use launcher::Launcher;
 pub use layout::{Entry, EntryKind, FromRoot, Layout};
@@ -88,5 +95,6 @@ pub use typed_path::{DirPath, FilePath};
 /// change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::conflict::{Conflict, nested_conflict};
     pub use crate::render::{component, join, text};
 }

@@ -6,6 +6,7 @@ use std::fmt;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
+use crate::atomic_file::AtomicFile;
 use crate::error::Result;
 use crate::folders;
 
@@ -217,5 +218,70 @@ impl FilePath {
             Some(parent) => parent.create(),
             None => Ok(()),
         }
+    }
+
+    /// Writes `contents` to the file atomically: readers (a family's
+    /// [`last()`](crate::Family::last) among them) find the old version or
+    /// the new one, whole, never half of one, even if this process is killed
+    /// halfway. Makes the folder the file sits in if it is missing.
+    ///
+    /// The data goes to a temporary file in the same folder, under a hidden
+    /// name that families and scans never take for a member or a run, is
+    /// synced to the device, and is renamed over the file. Temporaries that
+    /// writers killed before their rename left in the folder are removed
+    /// first, which costs one read of the folder. Built on the `tempfile`
+    /// crate; see [`create_atomic`](FilePath::create_atomic) to write in
+    /// pieces.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io): `create a temporary file in` naming
+    /// the folder, or `write`, `sync`, `move into place` naming the file. The
+    /// file is then as it was, and no temporary is left.
+    ///
+    /// ```
+    /// let run = tempfile::tempdir()?;
+    /// let ckpt = runlayout_runtime::FilePath::new(run.path().join("checkpoints/epoch_0003.ckpt"));
+    /// ckpt.write_atomic(b"weights")?;
+    /// assert_eq!(std::fs::read(&ckpt)?, b"weights");
+    /// ckpt.write_atomic("new weights")?;
+    /// assert_eq!(std::fs::read(&ckpt)?, b"new weights");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_atomic(&self, contents: impl AsRef<[u8]>) -> Result<()> {
+        let mut file = self.create_atomic()?;
+        std::io::Write::write_all(&mut file, contents.as_ref())
+            .map_err(|e| crate::Error::io(crate::Operation::WriteFile, &self.0, e))?;
+        file.commit()
+    }
+
+    /// Starts writing the file atomically, in pieces: write to the
+    /// [`AtomicFile`] returned, then [`commit`](AtomicFile::commit) it. Until
+    /// the commit the file is untouched; dropped without one, the new
+    /// version is thrown away. Makes the folder the file sits in if it is
+    /// missing, and removes stale temporaries there, as
+    /// [`write_atomic`](FilePath::write_atomic) does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) naming the folder: `create folders`
+    /// if it cannot be made, `create a temporary file in` if the temporary
+    /// cannot.
+    ///
+    /// ```
+    /// use std::io::Write as _;
+    ///
+    /// let run = tempfile::tempdir()?;
+    /// let metrics = runlayout_runtime::FilePath::new(run.path().join("eval/metrics.csv"));
+    /// let mut file = metrics.create_atomic()?;
+    /// for epoch in 1..=3 {
+    ///     writeln!(file, "{epoch},0.{epoch}")?;
+    /// }
+    /// file.commit()?;
+    /// assert_eq!(std::fs::read_to_string(&metrics)?.lines().count(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_atomic(&self) -> Result<AtomicFile> {
+        AtomicFile::create(&self.0)
     }
 }

@@ -18,9 +18,17 @@ pub struct Paths {
 }
 
 #[derive(rl::Layout)]
-#[layout(crate = "::rl", plots = "plots/")]
+#[layout(crate = "::rl", plots = "plots/", plot = "plots/{step:u32}.png")]
 pub struct Tracker {
     pub dir: rl::DirPath,
+}
+
+/// A nested layout: its entries are checked against the parent's through
+/// the renamed crate too.
+#[derive(rl::Layout)]
+#[layout(crate = "rl", tracker = nest("tracker", Tracker), log = "log.txt")]
+pub struct Nesting {
+    pub root: PathBuf,
 }
 
 #[cfg(test)]
@@ -44,6 +52,15 @@ mod tests {
             dir: rl::DirPath::new("t"),
         };
         assert_eq!(tracker.plots(), std::path::Path::new("t/plots"));
+        let epochs: rl::Family<u64, rl::FilePath> = paths.epoch_family();
+        assert_eq!(epochs.template(), "checkpoints/{epoch:04}.ckpt");
+        let splits: rl::Family<String, rl::DirPath> = paths.eval_family();
+        assert!(splits.list()?.is_empty());
+        let nesting = Nesting {
+            root: PathBuf::from("n"),
+        };
+        let plots: rl::Family<u32, rl::FilePath> = nesting.tracker().plot_family();
+        assert_eq!(plots.root(), std::path::Path::new("n/tracker"));
         Ok(())
     }
 }

@@ -1,9 +1,10 @@
 //! Layout shapes that must compile: generic roots, a marked root among other
-//! fields, raw identifiers, every entry form, a renamed crate path.
+//! fields, raw identifiers, every entry form, a renamed crate path, families,
+//! and a nested layout whose type names the struct's generic parameter.
 
 use std::path::{Path, PathBuf};
 
-use runlayout::{DirPath, FilePath, Layout, Run};
+use runlayout::{DirPath, Family, FilePath, Layout, Run};
 
 #[derive(Layout)]
 #[layout(config = "config.yaml", plots = "plots/")]
@@ -39,6 +40,15 @@ struct Marked {
     base: PathBuf,
 }
 
+#[derive(Layout)]
+#[layout(inner = nest("inner", Unbounded<R>), steps = "steps/{step:u32}/")]
+struct Outer<R>
+where
+    DirPath: Into<R>,
+{
+    root: R,
+}
+
 mod renamed {
     pub use runlayout as rl;
 }
@@ -64,6 +74,10 @@ fn main() {
     let _ = run_paths;
     let g = Generic { root: root.clone() };
     let _: runlayout::Result<FilePath> = g.out("x");
+    let _: Family<String, FilePath> = g.out_family();
+    let o: Outer<PathBuf> = Outer { root: root.clone() };
+    takes_dir(o.inner().cache());
+    let _: Family<u32, DirPath> = o.steps_family();
     let u = Unbounded { root: root.clone() };
     takes_dir(u.cache());
     let m = Marked { label: String::new(), base: root.clone() };

@@ -1,0 +1,309 @@
+//! Writing a file so that readers find the old version or the new one,
+//! whole, and never half of one: `FilePath::write_atomic` and
+//! `FilePath::create_atomic`.
+//!
+//! The new version is written to a temporary file in the target's folder,
+//! made by `tempfile` under one of runlayout's hidden temporary names
+//! (`.runlayout-<pid>-<host tag>-<random>.tmp`), synced to the device, and
+//! renamed over the target. Families, `create_all` and `Runs::scan` never
+//! take such a name for a member or a run. A writer killed halfway leaves
+//! its temporary behind; the next atomic write into that folder removes it
+//! (see `temporary::sweep`: a temporary is stale once its process is gone,
+//! or, made on another host, when it has not changed for a minute).
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+use crate::error::{Error, Operation, Result};
+use crate::{folders, temporary};
+
+/// A file being written in place of another: [`Write`] to it, then
+/// [`commit`](AtomicFile::commit) renames it over its target. Until then the
+/// target is untouched, and readers see its old version (or nothing, if it
+/// is new). Dropped without `commit`, the temporary file is removed and the
+/// target stays as it was.
+///
+/// Made by [`FilePath::create_atomic`](crate::FilePath::create_atomic).
+///
+/// ```
+/// use std::io::Write as _;
+/// use runlayout_runtime::FilePath;
+///
+/// let run = tempfile::tempdir()?;
+/// let ckpt = FilePath::new(run.path().join("checkpoints/epoch_0001.ckpt"));
+/// let mut file = ckpt.create_atomic()?; // makes checkpoints/ if it is missing
+/// file.write_all(b"weights, ")?;
+/// assert!(!ckpt.exists()); // nothing there until the commit
+/// file.write_all(b"optimizer state")?;
+/// file.commit()?;
+/// assert_eq!(std::fs::read(&ckpt)?, b"weights, optimizer state");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct AtomicFile {
+    file: NamedTempFile,
+    target: PathBuf,
+}
+
+impl AtomicFile {
+    /// Starts writing a new version of `target`: removes stale temporaries
+    /// in its folder, makes the folder if it is missing, and creates the
+    /// temporary file there.
+    pub(crate) fn create(target: &Path) -> Result<AtomicFile> {
+        let dir = match target.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        temporary::sweep(dir);
+        let file = match make(dir) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                folders::create_all(dir)?;
+                make(dir)
+            }
+            made => made,
+        }
+        .map_err(|e| Error::io(Operation::CreateTemporary, dir, e))?;
+        Ok(AtomicFile {
+            file,
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// The path the file will have once committed.
+    ///
+    /// ```
+    /// let run = tempfile::tempdir()?;
+    /// let log = runlayout_runtime::FilePath::new(run.path().join("summary.json"));
+    /// let file = log.create_atomic()?;
+    /// assert_eq!(file.target(), log.as_path());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// The temporary file being written, for what [`Write`] does not offer
+    /// (its metadata, `set_len`, ...). Its name is no business of the
+    /// caller's: it is removed or renamed by runlayout.
+    ///
+    /// ```
+    /// use std::io::Write as _;
+    ///
+    /// let run = tempfile::tempdir()?;
+    /// let out = runlayout_runtime::FilePath::new(run.path().join("out.bin"));
+    /// let mut file = out.create_atomic()?;
+    /// file.write_all(&[0; 16])?;
+    /// file.flush()?;
+    /// assert_eq!(file.as_file().metadata()?.len(), 16);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn as_file(&self) -> &File {
+        self.file.as_file()
+    }
+
+    /// Syncs the written data to the storage device, then renames the file
+    /// over its target in one step: readers see the old version or the new
+    /// one, whole, and after a power loss the target is the old version or
+    /// the new one, never a truncated file. (The folder itself is not
+    /// synced: after a power loss, a new name may be missing.)
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] naming the target: `sync` if the data cannot be
+    /// written through, `move into place` if the rename fails (the target
+    /// is a folder, say). The temporary file is removed either way.
+    ///
+    /// ```
+    /// use std::io::Write as _;
+    ///
+    /// let run = tempfile::tempdir()?;
+    /// let cfg = runlayout_runtime::FilePath::new(run.path().join("config.yaml"));
+    /// std::fs::write(&cfg, "lr: 0.1\n")?;
+    /// let mut file = cfg.create_atomic()?;
+    /// writeln!(file, "lr: 0.01")?;
+    /// assert_eq!(std::fs::read_to_string(&cfg)?, "lr: 0.1\n"); // the old version
+    /// file.commit()?;
+    /// assert_eq!(std::fs::read_to_string(&cfg)?, "lr: 0.01\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn commit(mut self) -> Result<()> {
+        // Flushes nothing of ours (there is no buffer) but is what `Write`
+        // promises before the data counts as written.
+        self.file
+            .flush()
+            .map_err(|e| Error::io(Operation::WriteFile, &self.target, e))?;
+        self.file
+            .as_file()
+            .sync_all()
+            .map_err(|e| Error::io(Operation::Sync, &self.target, e))?;
+        // On failure the temporary comes back inside the error and is
+        // removed when that is dropped.
+        self.file
+            .persist(&self.target)
+            .map_err(|e| Error::io(Operation::Rename, &self.target, e.error))?;
+        Ok(())
+    }
+
+    /// An I/O error of the temporary file, naming the target.
+    fn error(&self, op: Operation, e: io::Error) -> io::Error {
+        Error::io(op, &self.target, e).into()
+    }
+}
+
+/// A fresh temporary file in `dir`, under runlayout's temporary names,
+/// created with the permissions `fs::write` gives a new file (`0o666` less
+/// the umask) rather than `tempfile`'s private `0o600`.
+fn make(dir: &Path) -> io::Result<NamedTempFile> {
+    let mut builder = temporary::builder();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
+}
+
+/// Errors carry the target's path (and keep their kind, so `write_all`
+/// still retries an interrupted write).
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file
+            .write(buf)
+            .map_err(|e| self.error(Operation::WriteFile, e))
+    }
+
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.file
+            .write_vectored(bufs)
+            .map_err(|e| self.error(Operation::WriteFile, e))
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.file
+            .write_all(buf)
+            .map_err(|e| self.error(Operation::WriteFile, e))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file
+            .flush()
+            .map_err(|e| self.error(Operation::WriteFile, e))
+    }
+}
+
+impl fmt::Debug for AtomicFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AtomicFile")
+            .field("target", &self.target)
+            .field("temporary", &self.file.path())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FilePath;
+    use std::fs;
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .expect("readable")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_dropped_file_leaves_the_target_and_no_temporary() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let target = FilePath::new(dir.path().join("a.txt"));
+        fs::write(&target, "old")?;
+        let mut file = target.create_atomic()?;
+        file.write_all(b"half of the new")?;
+        assert_eq!(names(dir.path()).len(), 2);
+        drop(file);
+        assert_eq!(names(dir.path()), ["a.txt"]);
+        assert_eq!(fs::read_to_string(&target)?, "old");
+        Ok(())
+    }
+
+    #[test]
+    fn temporaries_are_runlayouts_hidden_names() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let file = FilePath::new(dir.path().join("a.txt")).create_atomic()?;
+        let name = file.file.path().file_name().expect("a name").to_os_string();
+        assert!(temporary::is_temporary(&name), "{name:?}");
+        assert!(format!("{file:?}").contains(".runlayout-"));
+        Ok(())
+    }
+
+    #[test]
+    fn a_failed_rename_names_the_target_and_removes_the_temporary() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let target = dir.path().join("taken");
+        fs::create_dir(&target)?;
+        fs::write(target.join("inside"), "kept")?;
+        let err = FilePath::new(&target).write_atomic("x").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Io {
+                    op: Operation::Rename,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(err.path(), Some(target.as_path()));
+        assert_eq!(names(dir.path()), ["taken"]);
+        assert_eq!(fs::read_to_string(target.join("inside"))?, "kept");
+        Ok(())
+    }
+
+    #[test]
+    fn a_file_where_the_folder_should_be_is_an_error_naming_it() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        fs::write(dir.path().join("blocker"), "a file")?;
+        let err = FilePath::new(dir.path().join("blocker/a.txt"))
+            .write_atomic("x")
+            .unwrap_err();
+        assert!(err.to_string().contains("blocker"), "{err}");
+        assert_eq!(fs::read_to_string(dir.path().join("blocker"))?, "a file");
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn new_files_get_the_permissions_fs_write_gives() -> TestResult {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir()?;
+        let plain = dir.path().join("plain");
+        fs::write(&plain, "x")?;
+        let atomic = FilePath::new(dir.path().join("atomic"));
+        atomic.write_atomic("x")?;
+        let mode = |p: &Path| fs::metadata(p).map(|m| m.permissions().mode() & 0o777);
+        assert_eq!(mode(&atomic)?, mode(&plain)?);
+        Ok(())
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_next_write_removes_a_dead_writers_temporary() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let tag = &crate::process::current().host_tag;
+        let dead = format!(".runlayout-{}-{tag}-abcdefgh.tmp", u32::MAX);
+        fs::write(dir.path().join(&dead), "half a checkpoint")?;
+        FilePath::new(dir.path().join("epoch_0002.ckpt")).write_atomic("whole")?;
+        assert_eq!(names(dir.path()), ["epoch_0002.ckpt"]);
+        Ok(())
+    }
+}
