@@ -72,6 +72,17 @@ enum Command {
         /// Run id, or stage/id, debug/stage/id
         run: String,
     },
+    /// Print where an entry of the run's recorded layout is, placeholders
+    /// filled in (`runlayout path latest epoch_ckpt 12`)
+    Path {
+        /// Run id, or stage/id, debug/stage/id, latest, stage/latest
+        run: String,
+        /// The entry's name, as the layout declares it (`tracker.config` for
+        /// a nested layout's entry)
+        entry: String,
+        /// A value for each placeholder, in order
+        values: Vec<String>,
+    },
     /// Print the files of a run
     Tree {
         /// Run id, or stage/id, debug/stage/id
@@ -124,6 +135,7 @@ fn run(cli: &Cli, out: &mut Output) -> CliResult<()> {
         } => commands::ls(&cli.root, stage.as_deref(), *debug, status, out),
         Command::Show { run } => commands::show(&cli.root, run, out),
         Command::Tree { run } => commands::tree(&cli.root, run, out),
+        Command::Path { run, entry, values } => commands::path(&cli.root, run, entry, values, out),
         Command::Latest { stage, debug } => {
             commands::latest(&cli.root, stage.as_deref(), *debug, out)
         }

@@ -1,9 +1,11 @@
 //! Finding runs by what a person types: `id`, `stage/id`, `debug/id` or
-//! `debug/stage/id`.
+//! `debug/stage/id`, and `latest` in place of an id for the run the stage's
+//! `latest` pointer names (`stage/latest`, `debug/stage/latest`); `latest`
+//! alone is the run the root's own pointer names, else the newest run.
 
 use std::path::Path;
 
-use runlayout::{DebugRuns, Error, FoundRun, Runs};
+use runlayout::{DebugRuns, Error, FoundRun, LATEST, Nesting, Run, Runs};
 
 use crate::commands::CliResult;
 
@@ -68,10 +70,27 @@ pub fn find_with_problems(root: &Path, spec: &str) -> CliResult<(FoundRun, Vec<E
         scan = scan.stage(stage);
     }
     let mut listing = scan.list()?;
+    let latest = if wanted.id == LATEST {
+        match latest_of(root, &wanted) {
+            Ok(path) => Some(path),
+            // `latest` alone, with no pointer right below the root: the
+            // newest run of any stage (the listing is oldest first).
+            Err(_) if wanted.stage.is_none() && !listing.runs.is_empty() => listing
+                .runs
+                .last()
+                .map(|found| found.run.path().to_path_buf()),
+            Err(e) => return Err(e),
+        }
+    } else {
+        None
+    };
     let mut matches: Vec<FoundRun> = listing
         .runs
         .into_iter()
-        .filter(|f| f.run.id().as_str() == wanted.id)
+        .filter(|f| match &latest {
+            Some(path) => same_folder(f.run.path(), path),
+            None => f.run.id().as_str() == wanted.id,
+        })
         .collect();
     match matches.len() {
         0 => Err(format!("no run `{spec}` below `{}`", root.display()).into()),
@@ -93,6 +112,34 @@ pub fn find_with_problems(root: &Path, spec: &str) -> CliResult<(FoundRun, Vec<E
             )
             .into())
         }
+    }
+}
+
+/// The folder the `latest` pointer of the wanted stage names, in either
+/// nesting.
+fn latest_of(root: &Path, wanted: &Spec<'_>) -> CliResult<std::path::PathBuf> {
+    let mut first_error = None;
+    for nesting in [Nesting::StageFirst, Nesting::RunFirst] {
+        let mut builder = Run::builder(root)
+            .debug(wanted.debug == Some(true))
+            .nesting(nesting);
+        if let Some(stage) = wanted.stage {
+            builder = builder.stage(stage);
+        }
+        match builder.open_latest() {
+            Ok(run) => return Ok(run.path().to_path_buf()),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_error.map_or_else(|| "no latest run".into(), Into::into))
+}
+
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }
 

@@ -28,8 +28,10 @@ use std::fmt;
 use crate::names::{self, MAX_LEN};
 
 mod read;
+mod render;
 
 pub use read::{Reader, Value};
+pub use render::{RenderError, invalid_value};
 
 /// Characters Windows refuses in file names (besides `/`, `\` and controls).
 const WINDOWS_FORBIDDEN: &[char] = &['<', '>', ':', '"', '|', '?', '*'];

@@ -3,6 +3,7 @@
 mod latest;
 mod link;
 mod ls;
+mod path;
 mod prune;
 mod show;
 mod tree;
@@ -10,6 +11,7 @@ mod tree;
 pub use latest::latest;
 pub use link::link;
 pub use ls::ls;
+pub use path::path;
 pub use prune::{PruneArgs, prune};
 pub use show::show;
 pub use tree::tree;

@@ -2,7 +2,7 @@
 //! every problem with them. What can be read is shown; what cannot is listed
 //! as a problem, and then the command ends with status 1.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -23,7 +23,9 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
         Vec::new()
     });
     let standing = Standing::of(&found, &mut problems);
+    let entries = recorded_entries(run, &mut problems);
     let mut value = run_json(&found, ancestor.as_deref(), &standing);
+    value["entries"] = entries.iter().map(EntryView::json).collect();
     value["descendants"] = descendants.iter().map(paths::json).collect();
     value["problems"] = problems.iter().map(|p| Value::from(p.as_str())).collect();
     out.emit(value, |w| {
@@ -72,6 +74,15 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
             let label = if i == 0 { "descendants:" } else { "" };
             writeln!(w, "{label:<12} {}", d.display())?;
         }
+        if !entries.is_empty() {
+            writeln!(w, "entries:")?;
+            let rows: Vec<Vec<String>> = entries.iter().map(EntryView::row).collect();
+            let mut table = Vec::new();
+            crate::table::write(&mut table, &["NAME", "KIND", "PATH", "ON DISK"], &rows)?;
+            for line in String::from_utf8_lossy(&table).lines() {
+                writeln!(w, "  {line}")?;
+            }
+        }
         for (i, p) in problems.iter().enumerate() {
             let label = if i == 0 { "problems:" } else { "" };
             writeln!(w, "{label:<12} {p}")?;
@@ -83,4 +94,109 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
     } else {
         Err(ProblemsReported(problems.len()).into())
     }
+}
+
+/// One recorded entry, as found on disk.
+struct EntryView {
+    entry: runlayout::RecordedEntry,
+    place: Place,
+}
+
+enum Place {
+    /// A fixed path: whether something is there, and a file's size.
+    Fixed { exists: bool, bytes: Option<u64> },
+    /// A family: how many members, and the greatest.
+    Family {
+        members: usize,
+        last: Option<PathBuf>,
+    },
+}
+
+impl EntryView {
+    fn json(&self) -> Value {
+        let e = &self.entry;
+        let mut value = serde_json::json!({
+            "name": e.name,
+            "path": e.path,
+            "kind": format!("{:?}", e.kind).to_lowercase(),
+        });
+        match &self.place {
+            Place::Fixed { exists, bytes } => {
+                value["exists"] = (*exists).into();
+                value["bytes"] = (*bytes).into();
+            }
+            Place::Family { members, last } => {
+                value["members"] = (*members).into();
+                value["last"] = last.as_deref().map_or(Value::Null, paths::json);
+            }
+        }
+        value
+    }
+
+    fn row(&self) -> Vec<String> {
+        let e = &self.entry;
+        let on_disk = match &self.place {
+            Place::Fixed { exists: false, .. } => "-".to_owned(),
+            Place::Fixed { bytes: Some(n), .. } => format!("{n} B"),
+            Place::Fixed { .. } => "yes".to_owned(),
+            Place::Family { members, last } => {
+                let last = last
+                    .as_deref()
+                    .and_then(Path::file_name)
+                    .map_or(String::new(), |n| format!(", last {}", n.to_string_lossy()));
+                format!(
+                    "{members} member{}{last}",
+                    if *members == 1 { "" } else { "s" }
+                )
+            }
+        };
+        vec![
+            e.name.clone(),
+            format!("{:?}", e.kind).to_lowercase(),
+            e.path.clone(),
+            on_disk,
+        ]
+    }
+}
+
+/// The entries the run's layout record holds, looked up on disk.
+fn recorded_entries(run: &runlayout::Run, problems: &mut Vec<String>) -> Vec<EntryView> {
+    let record = match run.layout_record() {
+        Ok(Some(record)) => record,
+        Ok(None) => return Vec::new(),
+        Err(e) => {
+            problems.push(e.to_string());
+            return Vec::new();
+        }
+    };
+    record
+        .entries()
+        .map(|entry| {
+            let place = if entry.path.contains('{') {
+                match runlayout::survey(run.path(), &entry.path, entry.kind) {
+                    Ok(found) => Place::Family {
+                        members: found.members,
+                        last: found.last,
+                    },
+                    Err(e) => {
+                        problems.push(e.to_string());
+                        Place::Family {
+                            members: 0,
+                            last: None,
+                        }
+                    }
+                }
+            } else {
+                let meta = std::fs::symlink_metadata(run.path().join(&entry.path)).ok();
+                Place::Fixed {
+                    exists: meta.is_some(),
+                    bytes: meta.filter(|m| m.is_file()).map(|m| m.len()),
+                }
+            };
+            EntryView {
+                entry: entry.clone(),
+                place,
+            }
+        })
+        .collect()
 }

@@ -1,0 +1,204 @@
+//! The layout a program recorded in its run, as the `runlayout` command
+//! reads it: `runlayout path` fills in placeholders by the accessor's rules,
+//! `runlayout show` lists the entries with what is on disk.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use runlayout::{Layout, Run};
+use serde_json::Value;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+#[derive(Layout)]
+#[layout(tracker_config = "config.yaml", plots = "plots/")]
+struct Tracker {
+    root: PathBuf,
+}
+
+#[derive(Layout)]
+#[layout(checkpoint = "checkpoints", logfile = "log.txt")]
+#[layout(
+    epoch_ckpt = "checkpoints/epoch_{epoch:04}.ckpt",
+    step = "steps/{step:u32}"
+)]
+#[layout(
+    eval = "eval/{split}/metrics.json",
+    sample = "samples/{split}_{n:u8}.png"
+)]
+#[layout(named = "{name}.json", tracker = nest("basetracker", Tracker))]
+struct TrainPaths {
+    run: Run,
+}
+
+#[derive(Layout)]
+#[layout(report = "report.html")]
+struct EvalPaths {
+    run: Run,
+}
+
+fn runlayout(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_runlayout"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env_remove("RUNLAYOUT_ROOT")
+        .output()
+        .expect("run the binary")
+}
+
+fn printed(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim_end().to_owned()
+}
+
+fn refused(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn path_fills_in_every_placeholder_form_as_the_accessor_does() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let paths = TrainPaths {
+        run: Run::builder(root).stage("pretrain").run_id("r1").create()?,
+    };
+    paths.create_all()?;
+    let run = paths.run.path().to_path_buf();
+    let path = |args: &[&str]| printed(&runlayout(root, &[&["path"], args].concat()));
+    assert_eq!(
+        path(&["latest", "epoch_ckpt", "12"]),
+        paths.epoch_ckpt(12).display().to_string()
+    );
+    assert_eq!(
+        path(&["pretrain/r1", "step", "4000"]),
+        paths.step(4000).display().to_string()
+    );
+    assert_eq!(
+        path(&["r1", "eval", "val"]),
+        paths.eval("val")?.display().to_string()
+    );
+    assert_eq!(
+        path(&["pretrain/latest", "sample", "train", "7"]),
+        paths.sample("train", 7)?.display().to_string()
+    );
+    assert_eq!(
+        path(&["r1", "logfile"]),
+        run.join("log.txt").display().to_string()
+    );
+    assert_eq!(
+        path(&["r1", "tracker.tracker_config"]),
+        run.join("basetracker/config.yaml").display().to_string()
+    );
+    assert_eq!(
+        path(&["r1", "tracker"]),
+        run.join("basetracker").display().to_string()
+    );
+
+    // A bad value is refused with the message the accessor gives.
+    let err = refused(&runlayout(root, &["path", "r1", "eval", "../x"]));
+    let accessor = paths.eval("../x").unwrap_err().to_string();
+    assert!(err.contains(&accessor), "{err}\nvs {accessor}");
+    let err = refused(&runlayout(root, &["path", "r1", "named", "run"]));
+    assert!(
+        err.contains(&paths.named("run").unwrap_err().to_string()),
+        "{err}"
+    );
+    let err = refused(&runlayout(root, &["path", "r1", "sample", "train", "256"]));
+    assert!(err.contains("is no u8"), "{err}");
+    let err = refused(&runlayout(root, &["path", "r1", "epoch_ckpt"]));
+    assert!(err.contains("1 value needed ({epoch}), 0 given"), "{err}");
+    let err = refused(&runlayout(root, &["path", "r1", "nope"]));
+    assert!(
+        err.contains("records no entry `nope`") && err.contains("epoch_ckpt"),
+        "{err}"
+    );
+
+    let json: Value = serde_json::from_str(&printed(&runlayout(
+        root,
+        &["path", "--json", "r1", "step", "9"],
+    )))?;
+    assert_eq!(json["kind"], "dir");
+    assert_eq!(json["template"], "steps/{step:u32}");
+    Ok(())
+}
+
+#[test]
+fn a_run_without_a_record_is_named_in_the_error() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    Run::builder(tmp.path())
+        .stage("s")
+        .run_id("bare")
+        .create()?;
+    let err = refused(&runlayout(tmp.path(), &["path", "s/bare", "logfile"]));
+    assert!(err.contains("run `s/bare` has no recorded layout"), "{err}");
+    assert!(err.contains("run.layout.json"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn two_layouts_on_one_run_are_both_recorded_and_shown() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let run = Run::builder(root).stage("s").run_id("r").create()?;
+    let train = TrainPaths { run: run.clone() };
+    train.create_all()?;
+    let record = run.path().join("run.layout.json");
+    let first = fs::read(&record)?;
+    train.create_all()?;
+    assert_eq!(
+        fs::read(&record)?,
+        first,
+        "recording the same layout again writes nothing new"
+    );
+    EvalPaths { run: run.clone() }.record()?;
+    assert!(
+        !run.path().join("report.html").exists(),
+        "record() makes nothing"
+    );
+    assert_eq!(
+        printed(&runlayout(root, &["path", "s/r", "report"])),
+        run.path().join("report.html").display().to_string()
+    );
+    assert!(printed(&runlayout(root, &["path", "s/r", "checkpoint"])).ends_with("checkpoints"));
+
+    for epoch in [1, 2, 10] {
+        fs::write(train.epoch_ckpt(epoch), "w")?;
+    }
+    fs::write(run.path().join("checkpoints/epoch_3.ckpt"), "not a member")?;
+    fs::write(train.logfile(), "hello")?;
+    let shown = String::from_utf8_lossy(&runlayout(root, &["show", "s/r"]).stdout).into_owned();
+    let row = |name: &str| {
+        shown
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert!(
+        row("epoch_ckpt").contains("3 members, last epoch_0010.ckpt"),
+        "{shown}"
+    );
+    assert!(row("logfile").contains("5 B"), "{shown}");
+    assert!(row("report").trim_end().ends_with('-'), "{shown}");
+    let json: Value = serde_json::from_slice(&runlayout(root, &["show", "--json", "s/r"]).stdout)?;
+    let entries = json["entries"].as_array().expect("entries");
+    let epochs = entries
+        .iter()
+        .find(|e| e["name"] == "epoch_ckpt")
+        .expect("epoch_ckpt");
+    assert_eq!(epochs["members"], 3);
+    assert!(
+        epochs["last"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("epoch_0010.ckpt"))
+    );
+    assert!(entries.iter().any(|e| e["name"] == "tracker.plots"));
+    Ok(())
+}

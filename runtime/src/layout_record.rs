@@ -1,0 +1,221 @@
+//! `run.layout.json`: the layouts a program used on a run, so that tools
+//! that never saw the program (`runlayout path`, `runlayout show`) know its
+//! entries. Recorded by `Layout::create_all` on a run folder and by
+//! `Layout::record`; each layout under its type's name, so a run used with
+//! two layouts records both. Replaced atomically, keeping every field it
+//! does not know, and only when it changes.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use runlayout_grammar::names::LAYOUT_RECORD;
+
+use crate::entry::{Entry, EntryKind};
+use crate::error::Result;
+use crate::manifest::{self, Extra, MANIFEST};
+use crate::run::Run;
+
+/// One entry of a recorded layout: its accessor's name, its path below the
+/// run folder (placeholders included) and its kind. A nested layout's
+/// entries are recorded flattened, `tracker.config` at `tracker/config.yaml`.
+///
+/// ```
+/// use runlayout_runtime::{EntryKind, RecordedEntry};
+/// let entry = RecordedEntry::new("checkpoint", "checkpoints", EntryKind::Dir);
+/// assert_eq!(entry.name, "checkpoint");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct RecordedEntry {
+    /// The accessor's name; `outer.inner` for a nested layout's entry.
+    pub name: String,
+    /// The path below the run folder, `{placeholders}` included.
+    pub path: String,
+    /// Folder or file.
+    pub kind: EntryKind,
+}
+
+impl RecordedEntry {
+    /// An entry.
+    ///
+    /// ```
+    /// use runlayout_runtime::{EntryKind, RecordedEntry};
+    /// let log = RecordedEntry::new("logfile", "log.txt", EntryKind::File);
+    /// assert_eq!(log.path, "log.txt");
+    /// ```
+    pub fn new(name: impl Into<String>, path: impl Into<String>, kind: EntryKind) -> RecordedEntry {
+        RecordedEntry {
+            name: name.into(),
+            path: path.into(),
+            kind,
+        }
+    }
+}
+
+/// The layouts recorded in a run: [`Run::layout_record`].
+///
+/// ```
+/// use runlayout_runtime::{Layout, LayoutRecord, Run};
+/// # use runlayout_runtime::Entry;
+/// # struct Paths { run: Run }
+/// # impl Layout for Paths {
+/// #     const ENTRIES: &'static [Entry] = &[Entry::dir("checkpoint", "checkpoints")];
+/// #     fn root(&self) -> &std::path::Path { self.run.path() }
+/// # }
+/// let root = tempfile::tempdir()?;
+/// let paths = Paths { run: Run::builder(root.path()).create()? };
+/// paths.create_all()?;
+/// # #[cfg(feature = "manifest")] {
+/// let record = paths.run.layout_record()?.expect("recorded by create_all");
+/// assert_eq!(record.entry("checkpoint").unwrap().path, "checkpoints");
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct LayoutRecord {
+    /// Each layout's entries, under the layout type's name.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub layouts: BTreeMap<String, Vec<RecordedEntry>>,
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    extra: Extra,
+}
+
+impl LayoutRecord {
+    /// The entries named `name` in every recorded layout, with the layout's
+    /// name; entries of one name and path in two layouts count once.
+    ///
+    /// ```
+    /// let record = runlayout_runtime::LayoutRecord::default();
+    /// assert!(record.find("logfile").is_empty());
+    /// ```
+    pub fn find(&self, name: &str) -> Vec<(&str, &RecordedEntry)> {
+        let mut found: Vec<(&str, &RecordedEntry)> = Vec::new();
+        for (layout, entries) in &self.layouts {
+            for entry in entries.iter().filter(|e| e.name == name) {
+                if !found.iter().any(|(_, e)| *e == entry) {
+                    found.push((layout, entry));
+                }
+            }
+        }
+        found
+    }
+
+    /// The one entry named `name`, if exactly one is.
+    ///
+    /// ```
+    /// let record = runlayout_runtime::LayoutRecord::default();
+    /// assert!(record.entry("logfile").is_none());
+    /// ```
+    pub fn entry(&self, name: &str) -> Option<&RecordedEntry> {
+        match self.find(name).as_slice() {
+            [(_, entry)] => Some(entry),
+            _ => None,
+        }
+    }
+
+    /// Every entry of every layout, once each, sorted by name.
+    ///
+    /// ```
+    /// let record = runlayout_runtime::LayoutRecord::default();
+    /// assert_eq!(record.entries().count(), 0);
+    /// ```
+    pub fn entries(&self) -> impl Iterator<Item = &RecordedEntry> {
+        let mut all: Vec<&RecordedEntry> = self.layouts.values().flatten().collect();
+        all.sort_by(|a, b| (&a.name, &a.path).cmp(&(&b.name, &b.path)));
+        all.dedup();
+        all.into_iter()
+    }
+}
+
+impl Run {
+    /// The layouts recorded in this run; `None` if none was.
+    ///
+    /// # Errors
+    ///
+    /// As [`Manifest::read`](crate::Manifest::read), for `run.layout.json`.
+    ///
+    /// ```
+    /// # let root = tempfile::tempdir()?;
+    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// assert!(run.layout_record()?.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn layout_record(&self) -> Result<Option<LayoutRecord>> {
+        manifest::read_record(&self.path().join(LAYOUT_RECORD))
+    }
+}
+
+/// Records the layout `name` with `entries` in the folder `root`, if it is
+/// a run folder with a manifest.
+pub(crate) fn record_if_run(root: &Path, name: &str, entries: &[Entry]) -> Result<()> {
+    if manifest::ENABLED && root.join(MANIFEST).is_file() {
+        record(root, name, entries)?;
+    }
+    Ok(())
+}
+
+/// Records the layout `name` with `entries` in the run folder `root`.
+pub(crate) fn record(root: &Path, name: &str, entries: &[Entry]) -> Result<()> {
+    let path = root.join(LAYOUT_RECORD);
+    let mut record: LayoutRecord = manifest::read_record(&path)?.unwrap_or_default();
+    let mut flat = Vec::new();
+    flatten(entries, "", "", &mut flat);
+    if record.layouts.get(name) == Some(&flat) {
+        return Ok(()); // as recorded: nothing to write
+    }
+    record.layouts.insert(name.to_owned(), flat);
+    manifest::write_record(&path, &record)
+}
+
+/// The entries with a nested layout's entries after it, named and placed
+/// below it.
+fn flatten(entries: &[Entry], name_prefix: &str, path_prefix: &str, out: &mut Vec<RecordedEntry>) {
+    for entry in entries {
+        let name = format!("{name_prefix}{}", entry.name());
+        let path = format!("{path_prefix}{}", entry.path());
+        out.push(RecordedEntry::new(name.clone(), path.clone(), entry.kind()));
+        if !entry.children().is_empty() {
+            let below = format!("{}/", path.trim_end_matches('/'));
+            flatten(entry.children(), &format!("{name}."), &below, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_entries_are_flattened_below_their_mount() {
+        const TRACKER: &[Entry] = &[
+            Entry::file("config", "config.yaml"),
+            Entry::dir("plots", "plots/"),
+        ];
+        let mut out = Vec::new();
+        flatten(
+            &[
+                Entry::dir("checkpoint", "checkpoints"),
+                Entry::nested("tracker", "basetracker/", TRACKER),
+            ],
+            "",
+            "",
+            &mut out,
+        );
+        let got: Vec<(&str, &str)> = out
+            .iter()
+            .map(|e| (e.name.as_str(), e.path.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("checkpoint", "checkpoints"),
+                ("tracker", "basetracker/"),
+                ("tracker.config", "basetracker/config.yaml"),
+                ("tracker.plots", "basetracker/plots/"),
+            ]
+        );
+    }
+}
