@@ -1,7 +1,8 @@
 //! A training program built on `runlayout::RunArgs`, written as a user
 //! would: its own `--seed`, `--lr` and `--epochs` next to the run flags, one
 //! run folder for all the ranks of a launched job, only the primary rank
-//! writing files, and a resumed run going on after its last checkpoint.
+//! writing files, and a resumed run going on after its last checkpoint
+//! (`epoch_ckpt_family().last()`), keeping its last 3.
 //!
 //! ```text
 //! cargo run --example cli --features clap -- --run-stage pretrain --lr 0.1 --epochs 2
@@ -14,7 +15,6 @@
 
 use std::fs;
 use std::io::{self, Write as _};
-use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -41,6 +41,9 @@ struct Cli {
 
 /// The learning rate of a new run when `--lr` is not given.
 const DEFAULT_LR: f64 = 0.1;
+
+/// How many checkpoints the run keeps.
+const KEEP: usize = 3;
 
 #[derive(Layout)]
 #[layout(
@@ -80,15 +83,22 @@ fn train(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
     if ranks.is_primary() {
         paths.create_all()?;
         let lr = keep_config(&paths, cli)?;
-        // A resumed run goes on after its last checkpoint.
-        let done = last_epoch(&paths.checkpoints())?;
+        // A resumed run goes on after its last checkpoint (found by its
+        // number, so pruned early ones do not send it back to epoch 1).
+        let epochs = paths.epoch_ckpt_family();
+        let done = epochs.last()?.map_or(0, |(epoch, _)| epoch);
         let mut log = fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(paths.logfile())?;
         for epoch in done + 1..=done + cli.epochs {
             writeln!(log, "epoch {epoch}: lr {lr}")?;
-            fs::write(paths.epoch_ckpt(epoch), format!("weights {epoch}"))?;
+            // Written atomically: a job killed mid-write leaves no torn
+            // checkpoint for the resumed run to start from.
+            paths
+                .epoch_ckpt(epoch)
+                .write_atomic(format!("weights {epoch}"))?;
+            epochs.keep_last(KEEP)?;
         }
         println!("epochs {}..={} done", done + 1, done + cli.epochs);
     }
@@ -130,27 +140,4 @@ fn keep_config(paths: &TrainPaths, cli: &Cli) -> io::Result<f64> {
         }
         Err(e) => Err(e),
     }
-}
-
-/// The highest epoch with a checkpoint (0 if none): read from the folder,
-/// so pruned early checkpoints do not send training back to epoch 1.
-fn last_epoch(checkpoints: &Path) -> io::Result<u64> {
-    let entries = match fs::read_dir(checkpoints) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e),
-    };
-    let mut last = 0;
-    for entry in entries {
-        let name = entry?.file_name();
-        let epoch = name
-            .to_str()
-            .and_then(|n| n.strip_prefix("epoch_"))
-            .and_then(|n| n.strip_suffix(".ckpt"))
-            .and_then(|n| n.parse::<u64>().ok());
-        if let Some(epoch) = epoch {
-            last = last.max(epoch);
-        }
-    }
-    Ok(last)
 }

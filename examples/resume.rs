@@ -37,6 +37,8 @@ fn train(
     start: &str,
     epochs: u64,
 ) -> Result<(u64, FilePath), Box<dyn std::error::Error>> {
+    // Failed, unless training reaches `finish`.
+    let guard = paths.run.guard();
     let ckpts = paths.checkpoints();
     let family = ckpts.epoch_ckpt_family();
     let (first, mut weights) = match family.last()? {
@@ -53,7 +55,9 @@ fn train(
         let pruned = family.keep_last(KEEP)?;
         writeln!(log, "epoch {epoch}: saved, {} pruned", pruned.len())?;
     }
-    Ok(family.last()?.ok_or("just saved")?)
+    let last = family.last()?.ok_or("just saved")?;
+    guard.finish()?;
+    Ok(last)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
