@@ -234,6 +234,8 @@ fn create_all_makes_every_folder_once_and_no_file() -> TestResult {
             "eval",
             "notes",
             "run.json",
+            // The layout, recorded in the run.
+            "run.layout.json",
             "splits",
             "trackers",
             "trackers/main",

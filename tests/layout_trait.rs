@@ -55,6 +55,8 @@ fn create_all_makes_every_folder_and_no_file() -> TestResult {
             "basetracker",
             "checkpoints",
             "run.json",
+            // The layout, recorded in the run.
+            "run.layout.json",
             "trackers",
             "trackers/main",
             "trackers/main/plots"
@@ -62,7 +64,7 @@ fn create_all_makes_every_folder_and_no_file() -> TestResult {
     );
     // Again: everything exists, nothing changes, no error.
     paths.create_all()?;
-    assert_eq!(tree(paths.root()).len(), 6);
+    assert_eq!(tree(paths.root()).len(), 7);
     Ok(())
 }
 

@@ -18,7 +18,10 @@ fn constructor_creates_the_run_and_its_folders() -> TestResult {
     // Files are the caller's to write; only their folders exist.
     assert!(!p.logfile_uri().exists());
     let made = tree_names(&run);
-    assert_eq!(made, ["basetracker", "checkpoints", "run.json"]);
+    assert_eq!(
+        made,
+        ["basetracker", "checkpoints", "run.json", "run.layout.json"]
+    );
     Ok(())
 }
 
