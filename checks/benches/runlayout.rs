@@ -1,6 +1,7 @@
 //! Each runlayout operation next to the hand-written code it replaces, in
-//! the same run: `cargo bench --bench runlayout`. `scripts/bench-report`
-//! turns the output into the README's table of medians and ratios.
+//! the same run: `cargo bench -p runlayout-checks --bench runlayout`.
+//! `scripts/bench-report` turns the output into the README's table of
+//! medians and ratios.
 
 use std::fs;
 use std::hash::{BuildHasher, RandomState};
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use divan::{Bencher, black_box};
 use runlayout::{FilePath, Layout, Run, RunId};
+use runlayout_checks::Paths;
 
 fn main() {
     divan::main();
@@ -16,11 +18,6 @@ fn main() {
         let _ = fs::remove_dir_all(dir);
     }
 }
-
-#[path = "../examples/support/paths20.rs"]
-mod paths20;
-
-use paths20::Paths;
 
 /// The folders `create_all` makes for [`Paths`], as a hand-written program
 /// would list them.

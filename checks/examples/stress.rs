@@ -3,8 +3,8 @@
 //! and the rate is compared with a bare `create_dir` loop.
 //!
 //! ```text
-//! cargo run --release --example stress -- [create|join] [PROCESSES] [RUNS] [ROOT]
-//! cargo run --release --example stress -- create 16 1000 /dev/shm/stress
+//! cargo run --release -p runlayout-checks --example stress -- [create|join] [PROCESSES] [RUNS] [ROOT]
+//! cargo run --release -p runlayout-checks --example stress -- create 16 1000 /dev/shm/stress
 //! ```
 //!
 //! `create`: every process calls `Run::builder(root).stage("stress").create()`

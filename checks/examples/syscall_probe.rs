@@ -4,22 +4,18 @@
 //! what lies between them.
 //!
 //! ```text
-//! cargo run --release --example syscall_probe -- accessors
-//! cargo run --release --example syscall_probe -- create-all <EMPTY_DIR>
-//! cargo run --release --example syscall_probe -- create <ROOT>
-//! cargo run --release --example syscall_probe -- status <ROOT>
-//! cargo run --release --example syscall_probe -- family <EMPTY_DIR>
+//! cargo run --release -p runlayout-checks --example syscall_probe -- accessors
+//! cargo run --release -p runlayout-checks --example syscall_probe -- create-all <EMPTY_DIR>
+//! cargo run --release -p runlayout-checks --example syscall_probe -- create <ROOT>
+//! cargo run --release -p runlayout-checks --example syscall_probe -- status <ROOT>
+//! cargo run --release -p runlayout-checks --example syscall_probe -- family <EMPTY_DIR>
 //! ```
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use runlayout::{Layout, Run};
-
-#[path = "support/paths20.rs"]
-mod paths20;
-
-use paths20::Paths;
+use runlayout_checks::Paths;
 
 /// A system call strace shows with this name, and that does nothing.
 fn marker(name: &str) {
