@@ -24,7 +24,7 @@ pub enum EntryKind {
     File,
 }
 
-/// One declared path of a [`Layout`]: its accessor's name, its path relative
+/// One declared path of a [`Layout`](crate::Layout): its accessor's name, its path relative
 /// to the layout's root (`/`-separated, `{placeholders}` included, as
 /// declared), its kind, and for a nested layout the entries of that layout.
 ///
