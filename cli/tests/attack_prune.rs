@@ -287,3 +287,70 @@ fn prune_reports_only_what_it_removed() -> TestResult {
     }
     Ok(())
 }
+
+/// README: stage and run folders "may be symlinks (a stage on another
+/// disk)". Pruning such a run renames the symlink and removes the link
+/// alone: the run's files stay on the other disk, yet prune reports their
+/// bytes as removed.
+#[test]
+fn pruning_a_run_folder_on_another_disk_frees_what_it_reports() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let disk = tempfile::tempdir()?;
+    let run = Run::builder(root.path()).stage("s").run_id("moved").create()?;
+    fs::write(run.path().join("weights.bin"), vec![7u8; 1 << 20])?;
+    run.fail("x")?;
+    Run::builder(root.path()).stage("s").run_id("newer").create()?.finish()?;
+    // The run was moved to another disk and linked back into place.
+    let elsewhere = disk.path().join("moved");
+    let status = Command::new("mv").arg(run.path()).arg(&elsewhere).status()?;
+    assert!(status.success());
+    std::os::unix::fs::symlink(&elsewhere, run.path())?;
+    let out = runlayout(root.path(), &["--json", "prune", "--status", "failed", "--yes"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let claimed = report["bytes"].as_u64().unwrap_or(0);
+    assert!(claimed >= 1 << 20, "the run was selected: {}", show(&out));
+    assert!(
+        !elsewhere.join("weights.bin").exists(),
+        "prune reports {claimed} bytes removed, but the run's files are all still on the \
+         other disk; only the symlink went"
+    );
+    Ok(())
+}
+
+/// "data a run links to stays": prune deletes "without following symlinks
+/// out of it", but it does cross into other file systems. A dataset bind
+/// mounted into a run folder (as a container or a job script does) is
+/// deleted with the run. Needs root for the mount.
+#[test]
+fn prune_never_deletes_a_file_system_mounted_in_a_run() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let dataset = tempfile::tempdir()?;
+    fs::write(dataset.path().join("shard-0000.tar"), b"irreplaceable")?;
+    let run = Run::builder(root.path()).stage("s").run_id("r").create()?;
+    run.fail("x")?;
+    Run::builder(root.path()).stage("s").run_id("newer").create()?.finish()?;
+    let mount_point = run.path().join("data");
+    fs::create_dir(&mount_point)?;
+    let mounted = Command::new("mount")
+        .args(["--bind"])
+        .arg(dataset.path())
+        .arg(&mount_point)
+        .status();
+    if !mounted.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: cannot bind mount here");
+        return Ok(());
+    }
+    let out = runlayout(root.path(), &["prune", "--status", "failed", "--yes"]);
+    // Whatever prune did, take the mount away again (it may have moved).
+    let _ = Command::new("umount").arg("-l").arg(&mount_point).status();
+    for entry in fs::read_dir(root.path().join("s"))?.flatten() {
+        let _ = Command::new("umount").arg("-l").arg(entry.path().join("data")).status();
+    }
+    assert!(
+        dataset.path().join("shard-0000.tar").exists(),
+        "prune deleted the files of a file system mounted inside the run\n{}",
+        show(&out)
+    );
+    Ok(())
+}
