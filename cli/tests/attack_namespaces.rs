@@ -231,3 +231,64 @@ fn a_slow_writers_checkpoint_survives_a_write_from_another_host() -> TestResult 
     );
     Ok(())
 }
+
+/// Two machines with one host name (containers given one `--hostname` by a
+/// compose file, images whose every node is `localhost`) are one host to
+/// runlayout: a run training on the other machine has "another boot's"
+/// process, so it is `Crashed`, and `prune --status crashed --yes` removes
+/// it. The other machine is simulated by a mount namespace whose boot id
+/// differs (the pid space is even shared here). README: "A run running on
+/// another host cannot be asked from here, so it stays running".
+#[test]
+fn a_live_run_on_another_machine_with_the_same_host_name_is_not_crashed() -> TestResult {
+    if role().as_deref() == Some("other-machine") {
+        let root = std::env::var(ROOT)?;
+        let run = Run::builder(&root).stage("s").run_id("live").create()?;
+        let _guard = run.guard();
+        println!("READY");
+        std::io::stdout().flush()?;
+        let mut buf = String::new();
+        let _ = std::io::stdin().read_line(&mut buf);
+        return Ok(());
+    }
+    let probe = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "true"])
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: cannot make a mount namespace here");
+        return Ok(());
+    }
+    let root = tempfile::tempdir()?;
+    let boot = root.path().join("other-boot-id");
+    fs::write(&boot, "11111111-2222-3333-4444-555555555555\n")?;
+    let script = format!(
+        "mount --bind '{}' /proc/sys/kernel/random/boot_id && exec \"$@\"",
+        boot.display()
+    );
+    let mut child = Command::new("unshare")
+        .args(["--mount", "--propagation", "private"])
+        .args(["sh", "-c", &script, "sh"])
+        .arg(std::env::current_exe()?)
+        .args([
+            "a_live_run_on_another_machine_with_the_same_host_name_is_not_crashed",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(ROLE, "other-machine")
+        .env(ROOT, root.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    await_ready(&mut child);
+    let run = Run::builder(root.path()).stage("s").run_id("live").open()?;
+    let status = run.status();
+    drop(child.stdin.take());
+    child.wait()?;
+    assert_eq!(
+        status?,
+        RunStatus::Running,
+        "a run training on another machine (same host name) is taken for crashed"
+    );
+    Ok(())
+}
