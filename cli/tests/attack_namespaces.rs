@@ -106,7 +106,11 @@ fn a_live_run_in_another_pid_namespace_is_not_crashed() -> TestResult {
     let run = Run::builder(root.path()).stage("s").run_id("live").open()?;
     let status = run.status()?;
     // A newer run, so `latest` does not protect this one.
-    Run::builder(root.path()).stage("s").run_id("newer").create()?.finish()?;
+    Run::builder(root.path())
+        .stage("s")
+        .run_id("newer")
+        .create()?
+        .finish()?;
     let out = runlayout(root.path(), &["prune", "--status", "crashed", "--yes"]);
     let survived = run.path().join("step.txt").exists();
     drop(child.stdin.take());
@@ -178,7 +182,13 @@ fn spawn_on_other_host(test: &str, role: &str, root: &Path) -> Option<Child> {
         return None;
     }
     Command::new("unshare")
-        .args(["--uts", "sh", "-c", "hostname other-node && exec \"$@\"", "sh"])
+        .args([
+            "--uts",
+            "sh",
+            "-c",
+            "hostname other-node && exec \"$@\"",
+            "sh",
+        ])
         .arg(std::env::current_exe().ok()?)
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
         .env(ROLE, role)

@@ -40,12 +40,22 @@ fn show(out: &Output) -> String {
 fn prune_keeps_an_ancestor_of_a_run_under_another_root() -> TestResult {
     let root = tempfile::tempdir()?;
     let other = tempfile::tempdir()?;
-    let ancestor = Run::builder(root.path()).stage("pre").run_id("a").create()?;
+    let ancestor = Run::builder(root.path())
+        .stage("pre")
+        .run_id("a")
+        .create()?;
     fs::write(ancestor.path().join("weights.bin"), b"pretrained")?;
     ancestor.fail("stopped early, but good enough to finetune from")?;
     // A newer run, so `latest` does not protect the ancestor.
-    Run::builder(root.path()).stage("pre").run_id("b").create()?.finish()?;
-    let child = Run::builder(other.path()).stage("fine").run_id("c").create()?;
+    Run::builder(root.path())
+        .stage("pre")
+        .run_id("b")
+        .create()?
+        .finish()?;
+    let child = Run::builder(other.path())
+        .stage("fine")
+        .run_id("c")
+        .create()?;
     child.link(&ancestor)?;
     child.finish()?;
     assert_eq!(ancestor.descendants()?, vec![child.path().canonicalize()?]);
@@ -68,9 +78,16 @@ fn prune_keeps_an_ancestor_of_a_run_under_another_root() -> TestResult {
 #[test]
 fn prune_keeps_an_ancestor_of_a_run_without_manifest() -> TestResult {
     let root = tempfile::tempdir()?;
-    let ancestor = Run::builder(root.path()).stage("pre").run_id("a").create()?;
+    let ancestor = Run::builder(root.path())
+        .stage("pre")
+        .run_id("a")
+        .create()?;
     ancestor.fail("diverged late")?;
-    Run::builder(root.path()).stage("pre").run_id("b").create()?.finish()?;
+    Run::builder(root.path())
+        .stage("pre")
+        .run_id("b")
+        .create()?
+        .finish()?;
     let child = Run::builder(root.path())
         .stage("fine")
         .run_id("c")
@@ -96,13 +113,23 @@ fn prune_keeps_an_ancestor_of_a_run_without_manifest() -> TestResult {
 #[test]
 fn execute_keeps_a_run_that_became_an_ancestor_after_the_plan() -> TestResult {
     let root = tempfile::tempdir()?;
-    let ancestor = Run::builder(root.path()).stage("pre").run_id("a").create()?;
+    let ancestor = Run::builder(root.path())
+        .stage("pre")
+        .run_id("a")
+        .create()?;
     ancestor.fail("preempted")?;
-    Run::builder(root.path()).stage("pre").run_id("b").create()?.finish()?;
+    Run::builder(root.path())
+        .stage("pre")
+        .run_id("b")
+        .create()?
+        .finish()?;
     let plan = Prune::new(root.path()).status([RunStatus::Failed]).plan()?;
     assert_eq!(plan.remove.len(), 1);
     // Meanwhile a finetune starts from it.
-    let child = Run::builder(root.path()).stage("fine").run_id("c").create()?;
+    let child = Run::builder(root.path())
+        .stage("fine")
+        .run_id("c")
+        .create()?;
     child.link(&ancestor)?;
     plan.execute()?;
     assert!(
@@ -130,7 +157,11 @@ fn two_prunes_at_once_both_succeed() -> TestResult {
             }
             run.fail("x")?;
         }
-        Run::builder(root.path()).stage("s").run_id("keep").create()?.finish()?;
+        Run::builder(root.path())
+            .stage("s")
+            .run_id("keep")
+            .create()?
+            .finish()?;
         let spawn = || {
             Command::new(env!("CARGO_BIN_EXE_runlayout"))
                 .arg("--root")
@@ -161,9 +192,16 @@ fn two_prunes_at_once_both_succeed() -> TestResult {
 #[test]
 fn a_run_removed_by_another_prune_is_not_reported_running() -> TestResult {
     let root = tempfile::tempdir()?;
-    let old = Run::builder(root.path()).stage("s").run_id("old").create()?;
+    let old = Run::builder(root.path())
+        .stage("s")
+        .run_id("old")
+        .create()?;
     old.fail("x")?;
-    Run::builder(root.path()).stage("s").run_id("new").create()?.finish()?;
+    Run::builder(root.path())
+        .stage("s")
+        .run_id("new")
+        .create()?
+        .finish()?;
     let plan = Prune::new(root.path()).status([RunStatus::Failed]).plan()?;
     // Another prune got there first.
     Prune::new(root.path())
@@ -172,13 +210,17 @@ fn a_run_removed_by_another_prune_is_not_reported_running() -> TestResult {
         .execute()?;
     assert!(!old.path().exists());
     let done = plan.execute()?;
-    assert!(
-        done.skipped.is_empty(),
-        "a vanished run is reported as resumed (`skipped`: running again): {:?}; \
-         its status reads {:?}",
+    // Reported as gone, never as running again, and its status says so.
+    assert_eq!(
         done.skipped,
+        [(old.path().to_path_buf(), runlayout::KeepReason::Gone)],
+        "its status reads {:?}",
         old.status()
     );
+    assert!(matches!(
+        old.status(),
+        Err(runlayout::Error::RunNotFound { .. })
+    ));
     Ok(())
 }
 
@@ -189,12 +231,17 @@ fn a_run_removed_by_another_prune_is_not_reported_running() -> TestResult {
 #[test]
 fn trash_of_a_dead_pruner_whose_pid_was_reused_is_finished() -> TestResult {
     let root = tempfile::tempdir()?;
-    let keep = Run::builder(root.path()).stage("s").run_id("keep").create()?;
+    let keep = Run::builder(root.path())
+        .stage("s")
+        .run_id("keep")
+        .create()?;
     // Learn this host's tag from a temporary a killed writer leaves.
     let tag = host_tag(keep.path())?;
     // What a prune killed after its rename leaves, with the pid of a process
     // that lives now (pid 1: the pid was reused).
-    let trash = root.path().join(format!("s/.runlayout-1-{tag}-abcdefgh.tmp"));
+    let trash = root
+        .path()
+        .join(format!("s/.runlayout-1-12345-{tag}-abcdefgh.tmp"));
     fs::create_dir_all(trash.join("checkpoints"))?;
     fs::write(trash.join("checkpoints/e1.ckpt"), vec![0u8; 4096])?;
     let out = runlayout(root.path(), &["prune", "--yes"]);
@@ -212,8 +259,10 @@ fn trash_of_a_dead_pruner_whose_pid_was_reused_is_finished() -> TestResult {
 fn host_tag(dir: &Path) -> Result<String, Box<dyn std::error::Error>> {
     let name = leave_temporary(dir)?;
     let rest = name.strip_prefix(".runlayout-").ok_or("no temporary")?;
-    let mut parts = rest.splitn(3, '-');
+    // `<pid>-<start>-<tag>-<random>.tmp`
+    let mut parts = rest.splitn(4, '-');
     let _pid = parts.next();
+    let _start = parts.next();
     let tag = parts.next().ok_or("no tag")?.to_owned();
     fs::remove_file(dir.join(&name))?;
     Ok(tag)
@@ -253,7 +302,11 @@ fn prune_reports_only_what_it_removed() -> TestResult {
                 .create()?;
             run.fail("x")?;
         }
-        Run::builder(root.path()).stage("s").run_id("keep").create()?.finish()?;
+        Run::builder(root.path())
+            .stage("s")
+            .run_id("keep")
+            .create()?
+            .finish()?;
         let spawn = || {
             Command::new(env!("CARGO_BIN_EXE_runlayout"))
                 .arg("--root")
@@ -296,16 +349,29 @@ fn prune_reports_only_what_it_removed() -> TestResult {
 fn pruning_a_run_folder_on_another_disk_frees_what_it_reports() -> TestResult {
     let root = tempfile::tempdir()?;
     let disk = tempfile::tempdir()?;
-    let run = Run::builder(root.path()).stage("s").run_id("moved").create()?;
+    let run = Run::builder(root.path())
+        .stage("s")
+        .run_id("moved")
+        .create()?;
     fs::write(run.path().join("weights.bin"), vec![7u8; 1 << 20])?;
     run.fail("x")?;
-    Run::builder(root.path()).stage("s").run_id("newer").create()?.finish()?;
+    Run::builder(root.path())
+        .stage("s")
+        .run_id("newer")
+        .create()?
+        .finish()?;
     // The run was moved to another disk and linked back into place.
     let elsewhere = disk.path().join("moved");
-    let status = Command::new("mv").arg(run.path()).arg(&elsewhere).status()?;
+    let status = Command::new("mv")
+        .arg(run.path())
+        .arg(&elsewhere)
+        .status()?;
     assert!(status.success());
     std::os::unix::fs::symlink(&elsewhere, run.path())?;
-    let out = runlayout(root.path(), &["--json", "prune", "--status", "failed", "--yes"]);
+    let out = runlayout(
+        root.path(),
+        &["--json", "prune", "--status", "failed", "--yes"],
+    );
     assert!(out.status.success(), "{}", show(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     let claimed = report["bytes"].as_u64().unwrap_or(0);
@@ -329,7 +395,11 @@ fn prune_never_deletes_a_file_system_mounted_in_a_run() -> TestResult {
     fs::write(dataset.path().join("shard-0000.tar"), b"irreplaceable")?;
     let run = Run::builder(root.path()).stage("s").run_id("r").create()?;
     run.fail("x")?;
-    Run::builder(root.path()).stage("s").run_id("newer").create()?.finish()?;
+    Run::builder(root.path())
+        .stage("s")
+        .run_id("newer")
+        .create()?
+        .finish()?;
     let mount_point = run.path().join("data");
     fs::create_dir(&mount_point)?;
     let mounted = Command::new("mount")
@@ -345,7 +415,10 @@ fn prune_never_deletes_a_file_system_mounted_in_a_run() -> TestResult {
     // Whatever prune did, take the mount away again (it may have moved).
     let _ = Command::new("umount").arg("-l").arg(&mount_point).status();
     for entry in fs::read_dir(root.path().join("s"))?.flatten() {
-        let _ = Command::new("umount").arg("-l").arg(entry.path().join("data")).status();
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(entry.path().join("data"))
+            .status();
     }
     assert!(
         dataset.path().join("shard-0000.tar").exists(),

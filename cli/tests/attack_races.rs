@@ -62,9 +62,9 @@ fn link_racing_prune_never_leaves_an_ancestor_that_is_no_run() -> TestResult {
          run.json (first: {:?}, holding {:?}) and {} linked runs point at a removed run",
         skeletons.len(),
         skeletons.first(),
-        skeletons
-            .first()
-            .map(|s| fs::read_dir(s).map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())),
+        skeletons.first().map(
+            |s| fs::read_dir(s).map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
+        ),
         dangling.len()
     );
     Ok(())
