@@ -11,14 +11,18 @@
 //! - A blank value (empty or white space) counts as unset.
 //! - The run id of every launcher passes `RunId::new`, starts with the
 //!   launcher's kind, and is the same on every call.
-//! - Two different launchers (of one kind or not) never give one run id.
+//! - Two different launchers (of one kind or not) never give one run id:
+//!   the two environments' launchers, and every Slurm launcher whose values,
+//!   joined as a plain id joins them (`<job>_<task>.<step>`), read the same
+//!   as a Slurm launcher of the input (`1.2` and `3`, `1` and `2.3`).
 //! - Slurm's plain numbers make the documented ids: `slurm-<job>.<step>`,
 //!   `slurm-<array job>_<task>`, ...
 
 #![no_main]
 
+use std::collections::HashMap;
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use libfuzzer_sys::fuzz_target;
 use runlayout_runtime::{Launcher, RunId};
@@ -59,7 +63,68 @@ fuzz_target!(|data: &[u8]| {
             "{first:?} and {second:?} give one run id"
         );
     }
+    if let Some(launcher) = &first {
+        let mut ids = HashMap::new();
+        for other in confusable(launcher) {
+            let id = other.run_id();
+            if let Some(same) = ids.insert(id.clone(), other.clone()) {
+                assert_eq!(same, other, "{same:?} and {other:?} give one run id, {id}");
+            }
+        }
+    }
 });
+
+/// The Slurm launchers whose values, joined as a plain id joins them
+/// (`<job>[_<task>][.<step>]`), read the same as `launcher`'s: the values
+/// split anew at each `_` and `.` (a few of them, in short values).
+fn confusable(launcher: &Launcher) -> Vec<Launcher> {
+    let joined: Vec<u8> = match launcher {
+        Launcher::Slurm { job, step, .. } => {
+            let mut joined = job.as_bytes().to_vec();
+            if let Some(step) = step {
+                joined.push(b'.');
+                joined.extend_from_slice(step.as_bytes());
+            }
+            joined
+        }
+        Launcher::SlurmArray {
+            job, task, step, ..
+        } => {
+            let mut joined = job.as_bytes().to_vec();
+            joined.push(b'_');
+            joined.extend_from_slice(task.as_bytes());
+            if let Some(step) = step {
+                joined.push(b'.');
+                joined.extend_from_slice(step.as_bytes());
+            }
+            joined
+        }
+        _ => return Vec::new(),
+    };
+    if joined.len() > 64 {
+        return Vec::new();
+    }
+    let at = |separator: u8| -> Vec<usize> {
+        let found = joined.iter().enumerate().filter(|&(_, &b)| b == separator);
+        found.map(|(i, _)| i).take(6).collect()
+    };
+    let (underscores, dots) = (at(b'_'), at(b'.'));
+    let whole = &joined[..];
+    let mut envs: Vec<Env<'_>> = vec![[None, Some(whole), None, None, None]];
+    for &dot in &dots {
+        let (job, step) = (&joined[..dot], &joined[dot + 1..]);
+        envs.push([None, Some(job), None, None, Some(step)]);
+    }
+    for &underscore in &underscores {
+        let (job, rest) = (&joined[..underscore], &joined[underscore + 1..]);
+        envs.push([None, None, Some(job), Some(rest), None]);
+        for &dot in dots.iter().filter(|&&dot| dot > underscore) {
+            let (task, step) = (&joined[underscore + 1..dot], &joined[dot + 1..]);
+            envs.push([None, None, Some(job), Some(task), Some(step)]);
+        }
+    }
+    envs.iter().filter_map(detect).collect()
+}
 
 fn detect(env: &Env<'_>) -> Option<Launcher> {
     Launcher::detect_with(|name| {
