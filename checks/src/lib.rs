@@ -8,7 +8,10 @@
 //!   replaces (`cargo bench -p runlayout-checks --bench runlayout`);
 //! - `examples/stress.rs`: many processes creating runs below one root;
 //! - `examples/syscall_probe.rs`: the probe `scripts/syscall-budget` runs
-//!   under strace.
+//!   under strace;
+//! - the example `tracing`, whose file is the workspace's
+//!   `examples/tracing.rs`: a program's tracing events in its run's log
+//!   file (`cargo run -p runlayout-checks --example tracing`).
 //!
 //! The library itself holds what more than one of them uses: [`Paths`], the
 //! 20-entry layout of the benchmarks and the probe.

@@ -465,18 +465,21 @@ fn temporaries_left_by_a_dead_writer_are_swept_and_never_listed() -> TestResult 
     Ok(())
 }
 
-/// Makes a temporary as a dead process of this host would have left it:
-/// runlayout names them `.runlayout-<pid>-<host tag>-<random>.tmp`, the tag
-/// being 8 hex digits of a hash of the host name; no process has pid u32::MAX.
+/// Makes a temporary as a dead process of this pid space would have left
+/// it. runlayout names them `.runlayout-<pid>-<start>-<tag>-<random>.tmp`;
+/// this process's tag is read off one it leaves (an atomic write never
+/// committed), and no process has pid u32::MAX.
 fn dead_writers_temporary(dir: &Path) -> std::io::Result<PathBuf> {
-    let host = fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_default();
-    let tag = runlayout_grammar::hash::short_hex::<8>(host.as_bytes());
-    let tag = std::str::from_utf8(&tag).expect("hex");
-    let path = dir.join(format!(".runlayout-{}-{tag}-deadbeef.tmp", u32::MAX));
+    let probe = runlayout::FilePath::new(dir.join("probe.bin"));
+    let open = probe.create_atomic().map_err(std::io::Error::other)?;
+    let mine = fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with(".runlayout-"))
+        .expect("the open atomic write's temporary");
+    drop(open);
+    let tag = mine.split('-').nth(3).expect("a tag").to_owned();
+    let path = dir.join(format!(".runlayout-{}-1-{tag}-deadbeef.tmp", u32::MAX));
     fs::write(&path, "half")?;
     Ok(path)
 }

@@ -113,11 +113,19 @@ fn a_reused_pid_is_not_mistaken_for_the_writer() -> TestResult {
     manifest["process_started"] = (started + 1).into();
     fs::write(&path, serde_json::to_vec(&manifest)?)?;
     assert_eq!(run.status()?, RunStatus::Crashed);
-    // Another boot's process is gone too.
+    // Another boot's process, or another pid namespace's, cannot be asked
+    // from here (a reboot looks like a machine cloned from one image; a
+    // container shares the host's name): still running, never crashed.
     manifest["process_started"] = started.into();
     manifest["boot"] = "00000000-0000-0000-0000-000000000000".into();
     fs::write(&path, serde_json::to_vec(&manifest)?)?;
-    assert_eq!(run.status()?, RunStatus::Crashed);
+    assert_eq!(run.status()?, RunStatus::Running);
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id")?;
+    manifest["boot"] = boot.trim().into();
+    manifest["pid_namespace"] = "pid:[1]".into();
+    manifest["pid"] = u32::MAX.into();
+    fs::write(&path, serde_json::to_vec(&manifest)?)?;
+    assert_eq!(run.status()?, RunStatus::Running);
     // And another host's cannot be asked: still running.
     manifest["host"] = "some-other-node".into();
     manifest["pid"] = 1.into();

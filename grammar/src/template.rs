@@ -453,6 +453,12 @@ fn check_portable(text: &str, component: &Component, errors: &mut Vec<String>) {
             "`{name}` is a Windows device name, which no file or folder may be called"
         ));
     }
+    if let Some(name) = device_name_of_numbers(component) {
+        errors.push(format!(
+            "`{text}` renders the Windows device name `{name}` for some values, which no file \
+             or folder may be called"
+        ));
+    }
     let longest: usize = component
         .segments
         .iter()
@@ -473,6 +479,44 @@ fn check_portable(text: &str, component: &Component, errors: &mut Vec<String>) {
             "`{text}` can be {longest} bytes long; file names may have at most {MAX_LEN}"
         ));
     }
+}
+
+/// The Windows device name that a component of fixed text and numbers (no
+/// text value) renders for some values, if any: `com{n:u8}` renders `com1`
+/// and `con.{n:u32}` renders `con.5`. The accessor checks a component that
+/// holds a text value when it runs, but never checks numbers, so this is
+/// the one check such a component gets.
+///
+/// A device name's stem (what comes before the first `.`) is `CON`, `PRN`,
+/// `AUX` or `NUL`, which hold no digit, or `COM` or `LPT` and one digit. So
+/// a number inside the stem can only be its one last digit, and rendering
+/// every number as one digit at its least width, for each digit, gives
+/// every device name the component can render.
+fn device_name_of_numbers(component: &Component) -> Option<String> {
+    let numbers_only = component
+        .params()
+        .all(|p| matches!(p.kind, ParamKind::Uint { .. }));
+    if component.as_static().is_some() || !numbers_only {
+        return None;
+    }
+    // 1 first: `com1` is the device name a reader knows.
+    (1..=9).chain([0]).find_map(|digit: u8| {
+        let mut name = String::new();
+        for segment in &component.segments {
+            match segment {
+                Segment::Text(text) => name.push_str(text),
+                Segment::Param(Param {
+                    kind: ParamKind::Uint { width, .. },
+                    ..
+                }) => {
+                    let width = (*width).max(1);
+                    name.push_str(&format!("{digit:0width$}"));
+                }
+                Segment::Param(_) => return None,
+            }
+        }
+        names::is_device_name(&name).then_some(name)
+    })
 }
 
 #[cfg(test)]
@@ -546,6 +590,10 @@ mod tests {
             ("a:b", "not allowed in file names on Windows"),
             ("a.", "which Windows drops"),
             ("nul.txt", "device name"),
+            ("com{n:u8}", "renders the Windows device name `com1`"),
+            ("logs/LPT{n:01}.txt", "device name `LPT1.txt`"),
+            ("x/con.{n:u32}", "device name `con.1`"),
+            ("Aux.{a:u8}.{b:04}", "device name `Aux.1.0001`"),
         ];
         for (path, expected) in cases {
             let found = errors(path);
@@ -556,6 +604,26 @@ mod tests {
         }
         let long = "a".repeat(250) + "{n:u64}";
         assert!(errors(&long)[0].contains("at most 255"));
+    }
+
+    #[test]
+    fn numbers_that_cannot_complete_a_device_name_are_fine() {
+        // Caught by the `template` fuzz target (a component without a text
+        // value must render a literal the grammar accepts): `com{n:u8}` was
+        // accepted, and its accessor rendered `com1`, no name on Windows.
+        for ok in [
+            "com{n:02}",
+            "com{n:u8}{m:u8}",
+            "com{n:u8}x",
+            "co{n:u8}",
+            "xcom{n:u8}",
+            "con{n:u8}.txt",
+            "{n:u8}.con",
+            "com/{n:u8}",
+            "com{s}",
+        ] {
+            assert!(Template::parse(ok).is_ok(), "{ok}: {:?}", errors(ok));
+        }
     }
 
     #[test]

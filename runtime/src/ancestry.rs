@@ -75,14 +75,23 @@ impl Run {
         pointer::read(&link)?;
         temporary::sweep(self.path());
         let back_dir = them.join(DESCENDANTS);
-        folders::ensure(&back_dir)?;
+        descendants_folder(&back_dir)?;
         temporary::sweep(&back_dir);
         pointer::write(
             &back_dir.join(backlink_name(self, &me)),
             &relative(&back_dir, &me),
             self.link_style(),
         )?;
-        pointer::write(&link, &relative(&me, &them), self.link_style())
+        pointer::write(&link, &relative(&me, &them), self.link_style())?;
+        // An ancestor removed meanwhile (a prune) leaves the link dangling:
+        // say so rather than report success.
+        if !them.is_dir() {
+            return Err(Error::RunNotFound {
+                path: them,
+                elsewhere: Vec::new(),
+            });
+        }
+        Ok(())
     }
 
     /// The folder of the run this one was linked to, if any: canonical when
@@ -147,6 +156,30 @@ impl Run {
     }
 }
 
+/// Makes sure the ancestor's `descendants/` is a real folder of its own: made
+/// with one `mkdir` (never its parents, so a removed ancestor is never
+/// brought back as an empty shell), and never a symlink that would lead the
+/// back-link out of the ancestor.
+fn descendants_folder(dir: &Path) -> Result<()> {
+    match fs::create_dir(dir) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let ancestor = dir.parent().unwrap_or(dir).to_path_buf();
+            return Err(Error::RunNotFound {
+                path: ancestor,
+                elsewhere: Vec::new(),
+            });
+        }
+        Err(e) => return Err(Error::io(Operation::CreateDir, dir, e)),
+    }
+    match fs::symlink_metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(Error::NotADirectory { path: dir.into() }),
+        Err(e) => Err(Error::io(Operation::Metadata, dir, e)),
+    }
+}
+
 /// Where `run`'s back-link in its current ancestor is, if it has an ancestor.
 pub(crate) fn backlink(run: &Run) -> Result<Option<PathBuf>> {
     let Some(ancestor) = run.ancestor()? else {
@@ -156,6 +189,19 @@ pub(crate) fn backlink(run: &Run) -> Result<Option<PathBuf>> {
     Ok(Some(
         ancestor.join(DESCENDANTS).join(backlink_name(run, &me)),
     ))
+}
+
+/// The first run whose back-link sits in `folder/descendants` and whose
+/// `ancestor` link names `me`: for a folder that was `me` a moment ago and
+/// has just been moved aside in the same parent (its back-links, relative,
+/// still lead to the same runs).
+pub(crate) fn descendant_naming(folder: &Path, me: &Path) -> Option<PathBuf> {
+    let dir = folder.join(DESCENDANTS);
+    fs::read_dir(&dir)
+        .ok()?
+        .flatten()
+        .filter(|e| !temporary::is_temporary(&e.file_name()))
+        .find_map(|e| verified_descendant(&dir, &e.path(), me))
 }
 
 /// The run the back-link at `link` names, if that run's `ancestor` is `me`.

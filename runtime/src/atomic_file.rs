@@ -300,7 +300,7 @@ mod tests {
     fn the_next_write_removes_a_dead_writers_temporary() -> TestResult {
         let dir = tempfile::tempdir()?;
         let tag = &crate::process::current().host_tag;
-        let dead = format!(".runlayout-{}-{tag}-abcdefgh.tmp", u32::MAX);
+        let dead = format!(".runlayout-{}-1-{tag}-abcdefgh.tmp", u32::MAX);
         fs::write(dir.path().join(&dead), "half a checkpoint")?;
         FilePath::new(dir.path().join("epoch_0002.ckpt")).write_atomic("whole")?;
         assert_eq!(names(dir.path()), ["epoch_0002.ckpt"]);

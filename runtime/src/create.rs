@@ -111,7 +111,7 @@ impl RunBuilder {
         let address = self.address(stage, id);
         if self.make_folder(&address)?.is_none() {
             let run = self.run(address, false);
-            open::verify(&run, &self)?;
+            open::verify_or_complete(&run, &self, Some(open::Completer { job: None }))?;
             return Ok(run);
         }
         let run = self.run(address, true);
@@ -182,7 +182,10 @@ impl RunBuilder {
             return Ok(run);
         }
         let run = self.run(address, false);
-        open::verify(&run, &self)?;
+        let completer = open::Completer {
+            job: Some(job.as_str()),
+        };
+        open::verify_or_complete(&run, &self, Some(completer))?;
         if !(manifest::ENABLED && self.write_manifest) {
             return Ok(run);
         }

@@ -51,7 +51,7 @@ pub(crate) type Extra = serde_json::Map<String, serde_json::Value>;
 /// without serde.
 #[cfg(not(feature = "serde"))]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Extra;
+pub(crate) struct Extra(());
 
 /// The JSON record at `path`, read defensively (a regular file of at most
 /// 1 MiB); `None` if there is none, or records are not kept.
@@ -175,6 +175,19 @@ pub struct Manifest {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub boot: Option<String>,
+    /// The id of the machine the creating process ran on (`/etc/machine-id`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub machine: Option<String>,
+    /// The pid namespace of the creating process (Linux, `pid:[...]`): its
+    /// pid means something only in that namespace.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub pid_namespace: Option<String>,
     /// The git commit the run was created from, when the current directory
     /// was in a git work tree (see [`RunBuilder::record_git`](crate::RunBuilder::record_git)).
     #[cfg_attr(
@@ -322,6 +335,8 @@ pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<()> {
         runlayout: env!("CARGO_PKG_VERSION").to_owned(),
         process_started: me.started,
         boot: me.boot.clone(),
+        machine: me.machine.clone(),
+        pid_namespace: me.pid_ns.clone(),
         git: if git { provenance::git() } else { None },
         launcher: Some(provenance::launcher()),
         job: job.map(str::to_owned),

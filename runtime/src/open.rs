@@ -96,6 +96,25 @@ impl RunBuilder {
 /// Checks that `run`'s folder is a run, waiting for its manifest if another
 /// process has just made it (and `settings` write manifests at all).
 pub(crate) fn verify(run: &Run, settings: &RunBuilder) -> Result<()> {
+    verify_or_complete(run, settings, None)
+}
+
+/// Who would complete a run left empty: the launched job, if any.
+pub(crate) struct Completer<'a> {
+    pub(crate) job: Option<&'a str>,
+}
+
+/// [`verify`], for a caller that would have created the run (a joiner of
+/// `create_or_open`): an empty folder left long ago (untouched for longer
+/// than the join timeout) by a creator that died before its manifest is
+/// completed by this caller, which writes the manifest, so that a requeued
+/// job is never locked out of its own run id. A folder that is young is
+/// waited for, and its creator reported dead, as [`verify`] does.
+pub(crate) fn verify_or_complete(
+    run: &Run,
+    settings: &RunBuilder,
+    completer: Option<Completer<'_>>,
+) -> Result<()> {
     let path = run.path();
     require_folder(run)?;
     if has_manifest(path)? {
@@ -109,9 +128,25 @@ pub(crate) fn verify(run: &Run, settings: &RunBuilder) -> Result<()> {
         });
     }
     if contents.is_empty() && manifest::ENABLED && settings.write_manifest {
+        if let Some(completer) = completer
+            && untouched_for(path, settings.join_timeout)
+        {
+            return manifest::write_new(run, completer.job, settings.record_git);
+        }
         return await_manifest(path, settings.join_timeout);
     }
     Ok(())
+}
+
+/// Whether the folder has not changed for longer than `age`.
+fn untouched_for(path: &Path, age: Duration) -> bool {
+    fs::metadata(path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|at| {
+            std::time::SystemTime::now()
+                .duration_since(at)
+                .is_ok_and(|d| d > age)
+        })
 }
 
 /// For a fixed id whose folder `create` found taken: an error that says what

@@ -1,6 +1,13 @@
 //! What runlayout records about the process it runs in (host, pid, start
-//! time, command line), read once, and whether a process it recorded is
-//! still the one running under that pid.
+//! time, command line, and what tells its pid space apart: machine, boot,
+//! pid namespace), read once, and whether a process it recorded is still
+//! the one running under that pid.
+//!
+//! A process is declared gone only when it certainly is: recorded in this
+//! very pid space (same host name, machine id, boot and pid namespace) and
+//! no process of that pid and start time exists. A process of another pid
+//! space (a container sharing the host's name and file system, a machine
+//! with the same host name) cannot be asked, and is never declared gone.
 
 use std::sync::OnceLock;
 
@@ -19,9 +26,27 @@ pub(crate) struct Process {
     pub(crate) started: Option<u64>,
     /// The kernel's id of this boot (Linux): a pid of another boot is gone.
     pub(crate) boot: Option<String>,
-    /// 8 hex digits of a hash of the host name: short enough for a file name,
-    /// enough to tell the hosts sharing one file system apart.
+    /// The machine's id (`/etc/machine-id`): two machines, or a container
+    /// and its host, may share a host name but rarely this.
+    pub(crate) machine: Option<String>,
+    /// The pid namespace (`/proc/self/ns/pid`, `pid:[4026531836]`): pids of
+    /// another namespace (another container) cannot be looked up from here.
+    pub(crate) pid_ns: Option<String>,
+    /// 8 hex digits of a hash of all that names this pid space (host, machine,
+    /// boot, pid namespace): short enough for a file name, enough to tell
+    /// the pid spaces sharing one file system apart.
     pub(crate) host_tag: String,
+}
+
+/// Who a record names as its writer: a pid, and what tells its pid space.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Writer<'a> {
+    pub(crate) host: Option<&'a str>,
+    pub(crate) pid: u32,
+    pub(crate) started: Option<u64>,
+    pub(crate) boot: Option<&'a str>,
+    pub(crate) machine: Option<&'a str>,
+    pub(crate) pid_ns: Option<&'a str>,
 }
 
 /// Read once per process: a run-creating loop should not reread `/proc`.
@@ -29,7 +54,16 @@ pub(crate) fn current() -> &'static Process {
     static PROCESS: OnceLock<Process> = OnceLock::new();
     PROCESS.get_or_init(|| {
         let host = read_host_name();
-        let tag = hash::short_hex::<8>(host.as_deref().unwrap_or("").as_bytes());
+        let boot = read_trimmed("/proc/sys/kernel/random/boot_id");
+        let machine =
+            read_trimmed("/etc/machine-id").or_else(|| read_trimmed("/var/lib/dbus/machine-id"));
+        let pid_ns = std::fs::read_link("/proc/self/ns/pid")
+            .ok()
+            .map(|ns| ns.to_string_lossy().into_owned());
+        let space = [&host, &machine, &boot, &pid_ns]
+            .map(|part| part.as_deref().unwrap_or(""))
+            .join("\n");
+        let tag = hash::short_hex::<8>(space.as_bytes());
         Process {
             host,
             pid: std::process::id(),
@@ -38,12 +72,33 @@ pub(crate) fn current() -> &'static Process {
                 .collect(),
             host_tag: tag.iter().map(|&b| char::from(b)).collect(),
             started: start_ticks(std::process::id()),
-            boot: std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
-                .ok()
-                .map(|id| id.trim().to_owned())
-                .filter(|id| !id.is_empty()),
+            boot,
+            machine,
+            pid_ns,
         }
     })
+}
+
+/// The first line of a small file of the system's, if it has one.
+fn read_trimmed(path: &str) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty())
+}
+
+impl Process {
+    /// This process as a record names its writer.
+    pub(crate) fn writer(&self) -> Writer<'_> {
+        Writer {
+            host: self.host.as_deref(),
+            pid: self.pid,
+            started: self.started,
+            boot: self.boot.as_deref(),
+            machine: self.machine.as_deref(),
+            pid_ns: self.pid_ns.as_deref(),
+        }
+    }
 }
 
 /// This machine's name as runlayout records it in a run (`run.json`'s
@@ -67,16 +122,6 @@ fn read_host_name() -> Option<String> {
         .or_else(|| std::env::var("COMPUTERNAME").ok())
         .map(|name| name.trim().to_owned())
         .filter(|name| !name.is_empty())
-}
-
-/// Whether process `pid` of this host exists: `None` where that cannot be
-/// told without unsafe system calls (anything but Linux).
-pub(crate) fn is_alive(pid: u32) -> Option<bool> {
-    if cfg!(target_os = "linux") {
-        Some(std::path::Path::new("/proc").join(pid.to_string()).exists())
-    } else {
-        None
-    }
 }
 
 /// When process `pid` started, in clock ticks since boot: field 22 of
@@ -107,17 +152,26 @@ pub(crate) enum Fate {
     Unknown,
 }
 
-/// What became of process `pid` of `host` that started at `started` (ticks)
-/// in boot `boot`.
-pub(crate) fn fate(host: Option<&str>, pid: u32, started: Option<u64>, boot: Option<&str>) -> Fate {
+/// What became of the `writer` a record names.
+pub(crate) fn fate(writer: Writer<'_>) -> Fate {
     let me = current();
-    if host.is_none() || host != me.host.as_deref() || me.boot.is_none() {
+    // Another pid space cannot be asked: another host, another machine of
+    // the same name, another container's namespace.
+    let same_space = me.boot.is_some()
+        && writer.host.is_some()
+        && writer.host == me.host.as_deref()
+        && writer.machine == me.machine.as_deref()
+        && writer.pid_ns == me.pid_ns.as_deref();
+    if !same_space {
         return Fate::Unknown;
     }
-    if boot.is_some() && boot != me.boot.as_deref() {
-        return Fate::Gone;
+    // Another boot: this machine booted since (its processes are gone), or
+    // another machine cloned with the same name and machine id (they may
+    // live). Nothing tells the two apart, so nothing is declared gone.
+    if writer.boot != me.boot.as_deref() {
+        return Fate::Unknown;
     }
-    match (start_ticks(pid), started) {
+    match (start_ticks(writer.pid), writer.started) {
         (None, _) => Fate::Gone,
         (Some(now), Some(then)) if now != then => Fate::Gone,
         _ => Fate::Running,
@@ -134,27 +188,64 @@ mod tests {
             return;
         }
         let me = current();
-        let host = me.host.as_deref();
-        let boot = me.boot.as_deref();
-        assert_eq!(fate(host, me.pid, me.started, boot), Fate::Running);
-        let other_start = me.started.map(|t| t + 1);
-        assert_eq!(fate(host, me.pid, other_start, boot), Fate::Gone);
-        assert_eq!(fate(host, u32::MAX, me.started, boot), Fate::Gone);
+        let mine = me.writer();
+        assert_eq!(fate(mine), Fate::Running);
+        let later = Writer {
+            started: me.started.map(|t| t + 1),
+            ..mine
+        };
+        assert_eq!(fate(later), Fate::Gone);
         assert_eq!(
-            fate(host, me.pid, me.started, Some("earlier-boot")),
+            fate(Writer {
+                pid: u32::MAX,
+                ..mine
+            }),
             Fate::Gone
         );
-        assert_eq!(fate(Some("elsewhere"), u32::MAX, None, None), Fate::Unknown);
     }
 
     #[test]
-    fn this_process_is_alive() {
+    fn processes_of_another_pid_space_are_never_declared_gone() {
+        if !cfg!(target_os = "linux") {
+            return;
+        }
+        let mine = current().writer();
+        let dead = Writer {
+            pid: u32::MAX,
+            ..mine
+        };
+        for other in [
+            Writer {
+                host: Some("elsewhere"),
+                ..dead
+            },
+            Writer {
+                machine: Some("another-machine"),
+                ..dead
+            },
+            Writer {
+                pid_ns: Some("pid:[1]"),
+                ..dead
+            },
+            Writer { host: None, ..dead },
+        ] {
+            assert_eq!(fate(other), Fate::Unknown, "{other:?}");
+        }
+        let rebooted = Writer {
+            boot: Some("earlier-boot"),
+            ..dead
+        };
+        // Rebooted, or another machine cloned from one image: unknown.
+        assert_eq!(fate(rebooted), Fate::Unknown);
+    }
+
+    #[test]
+    fn this_process_is_described_once() {
         let me = current();
         assert_eq!(me.pid, std::process::id());
         assert_eq!(me.host_tag.len(), 8);
         if cfg!(target_os = "linux") {
-            assert_eq!(is_alive(me.pid), Some(true));
-            assert_eq!(is_alive(u32::MAX), Some(false));
+            assert!(me.started.is_some() && me.boot.is_some() && me.pid_ns.is_some());
         }
     }
 }

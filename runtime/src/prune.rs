@@ -105,6 +105,10 @@ pub enum KeepReason {
     AncestorOf(PathBuf),
     /// Its status could not be read.
     Unreadable(String),
+    /// A file system is mounted inside it: removing the run would empty it.
+    MountInside(PathBuf),
+    /// It was gone by the time of removal (another prune removed it).
+    Gone,
 }
 
 impl std::fmt::Display for KeepReason {
@@ -118,6 +122,14 @@ impl std::fmt::Display for KeepReason {
                 write!(f, "`{}`, which stays, grew out of it", run.display())
             }
             KeepReason::Unreadable(why) => write!(f, "its status cannot be read: {why}"),
+            KeepReason::MountInside(at) => {
+                write!(
+                    f,
+                    "a file system is mounted inside it, at `{}`",
+                    at.display()
+                )
+            }
+            KeepReason::Gone => f.write_str("it was already gone"),
         }
     }
 }
@@ -182,9 +194,9 @@ pub struct Pruned {
     pub bytes: u64,
     /// How many pieces of trash were finished.
     pub trash: usize,
-    /// Planned runs left in place because they started running again
-    /// since the plan was made.
-    pub skipped: Vec<PathBuf>,
+    /// Planned runs not removed, and why: what changed since the plan
+    /// (running again, grown a descendant, removed by another prune).
+    pub skipped: Vec<(PathBuf, KeepReason)>,
 }
 
 impl Prune {
@@ -307,14 +319,20 @@ impl Prune {
                     run: found.run,
                     reason: reason.clone(),
                 }),
-                None => {
-                    let status = found.status().unwrap_or(RunStatus::Crashed);
-                    plan.remove.push(Candidate {
-                        bytes: size(found.run.path()),
+                None => match survey(found.run.path()) {
+                    Ok(bytes) => {
+                        let status = found.status().unwrap_or(RunStatus::Crashed);
+                        plan.remove.push(Candidate {
+                            bytes,
+                            run: found.run,
+                            status,
+                        });
+                    }
+                    Err(reason) => plan.kept.push(Kept {
                         run: found.run,
-                        status,
-                    });
-                }
+                        reason,
+                    }),
+                },
             }
         }
         Ok(plan)
@@ -379,7 +397,15 @@ fn protect(
             }
         }
         if let Ok(Some(ancestor)) = found.run.ancestor() {
-            ancestors.insert(me, ancestor);
+            ancestors.insert(me.clone(), ancestor);
+        }
+        // A run that another run points at stays, whoever that run is: one
+        // under another root, or one without a manifest, which no scan of
+        // this root lists. Its back-links tell, verified.
+        if selected.contains(&me)
+            && let Some(child) = lasting_descendant(&found.run, selected)
+        {
+            reasons.entry(me).or_insert(KeepReason::AncestorOf(child));
         }
     }
     for (pointer, run) in latest_runs(root, runs) {
@@ -409,6 +435,12 @@ fn protect(
     reasons
 }
 
+/// A run that points at `run` and is not itself selected, if there is one.
+fn lasting_descendant(run: &Run, selected: &HashSet<PathBuf>) -> Option<PathBuf> {
+    let descendants = run.descendants().ok()?;
+    descendants.into_iter().find(|d| !selected.contains(d))
+}
+
 /// The run each `latest` pointer of the tree names, with the pointer.
 fn latest_runs(root: &Path, runs: &[FoundRun]) -> Vec<(PathBuf, PathBuf)> {
     let mut groups = HashSet::new();
@@ -427,7 +459,8 @@ fn latest_runs(root: &Path, runs: &[FoundRun]) -> Vec<(PathBuf, PathBuf)> {
 }
 
 /// Trash a prune left: hidden temporaries holding a folder, whose writer is
-/// gone, in the folders where runs live.
+/// gone (or, of another pid space, untouched for a day), in the folders
+/// where runs live.
 fn find_trash(root: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut bases = vec![root.to_path_buf(), root.join(DEBUG_DIR)];
@@ -441,7 +474,12 @@ fn find_trash(root: &Path) -> Vec<PathBuf> {
     for dir in bases {
         for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
             let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-            if is_dir && temporary::is_left_behind(&dir, &entry.file_name()) {
+            let left = temporary::is_left_behind(
+                &dir,
+                &entry.file_name(),
+                Some(temporary::FOREIGN_STALE_AFTER),
+            );
+            if is_dir && left {
                 found.push(entry.path());
             }
         }
@@ -485,32 +523,115 @@ impl PrunePlan {
             remove_tree(trash)?;
             done.trash += 1;
         }
-        for candidate in &self.remove {
-            // Resumed since the plan was made: it stays.
-            if matches!(candidate.run.status(), Ok(RunStatus::Running) | Err(_)) {
-                done.skipped.push(candidate.run.path().to_path_buf());
-                continue;
+        // Descendants go before their ancestors: a run is taken up once no
+        // planned run that points at it is still waiting, and stays if any
+        // run still points at it then (one skipped, or one linked since).
+        let mut waiting: Vec<(&Candidate, PathBuf)> = self
+            .remove
+            .iter()
+            .map(|c| (c, canon(c.run.path())))
+            .collect();
+        loop {
+            let pending: HashSet<PathBuf> = waiting.iter().map(|(_, p)| p.clone()).collect();
+            let before = waiting.len();
+            let mut still = Vec::new();
+            for (candidate, me) in waiting {
+                let children = candidate.run.descendants().unwrap_or_default();
+                if children.iter().any(|c| pending.contains(c) && *c != me) {
+                    still.push((candidate, me));
+                    continue;
+                }
+                let path = candidate.run.path().to_path_buf();
+                match still_removable(&candidate.run, children.first()) {
+                    Err(reason) => done.skipped.push((path, reason)),
+                    Ok(()) => match remove_run(&candidate.run)? {
+                        Removal::Removed => {
+                            done.removed.push(path);
+                            done.bytes += candidate.bytes;
+                        }
+                        Removal::Gone => done.skipped.push((path, KeepReason::Gone)),
+                        Removal::Linked(child) => {
+                            done.skipped.push((path, KeepReason::AncestorOf(child)));
+                        }
+                    },
+                }
             }
-            remove_run(&candidate.run)?;
-            done.removed.push(candidate.run.path().to_path_buf());
-            done.bytes += candidate.bytes;
+            waiting = still;
+            if waiting.is_empty() || waiting.len() == before {
+                break;
+            }
+        }
+        // A cycle of links among the planned runs: none of them goes.
+        for (candidate, _) in waiting {
+            let child = candidate
+                .run
+                .descendants()
+                .ok()
+                .and_then(|d| d.into_iter().next());
+            let reason = child.map_or(KeepReason::Gone, KeepReason::AncestorOf);
+            done.skipped
+                .push((candidate.run.path().to_path_buf(), reason));
         }
         Ok(done)
     }
 }
 
-/// Moves the run out of sight, deletes it, and tidies after it.
-fn remove_run(run: &Run) -> Result<()> {
+/// Whether a planned run may still go: what the plan saw may have changed
+/// (resumed, linked to, removed by another prune, a file system mounted).
+fn still_removable(run: &Run, child: Option<&PathBuf>) -> std::result::Result<(), KeepReason> {
+    if fs::symlink_metadata(run.path()).is_err() {
+        return Err(KeepReason::Gone);
+    }
+    match run.status() {
+        Ok(RunStatus::Running) => return Err(KeepReason::Running),
+        Ok(_) => {}
+        Err(e) => return Err(KeepReason::Unreadable(e.to_string())),
+    }
+    if let Some(child) = child {
+        return Err(KeepReason::AncestorOf(child.clone()));
+    }
+    survey(run.path()).map(|_| ())
+}
+
+/// What became of a removal.
+enum Removal {
+    Removed,
+    /// The folder was gone when it was to be renamed: another prune took it.
+    Gone,
+    /// A run was linked to it while it was being removed; it was put back.
+    Linked(PathBuf),
+}
+
+/// Moves the run out of sight, deletes it, and tidies after it. A run
+/// folder that is a symlink (the run moved to another disk) goes with the
+/// folder it leads to: that folder is the run.
+fn remove_run(run: &Run) -> Result<Removal> {
     let path = run.path();
     let backlink = ancestry::backlink(run).ok().flatten();
     let parent = path.parent().unwrap_or(Path::new("."));
-    let trash = temporary::builder()
-        .make_in(parent, |tmp| fs::rename(path, tmp))
-        .map_err(|e| Error::io(Operation::Rename, path, e))?
-        .into_temp_path()
-        .keep()
-        .map_err(|e| Error::io(Operation::Rename, path, e.error))?;
+    let real = match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(path).ok(),
+        _ => None,
+    };
+    let original = fs::canonicalize(path).ok();
+    let Some(trash) = to_trash(path)? else {
+        return Ok(Removal::Gone);
+    };
+    // A link committed since the last check (its back-link is written
+    // before its `ancestor` link, so it is in the moved folder): the run is
+    // an ancestor after all, and goes back where it was.
+    if let Some(original) = &original
+        && let Some(child) = ancestry::descendant_naming(&trash, original)
+    {
+        fs::rename(&trash, path).map_err(|e| Error::io(Operation::Rename, path, e))?;
+        return Ok(Removal::Linked(child));
+    }
     remove_tree(&trash)?;
+    if let Some(real) = real
+        && let Some(real_trash) = to_trash(&real)?
+    {
+        remove_tree(&real_trash)?;
+    }
     if let Some(link) = backlink {
         let _ = fs::remove_file(link);
     }
@@ -518,7 +639,22 @@ fn remove_run(run: &Run) -> Result<()> {
     if run.stage().is_some() && run.nesting() == crate::nesting::Nesting::RunFirst {
         let _ = fs::remove_dir(parent);
     }
-    Ok(())
+    Ok(Removal::Removed)
+}
+
+/// Renames `path` to a hidden temporary name in its folder, out of every
+/// listing at once; `None` if it was gone already.
+fn to_trash(path: &Path) -> Result<Option<PathBuf>> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    match temporary::builder().make_in(parent, |tmp| fs::rename(path, tmp)) {
+        Ok(made) => made
+            .into_temp_path()
+            .keep()
+            .map(Some)
+            .map_err(|e| Error::io(Operation::Rename, path, e.error)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(Operation::Rename, path, e)),
+    }
 }
 
 /// Deletes a folder and everything in it, never following a symlink out.
@@ -530,21 +666,89 @@ fn remove_tree(path: &Path) -> Result<()> {
     }
 }
 
-/// The bytes the files below `path` hold, symlinks not followed.
-fn size(path: &Path) -> u64 {
+/// The bytes a run's files hold, symlinks inside it not followed, and the
+/// folder that holds them: the run folder, or where a run folder that is a
+/// symlink (a run moved to another disk) leads. A run with a file system
+/// mounted inside it must not be removed at all.
+fn survey(path: &Path) -> std::result::Result<u64, KeepReason> {
+    let Ok(real) = fs::canonicalize(path) else {
+        return Err(KeepReason::Gone);
+    };
+    if let Some(mount) = mount_points().into_iter().find(|m| m.starts_with(&real)) {
+        return Err(KeepReason::MountInside(mount));
+    }
+    let Ok(top) = fs::metadata(&real) else {
+        return Err(KeepReason::Gone);
+    };
+    let device = device_of(&top);
     let mut total = 0;
-    let mut stack = vec![path.to_path_buf()];
+    let mut stack = vec![real];
     while let Some(dir) = stack.pop() {
         for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
             let Ok(meta) = entry.metadata() else { continue };
             if meta.is_dir() {
+                if device_of(&meta) != device {
+                    return Err(KeepReason::MountInside(entry.path()));
+                }
                 stack.push(entry.path());
             } else {
                 total += meta.len();
             }
         }
     }
-    total
+    Ok(total)
+}
+
+/// Every mount point of this process's view (Linux: `/proc/self/mountinfo`;
+/// elsewhere none, and the device check of [`survey`] stands alone). A bind
+/// mount of a folder of the same file system has the same device, so only
+/// this list tells it.
+fn mount_points() -> Vec<PathBuf> {
+    let Ok(table) = fs::read_to_string("/proc/self/mountinfo") else {
+        return Vec::new();
+    };
+    table
+        .lines()
+        .filter_map(|line| line.split(' ').nth(4))
+        .map(|point| PathBuf::from(unescape_mount(point)))
+        .collect()
+}
+
+/// A mount point as `mountinfo` writes it, with `\040`-style octal escapes
+/// for spaces, tabs, newlines and backslashes.
+fn unescape_mount(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let octal = bytes.get(i + 1..i + 4).and_then(|d| {
+            let d = std::str::from_utf8(d).ok()?;
+            u8::from_str_radix(d, 8).ok()
+        });
+        match (bytes[i], octal) {
+            (b'\\', Some(byte)) => {
+                out.push(byte);
+                i += 4;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The device a file lives on, where the system says.
+#[cfg(unix)]
+fn device_of(meta: &fs::Metadata) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt as _;
+    Some(meta.dev())
+}
+
+#[cfg(not(unix))]
+fn device_of(_meta: &fs::Metadata) -> Option<u64> {
+    None
 }
 
 fn canon(path: &Path) -> PathBuf {
@@ -567,7 +771,7 @@ mod tests {
         let tag = &crate::process::current().host_tag;
         let trash = root
             .path()
-            .join(format!("s/.runlayout-{}-{tag}-abcdefgh.tmp", u32::MAX));
+            .join(format!("s/.runlayout-{}-1-{tag}-abcdefgh.tmp", u32::MAX));
         fs::create_dir_all(trash.join("checkpoints"))?;
         fs::write(trash.join("checkpoints/e1.ckpt"), "w")?;
         let plan = Prune::new(root.path()).plan()?;
@@ -577,6 +781,16 @@ mod tests {
         assert_eq!(done.trash, 1);
         assert!(!trash.exists() && run.path().exists());
         Ok(())
+    }
+
+    #[test]
+    fn mount_points_are_read_with_their_escapes() {
+        assert_eq!(unescape_mount("/mnt/a\\040b"), "/mnt/a b");
+        assert_eq!(unescape_mount("/plain"), "/plain");
+        assert_eq!(unescape_mount("/odd\\"), "/odd\\");
+        if cfg!(target_os = "linux") {
+            assert!(mount_points().contains(&PathBuf::from("/")));
+        }
     }
 
     #[test]

@@ -175,6 +175,40 @@ fn ascii(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap_or_default()
 }
 
+/// A run id is written as its string; one read back is checked like any
+/// other, so a deserialized `RunId` is valid too (feature `serde`).
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// use runlayout_runtime::RunId;
+///
+/// let id: RunId = serde_json::from_str("\"2026-11-30_k3x9a\"").unwrap();
+/// assert_eq!(serde_json::to_string(&id).unwrap(), "\"2026-11-30_k3x9a\"");
+/// assert!(serde_json::from_str::<RunId>("\"../etc\"").is_err());
+/// # }
+/// ```
+#[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+impl serde::Serialize for RunId {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+#[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+impl<'de> serde::Deserialize<'de> for RunId {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<RunId, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        RunId::new(text).map_err(serde::de::Error::custom)
+    }
+}
+
 impl fmt::Display for RunId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

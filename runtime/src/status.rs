@@ -11,14 +11,15 @@
 //! (no such pid, or a later process under it) is [`RunStatus::Crashed`].
 
 use std::fmt::Display;
+use std::fs;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
 pub use runlayout_grammar::names::STATUS;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::manifest::{self, Extra, Manifest};
-use crate::process::{self, Fate};
+use crate::process::{self, Fate, Writer};
 use crate::run::Run;
 use crate::temporary;
 
@@ -95,6 +96,7 @@ impl std::fmt::Display for RunStatus {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Ended {
     /// When: RFC 3339 with the local offset.
@@ -130,6 +132,7 @@ impl Ended {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct RunState {
     /// The status.
@@ -158,6 +161,10 @@ struct StatusRecord {
     process_started: Option<u64>,
     #[cfg_attr(feature = "serde", serde(default))]
     boot: Option<String>,
+    #[cfg_attr(feature = "serde", serde(default))]
+    machine: Option<String>,
+    #[cfg_attr(feature = "serde", serde(default))]
+    pid_namespace: Option<String>,
     #[cfg_attr(feature = "serde", serde(flatten))]
     extra: Extra,
 }
@@ -171,15 +178,25 @@ impl StatusRecord {
         self.pid = Some(me.pid);
         self.process_started = me.started;
         self.boot = me.boot.clone();
+        self.machine = me.machine.clone();
+        self.pid_namespace = me.pid_ns.clone();
         self
     }
 
+    /// The writer the record names, if it names one.
+    fn writer(&self) -> Option<Writer<'_>> {
+        Some(Writer {
+            host: self.host.as_deref(),
+            pid: self.pid?,
+            started: self.process_started,
+            boot: self.boot.as_deref(),
+            machine: self.machine.as_deref(),
+            pid_ns: self.pid_namespace.as_deref(),
+        })
+    }
+
     fn names_this_process(&self) -> bool {
-        let me = process::current();
-        self.pid == Some(me.pid)
-            && self.host == me.host
-            && self.process_started == me.started
-            && self.boot == me.boot
+        self.writer().is_some_and(|w| is_this_process(&w))
     }
 }
 
@@ -293,10 +310,18 @@ impl Run {
             None => None,
         };
         let fate = match running {
-            Some(r) => r.pid.map(|pid| {
-                process::fate(r.host.as_deref(), pid, r.process_started, r.boot.as_deref())
-            }),
-            None => creator()?,
+            Some(r) => r.writer().map(process::fate),
+            None => {
+                let fate = creator()?;
+                // No record at all: a run without a manifest, or no run.
+                if fate.is_none() && fs::symlink_metadata(self.path()).is_err() {
+                    return Err(Error::RunNotFound {
+                        path: self.path().to_path_buf(),
+                        elsewhere: Vec::new(),
+                    });
+                }
+                fate
+            }
         };
         let status = match fate {
             Some(Fate::Gone) => RunStatus::Crashed,
@@ -407,23 +432,36 @@ impl Run {
     }
 }
 
+/// The process that created the run, as its manifest names it.
+fn creator(m: &Manifest) -> Option<Writer<'_>> {
+    Some(Writer {
+        host: m.host.as_deref(),
+        pid: m.pid?,
+        started: m.process_started,
+        boot: m.boot.as_deref(),
+        machine: m.machine.as_deref(),
+        pid_ns: m.pid_namespace.as_deref(),
+    })
+}
+
 /// What became of the process that created the run, by its manifest.
 pub(crate) fn creator_fate(m: &Manifest) -> Option<Fate> {
-    let pid = m.pid?;
-    Some(process::fate(
-        m.host.as_deref(),
-        pid,
-        m.process_started,
-        m.boot.as_deref(),
-    ))
+    creator(m).map(process::fate)
 }
 
 fn created_by_this_process(m: &Manifest) -> bool {
-    let me = process::current();
-    m.pid == Some(me.pid)
-        && m.host == me.host
-        && m.process_started == me.started
-        && m.boot == me.boot
+    creator(m).is_some_and(|w| is_this_process(&w))
+}
+
+/// Whether `writer` is this very process.
+fn is_this_process(writer: &Writer<'_>) -> bool {
+    let me = process::current().writer();
+    writer.pid == me.pid
+        && writer.host == me.host
+        && writer.started == me.started
+        && writer.boot == me.boot
+        && writer.machine == me.machine
+        && writer.pid_ns == me.pid_ns
 }
 
 /// Records how a run ends; see [`Run::guard`].

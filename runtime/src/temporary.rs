@@ -7,11 +7,18 @@
 //! nothing and never half a file.
 //!
 //! Temporary names are hidden and say who made them:
-//! `.runlayout-<pid>-<host tag>-<random>.tmp`. No run id, stage or family
-//! member starts with `.`, so one left behind by a killed process is never
-//! mistaken for anything else. It is stale when its writer is gone (same
-//! host, and no process of that pid), or, for another host's, when it was
-//! last written more than a minute ago; [`sweep`] removes stale ones.
+//! `.runlayout-<pid>-<start>-<tag>-<random>.tmp`, the tag naming the pid
+//! space (host, machine, boot, pid namespace) and the start the process's
+//! start time. No run id, stage or family member starts with `.`, so one
+//! left behind by a killed process is never mistaken for anything else.
+//!
+//! A temporary is left behind when its writer is certainly gone: of this
+//! pid space, and no process of that pid and start time exists. [`sweep`]
+//! removes those, in every folder an operation touches. A temporary of
+//! another pid space (another host, another container) cannot be judged by
+//! its writer, and its age says nothing sure either (a writer may hold a
+//! checkpoint open for minutes): only `prune`, when asked, removes those,
+//! and only when they are older than [`FOREIGN_STALE_AFTER`].
 
 use std::ffi::OsStr;
 use std::fs;
@@ -21,14 +28,14 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, Operation, Result};
-use crate::process;
+use crate::process::{self, Fate, Writer};
 
 const PREFIX: &str = ".runlayout-";
 const SUFFIX: &str = ".tmp";
 
-/// How long another host's temporary may sit unchanged before it counts as
-/// left behind.
-pub(crate) const STALE_AFTER: Duration = Duration::from_secs(60);
+/// How long another pid space's temporary must sit unchanged before `prune`
+/// counts it as left behind.
+pub(crate) const FOREIGN_STALE_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How often a temporary that vanished before its rename (another process
 /// swept it as stale) is made again.
@@ -45,7 +52,12 @@ fn own_prefix() -> &'static str {
     static OWN: OnceLock<String> = OnceLock::new();
     OWN.get_or_init(|| {
         let me = process::current();
-        format!("{PREFIX}{}-{}-", me.pid, me.host_tag)
+        format!(
+            "{PREFIX}{}-{}-{}-",
+            me.pid,
+            me.started.unwrap_or(0),
+            me.host_tag
+        )
     })
 }
 
@@ -92,40 +104,54 @@ pub(crate) fn replace(
     }
 }
 
+/// Who wrote the temporary `name`: its pid, start and pid-space tag.
+fn writer_of(name: &str) -> Option<(u32, u64, &str)> {
+    let mut parts = name.strip_prefix(PREFIX)?.splitn(4, '-');
+    let pid = parts.next()?.parse().ok()?;
+    let start = parts.next()?.parse().ok()?;
+    let tag = parts.next()?;
+    Some((pid, start, tag))
+}
+
 /// Whether the temporary `name` in `dir` was left behind by a writer that
-/// will never rename it.
-fn is_stale(dir: &Path, name: &OsStr) -> bool {
+/// will never rename it: one of this pid space that is gone, or, when
+/// `foreign_after` is given, one of another pid space untouched that long.
+fn is_stale(dir: &Path, name: &OsStr, foreign_after: Option<Duration>) -> bool {
     let Some(text) = name.to_str() else {
         return false;
     };
     let me = process::current();
-    let writer = text
-        .strip_prefix(PREFIX)
-        .and_then(|rest| rest.split_once('-'))
-        .and_then(|(pid, rest)| Some((pid.parse::<u32>().ok()?, rest.split('-').next()?)));
-    if let Some((pid, host)) = writer
-        && host == me.host_tag
-        && let Some(alive) = process::is_alive(pid)
+    if let Some((pid, start, tag)) = writer_of(text)
+        && tag == me.host_tag
     {
-        return !alive;
+        let writer = Writer {
+            pid,
+            started: (start != 0).then_some(start),
+            ..me.writer()
+        };
+        return process::fate(writer) == Fate::Gone;
     }
+    let Some(after) = foreign_after else {
+        return false;
+    };
     let modified = fs::symlink_metadata(dir.join(name)).and_then(|m| m.modified());
     modified.is_ok_and(|at| {
         SystemTime::now()
             .duration_since(at)
-            .is_ok_and(|age| age > STALE_AFTER)
+            .is_ok_and(|age| age > after)
     })
 }
 
-/// Whether `name` in `dir` is a temporary whose writer is gone.
-pub(crate) fn is_left_behind(dir: &Path, name: &OsStr) -> bool {
-    is_temporary(name) && is_stale(dir, name)
+/// Whether `name` in `dir` is a temporary whose writer is certainly gone;
+/// with `foreign_after`, also one of another pid space untouched that long.
+pub(crate) fn is_left_behind(dir: &Path, name: &OsStr, foreign_after: Option<Duration>) -> bool {
+    is_temporary(name) && is_stale(dir, name, foreign_after)
 }
 
 /// Removes the stale temporary `name` in `dir`, if it is one. Best effort:
 /// a temporary that cannot be removed stays for the next sweep.
 pub(crate) fn remove_if_stale(dir: &Path, name: &OsStr) -> bool {
-    if !is_left_behind(dir, name) {
+    if !is_left_behind(dir, name, None) {
         return false;
     }
     let path = dir.join(name);
@@ -198,13 +224,18 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn a_dead_writers_temporary_is_stale_and_a_live_ones_is_not() -> TestResult {
+    fn only_a_dead_writer_of_this_pid_space_leaves_a_temporary_behind() -> TestResult {
         let dir = tempfile::tempdir()?;
-        let tag = &process::current().host_tag;
+        let me = process::current();
+        let tag = &me.host_tag;
+        let started = me.started.unwrap_or(0);
         let mine = format!("{}abcdefgh.tmp", own_prefix());
-        let dead = format!("{PREFIX}{}-{tag}-abcdefgh.tmp", u32::MAX);
-        let foreign_fresh = format!("{PREFIX}1-00000000-abcdefgh.tmp");
-        for name in [&mine, &dead, &foreign_fresh] {
+        let dead = format!("{PREFIX}{}-{started}-{tag}-abcdefgh.tmp", u32::MAX);
+        // This very pid, but a start time that is not this process's: a
+        // writer that died, whose pid was reused.
+        let reused = format!("{PREFIX}{}-{}-{tag}-abcdefgh.tmp", me.pid, started + 1);
+        let foreign = format!("{PREFIX}1-1-00000000-abcdefgh.tmp");
+        for name in [&mine, &dead, &reused, &foreign] {
             fs::write(dir.path().join(name), "x")?;
         }
         sweep(dir.path());
@@ -212,17 +243,22 @@ mod tests {
             .map(|e| Ok(e?.file_name().to_string_lossy().into_owned()))
             .collect::<io::Result<_>>()?;
         left.sort();
-        let mut expected = vec![mine, foreign_fresh.clone()];
+        let mut expected = vec![mine, foreign.clone()];
         expected.sort();
         assert_eq!(left, expected);
-        // Another host's temporary counts as left behind after a minute.
-        let old = SystemTime::now() - STALE_AFTER - Duration::from_secs(5);
-        fs::File::options()
+        // Another pid space's temporary, however old, is left to prune.
+        let old = SystemTime::now() - FOREIGN_STALE_AFTER - Duration::from_secs(5);
+        let file = fs::File::options()
             .write(true)
-            .open(dir.path().join(&foreign_fresh))?
-            .set_modified(old)?;
+            .open(dir.path().join(&foreign))?;
+        file.set_modified(old)?;
         sweep(dir.path());
-        assert!(!dir.path().join(&foreign_fresh).exists());
+        assert!(dir.path().join(&foreign).exists());
+        assert!(is_left_behind(
+            dir.path(),
+            OsStr::new(&foreign),
+            Some(FOREIGN_STALE_AFTER)
+        ));
         Ok(())
     }
 }

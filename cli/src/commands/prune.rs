@@ -2,7 +2,8 @@
 //! run, one a `latest` pointer names, or an ancestor of a run that stays.
 //! A dry run unless `--yes`.
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use runlayout::{Prune, RunStatus};
@@ -85,14 +86,25 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
         "trash": plan.trash.iter().map(paths::json).collect::<Vec<_>>(),
         "bytes": plan.bytes(),
         "removed": done.as_ref().map(|d| d.removed.iter().map(paths::json).collect::<Vec<_>>()),
-        "skipped": done.as_ref().map(|d| d.skipped.iter().map(paths::json).collect::<Vec<_>>()),
+        "skipped": done.as_ref().map(|d| d.skipped.iter().map(|(path, reason)| json!({
+            "path": paths::json(path),
+            "reason": reason.to_string(),
+        })).collect::<Vec<_>>()),
+        "removed_bytes": done.as_ref().map(|d| d.bytes),
         "problems": plan.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
     });
     out.emit(value, |w| {
+        // With --yes, what was removed; a planned run that changed since the
+        // plan is reported as skipped, never as removed.
+        let removed: HashSet<&Path> = done
+            .as_ref()
+            .map(|d| d.removed.iter().map(PathBuf::as_path).collect())
+            .unwrap_or_default();
         let verb = if args.yes { "removed" } else { "would remove" };
         let rows: Vec<Vec<String>> = plan
             .remove
             .iter()
+            .filter(|c| !args.yes || removed.contains(c.run.path()))
             .map(|c| {
                 vec![
                     verb.to_owned(),
@@ -109,6 +121,14 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
                     k.reason.to_string(),
                 ]
             }))
+            .chain(done.iter().flat_map(|d| &d.skipped).map(|(path, reason)| {
+                vec![
+                    "skipped".to_owned(),
+                    name(path),
+                    String::new(),
+                    reason.to_string(),
+                ]
+            }))
             .collect();
         if !rows.is_empty() {
             table::write(w, &["ACTION", "RUN", "STATUS", "SIZE"], &rows)?;
@@ -120,19 +140,17 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
                 trash.display()
             )?;
         }
-        if let Some(done) = &done {
-            for skipped in &done.skipped {
-                writeln!(w, "skipped {}: it is running again", name(skipped))?;
-            }
-        }
-        let runs = plan.remove.len();
+        let (runs, total) = match &done {
+            Some(done) => (done.removed.len(), done.bytes),
+            None => (plan.remove.len(), plan.bytes()),
+        };
         let s = if runs == 1 { "" } else { "s" };
         let tail = if args.yes {
             ""
         } else {
             " (dry run: add --yes to remove)"
         };
-        writeln!(w, "{verb} {runs} run{s}, {}{tail}", bytes(plan.bytes()))
+        writeln!(w, "{verb} {runs} run{s}, {}{tail}", bytes(total))
     })?;
     Ok(())
 }

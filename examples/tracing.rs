@@ -9,6 +9,12 @@
 //! Makes a run under `./runs/tracing` (or where `RUNLAYOUT_ROOT` says), logs
 //! a few events, prints the log file's path and its lines, and fails unless
 //! the file holds every event.
+//!
+//! The example is built by the workspace's unpublished `runlayout-checks`
+//! crate (hence `-p`), which has `tracing`, `tracing-subscriber` and
+//! `tracing-appender` as dev-dependencies: the facade's own examples stay
+//! free of them, so that its first build stays light. A program of your own
+//! adds those three to its `[dependencies]`.
 
 use std::error::Error;
 use std::fs;
