@@ -255,6 +255,100 @@ fn a_stage_folder_is_never_opened_as_a_run() -> TestResult {
 }
 
 #[test]
+fn a_run_is_never_made_inside_another_run() -> TestResult {
+    // A run without a stage named like a stage, made first: a staged run
+    // there would sit inside it, and the outer run's accessors would reach
+    // the inner run's files through the stage's `latest` pointer.
+    let root = tempfile::tempdir()?;
+    let lone = Hostile {
+        run: Run::builder(root.path()).run_id("pretrain").create()?,
+    };
+    let before = tree(root.path());
+    let err = Run::builder(root.path())
+        .stage("pretrain")
+        .create()
+        .unwrap_err();
+    match &err {
+        Error::InsideRun { path, run } => {
+            assert_eq!(run, lone.run.path());
+            assert!(path.starts_with(lone.run.path()), "{path:?}");
+        }
+        other => panic!("expected InsideRun, got {other:?}"),
+    }
+    assert!(
+        err.to_string()
+            .contains(&lone.run.path().display().to_string()),
+        "{err}"
+    );
+    for attempt in [
+        Run::builder(root.path())
+            .stage("pretrain")
+            .run_id("r")
+            .create(),
+        Run::builder(root.path())
+            .stage("pretrain")
+            .run_id("r")
+            .create_or_open(),
+        Run::builder(root.path())
+            .stage("pretrain")
+            .run_id("r")
+            .start(),
+    ] {
+        assert!(
+            matches!(attempt, Err(Error::InsideRun { .. })),
+            "{attempt:?}"
+        );
+    }
+    assert_eq!(tree(root.path()), before, "nothing made inside the run");
+    // So the lone run's `latest` value is a folder of its own, never a
+    // pointer into another run.
+    assert!(!lone.run.path().join(LATEST).exists());
+
+    // Run-first order: the id folder of a staged run is a run itself.
+    let rf = Run::builder(root.path()).run_id("r2").create()?;
+    let before = tree(root.path());
+    let err = Run::builder(root.path())
+        .nesting(Nesting::RunFirst)
+        .stage("s")
+        .run_id("r2")
+        .create()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InsideRun { run, .. } if run == rf.path()),
+        "{err:?}"
+    );
+    // A root that is a run holds no runs either.
+    let err = Run::builder(lone.run.path()).create().unwrap_err();
+    assert!(
+        matches!(&err, Error::InsideRun { run, .. } if run == lone.run.path()),
+        "{err:?}"
+    );
+    assert_eq!(tree(root.path()), before, "nothing made inside the runs");
+    Ok(())
+}
+
+#[test]
+fn a_missing_output_root_is_named_as_such() -> TestResult {
+    let scratch = tempfile::tempdir()?;
+    let root = scratch.path().join("no-such-root");
+    let err = Run::builder(&root)
+        .stage("s")
+        .run_id("r1")
+        .open()
+        .unwrap_err();
+    match &err {
+        Error::RootNotFound { root: named } => assert_eq!(named, &root),
+        other => panic!("expected RootNotFound, got {other:?}"),
+    }
+    assert!(err.to_string().contains("no-such-root"), "{err}");
+    assert!(err.to_string().contains("output root"), "{err}");
+    let err = Run::builder(&root).open_latest().unwrap_err();
+    assert!(matches!(err, Error::RootNotFound { .. }), "{err:?}");
+    assert!(!root.exists(), "opening makes nothing");
+    Ok(())
+}
+
+#[test]
 fn a_failed_run_first_create_takes_back_the_id_folder_it_made() -> TestResult {
     let root = tempfile::tempdir()?;
     // A real file where the stage's pointer goes makes the creation fail.

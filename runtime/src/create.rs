@@ -6,6 +6,9 @@
 //! gets it (a joiner that arrives early waits for the manifest, see
 //! `open.rs`).
 
+use std::fs;
+use std::path::Path;
+
 use crate::RunBuilder;
 use crate::error::{Error, Result};
 use crate::folders;
@@ -48,6 +51,8 @@ impl RunBuilder {
     ///
     /// [`Error::InvalidName`] for a bad stage or run id, [`Error::RunExists`]
     /// for an explicit or seeded id whose folder exists,
+    /// [`Error::InsideRun`] if the root, the stage folder or (run-first) the
+    /// id folder is a run, since a run never holds another,
     /// [`Error::DanglingLink`] if a broken symlink stands there,
     /// [`Error::TooManyCollisions`], or [`Error::Io`] naming the path.
     ///
@@ -89,7 +94,8 @@ impl RunBuilder {
     /// seeded id carries each rank's local date.) [`Error::NotADirectory`] if a file stands
     /// at the run's path, [`Error::NotARun`] if the folder there is a stage
     /// folder, [`Error::IncompleteRun`] if its creator died before writing
-    /// the manifest, [`Error::InvalidName`], [`Error::Io`].
+    /// the manifest, [`Error::InsideRun`] (as for `create`),
+    /// [`Error::InvalidName`], [`Error::Io`].
     ///
     /// ```
     /// use runlayout_runtime::Run;
@@ -235,6 +241,9 @@ impl RunBuilder {
             address.stage.as_deref(),
             address.id.as_str(),
         );
+        if let Some(parent) = place.run.parent() {
+            self.refuse_inside_run(parent, &place.run)?;
+        }
         let id_dir = if place.id_dir != place.run {
             folders::create_new_with_parents(&place.id_dir)?
         } else {
@@ -268,6 +277,7 @@ impl RunBuilder {
         let parent = self
             .nesting
             .parent(&self.root, self.debug, stage.as_deref());
+        self.refuse_inside_run(&parent, &parent)?;
         for _ in 0..MAX_ATTEMPTS {
             let address = self.address(stage.clone(), draw());
             let place = address.nesting.place(
@@ -295,6 +305,25 @@ impl RunBuilder {
             parent,
             attempts: MAX_ATTEMPTS,
         })
+    }
+
+    /// [`Error::InsideRun`] (about a run to be made at `path`) if `folder`
+    /// or a folder above it, up to the root, is a run: a run never holds
+    /// another, or the outer run's paths (`{split}/log.txt` with the value
+    /// `latest`) would lead into the inner run's files. One `stat` of a
+    /// manifest per folder between the run and the root, the root included;
+    /// a run that appears there while this one is made is not seen.
+    fn refuse_inside_run(&self, folder: &Path, path: &Path) -> Result<()> {
+        let below_root = folder.ancestors().take_while(|f| f.starts_with(&self.root));
+        for outer in below_root {
+            if fs::symlink_metadata(outer.join(manifest::MANIFEST)).is_ok() {
+                return Err(Error::InsideRun {
+                    path: path.to_path_buf(),
+                    run: outer.to_path_buf(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Writes what a new run gets; a failure undoes the creation, so the

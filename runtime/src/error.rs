@@ -108,6 +108,23 @@ pub enum Error {
         /// stages, debug or not), for the message to point at.
         elsewhere: Vec<PathBuf>,
     },
+    /// The output root does not exist, so no run can be below it: `open()`
+    /// and `open_latest()` say so rather than "no run folder".
+    RootNotFound {
+        /// The root, as the builder was given it.
+        root: PathBuf,
+    },
+    /// A run was to be made inside another run: a folder on its way below
+    /// the root (the root itself, its stage folder, or in run-first order
+    /// its id folder) is a run. A run never holds another run, or one run's
+    /// paths could lead into the other's files. Nothing was made.
+    InsideRun {
+        /// Where the run was to be made: its folder, or for a generated id
+        /// the folder that would have held it.
+        path: PathBuf,
+        /// The run it would have been inside.
+        run: PathBuf,
+    },
     /// A symlink stands where a run folder (or another folder runlayout
     /// needs) should be, and what it points at does not exist.
     DanglingLink {
@@ -269,6 +286,7 @@ impl Error {
             | Error::RunExists { path }
             | Error::RunIdTaken { path, .. }
             | Error::RunNotFound { path, .. }
+            | Error::InsideRun { path, .. }
             | Error::DanglingLink { path, .. }
             | Error::NotARun { path, .. }
             | Error::IncompleteRun { path, .. }
@@ -281,6 +299,7 @@ impl Error {
             | Error::InvalidManifest { path, .. }
             | Error::NoLatestRun { path } => Some(path),
             Error::TooManyCollisions { parent, .. } => Some(parent),
+            Error::RootNotFound { root } => Some(root),
             Error::InvalidName { .. }
             | Error::InvalidValue { .. }
             | Error::MissingRunId { .. }
@@ -307,7 +326,10 @@ impl Error {
             | Error::InvalidTemplate { .. }
             | Error::InvalidEnv { .. } => io::ErrorKind::InvalidInput,
             Error::RunExists { .. } | Error::RunIdTaken { .. } => io::ErrorKind::AlreadyExists,
-            Error::RunNotFound { .. } | Error::DanglingLink { .. } => io::ErrorKind::NotFound,
+            Error::RunNotFound { .. } | Error::RootNotFound { .. } | Error::DanglingLink { .. } => {
+                io::ErrorKind::NotFound
+            }
+            Error::InsideRun { .. } => io::ErrorKind::AlreadyExists,
             Error::NotARun { .. }
             | Error::IncompleteRun { .. }
             | Error::ManifestMismatch { .. }
@@ -361,6 +383,18 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            Error::RootNotFound { root } => write!(
+                f,
+                "the output root `{}` does not exist, so no run is there",
+                root.display()
+            ),
+            Error::InsideRun { path, run } => write!(
+                f,
+                "cannot make a run at `{}`: it would be inside the run `{}`, \
+                 and a run never holds another run",
+                path.display(),
+                run.display()
+            ),
             Error::DanglingLink { path, target } => write!(
                 f,
                 "`{}` is a symlink to `{}`, which does not exist; it was left untouched",

@@ -41,6 +41,7 @@ impl RunBuilder {
     ///
     /// [`Error::MissingRunId`] without a run id or seed, [`Error::RunNotFound`]
     /// naming the path (and where else that id exists below the root),
+    /// [`Error::RootNotFound`] if the output root itself is missing,
     /// [`Error::DanglingLink`], [`Error::NotADirectory`], [`Error::NotARun`]
     /// for a stage folder, [`Error::IncompleteRun`], [`Error::InvalidName`].
     ///
@@ -70,7 +71,8 @@ impl RunBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::NoLatestRun`] if no pointer is there, [`Error::NotALink`] if
+    /// [`Error::NoLatestRun`] if no pointer is there ([`Error::RootNotFound`]
+    /// if not even the output root is), [`Error::NotALink`] if
     /// something else is, [`Error::InvalidLink`] if it points anywhere but at
     /// a run of the stage, and those of [`open`](RunBuilder::open).
     ///
@@ -86,7 +88,13 @@ impl RunBuilder {
     /// ```
     pub fn open_latest(self) -> Result<Run> {
         let stage = self.checked_stage()?;
-        let address = latest::read(&self.root, self.debug, self.nesting, stage.as_deref())?;
+        let address = latest::read(&self.root, self.debug, self.nesting, stage.as_deref())
+            .map_err(|e| match e {
+                Error::NoLatestRun { .. } if is_missing(&self.root) => Error::RootNotFound {
+                    root: self.root.clone(),
+                },
+                e => e,
+            })?;
         let run = self.run(address, false);
         verify(&run, &self)?;
         Ok(run)
@@ -168,14 +176,26 @@ fn require_folder(run: &Run) -> Result<()> {
     match fs::metadata(path) {
         Ok(meta) if meta.is_dir() => Ok(()),
         Ok(_) => Err(Error::NotADirectory { path: path.into() }),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            Err(dangling(path).unwrap_or_else(|| Error::RunNotFound {
-                path: path.into(),
-                elsewhere: elsewhere(run),
-            }))
-        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(dangling(path).unwrap_or_else(|| {
+            if is_missing(run.root()) {
+                Error::RootNotFound {
+                    root: run.root().into(),
+                }
+            } else {
+                Error::RunNotFound {
+                    path: path.into(),
+                    elsewhere: elsewhere(run),
+                }
+            }
+        })),
         Err(e) => Err(Error::io(Operation::Metadata, path, e)),
     }
+}
+
+/// Whether nothing is at `path` (or only a symlink to nothing): a missing
+/// output root is worth its own error, not "no run folder".
+fn is_missing(path: &Path) -> bool {
+    fs::metadata(path).is_err_and(|e| e.kind() == io::ErrorKind::NotFound)
 }
 
 /// [`Error::DanglingLink`] if `path` is a symlink (whose target is missing).
