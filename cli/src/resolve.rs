@@ -1,7 +1,9 @@
 //! Finding runs by what a person types: `id`, `stage/id`, `debug/id` or
 //! `debug/stage/id`, and `latest` in place of an id for the run the stage's
 //! `latest` pointer names (`stage/latest`, `debug/stage/latest`); `latest`
-//! alone is the run the root's own pointer names, else the newest run.
+//! alone is the run the root's own pointer names, else the newest run. A
+//! name without `debug/` is the run outside `debug/` if there is one, else
+//! a debug run of that name.
 
 use std::path::Path;
 
@@ -92,6 +94,11 @@ pub fn find_with_problems(root: &Path, spec: &str) -> CliResult<(FoundRun, Vec<E
             None => f.run.id().as_str() == wanted.id,
         })
         .collect();
+    // Without `debug/`, a name means the run outside `debug/` when there
+    // is one: `s/x` and `debug/s/x` can then each be named.
+    if wanted.debug.is_none() && matches.iter().any(|f| !f.run.is_debug()) {
+        matches.retain(|f| !f.run.is_debug());
+    }
     match matches.len() {
         0 => Err(format!("no run `{spec}` below `{}`", root.display()).into()),
         1 => {

@@ -141,6 +141,34 @@ fn unknown_and_ambiguous_runs_fail_clearly() -> TestResult {
 }
 
 #[test]
+fn a_run_and_its_debug_twin_can_each_be_named() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let plain = Run::builder(tmp.path()).stage("s").run_id("x").create()?;
+    let debug = Run::builder(tmp.path())
+        .debug(true)
+        .stage("s")
+        .run_id("x")
+        .create()?;
+    for (spec, run) in [("s/x", &plain), ("x", &plain), ("debug/s/x", &debug)] {
+        let shown = json(&runlayout(tmp.path(), &["show", spec, "--json"]));
+        assert_eq!(
+            shown["path"].as_str().map(Path::new),
+            Some(run.path()),
+            "{spec}: {shown}"
+        );
+    }
+    // A name outside debug/ that only a debug run has still finds it.
+    let only = Run::builder(tmp.path())
+        .debug(true)
+        .stage("s")
+        .run_id("y")
+        .create()?;
+    let shown = json(&runlayout(tmp.path(), &["show", "s/y", "--json"]));
+    assert_eq!(shown["path"].as_str().map(Path::new), Some(only.path()));
+    Ok(())
+}
+
+#[test]
 fn tree_lists_files_folders_and_links() -> TestResult {
     let tmp = tempfile::tempdir()?;
     let [_, fine, ..] = fixture(tmp.path())?;
