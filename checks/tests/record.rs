@@ -169,6 +169,61 @@ fn scans_name_a_run_by_its_folder_not_by_its_manifest() -> TestResult {
     Ok(())
 }
 
+#[test]
+fn a_manifest_cannot_swap_a_runs_id_and_stage_through_its_nesting() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let staged = Run::builder(root.path())
+        .stage("s8")
+        .run_id("x8")
+        .create()?;
+    let text = fs::read_to_string(staged.path().join(MANIFEST))?;
+    let edited = text.replace("\"stage_first\"", "\"run_first\"");
+    assert_ne!(edited, text, "the manifest records the nesting");
+    fs::write(staged.path().join(MANIFEST), edited)?;
+    // A run-first run copied under a new id is read in its own nesting.
+    let rf = Run::builder(root.path())
+        .nesting(Nesting::RunFirst)
+        .stage("eval")
+        .run_id("r1")
+        .create()?;
+    copy_dir(&root.path().join("r1"), &root.path().join("r9"))?;
+
+    let listing = Runs::scan(root.path()).list()?;
+    let mut found: Vec<(String, Option<String>)> = listing
+        .runs
+        .iter()
+        .map(|f| (f.run.id().to_string(), f.run.stage().map(str::to_owned)))
+        .collect();
+    found.sort();
+    let eval = Some("eval".to_owned());
+    assert_eq!(
+        found,
+        [
+            ("r1".into(), eval.clone()),
+            ("r9".into(), eval),
+            ("x8".into(), Some("s8".to_owned())),
+        ]
+    );
+    let mut problems: Vec<(PathBuf, &str)> = listing
+        .problems
+        .iter()
+        .map(|p| match p {
+            Error::ManifestMismatch { path, field, .. } => (path.clone(), *field),
+            other => panic!("unexpected problem {other}"),
+        })
+        .collect();
+    problems.sort();
+    assert_eq!(
+        problems,
+        [
+            (root.path().join("r9/eval").join(MANIFEST), "run id"),
+            (staged.path().join(MANIFEST), "nesting"),
+        ]
+    );
+    assert!(rf.path().ends_with("r1/eval"));
+    Ok(())
+}
+
 #[cfg(unix)]
 #[test]
 fn scans_follow_stage_and_run_folders_that_are_symlinks() -> TestResult {

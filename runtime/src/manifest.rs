@@ -310,6 +310,14 @@ impl Manifest {
         differ("debug flag", self.debug == run.is_debug(), &|| {
             (self.debug.to_string(), run.is_debug().to_string())
         });
+        if run.stage().is_some() {
+            differ("nesting", self.nesting == run.nesting(), &|| {
+                (
+                    format!("{:?}", self.nesting),
+                    format!("{:?}", run.nesting()),
+                )
+            });
+        }
         found
     }
 }

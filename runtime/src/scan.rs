@@ -44,9 +44,11 @@ pub enum DebugRuns {
 /// runs' nesting put it: `root/[debug/]<stage>/<id>`,
 /// `root/[debug/]<id>/<stage>` or `root/[debug/]<id>`. Its id, stage and
 /// debug flag come from that place, never from the manifest (which only
-/// says which nesting it was made with): a copied run folder is listed under
-/// its new name, and a manifest that disagrees with its folder's place is
-/// reported in [`Listing::problems`]. A folder whose manifest cannot be read
+/// says which nesting it was made with; where the two levels read alike
+/// either way, the reading that agrees with more of the manifest's id and
+/// stage wins): a copied run folder is listed under its new name, and a
+/// manifest that disagrees with its folder's place (id, stage, debug flag,
+/// nesting) is reported in [`Listing::problems`]. A folder whose manifest cannot be read
 /// (broken, a FIFO, too large) is listed too, placed as the scan's
 /// [`nesting`](Runs::nesting) says, and the problem reported. Folders without a manifest (made by
 /// hand, or with manifests switched off) cannot be told from a run's own
@@ -302,7 +304,7 @@ impl Runs {
         let path: PathBuf = parts.iter().fold(base, |p, part| p.join(part));
         match Manifest::read(&path) {
             Ok(Some(manifest)) => {
-                let Some(address) = placed(parts, debug, manifest.nesting) else {
+                let Some(address) = placed_as_recorded(parts, debug, &manifest) else {
                     return;
                 };
                 if self.stage.is_some() && address.stage != self.stage {
@@ -339,6 +341,30 @@ impl Runs {
         let stage = self.stage.as_deref()?;
         let address = placed(parts, debug, self.nesting)?;
         (address.stage.as_deref() == Some(stage)).then_some(address)
+    }
+}
+
+/// The place of a folder with a manifest. Two levels below a base read
+/// either way (`<stage>/<id>` or `<id>/<stage>`), and only the nesting is
+/// taken from the manifest: the reading that agrees with more of what the
+/// manifest records (its id, its stage) wins, the recorded nesting on a
+/// tie. So a copied or renamed run is read in its own nesting, and a
+/// manifest whose `nesting` alone was changed cannot swap a run's id and
+/// stage. Whatever still disagrees is reported by `Manifest::mismatches`.
+fn placed_as_recorded(parts: &[&str], debug: bool, manifest: &Manifest) -> Option<Address> {
+    let agreement = |address: &Address| {
+        usize::from(address.id.as_str() == manifest.id)
+            + usize::from(address.stage == manifest.stage)
+    };
+    let recorded = placed(parts, debug, manifest.nesting);
+    let other = match manifest.nesting {
+        Nesting::StageFirst => Nesting::RunFirst,
+        Nesting::RunFirst => Nesting::StageFirst,
+    };
+    match (recorded, placed(parts, debug, other)) {
+        (Some(recorded), Some(other)) if agreement(&other) > agreement(&recorded) => Some(other),
+        (Some(recorded), _) => Some(recorded),
+        (None, other) => other,
     }
 }
 
