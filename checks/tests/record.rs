@@ -524,6 +524,25 @@ fn a_joiner_that_comes_early_waits_for_the_manifest() -> TestResult {
 }
 
 #[test]
+fn a_joiner_moves_latest_where_its_killed_creator_did_not() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let builder = || Run::builder(root.path()).stage("s");
+    let before = builder().create()?;
+    // The creator of `job-1` died between its manifest and the pointer.
+    let made = builder().run_id("job-1").latest_pointer(false).create()?;
+    assert_eq!(builder().open_latest()?.path(), before.path());
+    // A requeued rank joins it, and `latest` now names it.
+    let joined = builder().run_id("job-1").create_or_open()?;
+    assert!(!joined.is_new());
+    assert_eq!(builder().open_latest()?.path(), made.path());
+    // Joining an older run never moves the pointer back.
+    let newest = builder().create()?;
+    builder().run_id("job-1").create_or_open()?;
+    assert_eq!(builder().open_latest()?.path(), newest.path());
+    Ok(())
+}
+
+#[test]
 fn a_creator_that_died_before_its_manifest_is_reported_after_a_bounded_wait() -> TestResult {
     let root = tempfile::tempdir()?;
     fs::create_dir(root.path().join("job"))?;

@@ -211,7 +211,19 @@ fn churn() -> TestResult {
                 )
             }
             2 => Some(builder().nesting(Nesting::RunFirst).stage("r").create()?),
-            3 => Some(builder().stage("j").seed(rng.next()).create_or_open()?),
+            // Few seeds: later children join (or complete) what earlier
+            // ones made, and are killed while joining too.
+            3 => match builder()
+                .stage("j")
+                .seed(rng.below(6) as u64)
+                .join_timeout(Duration::from_millis(200))
+                .create_or_open()
+            {
+                Ok(run) => Some(run),
+                // A creator killed before its manifest, a moment ago.
+                Err(runlayout::Error::IncompleteRun { .. }) => None,
+                Err(e) => return Err(e.into()),
+            },
             _ => {
                 if mine.len() >= 2 {
                     let from = rng.below(mine.len());
@@ -283,6 +295,17 @@ fn kills_at_random_instants_leave_one_story() -> TestResult {
     eprintln!(
         "after {kills} kills: {report:?}, {} creations finished",
         finished.len()
+    );
+    assert!(report.linked > 0, "no link survived: {report:?}");
+    // The same run finished by two children: one made it, one joined.
+    let of_j: Vec<&PathBuf> = finished
+        .iter()
+        .filter(|p| p.starts_with(tmp.path().join("j")))
+        .collect();
+    let distinct: std::collections::BTreeSet<&PathBuf> = of_j.iter().copied().collect();
+    assert!(
+        of_j.len() > distinct.len(),
+        "no child joined a run another had made: {of_j:?}"
     );
     // Later work goes on as if nothing had happened.
     // (Under a heavy load the children may never have finished a run of

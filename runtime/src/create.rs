@@ -85,7 +85,8 @@ impl RunBuilder {
     /// before it returns; should that fail, it gets the error but the folder
     /// stays, since the other ranks may be using it already. The others
     /// return only once the manifest is there, waiting for it if they came
-    /// too early (see [`open`](RunBuilder::open)).
+    /// too early (see [`open`](RunBuilder::open)); if the creator died
+    /// before it moved the `latest` pointer, the first of them moves it.
     ///
     /// # Errors
     ///
@@ -118,6 +119,7 @@ impl RunBuilder {
         if self.make_folder(&address)?.is_none() {
             let run = self.run(address, false);
             open::verify_or_complete(&run, &self, Some(open::Completer { job: None }))?;
+            self.catch_up_latest(&run)?;
             return Ok(run);
         }
         let run = self.run(address, true);
@@ -197,6 +199,7 @@ impl RunBuilder {
         }
         let recorded = Manifest::read(run.path())?.and_then(|m| m.job);
         if recorded.as_deref() == Some(job.as_str()) {
+            self.catch_up_latest(&run)?;
             Ok(run)
         } else {
             Err(Error::RunExists {
@@ -307,6 +310,30 @@ impl RunBuilder {
         })
     }
 
+    /// For a joiner: moves the stage's `latest` pointer to `run` when it
+    /// names an older run (or none). The creator moves it before it
+    /// returns, but a creator killed between its manifest and the pointer
+    /// would otherwise leave `latest` naming the run before, which a
+    /// requeued job then resumes. When the pointer names `run` already, as
+    /// it nearly always does, this costs one `readlink`. A pointer that
+    /// cannot be read is left for readers to report.
+    fn catch_up_latest(&self, run: &Run) -> Result<()> {
+        if !self.latest_pointer {
+            return Ok(());
+        }
+        let a = run.address();
+        let named = match latest::read(&self.root, a.debug, a.nesting, a.stage.as_deref()) {
+            Ok(named) if named.id == a.id => return Ok(()),
+            Ok(named) => Some(self.run(named, false)),
+            Err(Error::NoLatestRun { .. }) => None,
+            Err(_) => return Ok(()),
+        };
+        if named.is_none_or(|named| created(&named) < created(run)) {
+            latest::update(run, self.link_style)?;
+        }
+        Ok(())
+    }
+
     /// [`Error::InsideRun`] (about a run to be made at `path`) if `folder`
     /// or a folder above it, up to the root, is a run: a run never holds
     /// another, or the outer run's paths (`{split}/log.txt` with the value
@@ -347,6 +374,16 @@ impl RunBuilder {
         }
         Ok(())
     }
+}
+
+/// When `run` was made, as its manifest says, else as its folder's time
+/// says; `None` if neither can be read.
+fn created(run: &Run) -> Option<std::time::SystemTime> {
+    let recorded = Manifest::read(run.path())
+        .ok()
+        .flatten()
+        .and_then(|m| m.created_at());
+    recorded.or_else(|| fs::metadata(run.path()).and_then(|m| m.modified()).ok())
 }
 
 /// Removes the folders a creation has just made (and found no other use
