@@ -405,6 +405,15 @@ fn every_command_finishes_on_a_hostile_tree() -> TestResult {
     )?;
     let linked = Run::builder(root).stage("t").run_id("child").create()?;
     linked.link(&good)?;
+    // The status and layout records a FIFO and a device.
+    let records = Run::builder(root).stage("s").run_id("records").create()?;
+    assert!(
+        Command::new("mkfifo")
+            .arg(records.path().join("run.status.json"))
+            .status()?
+            .success()
+    );
+    std::os::unix::fs::symlink("/dev/zero", records.path().join("run.layout.json"))?;
 
     let commands: &[&[&str]] = &[
         &["ls"],
@@ -419,6 +428,15 @@ fn every_command_finishes_on_a_hostile_tree() -> TestResult {
         &["tree", "--json", "s/good"],
         &["latest", "--stage", "s"],
         &["link", "t/child", "s/good"],
+        &["show", "s/records"],
+        &["show", "--json", "s/records"],
+        &["ls", "--status", "failed,crashed"],
+        &["path", "s/records", "checkpoint"],
+        &["path", "s/fifo", "checkpoint"],
+        &["path", "s/good", "checkpoint"],
+        &["prune", "--status", "failed,crashed"],
+        &["prune", "--json", "--stage", "s", "--keep-last", "1"],
+        &["prune", "--yes", "--status", "failed"],
     ];
     for args in commands {
         let (out, took) = runlayout(root, args);
@@ -445,6 +463,10 @@ fn every_command_finishes_on_a_hostile_tree() -> TestResult {
     let (out, _) = runlayout(root, &["show", "s/fifo"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("FIFO"));
+    // Nothing was removed: no run had failed or crashed.
+    for run in [&good, &fifo, &zero, &moved, &linked, &records] {
+        assert!(run.path().is_dir(), "{} went", run.path().display());
+    }
     Ok(())
 }
 
