@@ -3,6 +3,7 @@
 //! resolve here.
 
 #![deny(warnings)]
+#![forbid(unsafe_code)]
 
 use std::path::PathBuf;
 
