@@ -281,12 +281,22 @@ fn a_prune_killed_half_way_leaves_only_hidden_trash() -> TestResult {
     keeper.finish()?;
     let mut kills = 0;
     let mut interrupted = 0;
+    let mut ancestors = Vec::new();
     for round in 0..24 {
+        // Each round's runs grew out of one run that stays: their back-links
+        // in it must go with them, even when the prune is killed between.
+        let ancestor = Run::builder(root)
+            .stage("keep")
+            .run_id(format!("a{round}"))
+            .create()?;
+        ancestor.finish()?;
+        ancestors.push(ancestor);
         for i in 0..RUNS_PER_ROUND {
             let run = Run::builder(root)
                 .stage("s")
                 .run_id(format!("k{round}-{i}"))
                 .create()?;
+            run.link(&ancestors[round])?;
             for f in 0..20 {
                 fs::write(run.path().join(format!("f{f}")), vec![7u8; 4096])?;
             }
@@ -325,13 +335,22 @@ fn a_prune_killed_half_way_leaves_only_hidden_trash() -> TestResult {
                 "unexpected {name}"
             );
         }
-        // What is listed is whole: every file of every listed run is there.
+        // What is listed is whole: every file of every listed run is there,
+        // and its ancestor still lists it.
         let listed = json(&runlayout(root, &["ls", "--json"]));
         for r in listed["runs"].as_array().expect("runs") {
             let path = Path::new(r["path"].as_str().expect("path"));
-            if r["id"] == "keeper" {
+            if r["stage"] != "s" {
                 continue;
             }
+            let id = r["id"].as_str().expect("id");
+            let round: usize = id[1..id.find('-').expect("k<round>-<i>")].parse()?;
+            let ancestor = &ancestors[round];
+            assert!(
+                ancestor.descendants()?.contains(&fs::canonicalize(path)?),
+                "{} lost its back-link",
+                path.display()
+            );
             for f in 0..20 {
                 assert!(
                     path.join(format!("f{f}")).is_file(),
@@ -358,7 +377,37 @@ fn a_prune_killed_half_way_leaves_only_hidden_trash() -> TestResult {
         .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
         .collect();
     assert!(hidden.is_empty(), "trash left: {hidden:?}");
+    // ...and every back-link to a removed run: none is left dangling.
+    for ancestor in &ancestors {
+        let dir = ancestor.path().join("descendants");
+        for e in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            assert!(
+                fs::canonicalize(e.path()).is_ok(),
+                "dangling back-link {} left",
+                e.path().display()
+            );
+        }
+    }
     assert_eq!(fs::read(outside.join("keep.bin"))?, b"outside");
     assert!(keeper.path().join(MANIFEST).is_file());
+    Ok(())
+}
+
+#[test]
+fn problems_of_the_plan_are_printed_in_table_mode_too() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let broken = Run::builder(root).stage("s").run_id("broken").create()?;
+    Run::builder(root).stage("s").run_id("fine").create()?.fail("x")?;
+    fs::write(broken.path().join(MANIFEST), "{ not json")?;
+    let out = runlayout(root, &["prune", "--status", "failed"]);
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("problem: ") && stderr.contains(&broken.path().join(MANIFEST).display().to_string()),
+        "the unreadable manifest is named:\n{stderr}"
+    );
+    let json = json(&runlayout(root, &["prune", "--status", "failed", "--json"]));
+    assert_eq!(json["problems"].as_array().map(Vec::len), Some(1));
     Ok(())
 }
