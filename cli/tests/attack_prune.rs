@@ -436,9 +436,15 @@ fn the_ancestor_of_a_run_kept_for_a_mount_is_kept_by_the_dry_run_too() -> TestRe
     let root = tempfile::tempdir()?;
     let dataset = tempfile::tempdir()?;
     fs::write(dataset.path().join("shard-0000.tar"), b"irreplaceable")?;
-    let parent = Run::builder(root.path()).stage("s").run_id("parent").create()?;
+    let parent = Run::builder(root.path())
+        .stage("s")
+        .run_id("parent")
+        .create()?;
     parent.fail("x")?;
-    let child = Run::builder(root.path()).stage("s").run_id("child").create()?;
+    let child = Run::builder(root.path())
+        .stage("s")
+        .run_id("child")
+        .create()?;
     child.link(&parent)?;
     child.fail("x")?;
     Run::builder(root.path())
@@ -458,7 +464,10 @@ fn the_ancestor_of_a_run_kept_for_a_mount_is_kept_by_the_dry_run_too() -> TestRe
         return Ok(());
     }
     let dry = runlayout(root.path(), &["prune", "--status", "failed", "--json"]);
-    let done = runlayout(root.path(), &["prune", "--status", "failed", "--yes", "--json"]);
+    let done = runlayout(
+        root.path(),
+        &["prune", "--status", "failed", "--yes", "--json"],
+    );
     let _ = Command::new("umount").arg("-l").arg(&mount_point).status();
     let read = |out: &Output| -> serde_json::Value {
         assert!(out.status.success(), "{}", show(out));
@@ -472,7 +481,11 @@ fn the_ancestor_of_a_run_kept_for_a_mount_is_kept_by_the_dry_run_too() -> TestRe
             .flatten()
             .map(|r| {
                 let path = r["path"].as_str().or(r.as_str()).expect("a path");
-                Path::new(path).file_name().expect("a name").to_string_lossy().into_owned()
+                Path::new(path)
+                    .file_name()
+                    .expect("a name")
+                    .to_string_lossy()
+                    .into_owned()
             })
             .collect();
         ids.sort();
@@ -486,8 +499,14 @@ fn the_ancestor_of_a_run_kept_for_a_mount_is_kept_by_the_dry_run_too() -> TestRe
         .iter()
         .map(|k| k["reason"].as_str().expect("reason"))
         .collect();
-    assert!(reasons.iter().any(|r| r.contains("mounted inside")), "{dry}");
-    assert!(reasons.iter().any(|r| r.contains("grew out of it")), "{dry}");
+    assert!(
+        reasons.iter().any(|r| r.contains("mounted inside")),
+        "{dry}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("grew out of it")),
+        "{dry}"
+    );
     assert_eq!(ids(&done["removed"]), ids(&dry["remove"]), "{done}");
     assert!(parent.path().join("run.json").is_file());
     assert!(dataset.path().join("shard-0000.tar").exists());

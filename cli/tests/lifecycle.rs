@@ -134,9 +134,13 @@ fn hosts_of(root: &Path, id: &str) -> (String, Value) {
         .lines()
         .find(|l| l.starts_with(&format!("{id} ")))
         .unwrap_or_else(|| panic!("no row for {id}:\n{table}"));
-    let cell = row.split_whitespace().nth(column).expect("a cell").to_owned();
-    let json: Value = serde_json::from_str(&stdout(&runlayout(root, &["ls", "--json"])))
-        .expect("json");
+    let cell = row
+        .split_whitespace()
+        .nth(column)
+        .expect("a cell")
+        .to_owned();
+    let json: Value =
+        serde_json::from_str(&stdout(&runlayout(root, &["ls", "--json"]))).expect("json");
     let run = json["runs"]
         .as_array()
         .expect("runs")

@@ -68,7 +68,11 @@ pub fn path(
         .render(&values)
         .map_err(|e| format!("{entry}: {e}"))?;
     let mut full = run.path().to_path_buf();
-    for part in mount.split('/').filter(|p| !p.is_empty()).chain(parts.iter().map(String::as_str)) {
+    for part in mount
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .chain(parts.iter().map(String::as_str))
+    {
         full.push(part);
     }
     let kind = format!("{:?}", chosen.kind).to_lowercase();

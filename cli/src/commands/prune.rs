@@ -185,3 +185,26 @@ fn bytes(n: u64) -> String {
         format!("{value:.1} {}", UNITS[unit])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_are_read_as_people_write_them() {
+        let hours = |h: u64| Duration::from_secs(h * 3600);
+        assert_eq!(parse_age("7d"), Ok(hours(7 * 24)));
+        assert_eq!(parse_age("12h"), Ok(hours(12)));
+        assert_eq!(parse_age("1w 2d"), Ok(hours(9 * 24)));
+        assert_eq!(parse_age("30m"), Ok(Duration::from_secs(30 * 60)));
+        for bad in ["", "soon", "7 parsecs", "12"] {
+            let err = parse_age(bad).expect_err(bad);
+            assert!(
+                err.contains(&format!("`{bad}`")),
+                "the error names the value: {err}"
+            );
+        }
+        let err = parse_age("-3d").expect_err("negative");
+        assert!(err.contains("`-3d`"), "{err}");
+    }
+}
