@@ -179,7 +179,10 @@ fn a_git_that_leaves_a_child_holding_its_output_does_not_hold_creation() -> Test
     // `sleep` behind holding the pipe.
     for (name, script) in [
         ("hangs", "#!/bin/sh\nsleep 15\n"),
-        ("leaves", "#!/bin/sh\necho '# branch.oid 0123'\nsleep 15 &\nexit 0\n"),
+        (
+            "leaves",
+            "#!/bin/sh\necho '# branch.oid 0123'\nsleep 15 &\nexit 0\n",
+        ),
     ] {
         let bin = tmp.path().join(name);
         std::fs::create_dir_all(&bin)?;

@@ -618,7 +618,10 @@ fn create_all_records_the_layout_in_every_run_and_only_there() -> TestResult {
     assert!(!bare.path().join(MANIFEST).exists());
     OnRun { run: bare.clone() }.create_all()?;
     let record = bare.layout_record()?.expect("recorded without run.json");
-    assert_eq!(record.entry("cfg").map(|e| e.path.as_str()), Some("config.yaml"));
+    assert_eq!(
+        record.entry("cfg").map(|e| e.path.as_str()),
+        Some("config.yaml")
+    );
 
     // A folder path that is a run folder (it has run.json): recorded.
     let full = Run::builder(root.path()).stage("s").create()?;
