@@ -250,11 +250,14 @@ impl Run {
     /// Where the run stands: the recorded end, or, for a run still marked
     /// running, whether its process is still there. A process on another
     /// host cannot be asked: such a run stays [`RunStatus::Running`] (its
-    /// host is in the manifest). A run with no record at all (made without
+    /// host is [`RunState::host`]). A run with no record at all (made without
     /// manifests, never ended) is [`RunStatus::Running`] too.
     ///
     /// For an ended run this costs three system calls (open, read, close of
-    /// `run.status.json`).
+    /// `run.status.json`). For a run still running that no status record
+    /// names a process of (its creator runs it), seven: the look for that
+    /// record, then open, read, close of `run.json` and of
+    /// `/proc/<pid>/stat` (read once, into a fixed buffer).
     ///
     /// # Errors
     ///
