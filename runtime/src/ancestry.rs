@@ -197,15 +197,22 @@ pub(crate) fn backlink(run: &Run) -> Result<Option<PathBuf>> {
 /// leaves. A back-link that cannot be read, or that names a place outside
 /// `within` (another root, which may just not be mounted), is not one.
 pub(crate) fn dangling_backlinks(run: &Path, within: &Path) -> Vec<PathBuf> {
-    let Ok(dir) = fs::canonicalize(run.join(DESCENDANTS)) else {
+    let Ok(run) = fs::canonicalize(run) else {
         return Vec::new();
     };
+    // The run's own folder only: a `descendants` that is a symlink leads
+    // somewhere runlayout did not write, and nothing there is touched.
+    let dir = run.join(DESCENDANTS);
+    if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+        return Vec::new();
+    }
     let Ok(entries) = fs::read_dir(&dir) else {
         return Vec::new();
     };
     entries
         .flatten()
         .filter(|e| !temporary::is_temporary(&e.file_name()))
+        .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
         .map(|e| e.path())
         .filter(|link| is_dangling(link, within))
         .collect()

@@ -859,6 +859,33 @@ mod tests {
     }
 
     #[test]
+    fn back_links_to_runs_gone_from_this_root_are_finished_and_no_others() -> TestResult {
+        let tmp = tempfile::tempdir()?;
+        let root = tmp.path().join("runs");
+        let other = tmp.path().join("other");
+        let ancestor = Run::builder(&root).stage("a").create()?;
+        let here = Run::builder(&root).stage("b").create()?;
+        let there = Run::builder(&other).stage("b").create()?;
+        let stays = Run::builder(&root).stage("b").create()?;
+        for run in [&here, &there, &stays] {
+            run.link(&ancestor)?;
+        }
+        // Gone without a prune's care, as a prune killed after its rename
+        // leaves it; and a run of another root that may just be unmounted.
+        fs::remove_dir_all(here.path())?;
+        fs::remove_dir_all(there.path())?;
+        let plan = Prune::new(&root).plan()?;
+        assert_eq!(plan.stale_backlinks.len(), 1, "{:?}", plan.stale_backlinks);
+        let done = plan.execute()?;
+        assert_eq!(done.stale_backlinks, 1);
+        let left = fs::read_dir(ancestor.path().join("descendants"))?.count();
+        assert_eq!(left, 2, "the other root's and the living run's stay");
+        assert_eq!(ancestor.descendants()?, [fs::canonicalize(stays.path())?]);
+        assert!(Prune::new(&root).plan()?.stale_backlinks.is_empty());
+        Ok(())
+    }
+
+    #[test]
     fn a_live_prunes_work_is_left_alone() -> TestResult {
         let root = tempfile::tempdir()?;
         Run::builder(root.path()).stage("s").create()?;
