@@ -49,8 +49,10 @@ pub mod __private {
     pub use std::path::Path;
     pub use std::string::String;
 
-    pub use runlayout_runtime::__private::{Conflict, component, join, nested_conflict, text};
+    pub use runlayout_runtime::__private::{
+        Conflict, IsRunRoot, NotRunRoot, RootProbe, component, join, nested_conflict, text,
+    };
     pub use runlayout_runtime::{
-        DirPath, Entry, Family, FamilyTemplate, FilePath, FromRoot, Layout, Result,
+        DirPath, Entry, Family, FamilyTemplate, FilePath, FromRoot, Layout, Result, Run,
     };
 }

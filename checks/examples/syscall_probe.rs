@@ -109,7 +109,8 @@ fn create(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The status of a run that has ended.
+/// The status of a run that has ended, and of one still running (its
+/// creator, this process, is asked of `/proc`).
 fn status(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let run = Run::builder(root).stage("done").create()?;
     run.finish()?;
@@ -117,6 +118,11 @@ fn status(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let status = run.status()?;
     marker("end");
     println!("status: {status}");
+    let running = Run::builder(root).stage("busy").create()?;
+    marker("begin-running");
+    let status = running.status()?;
+    marker("end-running");
+    println!("running status: {status}");
     Ok(())
 }
 

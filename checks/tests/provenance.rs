@@ -151,3 +151,59 @@ fn the_launcher_is_recorded_from_the_environment() -> TestResult {
     assert!(alone.get("world_size").is_none());
     Ok(())
 }
+
+const STUCK: &str = "a_git_that_leaves_a_child_holding_its_output_does_not_hold_creation";
+
+/// The child: create a run and print how long creation took, in ms.
+fn create_timed() -> TestResult {
+    let root = std::env::var("RUNLAYOUT_TEST_ROOT")?;
+    let start = std::time::Instant::now();
+    let run = Run::builder(&root).create()?;
+    let millis = start.elapsed().as_millis();
+    let manifest: Value = serde_json::from_slice(&std::fs::read(run.path().join("run.json"))?)?;
+    let git = manifest.get("git").cloned().unwrap_or(Value::Null);
+    println!("TIMED={millis} {git}");
+    Ok(())
+}
+
+#[test]
+fn a_git_that_leaves_a_child_holding_its_output_does_not_hold_creation() -> TestResult {
+    use std::os::unix::fs::PermissionsExt as _;
+    if is_child("create-timed") {
+        return create_timed();
+    }
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().join("runs");
+    // Two fake `git`s: one that hangs (killed at the timeout, its `sleep`
+    // keeps the output pipe open), one that exits at once but leaves a
+    // `sleep` behind holding the pipe.
+    for (name, script) in [
+        ("hangs", "#!/bin/sh\nsleep 15\n"),
+        (
+            "leaves",
+            "#!/bin/sh\necho '# branch.oid 0123'\nsleep 15 &\nexit 0\n",
+        ),
+    ] {
+        let bin = tmp.path().join(name);
+        std::fs::create_dir_all(&bin)?;
+        let git = bin.join("git");
+        std::fs::write(&git, script)?;
+        std::fs::set_permissions(&git, std::fs::Permissions::from_mode(0o755))?;
+        let path = format!("{}:/usr/bin:/bin", bin.display());
+        let envs = [
+            ("RUNLAYOUT_TEST_ROOT", root.to_str().expect("utf-8")),
+            ("PATH", path.as_str()),
+        ];
+        let start = std::time::Instant::now();
+        let child = spawn_child_in(Some(tmp.path()), STUCK, "create-timed", &envs);
+        let line = child_lines(child, "TIMED=").remove(0);
+        let (millis, git) = line.split_once(' ').expect("two fields");
+        let millis: u64 = millis.parse()?;
+        let whole = start.elapsed();
+        assert_eq!(git, "null", "{name}: no git recorded");
+        // The timeout is 2 s; nothing may wait for the 15 s `sleep`.
+        assert!(millis < 4_000, "{name}: creation took {millis} ms");
+        assert!(whole.as_secs() < 8, "{name}: the child took {whole:?}");
+    }
+    Ok(())
+}

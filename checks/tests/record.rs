@@ -665,3 +665,53 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+#[derive(Layout)]
+#[layout(logs = "logs/", cfg = "config.yaml")]
+struct OnFolder {
+    root: PathBuf,
+}
+
+#[derive(Layout)]
+#[layout(logs = "logs/", cfg = "config.yaml")]
+struct OnRun {
+    run: Run,
+}
+
+#[cfg(feature = "manifest")]
+#[test]
+fn create_all_records_the_layout_in_every_run_and_only_there() -> TestResult {
+    use runlayout::LAYOUT_RECORD;
+    let root = tempfile::tempdir()?;
+    // A run without a manifest is a run all the same: a layout rooted at
+    // it records itself there.
+    let bare = Run::builder(root.path())
+        .stage("s")
+        .write_manifest(false)
+        .create()?;
+    assert!(!bare.path().join(MANIFEST).exists());
+    OnRun { run: bare.clone() }.create_all()?;
+    let record = bare.layout_record()?.expect("recorded without run.json");
+    assert_eq!(
+        record.entry("cfg").map(|e| e.path.as_str()),
+        Some("config.yaml")
+    );
+
+    // A folder path that is a run folder (it has run.json): recorded.
+    let full = Run::builder(root.path()).stage("s").create()?;
+    OnFolder {
+        root: full.path().to_path_buf(),
+    }
+    .create_all()?;
+    assert!(full.layout_record()?.is_some());
+
+    // A folder path that is no run: nothing is recorded there.
+    let plain = root.path().join("plain");
+    OnFolder {
+        root: plain.clone(),
+    }
+    .create_all()?;
+    assert!(plain.join("logs").is_dir());
+    assert!(!plain.join(LAYOUT_RECORD).exists());
+    Ok(())
+}

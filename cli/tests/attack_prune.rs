@@ -427,3 +427,88 @@ fn prune_never_deletes_a_file_system_mounted_in_a_run() -> TestResult {
     );
     Ok(())
 }
+
+/// The dry run and `--yes` agree: the ancestor of a run kept because a file
+/// system is mounted inside it stays too, and the dry run says so rather
+/// than listing it as "would remove". Needs root for the mount.
+#[test]
+fn the_ancestor_of_a_run_kept_for_a_mount_is_kept_by_the_dry_run_too() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let dataset = tempfile::tempdir()?;
+    fs::write(dataset.path().join("shard-0000.tar"), b"irreplaceable")?;
+    let parent = Run::builder(root.path())
+        .stage("s")
+        .run_id("parent")
+        .create()?;
+    parent.fail("x")?;
+    let child = Run::builder(root.path())
+        .stage("s")
+        .run_id("child")
+        .create()?;
+    child.link(&parent)?;
+    child.fail("x")?;
+    Run::builder(root.path())
+        .stage("s")
+        .run_id("newer")
+        .create()?
+        .finish()?;
+    let mount_point = child.path().join("data");
+    fs::create_dir(&mount_point)?;
+    let mounted = Command::new("mount")
+        .arg("--bind")
+        .arg(dataset.path())
+        .arg(&mount_point)
+        .status();
+    if !mounted.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: cannot bind mount here");
+        return Ok(());
+    }
+    let dry = runlayout(root.path(), &["prune", "--status", "failed", "--json"]);
+    let done = runlayout(
+        root.path(),
+        &["prune", "--status", "failed", "--yes", "--json"],
+    );
+    let _ = Command::new("umount").arg("-l").arg(&mount_point).status();
+    let read = |out: &Output| -> serde_json::Value {
+        assert!(out.status.success(), "{}", show(out));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let (dry, done) = (read(&dry), read(&done));
+    let ids = |list: &serde_json::Value| -> Vec<String> {
+        let mut ids: Vec<String> = list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                let path = r["path"].as_str().or(r.as_str()).expect("a path");
+                Path::new(path)
+                    .file_name()
+                    .expect("a name")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&dry["remove"]), Vec::<String>::new(), "{dry}");
+    assert_eq!(ids(&dry["kept"]), ["child", "parent"], "{dry}");
+    let reasons: Vec<&str> = dry["kept"]
+        .as_array()
+        .expect("kept")
+        .iter()
+        .map(|k| k["reason"].as_str().expect("reason"))
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("mounted inside")),
+        "{dry}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("grew out of it")),
+        "{dry}"
+    );
+    assert_eq!(ids(&done["removed"]), ids(&dry["remove"]), "{done}");
+    assert!(parent.path().join("run.json").is_file());
+    assert!(dataset.path().join("shard-0000.tar").exists());
+    Ok(())
+}

@@ -121,3 +121,71 @@ fn ls_shows_and_filters_by_status() -> TestResult {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown status `paused`"));
     Ok(())
 }
+
+/// The HOST column and `--json`'s `host` of run `id`.
+fn hosts_of(root: &Path, id: &str) -> (String, Value) {
+    let table = stdout(&runlayout(root, &["ls"]));
+    let header = table.lines().next().expect("a header");
+    let column = header
+        .split_whitespace()
+        .position(|h| h == "HOST")
+        .expect("a HOST column");
+    let row = table
+        .lines()
+        .find(|l| l.starts_with(&format!("{id} ")))
+        .unwrap_or_else(|| panic!("no row for {id}:\n{table}"));
+    let cell = row
+        .split_whitespace()
+        .nth(column)
+        .expect("a cell")
+        .to_owned();
+    let json: Value =
+        serde_json::from_str(&stdout(&runlayout(root, &["ls", "--json"]))).expect("json");
+    let run = json["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .find(|r| r["id"] == id)
+        .expect("the run")
+        .clone();
+    (cell, run["host"].clone())
+}
+
+#[test]
+fn the_host_shown_is_the_one_of_the_process_the_status_names() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let here = runlayout::host_name().expect("this host has a name");
+
+    // Created here, then resumed by a process on another node: its status
+    // record names that process.
+    let moved = Run::builder(root).stage("s").run_id("moved").create()?;
+    fs::write(
+        moved.path().join(runlayout::STATUS),
+        serde_json::to_vec(&serde_json::json!({
+            "status": "running",
+            "host": "gpu-node-9",
+            "pid": 1,
+        }))?,
+    )?;
+    let (cell, json) = hosts_of(root, "moved");
+    assert_eq!(cell, "gpu-node-9");
+    assert_eq!(json, "gpu-node-9");
+    assert_eq!(moved.state()?.host.as_deref(), Some("gpu-node-9"));
+
+    // Created on another node, resumed here by a live process: its guard
+    // names this process.
+    let back = Run::builder(root).stage("s").run_id("back").create()?;
+    forge(&back, &[("host", "gpu-node-7".into()), ("pid", 1.into())])?;
+    assert_eq!(back.state()?.host.as_deref(), Some("gpu-node-7"));
+    let guard = back.guard();
+    let (cell, json) = hosts_of(root, "back");
+    assert_eq!(cell, "-", "running here: no other host to show");
+    assert_eq!(json, here);
+    assert_eq!(back.state()?.host.as_deref(), Some(here));
+    guard.finish()?;
+    // Ended here: the record still names this host.
+    let (_, json) = hosts_of(root, "back");
+    assert_eq!(json, here);
+    Ok(())
+}

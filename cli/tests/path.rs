@@ -32,6 +32,20 @@ struct TrainPaths {
     run: Run,
 }
 
+/// A nested layout whose entries have placeholders, the first one in the
+/// first component of its root.
+#[derive(Layout)]
+#[layout(cfg = "{name}.yaml", plot = "plots/{kind}")]
+struct Configs {
+    root: PathBuf,
+}
+
+#[derive(Layout)]
+#[layout(tracker = nest("tracker", Configs))]
+struct Tracked {
+    run: Run,
+}
+
 #[derive(Layout)]
 #[layout(report = "report.html")]
 struct EvalPaths {
@@ -130,6 +144,41 @@ fn path_fills_in_every_placeholder_form_as_the_accessor_does() -> TestResult {
 }
 
 #[test]
+fn values_in_a_nested_layout_are_checked_as_its_accessor_checks_them() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let paths = Tracked {
+        run: Run::builder(root).stage("s").run_id("r1").create()?,
+    };
+    paths.create_all()?;
+    let path = |args: &[&str]| runlayout(root, &[&["path", "s/r1"], args].concat());
+    let tracker = paths.tracker();
+    assert_eq!(
+        printed(&path(&["tracker.cfg", "model"])),
+        tracker.cfg("model")?.display().to_string()
+    );
+    assert_eq!(
+        printed(&path(&["tracker.plot", "ancestor"])),
+        tracker.plot("ancestor")?.display().to_string(),
+        "below the nested root's first component, any portable name"
+    );
+    // The first component of the nested layout's root: none of the names
+    // kept in a run folder, as the accessor says.
+    for bad in ["run.json", "ancestor", "../x"] {
+        let accessor = tracker
+            .cfg(bad)
+            .expect_err("the accessor refuses it")
+            .to_string();
+        let err = refused(&path(&["tracker.cfg", bad]));
+        assert!(err.contains(&accessor), "{bad}: {err}\nvs {accessor}");
+    }
+    let accessor = tracker.plot("../x").expect_err("refused").to_string();
+    let err = refused(&path(&["tracker.plot", "../x"]));
+    assert!(err.contains(&accessor), "{err}\nvs {accessor}");
+    Ok(())
+}
+
+#[test]
 fn a_run_without_a_record_is_named_in_the_error() -> TestResult {
     let tmp = tempfile::tempdir()?;
     Run::builder(tmp.path())
@@ -137,8 +186,16 @@ fn a_run_without_a_record_is_named_in_the_error() -> TestResult {
         .run_id("bare")
         .create()?;
     let err = refused(&runlayout(tmp.path(), &["path", "s/bare", "logfile"]));
-    assert!(err.contains("run `s/bare` has no recorded layout"), "{err}");
-    assert!(err.contains("run.layout.json"), "{err}");
+    let record = tmp.path().join("s/bare/run.layout.json");
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "runlayout: run `s/bare` has no recorded layout (`{}`): a program records it \
+             when it calls create_all() or record() on a layout rooted at the run",
+            record.display()
+        ),
+        "one line, no stray backslash or indentation"
+    );
     Ok(())
 }
 

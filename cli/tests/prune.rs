@@ -94,7 +94,13 @@ fn build(root: &Path, outside: &Path) -> Result<Vec<Made>, Box<dyn std::error::E
             ancestor,
         });
     }
-    std::os::unix::fs::symlink(outside, made[9].run.path().join("data"))?;
+    // In a failed run of the sweep stage, which nothing protects: the prune
+    // removes it, and the data it links to must survive that.
+    assert_eq!(
+        (made[14].fate, made[14].run.stage()),
+        (Fate::Failed, Some("sweep"))
+    );
+    std::os::unix::fs::symlink(outside, made[14].run.path().join("data"))?;
     Ok(made)
 }
 
@@ -226,6 +232,8 @@ fn prune_removes_exactly_what_the_rules_allow() -> TestResult {
             None => assert!(removed || backlink, "{} was removed", path.display()),
         }
     }
+    assert!(want.contains(&14), "the run linking outside was removed");
+    assert!(!made[14].run.path().exists());
     assert_eq!(fs::read(outside.join("train.bin"))?, b"precious data");
     // No back-link in a kept run points at a removed one.
     for m in &made {
@@ -281,12 +289,22 @@ fn a_prune_killed_half_way_leaves_only_hidden_trash() -> TestResult {
     keeper.finish()?;
     let mut kills = 0;
     let mut interrupted = 0;
+    let mut ancestors = Vec::new();
     for round in 0..24 {
+        // Each round's runs grew out of one run that stays: their back-links
+        // in it must go with them, even when the prune is killed between.
+        let ancestor = Run::builder(root)
+            .stage("keep")
+            .run_id(format!("a{round}"))
+            .create()?;
+        ancestor.finish()?;
+        ancestors.push(ancestor);
         for i in 0..RUNS_PER_ROUND {
             let run = Run::builder(root)
                 .stage("s")
                 .run_id(format!("k{round}-{i}"))
                 .create()?;
+            run.link(&ancestors[round])?;
             for f in 0..20 {
                 fs::write(run.path().join(format!("f{f}")), vec![7u8; 4096])?;
             }
@@ -325,13 +343,22 @@ fn a_prune_killed_half_way_leaves_only_hidden_trash() -> TestResult {
                 "unexpected {name}"
             );
         }
-        // What is listed is whole: every file of every listed run is there.
+        // What is listed is whole: every file of every listed run is there,
+        // and its ancestor still lists it.
         let listed = json(&runlayout(root, &["ls", "--json"]));
         for r in listed["runs"].as_array().expect("runs") {
             let path = Path::new(r["path"].as_str().expect("path"));
-            if r["id"] == "keeper" {
+            if r["stage"] != "s" {
                 continue;
             }
+            let id = r["id"].as_str().expect("id");
+            let round: usize = id[1..id.find('-').expect("k<round>-<i>")].parse()?;
+            let ancestor = &ancestors[round];
+            assert!(
+                ancestor.descendants()?.contains(&fs::canonicalize(path)?),
+                "{} lost its back-link",
+                path.display()
+            );
             for f in 0..20 {
                 assert!(
                     path.join(format!("f{f}")).is_file(),
@@ -358,7 +385,189 @@ fn a_prune_killed_half_way_leaves_only_hidden_trash() -> TestResult {
         .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
         .collect();
     assert!(hidden.is_empty(), "trash left: {hidden:?}");
+    // ...and every back-link to a removed run: none is left dangling.
+    for ancestor in &ancestors {
+        let dir = ancestor.path().join("descendants");
+        for e in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            assert!(
+                fs::canonicalize(e.path()).is_ok(),
+                "dangling back-link {} left",
+                e.path().display()
+            );
+        }
+    }
     assert_eq!(fs::read(outside.join("keep.bin"))?, b"outside");
     assert!(keeper.path().join(MANIFEST).is_file());
+    Ok(())
+}
+
+#[test]
+fn problems_of_the_plan_are_printed_in_table_mode_too() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let broken = Run::builder(root).stage("s").run_id("broken").create()?;
+    Run::builder(root)
+        .stage("s")
+        .run_id("fine")
+        .create()?
+        .fail("x")?;
+    fs::write(broken.path().join(MANIFEST), "{ not json")?;
+    let out = runlayout(root, &["prune", "--status", "failed"]);
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("problem: ")
+            && stderr.contains(&broken.path().join(MANIFEST).display().to_string()),
+        "the unreadable manifest is named:\n{stderr}"
+    );
+    let json = json(&runlayout(root, &["prune", "--status", "failed", "--json"]));
+    assert_eq!(json["problems"].as_array().map(Vec::len), Some(1));
+    Ok(())
+}
+
+/// Sets the creation time a run's manifest records.
+fn created_at(run: &Run, when: &str) -> TestResult {
+    let path = run.path().join(MANIFEST);
+    let mut manifest: Value = serde_json::from_slice(&fs::read(&path)?)?;
+    manifest["created"] = when.into();
+    fs::write(path, serde_json::to_vec(&manifest)?)?;
+    Ok(())
+}
+
+/// The ids a JSON list of runs names, sorted, with `debug/` before the
+/// ids of debug runs.
+fn ids_of(value: &Value, root: &Path) -> Vec<String> {
+    let mut ids: Vec<String> = paths_of(value)
+        .iter()
+        .map(|p| {
+            let below = p.strip_prefix(root).unwrap_or(p);
+            let debug = below.starts_with("debug");
+            let id = p.file_name().expect("an id").to_string_lossy();
+            if debug {
+                format!("debug/{id}")
+            } else {
+                id.into_owned()
+            }
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The tree the selection tests prune: stage `a` (a1..a5, oldest first,
+/// a2 still running), stage `b` (b1..b3) and debug stage `a` (d1..d3), all
+/// finished but a2; created a day apart, the newest of each a day ago.
+fn dated_tree(root: &Path) -> TestResult {
+    let day =
+        |n: i64| (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * n)).to_string();
+    let groups: [(&str, bool, &str, usize); 3] = [
+        ("a", false, "a", 5),
+        ("b", false, "b", 3),
+        ("a", true, "d", 3),
+    ];
+    for (stage, debug, prefix, count) in groups {
+        for n in 1..=count {
+            let run = Run::builder(root)
+                .stage(stage)
+                .debug(debug)
+                .run_id(format!("{prefix}{n}"))
+                .create()?;
+            // a1 is the oldest: `count` days; the newest, one day.
+            created_at(&run, &day((count + 1 - n) as i64 * 10 - 9))?;
+            if format!("{prefix}{n}") != "a2" {
+                run.finish()?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn keep_last_removes_exactly_all_but_the_newest_of_each_stage() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    dated_tree(root)?;
+    let dry = json(&runlayout(root, &["prune", "--keep-last", "2", "--json"]));
+    // Stage a: a1, a3 (a2 runs); b: b1; debug a: d1.
+    assert_eq!(ids_of(&dry["remove"], root), ["a1", "a3", "b1", "debug/d1"]);
+    assert_eq!(ids_of(&dry["kept"], root), ["a2"]);
+    assert_eq!(dry["kept"][0]["reason"], "it is running");
+    let staged = json(&runlayout(
+        root,
+        &["prune", "--stage", "a", "--keep-last", "1", "--json"],
+    ));
+    assert_eq!(
+        ids_of(&staged["remove"], root),
+        ["a1", "a3", "a4", "debug/d1", "debug/d2"],
+        "per stage, debug runs of that stage apart"
+    );
+    let done = json(&runlayout(
+        root,
+        &["prune", "--keep-last", "2", "--yes", "--json"],
+    ));
+    assert_eq!(
+        ids_of(&done["removed"], root),
+        ["a1", "a3", "b1", "debug/d1"]
+    );
+    let left = json(&runlayout(root, &["ls", "--json"]));
+    let mut ids: Vec<&str> = left["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id"))
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["a2", "a4", "a5", "b2", "b3"]);
+    Ok(())
+}
+
+#[test]
+fn older_than_selects_by_the_recorded_creation_time() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    dated_tree(root)?;
+    // Ages: a1 41 days, a2 31, a3 21, a4 11, a5 1; b1 21, b2 11, b3 1;
+    // d1 21, d2 11, d3 1. a5, b3 and d3 are named by `latest`.
+    let pick = |age: &str| {
+        ids_of(
+            &json(&runlayout(root, &["prune", "--older-than", age, "--json"]))["remove"],
+            root,
+        )
+    };
+    assert_eq!(pick("3w 1d"), ["a1"], "over 22 days; a2 runs");
+    assert_eq!(pick("15d"), ["a1", "a3", "b1", "debug/d1"]);
+    assert_eq!(
+        pick("1w 2d"),
+        ["a1", "a3", "a4", "b1", "b2", "debug/d1", "debug/d2"]
+    );
+    assert_eq!(pick("12h"), pick("1w 2d"), "the newest are named by latest");
+    assert_eq!(pick("100d"), Vec::<String>::new());
+    let bad = runlayout(root, &["prune", "--older-than", "soon"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("`soon` is no duration"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn debug_selects_only_the_runs_below_debug() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    dated_tree(root)?;
+    let dry = json(&runlayout(root, &["prune", "--debug", "--json"]));
+    // d3 is named by the debug stage's `latest` pointer.
+    assert_eq!(ids_of(&dry["remove"], root), ["debug/d1", "debug/d2"]);
+    let text = String::from_utf8(runlayout(root, &["prune", "--debug"]).stdout)?;
+    assert!(text.contains("would remove 2 runs"), "{text}");
+    let done = json(&runlayout(root, &["prune", "--debug", "--yes", "--json"]));
+    assert_eq!(ids_of(&done["removed"], root), ["debug/d1", "debug/d2"]);
+    let debug_left = json(&runlayout(root, &["ls", "--debug", "--json"]));
+    assert_eq!(debug_left["runs"].as_array().map(Vec::len), Some(1));
+    let others = json(&runlayout(root, &["ls", "--json"]));
+    assert_eq!(
+        others["runs"].as_array().map(Vec::len),
+        Some(8),
+        "no other run went"
+    );
     Ok(())
 }

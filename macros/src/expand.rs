@@ -70,6 +70,13 @@ fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
             fn root(&self) -> &#p::Path {
                 #root_ref
             }
+
+            #[inline]
+            fn root_run(&self) -> ::core::option::Option<&#p::Run> {
+                #[allow(unused_imports)]
+                use #p::{IsRunRoot as _, NotRunRoot as _};
+                (&#p::RootProbe(&self.#member)).root_run()
+            }
         }
 
         // An accessor left uncalled is no dead code: its entry still shapes

@@ -23,7 +23,7 @@ pub use runlayout_grammar::names::{ANCESTOR, DESCENDANTS};
 use crate::error::{Error, Operation, Result};
 use crate::folders;
 use crate::pointer;
-use crate::relpath::{relative, resolve};
+use crate::relpath::{normalize, relative, resolve};
 use crate::run::Run;
 use crate::temporary;
 
@@ -189,6 +189,45 @@ pub(crate) fn backlink(run: &Run) -> Result<Option<PathBuf>> {
     Ok(Some(
         ancestor.join(DESCENDANTS).join(backlink_name(run, &me)),
     ))
+}
+
+/// The back-links in the run folder `run`'s `descendants/` that name a
+/// place below `within` (a canonical folder) where nothing is: what a
+/// removal killed between moving a run away and unlinking its back-link
+/// leaves. A back-link that cannot be read, or that names a place outside
+/// `within` (another root, which may just not be mounted), is not one.
+pub(crate) fn dangling_backlinks(run: &Path, within: &Path) -> Vec<PathBuf> {
+    let Ok(run) = fs::canonicalize(run) else {
+        return Vec::new();
+    };
+    // The run's own folder only: a `descendants` that is a symlink leads
+    // somewhere runlayout did not write, and nothing there is touched.
+    let dir = run.join(DESCENDANTS);
+    if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+        return Vec::new();
+    }
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| !temporary::is_temporary(&e.file_name()))
+        .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+        .map(|e| e.path())
+        .filter(|link| is_dangling(link, within))
+        .collect()
+}
+
+/// Whether the back-link `link` (in a canonical `descendants/` folder)
+/// names a place below `within` where nothing is.
+pub(crate) fn is_dangling(link: &Path, within: &Path) -> bool {
+    let (Ok(Some(target)), Some(dir)) = (pointer::read(link), link.parent()) else {
+        return false;
+    };
+    let place = normalize(&dir.join(target));
+    place.starts_with(within)
+        && place != within
+        && matches!(fs::symlink_metadata(&place), Err(e) if e.kind() == io::ErrorKind::NotFound)
 }
 
 /// The first run whose back-link sits in `folder/descendants` and whose

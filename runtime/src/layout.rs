@@ -7,6 +7,7 @@ use crate::entry::Entry;
 use crate::error::Result;
 use crate::folders;
 use crate::layout_record;
+use crate::run::Run;
 
 /// A set of folders and files below one root, usually derived with
 /// `#[derive(Layout)]`: one accessor per entry, none of which touches the disk.
@@ -48,8 +49,13 @@ pub trait Layout {
     /// root is made too if it is missing. Parts of a path that depend on a
     /// `{placeholder}` are left to the accessor's caller.
     ///
-    /// When the root is a run folder with a manifest, the layout is also
-    /// recorded in it, as [`record`](Layout::record) does.
+    /// When the root is a run folder, the layout is also recorded in it, as
+    /// [`record`](Layout::record) does. The root is a run folder when the
+    /// layout is rooted at a [`Run`] ([`root_run`](Layout::root_run), which
+    /// `#[derive(Layout)]` implements for a `Run` field: a run without a
+    /// manifest is a run all the same), or when it holds `run.json` (one
+    /// look, for a layout rooted at a folder path). A folder that is neither
+    /// gets no record.
     ///
     /// # Errors
     ///
@@ -58,7 +64,46 @@ pub trait Layout {
     /// [`record`](Layout::record).
     fn create_all(&self) -> Result<()> {
         create_entries(self.root(), Self::ENTRIES)?;
-        layout_record::record_if_run(self.root(), std::any::type_name::<Self>(), Self::ENTRIES)
+        let name = std::any::type_name::<Self>();
+        if self.root_run().is_some() {
+            layout_record::record(self.root(), name, Self::ENTRIES)
+        } else {
+            layout_record::record_if_run(self.root(), name, Self::ENTRIES)
+        }
+    }
+
+    /// The run the layout is rooted at, when its root is a [`Run`]:
+    /// [`create_all`](Layout::create_all) records the layout there without
+    /// looking for a manifest. `#[derive(Layout)]` implements it (`Some`
+    /// for a root field of type `Run`, `None` for a folder path); the
+    /// default is `None`.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use runlayout_runtime::{Entry, Layout, Run};
+    ///
+    /// struct Paths { run: Run }
+    ///
+    /// impl Layout for Paths {
+    ///     const ENTRIES: &'static [Entry] = &[Entry::dir("checkpoint", "checkpoints")];
+    ///     fn root(&self) -> &Path {
+    ///         self.run.path()
+    ///     }
+    ///     fn root_run(&self) -> Option<&Run> {
+    ///         Some(&self.run)
+    ///     }
+    /// }
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let run = Run::builder(dir.path()).write_manifest(false).create()?;
+    /// let paths = Paths { run };
+    /// paths.create_all()?;
+    /// # #[cfg(feature = "manifest")]
+    /// assert!(paths.run.layout_record()?.is_some(), "recorded without run.json");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn root_run(&self) -> Option<&Run> {
+        None
     }
 
     /// Records the layout's entries in `run.layout.json` in its root (a run
@@ -122,4 +167,37 @@ fn create_entries(root: &Path, entries: &[Entry]) -> Result<()> {
         folders::ensure(&root.join(folder))?;
     }
     Ok(())
+}
+
+/// Which root types are runs, for `#[derive(Layout)]`'s
+/// [`Layout::root_run`]: `(&RootProbe(&field)).root_run()` resolves to
+/// [`IsRunRoot`] for a `Run` and to [`NotRunRoot`] for any other type (a
+/// method found without auto-referencing wins over one found with it).
+#[doc(hidden)]
+pub struct RootProbe<'a, T: ?Sized>(pub &'a T);
+
+/// See [`RootProbe`].
+#[doc(hidden)]
+pub trait IsRunRoot<'a> {
+    fn root_run(&self) -> Option<&'a Run>;
+}
+
+impl<'a> IsRunRoot<'a> for RootProbe<'a, Run> {
+    #[inline]
+    fn root_run(&self) -> Option<&'a Run> {
+        Some(self.0)
+    }
+}
+
+/// See [`RootProbe`].
+#[doc(hidden)]
+pub trait NotRunRoot<'a> {
+    fn root_run(&self) -> Option<&'a Run>;
+}
+
+impl<'a, T: ?Sized> NotRunRoot<'a> for &RootProbe<'a, T> {
+    #[inline]
+    fn root_run(&self) -> Option<&'a Run> {
+        None
+    }
 }

@@ -116,6 +116,51 @@ impl LayoutRecord {
         }
     }
 
+    /// `entry` of `layout` split where the nested layout it belongs to is
+    /// mounted: the mount (`tracker/`, empty for an entry of the recorded
+    /// layout itself) and the path inside the nested layout's root. That
+    /// inner path is what the nested layout's accessor renders: its first
+    /// component is checked as the first component of a root, so a value
+    /// there may not be `run.json`, `ancestor` or another name kept in a
+    /// run folder, exactly as the accessor refuses it.
+    ///
+    /// ```
+    /// use runlayout_runtime::{EntryKind, LayoutRecord, RecordedEntry};
+    ///
+    /// let mut record = LayoutRecord::default();
+    /// record.layouts.insert(
+    ///     "Paths".into(),
+    ///     vec![
+    ///         RecordedEntry::new("tracker", "tracker/", EntryKind::Dir),
+    ///         RecordedEntry::new("tracker.cfg", "tracker/{name}.yaml", EntryKind::File),
+    ///     ],
+    /// );
+    /// let (layout, cfg) = record.find("tracker.cfg")[0];
+    /// assert_eq!(record.split_mount(layout, cfg), ("tracker/", "{name}.yaml"));
+    /// let (layout, tracker) = record.find("tracker")[0];
+    /// assert_eq!(record.split_mount(layout, tracker), ("", "tracker/"));
+    /// ```
+    pub fn split_mount<'a>(&self, layout: &str, entry: &'a RecordedEntry) -> (&'a str, &'a str) {
+        let whole = ("", entry.path.as_str());
+        let Some((outer, _)) = entry.name.rsplit_once('.') else {
+            return whole;
+        };
+        let Some(mount) = self
+            .layouts
+            .get(layout)
+            .and_then(|entries| entries.iter().find(|e| e.name == outer))
+        else {
+            return whole; // not as flattening records it: check it all
+        };
+        let mount = mount.path.trim_end_matches('/');
+        match entry.path.strip_prefix(mount) {
+            Some(inner) if inner.starts_with('/') && inner.len() > 1 => {
+                entry.path.split_at(mount.len() + 1)
+            }
+            _ => whole,
+        }
+    }
+
     /// Every entry of every layout, once each, sorted by name.
     ///
     /// ```

@@ -100,5 +100,6 @@ pub use typed_path::{DirPath, FilePath};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::conflict::{Conflict, nested_conflict};
+    pub use crate::layout::{IsRunRoot, NotRunRoot, RootProbe};
     pub use crate::render::{component, join, text};
 }

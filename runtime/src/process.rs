@@ -127,9 +127,37 @@ fn read_host_name() -> Option<String> {
 /// When process `pid` started, in clock ticks since boot: field 22 of
 /// `/proc/<pid>/stat`, read after the command name (which may hold spaces
 /// and parentheses). `None` if there is no such process (or no `/proc`).
+///
+/// Read with one `open`, one `read` into a fixed buffer and one `close`: the
+/// kernel hands the whole line to a read with room for it, and field 22
+/// comes well before the end of any line (the name is at most 64 bytes,
+/// each number at most 20 digits: under 600 bytes up to field 22). A line
+/// that fills the buffer is read again the plain way.
 pub(crate) fn start_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after_name = &stat[stat.rfind(')')? + 1..];
+    use std::io::Read as _;
+    const ROOM: usize = 1024;
+    let path = format!("/proc/{pid}/stat");
+    let mut buffer = [0u8; ROOM];
+    let mut file = std::fs::File::open(&path).ok()?;
+    let read = loop {
+        match file.read(&mut buffer) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => break other.ok()?,
+        }
+    };
+    drop(file);
+    if read == ROOM {
+        let whole = std::fs::read(&path).ok()?;
+        return start_in(&whole);
+    }
+    start_in(&buffer[..read])
+}
+
+/// Field 22 of a `/proc/<pid>/stat` line; `None` for a zombie or a line
+/// that is not one.
+fn start_in(stat: &[u8]) -> Option<u64> {
+    let after_name = &stat[stat.iter().rposition(|&b| b == b')')? + 1..];
+    let after_name = std::str::from_utf8(after_name).ok()?;
     // Fields 3.. follow the name: the state is field 3, the start time 22.
     let mut fields = after_name.split_whitespace();
     // A zombie (Z) or a dying process (X) has ended; only its parent's
@@ -237,6 +265,22 @@ mod tests {
         };
         // Rebooted, or another machine cloned from one image: unknown.
         assert_eq!(fate(rebooted), Fate::Unknown);
+    }
+
+    #[test]
+    fn the_start_time_is_field_22_after_the_name() {
+        let line = b"42 (a) b) c) S 1 42 42 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 987654 1 2 3\n";
+        assert_eq!(start_in(line), Some(987_654));
+        assert_eq!(
+            start_in(b"42 (zombie) Z 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20"),
+            None
+        );
+        assert_eq!(start_in(b"no name here"), None);
+        assert_eq!(start_in(b"42 (short) S 1 2"), None);
+        if cfg!(target_os = "linux") {
+            assert!(start_ticks(std::process::id()).is_some());
+            assert_eq!(start_ticks(u32::MAX), None);
+        }
     }
 
     #[test]

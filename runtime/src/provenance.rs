@@ -152,7 +152,8 @@ pub(crate) fn git() -> Option<GitRecord> {
     found
 }
 
-/// Runs `git status` in the current directory, bounded by [`GIT_TIMEOUT`].
+/// Runs `git status` in the current directory, bounded by [`GIT_TIMEOUT`]:
+/// nothing waits past it, not even for the output of a `git` that ended.
 fn ask_git() -> Option<GitRecord> {
     let mut child = Command::new("git")
         .args([
@@ -169,29 +170,45 @@ fn ask_git() -> Option<GitRecord> {
         .spawn()
         .ok()?;
     // Read while waiting: a large status must not block git on a full pipe.
+    // The reader hands its text over a channel and is never joined: a `git`
+    // (or a wrapper, a hook) may leave a process behind that holds the pipe
+    // open long after `git` itself ended or was killed, and creation must
+    // not wait for it. Such a reader ends, detached, when the pipe closes.
     let mut stdout = child.stdout.take()?;
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        stdout.read_to_string(&mut text).map(|_| text)
-    });
-    let start = Instant::now();
+    let (send, receive) = std::sync::mpsc::sync_channel(1);
+    let reader = std::thread::Builder::new()
+        .name("runlayout-git".into())
+        .spawn(move || {
+            let mut text = String::new();
+            let read = stdout.read_to_string(&mut text).map(|_| text);
+            let _ = send.send(read);
+        });
+    if reader.is_err() {
+        let _ = child.kill();
+        let _ = child.wait();
+        return None;
+    }
+    let deadline = Instant::now() + GIT_TIMEOUT;
     let status = loop {
         match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if start.elapsed() < GIT_TIMEOUT => {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(2));
             }
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();
-                break None;
+                return None;
             }
         }
     };
-    let text = reader.join().ok()?.ok()?;
-    if !status?.success() {
+    if !status.success() {
         return None; // not a work tree
     }
+    // `git` ended in time; its output is complete once the pipe closes,
+    // which must happen by the same deadline.
+    let left = deadline.saturating_duration_since(Instant::now());
+    let text = receive.recv_timeout(left).ok()?.ok()?;
     parse_status(&text)
 }
 

@@ -6,10 +6,18 @@
 //! it, or when it is an ancestor (however far up) of a run that stays.
 //! Removal first renames the run folder to a hidden temporary name in the
 //! same folder (one `rename`: the run leaves every listing at once), then
-//! deletes it without following symlinks out of it, then drops its
-//! back-link in its ancestor. A prune killed half-way leaves only hidden
-//! trash, which the next prune (or any scan of that folder) removes once its
-//! writer is gone.
+//! drops its back-link in its ancestor, then deletes the hidden folder
+//! without following symlinks out of it. The back-link goes after the
+//! rename, never before: until the run has left, every run that points at
+//! an ancestor has its back-link there, which is what protects an ancestor
+//! from runs no scan of this root lists. A prune killed half-way thus
+//! leaves hidden trash and, killed between the rename and the unlink, one
+//! back-link naming a run that is gone. The next prune (or `runlayout prune
+//! --yes` with no selection) finishes both: it removes the trash once its
+//! writer is gone, and every back-link in a run of this root that names a
+//! place below this root where nothing is any more. (A back-link naming a
+//! place below another root is left alone: that root may just not be
+//! mounted.)
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
@@ -173,8 +181,14 @@ pub struct PrunePlan {
     pub kept: Vec<Kept>,
     /// Hidden trash of prunes that died half-way, to finish.
     pub trash: Vec<PathBuf>,
+    /// Back-links in runs of this root that name a place below it where no
+    /// run is any more (what a prune killed right after moving a run away
+    /// leaves), to remove.
+    pub stale_backlinks: Vec<PathBuf>,
     /// What the scan could not read; those runs are neither removed nor kept.
     pub problems: Vec<Error>,
+    /// The root, canonical: stale back-links are checked again against it.
+    within: Option<PathBuf>,
 }
 
 /// What [`PrunePlan::execute`] did.
@@ -194,6 +208,8 @@ pub struct Pruned {
     pub bytes: u64,
     /// How many pieces of trash were finished.
     pub trash: usize,
+    /// How many back-links to runs that are gone were removed.
+    pub stale_backlinks: usize,
     /// Planned runs not removed, and why: what changed since the plan
     /// (running again, grown a descendant, removed by another prune).
     pub skipped: Vec<(PathBuf, KeepReason)>,
@@ -299,40 +315,37 @@ impl Prune {
         let trash = find_trash(&self.root);
         // Protection looks at every run, whatever the selection.
         let everything = Runs::scan(&self.root).debug(DebugRuns::Include).list()?;
+        let within = fs::canonicalize(&self.root).ok();
         let mut plan = PrunePlan {
             problems: everything.problems,
             trash,
+            stale_backlinks: stale_backlinks(within.as_deref(), &everything.runs),
+            within,
             ..PrunePlan::default()
         };
         if !self.has_criterion() {
             return Ok(plan);
         }
         let selected = self.select(&everything.runs);
-        let protected = protect(&self.root, &everything.runs, &selected);
+        let (protected, mut sizes) = protect(&self.root, &everything.runs, &selected);
         for found in everything.runs {
             let key = canon(found.run.path());
             if !selected.contains(&key) {
                 continue;
             }
-            match protected.get(&key) {
-                Some(reason) => plan.kept.push(Kept {
-                    run: found.run,
-                    reason: reason.clone(),
-                }),
-                None => match survey(found.run.path()) {
-                    Ok(bytes) => {
-                        let status = found.status().unwrap_or(RunStatus::Crashed);
-                        plan.remove.push(Candidate {
-                            bytes,
-                            run: found.run,
-                            status,
-                        });
-                    }
-                    Err(reason) => plan.kept.push(Kept {
+            match (protected.get(&key), sizes.remove(&key)) {
+                (None, Some(bytes)) => {
+                    let status = found.status().unwrap_or(RunStatus::Crashed);
+                    plan.remove.push(Candidate {
+                        bytes,
                         run: found.run,
-                        reason,
-                    }),
-                },
+                        status,
+                    });
+                }
+                (reason, _) => plan.kept.push(Kept {
+                    run: found.run,
+                    reason: reason.cloned().unwrap_or(KeepReason::Gone),
+                }),
             }
         }
         Ok(plan)
@@ -376,13 +389,18 @@ impl Prune {
     }
 }
 
-/// Why each run that must stay stays: running, named by a `latest`
-/// pointer, or an ancestor of a run that is not selected (transitively).
+/// Why each run that must stay stays, and what each selected run that may
+/// go holds. Every reason to keep a run is known before any ancestor line
+/// is followed: running, unreadable, named by a `latest` pointer, pointed
+/// at by a run that stays, and what the survey of a selected run finds (a
+/// file system mounted inside it, the run gone). Then every run that stays
+/// keeps its whole line of ancestors, so the dry run keeps exactly what
+/// `execute` will keep.
 fn protect(
     root: &Path,
     runs: &[FoundRun],
     selected: &HashSet<PathBuf>,
-) -> HashMap<PathBuf, KeepReason> {
+) -> (HashMap<PathBuf, KeepReason>, HashMap<PathBuf, u64>) {
     let mut reasons = HashMap::new();
     let mut ancestors = HashMap::new();
     for found in runs {
@@ -413,6 +431,23 @@ fn protect(
             .entry(canon(&run))
             .or_insert(KeepReason::Latest(pointer));
     }
+    // What the selected runs hold, and which cannot go for what is inside
+    // them (a mount) or because they left meanwhile.
+    let mut sizes = HashMap::new();
+    for found in runs {
+        let me = canon(found.run.path());
+        if !selected.contains(&me) || reasons.contains_key(&me) {
+            continue;
+        }
+        match survey(found.run.path()) {
+            Ok(bytes) => {
+                sizes.insert(me, bytes);
+            }
+            Err(reason) => {
+                reasons.insert(me, reason);
+            }
+        }
+    }
     // Every run that stays keeps its whole line of ancestors.
     let staying: Vec<PathBuf> = runs
         .iter()
@@ -432,7 +467,8 @@ fn protect(
             child = parent;
         }
     }
-    reasons
+    sizes.retain(|path, _| !reasons.contains_key(path));
+    (reasons, sizes)
 }
 
 /// A run that points at `run` and is not itself selected, if there is one.
@@ -456,6 +492,21 @@ fn latest_runs(root: &Path, runs: &[FoundRun]) -> Vec<(PathBuf, PathBuf)> {
             Some((pointer, address.folder(root)))
         })
         .collect()
+}
+
+/// The back-links in runs of `root` that name a place below it where no
+/// run is any more; see the module's documentation.
+fn stale_backlinks(within: Option<&Path>, runs: &[FoundRun]) -> Vec<PathBuf> {
+    let Some(within) = within else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = runs
+        .iter()
+        .flat_map(|f| ancestry::dangling_backlinks(f.run.path(), within))
+        .collect();
+    found.sort();
+    found.dedup();
+    found
 }
 
 /// Trash a prune left: hidden temporaries holding a folder, whose writer is
@@ -522,6 +573,16 @@ impl PrunePlan {
         for trash in &self.trash {
             remove_tree(trash)?;
             done.trash += 1;
+        }
+        for link in &self.stale_backlinks {
+            // Still naming nothing: a run made there since keeps its link.
+            let dangling = self
+                .within
+                .as_deref()
+                .is_some_and(|within| ancestry::is_dangling(link, within));
+            if dangling && fs::remove_file(link).is_ok() {
+                done.stale_backlinks += 1;
+            }
         }
         // Descendants go before their ancestors: a run is taken up once no
         // planned run that points at it is still waiting, and stays if any
@@ -602,7 +663,8 @@ enum Removal {
     Linked(PathBuf),
 }
 
-/// Moves the run out of sight, deletes it, and tidies after it. A run
+/// Moves the run out of sight, drops its back-link in its ancestor, deletes
+/// it, and tidies after it. A run
 /// folder that is a symlink (the run moved to another disk) goes with the
 /// folder it leads to: that folder is the run.
 fn remove_run(run: &Run) -> Result<Removal> {
@@ -626,14 +688,17 @@ fn remove_run(run: &Run) -> Result<Removal> {
         fs::rename(&trash, path).map_err(|e| Error::io(Operation::Rename, path, e))?;
         return Ok(Removal::Linked(child));
     }
+    // The run has left: its back-link goes now, before the long deletion,
+    // so that a kill leaves at most this one link naming nothing (which
+    // the next prune removes), never one for the whole deletion.
+    if let Some(link) = backlink {
+        let _ = fs::remove_file(link);
+    }
     remove_tree(&trash)?;
     if let Some(real) = real
         && let Some(real_trash) = to_trash(&real)?
     {
         remove_tree(&real_trash)?;
-    }
-    if let Some(link) = backlink {
-        let _ = fs::remove_file(link);
     }
     // Run first: an id folder left with no stage is removed too.
     if run.stage().is_some() && run.nesting() == crate::nesting::Nesting::RunFirst {
@@ -791,6 +856,33 @@ mod tests {
         if cfg!(target_os = "linux") {
             assert!(mount_points().contains(&PathBuf::from("/")));
         }
+    }
+
+    #[test]
+    fn back_links_to_runs_gone_from_this_root_are_finished_and_no_others() -> TestResult {
+        let tmp = tempfile::tempdir()?;
+        let root = tmp.path().join("runs");
+        let other = tmp.path().join("other");
+        let ancestor = Run::builder(&root).stage("a").create()?;
+        let here = Run::builder(&root).stage("b").create()?;
+        let there = Run::builder(&other).stage("b").create()?;
+        let stays = Run::builder(&root).stage("b").create()?;
+        for run in [&here, &there, &stays] {
+            run.link(&ancestor)?;
+        }
+        // Gone without a prune's care, as a prune killed after its rename
+        // leaves it; and a run of another root that may just be unmounted.
+        fs::remove_dir_all(here.path())?;
+        fs::remove_dir_all(there.path())?;
+        let plan = Prune::new(&root).plan()?;
+        assert_eq!(plan.stale_backlinks.len(), 1, "{:?}", plan.stale_backlinks);
+        let done = plan.execute()?;
+        assert_eq!(done.stale_backlinks, 1);
+        let left = fs::read_dir(ancestor.path().join("descendants"))?.count();
+        assert_eq!(left, 2, "the other root's and the living run's stay");
+        assert_eq!(ancestor.descendants()?, [fs::canonicalize(stays.path())?]);
+        assert!(Prune::new(&root).plan()?.stale_backlinks.is_empty());
+        Ok(())
     }
 
     #[test]

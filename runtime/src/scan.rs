@@ -151,8 +151,8 @@ impl FoundRun {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn state(&self) -> Result<RunState> {
-        let creator = self.manifest.as_ref().and_then(status::creator_fate);
-        self.run.state_given(|| Ok(creator))
+        self.run
+            .state_given(|| Ok(self.manifest.as_ref().map(status::Creator::of)))
     }
 }
 

@@ -122,13 +122,16 @@ impl Ended {
     }
 }
 
-/// Where a run stands, and how it ended if it did: [`Run::state`].
+/// Where a run stands, how it ended if it did, and on which host:
+/// [`Run::state`].
 ///
 /// ```
 /// # let root = tempfile::tempdir()?;
 /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
 /// let state = run.state()?;
 /// assert!(state.ended.is_none());
+/// # #[cfg(feature = "manifest")]
+/// assert_eq!(state.host.as_deref(), runlayout_runtime::host_name());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,6 +142,15 @@ pub struct RunState {
     pub status: RunStatus,
     /// When and how it ended, if that was recorded.
     pub ended: Option<Ended>,
+    /// The host of the process that runs the run, or ended it: the one the
+    /// status record names (a resumed run's may be another node than its
+    /// creator's), else, before any status was recorded, the creator's
+    /// (`run.json`). `None` when neither names one.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub host: Option<String>,
 }
 
 /// `run.status.json`.
@@ -238,11 +250,14 @@ impl Run {
     /// Where the run stands: the recorded end, or, for a run still marked
     /// running, whether its process is still there. A process on another
     /// host cannot be asked: such a run stays [`RunStatus::Running`] (its
-    /// host is in the manifest). A run with no record at all (made without
+    /// host is [`RunState::host`]). A run with no record at all (made without
     /// manifests, never ended) is [`RunStatus::Running`] too.
     ///
     /// For an ended run this costs three system calls (open, read, close of
-    /// `run.status.json`).
+    /// `run.status.json`). For a run still running that no status record
+    /// names a process of (its creator runs it), seven: the look for that
+    /// record, then open, read, close of `run.json` and of
+    /// `/proc/<pid>/stat` (read once, into a fixed buffer).
     ///
     /// # Errors
     ///
@@ -286,14 +301,14 @@ impl Run {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn state(&self) -> Result<RunState> {
-        self.state_given(|| Ok(self.manifest()?.and_then(|m| creator_fate(&m))))
+        self.state_given(|| Ok(self.manifest()?.map(|m| Creator::of(&m))))
     }
 
-    /// [`state`](Run::state), with what became of the run's creator asked of
-    /// `creator` only when the status record does not settle it.
+    /// [`state`](Run::state), with what is known of the run's creator asked
+    /// of `creator` only when the status record does not settle it.
     pub(crate) fn state_given(
         &self,
-        creator: impl FnOnce() -> Result<Option<Fate>>,
+        creator: impl FnOnce() -> Result<Option<Creator>>,
     ) -> Result<RunState> {
         let record = self.status_record()?;
         let ended = record.as_ref().and_then(|r| {
@@ -302,32 +317,56 @@ impl Run {
                 reason: r.reason.clone(),
             })
         });
-        let running = match record {
-            Some(record) => match record.status {
-                Some(RunStatus::Running) | None => Some(record),
-                Some(status) => return Ok(RunState { status, ended }),
-            },
-            None => None,
+        let mut creator = Some(creator);
+        // The host the record names; the creator's if it names none.
+        let mut host_from = |record: &StatusRecord| -> Result<Option<String>> {
+            match (&record.host, creator.take()) {
+                (Some(host), _) => Ok(Some(host.clone())),
+                (None, Some(ask)) => Ok(ask()?.and_then(|c| c.host)),
+                (None, None) => Ok(None),
+            }
         };
-        let fate = match running {
-            Some(r) => r.writer().map(process::fate),
+        let (fate, host) = match record {
+            Some(record) => match record.status {
+                Some(RunStatus::Running) | None => {
+                    (record.writer().map(process::fate), host_from(&record)?)
+                }
+                Some(status) => {
+                    let host = host_from(&record)?;
+                    return Ok(RunState {
+                        status,
+                        ended,
+                        host,
+                    });
+                }
+            },
             None => {
-                let fate = creator()?;
+                let known = match creator.take() {
+                    Some(ask) => ask()?,
+                    None => None,
+                };
                 // No record at all: a run without a manifest, or no run.
-                if fate.is_none() && fs::symlink_metadata(self.path()).is_err() {
+                if known.is_none() && fs::symlink_metadata(self.path()).is_err() {
                     return Err(Error::RunNotFound {
                         path: self.path().to_path_buf(),
                         elsewhere: Vec::new(),
                     });
                 }
-                fate
+                match known {
+                    Some(c) => (c.fate, c.host),
+                    None => (None, None),
+                }
             }
         };
         let status = match fate {
             Some(Fate::Gone) => RunStatus::Crashed,
             _ => RunStatus::Running,
         };
-        Ok(RunState { status, ended })
+        Ok(RunState {
+            status,
+            ended,
+            host,
+        })
     }
 
     /// When and how the run ended, if that was recorded.
@@ -444,9 +483,21 @@ fn creator(m: &Manifest) -> Option<Writer<'_>> {
     })
 }
 
-/// What became of the process that created the run, by its manifest.
-pub(crate) fn creator_fate(m: &Manifest) -> Option<Fate> {
-    creator(m).map(process::fate)
+/// What a run's manifest tells of its creator, for [`Run::state`].
+pub(crate) struct Creator {
+    /// What became of the creating process; `None` if no pid is recorded.
+    fate: Option<Fate>,
+    /// The creator's host.
+    host: Option<String>,
+}
+
+impl Creator {
+    pub(crate) fn of(m: &Manifest) -> Creator {
+        Creator {
+            fate: creator(m).map(process::fate),
+            host: m.host.clone(),
+        }
+    }
 }
 
 fn created_by_this_process(m: &Manifest) -> bool {

@@ -93,7 +93,7 @@ pub fn ls(
                         standing.status.map_or("?".into(), |s| s.to_string()),
                         or_dash(manifest.map(|m| m.created.as_str())),
                         standing.duration(found),
-                        running_elsewhere(standing, manifest),
+                        running_elsewhere(standing),
                         ancestor
                             .as_deref()
                             .map_or("-".into(), |a| below_root(root_canon.as_deref(), a)),
@@ -113,11 +113,11 @@ pub fn ls(
     Ok(())
 }
 
-/// The host a running run runs on, when that is not this one: its status
-/// cannot be asked from here. `-` otherwise.
-fn running_elsewhere(standing: &Standing, manifest: Option<&runlayout::Manifest>) -> String {
-    let host = manifest.and_then(|m| m.host.as_deref());
-    match (standing.status, host) {
+/// The host a running run runs on (the one its status record names, else
+/// its creator's), when that is not this one: its status cannot be asked
+/// from here. `-` otherwise.
+fn running_elsewhere(standing: &Standing) -> String {
+    match (standing.status, standing.host.as_deref()) {
         (Some(RunStatus::Running), Some(host)) if Some(host) != runlayout::host_name() => {
             host.to_owned()
         }

@@ -56,6 +56,9 @@ pub fn parse_status(text: &str) -> Result<RunStatus, String> {
 pub struct Standing {
     pub status: Option<RunStatus>,
     pub ended: Option<Ended>,
+    /// The host of the process the status record names (the creator's
+    /// before any status was recorded).
+    pub host: Option<String>,
 }
 
 impl Standing {
@@ -65,12 +68,15 @@ impl Standing {
             Ok(state) => Standing {
                 status: Some(state.status),
                 ended: state.ended,
+                host: state.host,
             },
             Err(e) => {
                 problems.push(e.to_string());
                 Standing {
                     status: None,
                     ended: None,
+                    // The status cannot be read: the creator's, as recorded.
+                    host: found.manifest.as_ref().and_then(|m| m.host.clone()),
                 }
             }
         }
@@ -123,7 +129,7 @@ impl<'a> RunView<'a> {
             debug: run.is_debug(),
             path: JsonPath(run.path()),
             created: manifest.map(|m| m.created.as_str()),
-            host: manifest.and_then(|m| m.host.as_deref()),
+            host: standing.host.as_deref(),
             pid: manifest.and_then(|m| m.pid),
             command: manifest.map(|m| m.command.as_slice()),
             ancestor: ancestor.map(JsonPath),

@@ -22,7 +22,7 @@ pub fn path(
     let run = &found.run;
     let Some(record) = run.layout_record()? else {
         return Err(format!(
-            "run `{}` has no recorded layout (`{}`): a program records it when it calls \\
+            "run `{}` has no recorded layout (`{}`): a program records it when it calls \
              create_all() or record() on a layout rooted at the run",
             resolve::name(&found),
             run.path().join(runlayout::LAYOUT_RECORD).display()
@@ -30,8 +30,8 @@ pub fn path(
         .into());
     };
     let matches = record.find(entry);
-    let chosen = match matches.as_slice() {
-        [(_, chosen)] => *chosen,
+    let (layout, chosen) = match matches.as_slice() {
+        [(layout, chosen)] => (*layout, *chosen),
         [] => {
             let known: Vec<&str> = record.entries().map(|e| e.name.as_str()).collect();
             return Err(format!(
@@ -53,7 +53,10 @@ pub fn path(
             return Err(format!("entry `{entry}` is recorded twice: {}", which.join(", ")).into());
         }
     };
-    let template = Template::parse(&chosen.path).map_err(|problems| {
+    // A nested layout's entry is rendered as its own accessor renders it:
+    // below the (static) mount, from the nested layout's root.
+    let (mount, inner) = record.split_mount(layout, chosen);
+    let template = Template::parse(inner).map_err(|problems| {
         format!(
             "the recorded path `{}` of `{entry}` is no template: {}",
             chosen.path,
@@ -64,9 +67,14 @@ pub fn path(
     let parts = template
         .render(&values)
         .map_err(|e| format!("{entry}: {e}"))?;
-    let full = parts
-        .iter()
-        .fold(run.path().to_path_buf(), |p, part| p.join(part));
+    let mut full = run.path().to_path_buf();
+    for part in mount
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .chain(parts.iter().map(String::as_str))
+    {
+        full.push(part);
+    }
     let kind = format!("{:?}", chosen.kind).to_lowercase();
     out.emit(
         json!({ "path": paths::json(&full), "entry": entry, "kind": kind, "template": chosen.path }),

@@ -10,7 +10,7 @@ use runlayout::{Prune, RunStatus};
 use serde_json::json;
 
 use super::{CliResult, parse_status};
-use crate::output::Output;
+use crate::output::{self, Output};
 use crate::{paths, resolve, table};
 
 /// What `prune` is asked to select.
@@ -84,6 +84,7 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
             "reason": k.reason.to_string(),
         })).collect::<Vec<_>>(),
         "trash": plan.trash.iter().map(paths::json).collect::<Vec<_>>(),
+        "stale_backlinks": plan.stale_backlinks.iter().map(paths::json).collect::<Vec<_>>(),
         "bytes": plan.bytes(),
         "removed": done.as_ref().map(|d| d.removed.iter().map(paths::json).collect::<Vec<_>>()),
         "skipped": done.as_ref().map(|d| d.skipped.iter().map(|(path, reason)| json!({
@@ -93,6 +94,13 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
         "removed_bytes": done.as_ref().map(|d| d.bytes),
         "problems": plan.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
     });
+    if !out.is_json() {
+        // Beside the table, as `ls` reports them; `--json` has them in
+        // `problems`.
+        for problem in &plan.problems {
+            output::warn(format_args!("problem: {problem}"));
+        }
+    }
     out.emit(value, |w| {
         // With --yes, what was removed; a planned run that changed since the
         // plan is reported as skipped, never as removed.
@@ -140,6 +148,13 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
                 trash.display()
             )?;
         }
+        for link in &plan.stale_backlinks {
+            writeln!(
+                w,
+                "{verb} back-link to a run that is gone: {}",
+                link.display()
+            )?;
+        }
         let (runs, total) = match &done {
             Some(done) => (done.removed.len(), done.bytes),
             None => (plan.remove.len(), plan.bytes()),
@@ -168,5 +183,28 @@ fn bytes(n: u64) -> String {
         format!("{n} B")
     } else {
         format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_are_read_as_people_write_them() {
+        let hours = |h: u64| Duration::from_secs(h * 3600);
+        assert_eq!(parse_age("7d"), Ok(hours(7 * 24)));
+        assert_eq!(parse_age("12h"), Ok(hours(12)));
+        assert_eq!(parse_age("1w 2d"), Ok(hours(9 * 24)));
+        assert_eq!(parse_age("30m"), Ok(Duration::from_secs(30 * 60)));
+        for bad in ["", "soon", "7 parsecs", "12"] {
+            let err = parse_age(bad).expect_err(bad);
+            assert!(
+                err.contains(&format!("`{bad}`")),
+                "the error names the value: {err}"
+            );
+        }
+        let err = parse_age("-3d").expect_err("negative");
+        assert!(err.contains("`-3d`"), "{err}");
     }
 }
