@@ -315,20 +315,9 @@ impl RunBuilder {
     /// returns, but a creator killed between its manifest and the pointer
     /// would otherwise leave `latest` naming the run before, which a
     /// requeued job then resumes. When the pointer names `run` already, as
-    /// it nearly always does, this costs one `readlink`. A pointer that
-    /// cannot be read is left for readers to report.
+    /// it nearly always does, this costs one `readlink`.
     fn catch_up_latest(&self, run: &Run) -> Result<()> {
-        if !self.latest_pointer {
-            return Ok(());
-        }
-        let a = run.address();
-        let named = match latest::read(&self.root, a.debug, a.nesting, a.stage.as_deref()) {
-            Ok(named) if named.id == a.id => return Ok(()),
-            Ok(named) => Some(self.run(named, false)),
-            Err(Error::NoLatestRun { .. }) => None,
-            Err(_) => return Ok(()),
-        };
-        if named.is_none_or(|named| created(&named) < created(run)) {
+        if self.latest_pointer {
             latest::update(run, self.link_style)?;
         }
         Ok(())
@@ -374,16 +363,6 @@ impl RunBuilder {
         }
         Ok(())
     }
-}
-
-/// When `run` was made, as its manifest says, else as its folder's time
-/// says; `None` if neither can be read.
-fn created(run: &Run) -> Option<std::time::SystemTime> {
-    let recorded = Manifest::read(run.path())
-        .ok()
-        .flatten()
-        .and_then(|m| m.created_at());
-    recorded.or_else(|| fs::metadata(run.path()).and_then(|m| m.modified()).ok())
 }
 
 /// Removes the folders a creation has just made (and found no other use

@@ -1,6 +1,6 @@
-//! The `latest` pointer: next to the runs of one stage, it names the run
-//! whose creation finished last, so a job can resume "whatever ran last"
-//! without knowing ids.
+//! The `latest` pointer: next to the runs of one stage, it names the newest
+//! run whose creation finished, so a job can resume "whatever ran last"
+//! without knowing ids. It never moves back to an older run.
 //!
 //! | nesting | pointer | points at |
 //! | --- | --- | --- |
@@ -12,9 +12,12 @@
 //! pointer can never take a run's name.
 
 use std::ffi::OsStr;
+use std::fs;
 use std::path::{Component, Path, PathBuf};
+use std::time::SystemTime;
 
 pub use runlayout_grammar::names::LATEST;
+use runlayout_grammar::names::MANIFEST;
 
 use crate::error::{Error, Result};
 use crate::nesting::Nesting;
@@ -40,8 +43,21 @@ pub(crate) fn is_pointer_name(name: &OsStr) -> bool {
             && name[LATEST.len()] == b'+')
 }
 
-/// Points the pointer of `run`'s stage at `run`, atomically: readers find
-/// the old pointer or the new one, never none.
+/// How often [`update`] writes the pointer before it lets a race be.
+const MAX_MOVES: usize = 8;
+
+/// Points the pointer of `run`'s stage at `run`, atomically (readers find
+/// the old pointer or the new one, never none), unless it names a newer
+/// run: the pointer never moves back.
+///
+/// Ranks and processes finish creations out of order: a creator that was
+/// slow between its manifest and this call would otherwise point `latest`
+/// back at its run after a newer one was made. Runs are ordered by their
+/// manifest's modification time (written once, when the run was made); a
+/// run without one is taken as older. After its write the pointer is read
+/// again, and written again if an older run's creator replaced it
+/// meanwhile. Two writers can still cross between one's read and its
+/// rename, a window of microseconds; then `latest` names the other run.
 pub(crate) fn update(run: &Run, style: LinkStyle) -> Result<()> {
     let a = run.address();
     let at = location(run.root(), a.debug, a.nesting, a.stage.as_deref());
@@ -49,7 +65,28 @@ pub(crate) fn update(run: &Run, style: LinkStyle) -> Result<()> {
     if let (Nesting::RunFirst, Some(stage)) = (a.nesting, &a.stage) {
         target.push(stage);
     }
-    pointer::write(&at, &target, style)
+    let beside = at.parent().unwrap_or(Path::new(""));
+    let mut mine = None;
+    for _ in 0..MAX_MOVES {
+        if let Some(current) = pointer::read(&at)? {
+            if current == target {
+                return Ok(());
+            }
+            let mine = *mine.get_or_insert_with(|| recorded_at(run.path()));
+            if mine.is_some() && recorded_at(&beside.join(&current)) > mine {
+                return Ok(());
+            }
+        }
+        pointer::replace(&at, &target, style)?;
+    }
+    Ok(())
+}
+
+/// When the run in `folder` was recorded: its manifest's modification time.
+fn recorded_at(folder: &Path) -> Option<SystemTime> {
+    fs::metadata(folder.join(MANIFEST))
+        .and_then(|m| m.modified())
+        .ok()
 }
 
 /// The address of the run the pointer for runs of `stage` names.
@@ -127,5 +164,34 @@ mod tests {
             location(Path::new("r"), false, Nesting::StageFirst, Some("s")),
             Path::new("r/s/latest")
         );
+    }
+
+    #[test]
+    fn the_pointer_never_moves_back_to_an_older_run()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let root = tempfile::tempdir()?;
+        let builder = || Run::builder(root.path()).stage("s");
+        let older = builder().run_id("older").latest_pointer(false).create()?;
+        let newer = builder().run_id("newer").create()?;
+        // The older run's creator, slow, comes to its pointer last.
+        if crate::manifest::ENABLED {
+            update(&older, LinkStyle::Auto)?;
+            assert_eq!(
+                read(root.path(), false, Nesting::StageFirst, Some("s"))?.id,
+                "newer"
+            );
+        }
+        // Without manifests runs cannot be ordered: the last write wins.
+        builder().run_id("bare").write_manifest(false).create()?;
+        assert_eq!(
+            read(root.path(), false, Nesting::StageFirst, Some("s"))?.id,
+            "bare"
+        );
+        update(&newer, LinkStyle::PointerFile)?;
+        assert_eq!(
+            read(root.path(), false, Nesting::StageFirst, Some("s"))?.id,
+            "newer"
+        );
+        Ok(())
     }
 }

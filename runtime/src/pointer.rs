@@ -68,6 +68,11 @@ pub enum LinkStyle {
 /// reserves the names it links at, so nothing of its own ever does that.
 pub(crate) fn write(dst: &Path, target: &Path, style: LinkStyle) -> Result<()> {
     read(dst)?;
+    replace(dst, target, style)
+}
+
+/// [`write`], for a caller that has just [`read`] `dst` itself.
+pub(crate) fn replace(dst: &Path, target: &Path, style: LinkStyle) -> Result<()> {
     temporary::replace(dst, Operation::WriteLink, |tmp| make(tmp, target, style))
 }
 
