@@ -318,7 +318,7 @@ impl RunBuilder {
     /// it nearly always does, this costs one `readlink`.
     fn catch_up_latest(&self, run: &Run) -> Result<()> {
         if self.latest_pointer {
-            latest::update(run, self.link_style)?;
+            latest::update(run, self.link_style, recorded_at)?;
         }
         Ok(())
     }
@@ -359,10 +359,16 @@ impl RunBuilder {
             manifest::write_new(run, job, self.record_git)?;
         }
         if self.latest_pointer {
-            latest::update(run, self.link_style)?;
+            latest::update(run, self.link_style, recorded_at)?;
         }
         Ok(())
     }
+}
+
+/// When the run in `folder` was recorded, as its manifest says (to the
+/// nanosecond); `None` without a readable manifest.
+fn recorded_at(folder: &Path) -> Option<std::time::SystemTime> {
+    Manifest::read(folder).ok().flatten()?.created_at()
 }
 
 /// Removes the folders a creation has just made (and found no other use

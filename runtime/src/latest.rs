@@ -12,12 +12,10 @@
 //! pointer can never take a run's name.
 
 use std::ffi::OsStr;
-use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::time::SystemTime;
 
 pub use runlayout_grammar::names::LATEST;
-use runlayout_grammar::names::MANIFEST;
 
 use crate::error::{Error, Result};
 use crate::nesting::Nesting;
@@ -47,18 +45,24 @@ pub(crate) fn is_pointer_name(name: &OsStr) -> bool {
 const MAX_MOVES: usize = 8;
 
 /// Points the pointer of `run`'s stage at `run`, atomically (readers find
-/// the old pointer or the new one, never none), unless it names a newer
-/// run: the pointer never moves back.
+/// the old pointer or the new one, never none), unless it names a run
+/// recorded later: the pointer never moves back.
 ///
 /// Ranks and processes finish creations out of order: a creator that was
 /// slow between its manifest and this call would otherwise point `latest`
-/// back at its run after a newer one was made. Runs are ordered by their
-/// manifest's modification time (written once, when the run was made); a
-/// run without one is taken as older. After its write the pointer is read
-/// again, and written again if an older run's creator replaced it
-/// meanwhile. Two writers can still cross between one's read and its
-/// rename, a window of microseconds; then `latest` names the other run.
-pub(crate) fn update(run: &Run, style: LinkStyle) -> Result<()> {
+/// back at its run after a newer one was made. `recorded_at` says when the
+/// run in a folder was recorded (its manifest's creation time, to the
+/// nanosecond: file times are too coarse, two runs made within a few
+/// milliseconds share one); a run it knows no time of is taken as older.
+/// After its write the pointer is read again, and written again if an older
+/// run's creator replaced it meanwhile. Two writers can still cross between
+/// one's read and its rename, a window of microseconds; then `latest` names
+/// the other run.
+pub(crate) fn update(
+    run: &Run,
+    style: LinkStyle,
+    recorded_at: impl Fn(&Path) -> Option<SystemTime>,
+) -> Result<()> {
     let a = run.address();
     let at = location(run.root(), a.debug, a.nesting, a.stage.as_deref());
     let mut target = PathBuf::from(a.id.as_str());
@@ -80,13 +84,6 @@ pub(crate) fn update(run: &Run, style: LinkStyle) -> Result<()> {
         pointer::replace(&at, &target, style)?;
     }
     Ok(())
-}
-
-/// When the run in `folder` was recorded: its manifest's modification time.
-fn recorded_at(folder: &Path) -> Option<SystemTime> {
-    fs::metadata(folder.join(MANIFEST))
-        .and_then(|m| m.modified())
-        .ok()
 }
 
 /// The address of the run the pointer for runs of `stage` names.
@@ -170,28 +167,30 @@ mod tests {
     fn the_pointer_never_moves_back_to_an_older_run()
     -> std::result::Result<(), Box<dyn std::error::Error>> {
         let root = tempfile::tempdir()?;
-        let builder = || Run::builder(root.path()).stage("s");
-        let older = builder().run_id("older").latest_pointer(false).create()?;
+        let builder = || Run::builder(root.path()).stage("s").latest_pointer(false);
+        let older = builder().run_id("old").create()?;
         let newer = builder().run_id("newer").create()?;
+        let unknown = builder().run_id("unknown").create()?;
+        // Recorded in the order of their names' lengths, `unknown` never.
+        let at = |folder: &Path| {
+            let name = folder.file_name()?.to_str()?;
+            (name != "unknown")
+                .then(|| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(name.len() as u64))
+        };
+        let named = || read(root.path(), false, Nesting::StageFirst, Some("s")).map(|a| a.id);
+        update(&older, LinkStyle::Auto, at)?;
+        assert_eq!(named()?, "old");
+        update(&newer, LinkStyle::Auto, at)?;
+        assert_eq!(named()?, "newer");
         // The older run's creator, slow, comes to its pointer last.
-        if crate::manifest::ENABLED {
-            update(&older, LinkStyle::Auto)?;
-            assert_eq!(
-                read(root.path(), false, Nesting::StageFirst, Some("s"))?.id,
-                "newer"
-            );
-        }
-        // Without manifests runs cannot be ordered: the last write wins.
-        builder().run_id("bare").write_manifest(false).create()?;
-        assert_eq!(
-            read(root.path(), false, Nesting::StageFirst, Some("s"))?.id,
-            "bare"
-        );
-        update(&newer, LinkStyle::PointerFile)?;
-        assert_eq!(
-            read(root.path(), false, Nesting::StageFirst, Some("s"))?.id,
-            "newer"
-        );
+        update(&older, LinkStyle::PointerFile, at)?;
+        assert_eq!(named()?, "newer");
+        // A run of no known time cannot be ordered: its write wins, and any
+        // run with a time moves the pointer on from it.
+        update(&unknown, LinkStyle::Auto, at)?;
+        assert_eq!(named()?, "unknown");
+        update(&older, LinkStyle::Auto, at)?;
+        assert_eq!(named()?, "old");
         Ok(())
     }
 }
