@@ -8,7 +8,7 @@ mod resume;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::{DEFAULT_ROOT, Error, Launcher, Result, Run, RunBuilder};
+use crate::{DEFAULT_ROOT, Error, Launcher, Result, Run, RunBuilder, RunId};
 use choice::{Choice, Named};
 use resume::{Resume, Target};
 
@@ -21,7 +21,7 @@ use resume::{Resume, Target};
 /// | `--run-stage <NAME>` | `RUNLAYOUT_STAGE` | the stage |
 /// | `--run-debug` | `RUNLAYOUT_DEBUG` | below `debug/` (the variable in any spelling [`parse_flag`](crate::parse_flag) reads: `1`, `t`, `yes`, ...) |
 /// | `--run-id <ID>` | | a **new** run of this id; an error if it exists |
-/// | `--run-seed <N>` | `RUNLAYOUT_SEED` | a **new** run with a seeded id; an error if it exists |
+/// | `--run-seed <N>` | `RUNLAYOUT_SEED` | a **new** run with a seeded id (the local date and five characters fixed by N; under a launcher the launcher's id in place of the date); an error if it exists |
 /// | `--resume <RUN>` | `RUNLAYOUT_RESUME` | open an existing run: `id`, `stage/id`, `latest` or `stage/latest` |
 /// | | `RUNLAYOUT_RUN_ID` | the id a launcher script gives: created by the first rank, joined by the others |
 ///
@@ -37,19 +37,30 @@ use resume::{Resume, Target};
 ///
 /// 1. `--resume <RUN>`, `--run-id <ID>` or `--run-seed <N>` as typed (only
 ///    one of them can be).
-/// 2. `RUNLAYOUT_RESUME`, then `RUNLAYOUT_RUN_ID`.
+/// 2. `RUNLAYOUT_RESUME`, then `RUNLAYOUT_RUN_ID`, then `RUNLAYOUT_SEED`.
 /// 3. The id of the [`Launcher`] (torchrun, Slurm) that started the process:
 ///    every rank of the job joins one run, and a requeued job finds it again.
-/// 4. `RUNLAYOUT_SEED`: after the launcher, since a seeded id carries each
-///    rank's local date.
-/// 5. A new run with a generated id.
+/// 4. A new run with a generated id.
 ///
 /// A typed flag beats every variable silently, as clap's own `env` values
 /// do, and a variable never makes a typed flag a usage error. Under a
-/// launcher, `--run-id` and `--run-seed` make one new run for all the ranks
-/// of the job ([`RunBuilder::create_for`]); a run of that id made by
-/// anything else is [`Error::RunIdTaken`], whose message says to
-/// `--resume` it.
+/// launcher, `--run-id` and `--run-seed` (or `RUNLAYOUT_SEED`) make one new
+/// run for all the ranks of the job ([`RunBuilder::create_for`]); a run of
+/// that id made by anything else is [`Error::RunIdTaken`], whose message
+/// says to `--resume` it.
+///
+/// # Seeds and ranks
+///
+/// Outside a launcher, `--run-seed 7` names the run [`RunId::from_seed`]
+/// gives: the local date and five characters fixed by the seed
+/// (`2026-11-30_wifod`), so the same seed starts a new run tomorrow. Under
+/// a launcher the date would split the ranks (two ranks in different time
+/// zones, or on either side of midnight, see two dates), so the launcher's
+/// id takes its place ([`Launcher::seeded_id`]): `srun -n 4 train
+/// --run-seed 7` in step 0 of job 55 makes `slurm-55.0_wifod`, created by
+/// one rank and joined by the three others, whatever their clocks; step 1
+/// of the same allocation makes `slurm-55.1_wifod`, and a requeued job
+/// finds its folder again.
 ///
 /// ```
 /// use clap::Parser;
@@ -128,8 +139,10 @@ impl RunArgs {
 
     /// The run the flags and the environment ask for (see the
     /// [order](RunArgs#which-run)): opened for `--resume`, created new for
-    /// `--run-id` and `--run-seed`, created or joined for a launcher's id,
-    /// created with a generated id otherwise.
+    /// `--run-id` and `--run-seed` (one new run for all the ranks of a
+    /// launched job, a seed's id then holding the launcher's id in place of
+    /// the date, see [seeds and ranks](RunArgs#seeds-and-ranks)), created or
+    /// joined for a launcher's id, created with a generated id otherwise.
     ///
     /// # Errors
     ///
@@ -193,12 +206,18 @@ impl RunArgs {
         match choice::choose(self, &get)? {
             Choice::Resume(text) => resume(builder, &text),
             Choice::New(named) => {
+                let launcher = Launcher::detect_with(&get);
                 let builder = match named {
                     Named::Id(id) => builder.run_id(id),
-                    Named::Seed(seed) => builder.seed(seed),
+                    // Under the launcher `get` names: its id and the seed's
+                    // characters (`create_for` makes it so).
+                    Named::Seed(seed) if launcher.is_some() => builder.seed(seed),
+                    // Dated, whatever launcher the process's own
+                    // environment may name.
+                    Named::Seed(seed) => builder.run_id(RunId::from_seed(seed)),
                 };
-                let made = match Launcher::detect_with(&get) {
-                    Some(launcher) => builder.create_for(&launcher),
+                let made = match &launcher {
+                    Some(launcher) => builder.create_for(launcher),
                     None => builder.create(),
                 };
                 made.map_err(taken)

@@ -370,3 +370,44 @@ mod write_atomic_1mib {
         });
     }
 }
+
+/// `write_atomic` of 1 MiB into a folder that already holds 10,000 files
+/// (the checkpoints of a long run, say): the cost of a write must not grow
+/// with the folder.
+mod write_atomic_1mib_among_10000 {
+    use super::*;
+    use std::io::Write as _;
+
+    const MIB: usize = 1 << 20;
+
+    /// A folder of 10,000 small files.
+    fn crowded() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("root");
+        for i in 0..10_000 {
+            fs::write(dir.path().join(format!("epoch_{i:05}.ckpt")), b"x").expect("file");
+        }
+        dir
+    }
+
+    #[divan::bench(sample_count = 100)]
+    fn derived(b: Bencher) {
+        let dir = crowded();
+        let target = FilePath::new(dir.path().join("last.ckpt"));
+        let data = vec![7u8; MIB];
+        b.bench_local(|| target.write_atomic(black_box(&data)).expect("write_atomic"));
+    }
+
+    /// `tempfile` by hand, synced before the rename as `write_atomic` is.
+    #[divan::bench(sample_count = 100)]
+    fn by_hand_synced(b: Bencher) {
+        let dir = crowded();
+        let target = dir.path().join("last.ckpt");
+        let data = vec![7u8; MIB];
+        b.bench_local(|| {
+            let mut file = tempfile::NamedTempFile::new_in(dir.path()).expect("temporary");
+            file.write_all(black_box(&data)).expect("write");
+            file.as_file().sync_all().expect("sync");
+            file.persist(&target).expect("persist");
+        });
+    }
+}

@@ -134,7 +134,8 @@ struct Samples {
 }
 
 /// Families: `list()` and `last()` of 10,000 checkpoints among foreign
-/// files, a family across two levels, and one `write_atomic`.
+/// files, a family across two levels, and two `write_atomic`s into that
+/// folder: the process's first there, and the next.
 fn family(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let paths = Paths {
         root: dir.to_path_buf(),
@@ -173,13 +174,18 @@ fn family(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     marker("begin-levels");
     let across = by_step.list()?;
     marker("end-levels");
-    let target = paths.epoch_ckpt(10_001);
+    // The first atomic write of this process into `checkpoints/` (10,004
+    // names), then the next one there.
     let data = vec![0u8; 1 << 20];
+    marker("begin-write-atomic-first");
+    paths.epoch_ckpt(10_001).write_atomic(&data)?;
+    marker("end-write-atomic-first");
     marker("begin-write-atomic");
-    target.write_atomic(&data)?;
+    paths.epoch_ckpt(10_002).write_atomic(&data)?;
     marker("end-write-atomic");
 
     assert_eq!(listed.len(), 10_000);
+    assert_eq!(epochs.list()?.len(), 10_002);
     assert_eq!(last.map(|(e, _)| e), Some(10_000));
     assert_eq!(across.len(), 300);
     // What each bracket must read: the folders holding placeholder names.

@@ -9,7 +9,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use common::{TestResult, child_lines, clean_env, is_child, run_children, spawn_child};
-use runlayout::{ENV_DEBUG, ENV_ROOT, ENV_RUN_ID, ENV_STAGE, Ranks, Run};
+use runlayout::{ENV_DEBUG, ENV_ROOT, ENV_RUN_ID, ENV_STAGE, Ranks, Run, RunId};
 
 /// What one rank reported: its folder and whether it created it.
 type Report = (PathBuf, bool);
@@ -230,8 +230,8 @@ fn torchrun_ids_that_clean_alike_never_share_a_folder() -> TestResult {
 fn seeded_ranks_in_two_time_zones_meet_in_the_launchers_folder() -> TestResult {
     const TEST: &str = "seeded_ranks_in_two_time_zones_meet_in_the_launchers_folder";
     if is_child(TEST) {
-        // The code asks for a seeded id; under a launcher the launcher's id
-        // wins, since a seeded id carries each rank's local date.
+        // The code asks for a seeded id; under a launcher its date gives way
+        // to the launcher's id, which every rank shares.
         let run = Run::builder("unused")
             .stage("pretrain")
             .seed(7)
@@ -262,7 +262,45 @@ fn seeded_ranks_in_two_time_zones_meet_in_the_launchers_folder() -> TestResult {
         .map(|l| parse(&l))
         .collect();
     let folder = one_folder(&reports, 4);
-    assert_eq!(folder, tmp.path().join("pretrain/slurm-8001.0"));
+    let seeded = format!("pretrain/slurm-8001.0_{}", RunId::seed_suffix(7));
+    assert_eq!(folder, tmp.path().join(seeded));
+    Ok(())
+}
+
+/// `Run::builder(root).seed(7).start()` in the ranks of one `srun` step,
+/// two in `TZ=UTC+12` and two in `TZ=UTC-14` (dates 26 hours apart), with no
+/// `from_env()`: still one run, made by one rank.
+#[test]
+fn a_seeded_start_under_a_launcher_makes_one_run_in_two_time_zones() -> TestResult {
+    const TEST: &str = "a_seeded_start_under_a_launcher_makes_one_run_in_two_time_zones";
+    if is_child(TEST) {
+        let run = Run::builder(std::env::var(ENV_ROOT)?).seed(7).start()?;
+        println!("RUN={}|{}", run.path().display(), run.is_new());
+        return Ok(());
+    }
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().to_str().expect("utf-8");
+    let children: Vec<_> = ["UTC+12", "UTC-14", "UTC+12", "UTC-14"]
+        .into_iter()
+        .map(|tz| {
+            let env = clean_env(&[
+                (ENV_ROOT, root),
+                ("TZ", tz),
+                ("SLURM_JOB_ID", "55"),
+                ("SLURM_STEP_ID", "0"),
+            ]);
+            spawn_child(TEST, TEST, &env)
+        })
+        .collect();
+    let reports: Vec<Report> = children
+        .into_iter()
+        .flat_map(|c| child_lines(c, "RUN="))
+        .map(|l| parse(&l))
+        .collect();
+    let folder = one_folder(&reports, 4);
+    let seeded = format!("slurm-55.0_{}", RunId::seed_suffix(7));
+    assert_eq!(folder, tmp.path().join(seeded));
+    assert_eq!(common::folder_count(tmp.path()), 1, "one run folder");
     Ok(())
 }
 

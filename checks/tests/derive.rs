@@ -328,3 +328,31 @@ fn raw_identifiers_name_accessors() {
     assert_eq!(raw.r#match(), Path::new("r/match"));
     assert_eq!(Raw::ENTRIES[0].name(), "type");
 }
+
+#[derive(Layout)]
+#[layout(tracker = nest("tracker", T), notes = "tracker/notes.md")]
+struct WithTracker<T: Layout + FromRoot> {
+    #[layout(root)]
+    root: PathBuf,
+    tracker_type: std::marker::PhantomData<T>,
+}
+
+/// A nested layout of a generic type, used with a type that fits beside the
+/// parent's entries: its check (made when the struct is instantiated) passes,
+/// and the layout works as any other.
+#[test]
+fn a_generic_nested_layout_that_fits_builds_and_makes_its_folders() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let paths = WithTracker::<Tracker> {
+        root: tmp.path().to_path_buf(),
+        tracker_type: std::marker::PhantomData,
+    };
+    paths.create_all()?;
+    assert_eq!(
+        paths.tracker().config(),
+        tmp.path().join("tracker/config.yaml")
+    );
+    assert!(paths.tracker().plots().is_dir());
+    assert_eq!(paths.notes(), tmp.path().join("tracker/notes.md"));
+    Ok(())
+}

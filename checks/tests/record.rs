@@ -491,6 +491,44 @@ fn a_missing_run_says_where_that_id_does_exist() -> TestResult {
     Ok(())
 }
 
+/// Without manifests a run folder has no `run.json` to be known by: one that
+/// holds something and is no stage folder (no `latest` pointer, no run
+/// inside) is named all the same; an empty folder or a stage folder is not.
+#[test]
+fn a_missing_run_says_where_that_id_exists_without_manifests() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let bare = |stage: &str| {
+        Run::builder(root.path())
+            .stage(stage)
+            .run_id("base")
+            .write_manifest(false)
+    };
+    let pre = bare("pretrain").create()?;
+    fs::create_dir(pre.path().join("checkpoints"))?;
+    let debug = bare("eval").debug(true).create()?;
+    fs::write(debug.path().join("log.txt"), "x")?;
+    // Not runs: an empty folder of that id, and a stage folder named like it
+    // (it holds the `latest` pointer of its runs).
+    fs::create_dir_all(root.path().join("empty/base"))?;
+    Run::builder(root.path())
+        .stage("base")
+        .write_manifest(false)
+        .create()?;
+    let err = bare("finetune").open().unwrap_err();
+    match &err {
+        Error::RunNotFound { elsewhere, .. } => assert_eq!(
+            elsewhere,
+            &[debug.path().to_path_buf(), pre.path().to_path_buf()]
+        ),
+        other => panic!("expected RunNotFound, got {other:?}"),
+    }
+    assert!(
+        err.to_string().contains(&pre.path().display().to_string()),
+        "{err}"
+    );
+    Ok(())
+}
+
 #[test]
 fn a_joiner_that_comes_early_waits_for_the_manifest() -> TestResult {
     let root = tempfile::tempdir()?;

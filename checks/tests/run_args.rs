@@ -456,14 +456,23 @@ fn variables_stand_in_for_flags_in_order_and_flags_beat_them() -> TestResult {
     assert!(!joined.is_new());
     let seeded = start(&args, &[(ENV_SEED, "3")])?;
     assert_eq!(seeded.id(), &RunId::from_seed(3));
-    // A launcher's id beats a seed from the environment, not a typed one.
+    // Under a launcher a seed, typed or from the environment, is made with
+    // the launcher's id in place of the date.
     let launched = start(&args, &[(ENV_SEED, "3"), ("SLURM_JOB_ID", "12")])?;
-    assert_eq!(launched.id(), "slurm-12");
+    assert_eq!(
+        launched.id(),
+        format!("slurm-12_{}", RunId::seed_suffix(3)).as_str()
+    );
     let typed = start(
         &["--run-root", root, "--run-seed", "4"],
-        &[("SLURM_JOB_ID", "12")],
+        &[(ENV_SEED, "3"), ("SLURM_JOB_ID", "12")],
     )?;
-    assert_eq!(typed.id(), &RunId::from_seed(4));
+    assert_eq!(
+        typed.id(),
+        format!("slurm-12_{}", RunId::seed_suffix(4)).as_str()
+    );
+    let bare = start(&args, &[("SLURM_JOB_ID", "12")])?;
+    assert_eq!(bare.id(), "slurm-12");
     // Typed flags win over every variable.
     let env = [(ENV_RESUME, "r1"), (ENV_RUN_ID, "x"), (ENV_SEED, "1")];
     let fresh = start(&["--run-root", root, "--run-id", "fresh"], &env)?;
@@ -681,5 +690,76 @@ fn ranks_of_one_srun_step_typing_one_run_id_share_one_new_run() -> TestResult {
             "{line}"
         );
     }
+    Ok(())
+}
+
+/// `srun -n 4 train --run-seed 7`, two ranks in a time zone 26 hours ahead
+/// of the other two (`TZ=UTC+12`, `TZ=UTC-14`: their dates always differ):
+/// one run for the step, made by one rank, whatever each rank's clock says.
+#[test]
+fn a_typed_run_seed_under_srun_makes_one_run_in_two_time_zones() -> TestResult {
+    const TEST: &str = "a_typed_run_seed_under_srun_makes_one_run_in_two_time_zones";
+    if is_child(TEST) {
+        return child_body();
+    }
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().to_str().expect("utf-8");
+    let args = format!("--run-root {root} --run-seed 7");
+    let children: Vec<_> = ["UTC+12", "UTC-14", "UTC+12", "UTC-14"]
+        .into_iter()
+        .map(|tz| {
+            let env = clean_env(&[
+                ("TZ", tz),
+                ("SLURM_JOB_ID", "55"),
+                ("SLURM_STEP_ID", "0"),
+                (ARGS, &args),
+            ]);
+            spawn_child(TEST, TEST, &env)
+        })
+        .collect();
+    let mut lines: Vec<String> = children
+        .into_iter()
+        .flat_map(|c| child_lines(c, "RUN="))
+        .collect();
+    lines.sort();
+    let folder = tmp
+        .path()
+        .join(format!("slurm-55.0_{}", RunId::seed_suffix(7)));
+    let seen = |new: bool| format!("{}|{new}|{root}", folder.display());
+    assert_eq!(lines, [seen(false), seen(false), seen(false), seen(true)]);
+    assert_eq!(common::folder_count(tmp.path()), 1, "one run folder");
+    // The same seed typed by the next step of the allocation: a run of its own.
+    let env = clean_env(&[
+        ("TZ", "UTC-14"),
+        ("SLURM_JOB_ID", "55"),
+        ("SLURM_STEP_ID", "1"),
+        (ARGS, &args),
+    ]);
+    let next = child_lines(spawn_child(TEST, TEST, &env), "RUN=");
+    let other = tmp
+        .path()
+        .join(format!("slurm-55.1_{}", RunId::seed_suffix(7)));
+    assert_eq!(next, [format!("{}|true|{root}", other.display())]);
+    Ok(())
+}
+
+/// `RUNLAYOUT_SEED` stands in for `--run-seed`, under a launcher too.
+#[test]
+fn the_seed_variable_under_a_launcher_names_the_jobs_seeded_run() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().to_str().expect("utf-8");
+    let env = [
+        (ENV_SEED, "7"),
+        ("SLURM_JOB_ID", "56"),
+        ("SLURM_STEP_ID", "0"),
+    ];
+    let rank0 = start(&["--run-root", root], &env)?;
+    let rank1 = start(&["--run-root", root], &env)?;
+    let folder = tmp
+        .path()
+        .join(format!("slurm-56.0_{}", RunId::seed_suffix(7)));
+    assert_eq!(rank0.path(), folder);
+    assert_eq!(rank1.path(), folder);
+    assert!(rank0.is_new() && !rank1.is_new());
     Ok(())
 }

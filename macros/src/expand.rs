@@ -11,7 +11,7 @@ use syn::{DeriveInput, Generics, Ident, LitStr, Type};
 
 use crate::ast::{Entry, Input, Kind, Root};
 use crate::ctxt::Ctxt;
-use crate::{doc, fallback, valid};
+use crate::{doc, fallback, nested, valid};
 use runlayout_grammar::template::{Component, ParamKind, Segment, Template};
 
 pub fn derive(node: &DeriveInput) -> TokenStream {
@@ -56,7 +56,11 @@ fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
     let entries = input.entries.iter().map(|e| entry_const(e, &p));
     let accessors = input.entries.iter().map(|e| accessor(e, input, &p));
     let families = input.entries.iter().map(|e| family(e, input, &p));
-    let nested_checks = nested_checks(input, &p);
+    let nested_checks = nested::checks(input, &p);
+    let nested::Deferred {
+        item: deferred,
+        use_it: use_deferred,
+    } = nested::deferred(input, &p);
     let from_root = input
         .root_is_only_field
         .then(|| from_root(input, root, &p))
@@ -68,6 +72,7 @@ fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
 
             #[inline]
             fn root(&self) -> &#p::Path {
+                #use_deferred
                 #root_ref
             }
 
@@ -84,6 +89,7 @@ fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
         #[automatically_derived]
         #[allow(dead_code)]
         impl #impl_generics #ident #ty_generics #where_clause {
+            #deferred
             #(#accessors)*
             #(#families)*
         }
@@ -94,7 +100,7 @@ fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
 }
 
 /// The entry's line in `ENTRIES`.
-fn entry_const(entry: &Entry, p: &TokenStream) -> TokenStream {
+pub fn entry_const(entry: &Entry, p: &TokenStream) -> TokenStream {
     let name = entry.name.unraw().to_string();
     let path = &entry.lit;
     match &entry.kind {
@@ -159,61 +165,6 @@ pub fn family_type(entry: &Entry, p: &TokenStream) -> Option<TokenStream> {
         _ => quote!(#p::DirPath),
     };
     Some(quote!(#p::Family<#key, #member>))
-}
-
-/// For each nested layout, a constant that checks its entries against this
-/// layout's (and those of the layouts nested after it) while the crate
-/// compiles, and fails compilation at the `nest(..)`'s path with a message
-/// naming both entries: two names for one path, or a file used as a folder.
-/// A nested type that names the struct's generic parameters cannot be named
-/// outside the impl, so it stands in as a plain folder and is not checked.
-fn nested_checks(input: &Input<'_>, p: &TokenStream) -> TokenStream {
-    let nameable = |ty: &Type| !mentions_generic(ty, input.generics);
-    let any = input
-        .entries
-        .iter()
-        .any(|e| matches!(&e.kind, Kind::Nest(ty) if nameable(ty)));
-    if !any {
-        return TokenStream::new();
-    }
-    let entries: Vec<TokenStream> = input
-        .entries
-        .iter()
-        .map(|entry| match &entry.kind {
-            Kind::Nest(ty) if !nameable(ty) => {
-                let name = entry.name.unraw().to_string();
-                let path = &entry.lit;
-                quote!(#p::Entry::dir(#name, #path))
-            }
-            _ => entry_const(entry, p),
-        })
-        .collect();
-    let all = Ident::new("ENTRIES", Span::mixed_site());
-    let found = Ident::new("CONFLICT", Span::mixed_site());
-    let checks = input
-        .entries
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| matches!(&e.kind, Kind::Nest(ty) if nameable(ty)))
-        .map(|(index, entry)| {
-            let fail = quote_spanned! {entry.lit.span()=>
-                ::core::panic!("{}", #found.as_str())
-            };
-            quote! {
-                const _: () = {
-                    const #found: #p::Conflict = #p::nested_conflict(#all, #index);
-                    if !#found.is_empty() {
-                        #fail
-                    }
-                };
-            }
-        });
-    quote! {
-        const _: () = {
-            const #all: &[#p::Entry] = &[#(#entries),*];
-            #(#checks)*
-        };
-    }
 }
 
 /// An accessor's arguments and return type, shared with the fallback.
@@ -402,7 +353,7 @@ fn is_named(ty: &Type, names: &[&str]) -> bool {
 
 /// Whether `ty` names any of the struct's generic parameters (types,
 /// lifetimes, constants) anywhere in it.
-fn mentions_generic(ty: &Type, generics: &Generics) -> bool {
+pub fn mentions_generic(ty: &Type, generics: &Generics) -> bool {
     let params: Vec<&Ident> = generics
         .params
         .iter()

@@ -5,7 +5,8 @@
 //! `attr.rs` for the attributes and `runlayout-grammar`'s template parser for
 //! entry paths),
 //! `valid.rs` checks it, `expand.rs` generates the code (with `doc.rs` for
-//! the accessors' docs), and `fallback.rs` stands in when there are errors.
+//! the accessors' docs and `nested.rs` for the check of nested layouts
+//! against their parent), and `fallback.rs` stands in when there are errors.
 //! Every error is collected in `ctxt.rs` and all are reported together.
 
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@ mod ctxt;
 mod doc;
 mod expand;
 mod fallback;
+mod nested;
 mod valid;
 
 use proc_macro::TokenStream;

@@ -7,9 +7,11 @@
 //! (`.runlayout-<pid>-<host tag>-<random>.tmp`), synced to the device, and
 //! renamed over the target. Families, `create_all` and `Runs::scan` never
 //! take such a name for a member or a run. A writer killed halfway leaves
-//! its temporary behind; the next atomic write into that folder removes it
-//! (see `temporary::sweep`: a temporary is stale once its process is gone,
-//! or, made on another host, when it has not changed for a minute).
+//! its temporary behind; the first atomic write of the next process into
+//! that folder removes it (see `temporary::sweep_once`: a temporary is
+//! stale once its process, of this pid space, is gone). A folder is read
+//! for this once per process, not at every write, so a write costs the
+//! same in a folder of ten names or of ten thousand.
 
 use std::fmt;
 use std::fs::File;
@@ -50,14 +52,14 @@ pub struct AtomicFile {
 
 impl AtomicFile {
     /// Starts writing a new version of `target`: removes stale temporaries
-    /// in its folder, makes the folder if it is missing, and creates the
-    /// temporary file there.
+    /// in its folder (the first time this process writes there), makes the
+    /// folder if it is missing, and creates the temporary file there.
     pub(crate) fn create(target: &Path) -> Result<AtomicFile> {
         let dir = match target.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         };
-        temporary::sweep(dir);
+        temporary::sweep_once(dir);
         let file = match make(dir) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 folders::create_all(dir)?;
@@ -297,7 +299,7 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn the_next_write_removes_a_dead_writers_temporary() -> TestResult {
+    fn the_first_write_into_a_folder_removes_a_dead_writers_temporary() -> TestResult {
         let dir = tempfile::tempdir()?;
         let tag = &crate::process::current().host_tag;
         let dead = format!(".runlayout-{}-1-{tag}-abcdefgh.tmp", u32::MAX);

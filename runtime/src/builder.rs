@@ -6,6 +6,7 @@ use std::time::Duration;
 use runlayout_grammar::names;
 
 use crate::error::{Error, NameKind, Result};
+use crate::launcher::Launcher;
 use crate::nesting::Nesting;
 use crate::pointer::LinkStyle;
 use crate::run::{Address, Run};
@@ -42,6 +43,8 @@ pub struct RunBuilder {
     stage: Option<String>,
     pub(crate) debug: bool,
     id: IdSource,
+    /// The launcher a seeded id is made under.
+    launcher: LauncherSource,
     pub(crate) nesting: Nesting,
     pub(crate) link_style: LinkStyle,
     pub(crate) write_manifest: bool,
@@ -58,6 +61,16 @@ enum IdSource {
     Explicit(String),
 }
 
+/// Which launcher, if any, started the ranks a seeded id must agree for.
+#[derive(Clone, Debug)]
+enum LauncherSource {
+    /// The process environment's ([`Launcher::detect`]), read when the
+    /// builder is finished.
+    Detect,
+    /// The one the variables `from_env_with` read named (or none).
+    Given(Option<Launcher>),
+}
+
 impl RunBuilder {
     pub(crate) fn new(root: PathBuf) -> RunBuilder {
         RunBuilder {
@@ -65,6 +78,7 @@ impl RunBuilder {
             stage: None,
             debug: false,
             id: IdSource::Generated,
+            launcher: LauncherSource::Detect,
             nesting: Nesting::default(),
             link_style: LinkStyle::default(),
             write_manifest: true,
@@ -125,17 +139,28 @@ impl RunBuilder {
         self
     }
 
-    /// Uses [`RunId::from_seed`], replacing a run id set before.
+    /// Uses a seeded run id, replacing a run id set before.
     ///
-    /// A seeded id carries the local date, so it changes at midnight and
-    /// between time zones: never rely on one for ranks that must meet in one
-    /// folder. Under a launcher, [`from_env`](RunBuilder::from_env) replaces
-    /// the seed by the launcher's id.
+    /// Outside a launcher the id is [`RunId::from_seed`]: the local date and
+    /// five characters fixed by the seed (`2026-11-30_wifod`), so the same
+    /// seed names another run tomorrow. Under a [`Launcher`] (found in the
+    /// environment when the builder is finished, or by
+    /// [`from_env`](RunBuilder::from_env)) the launcher's id stands in place
+    /// of the date, [`Launcher::seeded_id`] (`slurm-4242.0_wifod`): every
+    /// rank of the job gets the same id, whatever its clock or time zone,
+    /// and [`start`](RunBuilder::start) makes one run for all of them. For
+    /// the dated id whatever the environment, pass
+    /// `run_id(RunId::from_seed(seed))`.
     ///
     /// ```
-    /// use runlayout_runtime::{Run, RunId};
+    /// use runlayout_runtime::{Launcher, Run, RunId};
+    ///
     /// let b = Run::builder("runs").seed(3);
-    /// assert_eq!(b.planned_path()?, Some(format!("runs/{}", RunId::from_seed(3)).into()));
+    /// let id = match Launcher::detect() {
+    ///     None => RunId::from_seed(3), // the local date, `_`, five characters
+    ///     Some(launcher) => launcher.seeded_id(3), // the job's id, `_`, the same five
+    /// };
+    /// assert_eq!(b.planned_path()?, Some(format!("runs/{id}").into()));
     /// # Ok::<(), runlayout_runtime::Error>(())
     /// ```
     pub fn seed(mut self, seed: u64) -> RunBuilder {
@@ -301,13 +326,48 @@ impl RunBuilder {
         }
     }
 
-    /// The run id unless it is to be generated.
+    /// The run id unless it is to be generated; a seeded one made under
+    /// the builder's launcher.
     pub(crate) fn fixed_id(&self) -> Result<Option<RunId>> {
+        self.fixed_id_under(self.seed_launcher().as_ref())
+    }
+
+    /// The run id unless it is to be generated; a seeded one made under
+    /// `launcher` (dated without one).
+    pub(crate) fn fixed_id_under(&self, launcher: Option<&Launcher>) -> Result<Option<RunId>> {
         match &self.id {
             IdSource::Generated => Ok(None),
-            IdSource::Seeded(seed) => Ok(Some(RunId::from_seed(*seed))),
+            IdSource::Seeded(seed) => Ok(Some(match launcher {
+                Some(launcher) => launcher.seeded_id(*seed),
+                None => RunId::from_seed(*seed),
+            })),
             IdSource::Explicit(id) => RunId::new(id.as_str()).map(Some),
         }
+    }
+
+    /// The launcher whose ranks share a seeded id, when the id is seeded
+    /// and a launcher started the process; `None` otherwise (the
+    /// environment is read only for a seed).
+    pub(crate) fn seed_launcher(&self) -> Option<Launcher> {
+        if !matches!(self.id, IdSource::Seeded(_)) {
+            return None;
+        }
+        match &self.launcher {
+            LauncherSource::Detect => Launcher::detect(),
+            LauncherSource::Given(launcher) => launcher.clone(),
+        }
+    }
+
+    /// Makes a seeded id under `launcher` (or none) rather than the one the
+    /// process environment names.
+    pub(crate) fn under_launcher(mut self, launcher: Option<Launcher>) -> RunBuilder {
+        self.launcher = LauncherSource::Given(launcher);
+        self
+    }
+
+    /// Whether the run id is seeded.
+    pub(crate) fn has_seed(&self) -> bool {
+        matches!(self.id, IdSource::Seeded(_))
     }
 
     /// Where a run of this id and stage goes, with this builder's settings.

@@ -91,8 +91,9 @@ impl RunBuilder {
     /// # Errors
     ///
     /// [`Error::MissingRunId`] without a run id or seed: ranks that each drew
-    /// their own id would never meet. (A seed is no way to agree either: a
-    /// seeded id carries each rank's local date.) [`Error::NotADirectory`] if a file stands
+    /// their own id would never meet. (A seed makes one id for all ranks
+    /// only under a launcher, whose id replaces the local date; see
+    /// [`seed`](RunBuilder::seed).) [`Error::NotADirectory`] if a file stands
     /// at the run's path, [`Error::NotARun`] if the folder there is a stage
     /// folder, [`Error::IncompleteRun`] if its creator died before writing
     /// the manifest, [`Error::InsideRun`] (as for `create`),
@@ -139,7 +140,9 @@ impl RunBuilder {
     /// same job. So an id chosen by hand (`--run-id baseline` under `srun`)
     /// starts one new run for all the ranks of the step, another job (or
     /// step) asking for that id again is refused, and a requeued job, whose
-    /// launcher id does not change, finds its folder again.
+    /// launcher id does not change, finds its folder again. A
+    /// [seed](RunBuilder::seed) gives the id [`Launcher::seeded_id`] (this
+    /// launcher's id in place of the date), the same for every rank.
     ///
     /// Without manifests ([`write_manifest(false)`](RunBuilder::write_manifest),
     /// or the `manifest` feature off) jobs cannot be told apart: ranks join
@@ -179,9 +182,11 @@ impl RunBuilder {
     pub fn create_for(self, launcher: &Launcher) -> Result<Run> {
         let job = launcher.run_id();
         let stage = self.checked_stage()?;
-        let id = self.fixed_id()?.ok_or(Error::MissingRunId {
-            method: "create_for",
-        })?;
+        let id = self
+            .fixed_id_under(Some(launcher))?
+            .ok_or(Error::MissingRunId {
+                method: "create_for",
+            })?;
         let address = self.address(stage, id);
         if self.make_folder(&address)?.is_some() {
             let run = self.run(address, true);
@@ -213,9 +218,17 @@ impl RunBuilder {
     /// seeded, or from the environment or a launcher): the one call a program
     /// needs whether it runs alone or as one rank of many.
     ///
+    /// A [seed](RunBuilder::seed) under a [`Launcher`] (the environment's,
+    /// or the one [`from_env`](RunBuilder::from_env) read) is
+    /// [`create_for`](RunBuilder::create_for) that launcher: the id is the
+    /// launcher's id and the seed's five characters, the same for every
+    /// rank whatever its time zone, so the ranks make one new run, which a
+    /// requeued job finds again and another job is refused. Outside a
+    /// launcher a seed gives the dated id, created or opened.
+    ///
     /// # Errors
     ///
-    /// Those of `create` or `create_or_open`.
+    /// Those of `create`, `create_or_open` or `create_for`.
     ///
     /// ```
     /// use runlayout_runtime::Run;
@@ -228,7 +241,9 @@ impl RunBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn start(self) -> Result<Run> {
-        if self.has_fixed_id() {
+        if let Some(launcher) = self.seed_launcher() {
+            self.create_for(&launcher)
+        } else if self.has_fixed_id() {
             self.create_or_open()
         } else {
             self.create()

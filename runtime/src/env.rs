@@ -93,10 +93,11 @@ impl RunBuilder {
     /// process, the launcher's job id gives the run id, so every rank of the
     /// job reaches the same folder; finish with
     /// [`start`](RunBuilder::start) or [`create_or_open`](RunBuilder::create_or_open).
-    /// The launcher's id replaces a [`seed`](RunBuilder::seed) too: a seeded
-    /// id carries each rank's local date, so ranks on either side of
-    /// midnight (or in other time zones) would split. Outside a launcher
-    /// nothing else changes.
+    /// A [`seed`](RunBuilder::seed) is kept and made under that launcher
+    /// ([`Launcher::seeded_id`]: the launcher's id in place of the local
+    /// date), so every rank gets the same seeded id; the launcher the
+    /// variables name is the one used, not the process's. Outside a
+    /// launcher nothing else changes.
     ///
     /// # Errors
     ///
@@ -171,10 +172,11 @@ impl RunBuilder {
         Ok(self.launcher_id_with(get))
     }
 
-    /// When the builder has no explicit run id and a [`Launcher`] started
+    /// When the builder has no run id of its own and a [`Launcher`] started
     /// this process, takes the run id from the launcher's job id, so every
-    /// rank of the job reaches the same folder; a seed gives way to it, since
-    /// seeded ids carry each rank's local date. Otherwise changes nothing.
+    /// rank of the job reaches the same folder. A seed is kept and made
+    /// under that launcher ([`Launcher::seeded_id`]), as it would be when
+    /// the builder is finished. Otherwise changes nothing.
     /// ([`from_env`](RunBuilder::from_env) does this too.)
     ///
     /// ```
@@ -190,7 +192,11 @@ impl RunBuilder {
         if self.has_explicit_id() {
             return self;
         }
-        match Launcher::detect_with(get) {
+        let launcher = Launcher::detect_with(get);
+        if self.has_seed() {
+            return self.under_launcher(launcher);
+        }
+        match launcher {
             Some(launcher) => self.run_id(launcher.run_id()),
             None => self,
         }
@@ -235,9 +241,10 @@ mod tests {
         assert_eq!(b.planned_path()?, Some("r/slurm-5".into()));
         let b = Run::builder("r").run_id("mine").from_env_with(&slurm)?;
         assert_eq!(b.planned_path()?, Some("r/mine".into()));
-        // A seeded id carries the local date; the launcher's id does not.
+        // A seed is made under the launcher the variables name.
         let b = Run::builder("r").seed(1).from_env_with(&slurm)?;
-        assert_eq!(b.planned_path()?, Some("r/slurm-5".into()));
+        let seeded = format!("r/slurm-5_{}", crate::RunId::seed_suffix(1));
+        assert_eq!(b.planned_path()?, Some(seeded.into()));
         let b = Run::builder("r").seed(1).from_env_with(env(&[]))?;
         assert_eq!(
             b.planned_path()?,

@@ -105,7 +105,10 @@ pub enum Error {
         /// The run folder that was looked for.
         path: PathBuf,
         /// Where a run of that id does exist below the same root (other
-        /// stages, debug or not), for the message to point at.
+        /// stages, debug or not), for the message to point at: folders
+        /// holding `run.json`, and, for runs made without a manifest,
+        /// folders that hold something and are no folder of runs (no
+        /// `latest` pointer, no run inside).
         elsewhere: Vec<PathBuf>,
     },
     /// The output root does not exist, so no run can be below it: `open()`

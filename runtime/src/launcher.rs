@@ -162,6 +162,41 @@ impl Launcher {
         };
         RunId::from_valid(id)
     }
+
+    /// The run id a [seed](crate::RunBuilder::seed) gives under this launcher:
+    /// the launcher's [run id](Launcher::run_id), `_`, and the five
+    /// characters the seed fixes ([`RunId::seed_suffix`]), such as
+    /// `slurm-4242.0_wifod`. It stands where a seeded id outside a launcher
+    /// has the local date (`2026-11-30_wifod`): every rank of the job
+    /// derives the same id whatever its clock and time zone, another job
+    /// (or `srun` step) gets another, and a requeued job the same again.
+    /// A launcher id too long to take the suffix is hashed to a short one
+    /// first, as in [`run_id`](Launcher::run_id).
+    ///
+    /// ```
+    /// use std::ffi::OsString;
+    /// use runlayout_runtime::{Launcher, RunId};
+    ///
+    /// let env = |k: &str| match k {
+    ///     "SLURM_JOB_ID" => Some(OsString::from("4242")),
+    ///     "SLURM_STEP_ID" => Some(OsString::from("0")),
+    ///     _ => None,
+    /// };
+    /// let launcher = Launcher::detect_with(env).unwrap();
+    /// assert_eq!(launcher.seeded_id(7).as_str(), "slurm-4242.0_wifod");
+    /// assert!(launcher.seeded_id(7).as_str().ends_with(&RunId::seed_suffix(7)));
+    /// ```
+    #[must_use]
+    pub fn seeded_id(&self, seed: u64) -> RunId {
+        let job = self.run_id().into_string();
+        let suffix = RunId::seed_suffix(seed);
+        let id = format!("{job}_{suffix}");
+        if id.len() <= names::MAX_LEN {
+            return RunId::from_valid(id);
+        }
+        let short = names::hashed(job.as_bytes(), job.as_bytes());
+        RunId::from_valid(format!("{short}_{suffix}"))
+    }
 }
 
 /// Whether a launcher's value counts as unset: empty, or white space only.
@@ -337,6 +372,30 @@ mod tests {
             step: None,
         };
         assert!(slurm.run_id().as_str().starts_with("slurm-aaaa"));
+    }
+
+    #[test]
+    fn seeded_ids_put_the_launchers_id_where_the_date_was() {
+        let step = |s: &'static str| Launcher::Slurm {
+            job: "55".into(),
+            step: Some(s.into()),
+        };
+        let suffix = RunId::seed_suffix(7);
+        assert_eq!(
+            step("0").seeded_id(7).as_str(),
+            format!("slurm-55.0_{suffix}")
+        );
+        assert_ne!(step("0").seeded_id(7), step("1").seeded_id(7));
+        assert_ne!(step("0").seeded_id(7), step("0").seeded_id(8));
+        // Too long for the suffix: hashed first, still apart, still valid.
+        let long = |c: &str| Launcher::Torchrun {
+            run_id: c.repeat(names::MAX_LEN - "torchrun-".len()).into(),
+        };
+        let (a, b) = (long("a").seeded_id(7), long("b").seeded_id(7));
+        assert!(a.as_str().starts_with("torchrun-aaa") && a.as_str().ends_with(&suffix));
+        assert!(a.as_str().len() < 80, "{a}");
+        assert_ne!(a, b);
+        assert_eq!(names::check(a.as_str()), Ok(()));
     }
 
     #[cfg(unix)]

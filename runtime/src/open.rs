@@ -308,7 +308,8 @@ fn elsewhere(run: &Run) -> Vec<PathBuf> {
     let id = run.id().as_str();
     let mut found = Vec::new();
     for base in [run.root().to_path_buf(), run.root().join(names::DEBUG_DIR)] {
-        let is_run = |p: &Path| p != run.path() && p.join(MANIFEST).is_file();
+        // Not the run looked for, nor a folder it would sit in.
+        let is_run = |p: &Path| !run.path().starts_with(p) && looks_like_run(p);
         let own = base.join(id);
         if is_run(&own) {
             found.push(own.clone());
@@ -333,4 +334,18 @@ fn elsewhere(run: &Run) -> Vec<PathBuf> {
     found.sort();
     found.dedup();
     found
+}
+
+/// Whether the folder at `path` is a run, as far as a hint goes: it holds
+/// `run.json`, or (a run made without manifest) it holds something and is
+/// no folder of runs: no `latest` pointer, no run inside. An empty folder
+/// is not counted: nothing tells it from one made by hand.
+fn looks_like_run(path: &Path) -> bool {
+    if path.join(MANIFEST).is_file() {
+        return true;
+    }
+    if !fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return false;
+    }
+    Contents::read(path).is_ok_and(|c| !c.is_empty() && c.not_a_run().is_none())
 }

@@ -100,9 +100,11 @@ impl RunId {
     /// the same seed gives another id tomorrow, and at one instant two
     /// machines in different time zones (or one process just before
     /// midnight and one just after) get two ids. A seed names a run for one
-    /// person on one day; it is no way for processes to agree on a run. The
-    /// ranks of a launched job agree on the [`Launcher`](crate::Launcher)'s
-    /// id, which `RunBuilder::from_env` prefers to a seed.
+    /// person on one day. Under a launcher,
+    /// [`RunBuilder::seed`](crate::RunBuilder::seed) uses
+    /// [`Launcher::seeded_id`](crate::Launcher::seeded_id) instead, which
+    /// puts the launcher's id in place of the date, so that the ranks of
+    /// one job agree on one id.
     ///
     /// ```
     /// use runlayout_runtime::RunId;

@@ -14,17 +14,20 @@
 //!
 //! A temporary is left behind when its writer is certainly gone: of this
 //! pid space, and no process of that pid and start time exists. [`sweep`]
-//! removes those, in every folder an operation touches. A temporary of
+//! removes those, in every folder an operation touches; atomic writes, which
+//! may go into folders of many thousand files, sweep a folder once per
+//! process ([`sweep_once`]). A temporary of
 //! another pid space (another host, another container) cannot be judged by
 //! its writer, and its age says nothing sure either (a writer may hold a
 //! checkpoint open for minutes): only `prune`, when asked, removes those,
 //! and only when they are older than [`FOREIGN_STALE_AFTER`].
 
+use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::fs;
 use std::io;
-use std::path::Path;
-use std::sync::OnceLock;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, Operation, Result};
@@ -163,6 +166,36 @@ pub(crate) fn remove_if_stale(dir: &Path, name: &OsStr) -> bool {
     removed.is_ok()
 }
 
+/// How many folders [`sweep_once`] remembers; past that it forgets them all
+/// and starts over (a folder swept twice costs one more read, nothing else),
+/// so a process that writes into ever new folders holds a bounded set.
+const SWEPT_MAX: usize = 4096;
+
+/// [`sweep`], the first time this process calls it for `dir` (as spelled:
+/// another spelling of the folder is swept once more). A writer killed
+/// halfway leaves at most one temporary per folder it was writing into, and
+/// the next process to write there removes it, at the cost of one read of
+/// the folder per process rather than per write. (A process that keeps
+/// writing into a folder while another dies there leaves that one
+/// temporary to the next process.)
+pub(crate) fn sweep_once(dir: &Path) {
+    static SWEPT: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+    {
+        // A panic elsewhere while holding the lock leaves a set that is
+        // still whole: keep using it.
+        let mut swept = SWEPT.lock().unwrap_or_else(PoisonError::into_inner);
+        let swept = swept.get_or_insert_with(HashSet::new);
+        if swept.contains(dir) {
+            return;
+        }
+        if swept.len() >= SWEPT_MAX {
+            swept.clear();
+        }
+        swept.insert(dir.to_path_buf());
+    }
+    sweep(dir);
+}
+
 /// Removes the stale temporaries in `dir`. Best effort: a folder that
 /// cannot be read is left for the operation itself to report.
 pub(crate) fn sweep(dir: &Path) {
@@ -220,6 +253,36 @@ mod tests {
         assert!(is_temporary(OsStr::new(&name)));
         assert!(!is_temporary(OsStr::new("ancestor")));
         assert!(!is_temporary(OsStr::new(".runlayout-x")));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_folder_is_swept_once_per_process() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let me = process::current();
+        let dead = |n: u32| {
+            format!(
+                "{PREFIX}{}-{}-{}-abcdefg{n}.tmp",
+                u32::MAX,
+                me.started.unwrap_or(0),
+                me.host_tag
+            )
+        };
+        fs::write(dir.path().join(dead(1)), "x")?;
+        sweep_once(dir.path());
+        assert!(
+            !dir.path().join(dead(1)).exists(),
+            "the first sweep removes it"
+        );
+        fs::write(dir.path().join(dead(2)), "x")?;
+        sweep_once(dir.path());
+        assert!(
+            dir.path().join(dead(2)).exists(),
+            "left to the next process"
+        );
+        sweep(dir.path());
+        assert!(!dir.path().join(dead(2)).exists());
+        Ok(())
     }
 
     #[cfg(target_os = "linux")]

@@ -229,9 +229,13 @@ impl FilePath {
     /// name that families and scans never take for a member or a run, is
     /// synced to the device, and is renamed over the file. Temporaries that
     /// writers killed before their rename left in the folder are removed
-    /// first, which costs one read of the folder. Built on the `tempfile`
-    /// crate; see [`create_atomic`](FilePath::create_atomic) to write in
-    /// pieces.
+    /// by the first atomic write of a process into that folder, which costs
+    /// one read of the folder; later writes of the process there do not read
+    /// it, so a write costs the same in a folder of ten thousand files. (A
+    /// temporary left while the process was writing there waits for the
+    /// next process that writes into that folder.) Built on the
+    /// `tempfile` crate; see [`create_atomic`](FilePath::create_atomic) to
+    /// write in pieces.
     ///
     /// # Errors
     ///
@@ -259,8 +263,9 @@ impl FilePath {
     /// [`AtomicFile`] returned, then [`commit`](AtomicFile::commit) it. Until
     /// the commit the file is untouched; dropped without one, the new
     /// version is thrown away. Makes the folder the file sits in if it is
-    /// missing, and removes stale temporaries there, as
-    /// [`write_atomic`](FilePath::write_atomic) does.
+    /// missing, and removes stale temporaries there the first time the
+    /// process writes into it, as [`write_atomic`](FilePath::write_atomic)
+    /// does.
     ///
     /// # Errors
     ///

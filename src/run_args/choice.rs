@@ -13,7 +13,8 @@ pub(super) enum Choice {
     /// Open an existing run (`--resume`, `RUNLAYOUT_RESUME`).
     Resume(String),
     /// A new run under an id the user chose (`--run-id`, `--run-seed`,
-    /// `RUNLAYOUT_SEED`); under a launcher, one run for its ranks.
+    /// `RUNLAYOUT_SEED`); under a launcher, one run for its ranks (a seed's
+    /// id then holds the launcher's id in place of the date).
     New(Named),
     /// The id a launcher script (`RUNLAYOUT_RUN_ID`) or a launcher gave:
     /// created by the first rank, joined by the others, found again by a
@@ -32,10 +33,10 @@ pub(super) enum Named {
 
 /// The first that applies: a typed `--resume`, `--run-id` or `--run-seed`
 /// (clap lets only one be typed); then `RUNLAYOUT_RESUME`, then
-/// `RUNLAYOUT_RUN_ID`, then a launcher's id, then `RUNLAYOUT_SEED`; else a
+/// `RUNLAYOUT_RUN_ID`, then `RUNLAYOUT_SEED`, then a launcher's id; else a
 /// generated id. A typed flag beats every variable, and no variable ever
-/// conflicts with one. The seed comes after the launcher: seeded ids carry
-/// each rank's local date, so ranks would split across midnight.
+/// conflicts with one. A seed under a launcher is made with the launcher's
+/// id in place of the date, so all ranks agree on it.
 pub(super) fn choose(args: &RunArgs, get: &impl Fn(&str) -> Option<OsString>) -> Result<Choice> {
     if let Some(resume) = &args.resume {
         return Ok(Choice::Resume(resume.clone()));
@@ -59,9 +60,6 @@ pub(super) fn choose(args: &RunArgs, get: &impl Fn(&str) -> Option<OsString>) ->
     if let Some(id) = text(get, ENV_RUN_ID)? {
         return Ok(Choice::Join(id));
     }
-    if let Some(launcher) = Launcher::detect_with(get) {
-        return Ok(Choice::Join(launcher.run_id().into_string()));
-    }
     if let Some(seed) = text(get, ENV_SEED)? {
         let seed = seed.trim().parse().map_err(|_| Error::InvalidEnv {
             var: ENV_SEED,
@@ -69,6 +67,9 @@ pub(super) fn choose(args: &RunArgs, get: &impl Fn(&str) -> Option<OsString>) ->
             expected: "a whole number from 0 to 18446744073709551615",
         })?;
         return Ok(Choice::New(Named::Seed(seed)));
+    }
+    if let Some(launcher) = Launcher::detect_with(get) {
+        return Ok(Choice::Join(launcher.run_id().into_string()));
     }
     Ok(Choice::Generated)
 }
@@ -131,8 +132,8 @@ mod tests {
         );
         assert_eq!(chosen(&[], &all)?, resume("env-resume"));
         assert_eq!(chosen(&[], &all[1..])?, Choice::Join("env-id".into()));
-        assert_eq!(chosen(&[], &all[2..])?, Choice::Join("slurm-5".into()));
-        assert_eq!(chosen(&[], &all[2..3])?, Choice::New(Named::Seed(9)));
+        assert_eq!(chosen(&[], &all[2..])?, Choice::New(Named::Seed(9)));
+        assert_eq!(chosen(&[], &all[3..])?, Choice::Join("slurm-5".into()));
         assert_eq!(chosen(&[], &[])?, Choice::Generated);
         // Empty variables are unset.
         let empty = [(ENV_RESUME, ""), (ENV_RUN_ID, ""), (ENV_SEED, "")];

@@ -67,8 +67,9 @@ pub(super) struct Flags {
     )]
     run_id: Option<String>,
 
-    /// Start a new run with a seeded id (today's date and a suffix from N),
-    /// an error if it exists [env: RUNLAYOUT_SEED=]
+    /// Start a new run with a seeded id (today's date, or under a launcher
+    /// its job id, and a suffix from N), an error if it exists [env:
+    /// RUNLAYOUT_SEED=]
     #[arg(
         id = SEED,
         long = "run-seed",

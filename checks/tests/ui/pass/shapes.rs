@@ -1,10 +1,14 @@
 //! Layout shapes that must compile: generic roots, a marked root among other
 //! fields, raw identifiers, every entry form, a renamed crate path, families,
-//! and a nested layout whose type names the struct's generic parameter.
+//! and nested layouts whose type names the struct's generic parameter, used
+//! with a concrete type (their check against the parent then runs, and
+//! passes).
 
 use std::path::{Path, PathBuf};
 
-use runlayout::{DirPath, Family, FilePath, Layout, Run};
+use std::marker::PhantomData;
+
+use runlayout::{DirPath, Family, FilePath, FromRoot, Layout, Run};
 
 #[derive(Layout)]
 #[layout(config = "config.yaml", plots = "plots/")]
@@ -49,6 +53,15 @@ where
     root: R,
 }
 
+#[derive(Layout)]
+#[layout(base = nest("base", Tracker), tracker = nest("tracker", T))]
+#[layout(tracker_notes = "tracker/notes.md", summary = "summary.json")]
+struct WithTracker<T: Layout + FromRoot> {
+    #[layout(root)]
+    root: PathBuf,
+    tracker_type: PhantomData<T>,
+}
+
 mod renamed {
     pub use runlayout as rl;
 }
@@ -83,6 +96,10 @@ fn main() {
     let m = Marked { label: String::new(), base: root.clone() };
     let _ = &m.label;
     takes_dir(m.data());
+    let w: WithTracker<Tracker> = WithTracker { root: root.clone(), tracker_type: PhantomData };
+    takes_file(w.tracker().config());
+    takes_file(w.base().config());
+    w.create_all().ok();
     let r = Renamed { root };
     takes_file(r.notes());
 }
