@@ -65,9 +65,11 @@ impl RunBuilder {
         Ok(run)
     }
 
-    /// Resumes the run the `latest` pointer of this stage names: the run of
-    /// this stage (and debug flag, and nesting) whose creation finished
-    /// last. The builder's own run id and seed are not used.
+    /// Resumes the run the `latest` pointer of this stage names: the newest
+    /// run of this stage (and debug flag, and nesting) whose creation
+    /// finished, by the creation time its manifest records (the pointer
+    /// never moves back to an older run). The builder's own run id and seed
+    /// are not used.
     ///
     /// # Errors
     ///
