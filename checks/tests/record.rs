@@ -379,6 +379,11 @@ fn a_run_is_never_made_inside_another_run() -> TestResult {
         "{err:?}"
     );
     assert_eq!(tree(root.path()), before, "nothing made inside the runs");
+    // A `run.json` of the user's own (a config in the project folder used
+    // as the root) makes no run of the root.
+    let project = tempfile::tempdir()?;
+    fs::write(project.path().join(MANIFEST), r#"{"lr": 0.1}"#)?;
+    Run::builder(project.path()).stage("train").create()?;
     Ok(())
 }
 
@@ -577,6 +582,25 @@ fn a_joiner_moves_latest_where_its_killed_creator_did_not() -> TestResult {
     let newest = builder().create()?;
     builder().run_id("job-1").create_or_open()?;
     assert_eq!(builder().open_latest()?.path(), newest.path());
+    Ok(())
+}
+
+#[test]
+fn a_manifest_from_the_future_does_not_hold_latest() -> TestResult {
+    // A node whose clock ran far ahead (or a hand edit) records a creation
+    // time years away: later runs still move `latest`.
+    let root = tempfile::tempdir()?;
+    let builder = || Run::builder(root.path()).stage("s");
+    let skewed = builder().create()?;
+    let text = fs::read_to_string(skewed.path().join(MANIFEST))?;
+    let year = &text[text.find("\"created\": \"").expect("created") + 12..][..4];
+    fs::write(
+        skewed.path().join(MANIFEST),
+        text.replacen(&format!("\"{year}-"), "\"2099-", 1),
+    )?;
+    assert!(fs::read_to_string(skewed.path().join(MANIFEST))?.contains("\"2099-"));
+    let newer = builder().create()?;
+    assert_eq!(builder().open_latest()?.path(), newer.path());
     Ok(())
 }
 

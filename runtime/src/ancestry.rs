@@ -219,7 +219,10 @@ pub(crate) fn dangling_backlinks(run: &Path, within: &Path) -> Vec<PathBuf> {
 }
 
 /// Whether the back-link `link` (in a canonical `descendants/` folder)
-/// names a place below `within` where nothing is.
+/// names a place below `within` where nothing is, in a folder that is
+/// there and holds other things (the stage's other runs, its pointer).
+/// An empty or missing folder may be a disk not mounted right now, whose
+/// runs come back: their back-links are kept.
 pub(crate) fn is_dangling(link: &Path, within: &Path) -> bool {
     let (Ok(Some(target)), Some(dir)) = (pointer::read(link), link.parent()) else {
         return false;
@@ -228,6 +231,9 @@ pub(crate) fn is_dangling(link: &Path, within: &Path) -> bool {
     place.starts_with(within)
         && place != within
         && matches!(fs::symlink_metadata(&place), Err(e) if e.kind() == io::ErrorKind::NotFound)
+        && place
+            .parent()
+            .is_some_and(|folder| fs::read_dir(folder).is_ok_and(|mut e| e.next().is_some()))
 }
 
 /// The first run whose back-link sits in `folder/descendants` and whose

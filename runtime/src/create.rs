@@ -6,8 +6,8 @@
 //! gets it (a joiner that arrives early waits for the manifest, see
 //! `open.rs`).
 
-use std::fs;
 use std::path::Path;
+use std::time::{Duration, SystemTime};
 
 use crate::RunBuilder;
 use crate::error::{Error, Result};
@@ -339,15 +339,16 @@ impl RunBuilder {
     }
 
     /// [`Error::InsideRun`] (about a run to be made at `path`) if `folder`
-    /// or a folder above it, up to the root, is a run: a run never holds
-    /// another, or the outer run's paths (`{split}/log.txt` with the value
-    /// `latest`) would lead into the inner run's files. One `stat` of a
-    /// manifest per folder between the run and the root, the root included;
-    /// a run that appears there while this one is made is not seen.
+    /// or a folder above it, up to the root, is a run (holds a manifest; a
+    /// foreign `run.json` does not count): a run never holds another, or
+    /// the outer run's paths (`{split}/log.txt` with the value `latest`)
+    /// would lead into the inner run's files. One `stat` per folder between
+    /// the run and the root, the root included; a run that appears there
+    /// while this one is made is not seen.
     fn refuse_inside_run(&self, folder: &Path, path: &Path) -> Result<()> {
         let below_root = folder.ancestors().take_while(|f| f.starts_with(&self.root));
         for outer in below_root {
-            if fs::symlink_metadata(outer.join(manifest::MANIFEST)).is_ok() {
+            if manifest::holds_manifest(outer) {
                 return Err(Error::InsideRun {
                     path: path.to_path_buf(),
                     run: outer.to_path_buf(),
@@ -380,10 +381,18 @@ impl RunBuilder {
     }
 }
 
+/// How far ahead of this clock a recorded creation time may be and still
+/// count: other nodes' clocks drift a little; a manifest from the future
+/// (a node whose clock ran wild, a hand edit) would hold `latest` until
+/// that time came.
+const CLOCK_TOLERANCE: Duration = Duration::from_secs(5 * 60);
+
 /// When the run in `folder` was recorded, as its manifest says (to the
-/// nanosecond); `None` without a readable manifest.
-fn recorded_at(folder: &Path) -> Option<std::time::SystemTime> {
-    Manifest::read(folder).ok().flatten()?.created_at()
+/// nanosecond); `None` without a readable manifest or with a time beyond
+/// [`CLOCK_TOLERANCE`] from now, a run that is then taken as older.
+fn recorded_at(folder: &Path) -> Option<SystemTime> {
+    let at = Manifest::read(folder).ok().flatten()?.created_at()?;
+    (at <= SystemTime::now() + CLOCK_TOLERANCE).then_some(at)
 }
 
 /// Removes the folders a creation has just made (and found no other use

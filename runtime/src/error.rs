@@ -119,8 +119,11 @@ pub enum Error {
     },
     /// A run was to be made inside another run: a folder on its way below
     /// the root (the root itself, its stage folder, or in run-first order
-    /// its id folder) is a run. A run never holds another run, or one run's
-    /// paths could lead into the other's files. Nothing was made.
+    /// its id folder) is a run (holds a manifest). A run never holds
+    /// another run, or one run's paths could lead into the other's files.
+    /// Nothing was made. (Folders above the root are not looked at: a root
+    /// inside a run's folder, such as the trials of a study kept in the
+    /// study's run, is the caller's choice.)
     InsideRun {
         /// Where the run was to be made: its folder, or for a generated id
         /// the folder that would have held it.

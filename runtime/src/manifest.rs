@@ -75,6 +75,22 @@ pub(crate) fn read_record<T: Record>(path: &Path) -> Result<Option<T>> {
     }
 }
 
+/// Whether `folder` holds a run's manifest, cheaply in the common case
+/// (one failing `stat` when there is none): with records kept, a `run.json`
+/// that reads as a manifest (a user's own `run.json`, a config of another
+/// tool, is not one); without, any regular file of that name.
+pub(crate) fn holds_manifest(folder: &Path) -> bool {
+    let path = folder.join(MANIFEST);
+    let Ok(meta) = std::fs::metadata(&path) else {
+        return false;
+    };
+    if ENABLED {
+        matches!(read_record::<Manifest>(&path), Ok(Some(_)))
+    } else {
+        meta.is_file()
+    }
+}
+
 /// Replaces the JSON record at `path` atomically (temporary file, rename):
 /// a reader finds the old record or the new one, never half of one. Does
 /// nothing when records are not kept.

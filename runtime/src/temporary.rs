@@ -172,12 +172,13 @@ pub(crate) fn remove_if_stale(dir: &Path, name: &OsStr) -> bool {
 const SWEPT_MAX: usize = 4096;
 
 /// [`sweep`], the first time this process calls it for `dir` (as spelled:
-/// another spelling of the folder is swept once more). A writer killed
-/// halfway leaves at most one temporary per folder it was writing into, and
-/// the next process to write there removes it, at the cost of one read of
-/// the folder per process rather than per write. (A process that keeps
-/// writing into a folder while another dies there leaves that one
-/// temporary to the next process.)
+/// another spelling of the folder, or a relative one after a change of the
+/// working folder, is swept once more). A writer killed halfway leaves the
+/// temporaries of the writes it had under way, one per writing thread, and
+/// the next process to write into that folder removes them, at the cost of
+/// one read of the folder per process rather than per write. (A process
+/// that keeps writing into a folder while another dies there leaves those
+/// temporaries to the next process; no reader ever takes one for a member.)
 pub(crate) fn sweep_once(dir: &Path) {
     static SWEPT: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
     {
