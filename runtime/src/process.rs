@@ -176,7 +176,8 @@ pub(crate) enum Fate {
     /// It is gone: same host, and the pid is free, taken by a later process,
     /// or of an earlier boot.
     Gone,
-    /// It cannot be told from here: another host, or a system without `/proc`.
+    /// It cannot be told from here: another host, a system without `/proc`,
+    /// or a `/proc` that hides other users' processes.
     Unknown,
 }
 
@@ -200,10 +201,19 @@ pub(crate) fn fate(writer: Writer<'_>) -> Fate {
         return Fate::Unknown;
     }
     match (start_ticks(writer.pid), writer.started) {
+        (None, _) if proc_hides_others() => Fate::Unknown,
         (None, _) => Fate::Gone,
         (Some(now), Some(then)) if now != then => Fate::Gone,
         _ => Fate::Running,
     }
+}
+
+/// Whether `/proc` hides other users' processes (mounted with `hidepid`):
+/// then a pid that cannot be read may well be alive. Process 1 of the pid
+/// namespace always exists, so not reading it tells; asked only when a
+/// writer looks gone.
+fn proc_hides_others() -> bool {
+    std::process::id() != 1 && std::fs::File::open("/proc/1/stat").is_err()
 }
 
 #[cfg(test)]
