@@ -689,6 +689,18 @@ fn temporaries_left_by_a_dead_writer_are_swept_and_never_listed() -> TestResult 
     assert!(listing.problems.is_empty(), "{:?}", listing.problems);
     assert!(!dead_in_stage.exists(), "the scan sweeps the stage folder");
     assert!(dead.exists(), "scans do not read inside run folders");
+    let resumed = Run::builder(root.path())
+        .stage("s")
+        .run_id(run.id().as_str())
+        .open()?;
+    assert!(!dead.exists(), "opening a run sweeps its folder");
+    let dead = dead_writers_temporary(resumed.path())?;
+    let joined = Run::builder(root.path())
+        .stage("s")
+        .run_id(run.id().as_str())
+        .create_or_open()?;
+    assert!(!joined.is_new() && !dead.exists(), "so does joining it");
+    let dead = dead_writers_temporary(run.path())?;
     run.link(&anc)?;
     assert!(!dead.exists(), "linking sweeps the run folder");
     assert!(run.descendants()?.is_empty() && anc.descendants()?.len() == 1);

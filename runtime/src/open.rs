@@ -125,6 +125,19 @@ pub(crate) fn verify_or_complete(
     settings: &RunBuilder,
     completer: Option<Completer<'_>>,
 ) -> Result<()> {
+    check_or_complete(run, settings, completer)?;
+    // A run is opened to be written to: what killed writers left in its
+    // folder goes first (one read of the folder, which is small).
+    temporary::sweep(run.path());
+    Ok(())
+}
+
+/// [`verify_or_complete`] but the sweep.
+fn check_or_complete(
+    run: &Run,
+    settings: &RunBuilder,
+    completer: Option<Completer<'_>>,
+) -> Result<()> {
     let path = run.path();
     require_folder(run)?;
     if has_manifest(path)? {
