@@ -11,25 +11,19 @@
 use std::fs;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use runlayout::{FilePath, Run, RunStatus};
+
+#[path = "support/command.rs"]
+mod command;
+use command::runlayout;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 const ROLE: &str = "RUNLAYOUT_ATTACK_ROLE";
 const ROOT: &str = "RUNLAYOUT_ATTACK_ROOT";
-
-fn runlayout(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_runlayout"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env_remove("RUNLAYOUT_ROOT")
-        .output()
-        .expect("run the binary")
-}
 
 /// This test binary again, running `test` as `role`, in a pid namespace of
 /// its own; `None` where namespaces cannot be made (not root).

@@ -9,17 +9,11 @@ use std::time::Duration;
 
 use runlayout::{Prune, Run, RunStatus};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+#[path = "support/command.rs"]
+mod command;
+use command::runlayout;
 
-fn runlayout(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_runlayout"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env_remove("RUNLAYOUT_ROOT")
-        .output()
-        .expect("run the binary")
-}
+type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn show(out: &Output) -> String {
     format!(

@@ -6,36 +6,16 @@ use std::process::{Command, Output, Stdio};
 use runlayout::{LinkStyle, Nesting, Run};
 use serde_json::Value;
 
+#[path = "support/command.rs"]
+mod command;
+use command::{json, ok, runlayout};
+
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn runlayout(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_runlayout"))
-        .arg("--run-root")
-        .arg(root)
-        .args(args)
-        .env_remove("RUNLAYOUT_ROOT")
-        .output()
-        .expect("run the binary")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn failed(out: &Output) -> String {
     assert_eq!(out.status.code(), Some(1), "expected a failure: {out:?}");
     assert!(out.stdout.is_empty());
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_str(&ok(out)).expect("valid JSON")
 }
 
 /// pretrain/r1 -> finetune/r1 (linked), debug/pretrain/d1, a run-first

@@ -3,31 +3,15 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use runlayout::{MANIFEST, Run};
 use serde_json::Value;
 
+#[path = "support/command.rs"]
+mod command;
+use command::{ok, runlayout};
+
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn runlayout(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_runlayout"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env_remove("RUNLAYOUT_ROOT")
-        .output()
-        .expect("run the binary")
-}
-
-fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// Rewrites fields of a run's manifest, as another process would have
 /// written them.
@@ -60,7 +44,7 @@ fn ls_shows_and_filters_by_status() -> TestResult {
         &[("host", "gpu-node-7".into()), ("pid", 1.into())],
     )?;
 
-    let table = stdout(&runlayout(root, &["ls"]));
+    let table = ok(&runlayout(root, &["ls"]));
     let status_of = |id: &str| -> String {
         let line = table
             .lines()
@@ -92,7 +76,7 @@ fn ls_shows_and_filters_by_status() -> TestResult {
     );
     assert!(!row("running").contains("gpu-node-7"));
 
-    let picked = stdout(&runlayout(
+    let picked = ok(&runlayout(
         root,
         &["ls", "--status", "failed,crashed", "--json"],
     ));
@@ -124,7 +108,7 @@ fn ls_shows_and_filters_by_status() -> TestResult {
 
 /// The HOST column and `--json`'s `host` of run `id`.
 fn hosts_of(root: &Path, id: &str) -> (String, Value) {
-    let table = stdout(&runlayout(root, &["ls"]));
+    let table = ok(&runlayout(root, &["ls"]));
     let header = table.lines().next().expect("a header");
     let column = header
         .split_whitespace()
@@ -139,8 +123,7 @@ fn hosts_of(root: &Path, id: &str) -> (String, Value) {
         .nth(column)
         .expect("a cell")
         .to_owned();
-    let json: Value =
-        serde_json::from_str(&stdout(&runlayout(root, &["ls", "--json"]))).expect("json");
+    let json: Value = serde_json::from_str(&ok(&runlayout(root, &["ls", "--json"]))).expect("json");
     let run = json["runs"]
         .as_array()
         .expect("runs")

@@ -3,11 +3,15 @@
 //! `runlayout show` lists the entries with what is on disk.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Output;
 
 use runlayout::{Layout, Run};
 use serde_json::Value;
+
+#[path = "support/command.rs"]
+mod command;
+use command::{ok, runlayout};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -52,23 +56,9 @@ struct EvalPaths {
     run: Run,
 }
 
-fn runlayout(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_runlayout"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env_remove("RUNLAYOUT_ROOT")
-        .output()
-        .expect("run the binary")
-}
-
+/// The one path (or JSON) `runlayout path` printed, without its newline.
 fn printed(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim_end().to_owned()
+    ok(out).trim_end().to_owned()
 }
 
 fn refused(out: &Output) -> String {

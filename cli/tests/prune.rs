@@ -7,32 +7,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use runlayout::{MANIFEST, Run};
 use serde_json::Value;
 
+#[path = "support/command.rs"]
+mod command;
+use command::{json, runlayout};
+
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn runlayout(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_runlayout"))
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env_remove("RUNLAYOUT_ROOT")
-        .output()
-        .expect("run the binary")
-}
-
-fn json(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fate {

@@ -1,0 +1,36 @@
+//! Running the real `runlayout` binary on a root, and reading what it
+//! printed: shared by the command's test files.
+#![allow(dead_code)] // Each test file uses its own part of it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// `runlayout --run-root <root> <args>`, with no `RUNLAYOUT_ROOT` from the
+/// environment of the test.
+pub fn runlayout(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_runlayout"))
+        .arg("--run-root")
+        .arg(root)
+        .args(args)
+        .env_remove("RUNLAYOUT_ROOT")
+        .output()
+        .expect("run the binary")
+}
+
+/// What a command that must succeed printed on stdout.
+pub fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// What a command that must succeed printed, read as JSON.
+pub fn json(out: &Output) -> Value {
+    serde_json::from_str(&ok(out)).expect("valid JSON")
+}
