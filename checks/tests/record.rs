@@ -115,6 +115,20 @@ fn back_link_names_fit_a_file_name_whatever_the_place() -> TestResult {
     Ok(())
 }
 
+/// The manifest and field of each problem, sorted; every problem must be a
+/// manifest that disagrees with its folder.
+fn mismatches(problems: &[Error]) -> Vec<(PathBuf, &'static str)> {
+    let mut found: Vec<(PathBuf, &'static str)> = problems
+        .iter()
+        .map(|p| match p {
+            Error::ManifestMismatch { path, field, .. } => (path.clone(), *field),
+            other => panic!("unexpected problem {other}"),
+        })
+        .collect();
+    found.sort();
+    found
+}
+
 #[test]
 fn scans_name_a_run_by_its_folder_not_by_its_manifest() -> TestResult {
     let root = tempfile::tempdir()?;
@@ -150,15 +164,7 @@ fn scans_name_a_run_by_its_folder_not_by_its_manifest() -> TestResult {
         ]
     );
     // Each disagreement is a problem naming the manifest that holds it.
-    let mut problems: Vec<(PathBuf, &str)> = listing
-        .problems
-        .iter()
-        .map(|p| match p {
-            Error::ManifestMismatch { path, field, .. } => (path.clone(), *field),
-            other => panic!("unexpected problem {other}"),
-        })
-        .collect();
-    problems.sort();
+    let problems = mismatches(&listing.problems);
     assert_eq!(
         problems,
         [
@@ -204,15 +210,7 @@ fn a_manifest_cannot_swap_a_runs_id_and_stage_through_its_nesting() -> TestResul
             ("x8".into(), Some("s8".to_owned())),
         ]
     );
-    let mut problems: Vec<(PathBuf, &str)> = listing
-        .problems
-        .iter()
-        .map(|p| match p {
-            Error::ManifestMismatch { path, field, .. } => (path.clone(), *field),
-            other => panic!("unexpected problem {other}"),
-        })
-        .collect();
-    problems.sort();
+    let problems = mismatches(&listing.problems);
     assert_eq!(
         problems,
         [

@@ -120,7 +120,7 @@ impl RunBuilder {
         if self.make_folder(&address)?.is_none() {
             let run = self.run(address, false);
             open::verify_or_complete(&run, &self, Some(open::Completer { job: None }))?;
-            self.catch_up_latest(&run)?;
+            self.move_latest(&run)?;
             return Ok(run);
         }
         let run = self.run(address, true);
@@ -204,7 +204,7 @@ impl RunBuilder {
         }
         let recorded = Manifest::read(run.path())?.and_then(|m| m.job);
         if recorded.as_deref() == Some(job.as_str()) {
-            self.catch_up_latest(&run)?;
+            self.move_latest(&run)?;
             Ok(run)
         } else {
             Err(Error::RunExists {
@@ -325,13 +325,14 @@ impl RunBuilder {
         })
     }
 
-    /// For a joiner: moves the stage's `latest` pointer to `run` when it
-    /// names an older run (or none). The creator moves it before it
-    /// returns, but a creator killed between its manifest and the pointer
-    /// would otherwise leave `latest` naming the run before, which a
-    /// requeued job then resumes. When the pointer names `run` already, as
-    /// it nearly always does, this costs one `readlink`.
-    fn catch_up_latest(&self, run: &Run) -> Result<()> {
+    /// Moves the stage's `latest` pointer to `run` unless it names a newer
+    /// run (or the builder leaves it alone). The creator does it before it
+    /// returns, and every joiner too: a creator killed between its manifest
+    /// and the pointer would otherwise leave `latest` naming the run
+    /// before, which a requeued job then resumes. When the pointer names
+    /// `run` already, as it nearly always does for a joiner, this costs one
+    /// `readlink`.
+    fn move_latest(&self, run: &Run) -> Result<()> {
         if self.latest_pointer {
             latest::update(run, self.link_style, recorded_at)?;
         }
@@ -374,10 +375,7 @@ impl RunBuilder {
         if self.write_manifest {
             manifest::write_new(run, job, self.record_git)?;
         }
-        if self.latest_pointer {
-            latest::update(run, self.link_style, recorded_at)?;
-        }
-        Ok(())
+        self.move_latest(run)
     }
 }
 
