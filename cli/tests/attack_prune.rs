@@ -11,7 +11,7 @@ use runlayout::{Prune, Run, RunStatus};
 
 #[path = "support/command.rs"]
 mod command;
-use command::runlayout;
+use command::{runlayout, unclaimed};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -112,6 +112,8 @@ fn execute_keeps_a_run_that_became_an_ancestor_after_the_plan() -> TestResult {
         .run_id("a")
         .create()?;
     ancestor.fail("preempted")?;
+    // Held, it would be in use: let go of it, as the process that ran it did.
+    let ancestor = unclaimed(ancestor)?;
     Run::builder(root.path())
         .stage("pre")
         .run_id("b")
@@ -191,6 +193,7 @@ fn a_run_removed_by_another_prune_is_not_reported_running() -> TestResult {
         .run_id("old")
         .create()?;
     old.fail("x")?;
+    let old = unclaimed(old)?;
     Run::builder(root.path())
         .stage("s")
         .run_id("new")
@@ -335,12 +338,12 @@ fn prune_reports_only_what_it_removed() -> TestResult {
     Ok(())
 }
 
-/// README: stage and run folders "may be symlinks (a stage on another
-/// disk)". Pruning such a run renames the symlink and removes the link
-/// alone: the run's files stay on the other disk, yet prune reports their
-/// bytes as removed.
+/// A run folder that is a symlink (a run moved to another disk, or a link
+/// into another output root) goes as a link: the folder it leads to stays
+/// byte for byte, the prune frees and reports 0 bytes for it, and says
+/// what it left where.
 #[test]
-fn pruning_a_run_folder_on_another_disk_frees_what_it_reports() -> TestResult {
+fn pruning_a_run_folder_on_another_disk_removes_the_link_and_says_so() -> TestResult {
     let root = tempfile::tempdir()?;
     let disk = tempfile::tempdir()?;
     let run = Run::builder(root.path())
@@ -349,6 +352,8 @@ fn pruning_a_run_folder_on_another_disk_frees_what_it_reports() -> TestResult {
         .create()?;
     fs::write(run.path().join("weights.bin"), vec![7u8; 1 << 20])?;
     run.fail("x")?;
+    let run_path = run.path().to_path_buf();
+    drop(run);
     Run::builder(root.path())
         .stage("s")
         .run_id("newer")
@@ -356,24 +361,24 @@ fn pruning_a_run_folder_on_another_disk_frees_what_it_reports() -> TestResult {
         .finish()?;
     // The run was moved to another disk and linked back into place.
     let elsewhere = disk.path().join("moved");
-    let status = Command::new("mv")
-        .arg(run.path())
-        .arg(&elsewhere)
-        .status()?;
+    let status = Command::new("mv").arg(&run_path).arg(&elsewhere).status()?;
     assert!(status.success());
-    std::os::unix::fs::symlink(&elsewhere, run.path())?;
+    std::os::unix::fs::symlink(&elsewhere, &run_path)?;
     let out = runlayout(
         root.path(),
         &["--json", "prune", "--status", "failed", "--yes"],
     );
     assert!(out.status.success(), "{}", show(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    let claimed = report["bytes"].as_u64().unwrap_or(0);
-    assert!(claimed >= 1 << 20, "the run was selected: {}", show(&out));
-    assert!(
-        !elsewhere.join("weights.bin").exists(),
-        "prune reports {claimed} bytes removed, but the run's files are all still on the \
-         other disk; only the symlink went"
+    assert_eq!(report["removed_bytes"], 0, "{report:#}");
+    assert!(fs::symlink_metadata(&run_path).is_err(), "the link went");
+    assert_eq!(fs::read(elsewhere.join("weights.bin"))?.len(), 1 << 20);
+    let unlinked = &report["unlinked"][0];
+    assert_eq!(unlinked["path"], run_path.to_str().unwrap_or(""), "{report:#}");
+    assert_eq!(
+        unlinked["left"],
+        elsewhere.canonicalize()?.to_str().unwrap_or(""),
+        "{report:#}"
     );
     Ok(())
 }
@@ -441,6 +446,7 @@ fn the_ancestor_of_a_run_kept_for_a_mount_is_kept_by_the_dry_run_too() -> TestRe
         .create()?;
     child.link(&parent)?;
     child.fail("x")?;
+    let (parent, child) = (unclaimed(parent)?, unclaimed(child)?);
     Run::builder(root.path())
         .stage("s")
         .run_id("newer")

@@ -86,7 +86,26 @@ fn build(root: &Path, outside: &Path) -> Result<Vec<Made>, Box<dyn std::error::E
         (Fate::Failed, Some("sweep"))
     );
     std::os::unix::fs::symlink(outside, made[14].run.path().join("data"))?;
+    release(root, &mut made)?;
     Ok(made)
+}
+
+/// Lets go of this process's claims on the runs it made (a run is in use
+/// while a `Run` that created or opened it lives): the same runs as a scan
+/// finds them, as the prune will.
+fn release(root: &Path, made: &mut [Made]) -> TestResult {
+    let listing = runlayout::Runs::scan(root)
+        .debug(runlayout::DebugRuns::Include)
+        .list()?;
+    let mut found: BTreeMap<PathBuf, Run> = listing
+        .runs
+        .into_iter()
+        .map(|f| (f.run.path().to_path_buf(), f.run))
+        .collect();
+    for m in made {
+        m.run = found.remove(m.run.path()).expect("the scan lists every run made");
+    }
+    Ok(())
 }
 
 /// The runs `--status failed,crashed` may remove, by the rules: selected,

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use runlayout_grammar::hash;
 pub use runlayout_grammar::names::{ANCESTOR, DESCENDANTS};
 
+use crate::claim;
 use crate::error::{Error, Operation, Result};
 use crate::folders;
 use crate::pointer;
@@ -46,10 +47,18 @@ impl Run {
     ///
     /// Linking a run to itself does nothing. `run.json` is not touched.
     ///
+    /// Linking is all or nothing against removal: both runs are claimed as
+    /// in use while they are linked (see [`Run`]), so a prune removes
+    /// neither meanwhile, and from then on the back-link keeps the ancestor
+    /// for as long as this run points at it. A run that a prune is
+    /// removing is not linked: the call fails and the previous ancestor
+    /// stays.
+    ///
     /// # Errors
     ///
     /// [`Error::NotALink`] if a real file or folder is called `ancestor`
     /// (it is kept as it is; checked before anything changes),
+    /// [`Error::RunBeingRemoved`] if either run is being removed,
     /// [`Error::NotADirectory`] if the ancestor's `descendants` is no folder,
     /// [`Error::Io`] naming the path.
     ///
@@ -73,6 +82,10 @@ impl Run {
         let link = self.path().join(ANCESTOR);
         // A real file called `ancestor` stops the link before anything changes.
         pointer::read(&link)?;
+        // Both runs are in use while they are linked: no prune removes
+        // either meanwhile, and a run a prune is removing is not linked.
+        let _mine = claim::use_run(self.path())?;
+        let _theirs = claim::use_run(&them)?;
         temporary::sweep(self.path());
         let back_dir = them.join(DESCENDANTS);
         descendants_folder(&back_dir)?;
@@ -82,16 +95,7 @@ impl Run {
             &relative(&back_dir, &me),
             self.link_style(),
         )?;
-        pointer::write(&link, &relative(&me, &them), self.link_style())?;
-        // An ancestor removed meanwhile (a prune) leaves the link dangling:
-        // say so rather than report success.
-        if !them.is_dir() {
-            return Err(Error::RunNotFound {
-                path: them,
-                elsewhere: Vec::new(),
-            });
-        }
-        Ok(())
+        pointer::write(&link, &relative(&me, &them), self.link_style())
     }
 
     /// The folder of the run this one was linked to, if any: canonical when
@@ -234,19 +238,6 @@ pub(crate) fn is_dangling(link: &Path, within: &Path) -> bool {
         && place
             .parent()
             .is_some_and(|folder| fs::read_dir(folder).is_ok_and(|mut e| e.next().is_some()))
-}
-
-/// The first run whose back-link sits in `folder/descendants` and whose
-/// `ancestor` link names `me`: for a folder that was `me` a moment ago and
-/// has just been moved aside in the same parent (its back-links, relative,
-/// still lead to the same runs).
-pub(crate) fn descendant_naming(folder: &Path, me: &Path) -> Option<PathBuf> {
-    let dir = folder.join(DESCENDANTS);
-    fs::read_dir(&dir)
-        .ok()?
-        .flatten()
-        .filter(|e| !temporary::is_temporary(&e.file_name()))
-        .find_map(|e| verified_descendant(&dir, &e.path(), me))
 }
 
 /// The run the back-link at `link` names, if that run's `ancestor` is `me`.

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use crate::RunBuilder;
+use crate::claim::UseClaim;
 use crate::error::{Error, Result};
 use crate::folders;
 use crate::latest;
@@ -119,14 +120,16 @@ impl RunBuilder {
         let address = self.address(stage, id);
         if self.make_folder(&address)?.is_none() {
             let run = self.run(address, false);
-            open::verify_or_complete(&run, &self, Some(open::Completer { job: None }))?;
+            let claim =
+                open::verify_or_complete(&run, &self, Some(open::Completer { job: None }))?;
+            let run = run.claimed(claim);
             self.move_latest(&run)?;
             return Ok(run);
         }
         let run = self.run(address, true);
         // Other ranks may be inside the folder already: on a failure it stays.
-        self.record(&run, None)?;
-        Ok(run)
+        let claim = self.record(&run, None)?;
+        Ok(run.claimed(claim))
     }
 
     /// [`create`](RunBuilder::create) for all the ranks of one launched
@@ -191,14 +194,15 @@ impl RunBuilder {
         if self.make_folder(&address)?.is_some() {
             let run = self.run(address, true);
             // Other ranks may be inside the folder already: on a failure it stays.
-            self.record(&run, Some(job.as_str()))?;
-            return Ok(run);
+            let claim = self.record(&run, Some(job.as_str()))?;
+            return Ok(run.claimed(claim));
         }
         let run = self.run(address, false);
         let completer = open::Completer {
             job: Some(job.as_str()),
         };
-        open::verify_or_complete(&run, &self, Some(completer))?;
+        let claim = open::verify_or_complete(&run, &self, Some(completer))?;
+        let run = run.claimed(claim);
         if !(manifest::ENABLED && self.write_manifest) {
             return Ok(run);
         }
@@ -362,20 +366,26 @@ impl RunBuilder {
     /// Writes what a new run gets; a failure undoes the creation, so the
     /// call has no effect at all.
     fn settle(&self, run: Run, made: Made) -> Result<Run> {
-        if let Err(err) = self.record(&run, None) {
-            undo(&made);
-            return Err(err);
+        match self.record(&run, None) {
+            Ok(claim) => Ok(run.claimed(claim)),
+            Err(err) => {
+                undo(&made);
+                Err(err)
+            }
         }
-        Ok(run)
     }
 
     /// The manifest (naming the launched `job` that shares the run, if
-    /// one does), then the `latest` pointer.
-    fn record(&self, run: &Run, job: Option<&str>) -> Result<()> {
-        if self.write_manifest {
-            manifest::write_new(run, job, self.record_git)?;
-        }
-        self.move_latest(run)
+    /// one does), then the `latest` pointer; returns the creator's use
+    /// claim, taken with the manifest.
+    fn record(&self, run: &Run, job: Option<&str>) -> Result<Option<UseClaim>> {
+        let claim = if self.write_manifest {
+            manifest::write_new(run, job, self.record_git)?
+        } else {
+            None
+        };
+        self.move_latest(run)?;
+        Ok(claim)
     }
 }
 

@@ -111,6 +111,13 @@ pub enum Error {
         /// `latest` pointer, no run inside).
         elsewhere: Vec<PathBuf>,
     },
+    /// Another process is removing the run (a prune holds its removal
+    /// claim, or has just moved it away): it cannot be opened, joined or
+    /// linked. Nothing was changed.
+    RunBeingRemoved {
+        /// The run folder.
+        path: PathBuf,
+    },
     /// The output root does not exist, so no run can be below it: `open()`
     /// and `open_latest()` say so rather than "no run folder".
     RootNotFound {
@@ -292,6 +299,7 @@ impl Error {
             | Error::RunExists { path }
             | Error::RunIdTaken { path, .. }
             | Error::RunNotFound { path, .. }
+            | Error::RunBeingRemoved { path }
             | Error::InsideRun { path, .. }
             | Error::DanglingLink { path, .. }
             | Error::NotARun { path, .. }
@@ -336,6 +344,7 @@ impl Error {
                 io::ErrorKind::NotFound
             }
             Error::InsideRun { .. } => io::ErrorKind::AlreadyExists,
+            Error::RunBeingRemoved { .. } => io::ErrorKind::ResourceBusy,
             Error::NotARun { .. }
             | Error::IncompleteRun { .. }
             | Error::ManifestMismatch { .. }
@@ -389,6 +398,11 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            Error::RunBeingRemoved { path } => write!(
+                f,
+                "the run `{}` is being removed by another process (a prune); nothing was changed",
+                path.display()
+            ),
             Error::RootNotFound { root } => write!(
                 f,
                 "the output root `{}` does not exist, so no run is there",
@@ -550,6 +564,8 @@ pub enum Operation {
     CreateTemporary,
     /// Writing a file's data through to the storage device (`fsync`).
     Sync,
+    /// Taking a lock on a run's manifest: a claim to use or remove the run.
+    Lock,
 }
 
 impl fmt::Display for Operation {
@@ -569,6 +585,7 @@ impl fmt::Display for Operation {
             Operation::ReadFile => "read",
             Operation::CreateTemporary => "create a temporary file in",
             Operation::Sync => "sync",
+            Operation::Lock => "lock",
         })
     }
 }

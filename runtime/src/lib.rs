@@ -37,6 +37,7 @@
 mod ancestry;
 mod atomic_file;
 mod builder;
+mod claim;
 mod conflict;
 mod create;
 mod entry;

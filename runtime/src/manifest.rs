@@ -15,6 +15,7 @@ use std::time::SystemTime;
 
 pub use runlayout_grammar::names::MANIFEST;
 
+use crate::claim::{self, UseClaim};
 use crate::error::Result;
 use crate::nesting::Nesting;
 use crate::process;
@@ -95,6 +96,17 @@ pub(crate) fn holds_manifest(folder: &Path) -> bool {
 /// a reader finds the old record or the new one, never half of one. Does
 /// nothing when records are not kept.
 pub(crate) fn write_record<T: Record>(path: &Path, record: &T) -> Result<()> {
+    write_json(path, record, |_| Ok(())).map(drop)
+}
+
+/// [`write_record`], handing the new record's file (open for reading and
+/// writing) to `keep` before it is renamed into place; what `keep` makes of
+/// it is returned. `None` when records are not kept.
+fn write_json<T: Record, R>(
+    path: &Path,
+    record: &T,
+    mut keep: impl FnMut(std::fs::File) -> std::io::Result<R>,
+) -> Result<Option<R>> {
     #[cfg(feature = "manifest")]
     {
         let mut json = serde_json::to_vec_pretty(record).map_err(|e| Error::InvalidManifest {
@@ -104,17 +116,20 @@ pub(crate) fn write_record<T: Record>(path: &Path, record: &T) -> Result<()> {
         json.push(b'\n');
         temporary::replace(path, Operation::WriteFile, |tmp| {
             use std::io::Write as _;
-            std::fs::OpenOptions::new()
+            let mut file = std::fs::OpenOptions::new()
+                .read(true)
                 .write(true)
                 .create_new(true)
-                .open(tmp)?
-                .write_all(&json)
+                .open(tmp)?;
+            file.write_all(&json)?;
+            keep(file)
         })
+        .map(Some)
     }
     #[cfg(not(feature = "manifest"))]
     {
-        let _ = (path, record);
-        Ok(())
+        let _ = (path, record, &mut keep);
+        Ok(None)
     }
 }
 
@@ -340,10 +355,12 @@ impl Manifest {
 
 /// Writes the manifest of a run this process has just created, for the
 /// launched `job` if one shares it, with the git state of the current
-/// directory if `git` asks for it.
-pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<()> {
+/// directory if `git` asks for it; returns this process's use claim on the
+/// run, taken on the new manifest before it is renamed into place, so the
+/// run is claimed from the moment it is one.
+pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<Option<UseClaim>> {
     if !ENABLED {
-        return Ok(());
+        return Ok(None);
     }
     let me = process::current();
     let manifest = Manifest {
@@ -366,7 +383,9 @@ pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<()> {
         job: job.map(str::to_owned),
         extra: Extra::default(),
     };
-    write_record(&run.path().join(MANIFEST), &manifest)
+    let path = run.path().join(MANIFEST);
+    let claim = write_json(&path, &manifest, claim::UseClaim::on_new)?;
+    Ok(claim.flatten())
 }
 
 impl Run {

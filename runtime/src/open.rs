@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use runlayout_grammar::names;
 
 use crate::RunBuilder;
+use crate::claim::{self, UseClaim};
 use crate::error::{Error, Operation, Result};
 use crate::folders;
 use crate::latest;
@@ -61,8 +62,8 @@ impl RunBuilder {
             .fixed_id()?
             .ok_or(Error::MissingRunId { method: "open" })?;
         let run = self.run(self.address(stage, id), false);
-        verify(&run, &self)?;
-        Ok(run)
+        let claim = verify(&run, &self)?;
+        Ok(run.claimed(claim))
     }
 
     /// Resumes the run the `latest` pointer of this stage names: the newest
@@ -98,14 +99,15 @@ impl RunBuilder {
                 e => e,
             })?;
         let run = self.run(address, false);
-        verify(&run, &self)?;
-        Ok(run)
+        let claim = verify(&run, &self)?;
+        Ok(run.claimed(claim))
     }
 }
 
 /// Checks that `run`'s folder is a run, waiting for its manifest if another
-/// process has just made it (and `settings` write manifests at all).
-pub(crate) fn verify(run: &Run, settings: &RunBuilder) -> Result<()> {
+/// process has just made it (and `settings` write manifests at all), and
+/// takes this process's use claim on it (see `claim.rs`).
+pub(crate) fn verify(run: &Run, settings: &RunBuilder) -> Result<Option<UseClaim>> {
     verify_or_complete(run, settings, None)
 }
 
@@ -124,12 +126,12 @@ pub(crate) fn verify_or_complete(
     run: &Run,
     settings: &RunBuilder,
     completer: Option<Completer<'_>>,
-) -> Result<()> {
-    check_or_complete(run, settings, completer)?;
+) -> Result<Option<UseClaim>> {
+    let claim = check_or_complete(run, settings, completer)?;
     // A run is opened to be written to: what killed writers left in its
     // folder goes first (one read of the folder, which is small).
     temporary::sweep(run.path());
-    Ok(())
+    Ok(claim)
 }
 
 /// [`verify_or_complete`] but the sweep.
@@ -137,11 +139,11 @@ fn check_or_complete(
     run: &Run,
     settings: &RunBuilder,
     completer: Option<Completer<'_>>,
-) -> Result<()> {
+) -> Result<Option<UseClaim>> {
     let path = run.path();
     require_folder(run)?;
     if has_manifest(path)? {
-        return Ok(());
+        return claim::use_run(path);
     }
     let contents = Contents::read(path)?;
     if let Some(reason) = contents.not_a_run() {
@@ -156,9 +158,11 @@ fn check_or_complete(
         {
             return manifest::write_new(run, completer.job, settings.record_git);
         }
-        return await_manifest(path, settings.join_timeout);
+        await_manifest(path, settings.join_timeout)?;
     }
-    Ok(())
+    // A run made without a manifest has none to claim; one whose manifest
+    // has just appeared is claimed like any other.
+    claim::use_run(path)
 }
 
 /// Whether the folder has not changed for longer than `age`.

@@ -28,6 +28,7 @@ use std::time::{Duration, SystemTime};
 use runlayout_grammar::names::DEBUG_DIR;
 
 use crate::ancestry;
+use crate::claim;
 use crate::error::{Error, Operation, Result};
 use crate::folders;
 use crate::latest;
@@ -49,13 +50,15 @@ use crate::temporary;
 /// let root = tempfile::tempdir()?;
 /// let failed = Run::builder(root.path()).stage("s").create()?;
 /// failed.fail("diverged")?;
+/// // A run is in use while a `Run` that created or opened it lives.
+/// let failed = { let path = failed.path().to_path_buf(); drop(failed); path };
 /// Run::builder(root.path()).stage("s").create()?.finish()?;
 /// let plan = Prune::new(root.path()).status([RunStatus::Failed]).plan()?;
 /// # #[cfg(feature = "manifest")] {
 /// assert_eq!(plan.remove.len(), 1);
-/// assert_eq!(plan.remove[0].run.path(), failed.path());
+/// assert_eq!(plan.remove[0].run.path(), failed);
 /// plan.execute()?;
-/// assert!(!failed.path().exists());
+/// assert!(!failed.exists());
 /// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -77,10 +80,12 @@ pub struct Prune {
 /// use runlayout_runtime::{Prune, Run};
 /// let old = Run::builder(root.path()).debug(true).create()?;
 /// old.finish()?;
+/// // Let go of: a run is in use while a `Run` that made or opened it lives.
+/// let old = { let path = old.path().to_path_buf(); drop(old); path };
 /// Run::builder(root.path()).debug(true).create()?.finish()?; // the latest one stays
 /// let plan = Prune::new(root.path()).debug_only(true).plan()?;
 /// # #[cfg(feature = "manifest")] {
-/// assert_eq!(plan.remove[0].run.path(), old.path());
+/// assert_eq!(plan.remove[0].run.path(), old);
 /// assert!(plan.remove[0].bytes > 0, "its run.json");
 /// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -92,8 +97,13 @@ pub struct Candidate {
     pub run: Run,
     /// Its status when planned.
     pub status: RunStatus,
-    /// The bytes its files hold (symlinks counted as themselves, not followed).
+    /// The bytes its removal frees: what its files hold (symlinks inside
+    /// counted as themselves, not followed); 0 for a run folder that is a
+    /// symlink, which goes as a link.
     pub bytes: u64,
+    /// Where the run folder leads, when it is a symlink: removing the run
+    /// removes the link alone, and that folder stays where it is.
+    pub link_to: Option<PathBuf>,
 }
 
 /// Why a selected run is kept.
@@ -117,6 +127,22 @@ pub enum KeepReason {
     MountInside(PathBuf),
     /// It was gone by the time of removal (another prune removed it).
     Gone,
+    /// A process holds it: created, opened, joined or linking it (see
+    /// [`Run`]). Only a crashed run's process lets go of it, by dying.
+    InUse,
+    /// It cannot be claimed for removal here: the file system does not
+    /// lock files, or this user may not open its manifest.
+    Unclaimable(String),
+}
+
+impl From<claim::Refusal> for KeepReason {
+    fn from(refusal: claim::Refusal) -> KeepReason {
+        match refusal {
+            claim::Refusal::InUse => KeepReason::InUse,
+            claim::Refusal::Gone => KeepReason::Gone,
+            claim::Refusal::Unclaimable(why) => KeepReason::Unclaimable(why),
+        }
+    }
 }
 
 impl std::fmt::Display for KeepReason {
@@ -138,6 +164,8 @@ impl std::fmt::Display for KeepReason {
                 )
             }
             KeepReason::Gone => f.write_str("it was already gone"),
+            KeepReason::InUse => f.write_str("another process is using it"),
+            KeepReason::Unclaimable(why) => write!(f, "it cannot be claimed for removal: {why}"),
         }
     }
 }
@@ -211,8 +239,12 @@ pub struct Pruned {
     /// How many back-links to runs that are gone were removed.
     pub stale_backlinks: usize,
     /// Planned runs not removed, and why: what changed since the plan
-    /// (running again, grown a descendant, removed by another prune).
+    /// (running again, in use, grown a descendant, removed by another prune).
     pub skipped: Vec<(PathBuf, KeepReason)>,
+    /// Removed run folders that were symlinks, and the folder each led to,
+    /// which was left where it is: removal never leaves the tree it was
+    /// asked about.
+    pub unlinked: Vec<(PathBuf, PathBuf)>,
 }
 
 impl Prune {
@@ -336,10 +368,12 @@ impl Prune {
             match (protected.get(&key), sizes.remove(&key)) {
                 (None, Some(bytes)) => {
                     let status = found.status().unwrap_or(RunStatus::Crashed);
+                    let link_to = link_target(found.run.path());
                     plan.remove.push(Candidate {
                         bytes,
                         run: found.run,
                         status,
+                        link_to,
                     });
                 }
                 (reason, _) => plan.kept.push(Kept {
@@ -431,12 +465,21 @@ fn protect(
             .entry(canon(&run))
             .or_insert(KeepReason::Latest(pointer));
     }
-    // What the selected runs hold, and which cannot go for what is inside
-    // them (a mount) or because they left meanwhile.
+    // What the selected runs hold, and which cannot go: in use by another
+    // process, a mount inside, or gone meanwhile.
     let mut sizes = HashMap::new();
     for found in runs {
         let me = canon(found.run.path());
         if !selected.contains(&me) || reasons.contains_key(&me) {
+            continue;
+        }
+        if let Err(refusal) = claim::removable(found.run.path()) {
+            reasons.insert(me, refusal.into());
+            continue;
+        }
+        // A run folder that is a symlink goes as a link: it frees nothing.
+        if link_target(found.run.path()).is_some() {
+            sizes.insert(me, 0);
             continue;
         }
         match survey(found.run.path()) {
@@ -603,18 +646,15 @@ impl PrunePlan {
                     continue;
                 }
                 let path = candidate.run.path().to_path_buf();
-                match still_removable(&candidate.run, children.first()) {
+                match remove_claimed(candidate)? {
+                    Ok(()) => {
+                        done.removed.push(path.clone());
+                        done.bytes += candidate.bytes;
+                        if let Some(far) = &candidate.link_to {
+                            done.unlinked.push((path, far.clone()));
+                        }
+                    }
                     Err(reason) => done.skipped.push((path, reason)),
-                    Ok(()) => match remove_run(&candidate.run)? {
-                        Removal::Removed => {
-                            done.removed.push(path);
-                            done.bytes += candidate.bytes;
-                        }
-                        Removal::Gone => done.skipped.push((path, KeepReason::Gone)),
-                        Removal::Linked(child) => {
-                            done.skipped.push((path, KeepReason::AncestorOf(child)));
-                        }
-                    },
                 }
             }
             waiting = still;
@@ -637,57 +677,54 @@ impl PrunePlan {
     }
 }
 
-/// Whether a planned run may still go: what the plan saw may have changed
-/// (resumed, linked to, removed by another prune, a file system mounted).
-fn still_removable(run: &Run, child: Option<&PathBuf>) -> std::result::Result<(), KeepReason> {
-    if fs::symlink_metadata(run.path()).is_err() {
-        return Err(KeepReason::Gone);
+/// Removes a planned run under its removal claim: the claim is taken
+/// first, so no process uses the run from then on, and every reason to keep
+/// it is asked again under it (what the plan saw may have changed: resumed,
+/// linked to, removed by another prune, a file system mounted). The claim
+/// is held until the run's folder is gone.
+fn remove_claimed(candidate: &Candidate) -> Result<std::result::Result<(), KeepReason>> {
+    let run = &candidate.run;
+    let _claim = match claim::remove_run(run.path()) {
+        Ok(claim) => claim,
+        Err(refusal) => return Ok(Err(refusal.into())),
+    };
+    if let Err(reason) = still_removable(run) {
+        return Ok(Err(reason));
     }
+    if candidate.link_to.is_some() {
+        return unlink_run(run.path()).map(Ok);
+    }
+    remove_run(run).map(Ok)
+}
+
+/// Whether a planned run may still go, asked under its removal claim.
+fn still_removable(run: &Run) -> std::result::Result<(), KeepReason> {
     match run.status() {
         Ok(RunStatus::Running) => return Err(KeepReason::Running),
         Ok(_) => {}
         Err(e) => return Err(KeepReason::Unreadable(e.to_string())),
     }
-    if let Some(child) = child {
-        return Err(KeepReason::AncestorOf(child.clone()));
+    // Under the claim no link to the run is under way: every one is
+    // committed (and its back-link there), or not begun.
+    let children = run.descendants().unwrap_or_default();
+    if let Some(child) = children.into_iter().next() {
+        return Err(KeepReason::AncestorOf(child));
+    }
+    if fs::symlink_metadata(run.path()).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Ok(());
     }
     survey(run.path()).map(|_| ())
 }
 
-/// What became of a removal.
-enum Removal {
-    Removed,
-    /// The folder was gone when it was to be renamed: another prune took it.
-    Gone,
-    /// A run was linked to it while it was being removed; it was put back.
-    Linked(PathBuf),
-}
-
 /// Moves the run out of sight, drops its back-link in its ancestor, deletes
-/// it, and tidies after it. A run
-/// folder that is a symlink (the run moved to another disk) goes with the
-/// folder it leads to: that folder is the run.
-fn remove_run(run: &Run) -> Result<Removal> {
+/// it, and tidies after it.
+fn remove_run(run: &Run) -> Result<()> {
     let path = run.path();
     let backlink = ancestry::backlink(run).ok().flatten();
     let parent = path.parent().unwrap_or(Path::new("."));
-    let real = match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(path).ok(),
-        _ => None,
-    };
-    let original = fs::canonicalize(path).ok();
     let Some(trash) = to_trash(path)? else {
-        return Ok(Removal::Gone);
+        return Ok(());
     };
-    // A link committed since the last check (its back-link is written
-    // before its `ancestor` link, so it is in the moved folder): the run is
-    // an ancestor after all, and goes back where it was.
-    if let Some(original) = &original
-        && let Some(child) = ancestry::descendant_naming(&trash, original)
-    {
-        fs::rename(&trash, path).map_err(|e| Error::io(Operation::Rename, path, e))?;
-        return Ok(Removal::Linked(child));
-    }
     // The run has left: its back-link goes now, before the long deletion,
     // so that a kill leaves at most this one link naming nothing (which
     // the next prune removes), never one for the whole deletion.
@@ -695,16 +732,29 @@ fn remove_run(run: &Run) -> Result<Removal> {
         let _ = fs::remove_file(link);
     }
     remove_tree(&trash)?;
-    if let Some(real) = real
-        && let Some(real_trash) = to_trash(&real)?
-    {
-        remove_tree(&real_trash)?;
-    }
     // Run first: an id folder left with no stage is removed too.
     if run.stage().is_some() && run.nesting() == crate::nesting::Nesting::RunFirst {
         let _ = fs::remove_dir(parent);
     }
-    Ok(Removal::Removed)
+    Ok(())
+}
+
+/// Removes a run folder that is a symlink as the link it is: the folder it
+/// leads to (another disk, another root) and its back-link stay.
+fn unlink_run(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(Operation::Remove, path, e)),
+    }
+}
+
+/// Where the run folder at `path` leads, when it is a symlink.
+fn link_target(path: &Path) -> Option<PathBuf> {
+    let meta = fs::symlink_metadata(path).ok()?;
+    meta.file_type()
+        .is_symlink()
+        .then(|| canon(path))
 }
 
 /// Renames `path` to a hidden temporary name in its folder, out of every

@@ -1,7 +1,9 @@
 //! `Run`: one run's folder and the settings that placed it there.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use crate::claim::UseClaim;
 use crate::nesting::Nesting;
 use crate::pointer::LinkStyle;
 use crate::run_id::RunId;
@@ -11,6 +13,11 @@ use crate::run_id::RunId;
 ///
 /// Reading any of its accessors does no I/O: the folder was made once, when
 /// the run was created.
+///
+/// A run that was created, opened or joined is *in use* for as long as this
+/// value (or a clone of it) lives: no prune removes it meanwhile, in this
+/// process or any other (see the format document on claims). Runs listed by
+/// a scan are not.
 ///
 /// ```
 /// use runlayout_runtime::Run;
@@ -29,6 +36,8 @@ pub struct Run {
     address: Address,
     link_style: LinkStyle,
     is_new: bool,
+    /// This process's use claim on the run, shared by the clones.
+    claim: Option<Arc<UseClaim>>,
 }
 
 /// Where a run sits below its output root: everything its folder's path is
@@ -60,7 +69,15 @@ impl Run {
             address,
             link_style,
             is_new,
+            claim: None,
         }
+    }
+
+    /// The run, holding `claim` (the use claim this process took on it) for
+    /// as long as it or a clone lives.
+    pub(crate) fn claimed(mut self, claim: Option<UseClaim>) -> Run {
+        self.claim = claim.map(Arc::new);
+        self
     }
 
     pub(crate) fn address(&self) -> &Address {

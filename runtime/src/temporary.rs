@@ -75,11 +75,13 @@ pub(crate) fn builder() -> tempfile::Builder<'static, 'static> {
 /// name in `dst`'s folder (it must fail with `AlreadyExists` if something
 /// is there, and then a new name is drawn), which is then renamed over
 /// `dst`. A failure leaves `dst` as it was and removes the temporary.
-pub(crate) fn replace(
+/// Returns what `make` returned for the version now in place (an open
+/// file, for a caller that keeps it).
+pub(crate) fn replace<T>(
     dst: &Path,
     op: Operation,
-    mut make: impl FnMut(&Path) -> io::Result<()>,
-) -> Result<()> {
+    mut make: impl FnMut(&Path) -> io::Result<T>,
+) -> Result<T> {
     let dir = match dst.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -87,7 +89,7 @@ pub(crate) fn replace(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let tmp = builder()
+        let (made, tmp) = builder()
             .make_in(dir, |tmp| {
                 make(tmp).inspect_err(|e| {
                     // Half made by us; a name that was taken is someone else's.
@@ -97,9 +99,9 @@ pub(crate) fn replace(
                 })
             })
             .map_err(|e| Error::io(op, dst, e))?
-            .into_temp_path();
+            .into_parts();
         match tmp.persist(dst) {
-            Ok(()) => return Ok(()),
+            Ok(()) => return Ok(made),
             // Swept by another process that took it for left behind: make it again.
             Err(e) if e.error.kind() == io::ErrorKind::NotFound && attempt < ATTEMPTS => {}
             Err(e) => return Err(Error::io(Operation::Rename, dst, e.error)),
@@ -239,7 +241,7 @@ mod tests {
         fs::write(&dst, "old")?;
         let err = replace(&dst, Operation::WriteFile, |tmp| {
             fs::write(tmp, "half")?;
-            Err(io::Error::other("disk full"))
+            Err::<(), _>(io::Error::other("disk full"))
         })
         .unwrap_err();
         assert!(err.to_string().contains("disk full"), "{err}");

@@ -92,6 +92,10 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
             "reason": reason.to_string(),
         })).collect::<Vec<_>>()),
         "removed_bytes": done.as_ref().map(|d| d.bytes),
+        "unlinked": done.as_ref().map(|d| d.unlinked.iter().map(|(path, left)| json!({
+            "path": paths::json(path),
+            "left": paths::json(left),
+        })).collect::<Vec<_>>()),
         "problems": plan.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
     });
     if !out.is_json() {

@@ -34,3 +34,21 @@ pub fn ok(out: &Output) -> String {
 pub fn json(out: &Output) -> Value {
     serde_json::from_str(&ok(out)).expect("valid JSON")
 }
+
+/// The run as a scan finds it, in nobody's use: a `Run` that created or
+/// opened a run holds it in use (no prune removes it) for as long as it
+/// lives, as the program that ran it did until it exited.
+pub fn unclaimed(run: runlayout::Run) -> Result<runlayout::Run, runlayout::Error> {
+    let (path, root, nesting) = (run.path().to_path_buf(), run.root().to_path_buf(), run.nesting());
+    drop(run);
+    let listing = runlayout::Runs::scan(root)
+        .nesting(nesting)
+        .debug(runlayout::DebugRuns::Include)
+        .list()?;
+    Ok(listing
+        .runs
+        .into_iter()
+        .map(|f| f.run)
+        .find(|r| r.path() == path)
+        .expect("the scan lists the run"))
+}
