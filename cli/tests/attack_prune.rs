@@ -374,7 +374,11 @@ fn pruning_a_run_folder_on_another_disk_removes_the_link_and_says_so() -> TestRe
     assert!(fs::symlink_metadata(&run_path).is_err(), "the link went");
     assert_eq!(fs::read(elsewhere.join("weights.bin"))?.len(), 1 << 20);
     let unlinked = &report["unlinked"][0];
-    assert_eq!(unlinked["path"], run_path.to_str().unwrap_or(""), "{report:#}");
+    assert_eq!(
+        unlinked["path"],
+        run_path.to_str().unwrap_or(""),
+        "{report:#}"
+    );
     assert_eq!(
         unlinked["left"],
         elsewhere.canonicalize()?.to_str().unwrap_or(""),

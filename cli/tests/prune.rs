@@ -103,7 +103,9 @@ fn release(root: &Path, made: &mut [Made]) -> TestResult {
         .map(|f| (f.run.path().to_path_buf(), f.run))
         .collect();
     for m in made {
-        m.run = found.remove(m.run.path()).expect("the scan lists every run made");
+        m.run = found
+            .remove(m.run.path())
+            .expect("the scan lists every run made");
     }
     Ok(())
 }

@@ -72,18 +72,26 @@ pub(crate) fn use_run(folder: &Path) -> Result<Option<UseClaim>> {
         // No manifest: a run made without one, unless the folder itself has
         // just gone (a removal moved it away).
         if fs::metadata(folder).is_err() {
-            return Err(Error::RunBeingRemoved { path: folder.into() });
+            return Err(Error::RunBeingRemoved {
+                path: folder.into(),
+            });
         }
         return Ok(None);
     };
     match file.try_lock_shared() {
         Ok(()) => {}
-        Err(TryLockError::WouldBlock) => return Err(Error::RunBeingRemoved { path: folder.into() }),
+        Err(TryLockError::WouldBlock) => {
+            return Err(Error::RunBeingRemoved {
+                path: folder.into(),
+            });
+        }
         Err(TryLockError::Error(e)) if unsupported(&e) => return Ok(None),
         Err(TryLockError::Error(e)) => return Err(Error::io(Operation::Lock, &path, e)),
     }
     if !still_there(&file, &path) {
-        return Err(Error::RunBeingRemoved { path: folder.into() });
+        return Err(Error::RunBeingRemoved {
+            path: folder.into(),
+        });
     }
     Ok(Some(UseClaim { _file: file }))
 }
@@ -119,7 +127,10 @@ pub(crate) fn remove_run(folder: &Path) -> std::result::Result<RemovalClaim, Ref
         Err(TryLockError::WouldBlock) => return Err(Refusal::InUse),
         Err(TryLockError::Error(e)) => {
             let why = if unsupported(&e) {
-                format!("its manifest `{}` cannot be locked here: {e}", path.display())
+                format!(
+                    "its manifest `{}` cannot be locked here: {e}",
+                    path.display()
+                )
             } else {
                 Error::io(Operation::Lock, &path, e).to_string()
             };
@@ -149,7 +160,12 @@ fn open(path: &Path, for_removal: bool) -> Result<Option<File>> {
     let opened = if for_removal {
         let mut writable = options.clone();
         match writable.write(true).open(path) {
-            Err(e) if matches!(e.kind(), io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+                ) =>
+            {
                 options.open(path)
             }
             other => other,
@@ -186,7 +202,10 @@ fn no_follow(_options: &mut fs::OpenOptions) {}
 /// Whether the lock failed because this file system does not do locks.
 fn unsupported(e: &io::Error) -> bool {
     #[cfg(unix)]
-    if matches!(e.raw_os_error(), Some(libc::ENOLCK | libc::EOPNOTSUPP | libc::ENOSYS | libc::EBADF)) {
+    if matches!(
+        e.raw_os_error(),
+        Some(libc::ENOLCK | libc::EOPNOTSUPP | libc::ENOSYS | libc::EBADF)
+    ) {
         return true;
     }
     e.kind() == io::ErrorKind::Unsupported
@@ -211,4 +230,3 @@ fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
 fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
     a.len() == b.len() && a.modified().ok() == b.modified().ok()
 }
-

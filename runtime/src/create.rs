@@ -120,8 +120,7 @@ impl RunBuilder {
         let address = self.address(stage, id);
         if self.make_folder(&address)?.is_none() {
             let run = self.run(address, false);
-            let claim =
-                open::verify_or_complete(&run, &self, Some(open::Completer { job: None }))?;
+            let claim = open::verify_or_complete(&run, &self, Some(open::Completer { job: None }))?;
             let run = run.claimed(claim);
             self.move_latest(&run)?;
             return Ok(run);

@@ -752,9 +752,7 @@ fn unlink_run(path: &Path) -> Result<()> {
 /// Where the run folder at `path` leads, when it is a symlink.
 fn link_target(path: &Path) -> Option<PathBuf> {
     let meta = fs::symlink_metadata(path).ok()?;
-    meta.file_type()
-        .is_symlink()
-        .then(|| canon(path))
+    meta.file_type().is_symlink().then(|| canon(path))
 }
 
 /// Renames `path` to a hidden temporary name in its folder, out of every

@@ -39,7 +39,11 @@ pub fn json(out: &Output) -> Value {
 /// opened a run holds it in use (no prune removes it) for as long as it
 /// lives, as the program that ran it did until it exited.
 pub fn unclaimed(run: runlayout::Run) -> Result<runlayout::Run, runlayout::Error> {
-    let (path, root, nesting) = (run.path().to_path_buf(), run.root().to_path_buf(), run.nesting());
+    let (path, root, nesting) = (
+        run.path().to_path_buf(),
+        run.root().to_path_buf(),
+        run.nesting(),
+    );
     drop(run);
     let listing = runlayout::Runs::scan(root)
         .nesting(nesting)
