@@ -34,9 +34,15 @@
 use std::fs::{self, File, TryLockError};
 use std::io;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Operation, Result};
 use crate::manifest::MANIFEST;
+
+/// How long a use claim waits for a removal claim to pass: a prune holds
+/// one only for an instant when it just looks (a dry run) or then keeps the
+/// run; one that removes the run holds it until the folder is gone.
+const PASSING: Duration = Duration::from_millis(200);
 
 /// A shared lock on a run's manifest: the run is in use while it is held.
 #[derive(Debug)]
@@ -78,15 +84,26 @@ pub(crate) fn use_run(folder: &Path) -> Result<Option<UseClaim>> {
         }
         return Ok(None);
     };
-    match file.try_lock_shared() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => {
-            return Err(Error::RunBeingRemoved {
-                path: folder.into(),
-            });
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match file.try_lock_shared() {
+            Ok(()) => break,
+            // A prune's plan (or a removal that then keeps the run) holds the
+            // claim for an instant only: wait that out. A removal holds it
+            // until the folder is gone.
+            Err(TryLockError::WouldBlock) if start.elapsed() < PASSING => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(20));
+            }
+            Err(TryLockError::WouldBlock) => {
+                return Err(Error::RunBeingRemoved {
+                    path: folder.into(),
+                });
+            }
+            Err(TryLockError::Error(e)) if unsupported(&e) => return Ok(None),
+            Err(TryLockError::Error(e)) => return Err(Error::io(Operation::Lock, &path, e)),
         }
-        Err(TryLockError::Error(e)) if unsupported(&e) => return Ok(None),
-        Err(TryLockError::Error(e)) => return Err(Error::io(Operation::Lock, &path, e)),
     }
     if !still_there(&file, &path) {
         return Err(Error::RunBeingRemoved {
@@ -229,4 +246,113 @@ fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
 #[cfg(not(unix))]
 fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
     a.len() == b.len() && a.modified().ok() == b.modified().ok()
+}
+
+#[cfg(all(test, feature = "manifest"))]
+mod tests {
+    use super::*;
+    use crate::run::Run;
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn use_and_removal_exclude_each_other() -> TestResult {
+        let root = tempfile::tempdir()?;
+        let run = Run::builder(root.path()).stage("s").create()?;
+        let folder = run.path().to_path_buf();
+        assert!(
+            matches!(remove_run(&folder), Err(Refusal::InUse)),
+            "the creator holds it"
+        );
+        let opened = use_run(&folder)?;
+        drop(run);
+        assert!(
+            matches!(remove_run(&folder), Err(Refusal::InUse)),
+            "the opener holds it"
+        );
+        drop(opened);
+        let removal = remove_run(&folder).map_err(|r| format!("{r:?}"))?;
+        let started = Instant::now();
+        let refused = use_run(&folder);
+        assert!(
+            matches!(refused, Err(Error::RunBeingRemoved { .. })),
+            "{refused:?}"
+        );
+        assert!(
+            started.elapsed() >= PASSING,
+            "it waited for the claim to pass"
+        );
+        drop(removal);
+        assert!(use_run(&folder)?.is_some());
+        Ok(())
+    }
+
+    #[test]
+    fn a_claim_won_on_a_run_moved_away_is_given_up() -> TestResult {
+        let root = tempfile::tempdir()?;
+        let folder = Run::builder(root.path())
+            .stage("s")
+            .create()?
+            .path()
+            .to_path_buf();
+        // What a removal killed after its rename leaves: the folder elsewhere.
+        let file = open(&folder.join(MANIFEST), false)?.ok_or("a manifest")?;
+        fs::rename(&folder, root.path().join("s/.gone"))?;
+        file.try_lock_shared().map_err(|e| format!("{e:?}"))?;
+        assert!(!still_there(&file, &folder.join(MANIFEST)));
+        assert!(matches!(
+            use_run(&folder),
+            Err(Error::RunBeingRemoved { .. })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn a_dry_run_looking_at_a_run_never_fails_its_opener() -> TestResult {
+        let root = tempfile::tempdir()?;
+        let folder = Run::builder(root.path())
+            .stage("s")
+            .create()?
+            .path()
+            .to_path_buf();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let prober = {
+            let (folder, stop) = (folder.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut probes = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let _ = removable(&folder);
+                    probes += 1;
+                }
+                probes
+            })
+        };
+        for _ in 0..2000 {
+            drop(use_run(&folder)?);
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(prober.join().map_err(|_| "the prober panicked")? > 0);
+        Ok(())
+    }
+
+    #[test]
+    fn hostile_manifests_are_never_claimed() -> TestResult {
+        let root = tempfile::tempdir()?;
+        let folder = root.path().join("r");
+        fs::create_dir(&folder)?;
+        fs::create_dir(folder.join(MANIFEST))?;
+        assert!(matches!(
+            use_run(&folder),
+            Err(Error::NotARegularFile { .. })
+        ));
+        assert!(matches!(remove_run(&folder), Err(Refusal::Unclaimable(_))));
+        fs::remove_dir(folder.join(MANIFEST))?;
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("/etc/hostname", folder.join(MANIFEST))?;
+            assert!(use_run(&folder).is_err(), "a symlink is never followed");
+            assert!(matches!(remove_run(&folder), Err(Refusal::Unclaimable(_))));
+        }
+        Ok(())
+    }
 }
