@@ -310,28 +310,26 @@ mod tests {
     #[test]
     fn a_dry_run_looking_at_a_run_never_fails_its_opener() -> TestResult {
         let root = tempfile::tempdir()?;
-        let folder = Run::builder(root.path())
-            .stage("s")
-            .create()?
-            .path()
-            .to_path_buf();
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let prober = {
-            let (folder, stop) = (folder.clone(), stop.clone());
+        let run = Run::builder(root.path()).stage("s").create()?;
+        let folder = run.path().to_path_buf();
+        drop(run);
+        // A plan takes the removal claim to see whether the run is in use,
+        // and lets go of it: an opener meanwhile waits, never fails.
+        let (taken, wait) = std::sync::mpsc::channel();
+        let looker = {
+            let folder = folder.clone();
             std::thread::spawn(move || {
-                let mut probes = 0u32;
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    let _ = removable(&folder);
-                    probes += 1;
-                }
-                probes
+                let claim = remove_run(&folder);
+                let _ = taken.send(claim.is_ok());
+                std::thread::sleep(Duration::from_millis(30));
+                drop(claim);
             })
         };
-        for _ in 0..2000 {
-            drop(use_run(&folder)?);
-        }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        assert!(prober.join().map_err(|_| "the prober panicked")? > 0);
+        assert!(wait.recv()?, "the looker took the claim");
+        let started = Instant::now();
+        assert!(use_run(&folder)?.is_some());
+        assert!(started.elapsed() >= Duration::from_millis(20), "it waited");
+        looker.join().map_err(|_| "the looker panicked")?;
         Ok(())
     }
 
