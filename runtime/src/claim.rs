@@ -37,7 +37,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Operation, Result};
-use crate::manifest::MANIFEST;
+use runlayout_grammar::names::MANIFEST;
 
 /// How long a use claim waits for a removal claim to pass: a prune holds
 /// one only for an instant when it just looks (a dry run) or then keeps the
