@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! cargo run --example cli --features clap -- --run-stage pretrain --lr 0.1 --epochs 2
-//! cargo run --example cli --features clap -- --run-stage pretrain --resume latest --epochs 2
+//! cargo run --example cli --features clap -- --run-stage pretrain --run-resume latest --epochs 2
 //! ```
 //!
 //! Under Slurm (`srun -n 4 ...`) or torchrun every rank runs this program;
@@ -69,7 +69,7 @@ fn main() -> ExitCode {
 
 fn train(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
     let ranks = Ranks::detect()?;
-    // New for --run-id and --run-seed, opened for --resume, shared by the
+    // New for --run-id and --run-seed, opened for --run-resume, shared by the
     // ranks of a launched job otherwise.
     let paths = TrainPaths {
         run: cli.run.start()?,

@@ -54,7 +54,7 @@ fn flags_make_created_then_resumed_runs() -> TestResult {
         "--run-stage",
         "pretrain",
         "--run-debug",
-        "--resume",
+        "--run-resume",
         &id,
     ])?
     .run
@@ -141,6 +141,72 @@ fn a_program_with_its_own_seed_debug_stage_root_and_id_flags_flattens_run_args()
     Ok(())
 }
 
+/// A Lightning or Hugging Face habit: the trainer's own `--resume <CKPT>`
+/// (a checkpoint to load), next to the flattened `RunArgs`.
+#[derive(Parser, Debug)]
+#[command(name = "train")]
+struct CheckpointTrainer {
+    /// Checkpoint to load the weights from
+    #[arg(long, value_name = "CKPT")]
+    resume: Option<PathBuf>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[test]
+fn a_trainers_own_resume_flag_lives_next_to_run_args() -> TestResult {
+    // Clap's debug assertions (these tests build in debug): unique long
+    // flags. A second `--resume` panicked here.
+    CheckpointTrainer::command().debug_assert();
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().to_str().expect("utf-8");
+    let first = CheckpointTrainer::try_parse_from([
+        "train",
+        "--run-root",
+        root,
+        "--resume",
+        "init/base.ckpt",
+        "--run-id",
+        "r1",
+    ])?;
+    assert_eq!(first.resume.as_deref(), Some(Path::new("init/base.ckpt")));
+    let made = first.run.start_with(no_env)?;
+    let again = CheckpointTrainer::try_parse_from([
+        "train",
+        "--run-root",
+        root,
+        "--run-resume",
+        "latest",
+        "--resume",
+        "other.ckpt",
+    ])?;
+    assert_eq!(again.resume.as_deref(), Some(Path::new("other.ckpt")));
+    assert_eq!(again.run.run_resume.as_deref(), Some("latest"));
+    assert_eq!(again.run.start_with(no_env)?.path(), made.path());
+    Ok(())
+}
+
+#[test]
+fn every_run_args_flag_starts_with_run() {
+    let cmd = Cli::command();
+    let longs: Vec<&str> = cmd
+        .get_arguments()
+        .filter_map(clap::Arg::get_long)
+        .filter(|long| *long != "help")
+        .collect();
+    assert_eq!(
+        longs,
+        [
+            "run-root",
+            "run-stage",
+            "run-id",
+            "run-seed",
+            "run-debug",
+            "run-resume"
+        ]
+    );
+}
+
 /// Phrases of `RunArgs`' rustdoc that must never reach a user's help.
 const RUSTDOC: &[&str] = &["| flag", "| ---", "# Ok::<", "```", "#[derive", "flatten"];
 
@@ -209,7 +275,7 @@ fn help_holds_none_of_run_args_rustdoc() {
     assert_no_rustdoc(&top);
     for sub in ["train", "eval"] {
         let help = help_of(Tool::command(), &["tool", sub, "--help"]);
-        assert!(help.contains("--resume <RUN>"), "{help}");
+        assert!(help.contains("--run-resume <RUN>"), "{help}");
         assert_no_rustdoc(&help);
         // The subcommand has no description of its own, so none shows.
         let first = help.lines().next().unwrap_or_default();
@@ -259,7 +325,7 @@ fn a_taken_run_id_or_seed_is_an_error_that_says_how_to_resume() -> TestResult {
         "{err:?}"
     );
     let message = err.to_string();
-    assert!(message.contains("--resume baseline"), "{message}");
+    assert!(message.contains("--run-resume baseline"), "{message}");
     assert!(
         message.contains(&first.path().display().to_string()),
         "{message}"
@@ -273,7 +339,7 @@ fn a_taken_run_id_or_seed_is_an_error_that_says_how_to_resume() -> TestResult {
     let err = start(&["--run-root", root, "--run-seed", "7"], &[]).unwrap_err();
     let message = err.to_string();
     assert!(
-        message.contains(&format!("--resume {}", seeded.id())),
+        message.contains(&format!("--run-resume {}", seeded.id())),
         "{message}"
     );
     Ok(())
@@ -352,26 +418,29 @@ fn resume_takes_an_id_a_stage_and_id_latest_or_a_stage_and_latest() -> TestResul
         Ok(run.path().to_path_buf())
     };
     assert_eq!(
-        resume(&["--run-stage", "pretrain", "--resume", "a"])?,
+        resume(&["--run-stage", "pretrain", "--run-resume", "a"])?,
         a.path()
     );
     assert_eq!(
-        resume(&["--run-stage", "pretrain", "--resume", "latest"])?,
+        resume(&["--run-stage", "pretrain", "--run-resume", "latest"])?,
         b.path()
     );
     // The stage in `<RUN>` wins over --run-stage.
     assert_eq!(
-        resume(&["--run-stage", "finetune", "--resume", "pretrain/a"])?,
+        resume(&["--run-stage", "finetune", "--run-resume", "pretrain/a"])?,
         a.path()
     );
-    assert_eq!(resume(&["--resume", "pretrain/latest"])?, b.path());
-    assert_eq!(resume(&["--resume", "finetune/latest"])?, fine.path());
-    assert_eq!(resume(&["--resume", "debug/pretrain/d"])?, dbg.path());
-    assert_eq!(resume(&["--resume", "debug/pretrain/latest"])?, dbg.path());
+    assert_eq!(resume(&["--run-resume", "pretrain/latest"])?, b.path());
+    assert_eq!(resume(&["--run-resume", "finetune/latest"])?, fine.path());
+    assert_eq!(resume(&["--run-resume", "debug/pretrain/d"])?, dbg.path());
+    assert_eq!(
+        resume(&["--run-resume", "debug/pretrain/latest"])?,
+        dbg.path()
+    );
 
     // Spellings that name no run are usage errors, before anything runs.
     for bad in ["a/b/c/d", "", "pretrain/", "/a"] {
-        assert!(parse(&["--resume", bad]).is_err(), "{bad:?}");
+        assert!(parse(&["--run-resume", bad]).is_err(), "{bad:?}");
     }
     Ok(())
 }
@@ -388,7 +457,7 @@ fn resuming_finetune_with_a_pretrain_id_says_where_the_id_is() -> TestResult {
             root,
             "--run-stage",
             "finetune",
-            "--resume",
+            "--run-resume",
             &id,
         ],
         &[],
@@ -414,7 +483,14 @@ fn resume_of_a_missing_run_names_it() -> TestResult {
     let tmp = tempfile::tempdir()?;
     let root = tmp.path().to_str().expect("utf-8");
     let err = start(
-        &["--run-root", root, "--run-stage", "s", "--resume", "gone"],
+        &[
+            "--run-root",
+            root,
+            "--run-stage",
+            "s",
+            "--run-resume",
+            "gone",
+        ],
         &[],
     )
     .unwrap_err();
@@ -423,7 +499,14 @@ fn resume_of_a_missing_run_names_it() -> TestResult {
         "{err:?}"
     );
     let err = start(
-        &["--run-root", root, "--run-stage", "s", "--resume", "latest"],
+        &[
+            "--run-root",
+            root,
+            "--run-stage",
+            "s",
+            "--run-resume",
+            "latest",
+        ],
         &[],
     )
     .unwrap_err();
@@ -433,9 +516,9 @@ fn resume_of_a_missing_run_names_it() -> TestResult {
 
 #[test]
 fn typed_flags_that_choose_the_run_conflict_with_each_other() {
-    assert!(parse(&["--resume", "a", "--run-id", "b"]).is_err());
+    assert!(parse(&["--run-resume", "a", "--run-id", "b"]).is_err());
     assert!(parse(&["--run-seed", "1", "--run-id", "b"]).is_err());
-    assert!(parse(&["--resume", "a", "--run-seed", "1"]).is_err());
+    assert!(parse(&["--run-resume", "a", "--run-seed", "1"]).is_err());
 }
 
 #[test]
@@ -479,7 +562,7 @@ fn variables_stand_in_for_flags_in_order_and_flags_beat_them() -> TestResult {
     assert!(fresh.is_new() && fresh.id() == "fresh");
     let env = [(ENV_RESUME, "nope"), (ENV_RUN_ID, "x")];
     assert_eq!(
-        start(&["--run-root", root, "--resume", "r1"], &env)?.path(),
+        start(&["--run-root", root, "--run-resume", "r1"], &env)?.path(),
         r1.path()
     );
     // A variable that cannot be used names itself.
@@ -535,8 +618,8 @@ fn a_variable_never_conflicts_with_a_typed_flag() -> TestResult {
     let tmp = tempfile::tempdir()?;
     let root = tmp.path().to_str().expect("utf-8");
     let r1 = start(&["--run-root", root, "--run-id", "r1"], &[])?;
-    // A launcher script exported RUNLAYOUT_RUN_ID; the user typed --resume.
-    let resume = format!("--run-root {root} --resume r1");
+    // A launcher script exported RUNLAYOUT_RUN_ID; the user typed --run-resume.
+    let resume = format!("--run-root {root} --run-resume r1");
     let lines = run_child(
         TEST,
         &[
@@ -686,7 +769,7 @@ fn ranks_of_one_srun_step_typing_one_run_id_share_one_new_run() -> TestResult {
     assert_eq!(second.len(), 4);
     for line in &second {
         assert!(
-            line.starts_with("error|") && line.contains("--resume baseline"),
+            line.starts_with("error|") && line.contains("--run-resume baseline"),
             "{line}"
         );
     }

@@ -97,7 +97,7 @@ pub enum Error {
         /// The run folder that already exists.
         path: PathBuf,
         /// How to continue that run instead, as the caller would write it
-        /// (`--resume baseline`).
+        /// (`--run-resume baseline`).
         resume: String,
     },
     /// `open()` found no run folder.

@@ -10,7 +10,7 @@ use crate::{ENV_RESUME, ENV_RUN_ID, ENV_SEED, Error, Launcher, Result};
 /// What the process asked for.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Choice {
-    /// Open an existing run (`--resume`, `RUNLAYOUT_RESUME`).
+    /// Open an existing run (`--run-resume`, `RUNLAYOUT_RESUME`).
     Resume(String),
     /// A new run under an id the user chose (`--run-id`, `--run-seed`,
     /// `RUNLAYOUT_SEED`); under a launcher, one run for its ranks (a seed's
@@ -31,14 +31,14 @@ pub(super) enum Named {
     Seed(u64),
 }
 
-/// The first that applies: a typed `--resume`, `--run-id` or `--run-seed`
+/// The first that applies: a typed `--run-resume`, `--run-id` or `--run-seed`
 /// (clap lets only one be typed); then `RUNLAYOUT_RESUME`, then
 /// `RUNLAYOUT_RUN_ID`, then `RUNLAYOUT_SEED`, then a launcher's id; else a
 /// generated id. A typed flag beats every variable, and no variable ever
 /// conflicts with one. A seed under a launcher is made with the launcher's
 /// id in place of the date, so all ranks agree on it.
 pub(super) fn choose(args: &RunArgs, get: &impl Fn(&str) -> Option<OsString>) -> Result<Choice> {
-    if let Some(resume) = &args.resume {
+    if let Some(resume) = &args.run_resume {
         return Ok(Choice::Resume(resume.clone()));
     }
     if let Some(id) = &args.run_id {
@@ -121,7 +121,7 @@ mod tests {
             ("SLURM_JOB_ID", "5"),
         ];
         let resume = |s: &str| Choice::Resume(s.to_owned());
-        assert_eq!(chosen(&["--resume", "r"], &all)?, resume("r"));
+        assert_eq!(chosen(&["--run-resume", "r"], &all)?, resume("r"));
         assert_eq!(
             chosen(&["--run-id", "i"], &all)?,
             Choice::New(Named::Id("i".into()))

@@ -5,10 +5,11 @@
 //! carries its documentation for rustdoc; this struct carries none, so the
 //! user's command keeps its own description (or has none).
 //!
-//! Every argument has an id of its own (`runlayout-...`) and its own help
-//! heading, so a program may have fields and flags called `seed`, `debug`,
-//! `stage`, `root`, `id` or `resume` next to these, and its flags declared
-//! after the flattened `RunArgs` keep their heading.
+//! Every argument has an id of its own (`runlayout-...`), a long flag that
+//! starts with `run-` and its own help heading, so a program may have
+//! fields and flags called `seed`, `debug`, `stage`, `root`, `id` or
+//! `resume` (a trainer's own `--resume <CKPT>`) next to these, and its
+//! flags declared after the flattened `RunArgs` keep their heading.
 
 use std::path::PathBuf;
 
@@ -29,7 +30,7 @@ const STAGE: &str = "runlayout-run-stage";
 const ID: &str = "runlayout-run-id";
 const SEED: &str = "runlayout-run-seed";
 const DEBUG: &str = "runlayout-run-debug";
-const RESUME: &str = "runlayout-resume";
+const RESUME: &str = "runlayout-run-resume";
 
 #[derive(clap::Args)]
 #[group(id = "runlayout-run-args")]
@@ -94,12 +95,12 @@ pub(super) struct Flags {
     /// RUNLAYOUT_RESUME=]
     #[arg(
         id = RESUME,
-        long = "resume",
+        long = "run-resume",
         value_name = "RUN",
         value_parser = resume::value_parser,
         help_heading = HEADING
     )]
-    resume: Option<String>,
+    run_resume: Option<String>,
 }
 
 /// The root as given; empty (an exported `RUNLAYOUT_ROOT=`) counts as
@@ -131,7 +132,7 @@ impl From<Flags> for RunArgs {
             run_id: flags.run_id,
             run_seed: flags.run_seed,
             run_debug: flags.run_debug,
-            resume: flags.resume,
+            run_resume: flags.run_resume,
         }
     }
 }
@@ -144,7 +145,7 @@ impl From<RunArgs> for Flags {
             run_id: args.run_id,
             run_seed: args.run_seed,
             run_debug: args.run_debug,
-            resume: args.resume,
+            run_resume: args.run_resume,
         }
     }
 }
