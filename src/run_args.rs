@@ -18,7 +18,7 @@ use resume::{Resume, Target};
 /// | flag | variable | meaning |
 /// | --- | --- | --- |
 /// | `--run-root <DIR>` | `RUNLAYOUT_ROOT` | the output root (default `runs`, [`DEFAULT_ROOT`]) |
-/// | `--run-stage <NAME>` | `RUNLAYOUT_STAGE` | the stage |
+/// | `--run-stage <NAME>` | `RUNLAYOUT_STAGE` | the stage, else the program's [`default_stage`](RunArgs::default_stage) |
 /// | `--run-debug` | `RUNLAYOUT_DEBUG` | below `debug/` (the variable in any spelling [`parse_flag`](crate::parse_flag) reads: `1`, `t`, `yes`, ...) |
 /// | `--run-id <ID>` | | a **new** run of this id; an error if it exists |
 /// | `--run-seed <N>` | `RUNLAYOUT_SEED` | a **new** run with a seeded id (the local date and five characters fixed by N; under a launcher the launcher's id in place of the date); an error if it exists |
@@ -91,7 +91,8 @@ use resume::{Resume, Target};
 pub struct RunArgs {
     /// `--run-root <DIR>`, else `RUNLAYOUT_ROOT`, else [`DEFAULT_ROOT`].
     pub run_root: PathBuf,
-    /// `--run-stage <NAME>`, else `RUNLAYOUT_STAGE`.
+    /// `--run-stage <NAME>`, else `RUNLAYOUT_STAGE`, else the program's
+    /// [`default_stage`](RunArgs::default_stage).
     pub run_stage: Option<String>,
     /// `--run-id <ID>` as typed (`RUNLAYOUT_RUN_ID` is read by
     /// [`start`](RunArgs::start)).
@@ -107,6 +108,41 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
+    /// The stage of the program's runs when the user names none: used when
+    /// neither `--run-stage` nor `RUNLAYOUT_STAGE` is given (an empty
+    /// variable counts as unset), for new runs and for `--run-resume
+    /// latest` alike. A typed stage or the variable wins. `--help` keeps
+    /// its one stage flag, `--run-stage`.
+    ///
+    /// ```
+    /// use clap::Parser;
+    ///
+    /// #[derive(Parser)]
+    /// struct Finetune {
+    ///     #[command(flatten)]
+    ///     run: runlayout::RunArgs,
+    /// }
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let root = root.path().to_str().unwrap();
+    /// let mut cli = Finetune::parse_from(["finetune", "--run-root", root, "--run-id", "r1"]);
+    /// let run = cli.run.default_stage("finetune").start_with(|_| None)?;
+    /// assert!(run.path().ends_with("finetune/r1"));
+    ///
+    /// let mut typed = Finetune::parse_from(["finetune", "--run-stage", "ablation"]);
+    /// typed.run.default_stage("finetune");
+    /// assert_eq!(typed.run.run_stage.as_deref(), Some("ablation"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn default_stage(&mut self, stage: impl Into<String>) -> &mut RunArgs {
+        // The parsed flags hold the typed stage, else the variable's: only
+        // when both are missing is the program's default the stage.
+        if self.run_stage.as_deref().is_none_or(str::is_empty) {
+            self.run_stage = Some(stage.into());
+        }
+        self
+    }
+
     /// The settings the flags give every run: root, stage and debug flag,
     /// with no run id yet. For a look at where runs go, or settings
     /// `RunArgs` has no flag for; [`start`](RunArgs::start) chooses the run.

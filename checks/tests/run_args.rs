@@ -207,6 +207,63 @@ fn every_run_args_flag_starts_with_run() {
     );
 }
 
+/// A trainer whose runs go to `pretrain` unless the user says otherwise.
+fn pretrain_by_default(args: &[&str]) -> Result<RunArgs, clap::Error> {
+    let mut cli = parse(args)?;
+    cli.run.default_stage("pretrain");
+    Ok(cli.run)
+}
+
+#[test]
+fn a_program_gives_its_own_default_stage() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().to_str().expect("utf-8");
+    let made = pretrain_by_default(&["--run-root", root, "--run-id", "a"])?.start_with(no_env)?;
+    assert_eq!(made.path(), tmp.path().join("pretrain/a"));
+    assert_eq!(made.stage(), Some("pretrain"));
+    // A typed stage wins over the program's default.
+    let typed = pretrain_by_default(&["--run-root", root, "--run-stage", "eval", "--run-id", "b"])?;
+    assert_eq!(typed.run_stage.as_deref(), Some("eval"));
+    assert_eq!(typed.start_with(no_env)?.path(), tmp.path().join("eval/b"));
+    // `latest` is the default stage's.
+    let resumed = pretrain_by_default(&["--run-root", root, "--run-resume", "latest"])?;
+    assert_eq!(resumed.start_with(no_env)?.path(), made.path());
+    // Chained, as a program writes it.
+    let mut cli = parse(&["--run-root", root, "--run-resume", "a"])?;
+    assert_eq!(
+        cli.run.default_stage("pretrain").start_with(no_env)?.path(),
+        made.path()
+    );
+    // One stage flag in the help.
+    let help = help_of(Cli::command(), &["train", "--help"]);
+    assert_eq!(help.matches("stage <").count(), 1, "{help}");
+    Ok(())
+}
+
+#[test]
+fn the_stage_variable_beats_the_programs_default_stage() -> TestResult {
+    const TEST: &str = "the_stage_variable_beats_the_programs_default_stage";
+    if is_child(TEST) {
+        let run = pretrain_by_default(&[])?.start()?;
+        println!("RUN={}", run.path().display());
+        return Ok(());
+    }
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().to_str().expect("utf-8");
+    let lines = run_child(
+        TEST,
+        &[(ENV_ROOT, root), (ENV_STAGE, "eval"), (ENV_RUN_ID, "v")],
+    );
+    assert_eq!(lines, [tmp.path().join("eval/v").display().to_string()]);
+    // Empty counts as unset: the program's default.
+    let lines = run_child(
+        TEST,
+        &[(ENV_ROOT, root), (ENV_STAGE, ""), (ENV_RUN_ID, "w")],
+    );
+    assert_eq!(lines, [tmp.path().join("pretrain/w").display().to_string()]);
+    Ok(())
+}
+
 /// Phrases of `RunArgs`' rustdoc that must never reach a user's help.
 const RUSTDOC: &[&str] = &["| flag", "| ---", "# Ok::<", "```", "#[derive", "flatten"];
 
