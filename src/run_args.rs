@@ -2,6 +2,7 @@
 //! clap (feature `clap`).
 
 mod choice;
+mod env;
 mod flags;
 mod resume;
 

@@ -771,6 +771,98 @@ fn variables_stand_in_for_the_root_stage_and_id() -> TestResult {
     Ok(())
 }
 
+/// Every variable `RunArgs` reads, holding bytes that are not UTF-8 (or,
+/// for the debug flag, no yes or no), is an error that names the variable
+/// and its value (lossy), whether clap reads it (stage, debug) or `start`
+/// does (resume, run id, seed).
+#[cfg(unix)]
+#[test]
+fn a_variable_that_cannot_be_used_is_named_with_its_value() -> TestResult {
+    use std::os::unix::ffi::OsStringExt;
+    const TEST: &str = "a_variable_that_cannot_be_used_is_named_with_its_value";
+    if is_child(TEST) {
+        let message = match parse(&[]) {
+            Err(e) => e.to_string(),
+            Ok(cli) => match cli.run.start() {
+                Err(e) => e.to_string(),
+                Ok(run) => format!("made {}", run.path().display()),
+            },
+        };
+        println!("ERR={}", message.lines().next().unwrap_or_default());
+        return Ok(());
+    }
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().to_str().expect("utf-8");
+    let not_utf8 = || OsString::from_vec(b"a\xffb".to_vec());
+    let utf8 = "expected UTF-8 text";
+    let cases = [
+        (
+            ENV_STAGE,
+            not_utf8(),
+            format!("error: {ENV_STAGE}=\"a\u{fffd}b\" cannot be used: {utf8}"),
+        ),
+        (
+            ENV_DEBUG,
+            not_utf8(),
+            format!("error: {ENV_DEBUG}=\"a\u{fffd}b\" cannot be used: {utf8}"),
+        ),
+        (
+            ENV_DEBUG,
+            OsString::from("maybe"),
+            format!(
+                "error: {ENV_DEBUG}=\"maybe\" cannot be used: expected yes or no: \
+                 1, true, t, yes, y, on, 0, false, f, no, n or off"
+            ),
+        ),
+        (
+            ENV_RESUME,
+            not_utf8(),
+            format!("{ENV_RESUME}=\"a\u{fffd}b\" cannot be used: {utf8}"),
+        ),
+        (
+            ENV_RUN_ID,
+            not_utf8(),
+            format!("{ENV_RUN_ID}=\"a\u{fffd}b\" cannot be used: {utf8}"),
+        ),
+        (
+            ENV_SEED,
+            not_utf8(),
+            format!("{ENV_SEED}=\"a\u{fffd}b\" cannot be used: {utf8}"),
+        ),
+    ];
+    for (var, value, expected) in cases {
+        let mut env: Vec<(&str, OsString)> = clean_env(&[(ENV_ROOT, root)])
+            .into_iter()
+            .map(|(k, v)| (k, OsString::from(v)))
+            .collect();
+        env.push((var, value));
+        let lines = child_lines(spawn_child(TEST, TEST, &env), "ERR=");
+        assert_eq!(lines, [expected], "{var}");
+    }
+    // Nothing was made.
+    assert_eq!(common::folder_count(tmp.path()), 0);
+    Ok(())
+}
+
+/// A typed `--run-stage` that is not UTF-8 names the flag and its value.
+#[cfg(unix)]
+#[test]
+fn a_typed_stage_that_is_not_utf8_names_the_flag() {
+    use std::os::unix::ffi::OsStringExt;
+    let args = [
+        OsString::from("train"),
+        OsString::from("--run-stage"),
+        OsString::from_vec(b"a\xffb".to_vec()),
+    ];
+    let err = Cli::try_parse_from(args).err().expect("an error");
+    let first = err.to_string();
+    assert_eq!(
+        first.lines().next(),
+        Some("error: --run-stage \"a\u{fffd}b\" cannot be used: expected UTF-8 text"),
+        "{first}"
+    );
+}
+
 #[test]
 fn the_default_root_is_the_runtimes_constant() -> TestResult {
     const TEST: &str = "the_default_root_is_the_runtimes_constant";
