@@ -249,7 +249,8 @@ pub enum Error {
     InvalidEnv {
         /// The variable.
         var: &'static str,
-        /// Its value.
+        /// Its value (lossy when it is not UTF-8); empty when the variable
+        /// is unset or empty, which runlayout reads alike.
         value: String,
         /// What it should hold.
         expected: &'static str,
@@ -507,6 +508,13 @@ impl fmt::Display for Error {
             Error::InvalidTemplate { template, problem } => {
                 write!(f, "template `{template}` cannot name a family: {problem}")
             }
+            // Empty counts as unset throughout, so it reads as unset, not
+            // as `VAR=""`.
+            Error::InvalidEnv {
+                var,
+                value,
+                expected,
+            } if value.is_empty() => write!(f, "{var} is unset: expected {expected}"),
             Error::InvalidEnv {
                 var,
                 value,
