@@ -348,6 +348,40 @@ fn help_holds_none_of_run_args_rustdoc() {
     assert!(help.starts_with("Mine, long"), "{help}");
 }
 
+/// The "Run folder" lines of `--help`, as a program built on `RunArgs`
+/// shows them outside any launcher: clap's own `[env: VAR=value]` for the
+/// variables clap reads, plain words for those `start` reads.
+#[test]
+fn the_help_lines_read_cleanly() -> TestResult {
+    const TEST: &str = "the_help_lines_read_cleanly";
+    if is_child(TEST) {
+        // One line per flag, whatever the terminal (clap wraps help when a
+        // dependency turns on its `wrap_help`).
+        let cmd = Cli::command().term_width(0);
+        for line in help_of(cmd, &["train", "--help"]).lines() {
+            println!("HELP={line}");
+        }
+        return Ok(());
+    }
+    let lines = child_lines(spawn_child(TEST, TEST, &clean_env(&[])), "HELP=");
+    let at = lines
+        .iter()
+        .position(|l| l == "Run folder:")
+        .expect("the heading");
+    assert_eq!(
+        lines[at + 1..],
+        [
+            "      --run-root <DIR>    Folder that holds every run [env: RUNLAYOUT_ROOT=] [default: runs]",
+            "      --run-stage <NAME>  Stage of the run: pretrain, finetune, ... [env: RUNLAYOUT_STAGE=]",
+            "      --run-id <ID>       Start a new run with this id, an error if it exists (RUNLAYOUT_RUN_ID instead creates the run or joins it)",
+            "      --run-seed <N>      Start a new run with a seeded id (today's date, or under a launcher its job id, and a suffix from N), an error if it exists (or RUNLAYOUT_SEED)",
+            "      --run-debug         Put the run below the root's debug/ folder [env: RUNLAYOUT_DEBUG=]",
+            "      --run-resume <RUN>  Open an existing run: ID, STAGE/ID, latest or STAGE/latest (or RUNLAYOUT_RESUME)",
+        ]
+    );
+    Ok(())
+}
+
 #[test]
 fn a_taken_run_id_or_seed_is_an_error_that_says_how_to_resume() -> TestResult {
     let tmp = tempfile::tempdir()?;

@@ -10,6 +10,12 @@
 //! fields and flags called `seed`, `debug`, `stage`, `root`, `id` or
 //! `resume` (a trainer's own `--resume <CKPT>`) next to these, and its
 //! flags declared after the flattened `RunArgs` keep their heading.
+//!
+//! The variables clap reads (root, stage, debug) show in `--help` as clap
+//! shows them, `[env: VAR=value]`. Those `start` reads itself, so that a
+//! variable never conflicts with a typed flag, are named in words in the
+//! flag's help: a hand-written `[env: ...]` would show no value, and wraps
+//! into garble.
 
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
@@ -59,8 +65,8 @@ pub(super) struct Flags {
     )]
     run_stage: Option<String>,
 
-    /// Start a new run with this id, an error if it exists [env:
-    /// RUNLAYOUT_RUN_ID= creates or joins it]
+    /// Start a new run with this id, an error if it exists (RUNLAYOUT_RUN_ID
+    /// instead creates the run or joins it)
     #[arg(
         id = ID,
         long = "run-id",
@@ -71,8 +77,8 @@ pub(super) struct Flags {
     run_id: Option<String>,
 
     /// Start a new run with a seeded id (today's date, or under a launcher
-    /// its job id, and a suffix from N), an error if it exists [env:
-    /// RUNLAYOUT_SEED=]
+    /// its job id, and a suffix from N), an error if it exists (or
+    /// RUNLAYOUT_SEED)
     #[arg(
         id = SEED,
         long = "run-seed",
@@ -93,8 +99,8 @@ pub(super) struct Flags {
     )]
     run_debug: bool,
 
-    /// Open an existing run: ID, STAGE/ID, latest or STAGE/latest [env:
-    /// RUNLAYOUT_RESUME=]
+    /// Open an existing run: ID, STAGE/ID, latest or STAGE/latest (or
+    /// RUNLAYOUT_RESUME)
     #[arg(
         id = RESUME,
         long = "run-resume",
