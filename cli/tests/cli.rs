@@ -263,6 +263,37 @@ fn latest_lists_every_stage_and_every_command_reads_latest_alike() -> TestResult
     Ok(())
 }
 
+/// A pointer that cannot be followed is reported by `latest`, which prints
+/// the others and exits with 1, and makes `latest` as `<RUN>` an error that
+/// says why: which run is the newest cannot be told.
+#[cfg(unix)]
+#[test]
+fn a_broken_latest_pointer_is_reported_not_skipped() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let a = Run::builder(root).stage("a").run_id("a1").create()?;
+    Run::builder(root).stage("b").run_id("b1").create()?;
+    std::fs::remove_file(root.join("b/latest"))?;
+    std::os::unix::fs::symlink("gone", root.join("b/latest"))?;
+    let out = runlayout(root, &["latest"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("a/a1  {}\n", a.path().display())
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("problem: ") && stderr.contains(&root.join("b/gone").display().to_string()),
+        "{stderr}"
+    );
+    let err = failed(&runlayout(root, &["show", "latest"]));
+    assert!(err.contains("cannot tell which run `latest` is"), "{err}");
+    // The stage of the good pointer is still named.
+    let shown = json(&runlayout(root, &["show", "a/latest", "--json"]));
+    assert_eq!(shown["run"], "a/a1");
+    Ok(())
+}
+
 #[test]
 fn link_records_an_ancestor() -> TestResult {
     let tmp = tempfile::tempdir()?;
