@@ -97,8 +97,8 @@ enum Command {
         #[arg(help = RUN_HELP)]
         run: String,
     },
-    /// Print the run each stage's `latest` pointer names, oldest first: the
-    /// last is the one `latest` names
+    /// Print each stage's latest run, oldest first: the last is the one
+    /// `latest` names
     Latest {
         /// Only this stage's latest run
         #[arg(long)]
