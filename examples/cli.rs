@@ -2,11 +2,14 @@
 //! would: its own `--seed`, `--lr` and `--epochs` next to the run flags, one
 //! run folder for all the ranks of a launched job, only the primary rank
 //! writing files, and a resumed run going on after its last checkpoint
-//! (`epoch_ckpt_family().last()`), keeping its last 3.
+//! (`epoch_ckpt_family().last()`), keeping its last 3. Its runs are
+//! `pretrain` runs unless `--run-stage` says otherwise
+//! (`RunArgs::default_stage`).
 //!
 //! ```text
-//! cargo run --example cli --features clap -- --run-stage pretrain --lr 0.1 --epochs 2
-//! cargo run --example cli --features clap -- --run-stage pretrain --resume latest --epochs 2
+//! cargo run --example cli --features clap -- --lr 0.1 --epochs 2
+//! cargo run --example cli --features clap -- --run-resume latest --epochs 2
+//! cargo run --example cli --features clap -- --run-stage finetune --epochs 1
 //! ```
 //!
 //! Under Slurm (`srun -n 4 ...`) or torchrun every rank runs this program;
@@ -57,7 +60,11 @@ struct TrainPaths {
 }
 
 fn main() -> ExitCode {
-    match train(&Cli::parse()) {
+    let mut cli = Cli::parse();
+    // Its runs go to `pretrain/` unless --run-stage or RUNLAYOUT_STAGE
+    // names another stage.
+    cli.run.default_stage("pretrain");
+    match train(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // The message, not the debug form: it says what to do.
@@ -69,7 +76,7 @@ fn main() -> ExitCode {
 
 fn train(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
     let ranks = Ranks::detect()?;
-    // New for --run-id and --run-seed, opened for --resume, shared by the
+    // New for --run-id and --run-seed, opened for --run-resume, shared by the
     // ranks of a launched job otherwise.
     let paths = TrainPaths {
         run: cli.run.start()?,

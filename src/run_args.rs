@@ -2,6 +2,7 @@
 //! clap (feature `clap`).
 
 mod choice;
+mod env;
 mod flags;
 mod resume;
 
@@ -18,24 +19,25 @@ use resume::{Resume, Target};
 /// | flag | variable | meaning |
 /// | --- | --- | --- |
 /// | `--run-root <DIR>` | `RUNLAYOUT_ROOT` | the output root (default `runs`, [`DEFAULT_ROOT`]) |
-/// | `--run-stage <NAME>` | `RUNLAYOUT_STAGE` | the stage |
+/// | `--run-stage <NAME>` | `RUNLAYOUT_STAGE` | the stage, else the program's [`default_stage`](RunArgs::default_stage) |
 /// | `--run-debug` | `RUNLAYOUT_DEBUG` | below `debug/` (the variable in any spelling [`parse_flag`](crate::parse_flag) reads: `1`, `t`, `yes`, ...) |
 /// | `--run-id <ID>` | | a **new** run of this id; an error if it exists |
 /// | `--run-seed <N>` | `RUNLAYOUT_SEED` | a **new** run with a seeded id (the local date and five characters fixed by N; under a launcher the launcher's id in place of the date); an error if it exists |
-/// | `--resume <RUN>` | `RUNLAYOUT_RESUME` | open an existing run: `id`, `stage/id`, `latest` or `stage/latest` |
+/// | `--run-resume <RUN>` | `RUNLAYOUT_RESUME` | open an existing run: `id`, `stage/id`, `latest` or `stage/latest` |
 /// | | `RUNLAYOUT_RUN_ID` | the id a launcher script gives: created by the first rank, joined by the others |
 ///
 /// The flags sit under their own heading ("Run folder") in `--help` and
 /// bring no description of their own into the program's: its `about` and
-/// `long_about` stay its own. Every flag starts with `run-` (or is
-/// `--resume`), so a program's own `--seed`, `--debug`, `--stage`,
-/// `--root` or `--id` lives next to them.
+/// `long_about` stay its own. Every flag starts with `run-`, so a
+/// program's own `--seed`, `--debug`, `--stage`, `--root`, `--id` or
+/// `--resume <CKPT>` (a checkpoint to load, as Lightning and Hugging Face
+/// trainers spell it) lives next to them.
 ///
 /// # Which run
 ///
 /// [`start`](RunArgs::start) gives the first that applies:
 ///
-/// 1. `--resume <RUN>`, `--run-id <ID>` or `--run-seed <N>` as typed (only
+/// 1. `--run-resume <RUN>`, `--run-id <ID>` or `--run-seed <N>` as typed (only
 ///    one of them can be).
 /// 2. `RUNLAYOUT_RESUME`, then `RUNLAYOUT_RUN_ID`, then `RUNLAYOUT_SEED`.
 /// 3. The id of the [`Launcher`] (torchrun, Slurm) that started the process:
@@ -47,7 +49,7 @@ use resume::{Resume, Target};
 /// launcher, `--run-id` and `--run-seed` (or `RUNLAYOUT_SEED`) make one new
 /// run for all the ranks of the job ([`RunBuilder::create_for`]); a run of
 /// that id made by anything else is [`Error::RunIdTaken`], whose message
-/// says to `--resume` it.
+/// says to `--run-resume` it.
 ///
 /// # Seeds and ranks
 ///
@@ -81,7 +83,7 @@ use resume::{Resume, Target};
 /// let run = cli.run.start_with(|_| None)?; // no variables: outside any launcher
 /// assert_eq!(run.path(), std::path::Path::new(root).join("pretrain/r1"));
 ///
-/// let again = Train::parse_from(["train", "--run-root", root, "--run-stage", "pretrain", "--resume", "latest"]);
+/// let again = Train::parse_from(["train", "--run-root", root, "--run-stage", "pretrain", "--run-resume", "latest"]);
 /// assert_eq!(again.run.start_with(|_| None)?.path(), run.path());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -90,7 +92,8 @@ use resume::{Resume, Target};
 pub struct RunArgs {
     /// `--run-root <DIR>`, else `RUNLAYOUT_ROOT`, else [`DEFAULT_ROOT`].
     pub run_root: PathBuf,
-    /// `--run-stage <NAME>`, else `RUNLAYOUT_STAGE`.
+    /// `--run-stage <NAME>`, else `RUNLAYOUT_STAGE`, else the program's
+    /// [`default_stage`](RunArgs::default_stage).
     pub run_stage: Option<String>,
     /// `--run-id <ID>` as typed (`RUNLAYOUT_RUN_ID` is read by
     /// [`start`](RunArgs::start)).
@@ -100,12 +103,47 @@ pub struct RunArgs {
     pub run_seed: Option<u64>,
     /// `--run-debug`, else `RUNLAYOUT_DEBUG`.
     pub run_debug: bool,
-    /// `--resume <RUN>` as typed (`RUNLAYOUT_RESUME` is read by
+    /// `--run-resume <RUN>` as typed (`RUNLAYOUT_RESUME` is read by
     /// [`start`](RunArgs::start)).
-    pub resume: Option<String>,
+    pub run_resume: Option<String>,
 }
 
 impl RunArgs {
+    /// The stage of the program's runs when the user names none: used when
+    /// neither `--run-stage` nor `RUNLAYOUT_STAGE` is given (an empty
+    /// variable counts as unset), for new runs and for `--run-resume
+    /// latest` alike. A typed stage or the variable wins. `--help` keeps
+    /// its one stage flag, `--run-stage`.
+    ///
+    /// ```
+    /// use clap::Parser;
+    ///
+    /// #[derive(Parser)]
+    /// struct Finetune {
+    ///     #[command(flatten)]
+    ///     run: runlayout::RunArgs,
+    /// }
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let root = root.path().to_str().unwrap();
+    /// let mut cli = Finetune::parse_from(["finetune", "--run-root", root, "--run-id", "r1"]);
+    /// let run = cli.run.default_stage("finetune").start_with(|_| None)?;
+    /// assert!(run.path().ends_with("finetune/r1"));
+    ///
+    /// let mut typed = Finetune::parse_from(["finetune", "--run-stage", "ablation"]);
+    /// typed.run.default_stage("finetune");
+    /// assert_eq!(typed.run.run_stage.as_deref(), Some("ablation"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn default_stage(&mut self, stage: impl Into<String>) -> &mut RunArgs {
+        // The parsed flags hold the typed stage, else the variable's: only
+        // when both are missing is the program's default the stage.
+        if self.run_stage.as_deref().is_none_or(str::is_empty) {
+            self.run_stage = Some(stage.into());
+        }
+        self
+    }
+
     /// The settings the flags give every run: root, stage and debug flag,
     /// with no run id yet. For a look at where runs go, or settings
     /// `RunArgs` has no flag for; [`start`](RunArgs::start) chooses the run.
@@ -138,7 +176,7 @@ impl RunArgs {
     }
 
     /// The run the flags and the environment ask for (see the
-    /// [order](RunArgs#which-run)): opened for `--resume`, created new for
+    /// [order](RunArgs#which-run)): opened for `--run-resume`, created new for
     /// `--run-id` and `--run-seed` (one new run for all the ranks of a
     /// launched job, a seed's id then holding the launcher's id in place of
     /// the date, see [seeds and ranks](RunArgs#seeds-and-ranks)), created or
@@ -147,7 +185,7 @@ impl RunArgs {
     /// # Errors
     ///
     /// [`Error::RunIdTaken`] when `--run-id` or `--run-seed` names a run
-    /// that exists; for `--resume`, those of [`RunBuilder::open`] (a
+    /// that exists; for `--run-resume`, those of [`RunBuilder::open`] (a
     /// [`Error::RunNotFound`] says where else below the root that id
     /// exists) and [`RunBuilder::open_latest`]; [`Error::InvalidEnv`]
     /// naming a variable that cannot be used; those of
@@ -164,7 +202,7 @@ impl RunArgs {
     ///
     /// let root = tempfile::tempdir()?;
     /// let root = root.path().to_str().unwrap();
-    /// let missing = Cli::parse_from(["x", "--run-root", root, "--resume", "nope"]);
+    /// let missing = Cli::parse_from(["x", "--run-root", root, "--run-resume", "nope"]);
     /// assert!(missing.run.start().is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -252,7 +290,7 @@ fn taken(err: Error) -> Error {
     match err {
         Error::RunExists { path } => {
             let id = path.file_name().unwrap_or_default().to_string_lossy();
-            let resume = format!("--resume {id}");
+            let resume = format!("--run-resume {id}");
             Error::RunIdTaken { path, resume }
         }
         other => other,

@@ -234,3 +234,69 @@ fn a_reader_of_last_always_reads_a_whole_checkpoint() -> TestResult {
     );
     Ok(())
 }
+
+const FULL_ROLE: &str = "writer-past-the-file-size-limit";
+const FULL_TEST: &str = "a_write_that_fails_names_its_operation_and_path_once";
+
+/// A write the file system refuses (here past a file size limit, EFBIG, as
+/// a full disk refuses with ENOSPC) says what failed once: `cannot write
+/// `X`: File too large`, never `cannot write `X`: cannot write `X`: ...`.
+/// Nothing is left: no target, no temporary.
+#[test]
+fn a_write_that_fails_names_its_operation_and_path_once() -> TestResult {
+    use std::io::Write as _;
+    if is_child(FULL_ROLE) {
+        let target = PathBuf::from(std::env::var(ROOT)?).join("checkpoints/epoch_0001.ckpt");
+        let file = runlayout::FilePath::new(&target);
+        let big = vec![7u8; 64 * 1024];
+        let err = file.write_atomic(&big).expect_err("past the limit");
+        println!("ERR={err}");
+        let io = err.io_error().map(std::io::Error::kind);
+        println!(
+            "PARTS={:?}|{io:?}|{}",
+            err.path(),
+            err.to_string().matches("cannot").count()
+        );
+        // Written in pieces, through `Write`: the io::Error says it once too.
+        let mut atomic = file.create_atomic()?;
+        let err = atomic.write_all(&big).expect_err("past the limit");
+        println!("WRITE={err}");
+        return Ok(());
+    }
+    let tmp = tempfile::tempdir()?;
+    let target = tmp.path().join("checkpoints/epoch_0001.ckpt");
+    // `ulimit -f 2`: files of 1 KiB at most (2 blocks of 512 bytes, or of
+    // 1 KiB in bash); SIGXFSZ ignored, so the write returns EFBIG rather
+    // than killing the process. Both are inherited across `exec`.
+    let child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 2 && exec \"$0\" \"$@\"")
+        .arg(std::env::current_exe()?)
+        .args([FULL_TEST, "--exact", "--nocapture", "--test-threads=1"])
+        .env(common::CHILD, FULL_ROLE)
+        .env(ROOT, tmp.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let lines = common::child_lines(child, "");
+    // The harness may print "test name ... " on the line first.
+    let said = |prefix: &str| -> Vec<&str> {
+        lines
+            .iter()
+            .filter_map(|l| l.find(prefix).map(|at| &l[at + prefix.len()..]))
+            .collect()
+    };
+    let once = format!(
+        "cannot write `{}`: File too large (os error 27)",
+        target.display()
+    );
+    assert_eq!(said("ERR="), [once.as_str()], "{lines:?}");
+    assert_eq!(
+        said("PARTS="),
+        [format!("Some({target:?})|Some(FileTooLarge)|1").as_str()]
+    );
+    assert_eq!(said("WRITE="), [once.as_str()]);
+    assert!(!target.exists());
+    assert_eq!(leftovers(tmp.path()), Vec::<String>::new());
+    Ok(())
+}

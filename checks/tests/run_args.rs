@@ -54,7 +54,7 @@ fn flags_make_created_then_resumed_runs() -> TestResult {
         "--run-stage",
         "pretrain",
         "--run-debug",
-        "--resume",
+        "--run-resume",
         &id,
     ])?
     .run
@@ -141,6 +141,129 @@ fn a_program_with_its_own_seed_debug_stage_root_and_id_flags_flattens_run_args()
     Ok(())
 }
 
+/// A Lightning or Hugging Face habit: the trainer's own `--resume <CKPT>`
+/// (a checkpoint to load), next to the flattened `RunArgs`.
+#[derive(Parser, Debug)]
+#[command(name = "train")]
+struct CheckpointTrainer {
+    /// Checkpoint to load the weights from
+    #[arg(long, value_name = "CKPT")]
+    resume: Option<PathBuf>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[test]
+fn a_trainers_own_resume_flag_lives_next_to_run_args() -> TestResult {
+    // Clap's debug assertions (these tests build in debug): unique long
+    // flags. A second `--resume` panicked here.
+    CheckpointTrainer::command().debug_assert();
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().to_str().expect("utf-8");
+    let first = CheckpointTrainer::try_parse_from([
+        "train",
+        "--run-root",
+        root,
+        "--resume",
+        "init/base.ckpt",
+        "--run-id",
+        "r1",
+    ])?;
+    assert_eq!(first.resume.as_deref(), Some(Path::new("init/base.ckpt")));
+    let made = first.run.start_with(no_env)?;
+    let again = CheckpointTrainer::try_parse_from([
+        "train",
+        "--run-root",
+        root,
+        "--run-resume",
+        "latest",
+        "--resume",
+        "other.ckpt",
+    ])?;
+    assert_eq!(again.resume.as_deref(), Some(Path::new("other.ckpt")));
+    assert_eq!(again.run.run_resume.as_deref(), Some("latest"));
+    assert_eq!(again.run.start_with(no_env)?.path(), made.path());
+    Ok(())
+}
+
+#[test]
+fn every_run_args_flag_starts_with_run() {
+    let cmd = Cli::command();
+    let longs: Vec<&str> = cmd
+        .get_arguments()
+        .filter_map(clap::Arg::get_long)
+        .filter(|long| *long != "help")
+        .collect();
+    assert_eq!(
+        longs,
+        [
+            "run-root",
+            "run-stage",
+            "run-id",
+            "run-seed",
+            "run-debug",
+            "run-resume"
+        ]
+    );
+}
+
+/// A trainer whose runs go to `pretrain` unless the user says otherwise.
+fn pretrain_by_default(args: &[&str]) -> Result<RunArgs, clap::Error> {
+    let mut cli = parse(args)?;
+    cli.run.default_stage("pretrain");
+    Ok(cli.run)
+}
+
+#[test]
+fn a_program_gives_its_own_default_stage() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().to_str().expect("utf-8");
+    let made = pretrain_by_default(&["--run-root", root, "--run-id", "a"])?.start_with(no_env)?;
+    assert_eq!(made.path(), tmp.path().join("pretrain/a"));
+    assert_eq!(made.stage(), Some("pretrain"));
+    // A typed stage wins over the program's default.
+    let typed = pretrain_by_default(&["--run-root", root, "--run-stage", "eval", "--run-id", "b"])?;
+    assert_eq!(typed.run_stage.as_deref(), Some("eval"));
+    assert_eq!(typed.start_with(no_env)?.path(), tmp.path().join("eval/b"));
+    // `latest` is the default stage's.
+    let resumed = pretrain_by_default(&["--run-root", root, "--run-resume", "latest"])?;
+    assert_eq!(resumed.start_with(no_env)?.path(), made.path());
+    // Chained, as a program writes it.
+    let mut cli = parse(&["--run-root", root, "--run-resume", "a"])?;
+    assert_eq!(
+        cli.run.default_stage("pretrain").start_with(no_env)?.path(),
+        made.path()
+    );
+    // One stage flag in the help.
+    let help = help_of(Cli::command(), &["train", "--help"]);
+    assert_eq!(help.matches("stage <").count(), 1, "{help}");
+    Ok(())
+}
+
+#[test]
+fn the_stage_variable_beats_the_programs_default_stage() -> TestResult {
+    const TEST: &str = "the_stage_variable_beats_the_programs_default_stage";
+    if is_child(TEST) {
+        let run = pretrain_by_default(&[])?.start()?;
+        println!("RUN={}", run.path().display());
+        return Ok(());
+    }
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().to_str().expect("utf-8");
+    let lines = run_child(
+        TEST,
+        &[(ENV_ROOT, root), (ENV_STAGE, "eval"), (ENV_RUN_ID, "v")],
+    );
+    assert_eq!(lines, [tmp.path().join("eval/v").display().to_string()]);
+    // Empty counts as unset: the program's default.
+    let lines = run_child(
+        TEST,
+        &[(ENV_ROOT, root), (ENV_STAGE, ""), (ENV_RUN_ID, "w")],
+    );
+    assert_eq!(lines, [tmp.path().join("pretrain/w").display().to_string()]);
+    Ok(())
+}
+
 /// Phrases of `RunArgs`' rustdoc that must never reach a user's help.
 const RUSTDOC: &[&str] = &["| flag", "| ---", "# Ok::<", "```", "#[derive", "flatten"];
 
@@ -209,7 +332,7 @@ fn help_holds_none_of_run_args_rustdoc() {
     assert_no_rustdoc(&top);
     for sub in ["train", "eval"] {
         let help = help_of(Tool::command(), &["tool", sub, "--help"]);
-        assert!(help.contains("--resume <RUN>"), "{help}");
+        assert!(help.contains("--run-resume <RUN>"), "{help}");
         assert_no_rustdoc(&help);
         // The subcommand has no description of its own, so none shows.
         let first = help.lines().next().unwrap_or_default();
@@ -223,6 +346,40 @@ fn help_holds_none_of_run_args_rustdoc() {
     );
     let help = help_of(cmd, &["train", "--help"]);
     assert!(help.starts_with("Mine, long"), "{help}");
+}
+
+/// The "Run folder" lines of `--help`, as a program built on `RunArgs`
+/// shows them outside any launcher: clap's own `[env: VAR=value]` for the
+/// variables clap reads, plain words for those `start` reads.
+#[test]
+fn the_help_lines_read_cleanly() -> TestResult {
+    const TEST: &str = "the_help_lines_read_cleanly";
+    if is_child(TEST) {
+        // One line per flag, whatever the terminal (clap wraps help when a
+        // dependency turns on its `wrap_help`).
+        let cmd = Cli::command().term_width(0);
+        for line in help_of(cmd, &["train", "--help"]).lines() {
+            println!("HELP={line}");
+        }
+        return Ok(());
+    }
+    let lines = child_lines(spawn_child(TEST, TEST, &clean_env(&[])), "HELP=");
+    let at = lines
+        .iter()
+        .position(|l| l == "Run folder:")
+        .expect("the heading");
+    assert_eq!(
+        lines[at + 1..],
+        [
+            "      --run-root <DIR>    Folder that holds every run [env: RUNLAYOUT_ROOT=] [default: runs]",
+            "      --run-stage <NAME>  Stage of the run: pretrain, finetune, ... [env: RUNLAYOUT_STAGE=]",
+            "      --run-id <ID>       Start a new run with this id, an error if it exists (RUNLAYOUT_RUN_ID instead creates the run or joins it)",
+            "      --run-seed <N>      Start a new run with a seeded id (today's date, or under a launcher its job id, and a suffix from N), an error if it exists (or RUNLAYOUT_SEED)",
+            "      --run-debug         Put the run below the root's debug/ folder [env: RUNLAYOUT_DEBUG=]",
+            "      --run-resume <RUN>  Open an existing run: ID, STAGE/ID, latest or STAGE/latest (or RUNLAYOUT_RESUME)",
+        ]
+    );
+    Ok(())
 }
 
 #[test]
@@ -259,7 +416,7 @@ fn a_taken_run_id_or_seed_is_an_error_that_says_how_to_resume() -> TestResult {
         "{err:?}"
     );
     let message = err.to_string();
-    assert!(message.contains("--resume baseline"), "{message}");
+    assert!(message.contains("--run-resume baseline"), "{message}");
     assert!(
         message.contains(&first.path().display().to_string()),
         "{message}"
@@ -273,7 +430,7 @@ fn a_taken_run_id_or_seed_is_an_error_that_says_how_to_resume() -> TestResult {
     let err = start(&["--run-root", root, "--run-seed", "7"], &[]).unwrap_err();
     let message = err.to_string();
     assert!(
-        message.contains(&format!("--resume {}", seeded.id())),
+        message.contains(&format!("--run-resume {}", seeded.id())),
         "{message}"
     );
     Ok(())
@@ -352,26 +509,29 @@ fn resume_takes_an_id_a_stage_and_id_latest_or_a_stage_and_latest() -> TestResul
         Ok(run.path().to_path_buf())
     };
     assert_eq!(
-        resume(&["--run-stage", "pretrain", "--resume", "a"])?,
+        resume(&["--run-stage", "pretrain", "--run-resume", "a"])?,
         a.path()
     );
     assert_eq!(
-        resume(&["--run-stage", "pretrain", "--resume", "latest"])?,
+        resume(&["--run-stage", "pretrain", "--run-resume", "latest"])?,
         b.path()
     );
     // The stage in `<RUN>` wins over --run-stage.
     assert_eq!(
-        resume(&["--run-stage", "finetune", "--resume", "pretrain/a"])?,
+        resume(&["--run-stage", "finetune", "--run-resume", "pretrain/a"])?,
         a.path()
     );
-    assert_eq!(resume(&["--resume", "pretrain/latest"])?, b.path());
-    assert_eq!(resume(&["--resume", "finetune/latest"])?, fine.path());
-    assert_eq!(resume(&["--resume", "debug/pretrain/d"])?, dbg.path());
-    assert_eq!(resume(&["--resume", "debug/pretrain/latest"])?, dbg.path());
+    assert_eq!(resume(&["--run-resume", "pretrain/latest"])?, b.path());
+    assert_eq!(resume(&["--run-resume", "finetune/latest"])?, fine.path());
+    assert_eq!(resume(&["--run-resume", "debug/pretrain/d"])?, dbg.path());
+    assert_eq!(
+        resume(&["--run-resume", "debug/pretrain/latest"])?,
+        dbg.path()
+    );
 
     // Spellings that name no run are usage errors, before anything runs.
     for bad in ["a/b/c/d", "", "pretrain/", "/a"] {
-        assert!(parse(&["--resume", bad]).is_err(), "{bad:?}");
+        assert!(parse(&["--run-resume", bad]).is_err(), "{bad:?}");
     }
     Ok(())
 }
@@ -388,7 +548,7 @@ fn resuming_finetune_with_a_pretrain_id_says_where_the_id_is() -> TestResult {
             root,
             "--run-stage",
             "finetune",
-            "--resume",
+            "--run-resume",
             &id,
         ],
         &[],
@@ -414,7 +574,14 @@ fn resume_of_a_missing_run_names_it() -> TestResult {
     let tmp = tempfile::tempdir()?;
     let root = tmp.path().to_str().expect("utf-8");
     let err = start(
-        &["--run-root", root, "--run-stage", "s", "--resume", "gone"],
+        &[
+            "--run-root",
+            root,
+            "--run-stage",
+            "s",
+            "--run-resume",
+            "gone",
+        ],
         &[],
     )
     .unwrap_err();
@@ -423,7 +590,14 @@ fn resume_of_a_missing_run_names_it() -> TestResult {
         "{err:?}"
     );
     let err = start(
-        &["--run-root", root, "--run-stage", "s", "--resume", "latest"],
+        &[
+            "--run-root",
+            root,
+            "--run-stage",
+            "s",
+            "--run-resume",
+            "latest",
+        ],
         &[],
     )
     .unwrap_err();
@@ -433,9 +607,9 @@ fn resume_of_a_missing_run_names_it() -> TestResult {
 
 #[test]
 fn typed_flags_that_choose_the_run_conflict_with_each_other() {
-    assert!(parse(&["--resume", "a", "--run-id", "b"]).is_err());
+    assert!(parse(&["--run-resume", "a", "--run-id", "b"]).is_err());
     assert!(parse(&["--run-seed", "1", "--run-id", "b"]).is_err());
-    assert!(parse(&["--resume", "a", "--run-seed", "1"]).is_err());
+    assert!(parse(&["--run-resume", "a", "--run-seed", "1"]).is_err());
 }
 
 #[test]
@@ -479,7 +653,7 @@ fn variables_stand_in_for_flags_in_order_and_flags_beat_them() -> TestResult {
     assert!(fresh.is_new() && fresh.id() == "fresh");
     let env = [(ENV_RESUME, "nope"), (ENV_RUN_ID, "x")];
     assert_eq!(
-        start(&["--run-root", root, "--resume", "r1"], &env)?.path(),
+        start(&["--run-root", root, "--run-resume", "r1"], &env)?.path(),
         r1.path()
     );
     // A variable that cannot be used names itself.
@@ -535,8 +709,8 @@ fn a_variable_never_conflicts_with_a_typed_flag() -> TestResult {
     let tmp = tempfile::tempdir()?;
     let root = tmp.path().to_str().expect("utf-8");
     let r1 = start(&["--run-root", root, "--run-id", "r1"], &[])?;
-    // A launcher script exported RUNLAYOUT_RUN_ID; the user typed --resume.
-    let resume = format!("--run-root {root} --resume r1");
+    // A launcher script exported RUNLAYOUT_RUN_ID; the user typed --run-resume.
+    let resume = format!("--run-root {root} --run-resume r1");
     let lines = run_child(
         TEST,
         &[
@@ -631,6 +805,98 @@ fn variables_stand_in_for_the_root_stage_and_id() -> TestResult {
     Ok(())
 }
 
+/// Every variable `RunArgs` reads, holding bytes that are not UTF-8 (or,
+/// for the debug flag, no yes or no), is an error that names the variable
+/// and its value (lossy), whether clap reads it (stage, debug) or `start`
+/// does (resume, run id, seed).
+#[cfg(unix)]
+#[test]
+fn a_variable_that_cannot_be_used_is_named_with_its_value() -> TestResult {
+    use std::os::unix::ffi::OsStringExt;
+    const TEST: &str = "a_variable_that_cannot_be_used_is_named_with_its_value";
+    if is_child(TEST) {
+        let message = match parse(&[]) {
+            Err(e) => e.to_string(),
+            Ok(cli) => match cli.run.start() {
+                Err(e) => e.to_string(),
+                Ok(run) => format!("made {}", run.path().display()),
+            },
+        };
+        println!("ERR={}", message.lines().next().unwrap_or_default());
+        return Ok(());
+    }
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().to_str().expect("utf-8");
+    let not_utf8 = || OsString::from_vec(b"a\xffb".to_vec());
+    let utf8 = "expected UTF-8 text";
+    let cases = [
+        (
+            ENV_STAGE,
+            not_utf8(),
+            format!("error: {ENV_STAGE}=\"a\u{fffd}b\" cannot be used: {utf8}"),
+        ),
+        (
+            ENV_DEBUG,
+            not_utf8(),
+            format!("error: {ENV_DEBUG}=\"a\u{fffd}b\" cannot be used: {utf8}"),
+        ),
+        (
+            ENV_DEBUG,
+            OsString::from("maybe"),
+            format!(
+                "error: {ENV_DEBUG}=\"maybe\" cannot be used: expected yes or no: \
+                 1, true, t, yes, y, on, 0, false, f, no, n or off"
+            ),
+        ),
+        (
+            ENV_RESUME,
+            not_utf8(),
+            format!("{ENV_RESUME}=\"a\u{fffd}b\" cannot be used: {utf8}"),
+        ),
+        (
+            ENV_RUN_ID,
+            not_utf8(),
+            format!("{ENV_RUN_ID}=\"a\u{fffd}b\" cannot be used: {utf8}"),
+        ),
+        (
+            ENV_SEED,
+            not_utf8(),
+            format!("{ENV_SEED}=\"a\u{fffd}b\" cannot be used: {utf8}"),
+        ),
+    ];
+    for (var, value, expected) in cases {
+        let mut env: Vec<(&str, OsString)> = clean_env(&[(ENV_ROOT, root)])
+            .into_iter()
+            .map(|(k, v)| (k, OsString::from(v)))
+            .collect();
+        env.push((var, value));
+        let lines = child_lines(spawn_child(TEST, TEST, &env), "ERR=");
+        assert_eq!(lines, [expected], "{var}");
+    }
+    // Nothing was made.
+    assert_eq!(common::folder_count(tmp.path()), 0);
+    Ok(())
+}
+
+/// A typed `--run-stage` that is not UTF-8 names the flag and its value.
+#[cfg(unix)]
+#[test]
+fn a_typed_stage_that_is_not_utf8_names_the_flag() {
+    use std::os::unix::ffi::OsStringExt;
+    let args = [
+        OsString::from("train"),
+        OsString::from("--run-stage"),
+        OsString::from_vec(b"a\xffb".to_vec()),
+    ];
+    let err = Cli::try_parse_from(args).err().expect("an error");
+    let first = err.to_string();
+    assert_eq!(
+        first.lines().next(),
+        Some("error: --run-stage \"a\u{fffd}b\" cannot be used: expected UTF-8 text"),
+        "{first}"
+    );
+}
+
 #[test]
 fn the_default_root_is_the_runtimes_constant() -> TestResult {
     const TEST: &str = "the_default_root_is_the_runtimes_constant";
@@ -686,7 +952,7 @@ fn ranks_of_one_srun_step_typing_one_run_id_share_one_new_run() -> TestResult {
     assert_eq!(second.len(), 4);
     for line in &second {
         assert!(
-            line.starts_with("error|") && line.contains("--resume baseline"),
+            line.starts_with("error|") && line.contains("--run-resume baseline"),
             "{line}"
         );
     }

@@ -2,15 +2,18 @@
 //! output root.
 //!
 //! ```text
-//! runlayout [--run-root DIR] [--json] ls [--stage S] [--debug]
+//! runlayout [--run-root DIR] [--json] ls [--stage S] [--debug] [--status S,..]
 //! runlayout show <RUN>          manifest, ancestor, descendants
 //! runlayout tree <RUN>          the files of a run
+//! runlayout path <RUN> <ENTRY> [VALUE...]
 //! runlayout latest [--stage S] [--debug]
+//! runlayout prune [--stage S] [--debug] [--status S,..] [--older-than D] [--keep-last N] [--yes]
 //! runlayout link <RUN> <ANCESTOR>
 //! ```
 //!
 //! `<RUN>` is a run id, or `stage/id`, `debug/id`, `debug/stage/id` where an
-//! id alone names several runs.
+//! id alone names several runs; `latest` in place of the id reads the
+//! `latest` pointers by one rule for every command (see `resolve`).
 
 #![forbid(unsafe_code)]
 
@@ -20,6 +23,7 @@ mod output;
 mod paths;
 mod resolve;
 mod table;
+mod times;
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -29,6 +33,10 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::CliResult;
 use crate::output::Output;
+
+/// What `<RUN>` takes, for every command's help.
+const RUN_HELP: &str = "Run: ID, STAGE/ID, debug/STAGE/ID; latest (the newest of every \
+                        stage's latest run) or STAGE/latest in place of the id";
 
 /// Lists, inspects and links the runs below an output root.
 #[derive(Parser)]
@@ -63,19 +71,20 @@ enum Command {
         /// List the runs below `debug/` instead of the others
         #[arg(long)]
         debug: bool,
-        /// Only runs of these statuses (running, finished, failed, crashed)
-        #[arg(long, value_delimiter = ',', value_parser = commands::parse_status)]
+        /// Only runs of these statuses, comma-separated: running, finished,
+        /// failed, crashed
+        #[arg(long, value_name = "STATUS,..", value_delimiter = ',', value_parser = commands::parse_status)]
         status: Vec<runlayout::RunStatus>,
     },
     /// Show a run's manifest, ancestor and descendants
     Show {
-        /// Run id, or stage/id, debug/stage/id
+        #[arg(help = RUN_HELP)]
         run: String,
     },
     /// Print where an entry of the run's recorded layout is, placeholders
     /// filled in (`runlayout path latest epoch_ckpt 12`)
     Path {
-        /// Run id, or stage/id, debug/stage/id, latest, stage/latest
+        #[arg(help = RUN_HELP)]
         run: String,
         /// The entry's name, as the layout declares it (`tracker.config` for
         /// a nested layout's entry)
@@ -85,15 +94,16 @@ enum Command {
     },
     /// Print the files of a run
     Tree {
-        /// Run id, or stage/id, debug/stage/id
+        #[arg(help = RUN_HELP)]
         run: String,
     },
-    /// Print the run the `latest` pointer names
+    /// Print each stage's latest run, oldest first: the last is the one
+    /// `latest` names
     Latest {
-        /// The stage whose latest run to print
+        /// Only this stage's latest run
         #[arg(long)]
         stage: Option<String>,
-        /// Look below `debug/`
+        /// The latest runs below `debug/`
         #[arg(long)]
         debug: bool,
     },
@@ -102,9 +112,9 @@ enum Command {
     Prune(commands::PruneArgs),
     /// Link a run to the run it grew out of
     Link {
-        /// The run that resumes or continues
+        /// The run that resumes or continues (as <RUN> of `show`)
         run: String,
-        /// The run it grew out of
+        /// The run it grew out of (as <RUN> of `show`)
         ancestor: String,
     },
 }

@@ -1,13 +1,22 @@
-//! Finding runs by what a person types: `id`, `stage/id`, `debug/id` or
-//! `debug/stage/id`, and `latest` in place of an id for the run the stage's
-//! `latest` pointer names (`stage/latest`, `debug/stage/latest`); `latest`
-//! alone is the run the root's own pointer names, else the newest run. A
-//! name without `debug/` is the run outside `debug/` if there is one, else
-//! a debug run of that name.
+//! Finding runs by what a person types, and naming them the same way.
+//!
+//! `<RUN>` is `id`, `stage/id`, `debug/id` or `debug/stage/id`; a name
+//! without `debug/` is the run outside `debug/` if there is one, else a
+//! debug run of that name. In place of the id, `latest` reads the `latest`
+//! pointers, by one rule for every command ([`latest_in`]): `stage/latest`
+//! is the run the stage's pointer names; `latest` alone is the newest of
+//! the runs the pointers of all stages name (the root's own pointer, for
+//! runs without a stage, among them), by the creation time their manifests
+//! record. `debug/` in front reads the pointers below `debug/`; without it,
+//! those outside. `runlayout latest` prints the runs of all those pointers,
+//! oldest first: its last line is the run `latest` names.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
 
-use runlayout::{DebugRuns, Error, FoundRun, LATEST, Nesting, Run, Runs};
+use runlayout::{
+    DEBUG_DIR, DebugRuns, Error, FoundRun, LATEST, Listing, Manifest, Nesting, Run, Runs,
+};
 
 use crate::commands::CliResult;
 
@@ -18,9 +27,16 @@ struct Spec<'a> {
     id: &'a str,
 }
 
+impl Spec<'_> {
+    /// Whether the id is `latest` (in any case, as `--run-resume` reads it).
+    fn is_latest(&self) -> bool {
+        self.id.eq_ignore_ascii_case(LATEST)
+    }
+}
+
 fn parse(spec: &str) -> CliResult<Spec<'_>> {
     let mut parts: Vec<&str> = spec.split('/').collect();
-    let debug = (parts.len() > 1 && parts[0] == "debug").then(|| parts.remove(0));
+    let debug = (parts.len() > 1 && parts[0] == DEBUG_DIR).then(|| parts.remove(0));
     let debug = debug.map(|_| true);
     match parts.as_slice() {
         [id] => Ok(Spec {
@@ -34,7 +50,8 @@ fn parse(spec: &str) -> CliResult<Spec<'_>> {
             id,
         }),
         _ => Err(format!(
-            "`{spec}` names no run: write a run id, `stage/id`, `debug/id` or `debug/stage/id`"
+            "`{spec}` names no run: write a run id, `stage/id`, `debug/id` or \
+             `debug/stage/id`, or `latest` in place of the id"
         )
         .into()),
     }
@@ -64,36 +81,37 @@ pub fn find(root: &Path, spec: &str) -> CliResult<FoundRun> {
 pub fn find_with_problems(root: &Path, spec: &str) -> CliResult<(FoundRun, Vec<Error>)> {
     require_root(root)?;
     let wanted = parse(spec)?;
-    let mut scan = Runs::scan(root).debug(match wanted.debug {
-        Some(true) => DebugRuns::Only,
+    let side = match (wanted.debug, wanted.is_latest()) {
+        (Some(true), _) => DebugRuns::Only,
+        // `latest` reads the pointers of one side only.
+        (None, true) => DebugRuns::Exclude,
         _ => DebugRuns::Include,
-    });
+    };
+    let mut scan = Runs::scan(root).debug(side);
     if let Some(stage) = wanted.stage {
         scan = scan.stage(stage);
     }
     let mut listing = scan.list()?;
-    let latest = if wanted.id == LATEST {
-        match latest_of(root, &wanted) {
-            Ok(path) => Some(path),
-            // `latest` alone, with no pointer right below the root: the
-            // newest run of any stage (the listing is oldest first).
-            Err(_) if wanted.stage.is_none() && !listing.runs.is_empty() => listing
-                .runs
-                .last()
-                .map(|found| found.run.path().to_path_buf()),
-            Err(e) => return Err(e),
+    let mut matches: Vec<FoundRun> = if wanted.is_latest() {
+        let debug = wanted.debug == Some(true);
+        let latest = latest_in(root, &listing, debug, wanted.stage)?;
+        if let Some(problem) = latest.problems.first() {
+            return Err(format!("cannot tell which run `{spec}` is: {problem}").into());
         }
+        // The newest: the listing, and so the pointers' runs, are oldest first.
+        latest
+            .runs
+            .last()
+            .map(|&at| listing.runs.swap_remove(at))
+            .into_iter()
+            .collect()
     } else {
-        None
+        listing
+            .runs
+            .into_iter()
+            .filter(|f| f.run.id().as_str() == wanted.id)
+            .collect()
     };
-    let mut matches: Vec<FoundRun> = listing
-        .runs
-        .into_iter()
-        .filter(|f| match &latest {
-            Some(path) => same_folder(f.run.path(), path),
-            None => f.run.id().as_str() == wanted.id,
-        })
-        .collect();
     // Without `debug/`, a name means the run outside `debug/` when there
     // is one: `s/x` and `debug/s/x` can then each be named.
     if wanted.debug.is_none() && matches.iter().any(|f| !f.run.is_debug()) {
@@ -122,44 +140,193 @@ pub fn find_with_problems(root: &Path, spec: &str) -> CliResult<(FoundRun, Vec<E
     }
 }
 
-/// The folder the `latest` pointer of the wanted stage names, in either
-/// nesting.
-fn latest_of(root: &Path, wanted: &Spec<'_>) -> CliResult<std::path::PathBuf> {
-    let mut first_error = None;
-    for nesting in [Nesting::StageFirst, Nesting::RunFirst] {
-        let mut builder = Run::builder(root)
-            .debug(wanted.debug == Some(true))
-            .nesting(nesting);
-        if let Some(stage) = wanted.stage {
+/// The runs the `latest` pointers name, as positions in the listing they
+/// were found in (oldest first, as the listing is), and the pointers that
+/// could not be read.
+pub struct Latest {
+    pub runs: Vec<usize>,
+    pub problems: Vec<String>,
+}
+
+/// The one reading of `latest`: the runs the pointers of `stage` (every
+/// stage of `listing`, and the runs without one, when `None`) name, on the
+/// `debug` side, found in `listing` (a scan of at least those runs).
+/// Ordered as the listing is, oldest first by the creation time the
+/// manifests record: the last is what `latest` alone names. A stage whose
+/// runs have no pointer (switched off) is left out; a pointer that cannot
+/// be followed is a problem.
+///
+/// # Errors
+///
+/// No pointer at all: for a stage, the error naming where its pointer was
+/// looked for; else one naming the root.
+pub fn latest_in(
+    root: &Path,
+    listing: &Listing,
+    debug: bool,
+    stage: Option<&str>,
+) -> CliResult<Latest> {
+    let mut places: Vec<(Option<&str>, Nesting)> = Vec::new();
+    for found in listing.runs.iter().filter(|f| f.run.is_debug() == debug) {
+        let place = (found.run.stage(), found.run.nesting());
+        if stage.is_none_or(|s| place.0 == Some(s)) && !places.contains(&place) {
+            places.push(place);
+        }
+    }
+    if let (Some(stage), true) = (stage, places.is_empty()) {
+        // No run of the stage was listed: its pointer says why.
+        places.push((Some(stage), Nesting::StageFirst));
+    }
+    let mut latest = Latest {
+        runs: Vec::new(),
+        problems: Vec::new(),
+    };
+    let mut missing = None;
+    for (stage, nesting) in places {
+        let mut builder = Run::builder(root).debug(debug).nesting(nesting);
+        if let Some(stage) = stage {
             builder = builder.stage(stage);
         }
         match builder.open_latest() {
-            Ok(run) => return Ok(run.path().to_path_buf()),
-            Err(e) => {
-                first_error.get_or_insert(e);
+            Ok(run) => match position(listing, &run) {
+                Some(at) if !latest.runs.contains(&at) => latest.runs.push(at),
+                Some(_) => {}
+                None => latest.problems.push(format!(
+                    "the `latest` pointer of {} names `{}`, which is no run",
+                    stage.map_or("the runs without a stage".to_owned(), |s| format!(
+                        "stage `{s}`"
+                    )),
+                    run.path().display()
+                )),
+            },
+            Err(e @ Error::NoLatestRun { .. }) => {
+                missing.get_or_insert(e);
             }
+            Err(e) => latest.problems.push(e.to_string()),
         }
     }
-    Err(first_error.map_or_else(|| "no latest run".into(), Into::into))
+    latest.runs.sort_unstable();
+    if latest.runs.is_empty() && latest.problems.is_empty() {
+        return Err(match (stage, missing) {
+            (Some(_), Some(e)) => e.into(),
+            _ => format!(
+                "no `latest` pointer below `{}`{}: no run was created there yet",
+                root.display(),
+                if debug { " (debug runs)" } else { "" }
+            )
+            .into(),
+        });
+    }
+    Ok(latest)
 }
 
-fn same_folder(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
+/// Where `run` is in the listing: at the same path (both are built from
+/// the root), else the same folder reached another way.
+fn position(listing: &Listing, run: &Run) -> Option<usize> {
+    let runs = &listing.runs;
+    runs.iter()
+        .position(|f| f.run.path() == run.path())
+        .or_else(|| {
+            let wanted = std::fs::canonicalize(run.path()).ok()?;
+            runs.iter()
+                .position(|f| std::fs::canonicalize(f.run.path()).is_ok_and(|p| p == wanted))
+        })
 }
 
 /// How a person would name `found` without ambiguity.
 pub fn name(found: &FoundRun) -> String {
-    let run = &found.run;
+    name_of(&found.run)
+}
+
+/// How a person names `run`: `stage/id`, `id` for a run without a stage,
+/// `debug/` in front of a debug run; what `<RUN>` takes.
+pub fn name_of(run: &Run) -> String {
     let mut parts = Vec::new();
     if run.is_debug() {
-        parts.push("debug");
+        parts.push(DEBUG_DIR);
     }
     if let Some(stage) = run.stage() {
         parts.push(stage);
     }
     parts.push(run.id().as_str());
     parts.join("/")
+}
+
+/// Names the runs a path leads to (ancestors, descendants) as
+/// [`name_of`] names runs: by their place below the root, the runs a scan
+/// listed by their names, others read in the nesting their manifest
+/// records. A run outside the root keeps its path.
+pub struct Names {
+    /// The root as given and canonical: paths arrive in either form.
+    roots: Vec<PathBuf>,
+    /// Runs already known, by their folder below the root.
+    known: HashMap<PathBuf, String>,
+}
+
+impl Names {
+    /// Names for the runs below `root`, those of `listed` known already.
+    pub fn new<'a>(root: &Path, listed: impl IntoIterator<Item = &'a FoundRun>) -> Names {
+        let mut roots = vec![root.to_path_buf()];
+        roots.extend(std::fs::canonicalize(root).ok());
+        let known = listed
+            .into_iter()
+            .filter_map(|f| {
+                let below = f.run.path().strip_prefix(root).ok()?;
+                Some((below.to_path_buf(), name(f)))
+            })
+            .collect();
+        Names { roots, known }
+    }
+
+    /// `path` below the root (`pretrain/latest`), else the whole path.
+    pub fn place(&self, path: &Path) -> String {
+        let below = self.roots.iter().find_map(|r| path.strip_prefix(r).ok());
+        below.unwrap_or(path).display().to_string()
+    }
+
+    /// The name of the run at `path`, else its path.
+    pub fn of(&self, path: &Path) -> String {
+        let below = self.roots.iter().find_map(|r| path.strip_prefix(r).ok());
+        let name = below.and_then(|below| {
+            self.known
+                .get(below)
+                .cloned()
+                .or_else(|| by_place(path, below))
+        });
+        name.unwrap_or_else(|| path.display().to_string())
+    }
+}
+
+/// The name of the run at `path`, `below` the root: `[debug/]id`, or two
+/// parts read in the nesting the run's manifest records (stage first when
+/// it has none). `None` where no run can be.
+fn by_place(path: &Path, below: &Path) -> Option<String> {
+    let mut parts: Vec<&str> = below
+        .components()
+        .map(|c| match c {
+            Component::Normal(part) => part.to_str(),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let debug = parts.len() > 1 && parts[0] == DEBUG_DIR;
+    if debug {
+        parts.remove(0);
+    }
+    let run_first = || {
+        Manifest::read(path)
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.nesting == Nesting::RunFirst)
+    };
+    let named = match parts.as_slice() {
+        [id] => (*id).to_owned(),
+        [id, stage] if run_first() => format!("{stage}/{id}"),
+        [stage, id] => format!("{stage}/{id}"),
+        _ => return None,
+    };
+    Some(if debug {
+        format!("{DEBUG_DIR}/{named}")
+    } else {
+        named
+    })
 }

@@ -501,7 +501,7 @@ fn the_ancestor_of_a_run_kept_for_a_mount_is_kept_by_the_dry_run_too() -> TestRe
         .as_array()
         .expect("kept")
         .iter()
-        .map(|k| k["reason"].as_str().expect("reason"))
+        .map(|k| k["reason_text"].as_str().expect("reason"))
         .collect();
     assert!(
         reasons.iter().any(|r| r.contains("mounted inside")),

@@ -45,11 +45,12 @@ fn ls_prints_a_table_and_json() -> TestResult {
     fixture(tmp.path())?;
     let table = ok(&runlayout(tmp.path(), &["ls"]));
     let lines: Vec<&str> = table.lines().collect();
-    assert!(lines[0].starts_with("ID") && lines[0].contains("STAGE") && lines[0].contains("PATH"));
+    assert!(lines[0].starts_with("RUN ") && lines[0].contains("PATH"));
     assert_eq!(lines.len(), 4, "header and three non-debug runs:\n{table}");
-    assert!(lines[1].starts_with("r1") && lines[1].contains("pretrain"));
-    assert!(lines[2].starts_with("r1") && lines[2].contains("finetune"));
-    assert!(lines[3].starts_with("e1") && lines[3].contains("eval"));
+    // Runs named as `<RUN>` takes them, the run-first one too.
+    assert!(lines[1].starts_with("pretrain/r1 "), "{table}");
+    assert!(lines[2].starts_with("finetune/r1 "), "{table}");
+    assert!(lines[3].starts_with("eval/e1 "), "{table}");
 
     let all = json(&runlayout(tmp.path(), &["ls", "--json"]));
     let runs = all["runs"].as_array().expect("runs");
@@ -57,6 +58,8 @@ fn ls_prints_a_table_and_json() -> TestResult {
     // Ancestry as the `ancestor` link records it.
     let ancestor = tmp.path().canonicalize()?.join("pretrain/r1");
     assert_eq!(runs[1]["ancestor"], ancestor.display().to_string());
+    assert_eq!(runs[1]["ancestor_run"], "pretrain/r1");
+    assert_eq!(runs[2]["run"], "eval/e1");
     assert!(lines[2].contains(" pretrain/r1 "), "{table}");
     assert_eq!(runs[0]["pid"], std::process::id());
     assert_eq!(all["problems"].as_array().map(Vec::len), Some(0));
@@ -82,20 +85,24 @@ fn show_prints_manifest_ancestor_and_descendants() -> TestResult {
         text.contains(&format!("pid:         {}", std::process::id())),
         "{text}"
     );
-    assert!(
-        text.contains(&format!(
-            "ancestor:    {}",
-            pre.path().canonicalize()?.display()
-        )),
-        "{text}"
-    );
+    assert!(text.contains("\nancestor:    pretrain/r1\n"), "{text}");
+    let text = ok(&runlayout(tmp.path(), &["show", "pretrain/r1"]));
+    assert!(text.contains("\ndescendants: finetune/r1\n"), "{text}");
     let value = json(&runlayout(tmp.path(), &["show", "pretrain/r1", "--json"]));
     assert_eq!(value["id"], "r1");
+    assert_eq!(value["run"], "pretrain/r1");
     assert_eq!(
         value["descendants"][0],
         fine.path().canonicalize()?.display().to_string()
     );
+    assert_eq!(value["descendant_runs"], serde_json::json!(["finetune/r1"]));
     assert_eq!(value["ancestor"], Value::Null);
+    let fine_json = json(&runlayout(tmp.path(), &["show", "finetune/r1", "--json"]));
+    assert_eq!(
+        fine_json["ancestor"],
+        pre.path().canonicalize()?.display().to_string()
+    );
+    assert_eq!(fine_json["ancestor_run"], "pretrain/r1");
     Ok(())
 }
 
@@ -179,16 +186,111 @@ fn latest_follows_the_pointer() -> TestResult {
     let newer = Run::builder(tmp.path()).stage("pretrain").create()?;
     let text = ok(&runlayout(tmp.path(), &["latest", "--stage", "pretrain"]));
     assert_eq!(
-        text.trim(),
-        format!("{}  {}", newer.id(), newer.path().display())
+        text,
+        format!("pretrain/{}  {}\n", newer.id(), newer.path().display())
     );
     let value = json(&runlayout(
         tmp.path(),
         &["latest", "--stage", "pretrain", "--debug", "--json"],
     ));
-    assert_eq!(value["id"], "d1");
+    assert_eq!(value[0]["id"], "d1");
+    assert_eq!(value[0]["run"], "debug/pretrain/d1");
     let err = failed(&runlayout(tmp.path(), &["latest", "--stage", "nothing"]));
     assert!(err.contains("no `latest` pointer"), "{err}");
+    Ok(())
+}
+
+/// `runlayout latest` without `--stage` prints the run of every stage's
+/// pointer, oldest first, and `latest` as `<RUN>` of every command is the
+/// last of them: one rule, one function.
+#[test]
+fn latest_lists_every_stage_and_every_command_reads_latest_alike() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let [_, fine, _, eval] = fixture(root)?;
+    let newer = Run::builder(root).stage("pretrain").create()?;
+    let lines = |runs: &[(&str, &Run)]| -> String {
+        let width = runs.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+        runs.iter()
+            .map(|(name, run)| format!("{name:<width$}  {}\n", run.path().display()))
+            .collect()
+    };
+    let newer_name = format!("pretrain/{}", newer.id());
+    let staged = [
+        ("finetune/r1", &fine),
+        ("eval/e1", &eval),
+        (newer_name.as_str(), &newer),
+    ];
+    assert_eq!(ok(&runlayout(root, &["latest"])), lines(&staged));
+    let listed = json(&runlayout(root, &["latest", "--json"]));
+    let names: Vec<&str> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|r| r["run"].as_str().expect("run"))
+        .collect();
+    assert_eq!(names, ["finetune/r1", "eval/e1", newer_name.as_str()]);
+    let mut keys: Vec<&String> = listed[1].as_object().expect("an object").keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["created", "debug", "id", "path", "run", "stage"]);
+    assert_eq!(listed[1]["path"], eval.path().display().to_string());
+    assert_eq!(listed[1]["stage"], "eval");
+    // Every command reads `latest` as the last of those.
+    let shown = json(&runlayout(root, &["show", "latest", "--json"]));
+    assert_eq!(shown["run"], newer_name.as_str());
+    let tree = ok(&runlayout(root, &["tree", "latest"]));
+    assert_eq!(
+        tree.lines().next(),
+        Some(newer.path().display().to_string().as_str())
+    );
+    let shown = json(&runlayout(root, &["show", "finetune/latest", "--json"]));
+    assert_eq!(shown["run"], "finetune/r1");
+    let shown = json(&runlayout(root, &["show", "debug/latest", "--json"]));
+    assert_eq!(shown["run"], "debug/pretrain/d1");
+
+    // A run without a stage, made last: the root's own pointer names it,
+    // and it is the newest.
+    let bare = Run::builder(root).run_id("b1").create()?;
+    let mut all = staged.to_vec();
+    all.push(("b1", &bare));
+    assert_eq!(ok(&runlayout(root, &["latest"])), lines(&all));
+    let shown = json(&runlayout(root, &["show", "latest", "--json"]));
+    assert_eq!(shown["run"], "b1");
+    // A newer fine-tuning run moves `latest` on.
+    let last = fine.with_run(Some("r2"), None).create()?;
+    let shown = json(&runlayout(root, &["show", "LATEST", "--json"]));
+    assert_eq!(shown["path"], last.path().display().to_string());
+    Ok(())
+}
+
+/// A pointer that cannot be followed is reported by `latest`, which prints
+/// the others and exits with 1, and makes `latest` as `<RUN>` an error that
+/// says why: which run is the newest cannot be told.
+#[cfg(unix)]
+#[test]
+fn a_broken_latest_pointer_is_reported_not_skipped() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let a = Run::builder(root).stage("a").run_id("a1").create()?;
+    Run::builder(root).stage("b").run_id("b1").create()?;
+    std::fs::remove_file(root.join("b/latest"))?;
+    std::os::unix::fs::symlink("gone", root.join("b/latest"))?;
+    let out = runlayout(root, &["latest"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("a/a1  {}\n", a.path().display())
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("problem: ") && stderr.contains(&root.join("b/gone").display().to_string()),
+        "{stderr}"
+    );
+    let err = failed(&runlayout(root, &["show", "latest"]));
+    assert!(err.contains("cannot tell which run `latest` is"), "{err}");
+    // The stage of the good pointer is still named.
+    let shown = json(&runlayout(root, &["show", "a/latest", "--json"]));
+    assert_eq!(shown["run"], "a/a1");
     Ok(())
 }
 
@@ -312,7 +414,7 @@ fn a_root_that_is_not_utf8_is_listed_and_shown() -> TestResult {
 
     let table = ok(&runlayout(&root, &["ls"]));
     assert!(
-        table.lines().nth(1).is_some_and(|l| l.starts_with("r1")),
+        table.lines().nth(1).is_some_and(|l| l.starts_with("s/r1 ")),
         "{table}"
     );
     assert!(
@@ -327,7 +429,7 @@ fn a_root_that_is_not_utf8_is_listed_and_shown() -> TestResult {
     let value = json(&runlayout(&root, &["show", "--json", "r1"]));
     assert_eq!(value["path"], escaped.as_str());
     let value = json(&runlayout(&root, &["latest", "--json", "--stage", "s"]));
-    assert_eq!(value["path"], escaped.as_str());
+    assert_eq!(value[0]["path"], escaped.as_str());
     ok(&runlayout(&root, &["tree", "r1"]));
 
     Run::builder(&root).stage("t").run_id("r2").create()?;
@@ -335,11 +437,13 @@ fn a_root_that_is_not_utf8_is_listed_and_shown() -> TestResult {
     assert_eq!(value["ancestor"], escaped.as_str());
     let value = json(&runlayout(&root, &["show", "--json", "r2"]));
     assert_eq!(value["ancestor"], escaped.as_str());
+    assert_eq!(value["ancestor_run"], "s/r1");
     let value = json(&runlayout(&root, &["show", "--json", "r1"]));
     assert_eq!(
         value["descendants"][0],
         format!(r"{}/ro\\ot\xfe/t/r2", tmp.path().display())
     );
+    assert_eq!(value["descendant_runs"][0], "t/r2");
     Ok(())
 }
 

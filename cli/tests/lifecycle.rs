@@ -48,9 +48,9 @@ fn ls_shows_and_filters_by_status() -> TestResult {
     let status_of = |id: &str| -> String {
         let line = table
             .lines()
-            .find(|l| l.starts_with(&format!("{id} ")))
+            .find(|l| l.starts_with(&format!("s/{id} ")))
             .unwrap_or_else(|| panic!("no row for {id}:\n{table}"));
-        line.split_whitespace().nth(2).expect("a status").to_owned()
+        line.split_whitespace().nth(1).expect("a status").to_owned()
     };
     assert!(
         table
@@ -66,7 +66,7 @@ fn ls_shows_and_filters_by_status() -> TestResult {
     let row = |id: &str| {
         table
             .lines()
-            .find(|l| l.starts_with(&format!("{id} ")))
+            .find(|l| l.starts_with(&format!("s/{id} ")))
             .expect("row")
             .to_owned()
     };
@@ -110,17 +110,15 @@ fn ls_shows_and_filters_by_status() -> TestResult {
 fn hosts_of(root: &Path, id: &str) -> (String, Value) {
     let table = ok(&runlayout(root, &["ls"]));
     let header = table.lines().next().expect("a header");
-    let column = header
-        .split_whitespace()
-        .position(|h| h == "HOST")
-        .expect("a HOST column");
+    // Where the column starts: cells may hold spaces (CREATED does).
+    let column = header.find(" HOST ").expect("a HOST column") + 1;
     let row = table
         .lines()
-        .find(|l| l.starts_with(&format!("{id} ")))
+        .find(|l| l.starts_with(&format!("s/{id} ")))
         .unwrap_or_else(|| panic!("no row for {id}:\n{table}"));
-    let cell = row
+    let cell = row[column..]
         .split_whitespace()
-        .nth(column)
+        .next()
         .expect("a cell")
         .to_owned();
     let json: Value = serde_json::from_str(&ok(&runlayout(root, &["ls", "--json"]))).expect("json");

@@ -210,7 +210,7 @@ fn prune_removes_exactly_what_the_rules_allow() -> TestResult {
         .as_array()
         .expect("kept")
         .iter()
-        .map(|k| k["reason"].as_str().expect("reason").to_owned())
+        .map(|k| k["reason_text"].as_str().expect("reason").to_owned())
         .collect();
     assert!(kept_reasons.iter().any(|r| r.contains("grew out of it")));
     assert!(kept_reasons.iter().any(|r| r.contains("latest")));
@@ -497,7 +497,8 @@ fn keep_last_removes_exactly_all_but_the_newest_of_each_stage() -> TestResult {
     // Stage a: a1, a3 (a2 runs); b: b1; debug a: d1.
     assert_eq!(ids_of(&dry["remove"], root), ["a1", "a3", "b1", "debug/d1"]);
     assert_eq!(ids_of(&dry["kept"], root), ["a2"]);
-    assert_eq!(dry["kept"][0]["reason"], "it is running");
+    assert_eq!(dry["kept"][0]["reason"], "running");
+    assert_eq!(dry["kept"][0]["reason_text"], "it is running");
     let staged = json(&runlayout(
         root,
         &["prune", "--stage", "a", "--keep-last", "1", "--json"],

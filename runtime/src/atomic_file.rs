@@ -137,6 +137,7 @@ impl AtomicFile {
         // Flushes nothing of ours (there is no buffer) but is what `Write`
         // promises before the data counts as written.
         self.file
+            .as_file_mut()
             .flush()
             .map_err(|e| Error::io(Operation::WriteFile, &self.target, e))?;
         self.file
@@ -159,42 +160,45 @@ impl AtomicFile {
 
 /// A fresh temporary file in `dir`, under runlayout's temporary names,
 /// created with the permissions `fs::write` gives a new file (`0o666` less
-/// the umask) rather than `tempfile`'s private `0o600`.
+/// the umask) rather than `tempfile`'s private `0o600`. Opened here rather
+/// than by `tempfile_in`, whose errors name the temporary that could not be
+/// made ("at path .runlayout-...tmp"): the error names the folder already.
 fn make(dir: &Path) -> io::Result<NamedTempFile> {
-    let mut builder = temporary::builder();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    builder.tempfile_in(dir)
+    temporary::builder().make_in(dir, |path| {
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o666);
+        }
+        options.open(path)
+    })
 }
 
-/// Errors carry the target's path (and keep their kind, so `write_all`
-/// still retries an interrupted write).
+/// Errors carry the target's path once (and keep their kind, so
+/// `write_all` still retries an interrupted write). The writes go to the
+/// temporary's `File` itself: `NamedTempFile`'s own `Write` would add the
+/// temporary's hidden name to every error.
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file
-            .write(buf)
-            .map_err(|e| self.error(Operation::WriteFile, e))
+        let written = self.file.as_file_mut().write(buf);
+        written.map_err(|e| self.error(Operation::WriteFile, e))
     }
 
     fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
-        self.file
-            .write_vectored(bufs)
-            .map_err(|e| self.error(Operation::WriteFile, e))
+        let written = self.file.as_file_mut().write_vectored(bufs);
+        written.map_err(|e| self.error(Operation::WriteFile, e))
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.file
-            .write_all(buf)
-            .map_err(|e| self.error(Operation::WriteFile, e))
+        let written = self.file.as_file_mut().write_all(buf);
+        written.map_err(|e| self.error(Operation::WriteFile, e))
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.file
-            .flush()
-            .map_err(|e| self.error(Operation::WriteFile, e))
+        let flushed = self.file.as_file_mut().flush();
+        flushed.map_err(|e| self.error(Operation::WriteFile, e))
     }
 }
 
@@ -266,6 +270,13 @@ mod tests {
             "{err}"
         );
         assert_eq!(err.path(), Some(target.as_path()));
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot move into place `{}`: Is a directory (os error 21)",
+                target.display()
+            )
+        );
         assert_eq!(names(dir.path()), ["taken"]);
         assert_eq!(fs::read_to_string(target.join("inside"))?, "kept");
         Ok(())
@@ -278,7 +289,15 @@ mod tests {
         let err = FilePath::new(dir.path().join("blocker/a.txt"))
             .write_atomic("x")
             .unwrap_err();
-        assert!(err.to_string().contains("blocker"), "{err}");
+        // Said once, and without the name of a temporary that never was.
+        let blocker = dir.path().join("blocker");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot create a temporary file in `{}`: Not a directory (os error 20)",
+                blocker.display()
+            )
+        );
         assert_eq!(fs::read_to_string(dir.path().join("blocker"))?, "a file");
         Ok(())
     }

@@ -46,7 +46,7 @@ pub const ENV_DEBUG: &str = "RUNLAYOUT_DEBUG";
 /// assert_eq!(runlayout_runtime::ENV_SEED, "RUNLAYOUT_SEED");
 /// ```
 pub const ENV_SEED: &str = "RUNLAYOUT_SEED";
-/// The run to resume, for `RunArgs` (`--resume`).
+/// The run to resume, for `RunArgs` (`--run-resume`).
 ///
 /// ```
 /// assert_eq!(runlayout_runtime::ENV_RESUME, "RUNLAYOUT_RESUME");

@@ -97,7 +97,7 @@ pub enum Error {
         /// The run folder that already exists.
         path: PathBuf,
         /// How to continue that run instead, as the caller would write it
-        /// (`--resume baseline`).
+        /// (`--run-resume baseline`).
         resume: String,
     },
     /// `open()` found no run folder.
@@ -256,7 +256,8 @@ pub enum Error {
     InvalidEnv {
         /// The variable.
         var: &'static str,
-        /// Its value.
+        /// Its value (lossy when it is not UTF-8); empty when the variable
+        /// is unset or empty, which runlayout reads alike.
         value: String,
         /// What it should hold.
         expected: &'static str,
@@ -323,11 +324,34 @@ impl Error {
     }
 
     /// Wraps an I/O error with the operation and the path it happened on.
+    /// An I/O error made from one of ours (an [`AtomicFile`]'s `Write`,
+    /// say) names its operation and path already: it is given back as it
+    /// was, so that a message says them once, not `cannot write `X`:
+    /// cannot write `X`: ...`.
+    ///
+    /// [`AtomicFile`]: crate::AtomicFile
     pub(crate) fn io(op: Operation, path: impl Into<PathBuf>, source: io::Error) -> Error {
-        Error::Io {
-            op,
-            path: path.into(),
-            source,
+        match Error::unwrapped(source) {
+            Ok(ours) => ours,
+            Err(source) => Error::Io {
+                op,
+                path: path.into(),
+                source,
+            },
+        }
+    }
+
+    /// The error of ours `source` carries, if it carries one.
+    fn unwrapped(source: io::Error) -> std::result::Result<Error, io::Error> {
+        if !source.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+            return Err(source);
+        }
+        let kind = source.kind();
+        match source.into_inner().map(|inner| inner.downcast::<Error>()) {
+            Some(Ok(ours)) => Ok(*ours),
+            // Checked above; kept whole should it ever differ.
+            Some(Err(inner)) => Err(io::Error::new(kind, inner)),
+            None => Err(io::Error::from(kind)),
         }
     }
 
@@ -498,6 +522,13 @@ impl fmt::Display for Error {
             Error::InvalidTemplate { template, problem } => {
                 write!(f, "template `{template}` cannot name a family: {problem}")
             }
+            // Empty counts as unset throughout, so it reads as unset, not
+            // as `VAR=""`.
+            Error::InvalidEnv {
+                var,
+                value,
+                expected,
+            } if value.is_empty() => write!(f, "{var} is unset: expected {expected}"),
             Error::InvalidEnv {
                 var,
                 value,
@@ -612,5 +643,48 @@ impl fmt::Display for NameKind {
             NameKind::RunId => "run id",
             NameKind::Stage => "stage",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ENOSPC, as a full disk gives it.
+    fn full() -> io::Error {
+        io::Error::from_raw_os_error(28)
+    }
+
+    #[test]
+    fn an_io_error_is_wrapped_with_its_operation_and_path_once() {
+        let plain = Error::io(Operation::WriteFile, "runs/a", full());
+        assert_eq!(
+            plain.to_string(),
+            "cannot write `runs/a`: No space left on device (os error 28)"
+        );
+        // Ours, passed through `io` (an `AtomicFile`'s `Write`), and wrapped
+        // again by whoever called that: said once, as first said.
+        let through_io: io::Error = plain.into();
+        let again = Error::io(Operation::WriteFile, "runs/a", through_io);
+        assert_eq!(
+            again.to_string(),
+            "cannot write `runs/a`: No space left on device (os error 28)"
+        );
+        assert_eq!(
+            again.io_error().map(io::Error::kind),
+            Some(io::ErrorKind::StorageFull)
+        );
+        assert_eq!(again.path(), Some(Path::new("runs/a")));
+        // Any error of ours keeps its own words.
+        let ours: io::Error = Error::NotADirectory {
+            path: "runs/x".into(),
+        }
+        .into();
+        let kept = Error::io(Operation::CreateDirAll, "runs/x/y", ours);
+        assert!(matches!(kept, Error::NotADirectory { .. }), "{kept:?}");
+        // A foreign error inside an io::Error is wrapped as any other.
+        let foreign = io::Error::other("disk on fire");
+        let wrapped = Error::io(Operation::Sync, "runs/b", foreign);
+        assert_eq!(wrapped.to_string(), "cannot sync `runs/b`: disk on fire");
     }
 }

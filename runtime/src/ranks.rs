@@ -288,7 +288,7 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_variable() {
-        let cases: [(Vars, &str, &str); 5] = [
+        let cases: [(Vars, &str, &str); 6] = [
             (
                 &[("RANK", "one"), ("LOCAL_RANK", "0"), ("WORLD_SIZE", "2")],
                 "RANK",
@@ -297,7 +297,17 @@ mod tests {
             (
                 &[("RANK", "0"), ("WORLD_SIZE", "2")],
                 "LOCAL_RANK",
-                "LOCAL_RANK=\"\" cannot be used: expected a whole number (torchrun sets RANK, LOCAL_RANK and WORLD_SIZE together)",
+                "LOCAL_RANK is unset: expected a whole number (torchrun sets RANK, LOCAL_RANK and WORLD_SIZE together)",
+            ),
+            (
+                // Empty counts as unset, and reads so.
+                &[
+                    ("SLURM_STEP_ID", "0"),
+                    ("SLURM_PROCID", ""),
+                    ("SLURM_NTASKS", "2"),
+                ],
+                "SLURM_PROCID",
+                "SLURM_PROCID is unset: expected a whole number (srun sets SLURM_PROCID, SLURM_LOCALID and SLURM_NTASKS together)",
             ),
             (
                 &[("RANK", "2"), ("LOCAL_RANK", "0"), ("WORLD_SIZE", "2")],

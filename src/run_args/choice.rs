@@ -3,14 +3,14 @@
 
 use std::ffi::OsString;
 
-use super::RunArgs;
 use super::resume::{self, Resume};
-use crate::{ENV_RESUME, ENV_RUN_ID, ENV_SEED, Error, Launcher, Result};
+use super::{RunArgs, env};
+use crate::{ENV_RESUME, ENV_RUN_ID, ENV_SEED, Launcher, Result};
 
 /// What the process asked for.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Choice {
-    /// Open an existing run (`--resume`, `RUNLAYOUT_RESUME`).
+    /// Open an existing run (`--run-resume`, `RUNLAYOUT_RESUME`).
     Resume(String),
     /// A new run under an id the user chose (`--run-id`, `--run-seed`,
     /// `RUNLAYOUT_SEED`); under a launcher, one run for its ranks (a seed's
@@ -31,14 +31,14 @@ pub(super) enum Named {
     Seed(u64),
 }
 
-/// The first that applies: a typed `--resume`, `--run-id` or `--run-seed`
+/// The first that applies: a typed `--run-resume`, `--run-id` or `--run-seed`
 /// (clap lets only one be typed); then `RUNLAYOUT_RESUME`, then
 /// `RUNLAYOUT_RUN_ID`, then `RUNLAYOUT_SEED`, then a launcher's id; else a
 /// generated id. A typed flag beats every variable, and no variable ever
 /// conflicts with one. A seed under a launcher is made with the launcher's
 /// id in place of the date, so all ranks agree on it.
 pub(super) fn choose(args: &RunArgs, get: &impl Fn(&str) -> Option<OsString>) -> Result<Choice> {
-    if let Some(resume) = &args.resume {
+    if let Some(resume) = &args.run_resume {
         return Ok(Choice::Resume(resume.clone()));
     }
     if let Some(id) = &args.run_id {
@@ -47,48 +47,31 @@ pub(super) fn choose(args: &RunArgs, get: &impl Fn(&str) -> Option<OsString>) ->
     if let Some(seed) = args.run_seed {
         return Ok(Choice::New(Named::Seed(seed)));
     }
-    if let Some(resume) = text(get, ENV_RESUME)? {
-        if Resume::parse(&resume).is_none() {
-            return Err(Error::InvalidEnv {
-                var: ENV_RESUME,
-                value: resume,
-                expected: resume::SPELLINGS,
-            });
-        }
+    let resume = env::parsed(
+        ENV_RESUME,
+        get(ENV_RESUME),
+        |text| Resume::parse(text).map(|_| text.to_owned()),
+        resume::SPELLINGS,
+    )?;
+    if let Some(resume) = resume {
         return Ok(Choice::Resume(resume));
     }
-    if let Some(id) = text(get, ENV_RUN_ID)? {
+    if let Some(id) = env::text(ENV_RUN_ID, get(ENV_RUN_ID))? {
         return Ok(Choice::Join(id));
     }
-    if let Some(seed) = text(get, ENV_SEED)? {
-        let seed = seed.trim().parse().map_err(|_| Error::InvalidEnv {
-            var: ENV_SEED,
-            value: seed,
-            expected: "a whole number from 0 to 18446744073709551615",
-        })?;
+    let seed = env::parsed(
+        ENV_SEED,
+        get(ENV_SEED),
+        |text| text.trim().parse().ok(),
+        "a whole number from 0 to 18446744073709551615",
+    )?;
+    if let Some(seed) = seed {
         return Ok(Choice::New(Named::Seed(seed)));
     }
     if let Some(launcher) = Launcher::detect_with(get) {
         return Ok(Choice::Join(launcher.run_id().into_string()));
     }
     Ok(Choice::Generated)
-}
-
-/// A variable's text; `None` when unset or empty, as `RunBuilder::from_env`
-/// reads them.
-fn text(get: &impl Fn(&str) -> Option<OsString>, var: &'static str) -> Result<Option<String>> {
-    match get(var) {
-        None => Ok(None),
-        Some(value) => match value.into_string() {
-            Ok(value) if value.is_empty() => Ok(None),
-            Ok(value) => Ok(Some(value)),
-            Err(value) => Err(Error::InvalidEnv {
-                var,
-                value: value.to_string_lossy().into_owned(),
-                expected: "UTF-8 text",
-            }),
-        },
-    }
 }
 
 #[cfg(test)]
@@ -121,7 +104,7 @@ mod tests {
             ("SLURM_JOB_ID", "5"),
         ];
         let resume = |s: &str| Choice::Resume(s.to_owned());
-        assert_eq!(chosen(&["--resume", "r"], &all)?, resume("r"));
+        assert_eq!(chosen(&["--run-resume", "r"], &all)?, resume("r"));
         assert_eq!(
             chosen(&["--run-id", "i"], &all)?,
             Choice::New(Named::Id("i".into()))

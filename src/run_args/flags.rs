@@ -5,19 +5,27 @@
 //! carries its documentation for rustdoc; this struct carries none, so the
 //! user's command keeps its own description (or has none).
 //!
-//! Every argument has an id of its own (`runlayout-...`) and its own help
-//! heading, so a program may have fields and flags called `seed`, `debug`,
-//! `stage`, `root`, `id` or `resume` next to these, and its flags declared
-//! after the flattened `RunArgs` keep their heading.
+//! Every argument has an id of its own (`runlayout-...`), a long flag that
+//! starts with `run-` and its own help heading, so a program may have
+//! fields and flags called `seed`, `debug`, `stage`, `root`, `id` or
+//! `resume` (a trainer's own `--resume <CKPT>`) next to these, and its
+//! flags declared after the flattened `RunArgs` keep their heading.
+//!
+//! The variables clap reads (root, stage, debug) show in `--help` as clap
+//! shows them, `[env: VAR=value]`. Those `start` reads itself, so that a
+//! variable never conflicts with a typed flag, are named in words in the
+//! flag's help: a hand-written `[env: ...]` would show no value, and wraps
+//! into garble.
 
+use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
-
-use std::ffi::OsString;
 
 use clap::ArgAction;
 use clap::builder::{OsStringValueParser, TypedValueParser};
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
 
-use super::{RunArgs, resume};
+use super::{RunArgs, env, resume};
 use crate::{DEFAULT_ROOT, ENV_DEBUG, ENV_ROOT, ENV_STAGE, parse_flag};
 
 /// The heading the flags are listed under in `--help`.
@@ -29,7 +37,7 @@ const STAGE: &str = "runlayout-run-stage";
 const ID: &str = "runlayout-run-id";
 const SEED: &str = "runlayout-run-seed";
 const DEBUG: &str = "runlayout-run-debug";
-const RESUME: &str = "runlayout-resume";
+const RESUME: &str = "runlayout-run-resume";
 
 #[derive(clap::Args)]
 #[group(id = "runlayout-run-args")]
@@ -52,12 +60,13 @@ pub(super) struct Flags {
         long = "run-stage",
         env = ENV_STAGE,
         value_name = "NAME",
+        value_parser = FromEnv { var: ENV_STAGE, parse: stage_value, expected: env::UTF8 },
         help_heading = HEADING
     )]
     run_stage: Option<String>,
 
-    /// Start a new run with this id, an error if it exists [env:
-    /// RUNLAYOUT_RUN_ID= creates or joins it]
+    /// Start a new run with this id, an error if it exists (RUNLAYOUT_RUN_ID
+    /// instead creates the run or joins it)
     #[arg(
         id = ID,
         long = "run-id",
@@ -68,8 +77,8 @@ pub(super) struct Flags {
     run_id: Option<String>,
 
     /// Start a new run with a seeded id (today's date, or under a launcher
-    /// its job id, and a suffix from N), an error if it exists [env:
-    /// RUNLAYOUT_SEED=]
+    /// its job id, and a suffix from N), an error if it exists (or
+    /// RUNLAYOUT_SEED)
     #[arg(
         id = SEED,
         long = "run-seed",
@@ -85,53 +94,117 @@ pub(super) struct Flags {
         long = "run-debug",
         env = ENV_DEBUG,
         action = ArgAction::SetTrue,
-        value_parser = debug_value,
+        value_parser = FromEnv { var: ENV_DEBUG, parse: parse_flag, expected: YES_OR_NO },
         help_heading = HEADING
     )]
     run_debug: bool,
 
-    /// Open an existing run: ID, STAGE/ID, latest or STAGE/latest [env:
-    /// RUNLAYOUT_RESUME=]
+    /// Open an existing run: ID, STAGE/ID, latest or STAGE/latest (or
+    /// RUNLAYOUT_RESUME)
     #[arg(
         id = RESUME,
-        long = "resume",
+        long = "run-resume",
         value_name = "RUN",
         value_parser = resume::value_parser,
         help_heading = HEADING
     )]
-    resume: Option<String>,
+    run_resume: Option<String>,
 }
 
 /// The root as given; empty (an exported `RUNLAYOUT_ROOT=`) counts as
-/// unset, as in `RunBuilder::from_env`.
+/// unset, as in `RunBuilder::from_env`. Any bytes make a path.
 fn root_or_default(root: OsString) -> PathBuf {
-    if root.is_empty() {
-        PathBuf::from(DEFAULT_ROOT)
-    } else {
-        PathBuf::from(root)
+    env::set(Some(root)).map_or_else(|| PathBuf::from(DEFAULT_ROOT), PathBuf::from)
+}
+
+/// A stage is any text; its naming rules are checked when the run is made,
+/// with an error that names the value and the rule.
+fn stage_value(text: &str) -> Option<String> {
+    Some(text.to_owned())
+}
+
+/// What `RUNLAYOUT_DEBUG` takes: the runtime's one yes/no reading.
+const YES_OR_NO: &str = "yes or no: 1, true, t, yes, y, on, 0, false, f, no, n or off";
+
+/// The value parser of a flag clap may take from a variable: the variable's
+/// value goes through the one reading of `RunArgs`' variables
+/// ([`env::parsed`]; empty counts as unset and gives `T`'s default), so a
+/// value that cannot be used is named with its variable, as those `start`
+/// reads are. A typed value that cannot be used is named with its flag.
+#[derive(Clone, Copy)]
+struct FromEnv<T> {
+    var: &'static str,
+    parse: fn(&str) -> Option<T>,
+    expected: &'static str,
+}
+
+impl<T: Default + Clone + Send + Sync + 'static> TypedValueParser for FromEnv<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<T, clap::Error> {
+        self.parse_ref_(cmd, arg, value, ValueSource::CommandLine)
+    }
+
+    fn parse_ref_(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+        source: ValueSource,
+    ) -> Result<T, clap::Error> {
+        let read = match source {
+            ValueSource::EnvVariable => {
+                env::parsed(self.var, Some(value.to_owned()), self.parse, self.expected)
+                    .map(Option::unwrap_or_default)
+                    .map_err(|e| e.to_string())
+            }
+            _ => self.typed(arg, value),
+        };
+        // Formatted as clap's own errors are: the usage and the hint at
+        // `--help` follow the message (the command is cloned on this
+        // error's path only).
+        read.map_err(|message| {
+            clap::Error::raw(ErrorKind::ValueValidation, message).format(&mut cmd.clone())
+        })
     }
 }
 
-/// `RUNLAYOUT_DEBUG`, read by the runtime's one yes/no reading (typed,
-/// `--run-debug` takes no value). Empty counts as unset: no.
-fn debug_value(text: &str) -> Result<bool, String> {
-    if text.trim().is_empty() {
-        return Ok(false);
+impl<T> FromEnv<T> {
+    /// A value typed after the flag, or clap's own for a flag that takes
+    /// none; an error names the flag and the value (lossy).
+    fn typed(&self, arg: Option<&clap::Arg>, value: &OsStr) -> Result<T, String> {
+        let flag = match arg.and_then(clap::Arg::get_long) {
+            Some(long) => format!("--{long}"),
+            None => self.var.to_owned(),
+        };
+        let (text, expected) = match value.to_str() {
+            Some(text) => (text, self.expected),
+            None => return Err(unusable(&flag, &value.to_string_lossy(), env::UTF8)),
+        };
+        (self.parse)(text).ok_or_else(|| unusable(&flag, text, expected))
     }
-    parse_flag(text).ok_or_else(|| {
-        "expected yes or no: 1, true, t, yes, y, on, 0, false, f, no, n or off".to_owned()
-    })
+}
+
+/// The message for a typed value that cannot be used.
+fn unusable(flag: &str, value: &str, expected: &str) -> String {
+    format!("{flag} {value:?} cannot be used: expected {expected}")
 }
 
 impl From<Flags> for RunArgs {
     fn from(flags: Flags) -> RunArgs {
         RunArgs {
             run_root: flags.run_root,
-            run_stage: flags.run_stage,
+            // An empty `RUNLAYOUT_STAGE=` is unset, as every variable is.
+            run_stage: flags.run_stage.filter(|stage| !stage.is_empty()),
             run_id: flags.run_id,
             run_seed: flags.run_seed,
             run_debug: flags.run_debug,
-            resume: flags.resume,
+            run_resume: flags.run_resume,
         }
     }
 }
@@ -144,7 +217,7 @@ impl From<RunArgs> for Flags {
             run_id: args.run_id,
             run_seed: args.run_seed,
             run_debug: args.run_debug,
-            resume: args.resume,
+            run_resume: args.run_resume,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! What `--resume <RUN>` (or `RUNLAYOUT_RESUME`) names: `id`, `stage/id`,
+//! What `--run-resume <RUN>` (or `RUNLAYOUT_RESUME`) names: `id`, `stage/id`,
 //! `latest` or `stage/latest`, with `debug/` in front for a debug run.
 
 use crate::{DEBUG_DIR, LATEST};
@@ -56,7 +56,7 @@ impl Resume<'_> {
     }
 }
 
-/// clap's check of `--resume`: the value as typed, if it has a shape
+/// clap's check of `--run-resume`: the value as typed, if it has a shape
 /// [`Resume::parse`] reads.
 pub(crate) fn value_parser(text: &str) -> Result<String, String> {
     match Resume::parse(text) {

@@ -4,9 +4,10 @@ use std::path::Path;
 
 use runlayout::{DebugRuns, RunStatus, Runs};
 
-use super::{CliResult, RunView, Standing, below_root, canonical_root, or_dash};
+use super::{CliResult, RunView, Standing};
 use crate::output::{self, Output};
-use crate::{resolve, table};
+use crate::resolve::{self, Names};
+use crate::{table, times};
 
 pub fn ls(
     root: &Path,
@@ -57,14 +58,16 @@ pub fn ls(
     for problem in &problems {
         output::warn(format_args!("problem: {problem}"));
     }
-    let root_canon = canonical_root(root);
+    let names = Names::new(root, &listing.runs);
     if out.is_json() {
         let runs: Vec<RunView> = listing
             .runs
             .iter()
             .zip(&ancestors)
             .zip(&standings)
-            .map(|((found, ancestor), standing)| RunView::of(found, ancestor.as_deref(), standing))
+            .map(|((found, ancestor), standing)| {
+                RunView::of(found, ancestor.as_deref(), standing, &names)
+            })
             .collect();
         #[derive(serde::Serialize)]
         struct Listed<'a> {
@@ -86,17 +89,13 @@ pub fn ls(
                 .zip(&ancestors)
                 .zip(&standings)
                 .map(|((found, ancestor), standing)| {
-                    let manifest = found.manifest.as_ref();
                     vec![
-                        found.run.id().to_string(),
-                        or_dash(found.run.stage()),
+                        resolve::name(found),
                         standing.status.map_or("?".into(), |s| s.to_string()),
-                        or_dash(manifest.map(|m| m.created.as_str())),
+                        times::local(found.created),
                         standing.duration(found),
                         running_elsewhere(standing),
-                        ancestor
-                            .as_deref()
-                            .map_or("-".into(), |a| below_root(root_canon.as_deref(), a)),
+                        ancestor.as_deref().map_or("-".into(), |a| names.of(a)),
                         found.run.path().display().to_string(),
                     ]
                 })
@@ -104,7 +103,7 @@ pub fn ls(
             table::write(
                 w,
                 &[
-                    "ID", "STAGE", "STATUS", "CREATED", "DURATION", "HOST", "ANCESTOR", "PATH",
+                    "RUN", "STATUS", "CREATED", "DURATION", "HOST", "ANCESTOR", "PATH",
                 ],
                 &rows,
             )

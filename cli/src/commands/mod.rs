@@ -17,13 +17,14 @@ pub use show::show;
 pub use tree::tree;
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use runlayout::{Ended, FoundRun, RunStatus};
 use serde_json::Value;
 
 use crate::durations;
-use crate::paths::JsonPath;
+use crate::paths::{self, JsonPath};
+use crate::resolve::{self, Names};
 
 pub type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -82,13 +83,14 @@ impl Standing {
         }
     }
 
-    /// How long the run ran, or has run so far; `-` for a crash, whose end
-    /// is unknown.
+    /// How long the run ran: a live run from its creation until now
+    /// (whatever end an earlier process recorded), an ended one until its
+    /// recorded end; `-` for a crash, or an end that is not recorded.
     pub fn duration(&self, found: &FoundRun) -> String {
         match (self.status, &self.ended) {
-            (Some(RunStatus::Crashed), _) | (None, _) => "-".to_owned(),
-            (_, Some(ended)) => durations::between(found.created, ended.at_time()),
-            (_, None) => durations::between(found.created, None),
+            (Some(RunStatus::Running), _) => durations::between(found.created, None),
+            (None | Some(RunStatus::Crashed), _) | (_, None) => "-".to_owned(),
+            (Some(_), Some(ended)) => durations::between(found.created, ended.at_time()),
         }
     }
 }
@@ -96,13 +98,35 @@ impl Standing {
 /// What scripts get to know about a run: where it is, its manifest, how it
 /// stands, and its ancestor as the `ancestor` link records it (the one
 /// record of ancestry).
-fn run_json(found: &FoundRun, ancestor: Option<&Path>, standing: &Standing) -> Value {
-    serde_json::to_value(RunView::of(found, ancestor, standing)).unwrap_or(Value::Null)
+fn run_json(
+    found: &FoundRun,
+    ancestor: Option<&Path>,
+    standing: &Standing,
+    names: &Names,
+) -> Value {
+    serde_json::to_value(RunView::of(found, ancestor, standing, names)).unwrap_or(Value::Null)
+}
+
+/// A run as `--json` names it wherever a command lists runs: its name as
+/// `<RUN>` takes it (`stage/id`), id, stage, debug flag, path and the
+/// creation time its manifest records.
+pub fn run_ref(found: &FoundRun) -> Value {
+    let run = &found.run;
+    serde_json::json!({
+        "run": resolve::name(found),
+        "id": run.id().as_str(),
+        "stage": run.stage(),
+        "debug": run.is_debug(),
+        "path": paths::json(run.path()),
+        "created": found.manifest.as_ref().map(|m| m.created.as_str()),
+    })
 }
 
 /// A run as `--json` shows it, borrowed from what was read.
 #[derive(serde::Serialize)]
 pub struct RunView<'a> {
+    /// As `<RUN>` takes it: `stage/id`, `debug/stage/id`.
+    run: String,
     id: &'a str,
     stage: Option<&'a str>,
     debug: bool,
@@ -112,6 +136,8 @@ pub struct RunView<'a> {
     pid: Option<u32>,
     command: Option<&'a [String]>,
     ancestor: Option<JsonPath<'a>>,
+    /// The ancestor's name, or its path when it is outside the root.
+    ancestor_run: Option<String>,
     manifest: bool,
     status: Option<String>,
     ended: Option<&'a str>,
@@ -120,10 +146,16 @@ pub struct RunView<'a> {
 }
 
 impl<'a> RunView<'a> {
-    pub fn of(found: &'a FoundRun, ancestor: Option<&'a Path>, standing: &'a Standing) -> Self {
+    pub fn of(
+        found: &'a FoundRun,
+        ancestor: Option<&'a Path>,
+        standing: &'a Standing,
+        names: &Names,
+    ) -> Self {
         let run = &found.run;
         let manifest = found.manifest.as_ref();
         RunView {
+            run: resolve::name(found),
             id: run.id().as_str(),
             stage: run.stage(),
             debug: run.is_debug(),
@@ -133,6 +165,7 @@ impl<'a> RunView<'a> {
             pid: manifest.and_then(|m| m.pid),
             command: manifest.map(|m| m.command.as_slice()),
             ancestor: ancestor.map(JsonPath),
+            ancestor_run: ancestor.map(|a| names.of(a)),
             manifest: manifest.is_some(),
             status: standing.status.map(|s| s.to_string()),
             ended: standing.ended.as_ref().map(|e| e.at.as_str()),
@@ -140,20 +173,6 @@ impl<'a> RunView<'a> {
             git: manifest.and_then(|m| m.git.as_ref()),
         }
     }
-}
-
-/// A run's folder as a person would name it: below the root when it is
-/// there (`pretrain/2026-11-30_k3x9a`), else the whole path.
-fn below_root(root: Option<&Path>, path: &Path) -> String {
-    root.and_then(|root| path.strip_prefix(root).ok())
-        .unwrap_or(path)
-        .display()
-        .to_string()
-}
-
-/// The root's canonical form, to show ancestors (canonical) below it.
-fn canonical_root(root: &Path) -> Option<PathBuf> {
-    std::fs::canonicalize(root).ok()
 }
 
 fn or_dash(value: Option<&str>) -> String {

@@ -6,12 +6,13 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use runlayout::{Prune, RunStatus};
-use serde_json::json;
+use runlayout::{KeepReason, Prune, Run, RunStatus};
+use serde_json::{Value, json};
 
 use super::{CliResult, parse_status};
 use crate::output::{self, Output};
-use crate::{paths, resolve, table};
+use crate::resolve::{self, Names};
+use crate::{paths, table};
 
 /// What `prune` is asked to select.
 #[derive(clap::Args)]
@@ -22,8 +23,9 @@ pub struct PruneArgs {
     /// Select the runs below `debug/`
     #[arg(long)]
     debug: bool,
-    /// Select runs of these statuses (finished, failed, crashed)
-    #[arg(long, value_delimiter = ',', value_parser = parse_status)]
+    /// Select runs of these statuses, comma-separated: finished, failed,
+    /// crashed
+    #[arg(long, value_name = "STATUS,..", value_delimiter = ',', value_parser = parse_status)]
     status: Vec<RunStatus>,
     /// Select runs created longer ago than this (`7d`, `12h`, `1w 2d`)
     #[arg(long, value_name = "DURATION", value_parser = parse_age)]
@@ -62,35 +64,51 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
         prune = prune.keep_last(n);
     }
     let plan = prune.plan()?;
+    let names = Names::new(root, []);
+    // Read before `--yes` removes them.
+    let planned: Vec<Planned> = plan
+        .remove
+        .iter()
+        .map(|c| Planned::of(&c.run, Some(c.status), Some(c.bytes)))
+        .collect();
+    let kept: Vec<(Planned, Reason)> = plan
+        .kept
+        .iter()
+        .map(|k| {
+            let status = k.run.status().ok();
+            (
+                Planned::of(&k.run, status, None),
+                Reason::of(&k.reason, &names),
+            )
+        })
+        .collect();
     let done = if args.yes {
         Some(plan.execute()?)
     } else {
         None
     };
-    let name = |p: &Path| p.strip_prefix(root).unwrap_or(p).display().to_string();
+    // A planned run `execute` left, and why: what changed since the plan.
+    let skipped: Vec<(Planned, Reason)> = done
+        .iter()
+        .flat_map(|d| &d.skipped)
+        .map(|(path, reason)| {
+            let entry = planned
+                .iter()
+                .find(|p| p.path == *path)
+                .cloned()
+                .unwrap_or_else(|| Planned::at(path, &names));
+            (entry, Reason::of(reason, &names))
+        })
+        .collect();
     let value = json!({
         "dry_run": !args.yes,
-        "remove": plan.remove.iter().map(|c| json!({
-            "path": paths::json(c.run.path()),
-            "id": c.run.id().as_str(),
-            "stage": c.run.stage(),
-            "debug": c.run.is_debug(),
-            "status": c.status.to_string(),
-            "bytes": c.bytes,
-        })).collect::<Vec<_>>(),
-        "kept": plan.kept.iter().map(|k| json!({
-            "path": paths::json(k.run.path()),
-            "id": k.run.id().as_str(),
-            "reason": k.reason.to_string(),
-        })).collect::<Vec<_>>(),
+        "remove": planned.iter().map(Planned::json).collect::<Vec<_>>(),
+        "kept": kept.iter().map(|(p, r)| r.json(p)).collect::<Vec<_>>(),
         "trash": plan.trash.iter().map(paths::json).collect::<Vec<_>>(),
         "stale_backlinks": plan.stale_backlinks.iter().map(paths::json).collect::<Vec<_>>(),
         "bytes": plan.bytes(),
         "removed": done.as_ref().map(|d| d.removed.iter().map(paths::json).collect::<Vec<_>>()),
-        "skipped": done.as_ref().map(|d| d.skipped.iter().map(|(path, reason)| json!({
-            "path": paths::json(path),
-            "reason": reason.to_string(),
-        })).collect::<Vec<_>>()),
+        "skipped": done.as_ref().map(|_| skipped.iter().map(|(p, r)| r.json(p)).collect::<Vec<_>>()),
         "removed_bytes": done.as_ref().map(|d| d.bytes),
         "unlinked": done.as_ref().map(|d| d.unlinked.iter().map(|(path, left)| json!({
             "path": paths::json(path),
@@ -113,37 +131,15 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
             .map(|d| d.removed.iter().map(PathBuf::as_path).collect())
             .unwrap_or_default();
         let verb = if args.yes { "removed" } else { "would remove" };
-        let rows: Vec<Vec<String>> = plan
-            .remove
+        let rows: Vec<Vec<String>> = planned
             .iter()
-            .filter(|c| !args.yes || removed.contains(c.run.path()))
-            .map(|c| {
-                vec![
-                    verb.to_owned(),
-                    name(c.run.path()),
-                    c.status.to_string(),
-                    bytes(c.bytes),
-                ]
-            })
-            .chain(plan.kept.iter().map(|k| {
-                vec![
-                    "kept".to_owned(),
-                    name(k.run.path()),
-                    String::new(),
-                    k.reason.to_string(),
-                ]
-            }))
-            .chain(done.iter().flat_map(|d| &d.skipped).map(|(path, reason)| {
-                vec![
-                    "skipped".to_owned(),
-                    name(path),
-                    String::new(),
-                    reason.to_string(),
-                ]
-            }))
+            .filter(|p| !args.yes || removed.contains(p.path.as_path()))
+            .map(|p| p.row(verb, ""))
+            .chain(kept.iter().map(|(p, r)| p.row("kept", &r.text)))
+            .chain(skipped.iter().map(|(p, r)| p.row("skipped", &r.text)))
             .collect();
         if !rows.is_empty() {
-            table::write(w, &["ACTION", "RUN", "STATUS", "SIZE"], &rows)?;
+            table::write(w, &["ACTION", "RUN", "STATUS", "SIZE", "REASON"], &rows)?;
         }
         for trash in &plan.trash {
             writeln!(
@@ -172,6 +168,157 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
         writeln!(w, "{verb} {runs} run{s}, {}{tail}", bytes(total))
     })?;
     Ok(())
+}
+
+/// A run the plan picked, as `--json` and the table give every one of
+/// them (removed, kept or skipped): the same fields, read once.
+#[derive(Clone)]
+struct Planned {
+    path: PathBuf,
+    /// As `<RUN>` takes it: `stage/id`, `debug/stage/id`.
+    name: String,
+    id: String,
+    stage: Option<String>,
+    debug: bool,
+    status: Option<RunStatus>,
+    /// As the manifest records it, to the nanosecond.
+    created: Option<String>,
+    /// Known for the runs to remove.
+    bytes: Option<u64>,
+}
+
+impl Planned {
+    fn of(run: &Run, status: Option<RunStatus>, bytes: Option<u64>) -> Planned {
+        Planned {
+            path: run.path().to_path_buf(),
+            name: resolve::name_of(run),
+            id: run.id().to_string(),
+            stage: run.stage().map(str::to_owned),
+            debug: run.is_debug(),
+            status,
+            created: run.manifest().ok().flatten().map(|m| m.created),
+            bytes,
+        }
+    }
+
+    /// A run known only by its path (reported by `execute` alone).
+    fn at(path: &Path, names: &Names) -> Planned {
+        let name = names.of(path);
+        Planned {
+            path: path.to_path_buf(),
+            id: path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            name,
+            stage: None,
+            debug: false,
+            status: None,
+            created: None,
+            bytes: None,
+        }
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "path": paths::json(&self.path),
+            "run": self.name,
+            "id": self.id,
+            "stage": self.stage,
+            "debug": self.debug,
+            "status": self.status.map(|s| s.to_string()),
+            "created": self.created,
+            "bytes": self.bytes,
+        })
+    }
+
+    fn row(&self, action: &str, reason: &str) -> Vec<String> {
+        vec![
+            action.to_owned(),
+            self.name.clone(),
+            self.status.map_or("?".to_owned(), |s| s.to_string()),
+            self.bytes.map_or("-".to_owned(), bytes),
+            reason.to_owned(),
+        ]
+    }
+}
+
+/// Why a run stays: a code for scripts, words for people (runs named as
+/// `<RUN>` takes them, not by absolute paths), and what it names.
+struct Reason {
+    code: String,
+    text: String,
+    /// The field and value the reason names, if any (`descendant`,
+    /// `pointer`, `mount`).
+    detail: Option<(&'static str, Value)>,
+}
+
+impl Reason {
+    fn of(reason: &KeepReason, names: &Names) -> Reason {
+        let (code, text, detail) = match reason {
+            KeepReason::Running => ("running", reason.to_string(), None),
+            KeepReason::Latest(pointer) => (
+                "latest",
+                format!("the `latest` pointer `{}` names it", names.place(pointer)),
+                Some(("pointer", paths::json(pointer))),
+            ),
+            KeepReason::AncestorOf(run) => {
+                let name = names.of(run);
+                let text = format!("`{name}`, which stays, grew out of it");
+                ("ancestor_of", text, Some(("descendant", Value::from(name))))
+            }
+            KeepReason::Unreadable(_) => ("unreadable", reason.to_string(), None),
+            KeepReason::MountInside(at) => (
+                "mount_inside",
+                reason.to_string(),
+                Some(("mount", paths::json(at))),
+            ),
+            KeepReason::Gone => ("gone", reason.to_string(), None),
+            // A reason this version does not know by name: its variant's
+            // name as the code, its own words as the text.
+            other => return Reason::unknown(other),
+        };
+        Reason {
+            code: code.to_owned(),
+            text,
+            detail,
+        }
+    }
+
+    fn unknown(reason: &KeepReason) -> Reason {
+        let debug = format!("{reason:?}");
+        let variant = debug
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .unwrap_or_default();
+        Reason {
+            code: snake_case(variant),
+            text: reason.to_string(),
+            detail: None,
+        }
+    }
+
+    /// The run's fields, with the reason's.
+    fn json(&self, run: &Planned) -> Value {
+        let mut value = run.json();
+        value["reason"] = Value::from(self.code.as_str());
+        value["reason_text"] = Value::from(self.text.as_str());
+        if let Some((key, detail)) = &self.detail {
+            value[*key] = detail.clone();
+        }
+        value
+    }
+}
+
+/// `AncestorOf` as `ancestor_of`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 /// A size as people read it: `512 B`, `1.5 KiB`, `3.2 GiB`.
@@ -210,5 +357,12 @@ mod tests {
         }
         let err = parse_age("-3d").expect_err("negative");
         assert!(err.contains("`-3d`"), "{err}");
+    }
+
+    #[test]
+    fn reason_codes_are_snake_case() {
+        assert_eq!(snake_case("AncestorOf"), "ancestor_of");
+        assert_eq!(snake_case("Gone"), "gone");
+        assert_eq!(snake_case("MountInside"), "mount_inside");
     }
 }

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::{CliResult, ProblemsReported, Standing, or_dash, run_json};
 use crate::output::Output;
-use crate::{paths, resolve};
+use crate::resolve::Names;
+use crate::{paths, resolve, times};
 
 pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
     let (found, scanned) = resolve::find_with_problems(root, spec)?;
@@ -24,13 +25,22 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
     });
     let standing = Standing::of(&found, &mut problems);
     let entries = recorded_entries(run, &mut problems);
-    let mut value = run_json(&found, ancestor.as_deref(), &standing);
+    // Ancestor and descendants named as `ls` and `<RUN>` name runs.
+    let names = Names::new(root, [&found]);
+    let ancestor_name = ancestor.as_deref().map(|a| names.of(a));
+    let descendant_names: Vec<String> = descendants.iter().map(|d| names.of(d)).collect();
+    let mut value = run_json(&found, ancestor.as_deref(), &standing, &names);
     value["entries"] = entries.iter().map(EntryView::json).collect();
     value["descendants"] = descendants.iter().map(paths::json).collect();
+    value["descendant_runs"] = descendant_names
+        .iter()
+        .map(|n| Value::from(n.as_str()))
+        .collect();
     value["problems"] = problems.iter().map(|p| Value::from(p.as_str())).collect();
     out.emit(value, |w| {
         let manifest = found.manifest.as_ref();
         let yes_no = |b: bool| if b { "yes" } else { "no" };
+        writeln!(w, "run:         {}", resolve::name(&found))?;
         writeln!(w, "id:          {}", run.id())?;
         writeln!(w, "stage:       {}", or_dash(run.stage()))?;
         writeln!(w, "debug:       {}", yes_no(run.is_debug()))?;
@@ -38,7 +48,7 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
         let status = standing.status.map_or("?".into(), |s| s.to_string());
         writeln!(w, "status:      {status}")?;
         if let Some(ended) = &standing.ended {
-            writeln!(w, "ended:       {}", ended.at)?;
+            writeln!(w, "ended:       {}", times::local(ended.at_time()))?;
             if let Some(reason) = &ended.reason {
                 writeln!(w, "reason:      {reason}")?;
             }
@@ -46,7 +56,7 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
         writeln!(w, "duration:    {}", standing.duration(&found))?;
         match manifest {
             Some(m) => {
-                writeln!(w, "created:     {}", m.created)?;
+                writeln!(w, "created:     {}", times::local(found.created))?;
                 writeln!(w, "host:        {}", or_dash(m.host.as_deref()))?;
                 writeln!(
                     w,
@@ -63,16 +73,13 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
             }
             None => writeln!(w, "manifest:    none")?,
         }
-        match &ancestor {
-            Some(a) => writeln!(w, "ancestor:    {}", a.display())?,
-            None => writeln!(w, "ancestor:    -")?,
-        }
-        if descendants.is_empty() {
+        writeln!(w, "ancestor:    {}", or_dash(ancestor_name.as_deref()))?;
+        if descendant_names.is_empty() {
             writeln!(w, "descendants: -")?;
         }
-        for (i, d) in descendants.iter().enumerate() {
+        for (i, d) in descendant_names.iter().enumerate() {
             let label = if i == 0 { "descendants:" } else { "" };
-            writeln!(w, "{label:<12} {}", d.display())?;
+            writeln!(w, "{label:<12} {d}")?;
         }
         if !entries.is_empty() {
             writeln!(w, "entries:")?;
