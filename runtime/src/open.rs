@@ -275,7 +275,14 @@ struct Contents {
 
 impl Contents {
     fn read(path: &Path) -> Result<Contents> {
-        let entries = fs::read_dir(path).map_err(|e| Error::io(Operation::ReadDir, path, e))?;
+        let entries = fs::read_dir(path).map_err(|e| match e.kind() {
+            // Gone since it was found (a prune moved it away): no run there.
+            io::ErrorKind::NotFound => Error::RunNotFound {
+                path: path.into(),
+                elsewhere: Vec::new(),
+            },
+            _ => Error::io(Operation::ReadDir, path, e),
+        })?;
         let mut contents = Contents {
             entries: 0,
             pointer: None,

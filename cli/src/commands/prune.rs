@@ -69,7 +69,10 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
     let planned: Vec<Planned> = plan
         .remove
         .iter()
-        .map(|c| Planned::of(&c.run, Some(c.status), Some(c.bytes)))
+        .map(|c| Planned {
+            link_to: c.link_to.clone(),
+            ..Planned::of(&c.run, Some(c.status), Some(c.bytes))
+        })
         .collect();
     let kept: Vec<(Planned, Reason)> = plan
         .kept
@@ -185,6 +188,9 @@ struct Planned {
     created: Option<String>,
     /// Known for the runs to remove.
     bytes: Option<u64>,
+    /// Where a run folder that is a symlink leads: the link goes, that
+    /// folder stays.
+    link_to: Option<PathBuf>,
 }
 
 impl Planned {
@@ -198,6 +204,7 @@ impl Planned {
             status,
             created: run.manifest().ok().flatten().map(|m| m.created),
             bytes,
+            link_to: None,
         }
     }
 
@@ -215,6 +222,7 @@ impl Planned {
             status: None,
             created: None,
             bytes: None,
+            link_to: None,
         }
     }
 
@@ -228,6 +236,7 @@ impl Planned {
             "status": self.status.map(|s| s.to_string()),
             "created": self.created,
             "bytes": self.bytes,
+            "link_to": self.link_to.as_deref().map(paths::json),
         })
     }
 
@@ -273,6 +282,8 @@ impl Reason {
                 Some(("mount", paths::json(at))),
             ),
             KeepReason::Gone => ("gone", reason.to_string(), None),
+            KeepReason::InUse => ("in_use", reason.to_string(), None),
+            KeepReason::Unclaimable(_) => ("unclaimable", reason.to_string(), None),
             // A reason this version does not know by name: its variant's
             // name as the code, its own words as the text.
             other => return Reason::unknown(other),
