@@ -7,11 +7,127 @@ mod path_provider;
 #[cfg(feature = "clap")]
 mod run_args;
 
+// The public names, chosen: the few a program starts from at the root, the
+// rest in modules by topic. Nothing is re-exported by glob.
 pub use path_provider::PathProvider;
 #[cfg(feature = "clap")]
 #[cfg_attr(docsrs, doc(cfg(feature = "clap")))]
 pub use run_args::RunArgs;
-pub use runlayout_runtime::*;
+pub use runlayout_runtime::{
+    AtomicFile, DirPath, Error, Family, FilePath, FromRoot, Launcher, Layout, LinkStyle, Nesting,
+    Ranks, Result, Run, RunBuilder, RunGuard, RunId, RunStatus,
+};
+
+/// The names runlayout keeps on disk: in a run folder (`run.json`, the
+/// status and layout records, `ancestor`, `descendants/`), in a stage
+/// folder (`latest`) and below the root (`debug/`). No placeholder value
+/// can be one of them where it would clash.
+///
+/// ```
+/// assert_eq!(runlayout::names::MANIFEST, "run.json");
+/// ```
+pub mod names {
+    pub use runlayout_runtime::{
+        ANCESTOR, DEBUG_DIR, DESCENDANTS, LATEST, LAYOUT_RECORD, MANIFEST, STATUS,
+    };
+}
+
+/// Settings from the environment: the variables `RunBuilder::from_env` and
+/// `RunArgs` read, the default output root, and this machine's name.
+///
+/// ```
+/// assert_eq!(runlayout::env::ENV_ROOT, "RUNLAYOUT_ROOT");
+/// ```
+pub mod env {
+    pub use runlayout_runtime::{
+        DEFAULT_ROOT, ENV_DEBUG, ENV_RESUME, ENV_ROOT, ENV_RUN_ID, ENV_SEED, ENV_STAGE, host_name,
+        parse_flag,
+    };
+}
+
+/// The parts of [`Error`](crate::Error): what was being done, and which
+/// naming rule a name broke.
+///
+/// ```
+/// use runlayout::error::Operation;
+/// assert_eq!(Operation::CreateDir.to_string(), "create folder");
+/// ```
+pub mod error {
+    pub use runlayout_runtime::{NameKind, NameRule, Operation};
+}
+
+/// What a layout is made of, for code that walks one: its entries and
+/// their kinds ([`Layout`](crate::Layout) itself is at the root).
+///
+/// ```
+/// use runlayout::layout::EntryKind;
+/// assert_ne!(EntryKind::File, EntryKind::Dir);
+/// ```
+pub mod layout {
+    pub use runlayout_runtime::{Entry, EntryKind};
+}
+
+/// The members of a parameterized entry ([`Family`](crate::Family)): their
+/// keys, their kinds, and templates known only when the program runs.
+///
+/// ```
+/// use runlayout::family::FamilyTemplate;
+/// static EPOCHS: FamilyTemplate = FamilyTemplate::new("ckpt/{epoch:u32}.pt");
+/// assert_eq!(EPOCHS.as_str(), "ckpt/{epoch:u32}.pt");
+/// ```
+pub mod family {
+    pub use runlayout_runtime::{FamilyKey, FamilyMember, FamilyTemplate};
+}
+
+/// What runlayout records of a run and reads back: the manifest
+/// (`run.json`) with its provenance, the status, and the recorded layout.
+///
+/// ```
+/// # let root = tempfile::tempdir()?;
+/// let run = runlayout::Run::builder(root.path()).create()?;
+/// let state: runlayout::record::RunState = run.state()?;
+/// assert!(state.ended.is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub mod record {
+    pub use runlayout_runtime::{
+        Ended, GitRecord, LauncherRecord, LayoutRecord, Manifest, RecordedEntry, RunState,
+    };
+}
+
+/// Finding the runs below an output root: what `runlayout ls` lists.
+///
+/// ```
+/// # let root = tempfile::tempdir()?;
+/// use runlayout::scan::Runs;
+/// runlayout::Run::builder(root.path()).stage("s").create()?;
+/// assert_eq!(Runs::scan(root.path()).list()?.runs.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub mod scan {
+    pub use runlayout_runtime::{DebugRuns, FoundRun, Listing, Runs};
+}
+
+/// Removing runs safely: a selection, the runs it never takes, a plan to
+/// look at, and a removal a crash cannot leave half done.
+///
+/// ```
+/// # let root = tempfile::tempdir()?;
+/// use runlayout::prune::Prune;
+/// let plan = Prune::new(root.path()).keep_last(5).plan()?;
+/// assert!(plan.remove.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub mod prune {
+    pub use runlayout_runtime::{Candidate, KeepReason, Kept, Prune, PrunePlan, Pruned};
+}
+
+/// What only the `runlayout` command uses. Not a public API: it may change
+/// in any release.
+#[doc(hidden)]
+pub mod __cli {
+    pub use runlayout_runtime::{Survey, survey};
+}
 
 /// Derives [`Layout`](trait@Layout) and one accessor per declared entry;
 /// the grammar and the mistakes it catches are in the crate documentation.

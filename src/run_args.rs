@@ -9,7 +9,7 @@ mod resume;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::{DEFAULT_ROOT, Error, Launcher, Result, Run, RunBuilder, RunId};
+use crate::{Error, Launcher, Result, Run, RunBuilder, RunId, env::DEFAULT_ROOT};
 use choice::{Choice, Named};
 use resume::{Resume, Target};
 
@@ -20,7 +20,7 @@ use resume::{Resume, Target};
 /// | --- | --- | --- |
 /// | `--run-root <DIR>` | `RUNLAYOUT_ROOT` | the output root (default `runs`, [`DEFAULT_ROOT`]) |
 /// | `--run-stage <NAME>` | `RUNLAYOUT_STAGE` | the stage, else the program's [`default_stage`](RunArgs::default_stage) |
-/// | `--run-debug` | `RUNLAYOUT_DEBUG` | below `debug/` (the variable in any spelling [`parse_flag`](crate::parse_flag) reads: `1`, `t`, `yes`, ...) |
+/// | `--run-debug` | `RUNLAYOUT_DEBUG` | below `debug/` (the variable in any spelling [`parse_flag`](crate::env::parse_flag) reads: `1`, `t`, `yes`, ...) |
 /// | `--run-id <ID>` | | a **new** run of this id; an error if it exists |
 /// | `--run-seed <N>` | `RUNLAYOUT_SEED` | a **new** run with a seeded id (the local date and five characters fixed by N; under a launcher the launcher's id in place of the date); an error if it exists |
 /// | `--run-resume <RUN>` | `RUNLAYOUT_RESUME` | open an existing run: `id`, `stage/id`, `latest` or `stage/latest` |

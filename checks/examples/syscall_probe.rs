@@ -74,8 +74,10 @@ fn create_all(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let mut folders = std::collections::BTreeSet::new();
     for entry in Paths::ENTRIES {
         let folder = match entry.kind() {
-            runlayout::EntryKind::Dir => entry.path(),
-            runlayout::EntryKind::File => entry.path().rsplit_once('/').map_or("", |(d, _)| d),
+            runlayout::layout::EntryKind::Dir => entry.path(),
+            runlayout::layout::EntryKind::File => {
+                entry.path().rsplit_once('/').map_or("", |(d, _)| d)
+            }
         };
         let mut prefix = PathBuf::new();
         for part in folder

@@ -9,7 +9,10 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use common::{TestResult, child_lines, clean_env, is_child, run_children, spawn_child};
-use runlayout::{ENV_DEBUG, ENV_ROOT, ENV_RUN_ID, ENV_STAGE, Ranks, Run, RunId};
+use runlayout::{
+    Ranks, Run, RunId,
+    env::{ENV_DEBUG, ENV_ROOT, ENV_RUN_ID, ENV_STAGE},
+};
 
 /// What one rank reported: its folder and whether it created it.
 type Report = (PathBuf, bool);

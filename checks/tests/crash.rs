@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{TestResult, folder_count, is_child, spawn_child};
-use runlayout::{Error, LinkStyle, Manifest, Run, Runs};
+use runlayout::{Error, LinkStyle, Run, record::Manifest, scan::Runs};
 
 const ROLE: &str = "crash-loop";
 const TEST: &str = "a_killed_creator_leaves_whole_runs_only";

@@ -6,7 +6,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use common::{TestResult, tree, tree_names};
-use runlayout::{DirPath, Entry, EntryKind, Error, FilePath, FromRoot, Layout, NameRule, Run};
+use runlayout::{
+    DirPath, Error, FilePath, FromRoot, Layout, Run,
+    error::NameRule,
+    layout::{Entry, EntryKind},
+};
 
 #[derive(Layout)]
 #[layout(config = "config.yaml", plots = "plots/")]

@@ -142,7 +142,7 @@ struct Single<K> {
     read: fn(&Forms, &str) -> Option<K>,
 }
 
-impl<K: runlayout::FamilyKey + Clone + Debug> Single<K> {
+impl<K: runlayout::family::FamilyKey + Clone + Debug> Single<K> {
     fn check(
         &self,
         root: &Path,
@@ -187,7 +187,7 @@ impl<K: runlayout::FamilyKey + Clone + Debug> Single<K> {
 }
 
 /// Runs `single` on fresh folders for every case of `strategy`.
-fn run<K: runlayout::FamilyKey + Clone + Debug>(
+fn run<K: runlayout::family::FamilyKey + Clone + Debug>(
     single: Single<K>,
     strategy: impl Strategy<Value = (Vec<K>, Vec<(String, bool)>)>,
 ) {

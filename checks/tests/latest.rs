@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::{TestResult, temporaries, tree};
-use runlayout::{Error, LATEST, LinkStyle, Nesting, Run};
+use runlayout::{Error, LinkStyle, Nesting, Run, names::LATEST};
 
 fn target(pointer: &Path) -> String {
     fs::read_link(pointer)

@@ -7,7 +7,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use common::{TestResult, tree, tree_names};
-use runlayout::{DirPath, Entry, EntryKind, Error, FilePath, Layout, Run};
+use runlayout::{
+    DirPath, Error, FilePath, Layout, Run,
+    layout::{Entry, EntryKind},
+};
 
 struct Tracker {
     root: PathBuf,

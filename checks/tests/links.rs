@@ -9,7 +9,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::{TestResult, temporaries, tree};
-use runlayout::{ANCESTOR, DESCENDANTS, Error, LinkStyle, Nesting, Run};
+use runlayout::{
+    Error, LinkStyle, Nesting, Run,
+    names::{ANCESTOR, DESCENDANTS},
+};
 
 fn canon(p: &Path) -> std::path::PathBuf {
     p.canonicalize().expect("canonicalize")

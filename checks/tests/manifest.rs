@@ -7,7 +7,7 @@ mod common;
 use std::fs;
 
 use common::{TestResult, tree};
-use runlayout::{Error, MANIFEST, Manifest, Nesting, Run, Runs};
+use runlayout::{Error, Nesting, Run, names::MANIFEST, record::Manifest, scan::Runs};
 
 #[test]
 fn creation_writes_a_complete_manifest() -> TestResult {

@@ -4,7 +4,10 @@
 mod common;
 
 use common::{TestResult, tree};
-use runlayout::{Error, NameKind, NameRule, Nesting, Run, RunId};
+use runlayout::{
+    Error, Nesting, Run, RunId,
+    error::{NameKind, NameRule},
+};
 
 /// Each bad name with the rule it breaks first.
 fn bad_names() -> Vec<(String, NameRule)> {
@@ -149,7 +152,7 @@ fn good_names_pass() -> TestResult {
 #[test]
 fn the_derive_and_the_runtime_share_one_set_of_rules() {
     // One type, from the one crate that owns the rules.
-    let rule: runlayout_grammar::names::NameRule = runlayout::NameRule::ReservedInRun;
+    let rule: runlayout_grammar::names::NameRule = runlayout::error::NameRule::ReservedInRun;
     // What the runtime keeps in a run folder, the derive refuses as an
     // entry's first component: the compile-fail case names each of them, so
     // a name added to the runtime's list without it fails here.

@@ -11,7 +11,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{TestResult, temporaries, tree};
-use runlayout::{Error, LATEST, Layout, MANIFEST, NameRule, Nesting, PathProvider, Run, Runs};
+use runlayout::{
+    Error, Layout, Nesting, PathProvider, Run,
+    error::NameRule,
+    names::{LATEST, MANIFEST},
+    scan::Runs,
+};
 
 fn canon(p: &Path) -> PathBuf {
     p.canonicalize().expect("canonicalize")
@@ -753,7 +758,7 @@ struct OnRun {
 #[cfg(feature = "manifest")]
 #[test]
 fn create_all_records_the_layout_in_every_run_and_only_there() -> TestResult {
-    use runlayout::LAYOUT_RECORD;
+    use runlayout::names::LAYOUT_RECORD;
     let root = tempfile::tempdir()?;
     // A run without a manifest is a run all the same: a layout rooted at
     // it records itself there.

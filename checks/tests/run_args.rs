@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use common::{TestResult, child_lines, clean_env, is_child, spawn_child};
-use runlayout::{DEFAULT_ROOT, ENV_DEBUG, ENV_RESUME, ENV_ROOT, ENV_RUN_ID, ENV_SEED, ENV_STAGE};
+use runlayout::env::{
+    DEFAULT_ROOT, ENV_DEBUG, ENV_RESUME, ENV_ROOT, ENV_RUN_ID, ENV_SEED, ENV_STAGE,
+};
 use runlayout::{Error, Run, RunArgs, RunId};
 
 #[derive(Parser)]

@@ -6,9 +6,13 @@ mod common;
 use std::fs;
 
 use common::TestResult;
-use runlayout::{DebugRuns, Error, MANIFEST, Nesting, Run, RunId, Runs};
+use runlayout::{
+    Error, Nesting, Run, RunId,
+    names::MANIFEST,
+    scan::{DebugRuns, Runs},
+};
 
-fn ids(listing: &runlayout::Listing) -> Vec<String> {
+fn ids(listing: &runlayout::scan::Listing) -> Vec<String> {
     listing
         .runs
         .iter()

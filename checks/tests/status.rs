@@ -8,7 +8,10 @@ use std::fs;
 use std::time::Duration;
 
 use common::{TestResult, is_child, spawn_child};
-use runlayout::{MANIFEST, Run, RunStatus, STATUS};
+use runlayout::{
+    Run, RunStatus,
+    names::{MANIFEST, STATUS},
+};
 use serde_json::Value;
 
 #[test]

@@ -47,9 +47,9 @@ struct Cli {
         long = "run-root",
         alias = "root",
         global = true,
-        env = runlayout::ENV_ROOT,
+        env = runlayout::env::ENV_ROOT,
         value_name = "DIR",
-        default_value = runlayout::DEFAULT_ROOT
+        default_value = runlayout::env::DEFAULT_ROOT
     )]
     root: PathBuf,
 

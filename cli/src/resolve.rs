@@ -15,7 +15,10 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use runlayout::{
-    DEBUG_DIR, DebugRuns, Error, FoundRun, LATEST, Listing, Manifest, Nesting, Run, Runs,
+    Error, Nesting, Run,
+    names::{DEBUG_DIR, LATEST},
+    record::Manifest,
+    scan::{DebugRuns, FoundRun, Listing, Runs},
 };
 
 use crate::commands::CliResult;
@@ -65,7 +68,7 @@ pub fn require_root(root: &Path) -> CliResult<()> {
         Err(format!(
             "output root `{}` is not a folder (set --run-root or {})",
             root.display(),
-            runlayout::ENV_ROOT
+            runlayout::env::ENV_ROOT
         )
         .into())
     }

@@ -27,7 +27,7 @@ fn a_requeued_job_resumes_after_its_first_creator_died_before_the_manifest() -> 
         .join_timeout(Duration::from_millis(200))
         .create_or_open();
     match requeued {
-        Ok(run) => assert!(run.path().join(runlayout::MANIFEST).is_file()),
+        Ok(run) => assert!(run.path().join(runlayout::names::MANIFEST).is_file()),
         Err(e @ Error::IncompleteRun { .. }) => {
             let ls = std::process::Command::new(env!("CARGO_BIN_EXE_runlayout"))
                 .arg("--root")

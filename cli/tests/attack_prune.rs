@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use runlayout::{Prune, Run, RunStatus};
+use runlayout::{Run, RunStatus, prune::Prune};
 
 #[path = "support/command.rs"]
 mod command;
@@ -210,7 +210,7 @@ fn a_run_removed_by_another_prune_is_not_reported_running() -> TestResult {
     // Reported as gone, never as running again, and its status says so.
     assert_eq!(
         done.skipped,
-        [(old.path().to_path_buf(), runlayout::KeepReason::Gone)],
+        [(old.path().to_path_buf(), runlayout::prune::KeepReason::Gone)],
         "its status reads {:?}",
         old.status()
     );

@@ -4,7 +4,7 @@
 use std::fs;
 use std::sync::{Arc, Barrier};
 
-use runlayout::{MANIFEST, Prune, Run, RunStatus};
+use runlayout::{Run, RunStatus, names::MANIFEST, prune::Prune};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 

@@ -334,7 +334,7 @@ fn the_root_is_run_root_as_for_programs_and_root_still_works() -> TestResult {
             .arg(flag)
             .arg(tmp.path())
             .args(["ls", "--json"])
-            .env_remove(runlayout::ENV_ROOT)
+            .env_remove(runlayout::env::ENV_ROOT)
             .output()
     };
     assert_eq!(count(&with("--run-root")?), Some(3));
@@ -342,11 +342,11 @@ fn the_root_is_run_root_as_for_programs_and_root_still_works() -> TestResult {
     // Without either, the root is the runtime's default, below the current
     // folder, as for programs built on RunArgs.
     let cwd = tempfile::tempdir()?;
-    fixture(&cwd.path().join(runlayout::DEFAULT_ROOT))?;
+    fixture(&cwd.path().join(runlayout::env::DEFAULT_ROOT))?;
     let out = Command::new(env!("CARGO_BIN_EXE_runlayout"))
         .args(["ls", "--json"])
         .current_dir(cwd.path())
-        .env_remove(runlayout::ENV_ROOT)
+        .env_remove(runlayout::env::ENV_ROOT)
         .output()?;
     assert_eq!(count(&out), Some(3));
     let err = failed(&runlayout(&tmp.path().join("absent"), &["ls"]));

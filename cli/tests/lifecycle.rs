@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use runlayout::{MANIFEST, Run};
+use runlayout::{Run, names::MANIFEST};
 use serde_json::Value;
 
 #[path = "support/command.rs"]
@@ -136,13 +136,13 @@ fn hosts_of(root: &Path, id: &str) -> (String, Value) {
 fn the_host_shown_is_the_one_of_the_process_the_status_names() -> TestResult {
     let tmp = tempfile::tempdir()?;
     let root = tmp.path();
-    let here = runlayout::host_name().expect("this host has a name");
+    let here = runlayout::env::host_name().expect("this host has a name");
 
     // Created here, then resumed by a process on another node: its status
     // record names that process.
     let moved = Run::builder(root).stage("s").run_id("moved").create()?;
     fs::write(
-        moved.path().join(runlayout::STATUS),
+        moved.path().join(runlayout::names::STATUS),
         serde_json::to_vec(&serde_json::json!({
             "status": "running",
             "host": "gpu-node-9",

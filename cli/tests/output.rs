@@ -8,7 +8,10 @@ use std::process::Command;
 
 use jiff::tz::{TimeZone, offset};
 use jiff::{SignedDuration, Timestamp};
-use runlayout::{MANIFEST, Run, STATUS};
+use runlayout::{
+    Run,
+    names::{MANIFEST, STATUS},
+};
 use serde_json::{Value, json};
 
 #[path = "support/command.rs"]

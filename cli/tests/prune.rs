@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use runlayout::{MANIFEST, Run};
+use runlayout::{Run, names::MANIFEST};
 use serde_json::Value;
 
 #[path = "support/command.rs"]
@@ -94,8 +94,8 @@ fn build(root: &Path, outside: &Path) -> Result<Vec<Made>, Box<dyn std::error::E
 /// while a `Run` that created or opened it lives): the same runs as a scan
 /// finds them, as the prune will.
 fn release(root: &Path, made: &mut [Made]) -> TestResult {
-    let listing = runlayout::Runs::scan(root)
-        .debug(runlayout::DebugRuns::Include)
+    let listing = runlayout::scan::Runs::scan(root)
+        .debug(runlayout::scan::DebugRuns::Include)
         .list()?;
     let mut found: BTreeMap<PathBuf, Run> = listing
         .runs

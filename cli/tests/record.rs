@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use children::{is_child, spawn_child};
-use runlayout::{LinkStyle, MANIFEST, Nesting, Run};
+use runlayout::{LinkStyle, Nesting, Run, names::MANIFEST};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 

@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use children::{child_lines, is_child, spawn_child};
-use runlayout::{Error, MANIFEST, Run};
+use runlayout::{Error, Run, names::MANIFEST};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -216,7 +216,7 @@ fn link_loop() -> TestResult {
         }
         let prefix = format!("a{batch:04}-");
         batch += 1;
-        let mut targets: Vec<Run> = runlayout::Runs::scan(&root)
+        let mut targets: Vec<Run> = runlayout::scan::Runs::scan(&root)
             .stage("pre")
             .list()?
             .runs
@@ -615,7 +615,7 @@ mod kills {
                     }
                 }
                 // And a prune then ends where an unkilled one ends.
-                run_ok(prune_command(&root, &["--status", "failed"]));
+                let last = run_ok(prune_command(&root, &["--json", "--status", "failed"]));
                 let ended: BTreeMap<PathBuf, Vec<u8>> = snapshot(&root)
                     .into_iter()
                     .map(|(p, b)| (local(&p), b))
@@ -649,7 +649,7 @@ mod kills {
                         })
                         .collect()
                 };
-                assert_eq!(names(&ended), names(&want), "{at}");
+                assert_eq!(names(&ended), names(&want), "{at}: {last}");
                 for id in ["pre/p1", "pre/p4", "fine/f1", "fine/f3"] {
                     Run::builder(&root)
                         .stage(&id[..id.find('/').unwrap_or(0)])

@@ -5,7 +5,10 @@ use std::ffi::OsString;
 
 use super::resume::{self, Resume};
 use super::{RunArgs, env};
-use crate::{ENV_RESUME, ENV_RUN_ID, ENV_SEED, Launcher, Result};
+use crate::{
+    Launcher, Result,
+    env::{ENV_RESUME, ENV_RUN_ID, ENV_SEED},
+};
 
 /// What the process asked for.
 #[derive(Debug, PartialEq, Eq)]

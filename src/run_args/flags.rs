@@ -26,7 +26,7 @@ use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 
 use super::{RunArgs, env, resume};
-use crate::{DEFAULT_ROOT, ENV_DEBUG, ENV_ROOT, ENV_STAGE, parse_flag};
+use crate::env::{DEFAULT_ROOT, ENV_DEBUG, ENV_ROOT, ENV_STAGE, parse_flag};
 
 /// The heading the flags are listed under in `--help`.
 const HEADING: &str = "Run folder";

@@ -1,7 +1,7 @@
 //! What `--run-resume <RUN>` (or `RUNLAYOUT_RESUME`) names: `id`, `stage/id`,
 //! `latest` or `stage/latest`, with `debug/` in front for a debug run.
 
-use crate::{DEBUG_DIR, LATEST};
+use crate::names::{DEBUG_DIR, LATEST};
 
 /// The spellings of `<RUN>`, for messages.
 pub(crate) const SPELLINGS: &str =

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use runlayout::{DebugRuns, Runs};
+use runlayout::scan::{DebugRuns, Runs};
 
 use super::{CliResult, ProblemsReported, run_ref};
 use crate::output::{self, Output};

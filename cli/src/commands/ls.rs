@@ -2,7 +2,10 @@
 
 use std::path::Path;
 
-use runlayout::{DebugRuns, RunStatus, Runs};
+use runlayout::{
+    RunStatus,
+    scan::{DebugRuns, Runs},
+};
 
 use super::{CliResult, RunView, Standing};
 use crate::output::{self, Output};
@@ -117,7 +120,7 @@ pub fn ls(
 /// from here. `-` otherwise.
 fn running_elsewhere(standing: &Standing) -> String {
     match (standing.status, standing.host.as_deref()) {
-        (Some(RunStatus::Running), Some(host)) if Some(host) != runlayout::host_name() => {
+        (Some(RunStatus::Running), Some(host)) if Some(host) != runlayout::env::host_name() => {
             host.to_owned()
         }
         _ => "-".to_owned(),

@@ -19,7 +19,7 @@ pub use tree::tree;
 use std::fmt;
 use std::path::Path;
 
-use runlayout::{Ended, FoundRun, RunStatus};
+use runlayout::{RunStatus, record::Ended, scan::FoundRun};
 use serde_json::Value;
 
 use crate::durations;
@@ -142,7 +142,7 @@ pub struct RunView<'a> {
     status: Option<String>,
     ended: Option<&'a str>,
     reason: Option<&'a str>,
-    git: Option<&'a runlayout::GitRecord>,
+    git: Option<&'a runlayout::record::GitRecord>,
 }
 
 impl<'a> RunView<'a> {

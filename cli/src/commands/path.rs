@@ -25,7 +25,7 @@ pub fn path(
             "run `{}` has no recorded layout (`{}`): a program records it when it calls \
              create_all() or record() on a layout rooted at the run",
             resolve::name(&found),
-            run.path().join(runlayout::LAYOUT_RECORD).display()
+            run.path().join(runlayout::names::LAYOUT_RECORD).display()
         )
         .into());
     };

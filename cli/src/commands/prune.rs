@@ -6,7 +6,10 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use runlayout::{KeepReason, Prune, Run, RunStatus};
+use runlayout::{
+    Run, RunStatus,
+    prune::{KeepReason, Prune},
+};
 use serde_json::{Value, json};
 
 use super::{CliResult, parse_status};

@@ -105,7 +105,7 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
 
 /// One recorded entry, as found on disk.
 struct EntryView {
-    entry: runlayout::RecordedEntry,
+    entry: runlayout::record::RecordedEntry,
     place: Place,
 }
 
@@ -180,7 +180,7 @@ fn recorded_entries(run: &runlayout::Run, problems: &mut Vec<String>) -> Vec<Ent
         .entries()
         .map(|entry| {
             let place = if entry.path.contains('{') {
-                match runlayout::survey(run.path(), &entry.path, entry.kind) {
+                match runlayout::__cli::survey(run.path(), &entry.path, entry.kind) {
                     Ok(found) => Place::Family {
                         members: found.members,
                         last: found.last,

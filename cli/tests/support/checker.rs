@@ -19,7 +19,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use runlayout::{DebugRuns, FoundRun, Run, Runs};
+use runlayout::{
+    Run,
+    scan::{DebugRuns, FoundRun, Runs},
+};
 use serde_json::Value;
 
 /// What the checker found: how many runs, links and pointers it checked.

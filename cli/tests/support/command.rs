@@ -45,9 +45,9 @@ pub fn unclaimed(run: runlayout::Run) -> Result<runlayout::Run, runlayout::Error
         run.nesting(),
     );
     drop(run);
-    let listing = runlayout::Runs::scan(root)
+    let listing = runlayout::scan::Runs::scan(root)
         .nesting(nesting)
-        .debug(runlayout::DebugRuns::Include)
+        .debug(runlayout::scan::DebugRuns::Include)
         .list()?;
     Ok(listing
         .runs
