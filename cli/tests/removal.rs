@@ -507,13 +507,14 @@ mod kills {
         cmd
     }
 
-    fn run_ok(mut command: Command) {
+    fn run_ok(mut command: Command) -> String {
         let out = command.output().expect("runs");
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     #[test]
