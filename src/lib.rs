@@ -1,8 +1,19 @@
+// README.md is the front page here as on the repository's web pages and on
+// crates.io. Its links name files of the repository by label; the labels'
+// definitions below come first, and in Markdown the first definition of a
+// label wins, so here the same links lead to the guide's pages (checked by
+// rustdoc) and to the repository. `guide::tests` checks both sets of labels.
+// (rustdoc names README.md's doctests after labels.md, the first file, and
+// counts their lines from its start.)
+#![doc = include_str!("guide/labels.md")]
+#![cfg_attr(feature = "clap", doc = "[run_args]: crate::guide::run_args")]
+#![doc = ""]
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod guide;
 mod path_provider;
 #[cfg(feature = "clap")]
 mod run_args;
@@ -45,7 +56,7 @@ pub mod env {
     };
 }
 
-/// The parts of [`Error`](crate::Error): what was being done, and which
+/// The parts of [`Error`]: what was being done, and which
 /// naming rule a name broke.
 ///
 /// ```
@@ -57,7 +68,7 @@ pub mod error {
 }
 
 /// What a layout is made of, for code that walks one: its entries and
-/// their kinds ([`Layout`](crate::Layout) itself is at the root).
+/// their kinds ([`Layout`] itself is at the root).
 ///
 /// ```
 /// use runlayout::layout::EntryKind;
@@ -67,7 +78,7 @@ pub mod layout {
     pub use runlayout_runtime::{Entry, EntryKind};
 }
 
-/// The members of a parameterized entry ([`Family`](crate::Family)): their
+/// The members of a parameterized entry ([`Family`]): their
 /// keys, their kinds, and templates known only when the program runs.
 ///
 /// ```
@@ -130,7 +141,8 @@ pub mod __cli {
 }
 
 /// Derives [`Layout`](trait@Layout) and one accessor per declared entry;
-/// the grammar and the mistakes it catches are in the crate documentation.
+/// the grammar is on the [front page](crate#the-grammar), its rules and the
+/// mistakes it catches on the guide's [layouts](crate::guide::layouts) page.
 ///
 /// ```
 /// use runlayout::{DirPath, FilePath, Layout, Run};
