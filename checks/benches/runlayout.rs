@@ -1,7 +1,7 @@
 //! Each runlayout operation next to the hand-written code it replaces, in
 //! the same run: `cargo bench -p runlayout-checks --bench runlayout`.
-//! `scripts/bench-report` turns the output into the README's table of
-//! medians and ratios.
+//! `scripts/bench-report` turns the output into the table of
+//! medians and ratios in checks/README.md.
 
 use std::fs;
 use std::hash::{BuildHasher, RandomState};

@@ -1,5 +1,5 @@
 //! Which run the flags and variables ask for, in the order of precedence
-//! the README's "Flags and variables" table gives.
+//! the table in `RunArgs`' documentation gives (`run_args.rs`).
 
 use std::ffi::OsString;
 
