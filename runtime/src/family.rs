@@ -1306,6 +1306,22 @@ mod removal {
             }
         }
 
+        /// The names in the open `folder`, read to the end (the reading's
+        /// own descriptor closed before any child is opened: a deep tree
+        /// holds one descriptor per level).
+        fn names_in(folder: &OwnedFd) -> rustix::io::Result<Vec<OsString>> {
+            let mut names = Vec::new();
+            let mut entries = Dir::read_from(folder)?;
+            while let Some(entry) = entries.read() {
+                let entry = entry?;
+                let bytes = entry.file_name().to_bytes();
+                if bytes != b"." && bytes != b".." {
+                    names.push(OsStr::from_bytes(bytes).to_owned());
+                }
+            }
+            Ok(names)
+        }
+
         /// Empties the open `folder` (named `name` in `dir`) and removes it.
         /// Names are read before any is removed (removing while reading may
         /// skip some), and read again if a writer added some meanwhile.
@@ -1316,15 +1332,7 @@ mod removal {
         ) -> rustix::io::Result<()> {
             let mut rounds = 0;
             loop {
-                let mut names: Vec<OsString> = Vec::new();
-                let mut entries = Dir::read_from(&folder)?;
-                while let Some(entry) = entries.read() {
-                    let entry = entry?;
-                    let bytes = entry.file_name().to_bytes();
-                    if bytes != b"." && bytes != b".." {
-                        names.push(OsStr::from_bytes(bytes).to_owned());
-                    }
-                }
+                let names = names_in(&folder)?;
                 for child in &names {
                     remove_any(folder.as_fd(), child)?;
                 }
