@@ -317,6 +317,13 @@ fn a_status_record_that_names_no_living_writer_is_not_running() -> TestResult {
             "{record}"
         );
     }
+    // The host shown is the creator's, whose fate decided, not the one a
+    // record without a whole writer claims.
+    fs::write(
+        &status,
+        serde_json::to_vec(&serde_json::json!({ "status": "running", "host": "another-node" }))?,
+    )?;
+    assert_eq!(gone.state()?.host.as_deref(), runlayout::host_name());
     // A complete record decides: this process is alive, a process of
     // another node cannot be asked (running), a dead pid is crashed.
     let mut elsewhere = me.clone();

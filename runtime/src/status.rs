@@ -178,8 +178,9 @@ pub struct RunState {
     pub ended: Option<Ended>,
     /// The host of the process that runs the run, or ended it: the one the
     /// status record names (a resumed run's may be another node than its
-    /// creator's), else, before any status was recorded, the creator's
-    /// (`run.json`). `None` when neither names one.
+    /// creator's), else, when no status record names its writer whole (or
+    /// before any status was recorded), the creator's (`run.json`). `None`
+    /// when neither names one.
     #[cfg_attr(
         feature = "serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -406,10 +407,11 @@ impl Run {
                     // Records that name nobody vouch for nobody.
                     None => RunStatus::Crashed,
                 };
-                let host = record
-                    .as_ref()
-                    .and_then(|r| r.host.clone())
-                    .or_else(|| manifest.and_then(|m| m.host.clone()));
+                // The creator's host: the process judged; the record's if
+                // there is no manifest to name one.
+                let host = manifest
+                    .and_then(|m| m.host.clone())
+                    .or_else(|| record.as_ref().and_then(|r| r.host.clone()));
                 (status, host)
             }
         };
