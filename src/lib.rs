@@ -87,7 +87,9 @@ pub mod layout {
 /// assert_eq!(EPOCHS.as_str(), "ckpt/{epoch:u32}.pt");
 /// ```
 pub mod family {
-    pub use runlayout_runtime::{FamilyKey, FamilyMember, FamilyTemplate};
+    pub use runlayout_runtime::{
+        FamilyKey, FamilyMember, FamilyTemplate, LeftMember, LeftReason, Removal,
+    };
 }
 
 /// What runlayout records of a run and reads back: the manifest

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use common::TestResult;
-use runlayout::{DirPath, Family, FilePath, Layout, Run};
+use runlayout::{DirPath, Family, FilePath, Layout, Run, family::LeftReason};
 
 #[derive(Layout)]
 #[layout(config = "config.yaml", plot = "plots/{step:u32}.png")]
@@ -28,6 +28,7 @@ struct Tracker {
     by_split = "splits/{split}",
     shard = "shards/{rank:u8}/{part:usize}.bin"
 )]
+#[layout(trial_log = "trials/{trial:u32}/logs/{step:u32}.txt")]
 #[layout(tracker = nest("tracker", Tracker))]
 struct Paths {
     root: PathBuf,
@@ -366,5 +367,172 @@ fn families_of_a_run_resume_where_the_last_run_stopped() -> TestResult {
         .last()?
         .expect("four checkpoints");
     assert_eq!((epoch, fs::read_to_string(path)?), (4, "4".to_owned()));
+    Ok(())
+}
+
+/// The data a test links into a run: none of it may ever be removed.
+#[cfg(unix)]
+fn outside_data(outside: &Path) -> std::io::Result<()> {
+    for rel in [
+        "split/metrics.json",
+        "epoch/val_1.png",
+        "logs/3.txt",
+        "swapped/metrics.json",
+    ] {
+        let path = outside.join(rel);
+        fs::create_dir_all(path.parent().expect("a parent"))?;
+        fs::write(path, format!("outside {rel}"))?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+#[test]
+fn removal_never_goes_through_a_linked_folder() -> TestResult {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir()?;
+    let run = dir.path().join("run");
+    let outside = dir.path().join("outside");
+    outside_data(&outside)?;
+    let p = paths(&run);
+    p.eval("val")?.write_atomic("val")?;
+    p.sample(1, "val", 1)?.write_atomic("png")?;
+    p.trial_log(1, 3).write_atomic("log")?;
+    p.trial_log(2, 3).write_atomic("log")?;
+    // A linked folder at a placeholder's level (`eval/{split}`,
+    // `samples/{epoch}`), and at a fixed level below one (`trials/{trial}/logs`).
+    symlink(outside.join("split"), run.join("eval/ext"))?;
+    symlink(outside.join("epoch"), run.join("samples/9"))?;
+    fs::remove_dir_all(run.join("trials/2/logs"))?;
+    symlink(outside.join("logs"), run.join("trials/2/logs"))?;
+    let outside_before = snapshot(&outside);
+
+    // Read through the links: a split linked elsewhere is still listed.
+    let splits: Vec<String> = p
+        .eval_family()
+        .list()?
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(splits, ["ext", "val"]);
+    assert_eq!(
+        p.sample_family().last()?.map(|(k, _)| k),
+        Some((9, "val".to_owned(), 1))
+    );
+
+    // Removed through them, never.
+    assert_eq!(p.eval_family().keep_last(0)?, [p.eval("val")?]);
+    assert_eq!(p.sample_family().keep_last(0)?, [p.sample(1, "val", 1)?]);
+    assert_eq!(p.trial_log_family().retain(|_| false)?, [p.trial_log(1, 3)]);
+    assert_eq!(
+        snapshot(&outside),
+        outside_before,
+        "nothing outside was touched"
+    );
+    let left: Vec<String> = p
+        .eval_family()
+        .list()?
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(left, ["ext"], "the member behind the link stays a member");
+
+    // What was left, and why.
+    let report = p.eval_family().keep_last_report(0)?;
+    assert!(report.removed.is_empty());
+    assert_eq!(report.left.len(), 1);
+    assert_eq!(report.left[0].key, "ext");
+    assert_eq!(report.left[0].member, run.join("eval/ext/metrics.json"));
+    let link = run.join("eval/ext");
+    assert_eq!(
+        report.left[0].reason,
+        LeftReason::LinkedFolder { link: link.clone() }
+    );
+    assert_eq!(
+        report.left[0].reason.to_string(),
+        format!("reached through the linked folder `{}`", link.display())
+    );
+    let report = p.trial_log_family().retain_report(|_| false)?;
+    let left: Vec<_> = report.left.iter().map(|l| (l.key, &l.reason)).collect();
+    assert_eq!(
+        left,
+        [(
+            (2, 3),
+            &LeftReason::LinkedFolder {
+                link: run.join("trials/2/logs")
+            }
+        )]
+    );
+    assert_eq!(snapshot(&outside), outside_before);
+    Ok(())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_folder_swapped_for_a_link_during_removal_is_not_followed() -> TestResult {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir()?;
+    let run = dir.path().join("run");
+    let outside = dir.path().join("outside");
+    outside_data(&outside)?;
+    let p = paths(&run);
+    for split in ["test", "val"] {
+        p.eval(split)?.write_atomic(split)?;
+    }
+    let outside_before = snapshot(&outside);
+    // The members are listed, then `eval/val` becomes a link to data
+    // elsewhere before it is removed (`retain` asks about each member
+    // between the listing and its removal).
+    let report = p.eval_family().retain_report(|split| {
+        if split == "val" {
+            fs::rename(run.join("eval/val"), run.join("eval/val-moved")).expect("move");
+            symlink(outside.join("swapped"), run.join("eval/val")).expect("link");
+        }
+        false
+    })?;
+    assert_eq!(report.removed, [("test".to_owned(), p.eval("test")?)]);
+    assert_eq!(
+        report.left.iter().map(|l| &l.reason).collect::<Vec<_>>(),
+        [&LeftReason::LinkedFolder {
+            link: run.join("eval/val")
+        }]
+    );
+    assert_eq!(
+        snapshot(&outside),
+        outside_before,
+        "nothing outside was touched"
+    );
+    assert_eq!(
+        fs::read_to_string(run.join("eval/val-moved/metrics.json"))?,
+        "val"
+    );
+    Ok(())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_linked_base_folder_is_the_familys_own() -> TestResult {
+    use std::os::unix::fs::symlink;
+    // `checkpoints/` on another disk, linked from the run: a usual setup on
+    // clusters. Its members are the family's, and are removed.
+    let dir = tempfile::tempdir()?;
+    let run = dir.path().join("run");
+    let disk = dir.path().join("scratch/checkpoints");
+    fs::create_dir_all(&disk)?;
+    fs::create_dir_all(&run)?;
+    symlink(&disk, run.join("checkpoints"))?;
+    let p = paths(&run);
+    for epoch in 1..=3 {
+        p.epoch_ckpt(epoch).write_atomic("w")?;
+    }
+    assert_eq!(
+        p.epoch_ckpt_family().keep_last(1)?,
+        [1, 2].map(|e| p.epoch_ckpt(e))
+    );
+    let mut left: Vec<String> = fs::read_dir(&disk)?
+        .map(|e| Ok(e?.file_name().to_string_lossy().into_owned()))
+        .collect::<std::io::Result<_>>()?;
+    left.sort();
+    assert_eq!(left, ["epoch_0003.ckpt"]);
     Ok(())
 }

@@ -792,3 +792,108 @@ fn create_all_records_the_layout_in_every_run_and_only_there() -> TestResult {
     assert!(!plain.join(LAYOUT_RECORD).exists());
     Ok(())
 }
+
+/// A hand-made `run.layout.json` with the entries `(name, path, kind)`,
+/// all in one layout.
+#[cfg(feature = "manifest")]
+fn write_layout_record(run: &Run, entries: &[(&str, &str, &str)]) -> std::io::Result<()> {
+    let entries: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|(name, path, kind)| serde_json::json!({ "name": name, "path": path, "kind": kind }))
+        .collect();
+    let record = serde_json::json!({ "layouts": { "Paths": entries } });
+    fs::write(
+        run.path().join(runlayout::names::LAYOUT_RECORD),
+        serde_json::to_vec(&record)?,
+    )
+}
+
+#[cfg(feature = "manifest")]
+#[test]
+fn a_recorded_layout_obeys_the_rules_of_the_derive() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let run = Run::builder(root.path()).stage("s").create()?;
+    let record = run.path().join(runlayout::names::LAYOUT_RECORD);
+    // What a layout may declare reads back: nested entries below a fixed
+    // mount, `latest` (no name kept in a run folder), placeholders.
+    let fine = [
+        ("ckpt", "checkpoints/epoch_{epoch:04}.ckpt", "file"),
+        ("latest", "latest/", "dir"),
+        ("tracker", "tracker/", "dir"),
+        ("tracker.cfg", "tracker/{name}.yaml", "file"),
+        ("tracker.ancestor", "tracker/plots/ancestor", "dir"),
+    ];
+    write_layout_record(&run, &fine)?;
+    let read = run.layout_record()?.expect("recorded");
+    assert_eq!(read.entries().count(), fine.len());
+
+    // What no layout can declare is refused, naming the entry, its path
+    // and the record.
+    for (entries, entry, value) in [
+        (
+            &[
+                ("tracker", "../../..", "dir"),
+                ("tracker.cfg", "../../../x.yaml", "file"),
+            ][..],
+            "tracker",
+            "../../..",
+        ),
+        (&[("up", "a/../../b", "file")], "up", "a/../../b"),
+        (&[("here", "./x", "file")], "here", "./x"),
+        (&[("abs", "/etc/passwd", "file")], "abs", "/etc/passwd"),
+        (&[("empty", "a//b", "file")], "empty", "a//b"),
+        (&[("nothing", "", "file")], "nothing", ""),
+        (&[("back", "a\\b", "file")], "back", "a\\b"),
+        (
+            &[("anc", "ancestor/log.txt", "file")],
+            "anc",
+            "ancestor/log.txt",
+        ),
+        (&[("desc", "descendants", "dir")], "desc", "descendants"),
+        (&[("manifest", "run.json", "file")], "manifest", "run.json"),
+        (
+            &[("status", "RUN.STATUS.JSON", "file")],
+            "status",
+            "RUN.STATUS.JSON",
+        ),
+        (
+            &[
+                ("tracker", "Ancestor/", "dir"),
+                ("tracker.cfg", "Ancestor/cfg.yaml", "file"),
+            ][..],
+            "tracker",
+            "Ancestor/",
+        ),
+        // The nested layout's own first component follows the rule too.
+        (
+            &[
+                ("tracker", "tracker/", "dir"),
+                ("tracker.manifest", "tracker/run.json", "file"),
+            ][..],
+            "tracker.manifest",
+            "tracker/run.json",
+        ),
+        // A nested layout mounts at a fixed folder.
+        (
+            &[
+                ("tracker", "t/{x}/", "dir"),
+                ("tracker.cfg", "t/{x}/cfg.yaml", "file"),
+            ][..],
+            "tracker",
+            "t/{x}/",
+        ),
+        (&[("slash", "log.txt/", "file")], "slash", "log.txt/"),
+    ] {
+        write_layout_record(&run, entries)?;
+        let err = run.layout_record().expect_err(value);
+        assert!(matches!(err, Error::InvalidManifest { .. }), "{err:?}");
+        assert_eq!(err.path(), Some(record.as_path()));
+        let message = err.to_string();
+        assert!(
+            message.contains(&format!("entry `{entry}`"))
+                && message.contains(&format!("`{value}`")),
+            "{value}: {message}"
+        );
+    }
+    Ok(())
+}

@@ -11,6 +11,7 @@ use common::{TestResult, is_child, spawn_child};
 use runlayout::{
     Run, RunStatus,
     names::{MANIFEST, STATUS},
+    scan::Runs,
 };
 use serde_json::Value;
 
@@ -201,5 +202,238 @@ fn a_resumed_run_is_running_again_under_its_new_process() -> TestResult {
     assert!(resumed.ended()?.is_none());
     guard.finish()?;
     assert_eq!(resumed.status()?, RunStatus::Finished);
+    Ok(())
+}
+
+const CREATOR: &str = "creates-and-exits";
+
+/// A run whose creator was a process that has since exited (without a
+/// guard: no status record), made by a child of this test.
+fn run_of_a_gone_creator(test: &str, root: &std::path::Path, id: &str) -> TestResult {
+    let child = spawn_child(
+        test,
+        CREATOR,
+        &[
+            ("RUNLAYOUT_TEST_ROOT", root.as_os_str()),
+            ("RUNLAYOUT_TEST_ID", std::ffi::OsStr::new(id)),
+        ],
+    );
+    let made = common::child_lines(child, "MADE ");
+    assert_eq!(made.len(), 1, "{made:?}");
+    Ok(())
+}
+
+/// The child's part: create the run, and exit.
+fn create_and_exit() -> TestResult {
+    let root = std::env::var("RUNLAYOUT_TEST_ROOT")?;
+    let id = std::env::var("RUNLAYOUT_TEST_ID")?;
+    let run = Run::builder(&root).stage("s").run_id(&id).create()?;
+    println!("MADE {}", run.path().display());
+    Ok(())
+}
+
+/// This process as a status record names its writer, all of it: what
+/// `Run::finish` records, marked running again.
+fn record_of_this_process(run: &Run) -> Result<Value, Box<dyn std::error::Error>> {
+    run.finish()?;
+    let mut record: Value = serde_json::from_slice(&fs::read(run.path().join(STATUS))?)?;
+    record["status"] = "running".into();
+    record.as_object_mut().expect("an object").remove("ended");
+    Ok(record)
+}
+
+/// The status of the run `s/<id>` as `Run::status` and as a scan's
+/// `FoundRun::status` give it: the same, or both errors.
+fn both_statuses(
+    root: &std::path::Path,
+    id: &str,
+) -> Result<Result<RunStatus, String>, Box<dyn std::error::Error>> {
+    let listing = Runs::scan(root).stage("s").list()?;
+    let found = listing
+        .runs
+        .iter()
+        .find(|f| f.run.id().as_str() == id)
+        .ok_or_else(|| format!("the scan does not list {id}"))?;
+    let direct = found
+        .run
+        .state()
+        .map(|s| (s.status, s.host))
+        .map_err(|e| e.to_string());
+    let scanned = found
+        .state()
+        .map(|s| (s.status, s.host))
+        .map_err(|e| e.to_string());
+    assert_eq!(direct, scanned, "Run::state and FoundRun::state of {id}");
+    let status = found.status().map_err(|e| e.to_string());
+    assert_eq!(
+        status,
+        scanned.clone().map(|(s, _)| s),
+        "FoundRun::status of {id}"
+    );
+    Ok(scanned.map(|(s, _)| s))
+}
+
+const GONE_TEST: &str = "a_status_record_that_names_no_living_writer_is_not_running";
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_status_record_that_names_no_living_writer_is_not_running() -> TestResult {
+    if is_child(CREATOR) {
+        return create_and_exit();
+    }
+    let root = tempfile::tempdir()?;
+    run_of_a_gone_creator(GONE_TEST, root.path(), "gone")?;
+    let gone = Run::builder(root.path()).stage("s").run_id("gone").open()?;
+    let status = gone.path().join(STATUS);
+    assert_eq!(gone.status()?, RunStatus::Crashed, "its creator is gone");
+
+    let mine = Run::builder(root.path())
+        .stage("s")
+        .run_id("mine")
+        .create()?;
+    let me = record_of_this_process(&mine)?;
+    let host = me["host"].clone();
+    let pid = std::process::id();
+    // Records that name no writer, or one without the identity this
+    // platform records (a live pid alone may be anyone's): the creator
+    // decides, and it is gone.
+    let mut without_start = me.clone();
+    without_start
+        .as_object_mut()
+        .expect("object")
+        .remove("process_started");
+    let mut without_boot = me.clone();
+    without_boot.as_object_mut().expect("object").remove("boot");
+    for record in [
+        serde_json::json!({}),
+        serde_json::json!({ "status": null }),
+        serde_json::json!({ "status": "running" }),
+        serde_json::json!({ "status": "running", "pid": 1 }),
+        serde_json::json!({ "status": "running", "pid": pid, "host": host }),
+        serde_json::json!({ "status": "running", "host": "another-node", "pid": 1 }),
+        without_start,
+        without_boot,
+    ] {
+        fs::write(&status, serde_json::to_vec(&record)?)?;
+        assert_eq!(
+            both_statuses(root.path(), "gone")?,
+            Ok(RunStatus::Crashed),
+            "{record}"
+        );
+    }
+    // The host shown is the creator's, whose fate decided, not the one a
+    // record without a whole writer claims.
+    fs::write(
+        &status,
+        serde_json::to_vec(&serde_json::json!({ "status": "running", "host": "another-node" }))?,
+    )?;
+    assert_eq!(gone.state()?.host.as_deref(), runlayout::env::host_name());
+    // A complete record decides: this process is alive, a process of
+    // another node cannot be asked (running), a dead pid is crashed.
+    let mut elsewhere = me.clone();
+    elsewhere["host"] = "another-node".into();
+    elsewhere["pid"] = 1.into();
+    let mut dead = me.clone();
+    dead["pid"] = u32::MAX.into();
+    for (record, expected) in [
+        (me.clone(), RunStatus::Running),
+        (elsewhere, RunStatus::Running),
+        (dead, RunStatus::Crashed),
+    ] {
+        fs::write(&status, serde_json::to_vec(&record)?)?;
+        assert_eq!(
+            both_statuses(root.path(), "gone")?,
+            Ok(expected),
+            "{record}"
+        );
+    }
+    // A record naming no writer, on a run whose creator lives: running.
+    fs::write(mine.path().join(STATUS), b"{}")?;
+    assert_eq!(both_statuses(root.path(), "mine")?, Ok(RunStatus::Running));
+    Ok(())
+}
+
+const TABLE_TEST: &str = "run_status_and_found_run_status_agree_on_every_record";
+
+#[cfg(target_os = "linux")]
+#[test]
+fn run_status_and_found_run_status_agree_on_every_record() -> TestResult {
+    if is_child(CREATOR) {
+        return create_and_exit();
+    }
+    let root = tempfile::tempdir()?;
+    let template = Run::builder(root.path())
+        .stage("s")
+        .run_id("template")
+        .create()?;
+    let me = record_of_this_process(&template)?;
+    let mut dead = me.clone();
+    dead["pid"] = u32::MAX.into();
+    let mut elsewhere = me.clone();
+    elsewhere["host"] = "another-node".into();
+    let mut finished = me.clone();
+    finished["status"] = "finished".into();
+    finished["ended"] = "2026-01-01T00:00:00+00:00".into();
+    let records: [(&str, Option<Vec<u8>>); 7] = [
+        ("none", None),
+        ("empty", Some(b"{}".to_vec())),
+        ("corrupt", Some(b"{\"status\": ".to_vec())),
+        ("live", Some(serde_json::to_vec(&me)?)),
+        ("dead", Some(serde_json::to_vec(&dead)?)),
+        ("finished", Some(serde_json::to_vec(&finished)?)),
+        ("elsewhere", Some(serde_json::to_vec(&elsewhere)?)),
+    ];
+    // The manifest: by this (live) process, by a gone one, unreadable,
+    // none at all.
+    let manifests = ["live", "gone", "corrupt", "none"];
+    let mut expected = Vec::new();
+    for manifest in manifests {
+        for (name, record) in &records {
+            let id = format!("{manifest}-{name}");
+            match manifest {
+                "gone" => run_of_a_gone_creator(TABLE_TEST, root.path(), &id)?,
+                "none" => {
+                    Run::builder(root.path())
+                        .stage("s")
+                        .run_id(&id)
+                        .write_manifest(false)
+                        .create()?;
+                }
+                _ => {
+                    Run::builder(root.path()).stage("s").run_id(&id).create()?;
+                }
+            }
+            let dir = root.path().join("s").join(&id);
+            if manifest == "corrupt" {
+                fs::write(dir.join(MANIFEST), b"{\"id\": ")?;
+            }
+            if let Some(record) = record {
+                fs::write(dir.join(STATUS), record)?;
+            }
+            let status = both_statuses(root.path(), &id)?;
+            expected.push((id, status.map_err(|_| "error")));
+        }
+    }
+    let want = |manifest: &str, record: &str| -> Result<RunStatus, &str> {
+        use RunStatus::{Crashed, Finished, Running};
+        match (manifest, record) {
+            (_, "corrupt") => Err("error"),
+            (_, "live" | "elsewhere") => Ok(Running),
+            (_, "dead") => Ok(Crashed),
+            (_, "finished") => Ok(Finished),
+            // Nothing in the status record vouches: the creator decides.
+            ("live", _) => Ok(Running),
+            ("gone", _) => Ok(Crashed),
+            ("corrupt", _) => Err("error"),
+            // No records at all: nothing tells, as ever.
+            ("none", "none") => Ok(Running),
+            // A status record that says nothing of who runs it.
+            _ => Ok(Crashed),
+        }
+    };
+    for (id, got) in expected {
+        let (manifest, record) = id.split_once('-').expect("manifest-record");
+        assert_eq!(got, want(manifest, record), "{id}");
+    }
     Ok(())
 }

@@ -139,7 +139,8 @@ fn the_host_shown_is_the_one_of_the_process_the_status_names() -> TestResult {
     let here = runlayout::env::host_name().expect("this host has a name");
 
     // Created here, then resumed by a process on another node: its status
-    // record names that process.
+    // record names that process, whole (a record naming only part of its
+    // writer vouches for nothing, and the creator decides).
     let moved = Run::builder(root).stage("s").run_id("moved").create()?;
     fs::write(
         moved.path().join(runlayout::names::STATUS),
@@ -147,6 +148,9 @@ fn the_host_shown_is_the_one_of_the_process_the_status_names() -> TestResult {
             "status": "running",
             "host": "gpu-node-9",
             "pid": 1,
+            "process_started": 1,
+            "boot": "00000000-0000-0000-0000-000000000009",
+            "pid_namespace": "pid:[4026531836]",
         }))?,
     )?;
     let (cell, json) = hosts_of(root, "moved");

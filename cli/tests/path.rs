@@ -249,3 +249,44 @@ fn two_layouts_on_one_run_are_both_recorded_and_shown() -> TestResult {
     assert!(entries.iter().any(|e| e["name"] == "tracker.plots"));
     Ok(())
 }
+
+#[test]
+fn a_tampered_record_is_refused_naming_the_entry_and_the_record() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let paths = Tracked {
+        run: Run::builder(root).stage("s").run_id("r1").create()?,
+    };
+    paths.create_all()?;
+    let record = paths.run.path().join("run.layout.json");
+    let original = fs::read_to_string(&record)?;
+    // A nested mount moved out of the run, and entries onto what runlayout
+    // keeps in it.
+    let mount = "\"path\": \"tracker\"";
+    let cfg = "\"path\": \"tracker/{name}.yaml\"";
+    for (from, to, entry) in [
+        (mount, "../../..", "tracker"),
+        (cfg, "../../../{name}.yaml", "tracker.cfg"),
+        (cfg, "ancestor/{name}.yaml", "tracker.cfg"),
+        (cfg, "descendants/{name}.yaml", "tracker.cfg"),
+        (cfg, "tracker/run.json", "tracker.cfg"),
+        (mount, "run.json", "tracker"),
+    ] {
+        assert!(original.contains(from), "{original}");
+        fs::write(
+            &record,
+            original.replace(from, &format!("\"path\": \"{to}\"")),
+        )?;
+        let value = to;
+        let out = runlayout(root, &["path", "s/r1", "tracker.cfg", "model"]);
+        let err = refused(&out);
+        assert!(out.stdout.is_empty(), "nothing printed for {value}");
+        assert!(
+            err.contains(&format!("entry `{entry}`"))
+                && err.contains(&format!("`{value}`"))
+                && err.contains(&record.display().to_string()),
+            "{value}: {err}"
+        );
+    }
+    Ok(())
+}

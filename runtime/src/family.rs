@@ -7,6 +7,12 @@
 //! epochs there are. A name is a member only if it round-trips: the values
 //! read from it render to exactly that name, and the accessor would accept
 //! them (see `runlayout_grammar::template::Template::read`).
+//!
+//! Removal (`keep_last`, `retain`) stays inside the family's own folders:
+//! it never goes through a folder below the template's fixed base that is
+//! a symlink, and renames each member aside before deleting it, so that it
+//! leaves listings at once and a kill leaves only a hidden temporary (see
+//! [`Family`]'s "Removal").
 
 use std::ffi::OsStr;
 use std::fmt;
@@ -20,6 +26,7 @@ use runlayout_grammar::template::{Component, ParamKind, Reader, Segment, Templat
 
 use crate::entry::EntryKind;
 use crate::error::{Error, Operation, Result};
+use crate::temporary;
 use crate::typed_path::{DirPath, FilePath};
 
 /// The traits behind [`FamilyKey`] and [`FamilyMember`]: implemented here
@@ -484,10 +491,24 @@ impl Parsed {
         kind: EntryKind,
         visit: &mut dyn FnMut(&mut [Raw], Found<'_>) -> Result<()>,
     ) -> Result<()> {
+        self.walk_sweeping(root, kind, false, visit)
+    }
+
+    /// [`walk`](Parsed::walk), removing on the way, when `sweep` is set,
+    /// the temporaries dead processes left in the folders it reads (a
+    /// writer's half-written member, a removal's member renamed aside).
+    fn walk_sweeping(
+        &self,
+        root: &Path,
+        kind: EntryKind,
+        sweep: bool,
+        visit: &mut dyn FnMut(&mut [Raw], Found<'_>) -> Result<()>,
+    ) -> Result<()> {
         let mut path = root.join(&self.base);
         let mut walk = Walk {
             levels: &self.levels,
             kind,
+            sweep,
             values: Vec::with_capacity(self.kinds.len()),
             read: Vec::with_capacity(self.kinds.len()),
             visit,
@@ -552,6 +573,8 @@ impl Found<'_> {
 struct Walk<'a> {
     levels: &'a [Level],
     kind: EntryKind,
+    /// Whether stale temporaries in the folders read are removed.
+    sweep: bool,
     /// The values of the levels above, then of the current name.
     values: Vec<Raw>,
     /// Scratch space for one name's values.
@@ -611,6 +634,9 @@ impl Walk<'_> {
                     // Hidden names (runlayout's temporaries among them) are
                     // never members; no placeholder value starts with `.`.
                     if text.starts_with('.') {
+                        if self.sweep {
+                            temporary::remove_if_stale(path, &name);
+                        }
                         continue;
                     }
                     if !reader.read(text, *first, &mut self.read) {
@@ -702,9 +728,37 @@ fn matches_kind(t: fs::FileType, want: EntryKind) -> bool {
 /// `.`), names that are not UTF-8, nor anything of the wrong kind: a folder
 /// where the entry declares a file, a file where it declares a folder, a
 /// FIFO, a dangling symlink. A symlink counts as what it leads to (a
-/// checkpoint may live on another disk); removing such a member removes the
-/// link, never what it points to. A missing folder, or a file where a
-/// folder should be, holds no members.
+/// checkpoint may live on another disk, a split's folder may be linked from
+/// elsewhere), and members are read through linked folders too. A missing
+/// folder, or a file where a folder should be, holds no members.
+///
+/// # Removal
+///
+/// [`keep_last`](Family::keep_last) and [`retain`](Family::retain) (and
+/// their `_report` forms) remove members only inside the family's own
+/// folders:
+///
+/// - The fixed folders the template starts with (`checkpoints/` of
+///   `checkpoints/epoch_{epoch:04}.ckpt`), and the layout's root, are the
+///   family's own even when they are links: `checkpoints/` linked to a
+///   scratch disk is a usual setup on clusters, and its members are removed.
+/// - Below them, a folder that is a link (`eval/ext` of
+///   `eval/{split}/metrics.json`, or `trials/1/logs` of
+///   `trials/{trial}/logs/{step}.txt`) leads out of the family's tree: the
+///   members behind it are listed, but a removal leaves them, and says so
+///   in [`Removal::left`] with the link ([`LeftReason::LinkedFolder`]).
+///   On Unix each folder is opened relative to its parent without following
+///   a link, so a folder swapped for a link while a removal runs is not
+///   followed either.
+/// - A member that is itself a link is removed as a link, never what it
+///   points to; links inside a folder member are removed as links.
+/// - A member is first renamed to a hidden temporary name in its own folder
+///   (`.runlayout-<pid>-...-<random>.tmp`, never a member), then deleted: it leaves
+///   every listing at once, a process listing meanwhile never finds half of
+///   it, and a removal killed halfway leaves only that temporary. Removals
+///   sweep the folders they read of temporaries whose process is gone (as
+///   atomic writes do), so the next one removes it.
+/// - A member another process removed meanwhile is skipped.
 ///
 /// ```
 /// use runlayout_runtime::{Family, FamilyTemplate, FilePath};
@@ -813,9 +867,15 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn list(&self) -> Result<Vec<(K, P)>> {
+        self.members(false)
+    }
+
+    /// Every member, ascending by key; with `sweep`, the folders read are
+    /// swept of what dead processes left.
+    fn members(&self, sweep: bool) -> Result<Vec<(K, P)>> {
         let parsed = self.template.parsed::<K>()?;
         let mut members = Vec::new();
-        parsed.walk(&self.root, P::KIND, &mut |values, found| {
+        parsed.walk_sweeping(&self.root, P::KIND, sweep, &mut |values, found| {
             if let Some(key) = K::take(values) {
                 members.push((key, P::from_path(found.path())));
             }
@@ -863,24 +923,20 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
 
     /// Removes every member but the `n` with the greatest keys, and returns
     /// the paths it removed, ascending by key. `keep_last(0)` removes them
-    /// all. Nothing that is not a member is touched.
+    /// all. Nothing that is not a member is touched, and nothing outside
+    /// the family's own folders: see [Removal](Family#removal).
     ///
-    /// A file member is removed with `remove_file`; a folder member with
-    /// std's `remove_dir_all`, which removes a symlink inside it (or a
-    /// member that is itself a symlink) as a link and never follows it out
-    /// of the folder: it documents so, and on Linux it walks the folder
-    /// through file descriptors opened without following links, so a link
-    /// swapped in while it runs is not followed either (the fix of
-    /// CVE-2022-21658, in every Rust this crate builds with). A test keeps
-    /// links to data outside a run inside folder members and checks that
-    /// data byte for byte. A member that vanished meanwhile (another process
-    /// pruned it) is not in the list returned.
+    /// A member it leaves (one reached through a linked folder) is not in
+    /// the list returned; [`keep_last_report`](Family::keep_last_report)
+    /// says which it left and why. So does a member that vanished
+    /// meanwhile (another process removed it): it is in neither list.
     ///
     /// # Errors
     ///
     /// Those of [`list`](Family::list), and [`Error::Io`] (`remove`) naming
-    /// the first member that could not be removed; the members before it
-    /// are gone.
+    /// the first member that could not be removed (or, if it was moved
+    /// aside and could not be deleted, the hidden name it was moved to);
+    /// the members before it are gone.
     ///
     /// ```
     /// use runlayout_runtime::{DirPath, Family, FamilyTemplate};
@@ -897,16 +953,51 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn keep_last(&self, n: usize) -> Result<Vec<P>> {
-        let members = self.list()?;
+        Ok(self.keep_last_report(n)?.removed_paths())
+    }
+
+    /// [`keep_last`](Family::keep_last), reporting the members it removed
+    /// with their keys, and those it was to remove but left, with the
+    /// reason: a [`Removal`].
+    ///
+    /// # Errors
+    ///
+    /// Those of [`keep_last`](Family::keep_last).
+    ///
+    /// ```
+    /// use runlayout_runtime::{Family, FamilyTemplate, FilePath, LeftReason};
+    ///
+    /// static EVALS: FamilyTemplate = FamilyTemplate::new("eval/{split}/metrics.json");
+    /// let dir = tempfile::tempdir()?;
+    /// let (run, elsewhere) = (dir.path().join("run"), dir.path().join("elsewhere"));
+    /// for folder in [run.join("eval/val"), elsewhere.clone()] {
+    ///     std::fs::create_dir_all(&folder)?;
+    ///     std::fs::write(folder.join("metrics.json"), b"{}")?;
+    /// }
+    /// # #[cfg(unix)] {
+    /// std::os::unix::fs::symlink(&elsewhere, run.join("eval/ext"))?;
+    /// let evals: Family<String, FilePath> = Family::new(&run, &EVALS);
+    /// let report = evals.keep_last_report(0)?;
+    /// assert_eq!(report.removed[0].0, "val");
+    /// let left = &report.left[0];
+    /// assert_eq!(left.key, "ext");
+    /// assert_eq!(left.reason, LeftReason::LinkedFolder { link: run.join("eval/ext") });
+    /// assert!(elsewhere.join("metrics.json").exists());
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn keep_last_report(&self, n: usize) -> Result<Removal<K, P>> {
+        let members = self.members(true)?;
         let cut = members.len().saturating_sub(n);
-        remove_all(members.into_iter().take(cut).map(|(_, path)| path))
+        self.remove(members.into_iter().take(cut))
     }
 
     /// Removes every member whose key `keep` refuses, and returns the paths
     /// it removed, ascending by key: the general form of
     /// [`keep_last`](Family::keep_last), for the best k by a metric the
     /// program tracks, every 10th epoch, and the like. Removal works as
-    /// there.
+    /// there; `keep` is asked about each member after the listing, just
+    /// before that member is removed or kept.
     ///
     /// # Errors
     ///
@@ -928,35 +1019,398 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
     /// assert_eq!(left, [10, 20, 25]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn retain(&self, mut keep: impl FnMut(&K) -> bool) -> Result<Vec<P>> {
-        let members = self.list()?;
-        remove_all(
-            members
-                .into_iter()
-                .filter(|(key, _)| !keep(key))
-                .map(|(_, path)| path),
-        )
+    pub fn retain(&self, keep: impl FnMut(&K) -> bool) -> Result<Vec<P>> {
+        Ok(self.retain_report(keep)?.removed_paths())
+    }
+
+    /// [`retain`](Family::retain), reporting what it removed and what it
+    /// left, as [`keep_last_report`](Family::keep_last_report) does.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`keep_last`](Family::keep_last).
+    ///
+    /// ```
+    /// use runlayout_runtime::{Family, FamilyTemplate, FilePath};
+    ///
+    /// static EPOCHS: FamilyTemplate = FamilyTemplate::new("ckpt/{epoch:u32}.pt");
+    /// let run = tempfile::tempdir()?;
+    /// std::fs::create_dir(run.path().join("ckpt"))?;
+    /// for epoch in 1..=3 {
+    ///     std::fs::write(run.path().join(format!("ckpt/{epoch}.pt")), b"w")?;
+    /// }
+    /// let epochs: Family<u32, FilePath> = Family::new(run.path(), &EPOCHS);
+    /// let report = epochs.retain_report(|&epoch| epoch != 2)?;
+    /// assert_eq!(report.removed, [(2, FilePath::new(run.path().join("ckpt/2.pt")))]);
+    /// assert!(report.left.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn retain_report(&self, mut keep: impl FnMut(&K) -> bool) -> Result<Removal<K, P>> {
+        let members = self.members(true)?;
+        self.remove(members.into_iter().filter(|(key, _)| !keep(key)))
+    }
+
+    /// Removes `members`, each as [Removal](Family#removal) says.
+    fn remove(&self, members: impl Iterator<Item = (K, P)>) -> Result<Removal<K, P>> {
+        let parsed = self.template.parsed::<K>()?;
+        let base = self.root.join(&parsed.base);
+        let mut report = Removal {
+            removed: Vec::new(),
+            left: Vec::new(),
+        };
+        for (key, member) in members {
+            match removal::remove(&base, member.path(), P::KIND)? {
+                Outcome::Removed => report.removed.push((key, member)),
+                Outcome::Gone => {}
+                Outcome::Left(reason) => report.left.push(LeftMember {
+                    key,
+                    member,
+                    reason,
+                }),
+            }
+        }
+        Ok(report)
     }
 }
 
-/// Removes `members`, returning those that were there to remove.
-fn remove_all<P: FamilyMember>(members: impl Iterator<Item = P>) -> Result<Vec<P>> {
-    let mut removed = Vec::new();
-    for member in members {
-        let path = member.path();
-        // `remove_dir_all` never follows a symlink: one inside the folder,
-        // or the member itself, is removed as a link.
-        let result = match P::KIND {
-            EntryKind::File => fs::remove_file(path),
-            EntryKind::Dir => fs::remove_dir_all(path),
-        };
-        match result {
-            Ok(()) => removed.push(member),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(Operation::Remove, path, e)),
+/// What a removal of a family's members did: [`Family::keep_last_report`],
+/// [`Family::retain_report`]. Members that vanished meanwhile (another
+/// process removed them) are in neither list.
+///
+/// ```
+/// use runlayout_runtime::{Family, FamilyTemplate, FilePath};
+///
+/// static EPOCHS: FamilyTemplate = FamilyTemplate::new("ckpt/{epoch:u32}.pt");
+/// let run = tempfile::tempdir()?;
+/// let epochs: Family<u32, FilePath> = Family::new(run.path(), &EPOCHS);
+/// let report = epochs.keep_last_report(3)?;
+/// assert!(report.removed.is_empty() && report.left.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Removal<K, P> {
+    /// The members removed, ascending by key.
+    pub removed: Vec<(K, P)>,
+    /// The members it was to remove and left, ascending by key.
+    pub left: Vec<LeftMember<K, P>>,
+}
+
+impl<K, P> Removal<K, P> {
+    fn removed_paths(self) -> Vec<P> {
+        self.removed.into_iter().map(|(_, path)| path).collect()
+    }
+}
+
+/// A member a removal was to remove and left: its key, its path, and why.
+///
+/// ```
+/// use runlayout_runtime::{Family, FamilyTemplate, FilePath};
+///
+/// static EVALS: FamilyTemplate = FamilyTemplate::new("eval/{split}/metrics.json");
+/// let dir = tempfile::tempdir()?;
+/// let elsewhere = dir.path().join("elsewhere");
+/// std::fs::create_dir_all(&elsewhere)?;
+/// std::fs::write(elsewhere.join("metrics.json"), b"{}")?;
+/// std::fs::create_dir_all(dir.path().join("run/eval"))?;
+/// # #[cfg(unix)] {
+/// std::os::unix::fs::symlink(&elsewhere, dir.path().join("run/eval/test"))?;
+/// let evals: Family<String, FilePath> = Family::new(dir.path().join("run"), &EVALS);
+/// let left = evals.keep_last_report(0)?.left.remove(0);
+/// assert_eq!(left.member, dir.path().join("run/eval/test/metrics.json"));
+/// assert!(left.reason.to_string().starts_with("reached through the linked folder `"));
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LeftMember<K, P> {
+    /// Its key.
+    pub key: K,
+    /// Its path, as listed.
+    pub member: P,
+    /// Why it was left.
+    pub reason: LeftReason,
+}
+
+/// Why a removal left a member: [`LeftMember::reason`].
+///
+/// ```
+/// use runlayout_runtime::LeftReason;
+///
+/// let reason = LeftReason::LinkedFolder { link: "run/eval/ext".into() };
+/// assert_eq!(reason.to_string(), "reached through the linked folder `run/eval/ext`");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LeftReason {
+    /// A folder between the family's fixed base and the member is a
+    /// symlink (`eval/ext` in `eval/{split}/metrics.json`): the member
+    /// lives outside the family's own folders, which removal never leaves.
+    LinkedFolder {
+        /// The link, as the family's root spells it.
+        link: PathBuf,
+    },
+}
+
+impl fmt::Display for LeftReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LeftReason::LinkedFolder { link } => {
+                write!(f, "reached through the linked folder `{}`", link.display())
+            }
         }
     }
-    Ok(removed)
+}
+
+/// What became of one member a removal was asked to remove.
+enum Outcome {
+    Removed,
+    /// Nothing stands at its name any more, or no member does: another
+    /// process removed or replaced it.
+    Gone,
+    Left(LeftReason),
+}
+
+/// Removing one member: never through a linked folder below the family's
+/// base, and first renamed aside to a temporary name in its own folder, so
+/// that it leaves every listing at once and a kill halfway leaves only a
+/// hidden temporary, which the next removal (or atomic write) there sweeps
+/// once this process is gone.
+mod removal {
+    use std::path::Path;
+
+    use super::{EntryKind, Outcome};
+    use crate::error::Result;
+
+    /// Removes the member at `member`, below the family's fixed folder
+    /// `base` (followed if it is a link: a base on another disk is the
+    /// family's own), as a link if it is one.
+    pub(super) fn remove(base: &Path, member: &Path, kind: EntryKind) -> Result<Outcome> {
+        let Ok(below) = member.strip_prefix(base) else {
+            // Members are found below the base; nothing else is removed.
+            return Ok(Outcome::Gone);
+        };
+        let mut parts: Vec<&std::ffi::OsStr> = below.iter().collect();
+        let Some(name) = parts.pop() else {
+            return Ok(Outcome::Gone);
+        };
+        imp::remove(base, &parts, name, kind)
+    }
+
+    /// Through folder descriptors: each folder below the base is opened
+    /// relative to its parent without following a link (`O_NOFOLLOW`), and
+    /// the member is renamed and removed relative to the folder it is in,
+    /// so a folder swapped for a link at any moment is never followed.
+    #[cfg(unix)]
+    mod imp {
+        use std::ffi::{OsStr, OsString};
+        use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+        use std::os::unix::ffi::OsStrExt as _;
+        use std::path::Path;
+
+        use rustix::fs::{self as rfs, AtFlags, Dir, FileType, Mode, OFlags};
+        use rustix::io::Errno;
+
+        use super::super::{EntryKind, LeftReason, Outcome};
+        use crate::error::{Error, Operation, Result};
+        use crate::temporary;
+
+        const DIR: OFlags = OFlags::RDONLY
+            .union(OFlags::DIRECTORY)
+            .union(OFlags::CLOEXEC);
+
+        /// How often a folder renamed aside is emptied again when a process
+        /// still writing into it added entries meanwhile.
+        const EMPTYING_ROUNDS: u32 = 8;
+
+        pub(super) fn remove(
+            base: &Path,
+            folders: &[&OsStr],
+            name: &OsStr,
+            kind: EntryKind,
+        ) -> Result<Outcome> {
+            let fail = |path: &Path, e: Errno| Error::io(Operation::Remove, path, e.into());
+            let mut at = base.to_path_buf();
+            let mut dir = match rfs::open(base, DIR, Mode::empty()) {
+                Ok(fd) => fd,
+                Err(e) if is_gone(e) => return Ok(Outcome::Gone),
+                Err(e) => return Err(fail(base, e)),
+            };
+            for &folder in folders {
+                at.push(folder);
+                dir = match open_folder(dir.as_fd(), folder) {
+                    Ok(Some(fd)) => fd,
+                    Ok(None) if is_link(dir.as_fd(), folder) => {
+                        return Ok(Outcome::Left(LeftReason::LinkedFolder { link: at }));
+                    }
+                    Ok(None) => return Ok(Outcome::Gone),
+                    Err(e) => return Err(fail(&at, e)),
+                };
+            }
+            let path = at.join(name);
+            // What stands at the name, a link not followed: still a member?
+            let found = match rfs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(stat) => FileType::from_raw_mode(stat.st_mode),
+                Err(e) if is_gone(e) => return Ok(Outcome::Gone),
+                Err(e) => return Err(fail(&path, e)),
+            };
+            let fits = match kind {
+                EntryKind::File => found == FileType::RegularFile,
+                EntryKind::Dir => found == FileType::Directory,
+            };
+            if !fits && found != FileType::Symlink {
+                return Ok(Outcome::Gone);
+            }
+            // The name is this process's alone: the rename replaces nothing.
+            let aside = temporary::fresh_name();
+            match rfs::renameat(&dir, name, &dir, aside.as_str()) {
+                Ok(()) => {}
+                Err(e) if e == Errno::NOENT => return Ok(Outcome::Gone),
+                Err(e) => return Err(fail(&path, e)),
+            }
+            // Out of every listing now; what follows only frees the space.
+            remove_any(dir.as_fd(), OsStr::new(&aside)).map_err(|e| fail(&at.join(&aside), e))?;
+            Ok(Outcome::Removed)
+        }
+
+        /// The folder `name` in `dir`, opened without following a link;
+        /// `None` if no folder stands there (a link, a file, nothing).
+        fn open_folder(dir: BorrowedFd<'_>, name: &OsStr) -> rustix::io::Result<Option<OwnedFd>> {
+            match rfs::openat(dir, name, DIR | OFlags::NOFOLLOW, Mode::empty()) {
+                Ok(fd) => Ok(Some(fd)),
+                // A link is ELOOP on Linux, ENOTDIR on some systems.
+                Err(e) if e == Errno::LOOP || e == Errno::NOTDIR || is_gone(e) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+
+        fn is_link(dir: BorrowedFd<'_>, name: &OsStr) -> bool {
+            rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
+                .is_ok_and(|stat| FileType::from_raw_mode(stat.st_mode) == FileType::Symlink)
+        }
+
+        fn is_gone(e: Errno) -> bool {
+            e == Errno::NOENT || e == Errno::NOTDIR
+        }
+
+        /// Removes `name` in `dir`: a folder with all it holds, anything
+        /// else (a link included) as itself. Nothing there is no error.
+        fn remove_any(dir: BorrowedFd<'_>, name: &OsStr) -> rustix::io::Result<()> {
+            match open_folder(dir, name)? {
+                Some(folder) => remove_folder(dir, name, folder),
+                None => match rfs::unlinkat(dir, name, AtFlags::empty()) {
+                    Err(e) if e == Errno::NOENT => Ok(()),
+                    other => other,
+                },
+            }
+        }
+
+        /// The names in the open `folder`, read to the end (the reading's
+        /// own descriptor closed before any child is opened: a deep tree
+        /// holds one descriptor per level).
+        fn names_in(folder: &OwnedFd) -> rustix::io::Result<Vec<OsString>> {
+            let mut names = Vec::new();
+            let mut entries = Dir::read_from(folder)?;
+            while let Some(entry) = entries.read() {
+                let entry = entry?;
+                let bytes = entry.file_name().to_bytes();
+                if bytes != b"." && bytes != b".." {
+                    names.push(OsStr::from_bytes(bytes).to_owned());
+                }
+            }
+            Ok(names)
+        }
+
+        /// Empties the open `folder` (named `name` in `dir`) and removes it.
+        /// Names are read before any is removed (removing while reading may
+        /// skip some), and read again if a writer added some meanwhile.
+        fn remove_folder(
+            dir: BorrowedFd<'_>,
+            name: &OsStr,
+            folder: OwnedFd,
+        ) -> rustix::io::Result<()> {
+            let mut rounds = 0;
+            loop {
+                let names = names_in(&folder)?;
+                for child in &names {
+                    remove_any(folder.as_fd(), child)?;
+                }
+                match rfs::unlinkat(dir, name, AtFlags::REMOVEDIR) {
+                    Err(e) if e == Errno::NOTEMPTY && rounds < EMPTYING_ROUNDS => rounds += 1,
+                    Err(e) if e == Errno::NOENT => return Ok(()),
+                    other => return other,
+                }
+            }
+        }
+    }
+
+    /// Through paths, where folder descriptors are not used: each folder
+    /// below the base is looked at without following a link just before
+    /// the member is renamed aside.
+    #[cfg(not(unix))]
+    mod imp {
+        use std::ffi::OsStr;
+        use std::fs;
+        use std::io;
+        use std::path::Path;
+
+        use super::super::{EntryKind, LeftReason, Outcome};
+        use crate::error::{Error, Operation, Result};
+        use crate::temporary;
+
+        pub(super) fn remove(
+            base: &Path,
+            folders: &[&OsStr],
+            name: &OsStr,
+            kind: EntryKind,
+        ) -> Result<Outcome> {
+            let mut at = base.to_path_buf();
+            for &folder in folders {
+                at.push(folder);
+                match fs::symlink_metadata(&at) {
+                    Ok(meta) if meta.file_type().is_symlink() => {
+                        return Ok(Outcome::Left(LeftReason::LinkedFolder { link: at }));
+                    }
+                    Ok(meta) if meta.is_dir() => {}
+                    Ok(_) => return Ok(Outcome::Gone),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Outcome::Gone),
+                    Err(e) => return Err(Error::io(Operation::Remove, &at, e)),
+                }
+            }
+            let path = at.join(name);
+            let found = match fs::symlink_metadata(&path) {
+                Ok(meta) => meta.file_type(),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Outcome::Gone),
+                Err(e) => return Err(Error::io(Operation::Remove, &path, e)),
+            };
+            let fits = match kind {
+                EntryKind::File => found.is_file(),
+                EntryKind::Dir => found.is_dir(),
+            };
+            if !fits && !found.is_symlink() {
+                return Ok(Outcome::Gone);
+            }
+            let aside = at.join(temporary::fresh_name());
+            match fs::rename(&path, &aside) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Outcome::Gone),
+                Err(e) => return Err(Error::io(Operation::Remove, &path, e)),
+            }
+            let removed = match fs::symlink_metadata(&aside) {
+                Ok(meta) if meta.is_dir() => fs::remove_dir_all(&aside),
+                // A link to a folder is removed as a folder on some systems.
+                Ok(_) => fs::remove_file(&aside).or_else(|_| fs::remove_dir(&aside)),
+                Err(e) => Err(e),
+            };
+            match removed {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    Err(Error::io(Operation::Remove, &aside, e))
+                }
+                _ => Ok(Outcome::Removed),
+            }
+        }
+    }
 }
 
 impl<K, P> Clone for Family<K, P> {

@@ -3,15 +3,20 @@
 //! entries. Recorded by `Layout::create_all` on a run folder and by
 //! `Layout::record`; each layout under its type's name, so a run used with
 //! two layouts records both. Replaced atomically, keeping every field it
-//! does not know, and only when it changes.
+//! does not know, and only when it changes. Read back, it is checked by the
+//! derive's rules before anything is made of its paths
+//! ([`Run::layout_record`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use runlayout_grammar::names::LAYOUT_RECORD;
 
+use runlayout_grammar::names;
+use runlayout_grammar::template::Template;
+
 use crate::entry::{Entry, EntryKind};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::manifest::{self, Extra, MANIFEST};
 use crate::run::Run;
 
@@ -178,9 +183,20 @@ impl LayoutRecord {
 impl Run {
     /// The layouts recorded in this run; `None` if none was.
     ///
+    /// The record is checked as it is read, by the rules the derive applies
+    /// to a layout's entries: every path relative, without `.`, `..` or an
+    /// empty component, portable; no first component (of the run, or of a
+    /// nested layout's root) that is a name runlayout keeps in a run folder
+    /// (`run.json`, `run.status.json`, `run.layout.json`, `ancestor`,
+    /// `descendants`); nested layouts mounted at fixed folders. So a record
+    /// edited by hand can never lead `runlayout path` out of the run, or
+    /// onto runlayout's own files.
+    ///
     /// # Errors
     ///
-    /// As [`Manifest::read`](crate::Manifest::read), for `run.layout.json`.
+    /// As [`Manifest::read`](crate::Manifest::read), for `run.layout.json`;
+    /// [`Error::InvalidManifest`](crate::Error::InvalidManifest) naming it,
+    /// the first entry that breaks a rule, its path and the rule.
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
@@ -189,7 +205,77 @@ impl Run {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn layout_record(&self) -> Result<Option<LayoutRecord>> {
-        manifest::read_record(&self.path().join(LAYOUT_RECORD))
+        let path = self.path().join(LAYOUT_RECORD);
+        let Some(record) = manifest::read_record::<LayoutRecord>(&path)? else {
+            return Ok(None);
+        };
+        record
+            .check()
+            .map_err(|message| Error::InvalidManifest { path, message })?;
+        Ok(Some(record))
+    }
+}
+
+impl LayoutRecord {
+    /// `Err` describing the first entry no layout could declare: the
+    /// record was written by hand, or by something else than runlayout.
+    fn check(&self) -> std::result::Result<(), String> {
+        for (layout, entries) in &self.layouts {
+            for entry in entries {
+                self.check_entry(layout, entry).map_err(|problem| {
+                    format!(
+                        "entry `{}` of layout `{layout}` has the path `{}`, which no layout \
+                         can declare: {problem}",
+                        entry.name, entry.path
+                    )
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The derive's rules for one entry's path (`runlayout_grammar`'s, so
+    /// both read a path alike): it parses as a template (relative, no `.`
+    /// or `..`, no empty or non-portable component), its first component is
+    /// none of the names kept in a run folder, nor is the first component
+    /// inside the nested layout it belongs to (that layout's own root); a
+    /// nested layout is mounted at a fixed folder; a file has no trailing
+    /// `/`.
+    fn check_entry(&self, layout: &str, entry: &RecordedEntry) -> std::result::Result<(), String> {
+        let template = Template::parse(&entry.path).map_err(|mut problems| {
+            // `a/../../b` breaks one rule twice: say it once.
+            problems.dedup();
+            problems.join("; ")
+        })?;
+        if entry.kind == EntryKind::File && template.trailing_slash {
+            return Err("a file's path cannot end with `/`".to_owned());
+        }
+        let (mount, inner) = self.split_mount(layout, entry);
+        for root_relative in [entry.path.as_str(), inner] {
+            let first = root_relative.split('/').next().unwrap_or_default();
+            if names::is_run_name(first) {
+                return Err(format!("`{first}`: {}", names::NameRule::ReservedInRun));
+            }
+        }
+        if self.is_mount(layout, entry) && !template.is_static() {
+            return Err("a nested layout mounts at a fixed folder, without placeholders".into());
+        }
+        if mount.contains('{') {
+            return Err(format!(
+                "it is mounted at `{mount}`, which has placeholders; a nested layout \
+                 mounts at a fixed folder"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether `entry` of `layout` is where a nested layout is mounted:
+    /// entries named below it are recorded.
+    fn is_mount(&self, layout: &str, entry: &RecordedEntry) -> bool {
+        let below = format!("{}.", entry.name);
+        self.layouts
+            .get(layout)
+            .is_some_and(|entries| entries.iter().any(|e| e.name.starts_with(&below)))
     }
 }
 

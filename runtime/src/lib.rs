@@ -78,7 +78,10 @@ pub use env::{
     DEFAULT_ROOT, ENV_DEBUG, ENV_RESUME, ENV_ROOT, ENV_RUN_ID, ENV_SEED, ENV_STAGE, parse_flag,
 };
 pub use error::{Error, NameKind, NameRule, Operation, Result};
-pub use family::{Family, FamilyKey, FamilyMember, FamilyTemplate, Survey, survey};
+pub use family::{
+    Family, FamilyKey, FamilyMember, FamilyTemplate, LeftMember, LeftReason, Removal, Survey,
+    survey,
+};
 pub use latest::LATEST;
 pub use launcher::Launcher;
 pub use layout::{FromRoot, Layout};

@@ -49,6 +49,25 @@ pub(crate) struct Writer<'a> {
     pub(crate) pid_ns: Option<&'a str>,
 }
 
+impl Writer<'_> {
+    /// Whether the record names its writer by every part of a process's
+    /// identity that this platform records for its own: the host, the
+    /// start time, the boot and the pid namespace (on Linux all four,
+    /// elsewhere the host alone). Only such a record can vouch for a living
+    /// process: a pid alone may be any process's (pid 1 always lives), and
+    /// without the rest a record can place itself in another pid space,
+    /// where nothing is ever declared gone. The machine id is not asked
+    /// for: many containers have none, and their records are whole without
+    /// it.
+    pub(crate) fn is_complete(&self) -> bool {
+        let me = current();
+        (self.host.is_some() || me.host.is_none())
+            && (self.started.is_some() || me.started.is_none())
+            && (self.boot.is_some() || me.boot.is_none())
+            && (self.pid_ns.is_some() || me.pid_ns.is_none())
+    }
+}
+
 /// Read once per process: a run-creating loop should not reread `/proc`.
 pub(crate) fn current() -> &'static Process {
     static PROCESS: OnceLock<Process> = OnceLock::new();
@@ -275,6 +294,36 @@ mod tests {
         };
         // Rebooted, or another machine cloned from one image: unknown.
         assert_eq!(fate(rebooted), Fate::Unknown);
+    }
+
+    #[test]
+    fn a_writer_is_complete_with_every_part_this_platform_records() {
+        let mine = current().writer();
+        assert!(mine.is_complete());
+        let without_machine = Writer {
+            machine: None,
+            ..mine
+        };
+        assert!(
+            without_machine.is_complete(),
+            "containers have no machine id"
+        );
+        if cfg!(target_os = "linux") {
+            for partial in [
+                Writer { host: None, ..mine },
+                Writer {
+                    started: None,
+                    ..mine
+                },
+                Writer { boot: None, ..mine },
+                Writer {
+                    pid_ns: None,
+                    ..mine
+                },
+            ] {
+                assert!(!partial.is_complete(), "{partial:?}");
+            }
+        }
     }
 
     #[test]

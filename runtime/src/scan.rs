@@ -15,7 +15,7 @@ use crate::nesting::Nesting;
 use crate::pointer::LinkStyle;
 use crate::run::{Address, Run};
 use crate::run_id::RunId;
-use crate::status::{self, RunState, RunStatus};
+use crate::status::{KnownManifest, RunState, RunStatus};
 use crate::temporary;
 
 /// Which runs a scan lists, by their debug flag.
@@ -110,11 +110,17 @@ pub struct FoundRun {
     /// When it was created: the manifest's time, else the folder's
     /// modification time.
     pub created: Option<SystemTime>,
+    /// Whether the scan found a manifest it could not read (the problem is
+    /// in [`Listing::problems`]): the status then reads it again, and
+    /// fails as [`Run::status`] does.
+    manifest_unreadable: bool,
 }
 
 impl FoundRun {
     /// The run's [`status`](Run::status), using the manifest the scan has
-    /// read already.
+    /// read already: decided by the one function [`Run::status`] uses, so
+    /// the two always agree. A manifest the scan could not read makes it
+    /// fail as [`Run::status`] fails, where the manifest is needed.
     ///
     /// # Errors
     ///
@@ -151,8 +157,12 @@ impl FoundRun {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn state(&self) -> Result<RunState> {
-        self.run
-            .state_given(|| Ok(self.manifest.as_ref().map(status::Creator::of)))
+        let known = if self.manifest_unreadable {
+            KnownManifest::Unread
+        } else {
+            KnownManifest::Read(self.manifest.as_ref())
+        };
+        self.run.state_with(known)
     }
 }
 
@@ -312,12 +322,12 @@ impl Runs {
                 }
                 let run = Run::new(self.root.clone(), address, LinkStyle::default(), false);
                 out.problems.extend(manifest.mismatches(&run));
-                push(run, Some(manifest), out);
+                push(run, Ok(Some(manifest)), out);
             }
             Ok(None) => {
                 if let Some(address) = self.placed_without_manifest(parts, debug) {
                     let run = Run::new(self.root.clone(), address, LinkStyle::default(), false);
-                    push(run, None, out);
+                    push(run, Ok(None), out);
                 }
             }
             Err(e) => {
@@ -329,7 +339,7 @@ impl Runs {
                     && (self.stage.is_none() || address.stage == self.stage)
                 {
                     let run = Run::new(self.root.clone(), address, LinkStyle::default(), false);
-                    push(run, None, out);
+                    push(run, Err(Unreadable), out);
                 }
             }
         }
@@ -386,13 +396,20 @@ fn placed(parts: &[&str], debug: bool, nesting: Nesting) -> Option<Address> {
     })
 }
 
-fn push(run: Run, manifest: Option<Manifest>, out: &mut Listing) {
+/// A manifest that is there but could not be read (its error is reported
+/// in the listing's problems).
+struct Unreadable;
+
+fn push(run: Run, manifest: std::result::Result<Option<Manifest>, Unreadable>, out: &mut Listing) {
+    let manifest_unreadable = manifest.is_err();
+    let manifest = manifest.ok().flatten();
     let recorded = manifest.as_ref().and_then(Manifest::created_at);
     let created = recorded.or_else(|| fs::metadata(run.path()).and_then(|m| m.modified()).ok());
     out.runs.push(FoundRun {
         run,
         manifest,
         created,
+        manifest_unreadable,
     });
 }
 

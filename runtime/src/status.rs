@@ -6,9 +6,43 @@
 //! resumes a run records itself in `run.status.json` when it takes a
 //! [`RunGuard`]. How a run ended is recorded in `run.status.json` by
 //! [`Run::finish`], [`Run::fail`] or the guard, replaced atomically and
-//! keeping every field it does not know. [`Run::status`] reads that record;
-//! a run still marked running whose recorded process is gone from this host
-//! (no such pid, or a later process under it) is [`RunStatus::Crashed`].
+//! keeping every field it does not know.
+//!
+//! # How the status is decided
+//!
+//! Records are read, never trusted to say more than they can. In order:
+//!
+//! 1. A status record that records an end (`finished`, `failed`,
+//!    `crashed`) gives that status.
+//! 2. A status record marked running (or whose status is missing or
+//!    `null`) vouches for a living process only when it names its writer by
+//!    its full identity: a pid, and every part of a process's identity this
+//!    platform records for its own (host, process start time, boot and pid
+//!    namespace on Linux; the host elsewhere; the machine id is not asked
+//!    for, as many containers have none). Then the writer's fate decides:
+//!    gone from this pid space (no such pid, a later process under it) is
+//!    [`RunStatus::Crashed`]; alive, or of another pid space (another host,
+//!    boot or container, which cannot be asked), is
+//!    [`RunStatus::Running`].
+//! 3. Otherwise (no status record, or one naming no writer, or only part of
+//!    one: `{}`, `{"status":"running"}`, a bare pid) the creator recorded in
+//!    `run.json` decides, judged the same way by what its record holds
+//!    (written once, at creation, by runlayout itself): gone is crashed,
+//!    alive or unknown is running. A run whose creator is long dead is
+//!    crashed, whatever a status record without a writer says.
+//! 4. When no record names a process at all: a run with no records (made
+//!    without a manifest, never ended) is running, since nothing can tell;
+//!    a run with records that name nobody is crashed.
+//!
+//! A record needed to decide that cannot be read (a corrupt `run.json`
+//! where the status record does not settle it, a corrupt status record) is
+//! an error, never a guess: listings report it, and `prune` keeps the run as
+//! unreadable. [`Run::state`] and [`FoundRun::state`](crate::FoundRun::state)
+//! decide by this one function; the scan passes the manifest it read, or
+//! that it could not read it.
+//!
+//! Heartbeats, which would let a run of another host be told dead, are not
+//! recorded yet: such a run stays running until it records its end.
 
 use std::fmt::Display;
 use std::fs;
@@ -144,8 +178,9 @@ pub struct RunState {
     pub ended: Option<Ended>,
     /// The host of the process that runs the run, or ended it: the one the
     /// status record names (a resumed run's may be another node than its
-    /// creator's), else, before any status was recorded, the creator's
-    /// (`run.json`). `None` when neither names one.
+    /// creator's), else, when no status record names its writer whole (or
+    /// before any status was recorded), the creator's (`run.json`). `None`
+    /// when neither names one.
     #[cfg_attr(
         feature = "serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -248,10 +283,22 @@ impl Run {
     }
 
     /// Where the run stands: the recorded end, or, for a run still marked
-    /// running, whether its process is still there. A process on another
-    /// host cannot be asked: such a run stays [`RunStatus::Running`] (its
-    /// host is [`RunState::host`]). A run with no record at all (made without
-    /// manifests, never ended) is [`RunStatus::Running`] too.
+    /// running, whether the process a record names by its full identity
+    /// (the status record's writer, else the creator in `run.json`) is
+    /// still there. A process on another host cannot be asked: such a run
+    /// stays [`RunStatus::Running`] (its host is [`RunState::host`]). A run
+    /// with no record at all (made without manifests, never ended) is
+    /// [`RunStatus::Running`] too; one whose records name no process is
+    /// [`RunStatus::Crashed`].
+    ///
+    /// A status record vouches for a living process only when it names its
+    /// writer by its full identity: a pid and every part of a process's
+    /// identity this platform records (host, process start time, boot and
+    /// pid namespace on Linux; the machine id is not required). One that
+    /// names no writer (`{}`, `{"status": "running"}`) or only part of one
+    /// (a bare pid, which may be any process's) leaves the decision to the
+    /// creator in `run.json`: a run whose creator is long dead is crashed,
+    /// whatever such a record says.
     ///
     /// For an ended run this costs three system calls (open, read, close of
     /// `run.status.json`). For a run still running that no status record
@@ -263,7 +310,9 @@ impl Run {
     ///
     /// [`Error::InvalidManifest`](crate::Error::InvalidManifest) or
     /// [`Error::NotARegularFile`](crate::Error::NotARegularFile) naming a
-    /// record that cannot be read, [`Error::Io`](crate::Error::Io).
+    /// record that cannot be read and is needed: the status record always,
+    /// `run.json` when the status record does not settle the status (or
+    /// names no host); [`Error::Io`](crate::Error::Io).
     ///
     /// ```
     /// use runlayout_runtime::{Run, RunStatus};
@@ -301,66 +350,70 @@ impl Run {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn state(&self) -> Result<RunState> {
-        self.state_given(|| Ok(self.manifest()?.map(|m| Creator::of(&m))))
+        self.state_with(KnownManifest::Unread)
     }
 
-    /// [`state`](Run::state), with what is known of the run's creator asked
-    /// of `creator` only when the status record does not settle it.
-    pub(crate) fn state_given(
-        &self,
-        creator: impl FnOnce() -> Result<Option<Creator>>,
-    ) -> Result<RunState> {
+    /// [`state`](Run::state), with the manifest as a scan found it: read
+    /// (or not there), or not read yet (or unreadable, so that reading it
+    /// again gives the error [`state`](Run::state) gives). The manifest is
+    /// read only when the status record does not settle the state. See the
+    /// module's documentation for the rules.
+    pub(crate) fn state_with(&self, manifest: KnownManifest<'_>) -> Result<RunState> {
         let record = self.status_record()?;
+        let mut creator = CreatorRecord {
+            run: self,
+            known: manifest,
+            read: None,
+        };
         let ended = record.as_ref().and_then(|r| {
             Some(Ended {
                 at: r.ended.clone()?,
                 reason: r.reason.clone(),
             })
         });
-        let mut creator = Some(creator);
-        // The host the record names; the creator's if it names none.
-        let mut host_from = |record: &StatusRecord| -> Result<Option<String>> {
-            match (&record.host, creator.take()) {
-                (Some(host), _) => Ok(Some(host.clone())),
-                (None, Some(ask)) => Ok(ask()?.and_then(|c| c.host)),
-                (None, None) => Ok(None),
-            }
-        };
-        let (fate, host) = match record {
-            Some(record) => match record.status {
-                Some(RunStatus::Running) | None => {
-                    (record.writer().map(process::fate), host_from(&record)?)
-                }
-                Some(status) => {
-                    let host = host_from(&record)?;
-                    return Ok(RunState {
-                        status,
-                        ended,
-                        host,
-                    });
-                }
-            },
-            None => {
-                let known = match creator.take() {
-                    Some(ask) => ask()?,
-                    None => None,
+        let (status, host) = match &record {
+            // An end recorded.
+            Some(StatusRecord {
+                status: Some(status),
+                host,
+                ..
+            }) if *status != RunStatus::Running => {
+                let host = match host {
+                    Some(host) => Some(host.clone()),
+                    None => creator.manifest()?.and_then(|m| m.host.clone()),
                 };
-                // No record at all: a run without a manifest, or no run.
-                if known.is_none() && fs::symlink_metadata(self.path()).is_err() {
-                    return Err(Error::RunNotFound {
-                        path: self.path().to_path_buf(),
-                        elsewhere: Vec::new(),
-                    });
-                }
-                match known {
-                    Some(c) => (c.fate, c.host),
-                    None => (None, None),
-                }
+                (*status, host)
             }
-        };
-        let status = match fate {
-            Some(Fate::Gone) => RunStatus::Crashed,
-            _ => RunStatus::Running,
+            // Marked running by a writer it names whole.
+            Some(record) if record.writer().is_some_and(|w| w.is_complete()) => {
+                let writer = record.writer().expect("named");
+                (judge(writer), record.host.clone())
+            }
+            // Nothing in the status record vouches: the creator decides.
+            _ => {
+                let manifest = creator.manifest()?;
+                let status = match manifest.and_then(creator_of) {
+                    Some(writer) => judge(writer),
+                    None if manifest.is_none() && record.is_none() => {
+                        // No record at all: a run without a manifest, or no run.
+                        if fs::symlink_metadata(self.path()).is_err() {
+                            return Err(Error::RunNotFound {
+                                path: self.path().to_path_buf(),
+                                elsewhere: Vec::new(),
+                            });
+                        }
+                        RunStatus::Running
+                    }
+                    // Records that name nobody vouch for nobody.
+                    None => RunStatus::Crashed,
+                };
+                // The creator's host: the process judged; the record's if
+                // there is no manifest to name one.
+                let host = manifest
+                    .and_then(|m| m.host.clone())
+                    .or_else(|| record.as_ref().and_then(|r| r.host.clone()));
+                (status, host)
+            }
         };
         Ok(RunState {
             status,
@@ -472,7 +525,7 @@ impl Run {
 }
 
 /// The process that created the run, as its manifest names it.
-fn creator(m: &Manifest) -> Option<Writer<'_>> {
+fn creator_of(m: &Manifest) -> Option<Writer<'_>> {
     Some(Writer {
         host: m.host.as_deref(),
         pid: m.pid?,
@@ -483,25 +536,46 @@ fn creator(m: &Manifest) -> Option<Writer<'_>> {
     })
 }
 
-/// What a run's manifest tells of its creator, for [`Run::state`].
-pub(crate) struct Creator {
-    /// What became of the creating process; `None` if no pid is recorded.
-    fate: Option<Fate>,
-    /// The creator's host.
-    host: Option<String>,
+/// The status a run has while `writer` runs it: crashed once it is gone,
+/// running while it lives or cannot be asked.
+fn judge(writer: Writer<'_>) -> RunStatus {
+    match process::fate(writer) {
+        Fate::Gone => RunStatus::Crashed,
+        Fate::Running | Fate::Unknown => RunStatus::Running,
+    }
 }
 
-impl Creator {
-    pub(crate) fn of(m: &Manifest) -> Creator {
-        Creator {
-            fate: creator(m).map(process::fate),
-            host: m.host.clone(),
+/// What is known of a run's manifest when its state is asked.
+pub(crate) enum KnownManifest<'a> {
+    /// Not read yet, or unreadable when a scan read it: read when needed.
+    Unread,
+    /// Read: the run's manifest, or `None` if it has none.
+    Read(Option<&'a Manifest>),
+}
+
+/// A run's manifest, read at most once, and only when asked for.
+struct CreatorRecord<'a> {
+    run: &'a Run,
+    known: KnownManifest<'a>,
+    read: Option<Option<Manifest>>,
+}
+
+impl CreatorRecord<'_> {
+    fn manifest(&mut self) -> Result<Option<&Manifest>> {
+        match self.known {
+            KnownManifest::Read(manifest) => Ok(manifest),
+            KnownManifest::Unread => {
+                if self.read.is_none() {
+                    self.read = Some(self.run.manifest()?);
+                }
+                Ok(self.read.as_ref().and_then(Option::as_ref))
+            }
         }
     }
 }
 
 fn created_by_this_process(m: &Manifest) -> bool {
-    creator(m).is_some_and(|w| is_this_process(&w))
+    creator_of(m).is_some_and(|w| is_this_process(&w))
 }
 
 /// Whether `writer` is this very process.

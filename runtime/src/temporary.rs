@@ -71,6 +71,16 @@ pub(crate) fn builder() -> tempfile::Builder<'static, 'static> {
     builder
 }
 
+/// A fresh temporary name of this process's, for something renamed aside
+/// to be removed: hidden at once from every listing, and swept as left
+/// behind once this process is gone. Only this process makes names with
+/// its prefix, and 8 random characters tell its own names apart.
+pub(crate) fn fresh_name() -> String {
+    let random = crate::random::fresh_chars::<8>();
+    let random: String = random.iter().map(|&b| char::from(b)).collect();
+    format!("{}{random}{SUFFIX}", own_prefix())
+}
+
 /// Makes `dst` anew: `make` creates the new version at a fresh temporary
 /// name in `dst`'s folder (it must fail with `AlreadyExists` if something
 /// is there, and then a new name is drawn), which is then renamed over

@@ -63,7 +63,9 @@ pub struct Standing {
 }
 
 impl Standing {
-    /// Reads it; what cannot be read is added to `problems`.
+    /// Reads it; what cannot be read is added to `problems`, unless it is
+    /// there already (a `run.json` the scan could not read is also why the
+    /// status cannot be told: one problem, said once).
     pub fn of(found: &FoundRun, problems: &mut Vec<String>) -> Standing {
         match found.state() {
             Ok(state) => Standing {
@@ -72,7 +74,10 @@ impl Standing {
                 host: state.host,
             },
             Err(e) => {
-                problems.push(e.to_string());
+                let problem = e.to_string();
+                if !problems.contains(&problem) {
+                    problems.push(problem);
+                }
                 Standing {
                     status: None,
                     ended: None,

@@ -1,0 +1,120 @@
+//! What `runlayout ls` and `runlayout prune` make of status records that
+//! cannot vouch for a living process, and of a `run.json` that cannot be
+//! read: the status the runtime gives (`Run::status` and a scan's
+//! `FoundRun::status` are one function), never "running" by default.
+#![cfg(target_os = "linux")]
+
+use std::fs;
+use std::path::Path;
+
+use runlayout::{
+    Run,
+    names::{MANIFEST, STATUS},
+};
+use serde_json::Value;
+
+#[path = "support/command.rs"]
+mod command;
+use command::{json, runlayout};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// A run of stage `s` whose creator is long gone: its `run.json` names a
+/// pid of this host that no process has.
+fn run_of_a_dead_creator(root: &Path, id: &str) -> Result<Run, Box<dyn std::error::Error>> {
+    let run = Run::builder(root)
+        .stage("s")
+        .run_id(id)
+        .latest_pointer(false)
+        .create()?;
+    let path = run.path().join(MANIFEST);
+    let mut manifest: Value = serde_json::from_slice(&fs::read(&path)?)?;
+    manifest["pid"] = u32::MAX.into();
+    fs::write(&path, serde_json::to_vec(&manifest)?)?;
+    Ok(run)
+}
+
+/// `ls --json`'s status of each run, by id.
+fn listed(root: &Path) -> Vec<(String, Value)> {
+    let out = json(&runlayout(root, &["ls", "--json"]));
+    out["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().expect("id").to_owned(),
+                r["status"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn records_naming_no_writer_leave_a_dead_creators_run_crashed() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let records = [
+        ("empty", "{}"),
+        ("null", r#"{"status": null}"#),
+        ("running", r#"{"status": "running"}"#),
+        ("bare-pid", r#"{"status": "running", "pid": 1}"#),
+    ];
+    for (id, record) in records {
+        let run = run_of_a_dead_creator(root, id)?;
+        fs::write(run.path().join(STATUS), record)?;
+    }
+    let statuses = listed(root);
+    assert_eq!(statuses.len(), records.len());
+    for (id, status) in &statuses {
+        assert_eq!(status, "crashed", "{id}");
+    }
+
+    // Prune selects them as crashed, keeps none as running, and removes them.
+    let plan = json(&runlayout(
+        root,
+        &["prune", "--status", "crashed", "--json"],
+    ));
+    assert_eq!(plan["kept"], Value::Array(Vec::new()), "{plan}");
+    assert_eq!(plan["remove"].as_array().map(Vec::len), Some(records.len()));
+    json(&runlayout(
+        root,
+        &["prune", "--status", "crashed", "--yes", "--json"],
+    ));
+    for (id, _) in records {
+        assert!(!root.join("s").join(id).exists(), "{id} was removed");
+    }
+    Ok(())
+}
+
+#[test]
+fn an_unreadable_manifest_is_no_running_run_and_prune_keeps_it() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let run = run_of_a_dead_creator(root, "broken")?;
+    fs::write(run.path().join(MANIFEST), b"{\"id\": ")?;
+    let out = json(&runlayout(root, &["ls", "--json"]));
+    let runs = out["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 1, "{out}");
+    assert_eq!(
+        runs[0]["status"],
+        Value::Null,
+        "no status can be told: {out}"
+    );
+    let problems = out["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "said once: {problems:?}");
+    assert!(problems[0].as_str().is_some_and(|p| p.contains("run.json")));
+
+    let plan = json(&runlayout(root, &["prune", "--older-than", "0s", "--json"]));
+    let kept = plan["kept"].as_array().expect("kept");
+    assert_eq!(kept.len(), 1, "{plan}");
+    assert_eq!(kept[0]["reason"], "unreadable", "{plan}");
+    let reason = kept[0]["reason_text"].as_str().expect("a reason");
+    assert!(reason.contains("run.json"), "{reason}");
+    json(&runlayout(
+        root,
+        &["prune", "--older-than", "0s", "--yes", "--json"],
+    ));
+    assert!(run.path().join(MANIFEST).exists(), "kept");
+    Ok(())
+}
