@@ -524,7 +524,6 @@ mod kills {
         let reference_root = reference.path().join("runs");
         prune_fixture(reference_root.to_str().unwrap_or(""))?;
         let steps = step_counts(prune_command(&reference_root, &["--status", "failed"]));
-        let after = snapshot(&reference_root);
         let gone: Vec<&str> = vec!["pre/p2", "pre/p3", "fine/f2"];
         for id in &gone {
             assert!(!reference_root.join(id).exists(), "the prune removes {id}");
@@ -544,6 +543,14 @@ mod kills {
                 let here = snapshot(&root);
                 let was: BTreeMap<PathBuf, &Vec<u8>> =
                     here.iter().map(|(p, b)| (local(p), b)).collect();
+                // The same tree, for the prune that is not killed.
+                let twin = tmp.path().join("twin");
+                let copied = Command::new("cp")
+                    .arg("-a")
+                    .arg(&root)
+                    .arg(&twin)
+                    .status()?;
+                assert!(copied.success());
                 killed_at(&prune_command(&root, &["--status", "failed"]), call, n);
                 let at = format!("killed at {call} #{n}");
                 // What is in sight is whole: each run folder as it was
@@ -621,15 +628,12 @@ mod kills {
                     .into_iter()
                     .map(|(p, b)| (local(&p), b))
                     .collect();
-                let want: BTreeMap<PathBuf, Vec<u8>> = after
-                    .iter()
+                let twin_report = run_ok(prune_command(&twin, &["--json", "--status", "failed"]));
+                let want: BTreeMap<PathBuf, Vec<u8>> = snapshot(&twin)
+                    .into_iter()
                     .map(|(p, b)| {
-                        (
-                            p.strip_prefix(&reference_root)
-                                .map(Path::to_path_buf)
-                                .unwrap_or_default(),
-                            b.clone(),
-                        )
+                        let rel = p.strip_prefix(&twin).map(Path::to_path_buf);
+                        (rel.unwrap_or_default(), b)
                     })
                     .filter(|(p, _)| !p.ends_with("run.status.json"))
                     .collect();
@@ -650,7 +654,11 @@ mod kills {
                         })
                         .collect()
                 };
-                assert_eq!(names(&ended), names(&want), "{at}: {last}");
+                assert_eq!(
+                    names(&ended),
+                    names(&want),
+                    "{at}: {last}\nunkilled: {twin_report}"
+                );
                 for id in ["pre/p1", "pre/p4", "fine/f1", "fine/f3"] {
                     Run::builder(&root)
                         .stage(&id[..id.find('/').unwrap_or(0)])
