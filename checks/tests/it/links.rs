@@ -1,14 +1,12 @@
 //! Ancestor links and back-links: fresh, replaced, stale, blocked, pointer
 //! files, moved roots, and many threads relinking at once.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::{TestResult, temporaries, tree};
+use crate::support::{TestResult, temporaries, tree};
 use runlayout::{
     Error, LinkStyle, Nesting, Run,
     names::{ANCESTOR, DESCENDANTS},

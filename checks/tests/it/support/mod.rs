@@ -1,5 +1,5 @@
-//! Helpers shared by the integration tests.
-#![allow(dead_code)]
+//! What the integration tests share: child processes (`children.rs`), and
+//! looking at the trees a test made.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 mod children;
-#[allow(unused_imports)]
 pub use children::*;
 
 /// Every variable a launcher sets that runlayout reads, each set empty (which

@@ -2,12 +2,10 @@
 //! running runs, also when a pid is reused.
 #![cfg(feature = "manifest")]
 
-mod common;
-
 use std::fs;
 use std::time::Duration;
 
-use common::{TestResult, is_child, spawn_child};
+use crate::support::{self, TestResult, is_child, spawn_child};
 use runlayout::{
     Run, RunStatus,
     names::{MANIFEST, STATUS},
@@ -73,7 +71,7 @@ fn a_guard_dropped_by_a_panic_says_so() -> TestResult {
 }
 
 const ROLE: &str = "runs-then-dies";
-const TEST: &str = "a_killed_process_leaves_a_crashed_run";
+const TEST: &str = "status::a_killed_process_leaves_a_crashed_run";
 
 #[test]
 fn a_killed_process_leaves_a_crashed_run() -> TestResult {
@@ -160,7 +158,7 @@ fn ranks_recording_at_once_leave_one_whole_record() -> TestResult {
     let status = run.status()?;
     assert!(matches!(status, RunStatus::Finished | RunStatus::Failed));
     assert_eq!(record["status"], status.to_string());
-    assert!(common::temporaries(run.path()).is_empty());
+    assert!(support::temporaries(run.path()).is_empty());
     Ok(())
 }
 
@@ -218,7 +216,7 @@ fn run_of_a_gone_creator(test: &str, root: &std::path::Path, id: &str) -> TestRe
             ("RUNLAYOUT_TEST_ID", std::ffi::OsStr::new(id)),
         ],
     );
-    let made = common::child_lines(child, "MADE ");
+    let made = support::child_lines(child, "MADE ");
     assert_eq!(made.len(), 1, "{made:?}");
     Ok(())
 }
@@ -273,7 +271,7 @@ fn both_statuses(
     Ok(scanned.map(|(s, _)| s))
 }
 
-const GONE_TEST: &str = "a_status_record_that_names_no_living_writer_is_not_running";
+const GONE_TEST: &str = "status::a_status_record_that_names_no_living_writer_is_not_running";
 
 #[cfg(target_os = "linux")]
 #[test]
@@ -353,7 +351,7 @@ fn a_status_record_that_names_no_living_writer_is_not_running() -> TestResult {
     Ok(())
 }
 
-const TABLE_TEST: &str = "run_status_and_found_run_status_agree_on_every_record";
+const TABLE_TEST: &str = "status::run_status_and_found_run_status_agree_on_every_record";
 
 #[cfg(target_os = "linux")]
 #[test]

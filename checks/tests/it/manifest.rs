@@ -2,11 +2,9 @@
 //! rewritten (ancestry lives in the `ancestor` link); runs without one are
 //! still runs.
 
-mod common;
-
 use std::fs;
 
-use common::{TestResult, tree};
+use crate::support::{TestResult, tree};
 use runlayout::{Error, Nesting, Run, names::MANIFEST, record::Manifest, scan::Runs};
 
 #[test]

@@ -4,13 +4,11 @@
 //! tests, which check whole trees with the consistency checker, are in
 //! `cli/tests/record.rs`, where the `runlayout` command is at hand.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{TestResult, temporaries, tree};
+use crate::support::{TestResult, temporaries, tree};
 use runlayout::{
     Error, Layout, Nesting, PathProvider, Run,
     error::NameRule,
