@@ -270,7 +270,7 @@ fn a_write_that_fails_names_its_operation_and_path_once() -> TestResult {
         .arg("-c")
         .arg("trap '' XFSZ; ulimit -f 2 && exec \"$0\" \"$@\"")
         .arg(std::env::current_exe()?)
-        .args([FULL_TEST, "--exact", "--nocapture", "--test-threads=1"])
+        .args(support::child_args(FULL_TEST))
         .env(support::CHILD, FULL_ROLE)
         .env(ROOT, tmp.path())
         .stdout(std::process::Stdio::piped())

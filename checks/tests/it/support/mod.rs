@@ -98,3 +98,34 @@ pub fn folder_count(dir: &Path) -> usize {
         })
         .unwrap_or(0)
 }
+
+/// The support's own promises: a child is started only for a test this
+/// binary has (`spawn_child` takes its arguments from `child_args`).
+mod tests {
+    use super::child_args;
+
+    #[test]
+    #[should_panic(expected = "no test `runs::no_such_test` in this binary")]
+    fn a_child_is_started_only_for_a_test_this_binary_has() {
+        child_args("runs::no_such_test");
+    }
+
+    #[test]
+    #[should_panic(expected = "did you mean `crash::a_killed_creator_leaves_whole_runs_only`?")]
+    fn a_test_named_without_its_module_is_refused_with_its_whole_name() {
+        child_args("a_killed_creator_leaves_whole_runs_only");
+    }
+
+    #[test]
+    fn a_test_named_as_the_harness_names_it_is_run_alone() {
+        assert_eq!(
+            child_args("crash::a_killed_creator_leaves_whole_runs_only"),
+            [
+                "crash::a_killed_creator_leaves_whole_runs_only",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1"
+            ]
+        );
+    }
+}
