@@ -6,15 +6,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::support::{TestResult, temporaries, tree};
+use crate::support::{TestResult, canon, temporaries, tree};
 use runlayout::{
     Error, LinkStyle, Nesting, Run,
     names::{ANCESTOR, DESCENDANTS},
 };
-
-fn canon(p: &Path) -> std::path::PathBuf {
-    p.canonicalize().expect("canonicalize")
-}
 
 #[test]
 fn a_fresh_link_is_a_relative_symlink_with_a_back_link() -> TestResult {

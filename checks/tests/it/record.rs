@@ -8,17 +8,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::support::{TestResult, dead_writers_temporary, temporaries, tree};
+use crate::support::{TestResult, canon, dead_writers_temporary, temporaries, tree};
 use runlayout::{
     Error, Layout, Nesting, PathProvider, Run,
     error::NameRule,
     names::{LATEST, MANIFEST},
     scan::Runs,
 };
-
-fn canon(p: &Path) -> PathBuf {
-    p.canonicalize().expect("canonicalize")
-}
 
 #[derive(Layout)]
 #[layout(

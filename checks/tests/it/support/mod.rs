@@ -86,6 +86,12 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) {
     }
 }
 
+/// `path` with every link resolved, as runlayout names ancestors and
+/// descendants.
+pub fn canon(path: &Path) -> PathBuf {
+    path.canonicalize().expect("canonicalize")
+}
+
 /// Today's date in the local time zone, `YYYY-MM-DD`.
 pub fn today() -> String {
     jiff::ZonedDateTime::now().date().to_string()
