@@ -9,7 +9,8 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{DeriveInput, Generics, Ident, LitStr, Type};
 
-use crate::ast::{Entry, Input, Kind, Root};
+use crate::ast::{Input, Root};
+use crate::attr::{Entry, Kind};
 use crate::ctxt::Ctxt;
 use crate::{doc, fallback, nested, valid};
 use runlayout_grammar::template::{Component, ParamKind, Segment, Template};

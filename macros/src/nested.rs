@@ -13,7 +13,8 @@ use quote::{quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::{Ident, Type};
 
-use crate::ast::{Input, Kind};
+use crate::ast::Input;
+use crate::attr::Kind;
 use crate::expand::{entry_const, mentions_generic};
 
 /// For each nested layout, a constant that checks its entries against this

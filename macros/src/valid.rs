@@ -12,7 +12,8 @@ use syn::ext::IdentExt;
 use runlayout_grammar::names;
 use runlayout_grammar::template::is_keyword;
 
-use crate::ast::{Entry, Input, Kind};
+use crate::ast::Input;
+use crate::attr::{Entry, Kind};
 use crate::ctxt::Ctxt;
 
 /// Methods every layout has already; an entry of that name would hide them.
