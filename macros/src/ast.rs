@@ -2,6 +2,8 @@
 //! (as `attr.rs` parses them), read from the derive input. Shape mistakes
 //! are reported here; mistakes across entries are left to `valid.rs`.
 
+use proc_macro2::TokenStream;
+use quote::quote;
 use syn::{Data, DeriveInput, Fields, Generics, Ident, Type, Visibility};
 
 use crate::attr::{self, Entry};
@@ -42,6 +44,13 @@ impl<'a> Input<'a> {
                 .krate
                 .unwrap_or_else(|| syn::parse_quote!(::runlayout)),
         }
+    }
+
+    /// The path of the facade's hidden module, through which all generated
+    /// code names what it uses.
+    pub fn private(&self) -> TokenStream {
+        let krate = &self.krate;
+        quote!(#krate::__private)
     }
 }
 

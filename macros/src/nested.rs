@@ -15,7 +15,8 @@ use syn::{Ident, Type};
 
 use crate::ast::Input;
 use crate::attr::Kind;
-use crate::expand::{entry_const, mentions_generic};
+use crate::generics::mentions_generic;
+use crate::signature::entry_const;
 
 /// For each nested layout, a constant that checks its entries against this
 /// layout's (and those of the layouts nested after it) while the crate
