@@ -7,14 +7,16 @@
 //! - Nothing panics.
 //! - The rules nest: `check` ⊂ `check_first_component` ⊂ `check_component`,
 //!   and they differ exactly by the names runlayout keeps (`Reserved`,
-//!   `ReservedInRun`).
+//!   `ReservedInRun`) and by `=` and `+`, which a layout's names may hold
+//!   and a run id may not.
 //! - A name `check_component` accepts is one normal path component, below
-//!   its parent, made of `[A-Za-z0-9._-]`, at most 255 bytes, a letter or
+//!   its parent, made of `[A-Za-z0-9._=+-]`, at most 255 bytes, a letter or
 //!   digit first, no `.` last, no Windows device name (checked here
-//!   independently).
+//!   independently); one `check` accepts holds no `=` or `+`.
 //! - A refusal names a rule the name does break.
-//! - `from_foreign` always makes a name `check_component` accepts, at most
-//!   255 bytes: the text itself when it is a valid name without `..`, else
+//! - `from_foreign` always makes a name `check` accepts but for the names
+//!   runlayout keeps, at most 255 bytes: the text itself when it is a valid
+//!   name of a run id's characters without `..`, else
 //!   `hashed(raw, raw)`; two different inputs never make one name.
 //! - `hashed` always makes a name `check` accepts, of a cleaned prefix of
 //!   at most 40 characters, `..h` and the 12 hex digits of the hash of
@@ -66,14 +68,22 @@ fn rules(name: &str) {
     let run_name = names::is_run_name(name);
     let reserved = names::RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name));
     assert_eq!(names::is_device_name(name), is_device(name), "{name:?}");
+    let id_char = name.find(['=', '+']);
     match (component, first, full) {
-        (Ok(()), Ok(()), Ok(())) => assert!(!reserved, "{name:?}"),
-        (Ok(()), Ok(()), Err(NameRule::Reserved)) => assert!(reserved && !run_name, "{name:?}"),
+        (Ok(()), Ok(()), Ok(())) => assert!(!reserved && id_char.is_none(), "{name:?}"),
+        (Ok(()), Ok(()) | Err(NameRule::ReservedInRun), Err(NameRule::Character { ch, index })) => {
+            assert_eq!(id_char, Some(index), "{name:?}");
+            assert!(matches!(ch, '=' | '+'), "{name:?}");
+        }
+        (Ok(()), Ok(()), Err(NameRule::Reserved)) => {
+            assert!(reserved && !run_name && id_char.is_none(), "{name:?}");
+        }
         (Ok(()), Err(NameRule::ReservedInRun), Err(NameRule::Reserved)) => {
             assert!(run_name, "{name:?}");
         }
         (Err(rule), Err(r1), Err(r2)) => {
-            assert_eq!((r1, r2), (rule, rule), "{name:?}");
+            assert_eq!(r1, rule, "{name:?}");
+            assert_eq!(r2, id_rule(name, rule), "{name:?}");
             breaks(name, rule);
         }
         other => panic!("{name:?}: the rules do not nest: {other:?}"),
@@ -83,12 +93,27 @@ fn rules(name: &str) {
     }
 }
 
+/// The rule `check` reports for a name `check_component` refuses for
+/// `rule`: the same, unless an `=` or `+`, which no run id holds, comes
+/// first (rules after the characters' come after it too).
+fn id_rule(name: &str, rule: NameRule) -> NameRule {
+    let Some(index) = name.find(['=', '+']) else {
+        return rule;
+    };
+    let ch = name[index..].chars().next().expect("found there");
+    match rule {
+        NameRule::Empty | NameRule::TooLong { .. } => rule,
+        NameRule::Character { index: at, .. } if at < index => rule,
+        _ => NameRule::Character { ch, index },
+    }
+}
+
 /// What every accepted name is.
 fn one_component(name: &str) {
     assert!(!name.is_empty() && name.len() <= names::MAX_LEN, "{name:?}");
     assert!(
         name.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
+            .all(|b| b.is_ascii_alphanumeric() || b"._=+-".contains(&b)),
         "{name:?}"
     );
     assert!(name.as_bytes()[0].is_ascii_alphanumeric(), "{name:?}");
@@ -120,10 +145,11 @@ fn breaks(name: &str, rule: NameRule) {
 fn foreign(raw: &[u8]) {
     let made = names::from_foreign(raw);
     assert_eq!(names::check_component(&made), Ok(()), "{raw:?} -> {made:?}");
+    assert!(!made.contains(['=', '+']), "{raw:?} -> {made:?}");
     assert!(made.len() <= names::MAX_LEN, "{raw:?} -> {made:?}");
-    let as_is = std::str::from_utf8(raw)
-        .ok()
-        .filter(|text| names::check_component(text).is_ok() && !text.contains(".."));
+    let as_is = std::str::from_utf8(raw).ok().filter(|text| {
+        names::check_component(text).is_ok() && !text.contains(['=', '+']) && !text.contains("..")
+    });
     match as_is {
         Some(text) => assert_eq!(made, text),
         None => assert_eq!(made, names::hashed(raw, raw), "{raw:?}"),

@@ -17,10 +17,10 @@
 //!   fixed samples, a template the derive accepts gives an error or one
 //!   normal path component per component of the template, below the root:
 //!   no `..`, nothing absolute, no separator inside a component. A
-//!   component holding a text value passes the naming rules
-//!   (`check_first_component` in first place); any other is a literal the
-//!   grammar accepts as one (and, in first place, none of the names
-//!   runlayout keeps in a run folder).
+//!   component with a placeholder passes the naming rules
+//!   (`check_first_component` in first place), whatever the values; a
+//!   fixed one is a literal the grammar accepts as one (and, in first
+//!   place, none of the names runlayout keeps in a run folder).
 //! - A rendered path reads back (`Template::read`) into the values it was
 //!   rendered from, when every component has a reader; else it reads back
 //!   into nothing.
@@ -243,7 +243,7 @@ fn stays_below_the_root(template: &Template, parts: &[String]) {
             !part.contains(['/', '\\', '\0']),
             "`{template}`: separator in {part:?}"
         );
-        if component.params().any(|p| p.kind == ParamKind::Text) {
+        if component.as_static().is_none() {
             let rule = if first {
                 names::check_first_component(part)
             } else {

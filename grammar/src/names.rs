@@ -1,11 +1,20 @@
-//! What a name may be: run ids, stage names and the values of `{placeholders}`
-//! each become exactly one path component, and the names runlayout keeps for
-//! itself.
+//! What a name may be: run ids, stage names, the fixed text of a layout's
+//! paths and the values of their `{placeholders}` each become exactly one
+//! path component, and the names runlayout keeps for itself.
 //!
 //! The rules keep a name from escaping its parent (`..`, `/`, `\`), from
 //! meaning something to runlayout itself (`debug`, `latest`, `ancestor`, ...)
 //! and from being unusable on another operating system (`CON`, a trailing
 //! dot), so a tree made on one system can be copied to any other.
+//!
+//! One rule holds for every name in a layout, fixed text and values alike
+//! ([`check_component`], characters [`is_allowed`]): the derive checks a
+//! path's fixed text with it when it compiles, and the accessor checks the
+//! rendered name with it when it runs, so the two can never disagree.
+//! Run ids and stage names follow it too ([`check`]), with fewer
+//! characters ([`is_id_char`]): no `=` or `+`, since `+` joins a run's
+//! place into one name (`latest+stage`, the back-links
+//! `stage+id+hash` in `descendants/`).
 //!
 //! ```
 //! use runlayout_grammar::names::{self, NameRule};
@@ -13,6 +22,8 @@
 //! assert_eq!(names::check("pretrain"), Ok(()));
 //! assert_eq!(names::check("a/b"), Err(NameRule::Character { ch: '/', index: 1 }));
 //! assert_eq!(names::check("Debug"), Err(NameRule::Reserved));
+//! assert_eq!(names::check_component("val_loss=0.4155.ckpt"), Ok(()));
+//! assert_eq!(names::check("a+b"), Err(NameRule::Character { ch: '+', index: 1 }));
 //! ```
 
 use std::fmt;
@@ -85,7 +96,9 @@ pub enum NameRule {
         /// Its length in bytes.
         len: usize,
     },
-    /// A character outside `[A-Za-z0-9._-]`.
+    /// A character the name may not hold: outside `[A-Za-z0-9._=+-]` in a
+    /// layout ([`is_allowed`]), outside `[A-Za-z0-9._-]` in a run id or
+    /// stage ([`is_id_char`]).
     Character {
         /// The character.
         ch: char,
@@ -143,40 +156,51 @@ impl fmt::Display for NameRule {
 }
 
 /// Checks a run id or stage name against every rule, in the order they are
-/// documented, and returns the first one it breaks: [`check_component`], and
-/// none of the [`RESERVED`] names.
+/// documented, and returns the first one it breaks: [`check_component`]
+/// with only the characters [`is_id_char`] allows, and none of the
+/// [`RESERVED`] names.
 ///
 /// ```
 /// use runlayout_grammar::names::{check, NameRule};
 ///
 /// assert_eq!(check("baseline-3"), Ok(()));
 /// assert_eq!(check("LATEST"), Err(NameRule::Reserved));
+/// assert_eq!(check("lr=0.1"), Err(NameRule::Character { ch: '=', index: 2 }));
 /// ```
 pub fn check(name: &str) -> Result<(), NameRule> {
-    check_component(name)?;
+    check_with(name, is_id_char)?;
     if is_one_of(name, RESERVED) {
         return Err(NameRule::Reserved);
     }
     Ok(())
 }
 
-/// The rules that keep `value` one portable path component: non-empty, at
-/// most 255 bytes, only `A-Z a-z 0-9 . _ -`, a letter or digit first, no `.`
-/// last, no Windows device name. Deeper in a layout a placeholder value may
-/// take runlayout's own names (`eval/{split}` with `latest` harms nothing).
+/// The rule of every name in a layout, fixed text and placeholder values
+/// alike, which keeps it one portable path component: non-empty, at most
+/// 255 bytes, only the characters [`is_allowed`] allows (`A-Z a-z 0-9 . _ -
+/// = +`), a letter or digit first, no `.` last, no Windows device name.
+/// Deeper in a layout a placeholder value may take runlayout's own names
+/// (`eval/{split}` with `latest` harms nothing).
 ///
 /// ```
 /// use runlayout_grammar::names::{check_component, NameRule};
 ///
 /// assert_eq!(check_component("latest"), Ok(()));
+/// assert_eq!(check_component("epoch=3-val_loss=0.42.ckpt"), Ok(()));
 /// assert_eq!(check_component("com1.txt"), Err(NameRule::DeviceName));
+/// assert_eq!(check_component("=3"), Err(NameRule::FirstCharacter { ch: '=' }));
 /// ```
 pub fn check_component(value: &str) -> Result<(), NameRule> {
+    check_with(value, is_allowed)
+}
+
+/// [`check_component`] with the characters `allowed` allows.
+fn check_with(value: &str, allowed: fn(char) -> bool) -> Result<(), NameRule> {
     let first = value.chars().next().ok_or(NameRule::Empty)?;
     if value.len() > MAX_LEN {
         return Err(NameRule::TooLong { len: value.len() });
     }
-    if let Some((index, ch)) = value.char_indices().find(|&(_, c)| !is_allowed(c)) {
+    if let Some((index, ch)) = value.char_indices().find(|&(_, c)| !allowed(c)) {
         return Err(NameRule::Character { ch, index });
     }
     if !first.is_ascii_alphanumeric() {
@@ -224,15 +248,36 @@ fn is_one_of(name: &str, list: &[&str]) -> bool {
     list.iter().any(|r| r.eq_ignore_ascii_case(name))
 }
 
-/// The characters a name may hold: ASCII letters, digits, `.`, `_` and `-`.
+/// The characters a name in a layout may hold, in its fixed text and in the
+/// values of its placeholders alike: ASCII letters, digits, `.`, `_`, `-`,
+/// `=` and `+`. Each is valid in file names on Linux, macOS and Windows,
+/// and none needs quoting in a shell's arguments; `=` writes Lightning's
+/// `epoch=3-val_loss=0.4155.ckpt`.
 ///
 /// ```
 /// use runlayout_grammar::names::is_allowed;
 ///
-/// assert!(is_allowed('_') && !is_allowed('/') && !is_allowed('é'));
+/// assert!(is_allowed('_') && is_allowed('=') && is_allowed('+'));
+/// assert!(!is_allowed('/') && !is_allowed(' ') && !is_allowed('é'));
 /// ```
 #[must_use]
 pub fn is_allowed(c: char) -> bool {
+    is_id_char(c) || matches!(c, '=' | '+')
+}
+
+/// The characters a run id or stage name may hold: ASCII letters, digits,
+/// `.`, `_` and `-`. Not `+`, which joins the parts of a run's place into
+/// one name (the `latest+stage` pointers, the back-links
+/// `stage+id+hash`), so that such a name reads back into its parts; nor
+/// `=`, which ids have never held.
+///
+/// ```
+/// use runlayout_grammar::names::is_id_char;
+///
+/// assert!(is_id_char('_') && !is_id_char('+') && !is_id_char('='));
+/// ```
+#[must_use]
+pub fn is_id_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')
 }
 
@@ -266,7 +311,8 @@ const FOREIGN_PREFIX: usize = 40;
 const FOREIGN_MARK: &str = "..h";
 
 /// A name made from text runlayout does not control (a launcher's job id):
-/// the text itself when it is already a valid component without `..`;
+/// the text itself when it is already a valid component of run-id
+/// characters ([`is_id_char`]) without `..`;
 /// otherwise a readable prefix (each character a name may not hold becomes
 /// `-`) followed by `..h` and 12 hex digits of a stable hash of the original
 /// bytes. Two different inputs never give one name (but for a 48-bit hash
@@ -284,7 +330,7 @@ const FOREIGN_MARK: &str = "..h";
 #[must_use]
 pub fn from_foreign(raw: &[u8]) -> String {
     if let Ok(text) = std::str::from_utf8(raw)
-        && check_component(text).is_ok()
+        && check_with(text, is_id_char).is_ok()
         && !text.contains("..")
     {
         return text.to_owned();
@@ -293,7 +339,7 @@ pub fn from_foreign(raw: &[u8]) -> String {
 }
 
 /// The form [`from_foreign`] gives text that is no valid name: a readable
-/// prefix made from `readable` (each character a name may not hold, and
+/// prefix made from `readable` (each character a run id may not hold, and
 /// `.`, becomes `-`; at most 40 characters), then `..h` and 12 hex digits
 /// of the stable hash of `raw`.
 ///
@@ -317,7 +363,7 @@ pub fn hashed(readable: &[u8], raw: &[u8]) -> String {
     let mut name = String::with_capacity(FOREIGN_PREFIX + FOREIGN_MARK.len() + 12);
     for chunk in readable.utf8_chunks() {
         for c in chunk.valid().chars() {
-            name.push(if is_allowed(c) { c } else { '-' });
+            name.push(if is_id_char(c) { c } else { '-' });
         }
         if !chunk.invalid().is_empty() {
             name.push('-');
@@ -388,6 +434,38 @@ mod tests {
             assert_eq!(check_first_component(name), Err(NameRule::ReservedInRun));
             assert_eq!(check_component(name), Ok(()));
         }
+    }
+
+    #[test]
+    fn layout_names_also_hold_equals_and_plus_and_ids_do_not() {
+        for ok in ["epoch=3-val_loss=0.42.ckpt", "a+b", "x=", "k+"] {
+            assert_eq!(check_component(ok), Ok(()), "{ok}");
+            assert_eq!(check_first_component(ok), Ok(()), "{ok}");
+        }
+        assert_eq!(check("a+b"), Err(NameRule::Character { ch: '+', index: 1 }));
+        assert_eq!(check("x="), Err(NameRule::Character { ch: '=', index: 1 }));
+        assert_eq!(
+            check_component("=x"),
+            Err(NameRule::FirstCharacter { ch: '=' })
+        );
+        assert_eq!(
+            check_component("+x"),
+            Err(NameRule::FirstCharacter { ch: '+' })
+        );
+        // Every character of an id is one of a layout's names.
+        for c in (0..=0x7f_u8).map(char::from) {
+            assert!(!is_id_char(c) || is_allowed(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn foreign_text_with_equals_or_plus_is_hashed() {
+        // Slurm's heterogeneous jobs are `1234+0`: `+` would split a
+        // back-link's name wrongly.
+        let made = from_foreign(b"1234+0");
+        assert!(made.starts_with("1234-0..h"), "{made}");
+        assert_eq!(check(&made), Ok(()));
+        assert!(from_foreign(b"a=b").starts_with("a-b..h"));
     }
 
     #[test]

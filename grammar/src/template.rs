@@ -8,6 +8,13 @@
 //!             | "{" name ":0" width "}" u64, zero-padded to `width` digits
 //! ```
 //!
+//! Fixed text follows the one naming rule of [`names::check_component`]:
+//! it holds the characters a value may hold ([`names::is_allowed`]), and a
+//! component with a placeholder starts with a letter or a digit, as the
+//! name it renders must (a fixed name may start otherwise: `.cache`). So
+//! every template that parses renders for some values, and a name is
+//! refused at run time only for what its values bring to it.
+//!
 //! The derive parses every entry's path with [`Template::parse`] at compile
 //! time, so each mistake is reported at the literal; the runtime parses the
 //! same text with the same code when it reads a layout back. Names on disk
@@ -32,9 +39,6 @@ mod render;
 
 pub use read::{Reader, Value};
 pub use render::{RenderError, invalid_value};
-
-/// Characters Windows refuses in file names (besides `/`, `\` and controls).
-const WINDOWS_FORBIDDEN: &[char] = &['<', '>', ':', '"', '|', '?', '*'];
 
 /// Rust's strict and reserved keywords (2024 edition): a placeholder becomes
 /// an accessor's argument and an entry's name its method, so neither may be one.
@@ -423,27 +427,33 @@ fn is_identifier(s: &str) -> bool {
     first_ok && s != "_" && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Keeps a tree made from the layout copyable to any system: no character
-/// Windows refuses, no trailing dot or space (Windows drops them), no device
-/// name, no name longer than 255 bytes.
+/// Keeps every name the component renders one name the naming rule
+/// accepts ([`names::check_component`]), whatever the values, where its
+/// fixed text alone decides: the characters of the fixed text are those a
+/// value may hold; a component with a placeholder starts with a letter or a
+/// digit (or a placeholder whose values do); no trailing dot; no Windows
+/// device name; no name longer than 255 bytes. What text values bring is
+/// checked when the accessor runs.
 fn check_portable(text: &str, component: &Component, errors: &mut Vec<String>) {
     for segment in &component.segments {
+        // A backslash is reported once, for the whole path.
         if let Segment::Text(t) = segment
-            && let Some(c) = t
-                .chars()
-                .find(|c| c.is_control() || WINDOWS_FORBIDDEN.contains(c))
+            && let Some(c) = t.chars().find(|&c| !names::is_allowed(c) && c != '\\')
         {
             errors.push(format!(
-                "character {c:?} in `{text}` is not allowed in file names on Windows"
+                "character {c:?} in `{text}` is not allowed in a name: use letters, digits, \
+                 '.', '_', '-', '=' or '+', the characters a placeholder's value may hold"
             ));
         }
     }
+    if component.as_static().is_none() {
+        check_start(text, component, errors);
+    }
     if let Some(Segment::Text(last)) = component.segments.last()
-        && (last.ends_with('.') || last.ends_with(' '))
+        && last.ends_with('.')
     {
         errors.push(format!(
-            "`{text}` ends with {:?}, which Windows drops from file names",
-            &last[last.len() - 1..]
+            "`{text}` ends with \".\", which Windows drops from file names"
         ));
     }
     if let Some(name) = component.as_static()
@@ -453,31 +463,71 @@ fn check_portable(text: &str, component: &Component, errors: &mut Vec<String>) {
             "`{name}` is a Windows device name, which no file or folder may be called"
         ));
     }
+    if let Some(stem) = device_stem_for_every_value(component) {
+        errors.push(format!(
+            "`{text}` is the Windows device name `{stem}` before its first '.', whatever the \
+             values, which no file or folder may be called"
+        ));
+    }
     if let Some(name) = device_name_of_numbers(component) {
         errors.push(format!(
             "`{text}` renders the Windows device name `{name}` for some values, which no file \
              or folder may be called"
         ));
     }
+    // Integers are never checked when the accessor runs: count their
+    // longest form. Text is: count its shortest.
     let longest: usize = component
         .segments
         .iter()
         .map(|s| match s {
             Segment::Text(t) => t.len(),
-            Segment::Param(Param {
-                kind: ParamKind::Uint { ty, width },
-                ..
-            }) => {
-                let digits = UINTS.iter().find(|(t, _)| t == ty).map_or(39, |(_, d)| *d);
-                digits.max(*width)
-            }
-            Segment::Param(_) => 1,
+            Segment::Param(param) => match param.kind {
+                ParamKind::Uint { ty, width } => {
+                    let digits = UINTS.iter().find(|(t, _)| *t == ty).map_or(39, |(_, d)| *d);
+                    digits.max(width)
+                }
+                ParamKind::Text => 1,
+            },
         })
         .sum();
     if longest > MAX_LEN {
         errors.push(format!(
             "`{text}` can be {longest} bytes long; file names may have at most {MAX_LEN}"
         ));
+    }
+}
+
+/// A name rendered from values starts as a value does, with a letter or a
+/// digit: fixed text first must too. (A character no name holds is
+/// reported already.)
+fn check_start(text: &str, component: &Component, errors: &mut Vec<String>) {
+    if let Some(Segment::Text(fixed)) = component.segments.first()
+        && let Some(c) = fixed.chars().next()
+        && names::is_allowed(c)
+        && !c.is_ascii_alphanumeric()
+    {
+        errors.push(format!(
+            "`{text}` starts with {c:?}, and a name with placeholders must start with a \
+             letter or a digit, as their values do (only a fixed name, such as \
+             `.cache`, may start otherwise)"
+        ));
+    }
+}
+
+/// The device name a component with a text value is, whatever the values:
+/// its fixed text reaches its first `.` and is a device name's stem
+/// (`nul.{ext}`). Other device names such a component renders depend on
+/// the values, and the accessor refuses them when it runs.
+fn device_stem_for_every_value(component: &Component) -> Option<&str> {
+    if component.params().all(|p| p.kind != ParamKind::Text) {
+        return None;
+    }
+    match component.segments.first() {
+        Some(Segment::Text(fixed)) if fixed.contains('.') && names::is_device_name(fixed) => {
+            fixed.split('.').next()
+        }
+        _ => None,
     }
 }
 
@@ -493,9 +543,7 @@ fn check_portable(text: &str, component: &Component, errors: &mut Vec<String>) {
 /// every number as one digit at its least width, for each digit, gives
 /// every device name the component can render.
 fn device_name_of_numbers(component: &Component) -> Option<String> {
-    let numbers_only = component
-        .params()
-        .all(|p| matches!(p.kind, ParamKind::Uint { .. }));
+    let numbers_only = component.params().all(|p| p.kind != ParamKind::Text);
     if component.as_static().is_some() || !numbers_only {
         return None;
     }
@@ -505,14 +553,13 @@ fn device_name_of_numbers(component: &Component) -> Option<String> {
         for segment in &component.segments {
             match segment {
                 Segment::Text(text) => name.push_str(text),
-                Segment::Param(Param {
-                    kind: ParamKind::Uint { width, .. },
-                    ..
-                }) => {
-                    let width = (*width).max(1);
-                    name.push_str(&format!("{digit:0width$}"));
-                }
-                Segment::Param(_) => return None,
+                Segment::Param(param) => match param.kind {
+                    ParamKind::Uint { width, .. } => {
+                        let width = width.max(1);
+                        name.push_str(&format!("{digit:0width$}"));
+                    }
+                    ParamKind::Text => return None,
+                },
             }
         }
         names::is_device_name(&name).then_some(name)
@@ -587,7 +634,17 @@ mod tests {
             ("{a:x}", "unknown placeholder format"),
             ("{a:00}", "unknown placeholder format"),
             ("{a}/{a}", "appears twice"),
-            ("a:b", "not allowed in file names on Windows"),
+            ("a:b", "character ':' in `a:b` is not allowed in a name"),
+            ("my notes.txt", "character ' '"),
+            ("résumé.md", "character 'é'"),
+            ("x/{s}\u{7}", "character '\\u{7}'"),
+            ("x/.{s}", "starts with '.'"),
+            ("x/_e{n:u32}", "starts with '_'"),
+            ("x/={s}", "starts with '='"),
+            (
+                "x/nul.{ext}",
+                "the Windows device name `nul` before its first '.'",
+            ),
             ("a.", "which Windows drops"),
             ("nul.txt", "device name"),
             ("com{n:u8}", "renders the Windows device name `com1`"),
@@ -607,20 +664,25 @@ mod tests {
     }
 
     #[test]
-    fn numbers_that_cannot_complete_a_device_name_are_fine() {
-        // Caught by the `template` fuzz target (a component without a text
-        // value must render a literal the grammar accepts): `com{n:u8}` was
-        // accepted, and its accessor rendered `com1`, no name on Windows.
+    fn one_naming_rule_for_fixed_text_and_values() {
+        // The characters fixed text may hold are those a value may hold.
+        for c in (0..=0x7f_u8).map(char::from).chain(['é', '日', '\u{a0}']) {
+            if matches!(c, '/' | '{' | '}') {
+                continue; // the grammar's own
+            }
+            let path = format!("a{c}b/x{c}{{s}}");
+            assert_eq!(
+                Template::parse(&path).is_ok(),
+                names::is_allowed(c),
+                "{c:?}"
+            );
+        }
         for ok in [
-            "com{n:02}",
-            "com{n:u8}{m:u8}",
-            "com{n:u8}x",
-            "co{n:u8}",
-            "xcom{n:u8}",
-            "con{n:u8}.txt",
-            "{n:u8}.con",
-            "com/{n:u8}",
-            "com{s}",
+            "checkpoints/epoch={epoch:u32}-val_loss={v}.ckpt",
+            "a+b=c/{s}+{n:u8}",
+            ".cache/_tmp/-x/=y/+z",
+            "x/{s}.tar.gz",
+            "x/con{s}",
         ] {
             assert!(Template::parse(ok).is_ok(), "{ok}: {:?}", errors(ok));
         }

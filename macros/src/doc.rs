@@ -32,7 +32,7 @@ pub fn accessor(entry: &Entry, template: &Template) -> String {
         .map(|param| match param.kind {
             ParamKind::Text => format!(
                 "- `{}`: any `Display` value, which must render to a plain name \
-                 (letters, digits, `.`, `_`, `-`, starting with a letter or digit)",
+                 (letters, digits, `.`, `_`, `-`, `=`, `+`, starting with a letter or digit)",
                 param.name
             ),
             ParamKind::Uint { ty, width: 0 } => {

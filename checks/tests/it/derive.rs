@@ -163,6 +163,44 @@ fn components_made_of_several_parts_are_checked_whole() -> TestResult {
     Ok(())
 }
 
+/// Lightning's checkpoint names: `key=value`, joined by `-`.
+#[derive(Layout)]
+#[layout(lightning = "checkpoints/epoch={epoch:u32}-val_loss={v}.ckpt")]
+#[layout(tagged = "tags/{tag}/a+b={n:u8}")]
+struct Lightning {
+    root: PathBuf,
+}
+
+#[test]
+fn fixed_text_and_values_follow_one_naming_rule() -> TestResult {
+    // `=` and `+` are allowed in fixed text and in values alike, so a
+    // template that compiles renders: the component is checked whole, and
+    // its fixed text never makes a value fail.
+    let paths = Lightning {
+        root: PathBuf::from("/r"),
+    };
+    assert_eq!(
+        paths.lightning(3, "0.42")?,
+        Path::new("/r/checkpoints/epoch=3-val_loss=0.42.ckpt")
+    );
+    assert_eq!(
+        paths.lightning(0, "k=v+1")?,
+        Path::new("/r/checkpoints/epoch=0-val_loss=k=v+1.ckpt")
+    );
+    assert_eq!(paths.tagged("x+y=z", 7)?, Path::new("/r/tags/x+y=z/a+b=7"));
+    // What no name may hold is still refused, and blamed on the value.
+    match paths.lightning(3, "0.4 2") {
+        Err(Error::InvalidValue { value, rule, .. }) => {
+            assert_eq!(value, "0.4 2");
+            assert_eq!(rule, NameRule::Character { ch: ' ', index: 3 });
+        }
+        other => panic!("accepted: {other:?}"),
+    }
+    // A value still starts with a letter or a digit.
+    assert!(paths.tagged("=x", 1).is_err());
+    Ok(())
+}
+
 #[test]
 fn nested_layouts_mount_at_their_folder() -> TestResult {
     let dir = tempfile::tempdir()?;

@@ -8,9 +8,9 @@
 //! harness does, `module::test_name` (see [`support::spawn_child`]).
 //!
 //! Beside this binary, in `checks/tests/`: the property tests (`fuzz.rs`,
-//! `family_props.rs`), the allocation count (`family_allocations.rs`, which
-//! installs a counting allocator for its whole binary) and the compile-fail
-//! cases of the derive (`ui.rs`).
+//! `family_props.rs`, `template_props.rs`), the allocation count
+//! (`family_allocations.rs`, which installs a counting allocator for its
+//! whole binary) and the compile-fail cases of the derive (`ui.rs`).
 
 mod support;
 

@@ -1,6 +1,6 @@
 //! Templates whose names a family cannot read back: placeholders that
-//! touch, two text values in one name, a number beside a digit, and a
-//! hidden name.
+//! touch, two text values in one name, and a number beside a digit. (A
+//! hidden name is refused by the naming rule: `fixed_text_rule.rs`.)
 
 use std::path::PathBuf;
 
@@ -10,7 +10,6 @@ use runlayout::Layout;
 #[layout(touching = "steps/{epoch:u32}{step:u32}.pt")]
 #[layout(two_texts = "eval/{split}_{metric}.json")]
 #[layout(digit = "ckpt/{epoch:04}5{step:u32}.pt")]
-#[layout(hidden = "cache/.{key}")]
 struct Paths {
     root: PathBuf,
 }

@@ -4,7 +4,7 @@
 //! A name belongs to a component only if it **round-trips**: the values read
 //! from it render to exactly that name, and the accessor would accept them.
 //! So `epoch_1.ckpt` is not epoch 1 of `epoch_{epoch:04}.ckpt` (epoch 1 is
-//! `epoch_0001.ckpt`), and `a+b` is no value of a text placeholder.
+//! `epoch_0001.ckpt`), and `a b` is no value of a text placeholder.
 //!
 //! # How a name is split
 //!
@@ -475,9 +475,9 @@ impl Template {
     /// Two placeholders with nothing between them (`{a}{b}`), two text
     /// values in one component (`{a}_{b}`: either may hold a `_`), or a
     /// number next to text that starts (or ends) with a digit on its side
-    /// cannot be told apart. A component with a placeholder that starts
-    /// with `.` is refused too: its names would be hidden, and hidden names
-    /// are never members of a family.
+    /// cannot be told apart. (No component with a placeholder starts with
+    /// `.`: [`Template::parse`] refuses it, so no name a family reads is
+    /// hidden.)
     ///
     /// ```
     /// use runlayout_grammar::template::Template;
@@ -487,21 +487,13 @@ impl Template {
     /// assert!(readable("{a}/{b}").is_ok());
     /// assert!(readable("{a}_{b}").unwrap_err().contains("`{a}` and `{b}`"));
     /// assert!(readable("{n:u32}{m:u32}").is_err());
-    /// assert!(readable(".{n:u32}").unwrap_err().contains("hidden"));
+    /// assert!(Template::parse(".{n:u32}").is_err());
     /// ```
     pub fn check_readable(&self) -> Result<(), String> {
         let path = self.to_string();
         for component in &self.components {
             if component.as_static().is_some() {
                 continue;
-            }
-            if let Some(Segment::Text(text)) = component.segments.first()
-                && text.starts_with('.')
-            {
-                return Err(format!(
-                    "`{component}` starts with `.`, and hidden names are never members of a \
-                     family: start it with a letter, a digit or a placeholder"
-                ));
             }
             if let Some((a, b)) = component.ambiguous_pair() {
                 let advice = if a.kind == ParamKind::Text && b.kind == ParamKind::Text {
@@ -645,8 +637,12 @@ mod tests {
             texts("{s}_{n:u8}", "a_1_2"),
             Some(vec!["a_1".into(), "2".into()])
         );
-        // The whole component is checked, as the accessor does: no `+`.
-        assert_eq!(texts("{s}+{n:u8}", "a+2"), None);
+        // The whole component is checked, as the accessor does.
+        assert_eq!(
+            texts("{s}+{n:u8}", "a+2"),
+            Some(vec!["a".into(), "2".into()])
+        );
+        assert_eq!(texts("{s}+{n:u8}", "a b+2"), None);
     }
 
     #[test]
@@ -696,10 +692,7 @@ mod tests {
             let err = check(bad).unwrap_err();
             assert!(err.contains(pair), "{bad}: {err}");
         }
-        assert!(
-            check("ckpt/.e{n:u32}")
-                .unwrap_err()
-                .contains("`.e{n:u32}` starts with `.`")
-        );
+        // Hidden names: the grammar refuses the template itself.
+        assert!(Template::parse("ckpt/.e{n:u32}").is_err());
     }
 }
