@@ -213,15 +213,16 @@ pub mod __private {
     pub use core::convert::{AsRef, Into};
     pub use core::fmt::Display;
     pub use core::primitive;
-    pub use core::result::Result::Ok;
+    pub use core::result::Result::{Err, Ok};
     pub use std::format;
     pub use std::path::Path;
     pub use std::string::String;
 
     pub use runlayout_runtime::__private::{
-        Conflict, IsRunRoot, NotRunRoot, RootProbe, component, join, nested_conflict, text,
+        Conflict, IsRunRoot, NotRunRoot, RootProbe, component, join, nested_conflict, render_float,
+        text,
     };
     pub use runlayout_runtime::{
-        DirPath, Entry, Family, FamilyTemplate, FilePath, FromRoot, Layout, Result, Run,
+        DirPath, Entry, Error, Family, FamilyTemplate, FilePath, FromRoot, Layout, Result, Run,
     };
 }

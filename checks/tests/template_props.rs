@@ -1,6 +1,6 @@
 //! Property tests of the one naming rule, over generated templates: fixed
 //! text of any characters, placeholders of every form (text, integers,
-//! zero-padded), several to a component, over several components.
+//! zero-padded, floats), several to a component, over several components.
 //! 10,000 cases per property.
 //!
 //! - Every template the derive accepts (`Template::parse` and the checks of
@@ -13,13 +13,18 @@
 //!   render it again.
 //! - A character is accepted in fixed text at compile time exactly when it
 //!   is accepted in a value at run time.
+//! - A float's name reads back into a value that writes the same name, for
+//!   any finite `f64` and precision; and whatever text reads as a float
+//!   writes that very text again.
 
 use std::fmt::Write as _;
 
 use proptest::prelude::*;
 use runlayout::__private as generated;
 use runlayout_grammar::names;
-use runlayout_grammar::template::{Component, ParamKind, Segment, Template, Value};
+use runlayout_grammar::template::{
+    Component, MAX_PRECISION, ParamKind, Segment, Template, Value, read_float, render_float,
+};
 
 const CASES: u32 = 10_000;
 
@@ -52,6 +57,7 @@ fn placeholder_form() -> impl Strategy<Value = String> {
         1 => Just(":u32".to_owned()),
         1 => Just(":u128".to_owned()),
         1 => (1usize..6).prop_map(|w| format!(":0{w}")),
+        3 => (0usize..=17).prop_map(|p| format!(":.{p}")),
     ]
 }
 
@@ -114,7 +120,7 @@ fn template_text() -> impl Strategy<Value = String> {
 /// Whether the derive accepts an entry at `template`, beyond parsing it
 /// (macros/src/valid.rs): no name runlayout keeps in a run as a literal
 /// first component; at most 12 placeholders; names read back into values
-/// (checked for every entry with a family).
+/// (checked for every entry with a family, and every entry with a float).
 fn derive_accepts(template: &Template) -> bool {
     let first_is_kept = template
         .components
@@ -131,6 +137,7 @@ fn derive_accepts(template: &Template) -> bool {
 enum Arg {
     Text(&'static str),
     Uint(u128),
+    Float(f64),
 }
 
 impl Arg {
@@ -139,6 +146,7 @@ impl Arg {
         match self {
             Arg::Text(text) => (*text).to_owned(),
             Arg::Uint(n) => n.to_string(),
+            Arg::Float(x) => x.to_string(),
         }
     }
 }
@@ -149,6 +157,7 @@ fn candidates(kind: &ParamKind) -> Vec<Arg> {
     match kind {
         ParamKind::Text => ["a", "b1", "k=v+w"].map(Arg::Text).to_vec(),
         ParamKind::Uint { .. } => vec![Arg::Uint(1), Arg::Uint(10), Arg::Uint(0)],
+        ParamKind::Float { .. } => vec![Arg::Float(0.5), Arg::Float(-2.25), Arg::Float(1e6)],
     }
 }
 
@@ -170,7 +179,7 @@ fn combinations(template: &Template) -> impl Iterator<Item = Vec<Arg>> + '_ {
 }
 
 /// The template rendered as the accessor the derive generates renders it
-/// (macros/src/expand.rs: `accessor` and `component_part`),
+/// (macros/src/expand.rs: `accessor`, `float_value` and `component_part`),
 /// one string per component.
 fn render(template: &Template, args: &[Arg]) -> runlayout::Result<Vec<String>> {
     let mut args = args.iter();
@@ -187,11 +196,21 @@ fn render_component(
     first: bool,
     args: &[&Arg],
 ) -> runlayout::Result<String> {
-    // Text values are checked on their own first.
+    // Text values and floats are checked, or rendered, on their own first.
     let mut rendered_args = Vec::with_capacity(args.len());
     for (param, arg) in component.params().zip(args) {
         rendered_args.push(match (&param.kind, arg) {
             (ParamKind::Text, Arg::Text(text)) => generated::text(text, "p", "t", first)?,
+            (ParamKind::Float { precision }, Arg::Float(x)) => {
+                generated::render_float(*x, *precision).map_err(|rule| {
+                    runlayout::Error::InvalidValue {
+                        placeholder: "p",
+                        template: "t",
+                        value: x.to_string(),
+                        rule,
+                    }
+                })?
+            }
             (ParamKind::Uint { width, .. }, Arg::Uint(n)) => format!("{n:0width$}"),
             (kind, arg) => panic!("{arg:?} for a {kind:?}"),
         });
@@ -210,8 +229,10 @@ fn render_component(
             Segment::Param(_) => rendered.push_str(own.next().expect("one value each")),
         }
     }
-    // The first text value is blamed for the whole name.
-    let blamed = component.params().position(|p| p.kind == ParamKind::Text);
+    // The first text value is blamed for the whole name, else the first float.
+    let kinds: Vec<&ParamKind> = component.params().map(|p| &p.kind).collect();
+    let blamed = (kinds.iter().position(|k| **k == ParamKind::Text))
+        .or_else(|| kinds.iter().position(|k| k.is_checked()));
     match blamed {
         Some(i) => generated::component(rendered, "p", &rendered_args[i], "t", first),
         None => Ok(rendered),
@@ -252,6 +273,7 @@ fn reads_back(template: &Template, parts: &[String]) -> Result<(), TestCaseError
         .map(|value| match value {
             Value::Uint(n) => n.to_string(),
             Value::Text(range) => path[range.clone()].to_owned(),
+            Value::Float(x) => x.to_string(),
         })
         .collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -319,6 +341,46 @@ proptest! {
                 "`{}` renders nothing",
                 template
             );
+        }
+    }
+
+    #[test]
+    fn float_names_read_back_into_values_that_write_them(
+        value in prop_oneof![
+            any::<f64>(),
+            -1e3..1e3f64,
+            (-40i32..40).prop_map(|e| 10f64.powi(e)),
+            (0u32..400).prop_map(|n| f64::from(n) / 8.0 - 25.0),
+        ],
+        precision in 0..=MAX_PRECISION,
+    ) {
+        match render_float(value, precision) {
+            Err(rule) => {
+                prop_assert!(!value.is_finite());
+                prop_assert_eq!(rule, runlayout::error::NameRule::NotFinite);
+            }
+            Ok(name) => {
+                let back = read_float(&name, precision);
+                prop_assert!(back.is_some(), "{} at .{} wrote {:?}, unread", value, precision, name);
+                let back = back.unwrap_or_default();
+                prop_assert_eq!(render_float(back, precision).ok(), Some(name.clone()));
+                // One name for zero.
+                let negative_zero = format!("-{}", render_float(0.0, precision).unwrap_or_default());
+                prop_assert_ne!(&name, &negative_zero);
+                // The value read is the value written, rounded to the
+                // precision (and to a double).
+                let unit = 10f64.powi(-i32::try_from(precision).unwrap_or(0));
+                let off = (back - value).abs();
+                prop_assert!(off <= unit / 2.0 + back.abs() * f64::EPSILON, "{} read as {}", value, back);
+            }
+        }
+    }
+
+    #[test]
+    fn what_reads_as_a_float_writes_itself(text in "-?[0-9]{1,4}(\\.[0-9]{0,4})?|[-+0-9.einfa]{1,6}", precision in 0usize..5) {
+        if let Some(value) = read_float(&text, precision) {
+            prop_assert!(value.is_finite());
+            prop_assert_eq!(render_float(value, precision).ok(), Some(text));
         }
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! The input is UTF-8 text. Its first line is a template, as a layout entry
 //! declares it; each further line is the value of one placeholder, in order
-//! (a number is read in decimal and reduced into its type's range), and is
-//! also read back as a name.
+//! (a number is read in decimal and reduced into its type's range; a float
+//! as `str::parse` reads it), and is also read back as a name.
 //!
 //! Properties:
 //!
@@ -22,7 +22,8 @@
 //!   fixed one is a literal the grammar accepts as one (and, in first
 //!   place, none of the names runlayout keeps in a run folder).
 //! - A rendered path reads back (`Template::read`) into the values it was
-//!   rendered from, when every component has a reader; else it reads back
+//!   rendered from (a float into the value its digits show, which renders
+//!   the same path), when every component has a reader; else it reads back
 //!   into nothing.
 //! - Whatever a name reads back into (`Template::read`, `Component::read`,
 //!   `Reader::read`, which agree) is accepted by the accessor and renders
@@ -86,10 +87,23 @@ fuzz_target!(|data: &[u8]| {
 });
 
 /// A placeholder's value, as an accessor takes it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 enum Arg {
     Text(String),
     Uint(u128),
+    Float(f64),
+}
+
+/// Floats are the same value when they are the same bits.
+impl PartialEq for Arg {
+    fn eq(&self, other: &Arg) -> bool {
+        match (self, other) {
+            (Arg::Text(a), Arg::Text(b)) => a == b,
+            (Arg::Uint(a), Arg::Uint(b)) => a == b,
+            (Arg::Float(a), Arg::Float(b)) => a.to_bits() == b.to_bits(),
+            _ => false,
+        }
+    }
 }
 
 fn non_static(template: &Template) -> impl Iterator<Item = &Component> {
@@ -140,10 +154,15 @@ fn uint_max(ty: &str) -> u128 {
 /// The sets of values to render with: the input's (a sample where a line
 /// is missing or no number), then three fixed sets.
 fn arguments(template: &Template, lines: &[&str]) -> Vec<Vec<Arg>> {
-    const SAMPLES: [(&str, u128); 3] = [("x", 1), ("v2.ckpt", 0), ("ancestor", u128::MAX)];
-    let sample = |kind: &ParamKind, (text, n): (&str, u128)| match kind {
+    const SAMPLES: [(&str, u128, f64); 3] = [
+        ("x", 1, 0.5),
+        ("v2.ckpt", 0, -0.0),
+        ("ancestor", u128::MAX, f64::NAN),
+    ];
+    let sample = |kind: &ParamKind, (text, n, x): (&str, u128, f64)| match kind {
         ParamKind::Text => Arg::Text(text.to_owned()),
         ParamKind::Uint { ty, .. } => Arg::Uint(n.min(uint_max(ty))),
+        ParamKind::Float { .. } => Arg::Float(x),
     };
     let mut sets = Vec::with_capacity(1 + SAMPLES.len());
     sets.push(
@@ -157,6 +176,10 @@ fn arguments(template: &Template, lines: &[&str]) -> Vec<Vec<Arg>> {
                         Some(modulus) => n % modulus,
                         None => n,
                     }),
+                    Err(_) => sample(&param.kind, SAMPLES[0]),
+                },
+                (ParamKind::Float { .. }, Some(line)) => match line.parse::<f64>() {
+                    Ok(x) => Arg::Float(x),
                     Err(_) => sample(&param.kind, SAMPLES[0]),
                 },
                 (kind, None) => sample(kind, SAMPLES[0]),
@@ -188,11 +211,28 @@ fn render_component(
     first: bool,
     args: &[Arg],
 ) -> Result<String, runlayout_runtime::Error> {
-    // Every text value is checked on its own first.
+    // Every text value is checked, and every float written, on its own
+    // first; the first text value is blamed for the whole name, else the
+    // first float.
     let mut texts = Vec::new();
-    for arg in args {
-        if let Arg::Text(value) = arg {
-            texts.push(generated::text(value, "value", "fuzz", first)?);
+    let mut floats = Vec::new();
+    for (param, arg) in component.params().zip(args) {
+        match (&param.kind, arg) {
+            (ParamKind::Text, Arg::Text(value)) => {
+                texts.push(generated::text(value, "value", "fuzz", first)?);
+            }
+            (ParamKind::Float { precision }, Arg::Float(x)) => {
+                let written = generated::render_float(*x, *precision).map_err(|rule| {
+                    runlayout_runtime::Error::InvalidValue {
+                        placeholder: "value",
+                        template: "fuzz",
+                        value: x.to_string(),
+                        rule,
+                    }
+                })?;
+                floats.push(written);
+            }
+            _ => {}
         }
     }
     if let Some(text) = component.as_static() {
@@ -203,6 +243,7 @@ fn render_component(
     }
     let mut rendered = String::new();
     let mut args = args.iter();
+    let mut written = floats.iter();
     for segment in &component.segments {
         match segment {
             Segment::Text(text) => rendered.push_str(text),
@@ -211,11 +252,14 @@ fn render_component(
                     write!(rendered, "{n:0width$}").expect("writing to a String");
                 }
                 (ParamKind::Text, Some(Arg::Text(value))) => rendered.push_str(value),
+                (ParamKind::Float { .. }, Some(Arg::Float(_))) => {
+                    rendered.push_str(written.next().expect("written above"));
+                }
                 (kind, arg) => panic!("no value of kind {kind:?}: {arg:?}"),
             },
         }
     }
-    match texts.first() {
+    match texts.first().or(floats.first()) {
         Some(value) => generated::component(rendered, "value", value, "fuzz", first),
         None => Ok(rendered),
     }
@@ -302,6 +346,10 @@ fn as_args<'p>(
                     .unwrap_or_else(|| panic!("{range:?} is not within {name:?}"))
                     .to_owned(),
             ),
+            (ParamKind::Float { .. }, Value::Float(x)) => {
+                assert!(x.is_finite(), "{x} read from {name:?}");
+                Arg::Float(*x)
+            }
             (kind, value) => panic!("{value:?} read from {name:?} for a {kind:?}"),
         })
         .collect()
@@ -315,11 +363,17 @@ fn reads_back(template: &Template, parts: &[String], args: &[Arg]) {
         let values = read
             .unwrap_or_else(|| panic!("`{template}` rendered {path:?} but cannot read it back"));
         let kinds = template.params().map(|p| &p.kind);
-        assert_eq!(
-            as_args(kinds, &path, &values),
-            args,
-            "`{template}` read {path:?} back into other values"
-        );
+        let read = as_args(kinds, &path, &values);
+        for (read, given) in read.iter().zip(args) {
+            if !matches!(given, Arg::Float(_)) {
+                assert_eq!(
+                    read, given,
+                    "`{template}` read {path:?} back into other values"
+                );
+            }
+        }
+        let again = render(template, &read).expect("what reads back renders");
+        assert_eq!(again, parts, "`{template}` read {path:?} into {read:?}");
     } else {
         assert_eq!(read, None, "`{template}` is ambiguous, yet read {path:?}");
     }

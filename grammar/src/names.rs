@@ -121,6 +121,9 @@ pub enum NameRule {
     /// The name is a Windows device name (`CON`, `NUL`, `COM1`, ...), with or
     /// without an extension.
     DeviceName,
+    /// The value of a float placeholder (`{val_loss:.4}`) is NaN or an
+    /// infinity, which no name can show as a number.
+    NotFinite,
 }
 
 impl fmt::Display for NameRule {
@@ -150,6 +153,9 @@ impl fmt::Display for NameRule {
             ),
             NameRule::DeviceName => {
                 f.write_str("it is a Windows device name, which no folder may be called")
+            }
+            NameRule::NotFinite => {
+                f.write_str("it is not a finite number, and a name shows a float's digits")
             }
         }
     }

@@ -3,9 +3,10 @@
 //!
 //! ```text
 //! path        = component ("/" component)* ["/"]
-//! placeholder = "{" name "}"            text: any Display value, checked at run time
-//!             | "{" name ":" uint "}"   u8 u16 u32 u64 u128 usize, written in decimal
-//!             | "{" name ":0" width "}" u64, zero-padded to `width` digits
+//! placeholder = "{" name "}"                text: any Display value, checked at run time
+//!             | "{" name ":" uint "}"       u8 u16 u32 u64 u128 usize, written in decimal
+//!             | "{" name ":0" width "}"     u64, zero-padded to `width` digits
+//!             | "{" name ":." precision "}" f64, written with `precision` decimals (0 to 17)
 //! ```
 //!
 //! Fixed text follows the one naming rule of [`names::check_component`]:
@@ -13,13 +14,16 @@
 //! component with a placeholder starts with a letter or a digit, as the
 //! name it renders must (a fixed name may start otherwise: `.cache`). So
 //! every template that parses renders for some values, and a name is
-//! refused at run time only for what its values bring to it.
+//! refused at run time only for what its values bring to it. A float
+//! placeholder never starts a component (a negative value would start the
+//! name with `-`).
 //!
 //! The derive parses every entry's path with [`Template::parse`] at compile
 //! time, so each mistake is reported at the literal; the runtime parses the
 //! same text with the same code when it reads a layout back. Names on disk
 //! are read back into values with [`Template::read`] and [`Component::read`],
-//! the inverse of rendering (see [`Value`] and the `read` module's rules).
+//! the inverse of rendering (see [`Value`] and the `read` module's rules);
+//! floats are written by [`render_float`] and read by [`read_float`].
 //!
 //! ```
 //! use runlayout_grammar::template::Template;
@@ -34,9 +38,11 @@ use std::fmt;
 
 use crate::names::{self, MAX_LEN};
 
+mod float;
 mod read;
 mod render;
 
+pub use float::{MAX_PRECISION, read_float, render_float};
 pub use read::{Reader, Value};
 pub use render::{RenderError, invalid_value};
 
@@ -118,6 +124,12 @@ pub enum ParamKind {
         /// The least number of digits; 0 for no padding.
         width: usize,
     },
+    /// An `f64`, written with `precision` decimals by [`render_float`];
+    /// NaN and the infinities are refused when the accessor runs.
+    Float {
+        /// How many decimals, 0 to [`MAX_PRECISION`].
+        precision: usize,
+    },
 }
 
 impl Template {
@@ -175,9 +187,24 @@ impl Template {
         self.components.iter().flat_map(Component::params)
     }
 
-    /// Whether any value must be checked when the accessor runs.
+    /// Whether the template has a text placeholder.
     pub fn has_text(&self) -> bool {
         self.params().any(|p| p.kind == ParamKind::Text)
+    }
+
+    /// Whether the accessor can refuse a value, and so returns a `Result`:
+    /// a text value breaking the naming rule, a float that is NaN or
+    /// infinite, or a name either makes too long. Integers never fail.
+    ///
+    /// ```
+    /// use runlayout_grammar::template::Template;
+    ///
+    /// let fallible = |path: &str| Template::parse(path).unwrap().is_fallible();
+    /// assert!(fallible("eval/{split}") && fallible("loss={loss:.4}.ckpt"));
+    /// assert!(!fallible("epoch_{epoch:04}.ckpt"));
+    /// ```
+    pub fn is_fallible(&self) -> bool {
+        self.params().any(|p| p.kind.is_checked())
     }
 
     /// Whether the path has no placeholder.
@@ -203,6 +230,22 @@ impl Template {
             .map(Component::shape)
             .unwrap_or_default();
         last.rfind('.').is_some_and(|dot| dot > 0)
+    }
+}
+
+impl ParamKind {
+    /// Whether the accessor checks the name a value of this kind is part of
+    /// when it runs: text and floats, not integers.
+    ///
+    /// ```
+    /// use runlayout_grammar::template::ParamKind;
+    ///
+    /// assert!(ParamKind::Float { precision: 4 }.is_checked());
+    /// assert!(!ParamKind::Uint { ty: "u32", width: 0 }.is_checked());
+    /// ```
+    #[must_use]
+    pub fn is_checked(&self) -> bool {
+        matches!(self, ParamKind::Text | ParamKind::Float { .. })
     }
 }
 
@@ -246,8 +289,8 @@ impl Component {
     }
 }
 
-/// The template as it would be declared: `{name}`, `{name:u32}` and
-/// `{name:04}` for placeholders.
+/// The template as it would be declared: `{name}`, `{name:u32}`,
+/// `{name:04}` and `{name:.4}` for placeholders.
 ///
 /// ```
 /// use runlayout_grammar::template::Template;
@@ -295,9 +338,9 @@ impl fmt::Display for Component {
 /// ```
 /// use runlayout_grammar::template::Template;
 ///
-/// let t = Template::parse("{split}/{epoch:04}_{step:u32}").unwrap();
+/// let t = Template::parse("{split}/{epoch:04}_{step:u32}_{loss:.4}").unwrap();
 /// let params: Vec<String> = t.params().map(ToString::to_string).collect();
-/// assert_eq!(params, ["{split}", "{epoch:04}", "{step:u32}"]);
+/// assert_eq!(params, ["{split}", "{epoch:04}", "{step:u32}", "{loss:.4}"]);
 /// ```
 impl fmt::Display for Param {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -306,6 +349,7 @@ impl fmt::Display for Param {
             ParamKind::Text => write!(f, "{{{name}}}"),
             ParamKind::Uint { ty, width: 0 } => write!(f, "{{{name}:{ty}}}"),
             ParamKind::Uint { width, .. } => write!(f, "{{{name}:0{width}}}"),
+            ParamKind::Float { precision } => write!(f, "{{{name}:.{precision}}}"),
         }
     }
 }
@@ -404,6 +448,9 @@ fn parse_spec(name: &str, spec: &str) -> Result<ParamKind, String> {
     if let Some(&(ty, _)) = UINTS.iter().find(|(ty, _)| *ty == spec) {
         return Ok(ParamKind::Uint { ty, width: 0 });
     }
+    if let Some(digits) = spec.strip_prefix('.') {
+        return parse_precision(name, digits);
+    }
     let width = spec
         .strip_prefix('0')
         .filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()))
@@ -411,10 +458,38 @@ fn parse_spec(name: &str, spec: &str) -> Result<ParamKind, String> {
         .filter(|w| (1..=MAX_LEN).contains(w));
     match width {
         Some(width) => Ok(ParamKind::Uint { ty: "u64", width }),
-        None => Err(format!(
-            "unknown placeholder format `{{{name}:{spec}}}`: use `{{{name}}}` for text, \
-             `{{{name}:u64}}` (or u8, u16, u32, u128, usize) for a number, \
-             or `{{{name}:04}}` for a number zero-padded to 4 digits"
+        None => Err(unknown_format(name, spec)),
+    }
+}
+
+fn unknown_format(name: &str, spec: &str) -> String {
+    format!(
+        "unknown placeholder format `{{{name}:{spec}}}`: use `{{{name}}}` for text, \
+         `{{{name}:u64}}` (or u8, u16, u32, u128, usize) for a number, \
+         `{{{name}:04}}` for a number zero-padded to 4 digits, \
+         or `{{{name}:.4}}` for a float with 4 decimals"
+    )
+}
+
+/// The decimals of `{name:.N}`: `N` in plain decimal, at most
+/// [`MAX_PRECISION`].
+fn parse_precision(name: &str, digits: &str) -> Result<ParamKind, String> {
+    if digits.is_empty() {
+        return Err(format!(
+            "placeholder `{{{name}:.}}` says no precision: write `{{{name}:.4}}` for a float \
+             with 4 decimals"
+        ));
+    }
+    let plain =
+        digits.bytes().all(|b| b.is_ascii_digit()) && (digits == "0" || !digits.starts_with('0'));
+    if !plain {
+        return Err(unknown_format(name, &format!(".{digits}")));
+    }
+    match digits.parse::<usize>() {
+        Ok(precision) if precision <= MAX_PRECISION => Ok(ParamKind::Float { precision }),
+        _ => Err(format!(
+            "`{{{name}:.{digits}}}` asks for {digits} decimals: at most {MAX_PRECISION}, \
+             the most digits a double carries"
         )),
     }
 }
@@ -431,8 +506,9 @@ fn is_identifier(s: &str) -> bool {
 /// accepts ([`names::check_component`]), whatever the values, where its
 /// fixed text alone decides: the characters of the fixed text are those a
 /// value may hold; a component with a placeholder starts with a letter or a
-/// digit (or a placeholder whose values do); no trailing dot; no Windows
-/// device name; no name longer than 255 bytes. What text values bring is
+/// digit (or a placeholder whose values do), never with a float; no
+/// trailing dot; no Windows device name; no name longer than 255 bytes.
+/// What values bring (a text value's characters, a float's length) is
 /// checked when the accessor runs.
 fn check_portable(text: &str, component: &Component, errors: &mut Vec<String>) {
     for segment in &component.segments {
@@ -476,7 +552,7 @@ fn check_portable(text: &str, component: &Component, errors: &mut Vec<String>) {
         ));
     }
     // Integers are never checked when the accessor runs: count their
-    // longest form. Text is: count its shortest.
+    // longest form. Text and floats are: count their shortest.
     let longest: usize = component
         .segments
         .iter()
@@ -487,6 +563,7 @@ fn check_portable(text: &str, component: &Component, errors: &mut Vec<String>) {
                     let digits = UINTS.iter().find(|(t, _)| *t == ty).map_or(39, |(_, d)| *d);
                     digits.max(width)
                 }
+                ParamKind::Float { precision } => float::shortest(precision),
                 ParamKind::Text => 1,
             },
         })
@@ -499,19 +576,30 @@ fn check_portable(text: &str, component: &Component, errors: &mut Vec<String>) {
 }
 
 /// A name rendered from values starts as a value does, with a letter or a
-/// digit: fixed text first must too. (A character no name holds is
-/// reported already.)
+/// digit: fixed text first must too, and a float, which may be negative,
+/// cannot come first. (A character no name holds is reported already.)
 fn check_start(text: &str, component: &Component, errors: &mut Vec<String>) {
-    if let Some(Segment::Text(fixed)) = component.segments.first()
-        && let Some(c) = fixed.chars().next()
-        && names::is_allowed(c)
-        && !c.is_ascii_alphanumeric()
-    {
-        errors.push(format!(
-            "`{text}` starts with {c:?}, and a name with placeholders must start with a \
-             letter or a digit, as their values do (only a fixed name, such as \
-             `.cache`, may start otherwise)"
-        ));
+    match component.segments.first() {
+        Some(Segment::Text(fixed)) => {
+            if let Some(c) = fixed.chars().next()
+                && names::is_allowed(c)
+                && !c.is_ascii_alphanumeric()
+            {
+                errors.push(format!(
+                    "`{text}` starts with {c:?}, and a name with placeholders must start with a \
+                     letter or a digit, as their values do (only a fixed name, such as \
+                     `.cache`, may start otherwise)"
+                ));
+            }
+        }
+        Some(Segment::Param(param)) if matches!(param.kind, ParamKind::Float { .. }) => {
+            errors.push(format!(
+                "`{text}` starts with the float `{param}`, and a negative value would start the \
+                 name with '-': put text before it, as in `{name}={param}`",
+                name = param.name
+            ));
+        }
+        _ => {}
     }
 }
 
@@ -532,16 +620,17 @@ fn device_stem_for_every_value(component: &Component) -> Option<&str> {
 }
 
 /// The Windows device name that a component of fixed text and numbers (no
-/// text value) renders for some values, if any: `com{n:u8}` renders `com1`
-/// and `con.{n:u32}` renders `con.5`. The accessor checks a component that
-/// holds a text value when it runs, but never checks numbers, so this is
-/// the one check such a component gets.
+/// text value) renders for some values, if any: `com{n:u8}` renders `com1`,
+/// `con.{n:u32}` renders `con.5` and `lpt{x:.1}` renders `lpt1.0`. The
+/// accessor checks a component that holds a text value when it runs, but
+/// never checks integers, so this is the one check such a component gets.
 ///
 /// A device name's stem (what comes before the first `.`) is `CON`, `PRN`,
 /// `AUX` or `NUL`, which hold no digit, or `COM` or `LPT` and one digit. So
-/// a number inside the stem can only be its one last digit, and rendering
-/// every number as one digit at its least width, for each digit, gives
-/// every device name the component can render.
+/// a number inside the stem can only be its one last digit (a float's
+/// `.` ending the stem, a `-` never being in one), and rendering every
+/// number as one digit at its least width, for each digit, gives every
+/// device name the component can render.
 fn device_name_of_numbers(component: &Component) -> Option<String> {
     let numbers_only = component.params().all(|p| p.kind != ParamKind::Text);
     if component.as_static().is_some() || !numbers_only {
@@ -557,6 +646,9 @@ fn device_name_of_numbers(component: &Component) -> Option<String> {
                     ParamKind::Uint { width, .. } => {
                         let width = width.max(1);
                         name.push_str(&format!("{digit:0width$}"));
+                    }
+                    ParamKind::Float { precision } => {
+                        name.push_str(&format!("{:.precision$}", f64::from(digit)));
                     }
                     ParamKind::Text => return None,
                 },
@@ -641,9 +733,25 @@ mod tests {
             ("x/.{s}", "starts with '.'"),
             ("x/_e{n:u32}", "starts with '_'"),
             ("x/={s}", "starts with '='"),
+            ("x/{x:.2}.ckpt", "starts with the float `{x:.2}`"),
+            ("x/{x:.}", "says no precision"),
+            ("x/{x:.18}", "asks for 18 decimals: at most 17"),
+            ("x/{x:.99}", "asks for 99 decimals"),
+            (
+                "x/{x:.99999999999999999999999}",
+                "asks for 99999999999999999999999 decimals",
+            ),
+            ("x/{x:.04}", "unknown placeholder format `{x:.04}`"),
+            ("x/{x:.4f}", "unknown placeholder format `{x:.4f}`"),
+            ("x/{x:.-1}", "unknown placeholder format"),
             (
                 "x/nul.{ext}",
                 "the Windows device name `nul` before its first '.'",
+            ),
+            ("x/lpt{x:.1}", "renders the Windows device name `lpt1.0`"),
+            (
+                "x/com{x:.0}.log",
+                "renders the Windows device name `com1.log`",
             ),
             ("a.", "which Windows drops"),
             ("nul.txt", "device name"),
@@ -661,6 +769,9 @@ mod tests {
         }
         let long = "a".repeat(250) + "{n:u64}";
         assert!(errors(&long)[0].contains("at most 255"));
+        // A float counts its shortest form: the accessor checks the rest.
+        assert!(Template::parse(&("a".repeat(249) + "{x:.4}")).is_ok());
+        assert!(errors(&("a".repeat(250) + "{x:.4}"))[0].contains("256 bytes"));
     }
 
     #[test]
@@ -683,6 +794,47 @@ mod tests {
             ".cache/_tmp/-x/=y/+z",
             "x/{s}.tar.gz",
             "x/con{s}",
+        ] {
+            assert!(Template::parse(ok).is_ok(), "{ok}: {:?}", errors(ok));
+        }
+    }
+
+    #[test]
+    fn float_placeholders() {
+        let t = Template::parse("top/e{epoch:u32}_{val_loss:.4}.ckpt").unwrap();
+        let kinds: Vec<ParamKind> = t.params().map(|p| p.kind.clone()).collect();
+        assert_eq!(
+            kinds,
+            [
+                ParamKind::Uint {
+                    ty: "u32",
+                    width: 0
+                },
+                ParamKind::Float { precision: 4 }
+            ]
+        );
+        assert!(t.is_fallible() && !t.has_text());
+        assert_eq!(t.to_string(), "top/e{epoch:u32}_{val_loss:.4}.ckpt");
+        for ok in ["x{a:.0}", "x{a:.17}", "loss={l:.4}.ckpt", "x{a:.1}_{b:.2}"] {
+            assert!(Template::parse(ok).is_ok(), "{ok}: {:?}", errors(ok));
+        }
+    }
+
+    #[test]
+    fn numbers_that_cannot_complete_a_device_name_are_fine() {
+        // Caught by the `template` fuzz target (a component without a text
+        // value must render a literal the grammar accepts): `com{n:u8}` was
+        // accepted, and its accessor rendered `com1`, no name on Windows.
+        for ok in [
+            "com{n:02}",
+            "com{n:u8}{m:u8}",
+            "com{n:u8}x",
+            "co{n:u8}",
+            "xcom{n:u8}",
+            "con{n:u8}.txt",
+            "{n:u8}.con",
+            "com/{n:u8}",
+            "com{s}",
         ] {
             assert!(Template::parse(ok).is_ok(), "{ok}: {:?}", errors(ok));
         }

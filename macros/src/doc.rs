@@ -4,6 +4,7 @@
 use syn::ext::IdentExt;
 
 use crate::attr::{Entry, Kind};
+use crate::signature::has_float;
 use runlayout_grammar::template::{ParamKind, Template};
 
 pub fn accessor(entry: &Entry, template: &Template) -> String {
@@ -42,17 +43,29 @@ pub fn accessor(entry: &Entry, template: &Template) -> String {
                 "- `{}`: a number, written in decimal, zero-padded to {width} digits",
                 param.name
             ),
+            ParamKind::Float { precision } => format!(
+                "- `{}`: an `f64`, written in decimal with {precision} decimals, as \
+                 `format!(\"{{:.{precision}}}\")` writes it (no exponent; a value rounded to \
+                 zero has no sign)",
+                param.name
+            ),
         })
         .collect();
     if !params.is_empty() {
         doc.push_str("\n\n# Arguments\n\n");
         doc.push_str(&params.join("\n"));
     }
-    if template.has_text() {
+    if template.is_fallible() {
         doc.push_str(
             "\n\n# Errors\n\n`Error::InvalidValue`, naming the placeholder and the value, \
-             if a value would not render to exactly one plain path component.",
+             if a value would not render to exactly one plain path component",
         );
+        doc.push_str(if has_float(template) {
+            " (a float that is NaN or infinite, or so large that the name passes 255 bytes, \
+             among them)."
+        } else {
+            "."
+        });
     }
     doc
 }
@@ -72,6 +85,7 @@ pub fn family(entry: &Entry, template: &Template) -> String {
         .map(|p| match p.kind {
             ParamKind::Text => "String",
             ParamKind::Uint { ty, .. } => ty,
+            ParamKind::Float { .. } => "f64",
         })
         .collect();
     let key = match (params.as_slice(), types.as_slice()) {

@@ -131,10 +131,18 @@ fn accessor(entry: &Entry, input: &Input<'_>, p: &TokenStream) -> TokenStream {
     for (i, component) in template.components.iter().enumerate() {
         // Right inside the root, a value must not take a name runlayout keeps there.
         let first = i == 0;
-        for param in component.params().filter(|p| p.kind == ParamKind::Text) {
+        for param in component.params() {
             let arg = param_ident(&param.name, lit);
             let name = &param.name;
-            checks.push(quote!(let #arg = #p::text(&#arg, #name, #lit, #first)?;));
+            match param.kind {
+                ParamKind::Text => {
+                    checks.push(quote!(let #arg = #p::text(&#arg, #name, #lit, #first)?;));
+                }
+                ParamKind::Float { precision } => {
+                    checks.push(float_value(&arg, name, precision, lit, p));
+                }
+                ParamKind::Uint { .. } => {}
+            }
         }
     }
     for (i, component) in template.components.iter().enumerate() {
@@ -150,12 +158,12 @@ fn accessor(entry: &Entry, input: &Input<'_>, p: &TokenStream) -> TokenStream {
             quote!(<#ty as #p::FromRoot>::from_root(#p::DirPath::new(#path)))
         }
     };
-    let body = if template.has_text() {
+    let body = if template.is_fallible() {
         quote!(#(#checks)* #p::Ok(#value))
     } else {
         quote!(#(#checks)* #value)
     };
-    let must_use = (!template.has_text()).then(|| quote!(#[must_use]));
+    let must_use = (!template.is_fallible()).then(|| quote!(#[must_use]));
     quote_spanned! {entry.name.span()=>
         #[doc = #doc]
         #must_use
@@ -166,8 +174,32 @@ fn accessor(entry: &Entry, input: &Input<'_>, p: &TokenStream) -> TokenStream {
     }
 }
 
+/// The statement that renders a float argument into its text, in place, or
+/// returns the error naming the placeholder and the value (NaN, an
+/// infinity). The grammar writes the digits, as it reads them back. The
+/// closure's parameter is hygienic: no item of the caller's scope (a unit
+/// struct `rule`) can turn it into a pattern.
+fn float_value(
+    arg: &Ident,
+    name: &str,
+    precision: usize,
+    lit: &LitStr,
+    p: &TokenStream,
+) -> TokenStream {
+    let rule = Ident::new("__rule", Span::mixed_site());
+    quote! {
+        let #arg = #p::render_float(#arg, #precision).map_err(|#rule| #p::Error::InvalidValue {
+            placeholder: #name,
+            template: #lit,
+            value: #p::format!("{}", #arg),
+            rule: #rule,
+        })?;
+    }
+}
+
 /// How one component enters the path: a string literal when fixed, else a
-/// local rendered with `format!` (and checked if it holds a text value).
+/// local rendered with `format!` (and checked whole if it holds a text
+/// value or a float, whose text is rendered already).
 fn component_part(
     component: &Component,
     index: usize,
@@ -200,11 +232,14 @@ fn component_part(
     let fmt = LitStr::new(&fmt, lit.span());
     let local = format_ident!("__component_{}", index, span = Span::mixed_site());
     let first = index == 0;
-    let first_text = component.params().find(|p| p.kind == ParamKind::Text);
-    let check = match first_text {
-        Some(text) => {
-            let arg = param_ident(&text.name, lit);
-            let name = &text.name;
+    // The first text value takes the blame for the whole name, else the
+    // first float.
+    let blamed = (component.params().find(|p| p.kind == ParamKind::Text))
+        .or_else(|| component.params().find(|p| p.kind.is_checked()));
+    let check = match blamed {
+        Some(blamed) => {
+            let arg = param_ident(&blamed.name, lit);
+            let name = &blamed.name;
             quote! {
                 let #local = #p::component(#p::format!(#fmt #(, #args)*), #name, &#arg, #lit, #first)?;
             }

@@ -25,11 +25,21 @@ pub fn entry_const(entry: &Entry, p: &TokenStream) -> TokenStream {
     }
 }
 
-/// The `<name>_family` accessor an entry with placeholders gets.
+/// The `<name>_family` accessor an entry with placeholders gets, unless a
+/// placeholder is a float: no family is keyed by floats yet (its names are
+/// checked to read back all the same, `valid.rs`).
 pub fn family_name(entry: &Entry) -> Option<String> {
     let template = entry.template.as_ref()?;
-    let has_family = !template.is_static() && !matches!(entry.kind, Kind::Nest(_));
+    let has_family =
+        !template.is_static() && !matches!(entry.kind, Kind::Nest(_)) && !has_float(template);
     has_family.then(|| format!("{}_family", entry.name.unraw()))
+}
+
+/// Whether a placeholder of `template` is a float.
+pub fn has_float(template: &Template) -> bool {
+    template
+        .params()
+        .any(|p| matches!(p.kind, ParamKind::Float { .. }))
 }
 
 /// The family accessor's name, spanned at the entry's name.
@@ -51,6 +61,7 @@ pub fn family_type(entry: &Entry, p: &TokenStream) -> Option<TokenStream> {
                 let ty = Ident::new(ty, Span::call_site());
                 quote!(#p::primitive::#ty)
             }
+            ParamKind::Float { .. } => quote!(#p::primitive::f64),
         })
         .collect();
     let key = match parts.as_slice() {
@@ -83,6 +94,7 @@ pub fn signature(entry: &Entry, p: &TokenStream) -> Signature {
                     let ty = Ident::new(ty, Span::call_site());
                     quote!(#arg: #p::primitive::#ty)
                 }
+                ParamKind::Float { .. } => quote!(#arg: #p::primitive::f64),
             }
         })
         .collect();
@@ -91,7 +103,7 @@ pub fn signature(entry: &Entry, p: &TokenStream) -> Signature {
         Kind::File => quote!(#p::FilePath),
         Kind::Nest(ty) => quote!(#ty),
     };
-    let fallible = entry.template.as_ref().is_some_and(Template::has_text);
+    let fallible = entry.template.as_ref().is_some_and(Template::is_fallible);
     let ret = if fallible {
         quote!(#p::Result<#plain>)
     } else {

@@ -375,6 +375,7 @@ fn describe(kinds: &[ParamKind]) -> String {
         .map(|kind| match kind {
             ParamKind::Text => "String",
             ParamKind::Uint { ty, .. } => ty,
+            ParamKind::Float { .. } => "f64",
         })
         .collect();
     match parts.as_slice() {
@@ -389,6 +390,15 @@ fn parse(text: &str) -> std::result::Result<Parsed, String> {
         return Err("it has no placeholder, so it names one path, not a family".into());
     }
     template.check_readable()?;
+    // No key takes a float yet, so no family reads one.
+    if let Some(float) = template
+        .params()
+        .find(|p| matches!(p.kind, ParamKind::Float { .. }))
+    {
+        return Err(format!(
+            "families of float placeholders (`{float}`) are not available yet"
+        ));
+    }
     let kinds = template.params().map(|p| p.kind.clone()).collect();
     let fixed = template
         .components
@@ -647,6 +657,7 @@ impl Walk<'_> {
                         self.values.push(match value {
                             Value::Uint(n) => Raw::Uint(*n),
                             Value::Text(range) => Raw::Text(text[range.clone()].to_owned()),
+                            Value::Float(_) => unreachable!("`parse` refuses float placeholders"),
                         });
                     }
                     let found = Found {

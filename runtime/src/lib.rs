@@ -106,4 +106,5 @@ pub mod __private {
     pub use crate::conflict::{Conflict, nested_conflict};
     pub use crate::layout::{IsRunRoot, NotRunRoot, RootProbe};
     pub use crate::render::{component, join, text};
+    pub use runlayout_grammar::template::render_float;
 }

@@ -201,6 +201,74 @@ fn fixed_text_and_values_follow_one_naming_rule() -> TestResult {
     Ok(())
 }
 
+/// Float placeholders, in Lightning's names and beside text.
+#[derive(Layout)]
+#[layout(best = "top/e{epoch:u32}_{val_loss:.4}.ckpt", whole = "w={w:.0}")]
+#[layout(tagged = "{tag}/loss={loss:.2}.pt")]
+struct Metrics {
+    root: PathBuf,
+}
+
+#[test]
+fn float_placeholders_write_their_decimals_and_refuse_what_has_none() -> TestResult {
+    let paths = Metrics {
+        root: PathBuf::from("/r"),
+    };
+    let best: FilePath = paths.best(3, 0.41549)?;
+    assert_eq!(best, Path::new("/r/top/e3_0.4155.ckpt"));
+    assert_eq!(paths.best(3, -1.25)?, Path::new("/r/top/e3_-1.2500.ckpt"));
+    // Rounded as `format!("{:.4}")` rounds; zero has no sign.
+    assert_eq!(paths.best(0, -0.00001)?, Path::new("/r/top/e0_0.0000.ckpt"));
+    assert_eq!(paths.best(0, -0.0)?, Path::new("/r/top/e0_0.0000.ckpt"));
+    assert_eq!(paths.whole(2.5)?, Path::new("/r/w=2"));
+    assert_eq!(paths.whole(1e21)?, Path::new("/r/w=1000000000000000000000"));
+    assert_eq!(paths.tagged("val", 0.5)?, Path::new("/r/val/loss=0.50.pt"));
+    for (bad, shown) in [
+        (f64::NAN, "NaN"),
+        (f64::INFINITY, "inf"),
+        (f64::NEG_INFINITY, "-inf"),
+    ] {
+        match paths.best(1, bad) {
+            Err(Error::InvalidValue {
+                placeholder,
+                template,
+                value,
+                rule,
+            }) => {
+                assert_eq!(placeholder, "val_loss");
+                assert_eq!(template, "top/e{epoch:u32}_{val_loss:.4}.ckpt");
+                assert_eq!(value, shown);
+                assert_eq!(rule, NameRule::NotFinite);
+            }
+            other => panic!("{bad} accepted: {other:?}"),
+        }
+    }
+    assert_eq!(
+        paths.best(1, f64::NAN).unwrap_err().to_string(),
+        "value \"NaN\" for {val_loss} in `top/e{epoch:u32}_{val_loss:.4}.ckpt` is invalid: \
+         it is not a finite number, and a name shows a float's digits"
+    );
+    // A float's digits can make a name longer than a file name may be.
+    match paths.best(1, 1e300) {
+        Err(Error::InvalidValue {
+            placeholder, rule, ..
+        }) => {
+            assert_eq!(placeholder, "val_loss");
+            assert!(matches!(rule, NameRule::TooLong { .. }), "{rule:?}");
+        }
+        other => panic!("accepted: {other:?}"),
+    }
+    // Beside a text value, the text value is blamed for the whole name.
+    assert!(matches!(
+        paths.tagged("ancestor", 0.5),
+        Err(Error::InvalidValue {
+            placeholder: "tag",
+            ..
+        })
+    ));
+    Ok(())
+}
+
 #[test]
 fn nested_layouts_mount_at_their_folder() -> TestResult {
     let dir = tempfile::tempdir()?;

@@ -25,6 +25,10 @@ mod decoys {
     pub struct Entry;
     pub struct u64;
     pub struct u32;
+    pub struct f64;
+    pub struct Error;
+    pub struct rendered;
+    pub struct rule;
     pub struct Family;
     pub struct FamilyTemplate;
     pub struct Conflict;
@@ -38,9 +42,9 @@ mod decoys {
 mod shadowed {
     #[allow(unused_imports)]
     use super::decoys::{
-        AsRef, CONFLICT, Conflict, DirPath, Display, ENTRIES, Entry, Err, Family, FamilyTemplate,
-        FilePath, FromRoot, Into, Layout, None, Ok, Option, Path, PathBuf, Result, Some, String,
-        TEMPLATE, u32, u64,
+        AsRef, CONFLICT, Conflict, DirPath, Display, ENTRIES, Entry, Err, Error, Family,
+        FamilyTemplate, FilePath, FromRoot, Into, Layout, None, Ok, Option, Path, PathBuf, Result,
+        Some, String, TEMPLATE, f64, rendered, rule, u32, u64,
     };
 
     /// `format!`, `core` and `std` as local names too.
@@ -63,6 +67,7 @@ mod shadowed {
     #[layout(checkpoint = "checkpoints", logfile = "log.txt")]
     #[layout(epoch = "checkpoints/epoch_{epoch:04}.ckpt", step = "steps/{step:u32}")]
     #[layout(eval = "eval/{split}_{epoch:u64}.png", tracker = nest("tracker", Tracker))]
+    #[layout(best = "best/{split}/loss={loss:.3}.pt")]
     pub struct Paths {
         pub root: ::std::path::PathBuf,
     }
@@ -99,7 +104,12 @@ fn derives_compile_with_shadowed_names() -> ::std::result::Result<(), runlayout:
         paths.tracker().plots(),
         ::std::path::Path::new("r/tracker/plots")
     );
-    assert_eq!(shadowed::Paths::ENTRIES.len(), 6);
+    assert_eq!(
+        paths.best("val", 0.25)?,
+        ::std::path::Path::new("r/best/val/loss=0.250.pt")
+    );
+    assert!(paths.best("val", ::std::primitive::f64::NAN).is_err());
+    assert_eq!(shadowed::Paths::ENTRIES.len(), 7);
     // Families: a `static` template of their own, the facade's key types.
     let epochs: runlayout::Family<::std::primitive::u64, runlayout::FilePath> =
         paths.epoch_family();

@@ -4,7 +4,8 @@
 //! A name belongs to a component only if it **round-trips**: the values read
 //! from it render to exactly that name, and the accessor would accept them.
 //! So `epoch_1.ckpt` is not epoch 1 of `epoch_{epoch:04}.ckpt` (epoch 1 is
-//! `epoch_0001.ckpt`), and `a b` is no value of a text placeholder.
+//! `epoch_0001.ckpt`), `a b` is no value of a text placeholder, and
+//! `loss=0.5.ckpt` is no name of `loss={loss:.4}.ckpt` (0.5 is `0.5000`).
 //!
 //! # How a name is split
 //!
@@ -12,30 +13,40 @@
 //! A placeholder's extent is then fixed by its neighbour, from the left or
 //! from the right:
 //!
-//! - a number followed (preceded) by text that starts (ends) with a non-digit
-//!   takes the longest run of digits there;
+//! - an integer followed (preceded) by text that starts (ends) with a
+//!   non-digit takes the longest run of digits there;
+//! - a float followed by text that starts with a non-digit takes an optional
+//!   `-`, the run of digits, and (for a precision above 0) `.` and the run of
+//!   digits after it; preceded by text that ends with neither a digit nor
+//!   `-`, it takes the same from the end;
 //! - the one placeholder left takes what remains.
 //!
 //! A component whose placeholders cannot all be placed this way is
 //! ambiguous: two sets of values render the same name (`{a}{b}`, `{n:u32}{m:u32}`,
-//! and any two text values, `{a}_{b}`: a text value may hold every character
-//! the text between them could, since the accessor checks the component whole).
-//! [`Template::check_readable`] rejects it, and the derive reports it at
-//! compile time.
+//! `{a:.2}{b:.2}`, a float after text ending with `-` (`{s}-{x:.2}`: is
+//! `a--0.50` `a` and -0.5 or `a-` and 0.5?), and any two text values,
+//! `{a}_{b}`: a text value may hold every character the text between them
+//! could, since the accessor checks the component whole). A `.` beside a
+//! float is no trouble (`loss={loss:.4}.ckpt`): a float's own `.` is
+//! followed by exactly its precision's digits.
+//! [`Template::check_readable`] rejects an ambiguous component, and the
+//! derive reports it at compile time.
 //!
 //! # Why reading is exact
 //!
 //! Each step above, applied to a name rendered from accepted values, takes
 //! exactly the piece the value rendered to: a number's digits end where the
 //! next text's non-digit starts (or start where the previous text's
-//! non-digit ends). So every rendered name is read back into its own values. The
-//! other way round, each piece read is checked to render to itself (no
-//! leading zero beyond the padding, no `+`, within its type's range; a text
-//! value passes the naming rules the accessor checks), so the values read
-//! always render to the name. The checks mirror the accessor's:
+//! non-digit ends), and a float's `-` is its own where the text before it
+//! cannot end with one. So every rendered name is read back into its own
+//! values. The other way round, each piece read is checked to render to
+//! itself (no leading zero beyond the padding, no `+`, within its type's
+//! range; a float written by `render_float` at its precision; a text value
+//! passes the naming rules the accessor checks), so the values read always
+//! render to the name. The checks mirror the accessor's:
 //! `names::check_component` for a text value (`check_first_component` in the
 //! first component of the path), and the same rule for the whole component
-//! when it mixes a text value with other parts.
+//! when it mixes a text value or a float with other parts.
 //!
 //! ```
 //! use runlayout_grammar::template::{Template, Value};
@@ -44,11 +55,18 @@
 //! assert_eq!(t.read("checkpoints/epoch_0017.ckpt"), Some(vec![Value::Uint(17)]));
 //! assert_eq!(t.read("checkpoints/epoch_17.ckpt"), None); // renders as epoch_0017
 //! assert_eq!(t.read("checkpoints/epoch_0017.ckpt.tmp"), None);
+//!
+//! let t = Template::parse("top/e{epoch:u32}_{val_loss:.4}.ckpt").unwrap();
+//! assert_eq!(
+//!     t.read("top/e3_-0.4155.ckpt"),
+//!     Some(vec![Value::Uint(3), Value::Float(-0.4155)])
+//! );
+//! assert_eq!(t.read("top/e3_0.416.ckpt"), None);
 //! ```
 
 use std::ops::Range;
 
-use super::{Component, Param, ParamKind, Segment, Template};
+use super::{Component, Param, ParamKind, Segment, Template, float};
 
 use crate::names;
 
@@ -64,13 +82,34 @@ use crate::names;
 /// assert_eq!(values, [Value::Text(5..8), Value::Uint(120)]);
 /// assert_eq!(&path[5..8], "val");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Two values are equal when they are the same: floats by their bits (a
+/// float read back is never NaN, and zero is read as `0.0`, never `-0.0`).
+#[derive(Debug, Clone)]
 pub enum Value {
     /// An integer placeholder's value, within the range of its type.
     Uint(u128),
     /// A text placeholder's value: where it lies in the name, in bytes.
     Text(Range<usize>),
+    /// A float placeholder's value: finite, and written by
+    /// [`render_float`](super::render_float) at its precision as it was
+    /// read.
+    Float(f64),
 }
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Uint(a), Value::Uint(b)) => a == b,
+            (Value::Text(a), Value::Text(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
+            _ => false,
+        }
+    }
+}
+
+/// Equality by bits is reflexive, NaN included.
+impl Eq for Value {}
 
 /// One step of splitting a component, decided by its shape alone.
 #[derive(Debug, Clone, Copy)]
@@ -82,9 +121,10 @@ enum Step<'t> {
     /// The last placeholder takes what is left.
     Lone(&'t Param),
     /// A number followed by text that starts with a non-digit.
-    FrontDigits(&'t Param),
-    /// A number preceded by text that ends with a non-digit.
-    BackDigits(&'t Param),
+    FrontNumber(&'t Param),
+    /// A number preceded by text that ends with a non-digit (and, for a
+    /// float, with no `-`).
+    BackNumber(&'t Param),
 }
 
 /// The next step for the segments `lo..hi`, or `None` if what is left
@@ -102,18 +142,20 @@ fn step(segments: &[Segment], lo: usize, hi: usize) -> Option<Step<'_>> {
     if hi - lo == 1 {
         return Some(Step::Lone(front));
     }
-    let is_number = |p: &Param| matches!(p.kind, ParamKind::Uint { .. });
+    let is_number = |p: &Param| p.kind != ParamKind::Text;
     if let Segment::Text(next) = &segments[lo + 1]
         && is_number(front)
         && !next.starts_with(|c: char| c.is_ascii_digit())
     {
-        return Some(Step::FrontDigits(front));
+        return Some(Step::FrontNumber(front));
     }
+    // A float's `-` is its own only if the text before it cannot end with one.
+    let sign = |p: &Param| matches!(p.kind, ParamKind::Float { .. });
     if let Segment::Text(previous) = &segments[hi - 2]
         && is_number(back)
-        && !previous.ends_with(|c: char| c.is_ascii_digit())
+        && !previous.ends_with(|c: char| c.is_ascii_digit() || (sign(back) && c == '-'))
     {
-        return Some(Step::BackDigits(back));
+        return Some(Step::BackNumber(back));
     }
     None
 }
@@ -136,9 +178,9 @@ fn step(segments: &[Segment], lo: usize, hi: usize) -> Option<Step<'_>> {
 pub struct Reader {
     ops: Vec<Op>,
     slots: usize,
-    /// The component mixes a text value with other parts: the accessor
-    /// checks it whole, and so does reading.
-    mixed_text: bool,
+    /// The component mixes a text value or a float with other parts: the
+    /// accessor checks it whole, and so does reading.
+    checked_whole: bool,
 }
 
 /// One step of a [`Reader`], with the slot its value goes to.
@@ -147,25 +189,33 @@ enum Op {
     Prefix(String),
     Suffix(String),
     Lone(usize, Take),
-    FrontDigits(usize, Take),
-    BackDigits(usize, Take),
+    FrontNumber(usize, Number),
+    BackNumber(usize, Number),
 }
 
 /// What a placeholder's piece of the name must be.
 #[derive(Debug, Clone, Copy)]
 enum Take {
     Text,
+    Number(Number),
+}
+
+/// A number placeholder's piece: how far it reaches, and what it must be.
+#[derive(Debug, Clone, Copy)]
+enum Number {
     Uint { max: u128, width: usize },
+    Float { precision: usize },
 }
 
 impl Take {
     fn of(param: &Param) -> Take {
         match param.kind {
             ParamKind::Text => Take::Text,
-            ParamKind::Uint { ty, width } => Take::Uint {
+            ParamKind::Uint { ty, width } => Take::Number(Number::Uint {
                 max: uint_max(ty),
                 width,
-            },
+            }),
+            ParamKind::Float { precision } => Take::Number(Number::Float { precision }),
         }
     }
 
@@ -174,7 +224,47 @@ impl Take {
     fn value(self, name: &str, range: Range<usize>, first: bool) -> Option<Value> {
         match self {
             Take::Text => check(&name[range.clone()], first).then_some(Value::Text(range)),
-            Take::Uint { max, width } => uint(&name.as_bytes()[range], max, width).map(Value::Uint),
+            Take::Number(number) => number.value(&name[range]),
+        }
+    }
+}
+
+impl Number {
+    /// `param`'s, if it takes numbers.
+    fn of(param: &Param) -> Option<Number> {
+        match Take::of(param) {
+            Take::Number(number) => Some(number),
+            Take::Text => None,
+        }
+    }
+
+    /// The value `text` renders, if it renders to exactly that text.
+    fn value(self, text: &str) -> Option<Value> {
+        match self {
+            Number::Uint { max, width } => uint(text.as_bytes(), max, width).map(Value::Uint),
+            Number::Float { precision } => float::read_float(text, precision).map(Value::Float),
+        }
+    }
+
+    /// How many bytes at the start of `bytes` the number takes, when the
+    /// text after it starts with a non-digit.
+    fn front_len(self, bytes: &[u8]) -> usize {
+        match self {
+            Number::Uint { .. } => bytes.iter().take_while(|c| c.is_ascii_digit()).count(),
+            Number::Float { precision } => float::front_len(bytes, precision),
+        }
+    }
+
+    /// How many bytes at the end of `bytes` the number takes, when the text
+    /// before it ends with a non-digit (and, for a float, no `-`).
+    fn back_len(self, bytes: &[u8]) -> usize {
+        match self {
+            Number::Uint { .. } => bytes
+                .iter()
+                .rev()
+                .take_while(|c| c.is_ascii_digit())
+                .count(),
+            Number::Float { precision } => float::back_len(bytes, precision),
         }
     }
 }
@@ -206,15 +296,15 @@ impl Reader {
         let bytes = name.as_bytes();
         for op in &self.ops {
             let rest = &name[a..b];
-            let (slot, take, range) = match op {
-                Op::Prefix(text) => {
+            let (slot, take, range) = match *op {
+                Op::Prefix(ref text) => {
                     if !rest.starts_with(text.as_str()) {
                         return false;
                     }
                     a += text.len();
                     continue;
                 }
-                Op::Suffix(text) => {
+                Op::Suffix(ref text) => {
                     if !rest.ends_with(text.as_str()) {
                         return false;
                     }
@@ -226,32 +316,25 @@ impl Reader {
                     a = b;
                     (slot, take, range)
                 }
-                Op::FrontDigits(slot, take) => {
-                    let end = a + bytes[a..b]
-                        .iter()
-                        .take_while(|c| c.is_ascii_digit())
-                        .count();
+                Op::FrontNumber(slot, number) => {
+                    let end = a + number.front_len(&bytes[a..b]);
                     let range = a..end;
                     a = end;
-                    (slot, take, range)
+                    (slot, Take::Number(number), range)
                 }
-                Op::BackDigits(slot, take) => {
-                    let begin = b - bytes[a..b]
-                        .iter()
-                        .rev()
-                        .take_while(|c| c.is_ascii_digit())
-                        .count();
+                Op::BackNumber(slot, number) => {
+                    let begin = b - number.back_len(&bytes[a..b]);
                     let range = begin..b;
                     b = begin;
-                    (slot, take, range)
+                    (slot, Take::Number(number), range)
                 }
             };
             match take.value(name, range, first) {
-                Some(value) => values[*slot] = value,
+                Some(value) => values[slot] = value,
                 None => return false,
             }
         }
-        a == b && (!self.mixed_text || check(name, first))
+        a == b && (!self.checked_whole || check(name, first))
     }
 
     /// How many placeholders the component has: the number of values
@@ -312,15 +395,15 @@ impl Component {
                     front += 1;
                     Op::Lone(front - 1, Take::of(param))
                 }
-                Step::FrontDigits(param) => {
+                Step::FrontNumber(param) => {
                     lo += 1;
                     front += 1;
-                    Op::FrontDigits(front - 1, Take::of(param))
+                    Op::FrontNumber(front - 1, Number::of(param)?)
                 }
-                Step::BackDigits(param) => {
+                Step::BackNumber(param) => {
                     hi -= 1;
                     back -= 1;
-                    Op::BackDigits(back, Take::of(param))
+                    Op::BackNumber(back, Number::of(param)?)
                 }
             };
             ops.push(op);
@@ -328,7 +411,7 @@ impl Component {
         Some(Reader {
             ops,
             slots,
-            mixed_text: segments.len() > 1 && self.params().any(|p| p.kind == ParamKind::Text),
+            checked_whole: segments.len() > 1 && self.params().any(|p| p.kind.is_checked()),
         })
     }
 
@@ -379,8 +462,8 @@ impl Component {
                 return stuck.next().zip(stuck.next());
             };
             match step {
-                Step::Prefix(_) | Step::Lone(_) | Step::FrontDigits(_) => lo += 1,
-                Step::Suffix(_) | Step::BackDigits(_) => hi -= 1,
+                Step::Prefix(_) | Step::Lone(_) | Step::FrontNumber(_) => lo += 1,
+                Step::Suffix(_) | Step::BackNumber(_) => hi -= 1,
             }
         }
         None
@@ -473,11 +556,11 @@ impl Template {
     /// why not, naming the placeholders at fault.
     ///
     /// Two placeholders with nothing between them (`{a}{b}`), two text
-    /// values in one component (`{a}_{b}`: either may hold a `_`), or a
-    /// number next to text that starts (or ends) with a digit on its side
-    /// cannot be told apart. (No component with a placeholder starts with
-    /// `.`: [`Template::parse`] refuses it, so no name a family reads is
-    /// hidden.)
+    /// values in one component (`{a}_{b}`: either may hold a `_`), a number
+    /// next to text that starts (or ends) with a digit on its side, or a
+    /// float after text that ends with `-` cannot be told apart. (No
+    /// component with a placeholder starts with `.`: [`Template::parse`]
+    /// refuses it, so no name a family reads is hidden.)
     ///
     /// ```
     /// use runlayout_grammar::template::Template;
@@ -487,7 +570,8 @@ impl Template {
     /// assert!(readable("{a}/{b}").is_ok());
     /// assert!(readable("{a}_{b}").unwrap_err().contains("`{a}` and `{b}`"));
     /// assert!(readable("{n:u32}{m:u32}").is_err());
-    /// assert!(Template::parse(".{n:u32}").is_err());
+    /// assert!(readable("e{epoch:u32}-loss={loss:.4}.ckpt").is_ok());
+    /// assert!(readable("x{a:.2}{b:.2}").unwrap_err().contains("`{a}` and `{b}`"));
     /// ```
     pub fn check_readable(&self) -> Result<(), String> {
         let path = self.to_string();
@@ -496,8 +580,14 @@ impl Template {
                 continue;
             }
             if let Some((a, b)) = component.ambiguous_pair() {
+                let is_float = |p: &Param| matches!(p.kind, ParamKind::Float { .. });
                 let advice = if a.kind == ParamKind::Text && b.kind == ParamKind::Text {
                     format!("two text values need folders of their own (`{a}/{b}`)")
+                } else if is_float(a) || is_float(b) {
+                    format!(
+                        "a number needs a non-digit beside it, and a float no `-` before it \
+                         (`{a}_{b}`)"
+                    )
                 } else {
                     format!("a number needs a non-digit beside it (`{a}_{b}`)")
                 };
@@ -527,6 +617,7 @@ mod tests {
                 .map(|v| match v {
                     Value::Uint(n) => n.to_string(),
                     Value::Text(r) => path[r].to_owned(),
+                    Value::Float(x) => x.to_string(),
                 })
                 .collect()
         })
@@ -688,11 +779,82 @@ mod tests {
             ("{n:u32}1{m:u32}", "`{n}` and `{m}`"),
             ("x/{a}.{b}.{c}", "`{a}` and `{b}`"),
             ("{n:04}{s}", "`{n}` and `{s}`"),
+            ("x{a:.2}{b:.2}", "`{a}` and `{b}`"),
+            ("x{a:.2}1{b:u8}", "`{a}` and `{b}`"),
+            ("x{a:u8}1{b:.2}", "`{a}` and `{b}`"),
+            ("{s}-{x:.2}", "`{s}` and `{x}`"),
+            ("{s}1{x:.2}", "`{s}` and `{x}`"),
+            ("x{x:.2}1{s}", "`{x}` and `{s}`"),
+            ("x{a:.0}{s}", "`{a}` and `{s}`"),
         ] {
             let err = check(bad).unwrap_err();
             assert!(err.contains(pair), "{bad}: {err}");
         }
-        // Hidden names: the grammar refuses the template itself.
-        assert!(Template::parse("ckpt/.e{n:u32}").is_err());
+        assert!(
+            check("x{a:.2}{b:.2}")
+                .unwrap_err()
+                .contains("a float no `-` before it")
+        );
+    }
+
+    #[test]
+    fn floats_read_back_beside_any_neighbour_the_grammar_allows() {
+        let ok = [
+            "loss={loss:.4}.ckpt",
+            "e{epoch:u32}-loss={loss:.4}.ckpt",
+            "e{epoch:u32}_{loss:.4}",
+            "x{a:.2}-{b:.2}",
+            "x{a:.2}.{b:.0}",
+            "x{a:.0}.{b:u8}",
+            "x{a:.3}_{s}",
+            "{s}_{x:.2}",
+            "{s}.{x:.0}",
+            "{n:u32}-{x:.1}",
+            "v{x:.2}={y:.2}+",
+        ];
+        for template in ok {
+            assert_eq!(
+                Template::parse(template).unwrap().check_readable(),
+                Ok(()),
+                "{template}"
+            );
+        }
+        assert_eq!(
+            read("x{a:.2}-{b:.2}", "x-0.50--1.25"),
+            Some(vec![Value::Float(-0.5), Value::Float(-1.25)])
+        );
+        assert_eq!(
+            read("x{a:.0}.{b:u8}", "x-3.4"),
+            Some(vec![Value::Float(-3.0), Value::Uint(4)])
+        );
+        assert_eq!(
+            texts("{s}_{x:.2}", "a_-1_-0.25"),
+            Some(vec!["a_-1".into(), "-0.25".into()])
+        );
+        assert_eq!(
+            texts("{s}.{x:.0}", "a.3.-7"),
+            Some(vec!["a.3".into(), "-7".into()])
+        );
+        for not in [
+            "x0.5-1.25",
+            "x0.50-+1.25",
+            "x0.50--0.00",
+            "x00.50-1.25",
+            "x0.50-1.2",
+            "x0.50-1.250",
+            "x0.50-1e2",
+            "x0.50-inf",
+            "x-0.50-NaN",
+        ] {
+            assert_eq!(read("x{a:.2}-{b:.2}", not), None, "{not}");
+        }
+    }
+
+    #[test]
+    fn float_values_compare_by_their_bits() {
+        assert_eq!(Value::Float(0.5), Value::Float(0.5));
+        assert_ne!(Value::Float(0.0), Value::Float(-0.0));
+        assert_eq!(Value::Float(f64::NAN), Value::Float(f64::NAN));
+        assert_ne!(Value::Float(1.0), Value::Uint(1));
     }
 }

@@ -2,13 +2,15 @@
 //! with typed arguments, for a program that knows the template only when it
 //! runs (`runlayout path <RUN> <ENTRY> <VALUE>...`). The rules are the
 //! accessor's: an integer placeholder takes the decimal form of a value of
-//! its type, zero-padded to its width; a text value must be one portable
+//! its type, zero-padded to its width; a float placeholder any number
+//! `str::parse::<f64>` reads (`0.42`, `-1.5e-3`), written by
+//! [`render_float`](super::render_float); a text value must be one portable
 //! name (in the first component, none of the names runlayout keeps in a run
-//! folder), and so must each component it is part of.
+//! folder), and so must each component a text value or a float is part of.
 
 use std::fmt;
 
-use super::{ParamKind, Segment, Template};
+use super::{Component, Param, ParamKind, Segment, Template, float};
 use crate::names::{self, NameRule};
 
 /// Why a template could not be rendered with the values given.
@@ -34,7 +36,7 @@ pub enum RenderError {
         /// How many values were given.
         given: usize,
     },
-    /// A value for an integer placeholder is no value of its type.
+    /// A value for a number placeholder is no value of its type.
     NotANumber {
         /// The placeholder.
         placeholder: String,
@@ -77,10 +79,17 @@ impl fmt::Display for RenderError {
                 placeholder,
                 ty,
                 value,
-            } => write!(
-                f,
-                "value {value:?} for {{{placeholder}}} is no {ty}: write it in decimal digits"
-            ),
+            } => {
+                let how = if *ty == "f64" {
+                    "a decimal number, such as 0.42"
+                } else {
+                    "decimal digits"
+                };
+                write!(
+                    f,
+                    "value {value:?} for {{{placeholder}}} is no {ty}: write it in {how}"
+                )
+            }
             RenderError::Invalid {
                 placeholder,
                 template,
@@ -123,8 +132,9 @@ pub fn invalid_value(
 
 impl Template {
     /// The components the template renders to with `values`, one per
-    /// placeholder in order, as text: integers in decimal. The checks are the
-    /// accessor's, so what renders here is what the accessor would return.
+    /// placeholder in order, as text: integers in decimal, floats as
+    /// `str::parse::<f64>` reads them. The checks are the accessor's, so
+    /// what renders here is what the accessor would return.
     ///
     /// # Errors
     ///
@@ -137,6 +147,9 @@ impl Template {
     /// assert_eq!(t.render(&["12"]).unwrap(), ["checkpoints", "epoch_0012.ckpt"]);
     /// assert!(t.render(&["-1"]).is_err());
     /// assert!(Template::parse("{name}.json").unwrap().render(&["run"]).is_err());
+    /// let t = Template::parse("val_loss={loss:.4}.ckpt").unwrap();
+    /// assert_eq!(t.render(&["0.41549"]).unwrap(), ["val_loss=0.4155.ckpt"]);
+    /// assert!(t.render(&["NaN"]).is_err());
     /// ```
     pub fn render(&self, values: &[&str]) -> Result<Vec<String>, RenderError> {
         let expected: Vec<String> = self.params().map(|p| p.name.clone()).collect();
@@ -146,83 +159,87 @@ impl Template {
                 given: values.len(),
             });
         }
-        let template = self.text();
-        let mut values = values.iter();
-        let mut out = Vec::with_capacity(self.components.len());
-        for (index, component) in self.components.iter().enumerate() {
-            let first = index == 0;
-            let mut rendered = String::new();
-            let mut first_text: Option<(&str, &str)> = None;
-            for segment in &component.segments {
-                let param = match segment {
-                    Segment::Text(text) => {
-                        rendered.push_str(text);
-                        continue;
-                    }
-                    Segment::Param(param) => param,
-                };
-                let value = values.next().copied().unwrap_or_default();
-                match &param.kind {
-                    ParamKind::Uint { ty, width } => {
-                        let n = parse_uint(value, ty).ok_or_else(|| RenderError::NotANumber {
-                            placeholder: param.name.clone(),
-                            ty,
-                            value: value.to_owned(),
-                        })?;
-                        rendered.push_str(&format!("{n:0width$}", width = *width));
-                    }
-                    ParamKind::Text => {
-                        check(value, first).map_err(|rule| RenderError::Invalid {
-                            placeholder: param.name.clone(),
-                            template: template.clone(),
-                            value: value.to_owned(),
-                            rule,
-                        })?;
-                        first_text.get_or_insert((&param.name, value));
-                        rendered.push_str(value);
-                    }
-                }
-            }
-            // Valid values can still combine into a name no folder may have.
-            if let Some((placeholder, value)) = first_text
-                && !component.is_lone_text()
-            {
-                check(&rendered, first).map_err(|rule| RenderError::Invalid {
-                    placeholder: placeholder.to_owned(),
-                    template: template.clone(),
-                    value: value.to_owned(),
-                    rule,
-                })?;
-            }
-            out.push(rendered);
-        }
-        Ok(out)
-    }
-
-    /// The template written out again, `/`-separated.
-    fn text(&self) -> String {
-        let parts: Vec<String> = self
-            .components
+        let template = self.to_string();
+        let mut values = values.iter().copied();
+        self.components
             .iter()
-            .map(|c| {
-                c.segments
-                    .iter()
-                    .map(|s| match s {
-                        Segment::Text(t) => t.clone(),
-                        Segment::Param(p) => match &p.kind {
-                            ParamKind::Text => format!("{{{}}}", p.name),
-                            ParamKind::Uint { ty, width: 0 } => format!("{{{}:{ty}}}", p.name),
-                            ParamKind::Uint { width, .. } => format!("{{{}:0{width}}}", p.name),
-                        },
-                    })
-                    .collect()
+            .enumerate()
+            .map(|(index, component)| {
+                let own: Vec<&str> = values.by_ref().take(component.params().count()).collect();
+                render_component(component, &own, index == 0, &template)
             })
-            .collect();
-        let mut text = parts.join("/");
-        if self.trailing_slash {
-            text.push('/');
+            .collect()
+    }
+}
+
+/// One component with its own values, checked as the accessor checks it.
+fn render_component(
+    component: &Component,
+    values: &[&str],
+    first: bool,
+    template: &str,
+) -> Result<String, RenderError> {
+    let params: Vec<&Param> = component.params().collect();
+    let mut rendered = String::new();
+    let mut own = values.iter();
+    for segment in &component.segments {
+        match segment {
+            Segment::Text(text) => rendered.push_str(text),
+            Segment::Param(param) => {
+                let value = own.next().copied().unwrap_or_default();
+                rendered.push_str(&render_value(param, value, first, template)?);
+            }
         }
-        text
+    }
+    // Valid values can still combine into a name no folder may have (a
+    // device name, too long): the first text value takes the blame, else
+    // the first float.
+    let blamed = (params.iter().position(|p| p.kind == ParamKind::Text))
+        .or_else(|| params.iter().position(|p| p.kind.is_checked()));
+    if let Some(i) = blamed
+        && !component.is_lone_text()
+    {
+        let value = values.get(i).copied().unwrap_or_default();
+        check(&rendered, first).map_err(|rule| invalid(params[i], value, template, rule))?;
+    }
+    Ok(rendered)
+}
+
+/// One placeholder's value, given as text, as the accessor renders it.
+fn render_value(
+    param: &Param,
+    value: &str,
+    first: bool,
+    template: &str,
+) -> Result<String, RenderError> {
+    let not_a_number = |ty| RenderError::NotANumber {
+        placeholder: param.name.clone(),
+        ty,
+        value: value.to_owned(),
+    };
+    match param.kind {
+        ParamKind::Uint { ty, width } => {
+            let n = parse_uint(value, ty).ok_or_else(|| not_a_number(ty))?;
+            Ok(format!("{n:0width$}"))
+        }
+        ParamKind::Float { precision } => {
+            let number: f64 = value.parse().map_err(|_| not_a_number("f64"))?;
+            float::render_float(number, precision)
+                .map_err(|rule| invalid(param, value, template, rule))
+        }
+        ParamKind::Text => {
+            check(value, first).map_err(|rule| invalid(param, value, template, rule))?;
+            Ok(value.to_owned())
+        }
+    }
+}
+
+fn invalid(param: &Param, value: &str, template: &str, rule: NameRule) -> RenderError {
+    RenderError::Invalid {
+        placeholder: param.name.clone(),
+        template: template.to_owned(),
+        value: value.to_owned(),
+        rule,
     }
 }
 
@@ -305,6 +322,46 @@ mod tests {
             })
         ));
         assert!(render("deep/{name}.json", &["run"]).is_ok());
+    }
+
+    #[test]
+    fn floats_render_as_the_accessor_renders_them() {
+        assert_eq!(
+            render("ckpt/e{e:u32}_{loss:.4}.ckpt", &["3", "0.41549"]).unwrap(),
+            ["ckpt", "e3_0.4155.ckpt"]
+        );
+        assert_eq!(render("x/l{v:.2}", &["-1.25e0"]).unwrap(), ["x", "l-1.25"]);
+        assert_eq!(render("x/l{v:.2}", &["-0"]).unwrap(), ["x", "l0.00"]);
+        let err = render("x/l{v:.2}", &["0,5"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "value \"0,5\" for {v} is no f64: write it in a decimal number, such as 0.42"
+        );
+        for not_finite in ["NaN", "inf", "-infinity", "1e999"] {
+            assert!(
+                matches!(
+                    render("x/l{v:.2}", &[not_finite]),
+                    Err(RenderError::Invalid {
+                        rule: NameRule::NotFinite,
+                        ..
+                    })
+                ),
+                "{not_finite}"
+            );
+        }
+        // Too long a name: the float is blamed, the whole name checked.
+        let err = render("x/l{v:.2}", &["1e300"]).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                RenderError::Invalid {
+                    rule: NameRule::TooLong { len: 305 },
+                    placeholder,
+                    ..
+                } if placeholder == "v"
+            ),
+            "{err}"
+        );
     }
 
     #[test]
