@@ -89,7 +89,9 @@ enum Command {
         /// The entry's name, as the layout declares it (`tracker.config` for
         /// a nested layout's entry)
         entry: String,
-        /// A value for each placeholder, in order
+        /// A value for each placeholder, in order (a negative number, such
+        /// as a float's `-1.25`, is a value, not a flag)
+        #[arg(allow_negative_numbers = true)]
         values: Vec<String>,
     },
     /// Print the files of a run

@@ -56,6 +56,13 @@ struct EvalPaths {
     run: Run,
 }
 
+/// Lightning's checkpoint names: `=` in fixed text, float placeholders.
+#[derive(Layout)]
+#[layout(best = "top/epoch={epoch:u32}-val_loss={val_loss:.4}.ckpt")]
+struct Checkpoints {
+    run: Run,
+}
+
 /// The one path (or JSON) `runlayout path` printed, without its newline.
 fn printed(out: &Output) -> String {
     ok(out).trim_end().to_owned()
@@ -130,6 +137,31 @@ fn path_fills_in_every_placeholder_form_as_the_accessor_does() -> TestResult {
     )))?;
     assert_eq!(json["kind"], "dir");
     assert_eq!(json["template"], "steps/{step:u32}");
+    Ok(())
+}
+
+#[test]
+fn path_writes_floats_as_the_accessor_does() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let paths = Checkpoints {
+        run: Run::builder(root).run_id("r1").create()?,
+    };
+    paths.create_all()?;
+    let path = |args: &[&str]| printed(&runlayout(root, &[&["path", "r1", "best"], args].concat()));
+    for (given, value) in [("0.41549", 0.41549), ("-1.25e0", -1.25), ("-0", -0.0)] {
+        assert_eq!(
+            path(&["3", given]),
+            paths.best(3, value)?.display().to_string()
+        );
+    }
+    assert!(path(&["3", "0.41549"]).ends_with("top/epoch=3-val_loss=0.4155.ckpt"));
+    // What the accessor refuses is refused with its message.
+    let err = refused(&runlayout(root, &["path", "r1", "best", "3", "NaN"]));
+    let accessor = paths.best(3, f64::NAN).unwrap_err().to_string();
+    assert!(err.contains(&accessor), "{err}\nvs {accessor}");
+    let err = refused(&runlayout(root, &["path", "r1", "best", "3", "0,5"]));
+    assert!(err.contains("is no f64"), "{err}");
     Ok(())
 }
 
