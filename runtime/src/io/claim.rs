@@ -201,7 +201,7 @@ fn open(path: &Path, for_removal: bool) -> Result<Option<File>> {
     if !meta.is_file() {
         return Err(Error::NotARegularFile {
             path: path.into(),
-            kind: crate::owned_file::describe(meta.file_type()),
+            kind: crate::io::owned_file::describe(meta.file_type()),
         });
     }
     Ok(Some(file))

@@ -1,12 +1,24 @@
-//! The `Layout` trait: the folders and files of a run, declared once.
+//! Layouts: the `Layout` trait (the folders and files of a run, declared
+//! once) and `FromRoot`, their entries, typed paths, what the derive's
+//! generated code calls (rendering, conflict checks), the layout record
+//! (`run.layout.json`) and families.
+//!
+//! Uses `record`, `run`, `io` and `error`.
+
+pub(crate) mod conflict;
+pub(crate) mod entry;
+pub(crate) mod family;
+pub(crate) mod record;
+pub(crate) mod render;
+pub(crate) mod typed_path;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::entry::Entry;
 use crate::error::Result;
-use crate::folders;
-use crate::layout_record;
+use crate::io::fs as folders;
+use crate::layout::entry::Entry;
+use crate::layout::record as layout_record;
 use crate::run::Run;
 
 /// A set of folders and files below one root, usually derived with

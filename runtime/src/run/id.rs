@@ -8,7 +8,7 @@ use std::str::FromStr;
 use crate::error::{Error, NameKind, Result};
 use runlayout_grammar::names;
 
-use crate::random;
+use crate::io::random;
 
 /// How many random characters follow the date in a generated id.
 const SUFFIX_LEN: usize = 5;

@@ -15,14 +15,16 @@ use std::time::SystemTime;
 
 pub use runlayout_grammar::names::MANIFEST;
 
-use crate::claim::{self, UseClaim};
 use crate::error::Result;
-use crate::nesting::Nesting;
-use crate::process;
-use crate::provenance::{self, GitRecord, LauncherRecord};
-use crate::run::Run;
 #[cfg(feature = "manifest")]
-use crate::{error::Error, error::Operation, owned_file, temporary};
+use crate::error::{Error, Operation};
+use crate::io::claim::{self, UseClaim};
+use crate::io::process;
+#[cfg(feature = "manifest")]
+use crate::io::{owned_file, temporary};
+use crate::launch::provenance::{self, GitRecord, LauncherRecord};
+use crate::run::Run;
+use crate::run::nesting::Nesting;
 
 /// The manifest format this version writes.
 const FORMAT: u32 = 1;

@@ -18,10 +18,10 @@ use std::time::SystemTime;
 pub use runlayout_grammar::names::LATEST;
 
 use crate::error::{Error, Result};
-use crate::nesting::Nesting;
-use crate::pointer::{self, LinkStyle};
+use crate::io::pointer::{self, LinkStyle};
+use crate::run::id::RunId;
+use crate::run::nesting::Nesting;
 use crate::run::{Address, Run};
-use crate::run_id::RunId;
 
 /// Where the pointer for runs of `stage` is, for runs placed like `address`.
 fn location(root: &Path, debug: bool, nesting: Nesting, stage: Option<&str>) -> PathBuf {

@@ -10,16 +10,16 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use crate::RunBuilder;
-use crate::claim::UseClaim;
 use crate::error::{Error, Result};
-use crate::folders;
-use crate::latest;
-use crate::launcher::Launcher;
-use crate::manifest::{self, Manifest};
-use crate::nesting::{Nesting, Place};
-use crate::open;
+use crate::io::claim::UseClaim;
+use crate::io::fs as folders;
+use crate::launch::launcher::Launcher;
+use crate::lifecycle::latest;
+use crate::lifecycle::open;
+use crate::record::manifest::{self, Manifest};
+use crate::run::id::RunId;
+use crate::run::nesting::{Nesting, Place};
 use crate::run::{Address, Run};
-use crate::run_id::RunId;
 
 /// How many generated ids `create()` tries before it gives up. A collision
 /// needs two runs on one day to draw the same 5 of 36^5 suffixes, so 64
@@ -460,7 +460,7 @@ mod tests {
 
     #[test]
     fn create_for_records_the_job_and_lets_only_its_ranks_join() -> TestResult {
-        use crate::test_env::env;
+        use crate::launch::test_env::env;
         let step0 = Launcher::detect_with(env(&[("SLURM_JOB_ID", "8"), ("SLURM_STEP_ID", "0")]))
             .expect("a launcher");
         let step1 = Launcher::detect_with(env(&[("SLURM_JOB_ID", "8"), ("SLURM_STEP_ID", "1")]))

@@ -21,7 +21,8 @@ use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
 use crate::error::{Error, Operation, Result};
-use crate::{folders, temporary};
+use crate::io::fs as folders;
+use crate::io::temporary;
 
 /// A file being written in place of another: [`Write`] to it, then
 /// [`commit`](AtomicFile::commit) renames it over its target. Until then the
@@ -320,7 +321,7 @@ mod tests {
     #[test]
     fn the_first_write_into_a_folder_removes_a_dead_writers_temporary() -> TestResult {
         let dir = tempfile::tempdir()?;
-        let tag = &crate::process::current().host_tag;
+        let tag = &crate::io::process::current().host_tag;
         let dead = format!(".runlayout-{}-1-{tag}-abcdefgh.tmp", u32::MAX);
         fs::write(dir.path().join(&dead), "half a checkpoint")?;
         FilePath::new(dir.path().join("epoch_0002.ckpt")).write_atomic("whole")?;

@@ -15,9 +15,9 @@ pub use runlayout_grammar::names::LAYOUT_RECORD;
 use runlayout_grammar::names;
 use runlayout_grammar::template::Template;
 
-use crate::entry::{Entry, EntryKind};
 use crate::error::{Error, Result};
-use crate::manifest::{self, Extra, MANIFEST};
+use crate::layout::entry::{Entry, EntryKind};
+use crate::record::manifest::{self, Extra, MANIFEST};
 use crate::run::Run;
 
 /// One entry of a recorded layout: its accessor's name, its path below the

@@ -27,15 +27,15 @@ use std::time::{Duration, SystemTime};
 
 use runlayout_grammar::names::DEBUG_DIR;
 
-use crate::ancestry;
-use crate::claim;
+use crate::catalog::scan::{DebugRuns, FoundRun, Runs};
 use crate::error::{Error, Operation, Result};
-use crate::folders;
-use crate::latest;
+use crate::io::claim;
+use crate::io::fs as folders;
+use crate::io::temporary;
+use crate::lifecycle::ancestry;
+use crate::lifecycle::latest;
+use crate::record::status::RunStatus;
 use crate::run::Run;
-use crate::scan::{DebugRuns, FoundRun, Runs};
-use crate::status::RunStatus;
-use crate::temporary;
 
 /// Which runs to remove below an output root; see [`Prune::plan`].
 ///
@@ -733,7 +733,7 @@ fn remove_run(run: &Run) -> Result<()> {
     }
     remove_tree(&trash)?;
     // Run first: an id folder left with no stage is removed too.
-    if run.stage().is_some() && run.nesting() == crate::nesting::Nesting::RunFirst {
+    if run.stage().is_some() && run.nesting() == crate::run::nesting::Nesting::RunFirst {
         let _ = fs::remove_dir(parent);
     }
     Ok(())
@@ -881,7 +881,7 @@ mod tests {
         let run = Run::builder(root.path()).stage("s").create()?;
         // What a prune killed after its rename leaves: the run's folder
         // under a temporary name of a process that is gone.
-        let tag = &crate::process::current().host_tag;
+        let tag = &crate::io::process::current().host_tag;
         let trash = root
             .path()
             .join(format!("s/.runlayout-{}-1-{tag}-abcdefgh.tmp", u32::MAX));
@@ -922,7 +922,7 @@ mod tests {
         // leaves it; and a run of another root that may just be unmounted.
         fs::remove_dir_all(here.path())?;
         fs::remove_dir_all(there.path())?;
-        if !crate::manifest::ENABLED {
+        if !crate::record::manifest::ENABLED {
             // Without manifests a scan finds no runs, so no back-links.
             assert!(Prune::new(&root).plan()?.stale_backlinks.is_empty());
             return Ok(());

@@ -52,10 +52,10 @@ use std::time::SystemTime;
 pub use runlayout_grammar::names::STATUS;
 
 use crate::error::{Error, Result};
-use crate::manifest::{self, Extra, Manifest};
-use crate::process::{self, Fate, Writer};
+use crate::io::process::{self, Fate, Writer};
+use crate::io::temporary;
+use crate::record::manifest::{self, Extra, Manifest};
 use crate::run::Run;
-use crate::temporary;
 
 /// Where a run stands.
 ///

@@ -6,9 +6,9 @@ use std::fmt;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
-use crate::atomic_file::AtomicFile;
 use crate::error::Result;
-use crate::folders;
+use crate::io::atomic_file::AtomicFile;
+use crate::io::fs as folders;
 
 /// The traits and methods both typed paths share.
 macro_rules! typed_path {

@@ -11,9 +11,9 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::env::ENV_RUN_ID;
-use crate::launcher::Launcher;
-use crate::ranks::Ranks;
+use crate::launch::env::ENV_RUN_ID;
+use crate::launch::launcher::Launcher;
+use crate::launch::ranks::Ranks;
 
 /// How long `git` may take before its answer is given up.
 const GIT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -240,7 +240,7 @@ fn parse_status(text: &str) -> Option<GitRecord> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_env::env;
+    use crate::launch::test_env::env;
 
     #[test]
     fn launchers_are_recorded_with_their_ids_and_size() {

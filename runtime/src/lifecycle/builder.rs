@@ -6,11 +6,11 @@ use std::time::Duration;
 use runlayout_grammar::names;
 
 use crate::error::{Error, NameKind, Result};
-use crate::launcher::Launcher;
-use crate::nesting::Nesting;
-use crate::pointer::LinkStyle;
+use crate::io::pointer::LinkStyle;
+use crate::launch::launcher::Launcher;
+use crate::run::id::RunId;
+use crate::run::nesting::Nesting;
 use crate::run::{Address, Run};
-use crate::run_id::RunId;
 
 /// How long a joiner waits, by default, for the manifest of a run folder
 /// another process has just made.

@@ -31,7 +31,7 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, Operation, Result};
-use crate::process::{self, Fate, Writer};
+use crate::io::process::{self, Fate, Writer};
 
 const PREFIX: &str = ".runlayout-";
 const SUFFIX: &str = ".tmp";
@@ -76,7 +76,7 @@ pub(crate) fn builder() -> tempfile::Builder<'static, 'static> {
 /// behind once this process is gone. Only this process makes names with
 /// its prefix, and 8 random characters tell its own names apart.
 pub(crate) fn fresh_name() -> String {
-    let random = crate::random::fresh_chars::<8>();
+    let random = crate::io::random::fresh_chars::<8>();
     let random: String = random.iter().map(|&b| char::from(b)).collect();
     format!("{}{random}{SUFFIX}", own_prefix())
 }

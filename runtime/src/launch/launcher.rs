@@ -6,7 +6,7 @@ use std::ffi::{OsStr, OsString};
 
 use runlayout_grammar::names;
 
-use crate::run_id::RunId;
+use crate::run::id::RunId;
 
 /// torchrun's rendezvous run id.
 const TORCHELASTIC_RUN_ID: &str = "TORCHELASTIC_RUN_ID";
@@ -293,7 +293,7 @@ fn is_plain(value: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_env::env;
+    use crate::launch::test_env::env;
 
     fn id(pairs: &'static [(&'static str, &'static str)]) -> Option<String> {
         Launcher::detect_with(env(pairs)).map(|l| l.run_id().into_string())

@@ -17,13 +17,13 @@ use std::time::{Duration, Instant};
 use runlayout_grammar::names;
 
 use crate::RunBuilder;
-use crate::claim::{self, UseClaim};
 use crate::error::{Error, Operation, Result};
-use crate::folders;
-use crate::latest;
-use crate::manifest::{self, MANIFEST};
+use crate::io::claim::{self, UseClaim};
+use crate::io::fs as folders;
+use crate::io::temporary;
+use crate::lifecycle::latest;
+use crate::record::manifest::{self, MANIFEST};
 use crate::run::Run;
-use crate::temporary;
 
 /// The longest pause between two looks at a folder being completed.
 const POLL_MAX: Duration = Duration::from_millis(100);
@@ -234,7 +234,7 @@ fn has_manifest(folder: &Path) -> Result<bool> {
         Ok(meta) if meta.is_file() => Ok(true),
         Ok(meta) => Err(Error::NotARegularFile {
             path,
-            kind: crate::owned_file::describe(meta.file_type()),
+            kind: crate::io::owned_file::describe(meta.file_type()),
         }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(Error::io(Operation::Metadata, path, e)),

@@ -24,10 +24,10 @@ use std::sync::OnceLock;
 
 use runlayout_grammar::template::{Component, ParamKind, Reader, Segment, Template, Value};
 
-use crate::entry::EntryKind;
 use crate::error::{Error, Operation, Result};
-use crate::temporary;
-use crate::typed_path::{DirPath, FilePath};
+use crate::io::temporary;
+use crate::layout::entry::EntryKind;
+use crate::layout::typed_path::{DirPath, FilePath};
 
 /// The traits behind [`FamilyKey`] and [`FamilyMember`]: implemented here
 /// only, so that their methods can change without breaking anyone.
@@ -36,7 +36,7 @@ mod sealed {
 
     use runlayout_grammar::template::ParamKind;
 
-    use crate::entry::EntryKind;
+    use crate::layout::entry::EntryKind;
 
     /// A value read from a name, owned; ordered as keys are (one template's
     /// values have the same kind at each place).
@@ -1214,7 +1214,7 @@ mod removal {
 
         use super::super::{EntryKind, LeftReason, Outcome};
         use crate::error::{Error, Operation, Result};
-        use crate::temporary;
+        use crate::io::temporary;
 
         const DIR: OFlags = OFlags::RDONLY
             .union(OFlags::DIRECTORY)
@@ -1357,7 +1357,7 @@ mod removal {
 
         use super::super::{EntryKind, LeftReason, Outcome};
         use crate::error::{Error, Operation, Result};
-        use crate::temporary;
+        use crate::io::temporary;
 
         pub(super) fn remove(
             base: &Path,

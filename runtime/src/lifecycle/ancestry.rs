@@ -20,13 +20,13 @@ use std::path::{Path, PathBuf};
 use runlayout_grammar::hash;
 pub use runlayout_grammar::names::{ANCESTOR, DESCENDANTS};
 
-use crate::claim;
 use crate::error::{Error, Operation, Result};
-use crate::folders;
-use crate::pointer;
-use crate::relpath::{normalize, relative, resolve};
+use crate::io::claim;
+use crate::io::fs as folders;
+use crate::io::pointer;
+use crate::io::relpath::{normalize, relative, resolve};
+use crate::io::temporary;
 use crate::run::Run;
-use crate::temporary;
 
 /// The readable part of a back-link name is cut to this many bytes, so the
 /// name with its hash always fits the 255 bytes a file name may have.

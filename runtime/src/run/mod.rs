@@ -1,12 +1,19 @@
-//! `Run`: one run's folder and the settings that placed it there.
+//! Where a run is: `Run`, one run's folder and the settings that placed it
+//! there; its run id and the id generator; the nesting of stage and run id
+//! folders.
+//!
+//! Uses `io` and `error`.
+
+pub(crate) mod id;
+pub(crate) mod nesting;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::claim::UseClaim;
-use crate::nesting::Nesting;
-use crate::pointer::LinkStyle;
-use crate::run_id::RunId;
+use crate::io::claim::UseClaim;
+use crate::io::pointer::LinkStyle;
+use crate::run::id::RunId;
+use crate::run::nesting::Nesting;
 
 /// A run folder that exists (it was created or opened), with the id, stage
 /// and settings that placed it.

@@ -235,7 +235,7 @@ impl Source {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_env::env;
+    use crate::launch::test_env::env;
 
     /// Variables, as [`env`] takes them.
     type Vars = &'static [(&'static str, &'static str)];

@@ -15,8 +15,8 @@ use std::io::{self, Write as _};
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Operation, Result};
-use crate::owned_file;
-use crate::temporary;
+use crate::io::owned_file;
+use crate::io::temporary;
 
 /// The first line of a pointer file; anything else is a user's file.
 const POINTER_MAGIC: &str = "runlayout-link";

@@ -9,14 +9,14 @@ use std::time::SystemTime;
 use runlayout_grammar::names::{self, DEBUG_DIR};
 
 use crate::error::{Error, Operation, Result};
-use crate::folders;
-use crate::manifest::Manifest;
-use crate::nesting::Nesting;
-use crate::pointer::LinkStyle;
+use crate::io::fs as folders;
+use crate::io::pointer::LinkStyle;
+use crate::io::temporary;
+use crate::record::manifest::Manifest;
+use crate::record::status::{KnownManifest, RunState, RunStatus};
+use crate::run::id::RunId;
+use crate::run::nesting::Nesting;
 use crate::run::{Address, Run};
-use crate::run_id::RunId;
-use crate::status::{KnownManifest, RunState, RunStatus};
-use crate::temporary;
 
 /// Which runs a scan lists, by their debug flag.
 ///

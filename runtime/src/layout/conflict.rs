@@ -9,7 +9,7 @@
 //!
 //! Hidden from the docs: generated code is the only intended caller.
 
-use crate::entry::{Entry, EntryKind};
+use crate::layout::entry::{Entry, EntryKind};
 
 /// The longest message kept; what goes beyond is cut at a character.
 const CAPACITY: usize = 1024;

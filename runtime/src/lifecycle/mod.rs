@@ -1,0 +1,12 @@
+//! A run's life: the builder and its settings (from code or the
+//! environment), creating, opening and joining runs, the `latest` pointer,
+//! and ancestry (links between runs).
+//!
+//! Uses `record`, `launch`, `run`, `io` and `error`.
+
+pub(crate) mod ancestry;
+pub(crate) mod builder;
+pub(crate) mod create;
+pub(crate) mod from_env;
+pub(crate) mod latest;
+pub(crate) mod open;
