@@ -1,15 +1,13 @@
 //! `Runs`: every run below an output root, for listing, inspecting and
 //! resuming runs after the fact.
 
-use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use runlayout_grammar::names::{self, DEBUG_DIR};
 
-use crate::error::{Error, Operation, Result};
-use crate::io::fs as folders;
+use crate::error::{Error, Result};
+use crate::io::fs::{self, ReadDir};
 use crate::io::pointer::LinkStyle;
 use crate::io::temporary;
 use crate::record::manifest::Manifest;
@@ -263,8 +261,7 @@ impl Runs {
     /// ```
     pub fn list(&self) -> Result<Listing> {
         let mut listing = Listing::default();
-        let top =
-            fs::read_dir(&self.root).map_err(|e| Error::io(Operation::ReadDir, &self.root, e))?;
+        let top = fs::read_dir(&self.root)?;
         if self.debug != DebugRuns::Only {
             self.scan_base(&self.root, Some(top), false, &mut listing);
         }
@@ -278,13 +275,13 @@ impl Runs {
     }
 
     /// Looks at every folder one and two levels below `base`.
-    fn scan_base(&self, base: &Path, entries: Option<fs::ReadDir>, debug: bool, out: &mut Listing) {
+    fn scan_base(&self, base: &Path, entries: Option<ReadDir>, debug: bool, out: &mut Listing) {
         let entries = match entries {
             Some(entries) => entries,
-            None => match fs::read_dir(base) {
-                Ok(entries) => entries,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return,
-                Err(e) => return out.problems.push(Error::io(Operation::ReadDir, base, e)),
+            None => match fs::read_dir_if_there(base) {
+                Ok(Some(entries)) => entries,
+                Ok(None) => return,
+                Err(e) => return out.problems.push(e),
             },
         };
         for first in named_folders(base, entries, out) {
@@ -293,7 +290,7 @@ impl Runs {
             let inner = match fs::read_dir(&dir) {
                 Ok(inner) => inner,
                 Err(e) => {
-                    out.problems.push(Error::io(Operation::ReadDir, &dir, e));
+                    out.problems.push(e);
                     continue;
                 }
             };
@@ -404,7 +401,7 @@ fn push(run: Run, manifest: std::result::Result<Option<Manifest>, Unreadable>, o
     let manifest_unreadable = manifest.is_err();
     let manifest = manifest.ok().flatten();
     let recorded = manifest.as_ref().and_then(Manifest::created_at);
-    let created = recorded.or_else(|| fs::metadata(run.path()).and_then(|m| m.modified()).ok());
+    let created = recorded.or_else(|| fs::modified(run.path()));
     out.runs.push(FoundRun {
         run,
         manifest,
@@ -416,13 +413,13 @@ fn push(run: Run, manifest: std::result::Result<Option<Manifest>, Unreadable>, o
 /// The folders among `entries` whose names could be a run id or stage
 /// (symlinks to folders included); links (`latest`), files and foreign names
 /// are skipped, and stale temporaries removed.
-fn named_folders(dir: &Path, entries: fs::ReadDir, out: &mut Listing) -> Vec<String> {
+fn named_folders(dir: &Path, entries: ReadDir, out: &mut Listing) -> Vec<String> {
     let mut names = Vec::new();
     for entry in entries {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                out.problems.push(Error::io(Operation::ReadDir, dir, e));
+                out.problems.push(e);
                 continue;
             }
         };
@@ -431,7 +428,7 @@ fn named_folders(dir: &Path, entries: fs::ReadDir, out: &mut Listing) -> Vec<Str
             continue;
         }
         match name.to_str() {
-            Some(name) if names::check(name).is_ok() && folders::is_folder(&entry) => {
+            Some(name) if names::check(name).is_ok() && fs::is_folder(&entry) => {
                 names.push(name.to_owned());
             }
             _ => {}

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
 use crate::error::{Error, Operation, Result};
-use crate::io::fs as folders;
+use crate::io::fs::{self, At as _};
 use crate::io::temporary;
 
 /// A file being written in place of another: [`Write`] to it, then
@@ -63,12 +63,12 @@ impl AtomicFile {
         temporary::sweep_once(dir);
         let file = match make(dir) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                folders::create_all(dir)?;
+                fs::create_dir_all(dir)?;
                 make(dir)
             }
             made => made,
         }
-        .map_err(|e| Error::io(Operation::CreateTemporary, dir, e))?;
+        .at(Operation::CreateTemporary, dir)?;
         Ok(AtomicFile {
             file,
             target: target.to_path_buf(),
@@ -137,20 +137,23 @@ impl AtomicFile {
     pub fn commit(mut self) -> Result<()> {
         // Flushes nothing of ours (there is no buffer) but is what `Write`
         // promises before the data counts as written.
+        let target = self.target.as_path();
         self.file
             .as_file_mut()
             .flush()
-            .map_err(|e| Error::io(Operation::WriteFile, &self.target, e))?;
-        self.file
-            .as_file()
-            .sync_all()
-            .map_err(|e| Error::io(Operation::Sync, &self.target, e))?;
+            .at(Operation::WriteFile, target)?;
+        self.file.as_file().sync_all().at(Operation::Sync, target)?;
         // On failure the temporary comes back inside the error and is
         // removed when that is dropped.
-        self.file
-            .persist(&self.target)
-            .map_err(|e| Error::io(Operation::Rename, &self.target, e.error))?;
-        Ok(())
+        let persisted = self.file.persist(target).map_err(|e| e.error);
+        persisted.map(drop).at(Operation::Rename, target)
+    }
+
+    /// Writes all of `contents` and commits: the file whole, or as it was.
+    pub(crate) fn write(target: &Path, contents: &[u8]) -> Result<()> {
+        let mut file = AtomicFile::create(target)?;
+        file.write_all(contents).at(Operation::WriteFile, target)?;
+        file.commit()
     }
 
     /// An I/O error of the temporary file, naming the target.

@@ -31,12 +31,13 @@
 //! A run without a manifest cannot be claimed; prune never removes one (a
 //! scan does not list it).
 
-use std::fs::{self, File, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Operation, Result};
+use crate::io::fs::{self, At as _};
 use runlayout_grammar::names::MANIFEST;
 
 /// How long a use claim waits for a removal claim to pass: a prune holds
@@ -77,7 +78,7 @@ pub(crate) fn use_run(folder: &Path) -> Result<Option<UseClaim>> {
     let Some(file) = open(&path, false)? else {
         // No manifest: a run made without one, unless the folder itself has
         // just gone (a removal moved it away).
-        if fs::metadata(folder).is_err() {
+        if std::fs::metadata(folder).is_err() {
             return Err(Error::RunBeingRemoved {
                 path: folder.into(),
             });
@@ -102,7 +103,7 @@ pub(crate) fn use_run(folder: &Path) -> Result<Option<UseClaim>> {
                 });
             }
             Err(TryLockError::Error(e)) if unsupported(&e) => return Ok(None),
-            Err(TryLockError::Error(e)) => return Err(Error::io(Operation::Lock, &path, e)),
+            Err(TryLockError::Error(e)) => return Err(e).at(Operation::Lock, &path),
         }
     }
     if !still_there(&file, &path) {
@@ -171,7 +172,7 @@ pub(crate) fn removable(folder: &Path) -> std::result::Result<(), Refusal> {
 /// opens it for writing where it may: an exclusive lock on a network file
 /// system needs a file open for writing.
 fn open(path: &Path, for_removal: bool) -> Result<Option<File>> {
-    let mut options = fs::OpenOptions::new();
+    let mut options = std::fs::OpenOptions::new();
     options.read(true);
     no_follow(&mut options);
     let opened = if for_removal {
@@ -191,13 +192,10 @@ fn open(path: &Path, for_removal: bool) -> Result<Option<File>> {
         options.open(path)
     };
     let file = match opened {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(Operation::Lock, path, e)),
+        Err(e) if fs::is_not_found(&e) => return Ok(None),
+        opened => opened.at(Operation::Lock, path)?,
     };
-    let meta = file
-        .metadata()
-        .map_err(|e| Error::io(Operation::Metadata, path, e))?;
+    let meta = file.metadata().at(Operation::Metadata, path)?;
     if !meta.is_file() {
         return Err(Error::NotARegularFile {
             path: path.into(),
@@ -208,13 +206,13 @@ fn open(path: &Path, for_removal: bool) -> Result<Option<File>> {
 }
 
 #[cfg(unix)]
-fn no_follow(options: &mut fs::OpenOptions) {
+fn no_follow(options: &mut std::fs::OpenOptions) {
     use std::os::unix::fs::OpenOptionsExt as _;
     options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
 }
 
 #[cfg(not(unix))]
-fn no_follow(_options: &mut fs::OpenOptions) {}
+fn no_follow(_options: &mut std::fs::OpenOptions) {}
 
 /// Whether the lock failed because this file system does not do locks.
 fn unsupported(e: &io::Error) -> bool {
@@ -231,20 +229,20 @@ fn unsupported(e: &io::Error) -> bool {
 /// Whether `path` still leads to the open `file`: not once the run folder
 /// was renamed away (or the manifest replaced).
 fn still_there(file: &File, path: &Path) -> bool {
-    let (Ok(held), Ok(now)) = (file.metadata(), fs::symlink_metadata(path)) else {
+    let (Ok(held), Ok(now)) = (file.metadata(), std::fs::symlink_metadata(path)) else {
         return false;
     };
     same_file(&held, &now)
 }
 
 #[cfg(unix)]
-fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::MetadataExt as _;
     a.dev() == b.dev() && a.ino() == b.ino()
 }
 
 #[cfg(not(unix))]
-fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
     a.len() == b.len() && a.modified().ok() == b.modified().ok()
 }
 
@@ -297,7 +295,7 @@ mod tests {
             .to_path_buf();
         // What a removal killed after its rename leaves: the folder elsewhere.
         let file = open(&folder.join(MANIFEST), false)?.ok_or("a manifest")?;
-        fs::rename(&folder, root.path().join("s/.gone"))?;
+        std::fs::rename(&folder, root.path().join("s/.gone"))?;
         file.try_lock_shared().map_err(|e| format!("{e:?}"))?;
         assert!(!still_there(&file, &folder.join(MANIFEST)));
         assert!(matches!(
@@ -337,14 +335,14 @@ mod tests {
     fn hostile_manifests_are_never_claimed() -> TestResult {
         let root = tempfile::tempdir()?;
         let folder = root.path().join("r");
-        fs::create_dir(&folder)?;
-        fs::create_dir(folder.join(MANIFEST))?;
+        std::fs::create_dir(&folder)?;
+        std::fs::create_dir(folder.join(MANIFEST))?;
         assert!(matches!(
             use_run(&folder),
             Err(Error::NotARegularFile { .. })
         ));
         assert!(matches!(remove_run(&folder), Err(Refusal::Unclaimable(_))));
-        fs::remove_dir(folder.join(MANIFEST))?;
+        std::fs::remove_dir(folder.join(MANIFEST))?;
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink("/etc/hostname", folder.join(MANIFEST))?;

@@ -9,11 +9,12 @@
 //! close. The file's kind is asked only when the read was odd (nothing, or
 //! more than a file of ours holds), which is all a FIFO or a device can give.
 
-use std::fs::{self, File, FileType};
+use std::fs::{File, FileType};
 use std::io::{self, Read as _};
 use std::path::Path;
 
 use crate::error::{Error, Operation, Result};
+use crate::io::fs::{self, At as _};
 
 /// Most files of ours fit in one read of this size.
 const FIRST_READ: usize = 1024;
@@ -27,9 +28,8 @@ const FIRST_READ: usize = 1024;
 /// [`Error::Io`] naming the path.
 pub(crate) fn read(path: &Path, limit: u64) -> Result<Option<Vec<u8>>> {
     let mut file = match open_nonblocking(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(Operation::ReadFile, path, e)),
+        Err(e) if fs::is_not_found(&e) => return Ok(None),
+        opened => opened.at(Operation::ReadFile, path)?,
     };
     let mut bytes = vec![0; FIRST_READ.min(limit as usize + 1)];
     let mut filled = 0;
@@ -39,11 +39,10 @@ pub(crate) fn read(path: &Path, limit: u64) -> Result<Option<Vec<u8>>> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             // A FIFO with a writer that has written nothing, or a folder.
             Err(e) => {
-                return Err(explain(&file, path).unwrap_or(Error::io(
-                    Operation::ReadFile,
-                    path,
-                    e,
-                )));
+                return match explain(&file, path) {
+                    Some(err) => Err(err),
+                    None => Err(e).at(Operation::ReadFile, path),
+                };
             }
         };
         filled += n;
@@ -115,7 +114,7 @@ pub(crate) fn describe(kind: FileType) -> &'static str {
 #[cfg(unix)]
 fn open_nonblocking(path: &Path) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt as _;
-    fs::OpenOptions::new()
+    std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
@@ -137,7 +136,7 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("f");
         assert!(read(&path, 10)?.is_none());
-        fs::write(&path, b"hello")?;
+        std::fs::write(&path, b"hello")?;
         assert_eq!(read(&path, 10)?.as_deref(), Some(&b"hello"[..]));
         assert_eq!(read(&path, 5)?.as_deref(), Some(&b"hello"[..]));
         Ok(())
@@ -147,7 +146,7 @@ mod tests {
     fn files_over_the_limit_are_refused() -> TestResult {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("f");
-        fs::write(&path, b"hello!")?;
+        std::fs::write(&path, b"hello!")?;
         let err = read(&path, 5).unwrap_err();
         assert!(matches!(err, Error::FileTooLarge { limit: 5, .. }), "{err}");
         Ok(())

@@ -10,11 +10,11 @@
 //! ../../pretrain/2026-11-30_k3x9a
 //! ```
 
-use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Operation, Result};
+use crate::io::fs::{self, At as _};
 use crate::io::owned_file;
 use crate::io::temporary;
 
@@ -81,22 +81,21 @@ pub(crate) fn replace(dst: &Path, target: &Path, style: LinkStyle) -> Result<()>
 /// device, ...) is.
 pub(crate) fn read(path: &Path) -> Result<Option<PathBuf>> {
     // readlink first: one call answers the common cases (a symlink, nothing).
-    let not_a_symlink = match fs::read_link(path) {
+    let not_a_symlink = match std::fs::read_link(path) {
         Ok(target) => return Ok(Some(target)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => e,
     };
-    match fs::symlink_metadata(path) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(Operation::Metadata, path, e)),
-        Ok(meta) if meta.is_file() => match read_pointer(path)? {
+    match fs::symlink_metadata_if_there(path)? {
+        None => Ok(None),
+        Some(meta) if meta.is_file() => match read_pointer(path)? {
             Some(target) => Ok(Some(target)),
             None => Err(Error::NotALink { path: path.into() }),
         },
-        Ok(meta) if meta.file_type().is_symlink() => {
-            Err(Error::io(Operation::ReadLink, path, not_a_symlink))
+        Some(meta) if meta.file_type().is_symlink() => {
+            Err(not_a_symlink).at(Operation::ReadLink, path)
         }
-        Ok(_) => Err(Error::NotALink { path: path.into() }),
+        Some(_) => Err(Error::NotALink { path: path.into() }),
     }
 }
 
@@ -152,7 +151,7 @@ fn write_pointer(at: &Path, target: &Path) -> io::Result<()> {
         text.push_str(part);
     }
     text.push('\n');
-    let mut file = fs::OpenOptions::new()
+    let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(at)?;
@@ -205,11 +204,11 @@ mod tests {
     fn foreign_files_are_not_pointers() -> TestResult {
         let dir = tempfile::tempdir()?;
         let at = dir.path().join("p");
-        fs::write(&at, "notes\n../x\n")?;
+        std::fs::write(&at, "notes\n../x\n")?;
         assert_eq!(read_pointer(&at)?, None);
-        fs::write(&at, "runlayout-link\n/etc\n")?;
+        std::fs::write(&at, "runlayout-link\n/etc\n")?;
         assert_eq!(read_pointer(&at)?, None);
-        fs::write(&at, vec![b'x'; 2 * POINTER_MAX as usize])?;
+        std::fs::write(&at, vec![b'x'; 2 * POINTER_MAX as usize])?;
         assert_eq!(read_pointer(&at)?, None);
         Ok(())
     }
@@ -232,7 +231,7 @@ mod tests {
         assert!(std::os::unix::fs::symlink(&long, dir.path().join("probe")).is_err());
         let at = dir.path().join("ancestor");
         write(&at, &long, LinkStyle::Auto)?;
-        assert!(fs::symlink_metadata(&at)?.is_file());
+        assert!(std::fs::symlink_metadata(&at)?.is_file());
         assert_eq!(read(&at)?, Some(long));
         Ok(())
     }

@@ -24,13 +24,13 @@
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use crate::error::{Error, Operation, Result};
+use crate::error::{Operation, Result};
+use crate::io::fs::{self, At as _};
 use crate::io::process::{self, Fate, Writer};
 
 const PREFIX: &str = ".runlayout-";
@@ -104,17 +104,17 @@ pub(crate) fn replace<T>(
                 make(tmp).inspect_err(|e| {
                     // Half made by us; a name that was taken is someone else's.
                     if e.kind() != io::ErrorKind::AlreadyExists {
-                        let _ = fs::remove_file(tmp);
+                        let _ = std::fs::remove_file(tmp);
                     }
                 })
             })
-            .map_err(|e| Error::io(op, dst, e))?
+            .at(op, dst)?
             .into_parts();
         match tmp.persist(dst) {
             Ok(()) => return Ok(made),
             // Swept by another process that took it for left behind: make it again.
-            Err(e) if e.error.kind() == io::ErrorKind::NotFound && attempt < ATTEMPTS => {}
-            Err(e) => return Err(Error::io(Operation::Rename, dst, e.error)),
+            Err(e) if fs::is_not_found(&e.error) && attempt < ATTEMPTS => {}
+            Err(e) => return Err(e.error).at(Operation::Rename, dst),
         }
     }
 }
@@ -149,7 +149,7 @@ fn is_stale(dir: &Path, name: &OsStr, foreign_after: Option<Duration>) -> bool {
     let Some(after) = foreign_after else {
         return false;
     };
-    let modified = fs::symlink_metadata(dir.join(name)).and_then(|m| m.modified());
+    let modified = std::fs::symlink_metadata(dir.join(name)).and_then(|m| m.modified());
     modified.is_ok_and(|at| {
         SystemTime::now()
             .duration_since(at)
@@ -169,13 +169,22 @@ pub(crate) fn remove_if_stale(dir: &Path, name: &OsStr) -> bool {
     if !is_left_behind(dir, name, None) {
         return false;
     }
-    let path = dir.join(name);
-    let removed = match fs::symlink_metadata(&path) {
-        Ok(meta) if meta.is_dir() => fs::remove_dir_all(&path),
-        Ok(_) => fs::remove_file(&path),
-        Err(e) => Err(e),
-    };
-    removed.is_ok()
+    fs::remove_any(&dir.join(name)).is_ok()
+}
+
+/// Renames `path` to a fresh temporary name of this process's in its
+/// folder: it leaves every listing at once, and once this process is gone
+/// a sweep removes what is left of it. `None` if nothing was there.
+pub(crate) fn move_aside(path: &Path) -> Result<Option<PathBuf>> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    match builder().make_in(parent, |tmp| std::fs::rename(path, tmp)) {
+        Ok(made) => {
+            let kept = made.into_temp_path().keep().map_err(|e| e.error);
+            kept.map(Some).at(Operation::Rename, path)
+        }
+        Err(e) if fs::is_not_found(&e) => Ok(None),
+        Err(e) => Err(e).at(Operation::Rename, path),
+    }
 }
 
 /// How many folders [`sweep_once`] remembers; past that it forgets them all
@@ -212,7 +221,7 @@ pub(crate) fn sweep_once(dir: &Path) {
 /// Removes the stale temporaries in `dir`. Best effort: a folder that
 /// cannot be read is left for the operation itself to report.
 pub(crate) fn sweep(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
+    let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
@@ -232,15 +241,15 @@ mod tests {
         let dst = dir.path().join("f");
         for text in ["one", "two"] {
             replace(&dst, Operation::WriteFile, |tmp| {
-                fs::OpenOptions::new()
+                std::fs::OpenOptions::new()
                     .write(true)
                     .create_new(true)
                     .open(tmp)
                     .and_then(|mut f| io::Write::write_all(&mut f, text.as_bytes()))
             })?;
-            assert_eq!(fs::read_to_string(&dst)?, text);
+            assert_eq!(std::fs::read_to_string(&dst)?, text);
         }
-        assert_eq!(fs::read_dir(dir.path())?.count(), 1);
+        assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
         Ok(())
     }
 
@@ -248,15 +257,15 @@ mod tests {
     fn a_failed_make_leaves_the_old_version_and_no_temporary() -> TestResult {
         let dir = tempfile::tempdir()?;
         let dst = dir.path().join("f");
-        fs::write(&dst, "old")?;
+        std::fs::write(&dst, "old")?;
         let err = replace(&dst, Operation::WriteFile, |tmp| {
-            fs::write(tmp, "half")?;
+            std::fs::write(tmp, "half")?;
             Err::<(), _>(io::Error::other("disk full"))
         })
         .unwrap_err();
         assert!(err.to_string().contains("disk full"), "{err}");
-        assert_eq!(fs::read_to_string(&dst)?, "old");
-        assert_eq!(fs::read_dir(dir.path())?.count(), 1);
+        assert_eq!(std::fs::read_to_string(&dst)?, "old");
+        assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
         Ok(())
     }
 
@@ -281,13 +290,13 @@ mod tests {
                 me.host_tag
             )
         };
-        fs::write(dir.path().join(dead(1)), "x")?;
+        std::fs::write(dir.path().join(dead(1)), "x")?;
         sweep_once(dir.path());
         assert!(
             !dir.path().join(dead(1)).exists(),
             "the first sweep removes it"
         );
-        fs::write(dir.path().join(dead(2)), "x")?;
+        std::fs::write(dir.path().join(dead(2)), "x")?;
         sweep_once(dir.path());
         assert!(
             dir.path().join(dead(2)).exists(),
@@ -312,10 +321,10 @@ mod tests {
         let reused = format!("{PREFIX}{}-{}-{tag}-abcdefgh.tmp", me.pid, started + 1);
         let foreign = format!("{PREFIX}1-1-00000000-abcdefgh.tmp");
         for name in [&mine, &dead, &reused, &foreign] {
-            fs::write(dir.path().join(name), "x")?;
+            std::fs::write(dir.path().join(name), "x")?;
         }
         sweep(dir.path());
-        let mut left: Vec<String> = fs::read_dir(dir.path())?
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())?
             .map(|e| Ok(e?.file_name().to_string_lossy().into_owned()))
             .collect::<io::Result<_>>()?;
         left.sort();
@@ -324,7 +333,7 @@ mod tests {
         assert_eq!(left, expected);
         // Another pid space's temporary, however old, is left to prune.
         let old = SystemTime::now() - FOREIGN_STALE_AFTER - Duration::from_secs(5);
-        let file = fs::File::options()
+        let file = std::fs::File::options()
             .write(true)
             .open(dir.path().join(&foreign))?;
         file.set_modified(old)?;

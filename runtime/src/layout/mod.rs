@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::error::Result;
-use crate::io::fs as folders;
+use crate::io::fs;
 use crate::layout::entry::Entry;
 use crate::layout::record as layout_record;
 use crate::run::Run;
@@ -176,7 +176,7 @@ fn create_entries(root: &Path, entries: &[Entry]) -> Result<()> {
     // `Path` orders by components, so every parent comes before its children
     // and a single `mkdir` per folder suffices.
     for folder in needed {
-        folders::ensure(&root.join(folder))?;
+        fs::ensure_folder(&root.join(folder))?;
     }
     Ok(())
 }

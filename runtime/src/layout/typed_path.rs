@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Result;
 use crate::io::atomic_file::AtomicFile;
-use crate::io::fs as folders;
+use crate::io::fs;
 
 /// The traits and methods both typed paths share.
 macro_rules! typed_path {
@@ -181,7 +181,7 @@ impl DirPath {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn create(&self) -> Result<()> {
-        folders::create_all(&self.0)
+        fs::create_dir_all(&self.0)
     }
 }
 
@@ -253,10 +253,7 @@ impl FilePath {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn write_atomic(&self, contents: impl AsRef<[u8]>) -> Result<()> {
-        let mut file = self.create_atomic()?;
-        std::io::Write::write_all(&mut file, contents.as_ref())
-            .map_err(|e| crate::Error::io(crate::Operation::WriteFile, &self.0, e))?;
-        file.commit()
+        AtomicFile::write(&self.0, contents.as_ref())
     }
 
     /// Starts writing the file atomically, in pieces: write to the

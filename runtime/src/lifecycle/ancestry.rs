@@ -13,16 +13,14 @@
 //!   link is never reported.
 //! - `run.json` never records ancestry and is never rewritten by a link.
 
-use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use runlayout_grammar::hash;
 pub use runlayout_grammar::names::{ANCESTOR, DESCENDANTS};
 
-use crate::error::{Error, Operation, Result};
+use crate::error::{Error, Result};
 use crate::io::claim;
-use crate::io::fs as folders;
+use crate::io::fs::{self, Created};
 use crate::io::pointer;
 use crate::io::relpath::{normalize, relative, resolve};
 use crate::io::temporary;
@@ -74,8 +72,8 @@ impl Run {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn link(&self, ancestor: &Run) -> Result<()> {
-        let me = folders::canonicalize(self.path())?;
-        let them = folders::canonicalize(ancestor.path())?;
+        let me = fs::canonicalize(self.path())?;
+        let them = fs::canonicalize(ancestor.path())?;
         if me == them {
             return Ok(());
         }
@@ -138,15 +136,13 @@ impl Run {
     /// ```
     pub fn descendants(&self) -> Result<Vec<PathBuf>> {
         let dir = self.path().join(DESCENDANTS);
-        let entries = match fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io(Operation::ReadDir, &dir, e)),
+        let Some(entries) = fs::read_dir_if_there(&dir)? else {
+            return Ok(Vec::new());
         };
-        let me = folders::canonicalize(self.path())?;
+        let me = fs::canonicalize(self.path())?;
         let mut found = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(|e| Error::io(Operation::ReadDir, &dir, e))?;
+            let entry = entry?;
             if temporary::is_temporary(&entry.file_name()) {
                 continue;
             }
@@ -165,22 +161,20 @@ impl Run {
 /// brought back as an empty shell), and never a symlink that would lead the
 /// back-link out of the ancestor.
 fn descendants_folder(dir: &Path) -> Result<()> {
-    match fs::create_dir(dir) {
-        Ok(()) => return Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+    match fs::create_dir(dir)? {
+        Created::New => return Ok(()),
+        Created::Taken => {}
+        Created::NoParent(_) => {
             let ancestor = dir.parent().unwrap_or(dir).to_path_buf();
             return Err(Error::RunNotFound {
                 path: ancestor,
                 elsewhere: Vec::new(),
             });
         }
-        Err(e) => return Err(Error::io(Operation::CreateDir, dir, e)),
     }
-    match fs::symlink_metadata(dir) {
-        Ok(meta) if meta.is_dir() => Ok(()),
-        Ok(_) => Err(Error::NotADirectory { path: dir.into() }),
-        Err(e) => Err(Error::io(Operation::Metadata, dir, e)),
+    match fs::symlink_metadata_if_there(dir)? {
+        Some(meta) if meta.is_dir() => Ok(()),
+        _ => Err(Error::NotADirectory { path: dir.into() }),
     }
 }
 
@@ -189,7 +183,7 @@ pub(crate) fn backlink(run: &Run) -> Result<Option<PathBuf>> {
     let Some(ancestor) = run.ancestor()? else {
         return Ok(None);
     };
-    let me = folders::canonicalize(run.path())?;
+    let me = fs::canonicalize(run.path())?;
     Ok(Some(
         ancestor.join(DESCENDANTS).join(backlink_name(run, &me)),
     ))
@@ -207,7 +201,7 @@ pub(crate) fn dangling_backlinks(run: &Path, within: &Path) -> Vec<PathBuf> {
     // The run's own folder only: a `descendants` that is a symlink leads
     // somewhere runlayout did not write, and nothing there is touched.
     let dir = run.join(DESCENDANTS);
-    if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+    if !fs::symlink_metadata_if_there(&dir).is_ok_and(|m| m.is_some_and(|m| m.is_dir())) {
         return Vec::new();
     }
     let Ok(entries) = fs::read_dir(&dir) else {
@@ -234,7 +228,7 @@ pub(crate) fn is_dangling(link: &Path, within: &Path) -> bool {
     let place = normalize(&dir.join(target));
     place.starts_with(within)
         && place != within
-        && matches!(fs::symlink_metadata(&place), Err(e) if e.kind() == io::ErrorKind::NotFound)
+        && matches!(fs::symlink_metadata_if_there(&place), Ok(None))
         && place
             .parent()
             .is_some_and(|folder| fs::read_dir(folder).is_ok_and(|mut e| e.next().is_some()))
@@ -243,7 +237,7 @@ pub(crate) fn is_dangling(link: &Path, within: &Path) -> bool {
 /// The run the back-link at `link` names, if that run's `ancestor` is `me`.
 fn verified_descendant(dir: &Path, link: &Path, me: &Path) -> Option<PathBuf> {
     let target = pointer::read(link).ok()??;
-    let child = fs::canonicalize(dir.join(target)).ok()?;
+    let child = fs::canonicalize(&dir.join(target)).ok()?;
     let back = pointer::read(&child.join(ANCESTOR)).ok()??;
     (resolve(&child, &back) == me).then_some(child)
 }

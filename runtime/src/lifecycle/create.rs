@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use crate::RunBuilder;
 use crate::error::{Error, Result};
 use crate::io::claim::UseClaim;
-use crate::io::fs as folders;
+use crate::io::fs;
 use crate::launch::launcher::Launcher;
 use crate::lifecycle::latest;
 use crate::lifecycle::open;
@@ -266,14 +266,14 @@ impl RunBuilder {
             self.refuse_inside_run(parent, &place.run)?;
         }
         let id_dir = if place.id_dir != place.run {
-            folders::create_new_with_parents(&place.id_dir)?
+            fs::create_new_with_parents(&place.id_dir)?
         } else {
             false
         };
         let made_run = if id_dir {
-            folders::create_new(&place.run)?
+            fs::create_new(&place.run)?
         } else {
-            folders::create_new_with_parents(&place.run)?
+            fs::create_new_with_parents(&place.run)?
         };
         Ok(made_run.then_some(Made { place, id_dir }))
     }
@@ -310,10 +310,10 @@ impl RunBuilder {
             // The id folder is the one that must be new: in run-first order a
             // stage folder inside an existing id folder would share that id
             // with an unrelated run.
-            if !folders::create_new_with_parents(&place.id_dir)? {
+            if !fs::create_new_with_parents(&place.id_dir)? {
                 continue;
             }
-            if place.run != place.id_dir && !folders::create_new(&place.run)? {
+            if place.run != place.id_dir && !fs::create_new(&place.run)? {
                 return Err(Error::RunExists { path: place.run });
             }
             let made = Made {

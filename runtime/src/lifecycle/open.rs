@@ -93,9 +93,11 @@ impl RunBuilder {
         let stage = self.checked_stage()?;
         let address = latest::read(&self.root, self.debug, self.nesting, stage.as_deref())
             .map_err(|e| match e {
-                Error::NoLatestRun { .. } if is_missing(&self.root) => Error::RootNotFound {
-                    root: self.root.clone(),
-                },
+                Error::NoLatestRun { .. } if folders::is_missing(&self.root) => {
+                    Error::RootNotFound {
+                        root: self.root.clone(),
+                    }
+                }
                 e => e,
             })?;
         let run = self.run(address, false);
@@ -167,13 +169,11 @@ fn check_or_complete(
 
 /// Whether the folder has not changed for longer than `age`.
 fn untouched_for(path: &Path, age: Duration) -> bool {
-    fs::metadata(path)
-        .and_then(|m| m.modified())
-        .is_ok_and(|at| {
-            std::time::SystemTime::now()
-                .duration_since(at)
-                .is_ok_and(|d| d > age)
-        })
+    folders::modified(path).is_some_and(|at| {
+        std::time::SystemTime::now()
+            .duration_since(at)
+            .is_ok_and(|d| d > age)
+    })
 }
 
 /// For a fixed id whose folder `create` found taken: an error that says what
@@ -196,7 +196,7 @@ fn require_folder(run: &Run) -> Result<()> {
         Ok(meta) if meta.is_dir() => Ok(()),
         Ok(_) => Err(Error::NotADirectory { path: path.into() }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Err(dangling(path).unwrap_or_else(|| {
-            if is_missing(run.root()) {
+            if folders::is_missing(run.root()) {
                 Error::RootNotFound {
                     root: run.root().into(),
                 }
@@ -209,12 +209,6 @@ fn require_folder(run: &Run) -> Result<()> {
         })),
         Err(e) => Err(Error::io(Operation::Metadata, path, e)),
     }
-}
-
-/// Whether nothing is at `path` (or only a symlink to nothing): a missing
-/// output root is worth its own error, not "no run folder".
-fn is_missing(path: &Path) -> bool {
-    fs::metadata(path).is_err_and(|e| e.kind() == io::ErrorKind::NotFound)
 }
 
 /// [`Error::DanglingLink`] if `path` is a symlink (whose target is missing).
@@ -230,14 +224,13 @@ fn dangling(path: &Path) -> Option<Error> {
 /// named so is an error, never opened).
 fn has_manifest(folder: &Path) -> Result<bool> {
     let path = folder.join(MANIFEST);
-    match fs::metadata(&path) {
-        Ok(meta) if meta.is_file() => Ok(true),
-        Ok(meta) => Err(Error::NotARegularFile {
+    match folders::metadata_if_there(&path)? {
+        Some(meta) if meta.is_file() => Ok(true),
+        Some(meta) => Err(Error::NotARegularFile {
             path,
             kind: crate::io::owned_file::describe(meta.file_type()),
         }),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(Error::io(Operation::Metadata, path, e)),
+        None => Ok(false),
     }
 }
 
@@ -275,13 +268,10 @@ struct Contents {
 
 impl Contents {
     fn read(path: &Path) -> Result<Contents> {
-        let entries = fs::read_dir(path).map_err(|e| match e.kind() {
-            // Gone since it was found (a prune moved it away): no run there.
-            io::ErrorKind::NotFound => Error::RunNotFound {
-                path: path.into(),
-                elsewhere: Vec::new(),
-            },
-            _ => Error::io(Operation::ReadDir, path, e),
+        // Gone since it was found (a prune moved it away): no run there.
+        let entries = folders::read_dir_if_there(path)?.ok_or_else(|| Error::RunNotFound {
+            path: path.into(),
+            elsewhere: Vec::new(),
         })?;
         let mut contents = Contents {
             entries: 0,
@@ -289,7 +279,7 @@ impl Contents {
             run_inside: None,
         };
         for entry in entries {
-            let entry = entry.map_err(|e| Error::io(Operation::ReadDir, path, e))?;
+            let entry = entry?;
             let name = entry.file_name();
             if temporary::is_temporary(&name) {
                 continue;

@@ -20,17 +20,15 @@
 //! mounted.)
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use runlayout_grammar::names::DEBUG_DIR;
 
 use crate::catalog::scan::{DebugRuns, FoundRun, Runs};
-use crate::error::{Error, Operation, Result};
+use crate::error::{Error, Result};
 use crate::io::claim;
-use crate::io::fs as folders;
+use crate::io::fs;
 use crate::io::temporary;
 use crate::lifecycle::ancestry;
 use crate::lifecycle::latest;
@@ -560,7 +558,7 @@ fn find_trash(root: &Path) -> Vec<PathBuf> {
     let mut bases = vec![root.to_path_buf(), root.join(DEBUG_DIR)];
     for base in bases.clone() {
         for entry in fs::read_dir(&base).into_iter().flatten().flatten() {
-            if folders::is_folder(&entry) && !temporary::is_temporary(&entry.file_name()) {
+            if fs::is_folder(&entry) && !temporary::is_temporary(&entry.file_name()) {
                 bases.push(entry.path());
             }
         }
@@ -614,7 +612,7 @@ impl PrunePlan {
     pub fn execute(&self) -> Result<Pruned> {
         let mut done = Pruned::default();
         for trash in &self.trash {
-            remove_tree(trash)?;
+            fs::remove_any(trash)?;
             done.trash += 1;
         }
         for link in &self.stale_backlinks {
@@ -623,7 +621,7 @@ impl PrunePlan {
                 .within
                 .as_deref()
                 .is_some_and(|within| ancestry::is_dangling(link, within));
-            if dangling && fs::remove_file(link).is_ok() {
+            if dangling && std::fs::remove_file(link).is_ok() {
                 done.stale_backlinks += 1;
             }
         }
@@ -692,7 +690,10 @@ fn remove_claimed(candidate: &Candidate) -> Result<std::result::Result<(), KeepR
         return Ok(Err(reason));
     }
     if candidate.link_to.is_some() {
-        return unlink_run(run.path()).map(Ok);
+        // A run folder that is a symlink goes as the link it is: the
+        // folder it leads to (another disk, another root) and its
+        // back-link stay.
+        return fs::remove_file(run.path()).map(Ok);
     }
     remove_run(run).map(Ok)
 }
@@ -710,7 +711,7 @@ fn still_removable(run: &Run) -> std::result::Result<(), KeepReason> {
     if let Some(child) = children.into_iter().next() {
         return Err(KeepReason::AncestorOf(child));
     }
-    if fs::symlink_metadata(run.path()).is_ok_and(|m| m.file_type().is_symlink()) {
+    if fs::is_symlink(run.path()) {
         return Ok(());
     }
     survey(run.path()).map(|_| ())
@@ -722,61 +723,26 @@ fn remove_run(run: &Run) -> Result<()> {
     let path = run.path();
     let backlink = ancestry::backlink(run).ok().flatten();
     let parent = path.parent().unwrap_or(Path::new("."));
-    let Some(trash) = to_trash(path)? else {
+    let Some(trash) = temporary::move_aside(path)? else {
         return Ok(());
     };
     // The run has left: its back-link goes now, before the long deletion,
     // so that a kill leaves at most this one link naming nothing (which
     // the next prune removes), never one for the whole deletion.
     if let Some(link) = backlink {
-        let _ = fs::remove_file(link);
+        let _ = std::fs::remove_file(link);
     }
-    remove_tree(&trash)?;
+    fs::remove_any(&trash)?;
     // Run first: an id folder left with no stage is removed too.
     if run.stage().is_some() && run.nesting() == crate::run::nesting::Nesting::RunFirst {
-        let _ = fs::remove_dir(parent);
+        let _ = std::fs::remove_dir(parent);
     }
     Ok(())
 }
 
-/// Removes a run folder that is a symlink as the link it is: the folder it
-/// leads to (another disk, another root) and its back-link stay.
-fn unlink_run(path: &Path) -> Result<()> {
-    match fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io(Operation::Remove, path, e)),
-    }
-}
-
 /// Where the run folder at `path` leads, when it is a symlink.
 fn link_target(path: &Path) -> Option<PathBuf> {
-    let meta = fs::symlink_metadata(path).ok()?;
-    meta.file_type().is_symlink().then(|| canon(path))
-}
-
-/// Renames `path` to a hidden temporary name in its folder, out of every
-/// listing at once; `None` if it was gone already.
-fn to_trash(path: &Path) -> Result<Option<PathBuf>> {
-    let parent = path.parent().unwrap_or(Path::new("."));
-    match temporary::builder().make_in(parent, |tmp| fs::rename(path, tmp)) {
-        Ok(made) => made
-            .into_temp_path()
-            .keep()
-            .map(Some)
-            .map_err(|e| Error::io(Operation::Rename, path, e.error)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(Operation::Rename, path, e)),
-    }
-}
-
-/// Deletes a folder and everything in it, never following a symlink out.
-fn remove_tree(path: &Path) -> Result<()> {
-    match fs::remove_dir_all(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io(Operation::Remove, path, e)),
-    }
+    fs::is_symlink(path).then(|| canon(path))
 }
 
 /// The bytes a run's files hold, symlinks inside it not followed, and the
@@ -784,20 +750,20 @@ fn remove_tree(path: &Path) -> Result<()> {
 /// symlink (a run moved to another disk) leads. A run with a file system
 /// mounted inside it must not be removed at all.
 fn survey(path: &Path) -> std::result::Result<u64, KeepReason> {
-    let Ok(real) = fs::canonicalize(path) else {
+    let Ok(real) = std::fs::canonicalize(path) else {
         return Err(KeepReason::Gone);
     };
     if let Some(mount) = mount_points().into_iter().find(|m| m.starts_with(&real)) {
         return Err(KeepReason::MountInside(mount));
     }
-    let Ok(top) = fs::metadata(&real) else {
+    let Ok(top) = std::fs::metadata(&real) else {
         return Err(KeepReason::Gone);
     };
     let device = device_of(&top);
     let mut total = 0;
     let mut stack = vec![real];
     while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let Ok(meta) = entry.metadata() else { continue };
             if meta.is_dir() {
                 if device_of(&meta) != device {
@@ -817,7 +783,7 @@ fn survey(path: &Path) -> std::result::Result<u64, KeepReason> {
 /// mount of a folder of the same file system has the same device, so only
 /// this list tells it.
 fn mount_points() -> Vec<PathBuf> {
-    let Ok(table) = fs::read_to_string("/proc/self/mountinfo") else {
+    let Ok(table) = std::fs::read_to_string("/proc/self/mountinfo") else {
         return Vec::new();
     };
     table
@@ -854,18 +820,18 @@ fn unescape_mount(text: &str) -> String {
 
 /// The device a file lives on, where the system says.
 #[cfg(unix)]
-fn device_of(meta: &fs::Metadata) -> Option<u64> {
+fn device_of(meta: &std::fs::Metadata) -> Option<u64> {
     use std::os::unix::fs::MetadataExt as _;
     Some(meta.dev())
 }
 
 #[cfg(not(unix))]
-fn device_of(_meta: &fs::Metadata) -> Option<u64> {
+fn device_of(_meta: &std::fs::Metadata) -> Option<u64> {
     None
 }
 
 fn canon(path: &Path) -> PathBuf {
-    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    fs::canonical_or_same(path)
 }
 
 #[cfg(test)]
@@ -885,8 +851,8 @@ mod tests {
         let trash = root
             .path()
             .join(format!("s/.runlayout-{}-1-{tag}-abcdefgh.tmp", u32::MAX));
-        fs::create_dir_all(trash.join("checkpoints"))?;
-        fs::write(trash.join("checkpoints/e1.ckpt"), "w")?;
+        std::fs::create_dir_all(trash.join("checkpoints"))?;
+        std::fs::write(trash.join("checkpoints/e1.ckpt"), "w")?;
         let plan = Prune::new(root.path()).plan()?;
         assert_eq!(plan.trash, std::slice::from_ref(&trash));
         assert!(plan.remove.is_empty(), "no criterion selects no run");
@@ -920,8 +886,8 @@ mod tests {
         }
         // Gone without a prune's care, as a prune killed after its rename
         // leaves it; and a run of another root that may just be unmounted.
-        fs::remove_dir_all(here.path())?;
-        fs::remove_dir_all(there.path())?;
+        std::fs::remove_dir_all(here.path())?;
+        std::fs::remove_dir_all(there.path())?;
         if !crate::record::manifest::ENABLED {
             // Without manifests a scan finds no runs, so no back-links.
             assert!(Prune::new(&root).plan()?.stale_backlinks.is_empty());
@@ -931,9 +897,12 @@ mod tests {
         assert_eq!(plan.stale_backlinks.len(), 1, "{:?}", plan.stale_backlinks);
         let done = plan.execute()?;
         assert_eq!(done.stale_backlinks, 1);
-        let left = fs::read_dir(ancestor.path().join("descendants"))?.count();
+        let left = std::fs::read_dir(ancestor.path().join("descendants"))?.count();
         assert_eq!(left, 2, "the other root's and the living run's stay");
-        assert_eq!(ancestor.descendants()?, [fs::canonicalize(stays.path())?]);
+        assert_eq!(
+            ancestor.descendants()?,
+            [std::fs::canonicalize(stays.path())?]
+        );
         assert!(Prune::new(&root).plan()?.stale_backlinks.is_empty());
         Ok(())
     }
@@ -955,8 +924,8 @@ mod tests {
             .create()?;
         on_disk.link(&ancestor)?;
         elsewhere.link(&ancestor)?;
-        fs::remove_dir_all(on_disk.path())?; // stage b: an empty folder
-        fs::remove_dir_all(root.join("c"))?; // stage c: no folder
+        std::fs::remove_dir_all(on_disk.path())?; // stage b: an empty folder
+        std::fs::remove_dir_all(root.join("c"))?; // stage c: no folder
         let plan = Prune::new(&root).plan()?;
         assert!(
             plan.stale_backlinks.is_empty(),
@@ -965,7 +934,7 @@ mod tests {
         );
         plan.execute()?;
         assert_eq!(
-            fs::read_dir(ancestor.path().join("descendants"))?.count(),
+            std::fs::read_dir(ancestor.path().join("descendants"))?.count(),
             2
         );
         Ok(())

@@ -16,15 +16,14 @@
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::fs;
-use std::io;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use runlayout_grammar::template::{Component, ParamKind, Reader, Segment, Template, Value};
 
-use crate::error::{Error, Operation, Result};
+use crate::error::{Error, Result};
+use crate::io::fs;
 use crate::io::temporary;
 use crate::layout::entry::EntryKind;
 use crate::layout::typed_path::{DirPath, FilePath};
@@ -619,14 +618,12 @@ impl Walk<'_> {
                 result
             }
             Level::Named { reader, first, .. } => {
-                let entries = match fs::read_dir(&*path) {
-                    Ok(entries) => entries,
-                    // No folder, no members.
-                    Err(e) if is_absent(&e) => return Ok(()),
-                    Err(e) => return Err(Error::io(Operation::ReadDir, &*path, e)),
+                // No folder (or a file where it should be), no members.
+                let Some(entries) = fs::read_dir_if_reachable(path)? else {
+                    return Ok(());
                 };
                 for entry in entries {
-                    let entry = entry.map_err(|e| Error::io(Operation::ReadDir, &*path, e))?;
+                    let entry = entry?;
                     let name = entry.file_name();
                     let Some(text) = name.to_str() else {
                         continue;
@@ -673,37 +670,24 @@ impl Walk<'_> {
     }
 }
 
-/// Errors that mean nothing stands there (any more): a folder removed while
-/// it was walked, or a file where a folder was expected.
-fn is_absent(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-    )
-}
-
 /// Whether the folder entry `found` is a `want`: by the type the folder
 /// listing gives, and for a symlink by what it leads to (a dangling link is
-/// nothing).
-fn is_kind(entry: &fs::DirEntry, found: Found<'_>, want: EntryKind) -> Result<bool> {
-    match entry.file_type() {
-        Ok(t) if t.is_symlink() => is_kind_at(&found.path(), want),
-        Ok(t) => Ok(matches_kind(t, want)),
-        Err(e) if is_absent(&e) => Ok(false),
-        Err(e) => Err(Error::io(Operation::Metadata, found.path(), e)),
+/// nothing). Nothing there (any more: removed while it was walked) is none.
+fn is_kind(entry: &std::fs::DirEntry, found: Found<'_>, want: EntryKind) -> Result<bool> {
+    match fs::entry_type(entry)? {
+        Some(t) if t.is_symlink() => is_kind_at(&found.path(), want),
+        Some(t) => Ok(matches_kind(t, want)),
+        None => Ok(false),
     }
 }
 
 /// Whether a `want` stands at `path`, following symlinks.
 fn is_kind_at(path: &Path, want: EntryKind) -> Result<bool> {
-    match fs::metadata(path) {
-        Ok(meta) => Ok(matches_kind(meta.file_type(), want)),
-        Err(e) if is_absent(&e) => Ok(false),
-        Err(e) => Err(Error::io(Operation::Metadata, path, e)),
-    }
+    let meta = fs::metadata_if_reachable(path)?;
+    Ok(meta.is_some_and(|meta| matches_kind(meta.file_type(), want)))
 }
 
-fn matches_kind(t: fs::FileType, want: EntryKind) -> bool {
+fn matches_kind(t: std::fs::FileType, want: EntryKind) -> bool {
     match want {
         EntryKind::File => t.is_file(),
         EntryKind::Dir => t.is_dir(),
@@ -1435,6 +1419,8 @@ impl<K, P> fmt::Debug for Family<K, P> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Operation;
+    use std::{fs, io};
 
     type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
