@@ -12,9 +12,9 @@ use crate::io::pointer::LinkStyle;
 use crate::io::temporary;
 use crate::record::manifest::Manifest;
 use crate::record::status::{KnownManifest, RunState, RunStatus};
-use crate::run::id::RunId;
+use crate::run::Run;
+use crate::run::address::Address;
 use crate::run::nesting::Nesting;
-use crate::run::{Address, Run};
 
 /// Which runs a scan lists, by their debug flag.
 ///
@@ -332,7 +332,7 @@ impl Runs {
                 // place is read as the scan's nesting says, and the problem
                 // is reported.
                 out.problems.push(e);
-                if let Some(address) = placed(parts, debug, self.nesting)
+                if let Some(address) = Address::at(parts, debug, self.nesting)
                     && (self.stage.is_none() || address.stage == self.stage)
                 {
                     let run = Run::new(self.root.clone(), address, LinkStyle::default(), false);
@@ -346,7 +346,7 @@ impl Runs {
     /// a stage filter says where such runs are.
     fn placed_without_manifest(&self, parts: &[&str], debug: bool) -> Option<Address> {
         let stage = self.stage.as_deref()?;
-        let address = placed(parts, debug, self.nesting)?;
+        let address = Address::at(parts, debug, self.nesting)?;
         (address.stage.as_deref() == Some(stage)).then_some(address)
     }
 }
@@ -363,34 +363,16 @@ fn placed_as_recorded(parts: &[&str], debug: bool, manifest: &Manifest) -> Optio
         usize::from(address.id.as_str() == manifest.id)
             + usize::from(address.stage == manifest.stage)
     };
-    let recorded = placed(parts, debug, manifest.nesting);
+    let recorded = Address::at(parts, debug, manifest.nesting);
     let other = match manifest.nesting {
         Nesting::StageFirst => Nesting::RunFirst,
         Nesting::RunFirst => Nesting::StageFirst,
     };
-    match (recorded, placed(parts, debug, other)) {
+    match (recorded, Address::at(parts, debug, other)) {
         (Some(recorded), Some(other)) if agreement(&other) > agreement(&recorded) => Some(other),
         (Some(recorded), _) => Some(recorded),
         (None, other) => other,
     }
-}
-
-/// What the place of a folder at `parts` below a base makes it, for runs
-/// placed in `nesting` order.
-fn placed(parts: &[&str], debug: bool, nesting: Nesting) -> Option<Address> {
-    let (id, stage) = match (nesting, parts) {
-        (_, [id]) => (*id, None),
-        (Nesting::StageFirst, [stage, id]) | (Nesting::RunFirst, [id, stage]) => {
-            (*id, Some((*stage).to_owned()))
-        }
-        _ => return None,
-    };
-    Some(Address {
-        debug,
-        nesting,
-        stage,
-        id: RunId::new(id).ok()?,
-    })
 }
 
 /// A manifest that is there but could not be read (its error is reported

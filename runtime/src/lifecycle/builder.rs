@@ -8,9 +8,10 @@ use runlayout_grammar::names;
 use crate::error::{Error, NameKind, Result};
 use crate::io::pointer::LinkStyle;
 use crate::launch::launcher::Launcher;
+use crate::run::Run;
+use crate::run::address::{Address, Group};
 use crate::run::id::RunId;
 use crate::run::nesting::Nesting;
-use crate::run::{Address, Run};
 
 /// How long a joiner waits, by default, for the manifest of a run folder
 /// another process has just made.
@@ -377,6 +378,15 @@ impl RunBuilder {
             nesting: self.nesting,
             stage,
             id,
+        }
+    }
+
+    /// The runs of `stage` placed with this builder's settings.
+    pub(crate) fn group<'a>(&self, stage: Option<&'a str>) -> Group<'a> {
+        Group {
+            debug: self.debug,
+            nesting: self.nesting,
+            stage,
         }
     }
 

@@ -17,9 +17,9 @@ use crate::launch::launcher::Launcher;
 use crate::lifecycle::latest;
 use crate::lifecycle::open;
 use crate::record::manifest::{self, Manifest};
+use crate::run::Run;
+use crate::run::address::{Address, Place};
 use crate::run::id::RunId;
-use crate::run::nesting::{Nesting, Place};
-use crate::run::{Address, Run};
 
 /// How many generated ids `create()` tries before it gives up. A collision
 /// needs two runs on one day to draw the same 5 of 36^5 suffixes, so 64
@@ -29,7 +29,7 @@ pub(crate) const MAX_ATTEMPTS: u32 = 64;
 /// The folders one creation made, so a failure can take them back.
 struct Made {
     place: Place,
-    /// The id folder was made too (run-first order), not only the run folder.
+    /// The run's own id folder was made too, not only the run folder.
     id_dir: bool,
 }
 
@@ -256,16 +256,11 @@ impl RunBuilder {
     /// Makes the run folder at `address` (and in run-first order its id
     /// folder when missing); `None` if a folder stands there already.
     fn make_folder(&self, address: &Address) -> Result<Option<Made>> {
-        let place = address.nesting.place(
-            &self.root,
-            address.debug,
-            address.stage.as_deref(),
-            address.id.as_str(),
-        );
+        let place = address.place(&self.root);
         if let Some(parent) = place.run.parent() {
             self.refuse_inside_run(parent, &place.run)?;
         }
-        let id_dir = if place.id_dir != place.run {
+        let id_dir = if place.has_own_id_folder() {
             fs::create_new_with_parents(&place.id_dir)?
         } else {
             false
@@ -295,30 +290,23 @@ impl RunBuilder {
         stage: Option<String>,
         mut draw: impl FnMut() -> RunId,
     ) -> Result<Run> {
-        let parent = self
-            .nesting
-            .parent(&self.root, self.debug, stage.as_deref());
+        let parent = self.group(stage.as_deref()).folder(&self.root);
         self.refuse_inside_run(&parent, &parent)?;
         for _ in 0..MAX_ATTEMPTS {
             let address = self.address(stage.clone(), draw());
-            let place = address.nesting.place(
-                &self.root,
-                address.debug,
-                address.stage.as_deref(),
-                address.id.as_str(),
-            );
+            let place = address.place(&self.root);
             // The id folder is the one that must be new: in run-first order a
             // stage folder inside an existing id folder would share that id
             // with an unrelated run.
             if !fs::create_new_with_parents(&place.id_dir)? {
                 continue;
             }
-            if place.run != place.id_dir && !fs::create_new(&place.run)? {
+            if place.has_own_id_folder() && !fs::create_new(&place.run)? {
                 return Err(Error::RunExists { path: place.run });
             }
             let made = Made {
+                id_dir: place.has_own_id_folder(),
                 place,
-                id_dir: address.nesting == Nesting::RunFirst,
             };
             return self.settle(self.run(address, true), made);
         }
@@ -407,7 +395,7 @@ fn recorded_at(folder: &Path) -> Option<SystemTime> {
 fn undo(made: &Made) {
     let _ = std::fs::remove_file(made.place.run.join(manifest::MANIFEST));
     let _ = std::fs::remove_dir(&made.place.run);
-    if made.id_dir && made.place.id_dir != made.place.run {
+    if made.id_dir {
         let _ = std::fs::remove_dir(&made.place.id_dir);
     }
 }
@@ -415,6 +403,7 @@ fn undo(made: &Made) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::nesting::Nesting;
 
     type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
 

@@ -1,45 +1,18 @@
 //! The `latest` pointer: next to the runs of one stage, it names the newest
 //! run whose creation finished, so a job can resume "whatever ran last"
-//! without knowing ids. It never moves back to an older run.
-//!
-//! | nesting | pointer | points at |
-//! | --- | --- | --- |
-//! | stage first, or no stage | `root/[debug/][<stage>/]latest` | `<id>` |
-//! | run first, with a stage | `root/[debug/]latest+<stage>` | `<id>/<stage>` |
-//!
-//! In run-first order the id folders of all stages share one folder, so each
-//! stage has its own pointer there; `+` is never part of a run id, so the
-//! pointer can never take a run's name.
+//! without knowing ids. It never moves back to an older run. Where the
+//! pointer is, and what it holds, is the run's address's to say
+//! (`run/address.rs`).
 
-use std::ffi::OsStr;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 pub use runlayout_grammar::names::LATEST;
 
 use crate::error::{Error, Result};
 use crate::io::pointer::{self, LinkStyle};
-use crate::run::id::RunId;
-use crate::run::nesting::Nesting;
-use crate::run::{Address, Run};
-
-/// Where the pointer for runs of `stage` is, for runs placed like `address`.
-fn location(root: &Path, debug: bool, nesting: Nesting, stage: Option<&str>) -> PathBuf {
-    let parent = nesting.parent(root, debug, stage);
-    match (nesting, stage) {
-        (Nesting::RunFirst, Some(stage)) => parent.join(format!("{LATEST}+{stage}")),
-        _ => parent.join(LATEST),
-    }
-}
-
-/// Whether `name`, next to run id folders, is a `latest` pointer.
-pub(crate) fn is_pointer_name(name: &OsStr) -> bool {
-    let name = name.as_encoded_bytes();
-    name.eq_ignore_ascii_case(LATEST.as_bytes())
-        || (name.len() > LATEST.len() + 1
-            && name[..LATEST.len()].eq_ignore_ascii_case(LATEST.as_bytes())
-            && name[LATEST.len()] == b'+')
-}
+use crate::run::Run;
+use crate::run::address::{Address, Group};
 
 /// How often [`update`] writes the pointer before it lets a race be.
 const MAX_MOVES: usize = 8;
@@ -63,12 +36,8 @@ pub(crate) fn update(
     style: LinkStyle,
     recorded_at: impl Fn(&Path) -> Option<SystemTime>,
 ) -> Result<()> {
-    let a = run.address();
-    let at = location(run.root(), a.debug, a.nesting, a.stage.as_deref());
-    let mut target = PathBuf::from(a.id.as_str());
-    if let (Nesting::RunFirst, Some(stage)) = (a.nesting, &a.stage) {
-        target.push(stage);
-    }
+    let at = run.address().group().pointer(run.root());
+    let target = run.address().pointer_target();
     let beside = at.parent().unwrap_or(Path::new(""));
     let mut mine = None;
     for _ in 0..MAX_MOVES {
@@ -86,56 +55,21 @@ pub(crate) fn update(
     Ok(())
 }
 
-/// The address of the run the pointer for runs of `stage` names.
+/// Where the pointer of `group` is, and the address of the run it names;
+/// `None` if there is no pointer.
 ///
 /// # Errors
 ///
-/// [`Error::NoLatestRun`] if there is no pointer, [`Error::NotALink`] if a
-/// real file stands there, [`Error::InvalidLink`] if it points anywhere but
-/// at a run folder next to it.
-pub(crate) fn read(
-    root: &Path,
-    debug: bool,
-    nesting: Nesting,
-    stage: Option<&str>,
-) -> Result<Address> {
-    read_with_pointer(root, debug, nesting, stage).map(|(_, address)| address)
-}
-
-/// [`read`], with the pointer's path.
-pub(crate) fn read_with_pointer(
-    root: &Path,
-    debug: bool,
-    nesting: Nesting,
-    stage: Option<&str>,
-) -> Result<(PathBuf, Address)> {
-    let at = location(root, debug, nesting, stage);
+/// [`Error::NotALink`] if a real file stands there, [`Error::InvalidLink`]
+/// if it points anywhere but at a run folder next to it.
+pub(crate) fn read(root: &Path, group: Group<'_>) -> Result<(PathBuf, Option<Address>)> {
+    let at = group.pointer(root);
     let Some(target) = pointer::read(&at)? else {
-        return Err(Error::NoLatestRun { path: at });
+        return Ok((at, None));
     };
-    let parts: Vec<Option<&str>> = target
-        .components()
-        .map(|c| match c {
-            Component::Normal(part) => part.to_str(),
-            _ => None,
-        })
-        .collect();
-    let id = match (nesting, stage, parts.as_slice()) {
-        (Nesting::RunFirst, Some(stage), [Some(id), Some(s)]) if s == &stage => id,
-        (Nesting::StageFirst, _, [Some(id)]) | (Nesting::RunFirst, None, [Some(id)]) => id,
-        _ => "",
-    };
-    match RunId::new(id) {
-        Ok(id) => Ok((
-            at,
-            Address {
-                debug,
-                nesting,
-                stage: stage.map(str::to_owned),
-                id,
-            },
-        )),
-        Err(_) => Err(Error::InvalidLink {
+    match group.address_of_target(&target) {
+        Some(address) => Ok((at, Some(address))),
+        None => Err(Error::InvalidLink {
             path: at,
             target,
             expected: "a run folder of that stage next to it",
@@ -146,22 +80,6 @@ pub(crate) fn read_with_pointer(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pointer_names() {
-        assert!(is_pointer_name(OsStr::new("latest")));
-        assert!(is_pointer_name(OsStr::new("latest+eval")));
-        assert!(!is_pointer_name(OsStr::new("latest+")));
-        assert!(!is_pointer_name(OsStr::new("latest-eval")));
-        assert_eq!(
-            location(Path::new("r"), true, Nesting::RunFirst, Some("s")),
-            Path::new("r/debug/latest+s")
-        );
-        assert_eq!(
-            location(Path::new("r"), false, Nesting::StageFirst, Some("s")),
-            Path::new("r/s/latest")
-        );
-    }
 
     #[test]
     fn the_pointer_never_moves_back_to_an_older_run()
@@ -177,20 +95,21 @@ mod tests {
             (name != "unknown")
                 .then(|| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(name.len() as u64))
         };
-        let named = || read(root.path(), false, Nesting::StageFirst, Some("s")).map(|a| a.id);
+        let group = older.address().group();
+        let named = || read(root.path(), group).map(|(_, a)| a.map(|a| a.id.into_string()));
         update(&older, LinkStyle::Auto, at)?;
-        assert_eq!(named()?, "old");
+        assert_eq!(named()?.as_deref(), Some("old"));
         update(&newer, LinkStyle::Auto, at)?;
-        assert_eq!(named()?, "newer");
+        assert_eq!(named()?.as_deref(), Some("newer"));
         // The older run's creator, slow, comes to its pointer last.
         update(&older, LinkStyle::PointerFile, at)?;
-        assert_eq!(named()?, "newer");
+        assert_eq!(named()?.as_deref(), Some("newer"));
         // A run of no known time cannot be ordered: its write wins, and any
         // run with a time moves the pointer on from it.
         update(&unknown, LinkStyle::Auto, at)?;
-        assert_eq!(named()?, "unknown");
+        assert_eq!(named()?.as_deref(), Some("unknown"));
         update(&older, LinkStyle::Auto, at)?;
-        assert_eq!(named()?, "old");
+        assert_eq!(named()?.as_deref(), Some("old"));
         Ok(())
     }
 }

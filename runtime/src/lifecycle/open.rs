@@ -24,6 +24,8 @@ use crate::io::temporary;
 use crate::lifecycle::latest;
 use crate::record::manifest::{self, MANIFEST};
 use crate::run::Run;
+use crate::run::address::{self, Group};
+use crate::run::nesting::Nesting;
 
 /// The longest pause between two looks at a folder being completed.
 const POLL_MAX: Duration = Duration::from_millis(100);
@@ -91,15 +93,17 @@ impl RunBuilder {
     /// ```
     pub fn open_latest(self) -> Result<Run> {
         let stage = self.checked_stage()?;
-        let address = latest::read(&self.root, self.debug, self.nesting, stage.as_deref())
-            .map_err(|e| match e {
-                Error::NoLatestRun { .. } if folders::is_missing(&self.root) => {
-                    Error::RootNotFound {
-                        root: self.root.clone(),
-                    }
+        let (pointer, address) = latest::read(&self.root, self.group(stage.as_deref()))?;
+        let Some(address) = address else {
+            // No pointer: a missing output root is worth its own error.
+            return Err(if folders::is_missing(&self.root) {
+                Error::RootNotFound {
+                    root: self.root.clone(),
                 }
-                e => e,
-            })?;
+            } else {
+                Error::NoLatestRun { path: pointer }
+            });
+        };
         let run = self.run(address, false);
         let claim = verify(&run, &self)?;
         Ok(run.claimed(claim))
@@ -285,7 +289,7 @@ impl Contents {
                 continue;
             }
             contents.entries += 1;
-            if latest::is_pointer_name(&name) {
+            if address::is_pointer_name(&name) {
                 contents.pointer = Some(entry.path());
             } else if contents.run_inside.is_none()
                 && folders::is_folder(&entry)
@@ -321,26 +325,39 @@ impl Contents {
 /// Where else below `run`'s root a run of its id exists: other stages,
 /// debug or not, either nesting. Read only for an error message.
 fn elsewhere(run: &Run) -> Vec<PathBuf> {
-    let id = run.id().as_str();
+    let root = run.root();
     let mut found = Vec::new();
-    for base in [run.root().to_path_buf(), run.root().join(names::DEBUG_DIR)] {
+    for debug in [false, true] {
+        let at = |nesting, stage: Option<&str>| {
+            let group = Group {
+                debug,
+                nesting,
+                stage,
+            };
+            group.address(run.id().clone()).folder(root)
+        };
         // Not the run looked for, nor a folder it would sit in.
         let is_run = |p: &Path| !run.path().starts_with(p) && looks_like_run(p);
-        let own = base.join(id);
+        let own = at(Nesting::StageFirst, None);
         if is_run(&own) {
-            found.push(own.clone());
+            found.push(own);
         }
-        let Ok(entries) = fs::read_dir(&base) else {
+        let base = Group {
+            debug,
+            nesting: Nesting::StageFirst,
+            stage: None,
+        }
+        .folder(root);
+        let Ok(entries) = std::fs::read_dir(&base) else {
             continue;
         };
         for entry in entries.flatten() {
             let name = entry.file_name();
-            if name.to_str().is_none_or(|n| names::check(n).is_err()) {
+            let Some(stage) = name.to_str().filter(|n| names::check(n).is_ok()) else {
                 continue;
-            }
-            let stage_first = entry.path().join(id);
-            let run_first = own.join(&name);
-            for candidate in [stage_first, run_first] {
+            };
+            for nesting in [Nesting::StageFirst, Nesting::RunFirst] {
+                let candidate = at(nesting, Some(stage));
                 if is_run(&candidate) && found.len() < ELSEWHERE_MAX {
                     found.push(candidate);
                 }

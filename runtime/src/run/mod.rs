@@ -1,9 +1,10 @@
 //! Where a run is: `Run`, one run's folder and the settings that placed it
-//! there; its run id and the id generator; the nesting of stage and run id
-//! folders.
+//! there; its address below the root, both ways; its run id and the id
+//! generator; the nesting of stage and run id folders.
 //!
 //! Uses `io` and `error`.
 
+pub(crate) mod address;
 pub(crate) mod id;
 pub(crate) mod nesting;
 
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use crate::io::claim::UseClaim;
 use crate::io::pointer::LinkStyle;
+use crate::run::address::Address;
 use crate::run::id::RunId;
 use crate::run::nesting::Nesting;
 
@@ -45,25 +47,6 @@ pub struct Run {
     is_new: bool,
     /// This process's use claim on the run, shared by the clones.
     claim: Option<Arc<UseClaim>>,
-}
-
-/// Where a run sits below its output root: everything its folder's path is
-/// made of. A run's path is always derived from it, never stored apart.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Address {
-    pub(crate) debug: bool,
-    pub(crate) nesting: Nesting,
-    pub(crate) stage: Option<String>,
-    pub(crate) id: RunId,
-}
-
-impl Address {
-    /// The run's folder below `root`.
-    pub(crate) fn folder(&self, root: &Path) -> PathBuf {
-        self.nesting
-            .place(root, self.debug, self.stage.as_deref(), self.id.as_str())
-            .run
-    }
 }
 
 impl Run {

@@ -1,7 +1,5 @@
 //! `Nesting`: where a run's folder sits below the output root.
 
-use std::path::{Path, PathBuf};
-
 /// The folder right below the output root that holds debug runs.
 ///
 /// ```
@@ -44,64 +42,4 @@ pub enum Nesting {
     StageFirst,
     /// `root/[debug/]<run_id>/<stage>`.
     RunFirst,
-}
-
-/// The folders one run involves, all below the root.
-#[derive(Debug)]
-pub(crate) struct Place {
-    /// The folder named by the run id; the one a generated id must make anew.
-    pub(crate) id_dir: PathBuf,
-    /// The run's own folder: `id_dir`, or the stage folder inside it.
-    pub(crate) run: PathBuf,
-}
-
-impl Nesting {
-    pub(crate) fn place(self, root: &Path, debug: bool, stage: Option<&str>, id: &str) -> Place {
-        let parent = self.parent(root, debug, stage);
-        let id_dir = parent.join(id);
-        let run = match (self, stage) {
-            (Nesting::RunFirst, Some(stage)) => id_dir.join(stage),
-            _ => id_dir.clone(),
-        };
-        Place { id_dir, run }
-    }
-
-    /// The folder that holds the run id folders (and the `latest` pointer).
-    pub(crate) fn parent(self, root: &Path, debug: bool, stage: Option<&str>) -> PathBuf {
-        let mut parent = root.to_path_buf();
-        if debug {
-            parent.push(DEBUG_DIR);
-        }
-        if let (Nesting::StageFirst, Some(stage)) = (self, stage) {
-            parent.push(stage);
-        }
-        parent
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn both_orders_with_and_without_debug() {
-        let r = Path::new("r");
-        let p = Nesting::StageFirst.place(r, false, Some("s"), "i");
-        assert_eq!((p.id_dir, p.run), ("r/s/i".into(), "r/s/i".into()));
-        assert_eq!(
-            Nesting::StageFirst.parent(r, false, Some("s")),
-            Path::new("r/s")
-        );
-        let p = Nesting::RunFirst.place(r, true, Some("s"), "i");
-        assert_eq!(
-            (p.id_dir, p.run),
-            ("r/debug/i".into(), "r/debug/i/s".into())
-        );
-        assert_eq!(
-            Nesting::RunFirst.parent(r, true, Some("s")),
-            Path::new("r/debug")
-        );
-        let p = Nesting::RunFirst.place(r, false, None, "i");
-        assert_eq!((p.id_dir, p.run), ("r/i".into(), "r/i".into()));
-    }
 }

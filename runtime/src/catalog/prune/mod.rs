@@ -34,6 +34,7 @@ use crate::lifecycle::ancestry;
 use crate::lifecycle::latest;
 use crate::record::status::RunStatus;
 use crate::run::Run;
+use crate::run::address::Group;
 
 /// Which runs to remove below an output root; see [`Prune::plan`].
 ///
@@ -528,9 +529,14 @@ fn latest_runs(root: &Path, runs: &[FoundRun]) -> Vec<(PathBuf, PathBuf)> {
     groups
         .into_iter()
         .filter_map(|(debug, nesting, stage)| {
-            let (pointer, address) =
-                latest::read_with_pointer(root, debug, nesting, stage.as_deref()).ok()?;
-            Some((pointer, address.folder(root)))
+            let stage = stage.as_deref();
+            let group = Group {
+                debug,
+                nesting,
+                stage,
+            };
+            let (pointer, address) = latest::read(root, group).ok()?;
+            Some((pointer, address?.folder(root)))
         })
         .collect()
 }
@@ -722,7 +728,7 @@ fn still_removable(run: &Run) -> std::result::Result<(), KeepReason> {
 fn remove_run(run: &Run) -> Result<()> {
     let path = run.path();
     let backlink = ancestry::backlink(run).ok().flatten();
-    let parent = path.parent().unwrap_or(Path::new("."));
+    let place = run.address().place(run.root());
     let Some(trash) = temporary::move_aside(path)? else {
         return Ok(());
     };
@@ -733,9 +739,9 @@ fn remove_run(run: &Run) -> Result<()> {
         let _ = std::fs::remove_file(link);
     }
     fs::remove_any(&trash)?;
-    // Run first: an id folder left with no stage is removed too.
-    if run.stage().is_some() && run.nesting() == crate::run::nesting::Nesting::RunFirst {
-        let _ = std::fs::remove_dir(parent);
+    // An id folder of its own (run first), left with no stage, goes too.
+    if place.has_own_id_folder() {
+        let _ = std::fs::remove_dir(&place.id_dir);
     }
     Ok(())
 }
