@@ -50,6 +50,10 @@ pub mod names {
 /// assert_eq!(runlayout::env::ENV_ROOT, "RUNLAYOUT_ROOT");
 /// ```
 pub mod env {
+    /// The one reading of environment variables, shared by `RunArgs` and
+    /// the runtime. Not a public API: it may change in any release.
+    #[doc(hidden)]
+    pub use runlayout_runtime::Vars;
     pub use runlayout_runtime::{
         DEFAULT_ROOT, ENV_DEBUG, ENV_RESUME, ENV_ROOT, ENV_RUN_ID, ENV_SEED, ENV_STAGE, host_name,
         parse_flag,

@@ -2,14 +2,14 @@
 //! clap (feature `clap`).
 
 mod choice;
-mod env;
 mod flags;
 mod resume;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::{Error, Launcher, Result, Run, RunBuilder, RunId, env::DEFAULT_ROOT};
+use crate::env::{DEFAULT_ROOT, Vars};
+use crate::{Error, Launcher, Result, Run, RunBuilder, RunId};
 use choice::{Choice, Named};
 use resume::{Resume, Target};
 
@@ -241,7 +241,12 @@ impl RunArgs {
     /// ```
     pub fn start_with(&self, get: impl Fn(&str) -> Option<OsString>) -> Result<Run> {
         let builder = self.builder();
-        match choice::choose(self, &get)? {
+        let typed = choice::Typed {
+            resume: self.run_resume.as_deref(),
+            id: self.run_id.as_deref(),
+            seed: self.run_seed,
+        };
+        match choice::choose(typed, &Vars::new(&get))? {
             Choice::Resume(text) => resume(builder, &text),
             Choice::New(named) => {
                 let launcher = Launcher::detect_with(&get);

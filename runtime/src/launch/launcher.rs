@@ -6,20 +6,13 @@ use std::ffi::{OsStr, OsString};
 
 use runlayout_grammar::names;
 
+use crate::launch::env::{
+    SLURM_ARRAY_JOB_ID, SLURM_ARRAY_TASK_ID, SLURM_JOB_ID, SLURM_STEP_ID, TORCHELASTIC_RUN_ID, Vars,
+};
 use crate::run::id::RunId;
 
-/// torchrun's rendezvous run id.
-const TORCHELASTIC_RUN_ID: &str = "TORCHELASTIC_RUN_ID";
 /// The value torchrun sets when no rendezvous id was given: no id at all.
 const TORCHRUN_NO_ID: &str = "none";
-/// The Slurm job (for an array task, its own job id).
-const SLURM_JOB_ID: &str = "SLURM_JOB_ID";
-/// The job id of the array a task belongs to.
-const SLURM_ARRAY_JOB_ID: &str = "SLURM_ARRAY_JOB_ID";
-/// The task's index in its array.
-const SLURM_ARRAY_TASK_ID: &str = "SLURM_ARRAY_TASK_ID";
-/// The `srun` step of the job; unset in the batch script itself.
-const SLURM_STEP_ID: &str = "SLURM_STEP_ID";
 
 /// The launcher that started this process, as its environment tells, and
 /// the run id all the ranks of its job derive from it.
@@ -101,7 +94,7 @@ impl Launcher {
     /// ```
     #[must_use]
     pub fn detect() -> Option<Launcher> {
-        Launcher::detect_with(|var| std::env::var_os(var))
+        Launcher::detect_in(&Vars::process())
     }
 
     /// The launcher that the variables `get` returns describe.
@@ -115,7 +108,13 @@ impl Launcher {
     /// ```
     #[must_use]
     pub fn detect_with(get: impl Fn(&str) -> Option<OsString>) -> Option<Launcher> {
-        let var = |name: &str| get(name).filter(|v| !is_blank(v));
+        Launcher::detect_in(&Vars::new(get))
+    }
+
+    /// The launcher `vars` describe; a value of white space only counts as
+    /// unset.
+    pub(crate) fn detect_in(vars: &Vars<impl Fn(&str) -> Option<OsString>>) -> Option<Launcher> {
+        let var = |name: &str| vars.non_blank(name);
         if let Some(run_id) = var(TORCHELASTIC_RUN_ID).filter(|id| id != TORCHRUN_NO_ID) {
             return Some(Launcher::Torchrun { run_id });
         }
@@ -197,11 +196,6 @@ impl Launcher {
         let short = names::hashed(job.as_bytes(), job.as_bytes());
         RunId::from_valid(format!("{short}_{suffix}"))
     }
-}
-
-/// Whether a launcher's value counts as unset: empty, or white space only.
-fn is_blank(value: &OsStr) -> bool {
-    bytes(value).iter().all(u8::is_ascii_whitespace)
 }
 
 /// A value's raw bytes, whatever its encoding.

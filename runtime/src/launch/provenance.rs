@@ -5,13 +5,14 @@
 //! variables all mean "not recorded".
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::io::Read as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::launch::env::ENV_RUN_ID;
+use crate::launch::env::{ENV_RUN_ID, Vars};
 use crate::launch::launcher::Launcher;
 use crate::launch::ranks::Ranks;
 
@@ -91,14 +92,13 @@ pub struct LauncherRecord {
 /// The launcher of this process, read once.
 pub(crate) fn launcher() -> LauncherRecord {
     static SEEN: OnceLock<LauncherRecord> = OnceLock::new();
-    SEEN.get_or_init(|| launcher_with(|var| std::env::var_os(var)))
-        .clone()
+    SEEN.get_or_init(|| launcher_in(&Vars::process())).clone()
 }
 
-/// The launcher the variables `get` returns describe.
-pub(crate) fn launcher_with(get: impl Fn(&str) -> Option<std::ffi::OsString>) -> LauncherRecord {
-    let text = |v: &std::ffi::OsString| v.to_string_lossy().into_owned();
-    let world_size = Ranks::detect_with(&get)
+/// The launcher `vars` describe.
+pub(crate) fn launcher_in(vars: &Vars<impl Fn(&str) -> Option<OsString>>) -> LauncherRecord {
+    let text = |v: &OsString| v.to_string_lossy().into_owned();
+    let world_size = Ranks::detect_in(vars)
         .ok()
         .map(|r| r.world_size())
         .filter(|&n| n > 1);
@@ -109,7 +109,7 @@ pub(crate) fn launcher_with(get: impl Fn(&str) -> Option<std::ffi::OsString>) ->
         array_task: None,
         world_size,
     };
-    match Launcher::detect_with(&get) {
+    match Launcher::detect_in(vars) {
         Some(Launcher::Torchrun { run_id, .. }) => {
             record.kind = "torchrun".into();
             record.job = Some(text(&run_id));
@@ -128,7 +128,7 @@ pub(crate) fn launcher_with(get: impl Fn(&str) -> Option<std::ffi::OsString>) ->
             record.step = step.as_ref().map(text);
         }
         None => {
-            if get(ENV_RUN_ID).is_some_and(|v| !v.is_empty()) {
+            if vars.value(ENV_RUN_ID).is_some() {
                 record.kind = "environment".into();
             }
         }
@@ -242,9 +242,13 @@ mod tests {
     use super::*;
     use crate::launch::test_env::env;
 
+    fn recorded(get: impl Fn(&str) -> Option<OsString>) -> LauncherRecord {
+        launcher_in(&Vars::new(get))
+    }
+
     #[test]
     fn launchers_are_recorded_with_their_ids_and_size() {
-        let slurm = launcher_with(env(&[
+        let slurm = recorded(env(&[
             ("SLURM_JOB_ID", "4242"),
             ("SLURM_STEP_ID", "1"),
             ("SLURM_PROCID", "0"),
@@ -257,7 +261,7 @@ mod tests {
             (Some("4242"), Some("1"))
         );
         assert_eq!(slurm.world_size, Some(8));
-        let array = launcher_with(env(&[
+        let array = recorded(env(&[
             ("SLURM_JOB_ID", "9"),
             ("SLURM_ARRAY_JOB_ID", "7"),
             ("SLURM_ARRAY_TASK_ID", "3"),
@@ -270,7 +274,7 @@ mod tests {
             ),
             ("slurm_array", Some("7"), Some("3"))
         );
-        let torch = launcher_with(env(&[
+        let torch = recorded(env(&[
             ("TORCHELASTIC_RUN_ID", "exp1"),
             ("RANK", "0"),
             ("LOCAL_RANK", "0"),
@@ -280,9 +284,9 @@ mod tests {
             (torch.kind.as_str(), torch.world_size),
             ("torchrun", Some(4))
         );
-        let scripted = launcher_with(env(&[("RUNLAYOUT_RUN_ID", "sweep-3")]));
+        let scripted = recorded(env(&[("RUNLAYOUT_RUN_ID", "sweep-3")]));
         assert_eq!(scripted.kind, "environment");
-        let alone = launcher_with(env(&[]));
+        let alone = recorded(env(&[]));
         assert_eq!((alone.kind.as_str(), alone.world_size), ("none", None));
     }
 

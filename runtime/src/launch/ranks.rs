@@ -4,6 +4,7 @@
 use std::ffi::OsString;
 
 use crate::error::{Error, Result};
+use crate::launch::env::{SLURM_STEP_ID, Vars};
 
 /// The variables one launcher sets for its ranks, and what the error says
 /// when one of them is missing or wrong.
@@ -30,9 +31,6 @@ const SLURM: Source = Source {
     world_size: "SLURM_NTASKS",
     expected: "a whole number (srun sets SLURM_PROCID, SLURM_LOCALID and SLURM_NTASKS together)",
 };
-
-/// Only tasks of an `srun` step are ranks; the batch script is one process.
-const SLURM_STEP_ID: &str = "SLURM_STEP_ID";
 
 /// This process's place among the ranks of its job: its rank, its rank on
 /// this machine, and how many ranks there are.
@@ -86,7 +84,7 @@ impl Ranks {
     /// # Ok::<(), runlayout_runtime::Error>(())
     /// ```
     pub fn detect() -> Result<Ranks> {
-        Ranks::detect_with(|var| std::env::var_os(var))
+        Ranks::detect_in(&Vars::process())
     }
 
     /// [`detect`](Ranks::detect), reading variables through `get`: for
@@ -117,13 +115,20 @@ impl Ranks {
     /// # Ok::<(), runlayout_runtime::Error>(())
     /// ```
     pub fn detect_with(get: impl Fn(&str) -> Option<OsString>) -> Result<Ranks> {
-        let set = |var: &str| get(var).filter(|v| !v.is_empty());
+        Ranks::detect_in(&Vars::new(get))
+    }
+
+    /// The ranks `vars` describe.
+    pub(crate) fn detect_in(vars: &Vars<impl Fn(&str) -> Option<OsString>>) -> Result<Ranks> {
+        let set = |var: &str| vars.value(var).is_some();
         // LOCAL_RANK alone is no sign of torchrun: some tools set just that.
-        if set(TORCHRUN.rank).is_some() || set(TORCHRUN.world_size).is_some() {
-            return TORCHRUN.read(&set);
+        if set(TORCHRUN.rank) || set(TORCHRUN.world_size) {
+            return TORCHRUN.read(vars);
         }
-        if set(SLURM_STEP_ID).is_some() {
-            return SLURM.read(&set);
+        // Only tasks of an `srun` step are ranks; the batch script is one
+        // process.
+        if set(SLURM_STEP_ID) {
+            return SLURM.read(vars);
         }
         Ok(Ranks {
             rank: 0,
@@ -181,21 +186,13 @@ impl Ranks {
 
 impl Source {
     /// The three numbers, each required and checked against the others.
-    fn read(&self, get: &impl Fn(&str) -> Option<OsString>) -> Result<Ranks> {
+    fn read(&self, vars: &Vars<impl Fn(&str) -> Option<OsString>>) -> Result<Ranks> {
         let number = |var: &'static str| -> Result<usize> {
-            let Some(value) = get(var) else {
-                return Err(Error::InvalidEnv {
+            let whole = |text: &str| text.trim().parse::<usize>().ok();
+            vars.parsed(var, whole, self.expected)?
+                .ok_or(Error::InvalidEnv {
                     var,
                     value: String::new(),
-                    expected: self.expected,
-                });
-            };
-            value
-                .to_str()
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .ok_or_else(|| Error::InvalidEnv {
-                    var,
-                    value: value.to_string_lossy().into_owned(),
                     expected: self.expected,
                 })
         };

@@ -3,8 +3,8 @@
 
 use std::ffi::OsString;
 
-use crate::error::{Error, Result};
-use crate::launch::env::{ENV_DEBUG, ENV_ROOT, ENV_RUN_ID, ENV_STAGE, FLAG_SPELLINGS, parse_flag};
+use crate::error::Result;
+use crate::launch::env::{ENV_DEBUG, ENV_ROOT, ENV_RUN_ID, ENV_STAGE, Vars};
 use crate::launch::launcher::Launcher;
 use crate::lifecycle::builder::RunBuilder;
 
@@ -68,38 +68,20 @@ impl RunBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_env_with(mut self, get: impl Fn(&str) -> Option<OsString>) -> Result<RunBuilder> {
-        let text = |var: &'static str| -> Result<Option<String>> {
-            match get(var) {
-                None => Ok(None),
-                Some(value) => match value.into_string() {
-                    Ok(value) if value.is_empty() => Ok(None),
-                    Ok(value) => Ok(Some(value)),
-                    Err(value) => Err(Error::InvalidEnv {
-                        var,
-                        value: value.to_string_lossy().into_owned(),
-                        expected: "UTF-8 text",
-                    }),
-                },
-            }
-        };
-        if let Some(root) = text(ENV_ROOT)? {
+        let vars = Vars::new(get);
+        if let Some(root) = vars.text(ENV_ROOT)? {
             self = self.output_root(root);
         }
-        if let Some(stage) = text(ENV_STAGE)? {
+        if let Some(stage) = vars.text(ENV_STAGE)? {
             self = self.stage(stage);
         }
-        if let Some(debug) = text(ENV_DEBUG)? {
-            let flag = parse_flag(&debug).ok_or(Error::InvalidEnv {
-                var: ENV_DEBUG,
-                value: debug,
-                expected: FLAG_SPELLINGS,
-            })?;
-            self = self.debug(flag);
+        if let Some(debug) = vars.flag(ENV_DEBUG)? {
+            self = self.debug(debug);
         }
-        if let Some(id) = text(ENV_RUN_ID)? {
+        if let Some(id) = vars.text(ENV_RUN_ID)? {
             self = self.run_id(id);
         }
-        Ok(self.launcher_id_with(get))
+        Ok(self.launcher_id_in(&vars))
     }
 
     /// When the builder has no run id of its own and a [`Launcher`] started
@@ -115,14 +97,14 @@ impl RunBuilder {
     /// # Ok::<(), runlayout_runtime::Error>(())
     /// ```
     pub fn launcher_id(self) -> RunBuilder {
-        self.launcher_id_with(|var| std::env::var_os(var))
+        self.launcher_id_in(&Vars::process())
     }
 
-    fn launcher_id_with(self, get: impl Fn(&str) -> Option<OsString>) -> RunBuilder {
+    fn launcher_id_in(self, vars: &Vars<impl Fn(&str) -> Option<OsString>>) -> RunBuilder {
         if self.has_explicit_id() {
             return self;
         }
-        let launcher = Launcher::detect_with(get);
+        let launcher = Launcher::detect_in(vars);
         if self.has_seed() {
             return self.under_launcher(launcher);
         }
@@ -136,6 +118,8 @@ impl RunBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
+    use crate::launch::env::parse_flag;
     use crate::launch::test_env::env;
     use crate::run::Run;
 
