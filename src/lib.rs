@@ -26,7 +26,7 @@ pub use path_provider::PathProvider;
 pub use run_args::RunArgs;
 pub use runlayout_runtime::{
     AtomicFile, DirPath, Error, Family, FilePath, FromRoot, Launcher, Layout, LinkStyle, Nesting,
-    Ranks, Result, Run, RunBuilder, RunGuard, RunId, RunStatus,
+    Ranks, Result, Run, RunBuilder, RunGuard, RunId, RunSpec, RunStatus,
 };
 
 /// The names runlayout keeps on disk: in a run folder (`run.json`, the

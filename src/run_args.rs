@@ -3,15 +3,13 @@
 
 mod choice;
 mod flags;
-mod resume;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::env::{DEFAULT_ROOT, Vars};
-use crate::{Error, Launcher, Result, Run, RunBuilder, RunId};
+use crate::{Error, Launcher, Result, Run, RunBuilder, RunId, RunSpec};
 use choice::{Choice, Named};
-use resume::{Resume, Target};
 
 /// The command-line flags of a run, to `#[command(flatten)]` into a clap
 /// parser next to the program's own.
@@ -272,21 +270,12 @@ impl RunArgs {
 }
 
 /// Opens the run `text` names (its shape was checked already).
-fn resume(mut builder: RunBuilder, text: &str) -> Result<Run> {
-    let Some(wanted) = Resume::parse(text) else {
+fn resume(builder: RunBuilder, text: &str) -> Result<Run> {
+    match text.parse::<RunSpec>() {
+        Ok(spec) => builder.resolve(&spec),
         // Only a field set by code gets here: clap and the variable's
         // reading check the shape. Name the part that breaks it.
-        return builder.run_id(text).open();
-    };
-    if wanted.debug {
-        builder = builder.debug(true);
-    }
-    if let Some(stage) = wanted.stage {
-        builder = builder.stage(stage);
-    }
-    match wanted.target {
-        Target::Latest => builder.open_latest(),
-        Target::Id(id) => builder.run_id(id).open(),
+        Err(_) => builder.run_id(text).open(),
     }
 }
 

@@ -23,6 +23,10 @@ use std::time::Duration;
 /// ```
 pub use runlayout_grammar::names::NameRule;
 
+/// What a [`RunSpec`](crate::RunSpec) may be, in words, for messages.
+pub(crate) const RUN_SPELLINGS: &str =
+    "a run id, stage/id, latest or stage/latest (debug/ in front for a debug run)";
+
 /// `Result` with [`Error`] as its default error type.
 ///
 /// ```
@@ -252,6 +256,12 @@ pub enum Error {
         /// What is wrong with it.
         problem: String,
     },
+    /// A run was named by a [`RunSpec`](crate::RunSpec) of no shape it
+    /// has: more than three parts, or an empty one.
+    InvalidRunSpec {
+        /// The spec as given.
+        value: String,
+    },
     /// An environment variable holds a value that cannot be used.
     InvalidEnv {
         /// The variable.
@@ -319,6 +329,7 @@ impl Error {
             | Error::InvalidValue { .. }
             | Error::MissingRunId { .. }
             | Error::InvalidTemplate { .. }
+            | Error::InvalidRunSpec { .. }
             | Error::InvalidEnv { .. } => None,
         }
     }
@@ -362,6 +373,7 @@ impl Error {
             | Error::InvalidValue { .. }
             | Error::MissingRunId { .. }
             | Error::InvalidTemplate { .. }
+            | Error::InvalidRunSpec { .. }
             | Error::InvalidEnv { .. } => io::ErrorKind::InvalidInput,
             Error::RunExists { .. } | Error::RunIdTaken { .. } => io::ErrorKind::AlreadyExists,
             Error::RunNotFound { .. } | Error::RootNotFound { .. } | Error::DanglingLink { .. } => {
@@ -521,6 +533,9 @@ impl fmt::Display for Error {
             ),
             Error::InvalidTemplate { template, problem } => {
                 write!(f, "template `{template}` cannot name a family: {problem}")
+            }
+            Error::InvalidRunSpec { value } => {
+                write!(f, "`{value}` names no run: expected {RUN_SPELLINGS}")
             }
             // Empty counts as unset throughout, so it reads as unset, not
             // as `VAR=""`.

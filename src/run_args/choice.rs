@@ -3,9 +3,8 @@
 
 use std::ffi::OsString;
 
-use super::resume::{self, Resume};
 use crate::env::{ENV_RESUME, ENV_RUN_ID, ENV_SEED, Vars};
-use crate::{Launcher, Result};
+use crate::{Launcher, Result, RunSpec};
 
 /// What the process asked for.
 #[derive(Debug, PartialEq, Eq)]
@@ -61,8 +60,8 @@ pub(super) fn choose(
     }
     let resume = vars.parsed(
         ENV_RESUME,
-        |text| Resume::parse(text).map(|_| text.to_owned()),
-        resume::SPELLINGS,
+        |text| text.parse::<RunSpec>().ok().map(|_| text.to_owned()),
+        RunSpec::SPELLINGS,
     )?;
     if let Some(resume) = resume {
         return Ok(Choice::Resume(resume));

@@ -25,7 +25,8 @@ use clap::builder::{OsStringValueParser, TypedValueParser};
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 
-use super::{RunArgs, resume};
+use super::RunArgs;
+use crate::RunSpec;
 use crate::env::{DEFAULT_ROOT, ENV_DEBUG, ENV_ROOT, ENV_STAGE, Vars, parse_flag};
 
 /// The heading the flags are listed under in `--help`.
@@ -105,10 +106,19 @@ pub(super) struct Flags {
         id = RESUME,
         long = "run-resume",
         value_name = "RUN",
-        value_parser = resume::value_parser,
+        value_parser = resume_value,
         help_heading = HEADING
     )]
     run_resume: Option<String>,
+}
+
+/// clap's check of `--run-resume`: the value as typed, if it has the shape
+/// of a [`RunSpec`].
+fn resume_value(text: &str) -> Result<String, String> {
+    match text.parse::<RunSpec>() {
+        Ok(_) => Ok(text.to_owned()),
+        Err(_) => Err(format!("expected {}", RunSpec::SPELLINGS)),
+    }
 }
 
 /// The root as given; empty (an exported `RUNLAYOUT_ROOT=`) counts as

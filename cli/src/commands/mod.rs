@@ -26,7 +26,7 @@ use crate::durations;
 use crate::paths::{self, JsonPath};
 use crate::resolve::{self, Names};
 
-pub type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+pub use crate::output::CliResult;
 
 /// A command printed what it could and reported problems with the run it
 /// was asked about: it ends with status 1, with nothing more to say.

@@ -1,6 +1,6 @@
 //! A run's life: the builder and its settings (from code or the
-//! environment), creating, opening and joining runs, the `latest` pointer,
-//! and ancestry (links between runs).
+//! environment), creating, opening and joining runs, opening the run a
+//! `RunSpec` names, the `latest` pointer, and ancestry (links between runs).
 //!
 //! Uses `record`, `launch`, `run`, `io` and `error`.
 
@@ -10,3 +10,4 @@ pub(crate) mod create;
 pub(crate) mod from_env;
 pub(crate) mod latest;
 pub(crate) mod open;
+pub(crate) mod resolve;

@@ -1,12 +1,14 @@
 //! Where a run is: `Run`, one run's folder and the settings that placed it
 //! there; its address below the root, both ways; its run id and the id
-//! generator; the nesting of stage and run id folders.
+//! generator; the nesting of stage and run id folders; `RunSpec`, a run as
+//! a person names it.
 //!
 //! Uses `io` and `error`.
 
 pub(crate) mod address;
 pub(crate) mod id;
 pub(crate) mod nesting;
+pub(crate) mod spec;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
