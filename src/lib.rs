@@ -108,7 +108,8 @@ pub mod family {
 /// ```
 pub mod record {
     pub use runlayout_runtime::{
-        Ended, GitRecord, LauncherRecord, LayoutRecord, Manifest, RecordedEntry, RunState,
+        Ended, GitRecord, LauncherRecord, LayoutRecord, Manifest, ProcessRecord, RecordedEntry,
+        RunState,
     };
 }
 

@@ -29,13 +29,13 @@ fn creation_writes_a_complete_manifest() -> TestResult {
     let created = jiff::Timestamp::strptime("%Y-%m-%dT%H:%M:%S%.f%:z", &m.created)?;
     let age = jiff::Timestamp::now().duration_since(created);
     assert!(age.as_secs() < 60, "created {} is not now", m.created);
-    assert_eq!(m.pid, Some(std::process::id()));
+    assert_eq!(m.process.pid, Some(std::process::id()));
     let args: Vec<String> = std::env::args().collect();
     assert_eq!(m.command, args);
     assert_eq!(m.runlayout, env!("CARGO_PKG_VERSION"));
     if cfg!(target_os = "linux") {
         let kernel = fs::read_to_string("/proc/sys/kernel/hostname")?;
-        assert_eq!(m.host.as_deref(), Some(kernel.trim()));
+        assert_eq!(m.process.host.as_deref(), Some(kernel.trim()));
     }
     assert!(
         !text.contains("ancestor"),

@@ -112,7 +112,10 @@ fn show_prints_manifest_ancestor_and_descendants() -> TestResult {
 fn run_names_are_read_as_run_resume_reads_them() -> TestResult {
     let tmp = tempfile::tempdir()?;
     fixture(tmp.path())?;
-    let shown = json(&runlayout(tmp.path(), &["show", "pretrain/LATEST", "--json"]));
+    let shown = json(&runlayout(
+        tmp.path(),
+        &["show", "pretrain/LATEST", "--json"],
+    ));
     assert_eq!(shown["run"], "pretrain/r1");
     for empty in ["/r1", "pretrain/", "debug//r1"] {
         let err = failed(&runlayout(tmp.path(), &["show", empty]));

@@ -69,6 +69,7 @@ pub use lifecycle::ancestry::{ANCESTOR, DESCENDANTS};
 pub use lifecycle::builder::RunBuilder;
 pub use lifecycle::latest::LATEST;
 pub use record::manifest::{MANIFEST, Manifest};
+pub use record::process_record::ProcessRecord;
 pub use record::status::{Ended, RunGuard, RunState, RunStatus, STATUS};
 pub use run::Run;
 pub use run::id::RunId;

@@ -39,7 +39,7 @@ pub(crate) struct Process {
 }
 
 /// Who a record names as its writer: a pid, and what tells its pid space.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Writer<'a> {
     pub(crate) host: Option<&'a str>,
     pub(crate) pid: u32,

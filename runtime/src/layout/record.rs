@@ -17,7 +17,8 @@ use runlayout_grammar::template::Template;
 
 use crate::error::{Error, Result};
 use crate::layout::entry::{Entry, EntryKind};
-use crate::record::manifest::{self, Extra, MANIFEST};
+use crate::record::json::{self, Extra};
+use crate::record::manifest;
 use crate::run::Run;
 
 /// One entry of a recorded layout: its accessor's name, its path below the
@@ -206,7 +207,7 @@ impl Run {
     /// ```
     pub fn layout_record(&self) -> Result<Option<LayoutRecord>> {
         let path = self.path().join(LAYOUT_RECORD);
-        let Some(record) = manifest::read_record::<LayoutRecord>(&path)? else {
+        let Some(record) = json::read::<LayoutRecord>(&path)? else {
             return Ok(None);
         };
         record
@@ -282,7 +283,7 @@ impl LayoutRecord {
 /// Records the layout `name` with `entries` in the folder `root`, if it is
 /// a run folder with a manifest.
 pub(crate) fn record_if_run(root: &Path, name: &str, entries: &[Entry]) -> Result<()> {
-    if manifest::ENABLED && root.join(MANIFEST).is_file() {
+    if json::ENABLED && root.join(manifest::MANIFEST).is_file() {
         record(root, name, entries)?;
     }
     Ok(())
@@ -291,14 +292,14 @@ pub(crate) fn record_if_run(root: &Path, name: &str, entries: &[Entry]) -> Resul
 /// Records the layout `name` with `entries` in the run folder `root`.
 pub(crate) fn record(root: &Path, name: &str, entries: &[Entry]) -> Result<()> {
     let path = root.join(LAYOUT_RECORD);
-    let mut record: LayoutRecord = manifest::read_record(&path)?.unwrap_or_default();
+    let mut record: LayoutRecord = json::read(&path)?.unwrap_or_default();
     let mut flat = Vec::new();
     flatten(entries, "", "", &mut flat);
     if record.layouts.get(name) == Some(&flat) {
         return Ok(()); // as recorded: nothing to write
     }
     record.layouts.insert(name.to_owned(), flat);
-    manifest::write_record(&path, &record)
+    json::write(&path, &record)
 }
 
 /// The entries with a nested layout's entries after it, named and placed

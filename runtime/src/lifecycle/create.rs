@@ -202,7 +202,7 @@ impl RunBuilder {
         };
         let claim = open::verify_or_complete(&run, &self, Some(completer))?;
         let run = run.claimed(claim);
-        if !(manifest::ENABLED && self.write_manifest) {
+        if !manifest::is_written(self.write_manifest) {
             return Ok(run);
         }
         let recorded = Manifest::read(run.path())?.and_then(|m| m.job);
@@ -460,7 +460,7 @@ mod tests {
         assert!(made.is_new());
         let joined = builder.clone().create_for(&step0)?;
         assert!(!joined.is_new() && joined.path() == made.path());
-        if manifest::ENABLED {
+        if manifest::is_written(true) {
             let recorded = made.manifest()?.expect("written").job;
             assert_eq!(recorded.as_deref(), Some("slurm-8.0"));
             let other = builder.clone().create_for(&step1).unwrap_err();

@@ -158,7 +158,7 @@ fn check_or_complete(
             reason,
         });
     }
-    if contents.is_empty() && manifest::ENABLED && settings.write_manifest {
+    if contents.is_empty() && manifest::is_written(settings.write_manifest) {
         if let Some(completer) = completer
             && untouched_for(path, settings.join_timeout)
         {

@@ -3,79 +3,31 @@
 //! Written once, by whoever created the run folder, through a temporary file
 //! and a rename, before the creating call returns; never rewritten. It holds
 //! only what never changes after creation: ancestry lives in the `ancestor`
-//! link alone.
-//!
-//! This module is the one place that knows whether the `manifest` feature is
-//! on: it reads and writes every JSON record runlayout keeps in a run folder
-//! ([`read_record`], [`write_record`]). Without the feature no record is
-//! written or read, and [`Manifest::read`] finds none.
+//! link alone. Without the `manifest` feature none is written, and
+//! [`Manifest::read`] finds none.
 
 use std::path::Path;
 use std::time::SystemTime;
 
 pub use runlayout_grammar::names::MANIFEST;
 
-use crate::error::Result;
-#[cfg(feature = "manifest")]
-use crate::error::{Error, Operation};
+use crate::error::{Error, Result};
 use crate::io::claim::{self, UseClaim};
 use crate::io::process;
-#[cfg(feature = "manifest")]
-use crate::io::{owned_file, temporary};
 use crate::launch::provenance::{self, GitRecord, LauncherRecord};
+use crate::record::json::{self, Extra};
+use crate::record::process_record::ProcessRecord;
+use crate::record::time;
 use crate::run::Run;
 use crate::run::nesting::Nesting;
 
 /// The manifest format this version writes.
 const FORMAT: u32 = 1;
 
-/// No record runlayout writes comes near this size; a larger one is not one
-/// of them and is not read to the end.
-#[cfg(feature = "manifest")]
-const RECORD_MAX: u64 = 1 << 20;
-
-/// What a record type needs to be read and written: serde, when records are
-/// kept at all.
-#[cfg(feature = "manifest")]
-pub(crate) trait Record: serde::Serialize + serde::de::DeserializeOwned {}
-#[cfg(feature = "manifest")]
-impl<T: serde::Serialize + serde::de::DeserializeOwned> Record for T {}
-/// What a record type needs to be read and written: nothing, since without
-/// the `manifest` feature none is.
-#[cfg(not(feature = "manifest"))]
-pub(crate) trait Record {}
-#[cfg(not(feature = "manifest"))]
-impl<T> Record for T {}
-
-/// The fields of a record this version does not know, kept as they were.
-#[cfg(feature = "serde")]
-pub(crate) type Extra = serde_json::Map<String, serde_json::Value>;
-/// The fields of a record this version does not know: none are read
-/// without serde.
-#[cfg(not(feature = "serde"))]
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Extra(());
-
-/// The JSON record at `path`, read defensively (a regular file of at most
-/// 1 MiB); `None` if there is none, or records are not kept.
-pub(crate) fn read_record<T: Record>(path: &Path) -> Result<Option<T>> {
-    #[cfg(feature = "manifest")]
-    {
-        let Some(bytes) = owned_file::read(path, RECORD_MAX)? else {
-            return Ok(None);
-        };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| Error::InvalidManifest {
-                path: path.into(),
-                message: e.to_string(),
-            })
-    }
-    #[cfg(not(feature = "manifest"))]
-    {
-        let _ = path;
-        Ok(None)
-    }
+/// Whether a run created with `write_manifest` asked for gets a manifest:
+/// never in a build without the `manifest` feature.
+pub(crate) fn is_written(requested: bool) -> bool {
+    json::ENABLED && requested
 }
 
 /// Whether `folder` holds a run's manifest, cheaply in the common case
@@ -87,56 +39,12 @@ pub(crate) fn holds_manifest(folder: &Path) -> bool {
     let Ok(meta) = std::fs::metadata(&path) else {
         return false;
     };
-    if ENABLED {
-        matches!(read_record::<Manifest>(&path), Ok(Some(_)))
+    if json::ENABLED {
+        matches!(json::read::<Manifest>(&path), Ok(Some(_)))
     } else {
         meta.is_file()
     }
 }
-
-/// Replaces the JSON record at `path` atomically (temporary file, rename):
-/// a reader finds the old record or the new one, never half of one. Does
-/// nothing when records are not kept.
-pub(crate) fn write_record<T: Record>(path: &Path, record: &T) -> Result<()> {
-    write_json(path, record, |_| Ok(())).map(drop)
-}
-
-/// [`write_record`], handing the new record's file (open for reading and
-/// writing) to `keep` before it is renamed into place; what `keep` makes of
-/// it is returned. `None` when records are not kept.
-fn write_json<T: Record, R>(
-    path: &Path,
-    record: &T,
-    mut keep: impl FnMut(std::fs::File) -> std::io::Result<R>,
-) -> Result<Option<R>> {
-    #[cfg(feature = "manifest")]
-    {
-        let mut json = serde_json::to_vec_pretty(record).map_err(|e| Error::InvalidManifest {
-            path: path.into(),
-            message: e.to_string(),
-        })?;
-        json.push(b'\n');
-        temporary::replace(path, Operation::WriteFile, |tmp| {
-            use std::io::Write as _;
-            let mut file = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .open(tmp)?;
-            file.write_all(&json)?;
-            keep(file)
-        })
-        .map(Some)
-    }
-    #[cfg(not(feature = "manifest"))]
-    {
-        let _ = (path, record, &mut keep);
-        Ok(None)
-    }
-}
-
-/// Whether this build writes and reads records at all.
-pub(crate) const ENABLED: bool = cfg!(feature = "manifest");
 
 /// The contents of a run's `run.json`.
 ///
@@ -159,7 +67,7 @@ pub(crate) const ENABLED: bool = cfg!(feature = "manifest");
 /// let manifest = run.manifest()?.expect("written at creation");
 /// assert_eq!(manifest.id, run.id().as_str());
 /// assert_eq!(manifest.stage.as_deref(), Some("pretrain"));
-/// assert_eq!(manifest.pid, Some(std::process::id()));
+/// assert_eq!(manifest.process.pid, Some(std::process::id()));
 /// assert!(manifest.created_at().is_some());
 /// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -183,44 +91,17 @@ pub struct Manifest {
     pub nesting: Nesting,
     /// When the folder was created: RFC 3339 with the local offset.
     pub created: String,
-    /// The host that created it.
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub host: Option<String>,
-    /// The process that created it.
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub pid: Option<u32>,
+    /// The process that created it: its host, pid, start time and pid
+    /// space (the fields `host`, `pid`, `process_started`, `boot`,
+    /// `machine` and `pid_namespace` of `run.json`).
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    pub process: ProcessRecord,
     /// That process's command line.
     #[cfg_attr(feature = "serde", serde(default))]
     pub command: Vec<String>,
     /// The runlayout version that wrote the manifest.
     #[cfg_attr(feature = "serde", serde(default))]
     pub runlayout: String,
-    /// When the creating process started, in clock ticks since boot (Linux):
-    /// with `pid` it tells that process from a later one reusing the pid.
-    #[cfg_attr(
-        feature = "serde",
-        serde(default, skip_serializing_if = "Option::is_none")
-    )]
-    pub process_started: Option<u64>,
-    /// The id of the boot the creating process ran in (Linux).
-    #[cfg_attr(
-        feature = "serde",
-        serde(default, skip_serializing_if = "Option::is_none")
-    )]
-    pub boot: Option<String>,
-    /// The id of the machine the creating process ran on (`/etc/machine-id`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(default, skip_serializing_if = "Option::is_none")
-    )]
-    pub machine: Option<String>,
-    /// The pid namespace of the creating process (Linux, `pid:[...]`): its
-    /// pid means something only in that namespace.
-    #[cfg_attr(
-        feature = "serde",
-        serde(default, skip_serializing_if = "Option::is_none")
-    )]
-    pub pid_namespace: Option<String>,
     /// The git commit the run was created from, when the current directory
     /// was in a git work tree (see [`RunBuilder::record_git`](crate::RunBuilder::record_git)).
     #[cfg_attr(
@@ -276,7 +157,7 @@ impl Manifest {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn read(run_dir: &Path) -> Result<Option<Manifest>> {
-        read_record(&run_dir.join(MANIFEST))
+        json::read(&run_dir.join(MANIFEST))
     }
 
     /// When the run was created, if `created` parses as RFC 3339.
@@ -291,8 +172,7 @@ impl Manifest {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn created_at(&self) -> Option<SystemTime> {
-        let stamp: jiff::Timestamp = self.created.parse().ok()?;
-        SystemTime::try_from(stamp).ok()
+        time::parse(&self.created)
     }
 
     /// A field this version of runlayout does not know, as the manifest holds it.
@@ -317,7 +197,7 @@ impl Manifest {
 
     /// Where the manifest says the run is, next to where its folder is:
     /// each disagreement, as an error naming the manifest.
-    pub(crate) fn mismatches(&self, run: &Run) -> Vec<crate::error::Error> {
+    pub(crate) fn mismatches(&self, run: &Run) -> Vec<Error> {
         let quoted = |v: Option<&str>| v.map_or("no stage".to_owned(), |s| format!("{s:?}"));
         let mut found = Vec::new();
         // Compared first, described only when they differ: a scan of many
@@ -326,7 +206,7 @@ impl Manifest {
             |field: &'static str, same: bool, describe: &dyn Fn() -> (String, String)| {
                 if !same {
                     let (recorded, actual) = describe();
-                    found.push(crate::error::Error::ManifestMismatch {
+                    found.push(Error::ManifestMismatch {
                         path: run.path().join(MANIFEST),
                         field,
                         recorded,
@@ -361,32 +241,26 @@ impl Manifest {
 /// run, taken on the new manifest before it is renamed into place, so the
 /// run is claimed from the moment it is one.
 pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<Option<UseClaim>> {
-    if !ENABLED {
+    if !json::ENABLED {
         return Ok(None);
     }
-    let me = process::current();
     let manifest = Manifest {
         format: FORMAT,
         id: run.id().as_str().to_owned(),
         stage: run.stage().map(str::to_owned),
         debug: run.is_debug(),
         nesting: run.nesting(),
-        created: now_rfc3339(),
-        host: me.host.clone(),
-        pid: Some(me.pid),
-        command: me.command.clone(),
+        created: time::now(),
+        process: ProcessRecord::this_process(),
+        command: process::current().command.clone(),
         runlayout: env!("CARGO_PKG_VERSION").to_owned(),
-        process_started: me.started,
-        boot: me.boot.clone(),
-        machine: me.machine.clone(),
-        pid_namespace: me.pid_ns.clone(),
         git: if git { provenance::git() } else { None },
         launcher: Some(provenance::launcher()),
         job: job.map(str::to_owned),
         extra: Extra::default(),
     };
     let path = run.path().join(MANIFEST);
-    let claim = write_json(&path, &manifest, claim::UseClaim::on_new)?;
+    let claim = json::write_keeping(&path, &manifest, claim::UseClaim::on_new)?;
     Ok(claim.flatten())
 }
 
@@ -408,14 +282,6 @@ impl Run {
     pub fn manifest(&self) -> Result<Option<Manifest>> {
         Manifest::read(self.path())
     }
-}
-
-/// Now, in the local time zone, as RFC 3339 with the offset. Full precision,
-/// so that runs created in one millisecond still sort in creation order.
-pub(crate) fn now_rfc3339() -> String {
-    let now = jiff::Timestamp::now();
-    let offset = jiff::tz::TimeZone::system().to_offset(now);
-    now.display_with_offset(offset).to_string()
 }
 
 #[cfg(all(test, feature = "manifest"))]
@@ -444,15 +310,5 @@ mod tests {
     fn a_manifest_missing_a_needed_field_is_invalid() {
         let json = r#"{"format": 9, "created": "2026-11-30T01:00:00+01:00"}"#;
         assert!(serde_json::from_str::<Manifest>(json).is_err());
-    }
-
-    #[test]
-    fn created_is_rfc3339_with_an_offset() {
-        let now = now_rfc3339();
-        assert!(now.parse::<jiff::Timestamp>().is_ok(), "{now}");
-        assert!(
-            now.contains('T') && (now.contains('+') || now.contains('-')),
-            "{now}"
-        );
     }
 }

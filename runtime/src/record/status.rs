@@ -54,7 +54,10 @@ pub use runlayout_grammar::names::STATUS;
 use crate::error::{Error, Result};
 use crate::io::process::{self, Fate, Writer};
 use crate::io::temporary;
-use crate::record::manifest::{self, Extra, Manifest};
+use crate::record::json::{self, Extra};
+use crate::record::manifest::Manifest;
+use crate::record::process_record::ProcessRecord;
+use crate::record::time;
 use crate::run::Run;
 
 /// Where a run stands.
@@ -151,8 +154,7 @@ impl Ended {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn at_time(&self) -> Option<SystemTime> {
-        let stamp: jiff::Timestamp = self.at.parse().ok()?;
-        SystemTime::try_from(stamp).ok()
+        time::parse(&self.at)
     }
 }
 
@@ -200,18 +202,8 @@ struct StatusRecord {
     #[cfg_attr(feature = "serde", serde(default))]
     reason: Option<String>,
     /// The process running the run (or that ended it).
-    #[cfg_attr(feature = "serde", serde(default))]
-    host: Option<String>,
-    #[cfg_attr(feature = "serde", serde(default))]
-    pid: Option<u32>,
-    #[cfg_attr(feature = "serde", serde(default))]
-    process_started: Option<u64>,
-    #[cfg_attr(feature = "serde", serde(default))]
-    boot: Option<String>,
-    #[cfg_attr(feature = "serde", serde(default))]
-    machine: Option<String>,
-    #[cfg_attr(feature = "serde", serde(default))]
-    pid_namespace: Option<String>,
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    process: ProcessRecord,
     #[cfg_attr(feature = "serde", serde(flatten))]
     extra: Extra,
 }
@@ -219,31 +211,14 @@ struct StatusRecord {
 impl StatusRecord {
     /// The record with this process named as the one running or ending it.
     fn by_this_process(mut self, status: RunStatus) -> StatusRecord {
-        let me = process::current();
         self.status = Some(status);
-        self.host = me.host.clone();
-        self.pid = Some(me.pid);
-        self.process_started = me.started;
-        self.boot = me.boot.clone();
-        self.machine = me.machine.clone();
-        self.pid_namespace = me.pid_ns.clone();
+        self.process = ProcessRecord::this_process();
         self
     }
 
     /// The writer the record names, if it names one.
     fn writer(&self) -> Option<Writer<'_>> {
-        Some(Writer {
-            host: self.host.as_deref(),
-            pid: self.pid?,
-            started: self.process_started,
-            boot: self.boot.as_deref(),
-            machine: self.machine.as_deref(),
-            pid_ns: self.pid_namespace.as_deref(),
-        })
-    }
-
-    fn names_this_process(&self) -> bool {
-        self.writer().is_some_and(|w| is_this_process(&w))
+        self.process.writer()
     }
 }
 
@@ -375,24 +350,24 @@ impl Run {
             // An end recorded.
             Some(StatusRecord {
                 status: Some(status),
-                host,
+                process,
                 ..
             }) if *status != RunStatus::Running => {
-                let host = match host {
+                let host = match &process.host {
                     Some(host) => Some(host.clone()),
-                    None => creator.manifest()?.and_then(|m| m.host.clone()),
+                    None => creator.manifest()?.and_then(|m| m.process.host.clone()),
                 };
                 (*status, host)
             }
             // Marked running by a writer it names whole.
             Some(record) if record.writer().is_some_and(|w| w.is_complete()) => {
                 let writer = record.writer().expect("named");
-                (judge(writer), record.host.clone())
+                (judge(writer), record.process.host.clone())
             }
             // Nothing in the status record vouches: the creator decides.
             _ => {
                 let manifest = creator.manifest()?;
-                let status = match manifest.and_then(creator_of) {
+                let status = match manifest.and_then(|m| m.process.writer()) {
                     Some(writer) => judge(writer),
                     None if manifest.is_none() && record.is_none() => {
                         // No record at all: a run without a manifest, or no run.
@@ -410,8 +385,8 @@ impl Run {
                 // The creator's host: the process judged; the record's if
                 // there is no manifest to name one.
                 let host = manifest
-                    .and_then(|m| m.host.clone())
-                    .or_else(|| record.as_ref().and_then(|r| r.host.clone()));
+                    .and_then(|m| m.process.host.clone())
+                    .or_else(|| record.as_ref().and_then(|r| r.process.host.clone()));
                 (status, host)
             }
         };
@@ -483,7 +458,7 @@ impl Run {
     }
 
     fn status_record(&self) -> Result<Option<StatusRecord>> {
-        manifest::read_record(&self.status_path())
+        json::read(&self.status_path())
     }
 
     /// Names this process as the one running the run, unless a record does
@@ -491,10 +466,10 @@ impl Run {
     fn record_running(&self) -> Result<()> {
         let current = self.status_record()?;
         let already = match &current {
-            Some(r) => r.status == Some(RunStatus::Running) && r.names_this_process(),
+            Some(r) => r.status == Some(RunStatus::Running) && r.process.is_this_process(),
             None => self
                 .manifest()?
-                .is_some_and(|m| created_by_this_process(&m)),
+                .is_some_and(|m| m.process.is_this_process()),
         };
         if already {
             return Ok(());
@@ -512,7 +487,7 @@ impl Run {
             .status_record()?
             .unwrap_or_default()
             .by_this_process(status);
-        record.ended = Some(manifest::now_rfc3339());
+        record.ended = Some(time::now());
         record.reason = reason;
         self.write_status(&record)
     }
@@ -520,20 +495,8 @@ impl Run {
     fn write_status(&self, record: &StatusRecord) -> Result<()> {
         // The operation touches the run folder: left-behind temporaries go.
         temporary::sweep(self.path());
-        manifest::write_record(&self.status_path(), record)
+        json::write(&self.status_path(), record)
     }
-}
-
-/// The process that created the run, as its manifest names it.
-fn creator_of(m: &Manifest) -> Option<Writer<'_>> {
-    Some(Writer {
-        host: m.host.as_deref(),
-        pid: m.pid?,
-        started: m.process_started,
-        boot: m.boot.as_deref(),
-        machine: m.machine.as_deref(),
-        pid_ns: m.pid_namespace.as_deref(),
-    })
 }
 
 /// The status a run has while `writer` runs it: crashed once it is gone,
@@ -572,21 +535,6 @@ impl CreatorRecord<'_> {
             }
         }
     }
-}
-
-fn created_by_this_process(m: &Manifest) -> bool {
-    creator_of(m).is_some_and(|w| is_this_process(&w))
-}
-
-/// Whether `writer` is this very process.
-fn is_this_process(writer: &Writer<'_>) -> bool {
-    let me = process::current().writer();
-    writer.pid == me.pid
-        && writer.host == me.host
-        && writer.started == me.started
-        && writer.boot == me.boot
-        && writer.machine == me.machine
-        && writer.pid_ns == me.pid_ns
 }
 
 /// Records how a run ends; see [`Run::guard`].
@@ -651,5 +599,119 @@ impl Drop for RunGuard {
         };
         // Nothing can report a failure from here; the status stays as it was.
         let _ = self.run.fail(reason);
+    }
+}
+
+#[cfg(all(test, feature = "manifest"))]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    /// `run.json` as runlayout 0.1 wrote it, before `ProcessRecord`.
+    const OLD_MANIFEST: &str = r#"{
+  "format": 1,
+  "id": "2026-12-06_ps1nx",
+  "stage": "pretrain",
+  "debug": false,
+  "nesting": "stage_first",
+  "created": "2026-12-06T04:23:39.959632017+00:00",
+  "host": "vm",
+  "pid": 14606,
+  "command": [
+    "/work/target/debug/examples/quickstart"
+  ],
+  "runlayout": "0.1.0",
+  "process_started": 1327010,
+  "boot": "15715903-aa4e-4b14-bfa6-dec4993f3ddb",
+  "machine": "3d1219c7c4c5404aaa1f6d2a48adfda4",
+  "pid_namespace": "pid:[4026531836]",
+  "launcher": {
+    "kind": "none"
+  }
+}
+"#;
+
+    /// `run.status.json` as runlayout 0.1 wrote it.
+    const OLD_STATUS: &str = r#"{
+  "status": "finished",
+  "ended": "2026-12-06T04:23:39.980497726+00:00",
+  "reason": null,
+  "host": "vm",
+  "pid": 14606,
+  "process_started": 1327010,
+  "boot": "15715903-aa4e-4b14-bfa6-dec4993f3ddb",
+  "machine": "3d1219c7c4c5404aaa1f6d2a48adfda4",
+  "pid_namespace": "pid:[4026531836]"
+}
+"#;
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    fn keys(json: &Value) -> Vec<&str> {
+        let mut keys: Vec<&str> = json
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        keys.sort_unstable();
+        keys
+    }
+
+    #[test]
+    fn records_written_before_the_process_record_read_and_write_alike() -> TestResult {
+        let old = ProcessRecord {
+            host: Some("vm".into()),
+            pid: Some(14606),
+            process_started: Some(1_327_010),
+            boot: Some("15715903-aa4e-4b14-bfa6-dec4993f3ddb".into()),
+            machine: Some("3d1219c7c4c5404aaa1f6d2a48adfda4".into()),
+            pid_namespace: Some("pid:[4026531836]".into()),
+        };
+        let manifest: Manifest = serde_json::from_str(OLD_MANIFEST)?;
+        assert_eq!(manifest.process, old);
+        let status: StatusRecord = serde_json::from_str(OLD_STATUS)?;
+        assert_eq!(status.process, old);
+        assert_eq!(status.status, Some(RunStatus::Finished));
+        // Written again, each is what was read: every key, every value.
+        let rewritten = serde_json::to_value(&manifest)?;
+        assert_eq!(rewritten, serde_json::from_str::<Value>(OLD_MANIFEST)?);
+        let rewritten = serde_json::to_value(&status)?;
+        assert_eq!(rewritten, serde_json::from_str::<Value>(OLD_STATUS)?);
+        Ok(())
+    }
+
+    #[test]
+    fn new_records_name_their_process_with_the_keys_old_ones_had() -> TestResult {
+        let root = tempfile::tempdir()?;
+        let run = Run::builder(root.path()).record_git(false).create()?;
+        run.finish()?;
+        let read = |name: &str| -> std::result::Result<Value, Box<dyn std::error::Error>> {
+            Ok(serde_json::from_slice(&std::fs::read(
+                run.path().join(name),
+            )?)?)
+        };
+        let (manifest, status) = (read(crate::MANIFEST)?, read(STATUS)?);
+        // What this platform knows of a process is named, under the old
+        // keys; what it does not know is left out.
+        let me = process::current();
+        let known = [
+            ("process_started", me.started.is_some()),
+            ("boot", me.boot.is_some()),
+            ("machine", me.machine.is_some()),
+            ("pid_namespace", me.pid_ns.is_some()),
+        ];
+        let with_known = |all: &str| -> Vec<String> {
+            let mut keys: Vec<String> = keys(&serde_json::from_str(all).expect("json"))
+                .into_iter()
+                .filter(|k| known.iter().all(|(name, has)| k != name || *has))
+                .map(str::to_owned)
+                .collect();
+            keys.sort_unstable();
+            keys
+        };
+        assert_eq!(keys(&manifest), with_known(OLD_MANIFEST));
+        assert_eq!(keys(&status), with_known(OLD_STATUS));
+        assert_eq!(manifest["pid"], Value::from(me.pid));
+        assert_eq!(status["pid"], Value::from(me.pid));
+        Ok(())
     }
 }

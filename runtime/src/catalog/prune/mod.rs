@@ -894,7 +894,7 @@ mod tests {
         // leaves it; and a run of another root that may just be unmounted.
         std::fs::remove_dir_all(here.path())?;
         std::fs::remove_dir_all(there.path())?;
-        if !crate::record::manifest::ENABLED {
+        if !crate::record::manifest::is_written(true) {
             // Without manifests a scan finds no runs, so no back-links.
             assert!(Prune::new(&root).plan()?.stale_backlinks.is_empty());
             return Ok(());
