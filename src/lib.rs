@@ -60,15 +60,15 @@ pub mod env {
     };
 }
 
-/// The parts of [`Error`]: what was being done, and which
-/// naming rule a name broke.
+/// The parts of [`Error`]: what was being done, which naming rule a name
+/// broke, and why a folder is not a run.
 ///
 /// ```
 /// use runlayout::error::Operation;
 /// assert_eq!(Operation::CreateDir.to_string(), "create folder");
 /// ```
 pub mod error {
-    pub use runlayout_runtime::{NameKind, NameRule, Operation};
+    pub use runlayout_runtime::{NameKind, NameRule, NotARunReason, Operation};
 }
 
 /// What a layout is made of, for code that walks one: its entries and

@@ -156,7 +156,7 @@ pub enum Error {
         /// The folder.
         path: PathBuf,
         /// What it is instead.
-        reason: String,
+        reason: NotARunReason,
     },
     /// A run folder was found empty, without its manifest, and stayed so
     /// while the caller waited: the process that created it died before
@@ -633,6 +633,58 @@ impl fmt::Display for Operation {
             Operation::Sync => "sync",
             Operation::Lock => "lock",
         })
+    }
+}
+
+/// Why a folder is not a run: it is a folder of runs ([`Error::NotARun`]).
+///
+/// ```
+/// use runlayout::{Error, Run};
+/// use runlayout::error::NotARunReason;
+///
+/// let root = tempfile::tempdir()?;
+/// Run::builder(root.path()).stage("pretrain").create()?;
+/// // The stage folder holds the runs of the stage and their `latest` pointer.
+/// let err = Run::builder(root.path()).run_id("pretrain").open().unwrap_err();
+/// match err {
+///     Error::NotARun { reason: NotARunReason::HoldsPointer { pointer }, .. } => {
+///         assert!(pointer.ends_with("pretrain/latest"));
+///     }
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotARunReason {
+    /// It holds a `latest` pointer: it is a folder of runs (a stage
+    /// folder).
+    HoldsPointer {
+        /// The pointer.
+        pointer: PathBuf,
+    },
+    /// It holds a run: it is a folder of runs (a stage folder, or in
+    /// run-first order a run id folder).
+    HoldsRun {
+        /// The run inside it.
+        run: PathBuf,
+    },
+}
+
+impl fmt::Display for NotARunReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotARunReason::HoldsPointer { pointer } => write!(
+                f,
+                "it holds the `latest` pointer `{}`, so it is a folder of runs (a stage folder)",
+                pointer.display()
+            ),
+            NotARunReason::HoldsRun { run } => write!(
+                f,
+                "it holds the run `{}`, so it is a folder of runs (a stage or run id folder)",
+                run.display()
+            ),
+        }
     }
 }
 

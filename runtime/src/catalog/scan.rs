@@ -11,6 +11,7 @@ use crate::io::fs::{self, ReadDir};
 use crate::io::pointer::LinkStyle;
 use crate::io::temporary;
 use crate::record::manifest::Manifest;
+use crate::record::probe;
 use crate::record::status::{KnownManifest, RunState, RunStatus};
 use crate::run::Run;
 use crate::run::address::Address;
@@ -309,7 +310,7 @@ impl Runs {
             self.root.clone()
         };
         let path: PathBuf = parts.iter().fold(base, |p, part| p.join(part));
-        match Manifest::read(&path) {
+        match probe::manifest(&path) {
             Ok(Some(manifest)) => {
                 let Some(address) = placed_as_recorded(parts, debug, &manifest) else {
                     return;

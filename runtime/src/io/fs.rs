@@ -218,11 +218,6 @@ pub(crate) fn symlink_metadata_if_there(path: &Path) -> Result<Option<fs::Metada
     }
 }
 
-/// Whether nothing is at `path` (or only a symlink to nothing).
-pub(crate) fn is_missing(path: &Path) -> bool {
-    fs::metadata(path).is_err_and(|e| is_not_found(&e))
-}
-
 /// Whether a folder stands at `path`, or a symlink to one.
 pub(crate) fn is_folder_at(path: &Path) -> bool {
     fs::metadata(path).is_ok_and(|m| m.is_dir())

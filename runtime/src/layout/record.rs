@@ -18,7 +18,7 @@ use runlayout_grammar::template::Template;
 use crate::error::{Error, Result};
 use crate::layout::entry::{Entry, EntryKind};
 use crate::record::json::{self, Extra};
-use crate::record::manifest;
+use crate::record::probe;
 use crate::run::Run;
 
 /// One entry of a recorded layout: its accessor's name, its path below the
@@ -283,7 +283,7 @@ impl LayoutRecord {
 /// Records the layout `name` with `entries` in the folder `root`, if it is
 /// a run folder with a manifest.
 pub(crate) fn record_if_run(root: &Path, name: &str, entries: &[Entry]) -> Result<()> {
-    if json::ENABLED && root.join(manifest::MANIFEST).is_file() {
+    if probe::is_recorded_run(root) {
         record(root, name, entries)?;
     }
     Ok(())

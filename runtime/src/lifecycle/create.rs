@@ -17,6 +17,7 @@ use crate::launch::launcher::Launcher;
 use crate::lifecycle::latest;
 use crate::lifecycle::open;
 use crate::record::manifest::{self, Manifest};
+use crate::record::probe;
 use crate::run::Run;
 use crate::run::address::{Address, Place};
 use crate::run::id::RunId;
@@ -340,7 +341,7 @@ impl RunBuilder {
     fn refuse_inside_run(&self, folder: &Path, path: &Path) -> Result<()> {
         let below_root = folder.ancestors().take_while(|f| f.starts_with(&self.root));
         for outer in below_root {
-            if manifest::holds_manifest(outer) {
+            if probe::is_recorded_run(outer) {
                 return Err(Error::InsideRun {
                     path: path.to_path_buf(),
                     run: outer.to_path_buf(),

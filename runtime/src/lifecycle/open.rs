@@ -1,16 +1,15 @@
 //! Opening existing runs (`open`, `open_latest`, and the joiners of
-//! `create_or_open`), and what makes a folder a run.
+//! `create_or_open`).
 //!
-//! A folder is opened as a run only when it is one: a folder (or a symlink
-//! to one), not a stage folder (it holds no `latest` pointer and no runs),
-//! and complete. Complete means its manifest is there; a folder that is
-//! still empty was just made by another process that is writing the
-//! manifest, so the opener waits for it, at most [`JOIN_WAIT`], and then
-//! reports that the creator died. A non-empty folder without a manifest is
-//! a run made by hand or with manifests switched off, and is opened as it is.
+//! A folder is opened as a run only when it is one (`record/probe.rs`
+//! says what a folder is): a folder (or a symlink to one), not a folder of
+//! runs, and complete. Complete means its manifest is there; a folder that
+//! is still empty was just made by another process that is writing the
+//! manifest, so the opener waits for it, at most the builder's join
+//! timeout, and then reports that the creator died. A non-empty folder
+//! without a manifest is a run made by hand or with manifests switched
+//! off, and is opened as it is.
 
-use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -19,12 +18,13 @@ use runlayout_grammar::names;
 use crate::RunBuilder;
 use crate::error::{Error, Operation, Result};
 use crate::io::claim::{self, UseClaim};
-use crate::io::fs as folders;
+use crate::io::fs::{self as folders, At as _};
 use crate::io::temporary;
 use crate::lifecycle::latest;
-use crate::record::manifest::{self, MANIFEST};
+use crate::record::manifest;
+use crate::record::probe::{self, Kind, Stand};
 use crate::run::Run;
-use crate::run::address::{self, Group};
+use crate::run::address::Group;
 use crate::run::nesting::Nesting;
 
 /// The longest pause between two looks at a folder being completed.
@@ -96,7 +96,7 @@ impl RunBuilder {
         let (pointer, address) = latest::read(&self.root, self.group(stage.as_deref()))?;
         let Some(address) = address else {
             // No pointer: a missing output root is worth its own error.
-            return Err(if folders::is_missing(&self.root) {
+            return Err(if root_is_missing(&self.root) {
                 Error::RootNotFound {
                     root: self.root.clone(),
                 }
@@ -147,28 +147,33 @@ fn check_or_complete(
     completer: Option<Completer<'_>>,
 ) -> Result<Option<UseClaim>> {
     let path = run.path();
-    require_folder(run)?;
-    if has_manifest(path)? {
-        return claim::use_run(path);
-    }
-    let contents = Contents::read(path)?;
-    if let Some(reason) = contents.not_a_run() {
-        return Err(Error::NotARun {
+    match probe::probe(path)? {
+        // A run made without a manifest has none to claim, and is opened as
+        // it is.
+        Kind::Run | Kind::RunWithoutManifest => claim::use_run(path),
+        Kind::Empty if manifest::is_written(settings.write_manifest) => {
+            if let Some(completer) = completer
+                && untouched_for(path, settings.join_timeout)
+            {
+                return manifest::write_new(run, completer.job, settings.record_git);
+            }
+            await_manifest(run, settings.join_timeout)?;
+            // Its manifest has just appeared: claimed like any other.
+            claim::use_run(path)
+        }
+        // Without manifests nothing more will come: an empty run.
+        Kind::Empty => claim::use_run(path),
+        Kind::FolderOfRuns(reason) => Err(Error::NotARun {
             path: path.into(),
             reason,
-        });
+        }),
+        Kind::NotAFolder => Err(Error::NotADirectory { path: path.into() }),
+        Kind::Dangling { target } => Err(Error::DanglingLink {
+            path: path.into(),
+            target,
+        }),
+        Kind::Missing => Err(missing(run)),
     }
-    if contents.is_empty() && manifest::is_written(settings.write_manifest) {
-        if let Some(completer) = completer
-            && untouched_for(path, settings.join_timeout)
-        {
-            return manifest::write_new(run, completer.job, settings.record_git);
-        }
-        await_manifest(path, settings.join_timeout)?;
-    }
-    // A run made without a manifest has none to claim; one whose manifest
-    // has just appeared is claimed like any other.
-    claim::use_run(path)
 }
 
 /// Whether the folder has not changed for longer than `age`.
@@ -183,69 +188,50 @@ fn untouched_for(path: &Path, age: Duration) -> bool {
 /// For a fixed id whose folder `create` found taken: an error that says what
 /// is there when it is no folder; `Ok` when it is one.
 pub(crate) fn explain_existing(path: &Path) -> Result<()> {
-    match fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => Ok(()),
-        Ok(_) => Err(Error::NotADirectory { path: path.into() }),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            Err(dangling(path).unwrap_or_else(|| Error::io(Operation::Metadata, path, e)))
-        }
-        Err(e) => Err(Error::io(Operation::Metadata, path, e)),
-    }
-}
-
-/// The error for a folder that is missing: a dangling symlink, or nothing.
-fn require_folder(run: &Run) -> Result<()> {
-    let path = run.path();
-    match fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => Ok(()),
-        Ok(_) => Err(Error::NotADirectory { path: path.into() }),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(dangling(path).unwrap_or_else(|| {
-            if folders::is_missing(run.root()) {
-                Error::RootNotFound {
-                    root: run.root().into(),
-                }
-            } else {
-                Error::RunNotFound {
-                    path: path.into(),
-                    elsewhere: elsewhere(run),
-                }
-            }
-        })),
-        Err(e) => Err(Error::io(Operation::Metadata, path, e)),
-    }
-}
-
-/// [`Error::DanglingLink`] if `path` is a symlink (whose target is missing).
-fn dangling(path: &Path) -> Option<Error> {
-    let target = fs::read_link(path).ok()?;
-    Some(Error::DanglingLink {
-        path: path.into(),
-        target,
-    })
-}
-
-/// Whether the folder holds its manifest (a regular file; anything else
-/// named so is an error, never opened).
-fn has_manifest(folder: &Path) -> Result<bool> {
-    let path = folder.join(MANIFEST);
-    match folders::metadata_if_there(&path)? {
-        Some(meta) if meta.is_file() => Ok(true),
-        Some(meta) => Err(Error::NotARegularFile {
-            path,
-            kind: crate::io::owned_file::describe(meta.file_type()),
+    match probe::stand(path)? {
+        Stand::Folder => Ok(()),
+        Stand::NotAFolder => Err(Error::NotADirectory { path: path.into() }),
+        Stand::Dangling { target } => Err(Error::DanglingLink {
+            path: path.into(),
+            target,
         }),
-        None => Ok(false),
+        // Gone again since `create` found it.
+        Stand::Missing(e) => Err(e).at(Operation::Metadata, path),
     }
+}
+
+/// The error for a run whose folder is missing: a missing output root is
+/// worth its own error, not "no run folder", which says where else below
+/// the root a run of that id is.
+fn missing(run: &Run) -> Error {
+    if root_is_missing(run.root()) {
+        Error::RootNotFound {
+            root: run.root().into(),
+        }
+    } else {
+        Error::RunNotFound {
+            path: run.path().into(),
+            elsewhere: elsewhere(run),
+        }
+    }
+}
+
+/// Whether nothing stands where the output root should be.
+fn root_is_missing(root: &Path) -> bool {
+    matches!(probe::stand(root), Ok(Stand::Missing(_)))
 }
 
 /// Waits until the manifest of the folder another process has just made is
-/// there, or `timeout` has passed.
-fn await_manifest(path: &Path, timeout: Duration) -> Result<()> {
+/// there (or anything else is), or `timeout` has passed.
+fn await_manifest(run: &Run, timeout: Duration) -> Result<()> {
+    let path = run.path();
     let start = Instant::now();
     let mut pause = Duration::from_millis(1);
     loop {
-        if has_manifest(path)? || !Contents::read(path)?.is_empty() {
-            return Ok(());
+        match probe::probe(path)? {
+            Kind::Empty => {}
+            Kind::Missing => return Err(missing(run)),
+            _ => return Ok(()),
         }
         let waited = start.elapsed();
         if waited >= timeout {
@@ -256,69 +242,6 @@ fn await_manifest(path: &Path, timeout: Duration) -> Result<()> {
         }
         std::thread::sleep(pause.min(timeout - waited));
         pause = (pause * 2).min(POLL_MAX);
-    }
-}
-
-/// What a folder without a manifest holds, as far as telling a run from a
-/// stage folder goes.
-struct Contents {
-    /// Entries other than runlayout's temporaries.
-    entries: usize,
-    /// A `latest` pointer: only stage folders (and the root) hold one.
-    pointer: Option<PathBuf>,
-    /// A sub-folder that is a run: a stage folder, or a run-first id folder.
-    run_inside: Option<PathBuf>,
-}
-
-impl Contents {
-    fn read(path: &Path) -> Result<Contents> {
-        // Gone since it was found (a prune moved it away): no run there.
-        let entries = folders::read_dir_if_there(path)?.ok_or_else(|| Error::RunNotFound {
-            path: path.into(),
-            elsewhere: Vec::new(),
-        })?;
-        let mut contents = Contents {
-            entries: 0,
-            pointer: None,
-            run_inside: None,
-        };
-        for entry in entries {
-            let entry = entry?;
-            let name = entry.file_name();
-            if temporary::is_temporary(&name) {
-                continue;
-            }
-            contents.entries += 1;
-            if address::is_pointer_name(&name) {
-                contents.pointer = Some(entry.path());
-            } else if contents.run_inside.is_none()
-                && folders::is_folder(&entry)
-                && fs::symlink_metadata(entry.path().join(MANIFEST)).is_ok()
-            {
-                contents.run_inside = Some(entry.path());
-            }
-        }
-        Ok(contents)
-    }
-
-    fn is_empty(&self) -> bool {
-        self.entries == 0
-    }
-
-    /// Why the folder is no run, if it is none.
-    fn not_a_run(&self) -> Option<String> {
-        if let Some(pointer) = &self.pointer {
-            return Some(format!(
-                "it holds the `latest` pointer `{}`, so it is a folder of runs (a stage folder)",
-                pointer.display()
-            ));
-        }
-        self.run_inside.as_ref().map(|inner| {
-            format!(
-                "it holds the run `{}`, so it is a folder of runs (a stage or run id folder)",
-                inner.display()
-            )
-        })
     }
 }
 
@@ -369,16 +292,9 @@ fn elsewhere(run: &Run) -> Vec<PathBuf> {
     found
 }
 
-/// Whether the folder at `path` is a run, as far as a hint goes: it holds
-/// `run.json`, or (a run made without manifest) it holds something and is
-/// no folder of runs: no `latest` pointer, no run inside. An empty folder
-/// is not counted: nothing tells it from one made by hand.
+/// Whether the folder at `path` is a run, as far as a hint goes: with its
+/// manifest, or without one. An empty folder is not counted: nothing tells
+/// it from one made by hand.
 fn looks_like_run(path: &Path) -> bool {
-    if path.join(MANIFEST).is_file() {
-        return true;
-    }
-    if !fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-        return false;
-    }
-    Contents::read(path).is_ok_and(|c| !c.is_empty() && c.not_a_run().is_none())
+    matches!(probe::probe(path), Ok(Kind::Run | Kind::RunWithoutManifest))
 }

@@ -30,22 +30,6 @@ pub(crate) fn is_written(requested: bool) -> bool {
     json::ENABLED && requested
 }
 
-/// Whether `folder` holds a run's manifest, cheaply in the common case
-/// (one failing `stat` when there is none): with records kept, a `run.json`
-/// that reads as a manifest (a user's own `run.json`, a config of another
-/// tool, is not one); without, any regular file of that name.
-pub(crate) fn holds_manifest(folder: &Path) -> bool {
-    let path = folder.join(MANIFEST);
-    let Ok(meta) = std::fs::metadata(&path) else {
-        return false;
-    };
-    if json::ENABLED {
-        matches!(json::read::<Manifest>(&path), Ok(Some(_)))
-    } else {
-        meta.is_file()
-    }
-}
-
 /// The contents of a run's `run.json`.
 ///
 /// Readers keep the fields they do not know (from a newer version, or added

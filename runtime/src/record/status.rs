@@ -45,7 +45,6 @@
 //! recorded yet: such a run stays running until it records its end.
 
 use std::fmt::Display;
-use std::fs;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -56,6 +55,7 @@ use crate::io::process::{self, Fate, Writer};
 use crate::io::temporary;
 use crate::record::json::{self, Extra};
 use crate::record::manifest::Manifest;
+use crate::record::probe::{self, Stand};
 use crate::record::process_record::ProcessRecord;
 use crate::record::time;
 use crate::run::Run;
@@ -371,7 +371,7 @@ impl Run {
                     Some(writer) => judge(writer),
                     None if manifest.is_none() && record.is_none() => {
                         // No record at all: a run without a manifest, or no run.
-                        if fs::symlink_metadata(self.path()).is_err() {
+                        if matches!(probe::stand(self.path())?, Stand::Missing(_)) {
                             return Err(Error::RunNotFound {
                                 path: self.path().to_path_buf(),
                                 elsewhere: Vec::new(),

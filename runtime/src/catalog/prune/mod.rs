@@ -32,6 +32,7 @@ use crate::io::fs;
 use crate::io::temporary;
 use crate::lifecycle::ancestry;
 use crate::lifecycle::latest;
+use crate::record::probe;
 use crate::record::status::RunStatus;
 use crate::run::Run;
 use crate::run::address::Group;
@@ -367,7 +368,7 @@ impl Prune {
             match (protected.get(&key), sizes.remove(&key)) {
                 (None, Some(bytes)) => {
                     let status = found.status().unwrap_or(RunStatus::Crashed);
-                    let link_to = link_target(found.run.path());
+                    let link_to = probe::link_of(found.run.path());
                     plan.remove.push(Candidate {
                         bytes,
                         run: found.run,
@@ -477,7 +478,7 @@ fn protect(
             continue;
         }
         // A run folder that is a symlink goes as a link: it frees nothing.
-        if link_target(found.run.path()).is_some() {
+        if probe::link_of(found.run.path()).is_some() {
             sizes.insert(me, 0);
             continue;
         }
@@ -717,7 +718,7 @@ fn still_removable(run: &Run) -> std::result::Result<(), KeepReason> {
     if let Some(child) = children.into_iter().next() {
         return Err(KeepReason::AncestorOf(child));
     }
-    if fs::is_symlink(run.path()) {
+    if probe::link_of(run.path()).is_some() {
         return Ok(());
     }
     survey(run.path()).map(|_| ())
@@ -744,11 +745,6 @@ fn remove_run(run: &Run) -> Result<()> {
         let _ = std::fs::remove_dir(&place.id_dir);
     }
     Ok(())
-}
-
-/// Where the run folder at `path` leads, when it is a symlink.
-fn link_target(path: &Path) -> Option<PathBuf> {
-    fs::is_symlink(path).then(|| canon(path))
 }
 
 /// The bytes a run's files hold, symlinks inside it not followed, and the
