@@ -350,4 +350,41 @@ mod tests {
             ]
         );
     }
+
+    /// A layout rooted at a folder path is recorded there only when the
+    /// folder is a run: a `run.json` of another tool does not make it one.
+    #[cfg(feature = "manifest")]
+    #[test]
+    fn a_layout_is_recorded_in_a_run_folder_only()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        use crate::layout::Layout;
+        use std::path::PathBuf;
+
+        struct Paths {
+            root: PathBuf,
+        }
+        impl Layout for Paths {
+            const ENTRIES: &'static [Entry] = &[Entry::dir("checkpoint", "checkpoints")];
+            fn root(&self) -> &Path {
+                &self.root
+            }
+        }
+        let foreign = tempfile::tempdir()?;
+        std::fs::write(foreign.path().join("run.json"), "{\"tool\": \"other\"}")?;
+        Paths {
+            root: foreign.path().into(),
+        }
+        .create_all()?;
+        assert!(foreign.path().join("checkpoints").is_dir());
+        assert!(!foreign.path().join(LAYOUT_RECORD).exists());
+
+        let root = tempfile::tempdir()?;
+        let run = crate::run::Run::builder(root.path()).create()?;
+        Paths {
+            root: run.path().into(),
+        }
+        .create_all()?;
+        assert!(run.path().join(LAYOUT_RECORD).is_file());
+        Ok(())
+    }
 }
