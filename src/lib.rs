@@ -61,14 +61,14 @@ pub mod env {
 }
 
 /// The parts of [`Error`]: what was being done, which naming rule a name
-/// broke, and why a folder is not a run.
+/// broke, which record could not be read, and why a folder is not a run.
 ///
 /// ```
 /// use runlayout::error::Operation;
 /// assert_eq!(Operation::CreateDir.to_string(), "create folder");
 /// ```
 pub mod error {
-    pub use runlayout_runtime::{NameKind, NameRule, NotARunReason, Operation};
+    pub use runlayout_runtime::{NameKind, NameRule, NotARunReason, Operation, RecordKind};
 }
 
 /// What a layout is made of, for code that walks one: its entries and

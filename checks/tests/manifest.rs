@@ -139,11 +139,16 @@ fn a_broken_manifest_is_an_error_naming_it() -> TestResult {
     let path = run.path().join(MANIFEST);
     fs::write(&path, "{ not json")?;
     match run.manifest() {
-        Err(Error::InvalidManifest { path: p, message }) => {
+        Err(Error::InvalidRecord {
+            kind,
+            path: p,
+            message,
+        }) => {
+            assert_eq!(kind, runlayout::error::RecordKind::Manifest);
             assert_eq!(p, path);
             assert!(!message.is_empty());
         }
-        other => panic!("expected InvalidManifest, got {other:?}"),
+        other => panic!("expected InvalidRecord, got {other:?}"),
     }
     // Linking does not need the manifest, and leaves it as it was.
     let other = Run::builder(root.path()).create()?;

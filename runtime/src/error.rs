@@ -142,6 +142,13 @@ pub enum Error {
         /// The run it would have been inside.
         run: PathBuf,
     },
+    /// The run another was to be linked to is gone: its folder was removed
+    /// (by a prune, or by hand) while the link was being made. Nothing was
+    /// linked.
+    AncestorGone {
+        /// The ancestor's folder.
+        path: PathBuf,
+    },
     /// A symlink stands where a run folder (or another folder runlayout
     /// needs) should be, and what it points at does not exist.
     DanglingLink {
@@ -233,11 +240,14 @@ pub enum Error {
         path: PathBuf,
     },
     /// A record runlayout keeps in a run folder (`run.json`,
-    /// `run.status.json`, ...) could not be understood.
-    InvalidManifest {
-        /// The manifest's path.
+    /// `run.status.json`, `run.layout.json`) could not be understood, or
+    /// not be written as JSON.
+    InvalidRecord {
+        /// Which record.
+        kind: RecordKind,
+        /// The record's path.
         path: PathBuf,
-        /// What the parser said.
+        /// What the parser said, or which rule a recorded layout breaks.
         message: String,
     },
     /// `open_latest()` found no `latest` pointer: no run of that stage was
@@ -321,7 +331,8 @@ impl Error {
             | Error::InvalidLink { path, .. }
             | Error::NotADirectory { path }
             | Error::NotALink { path }
-            | Error::InvalidManifest { path, .. }
+            | Error::InvalidRecord { path, .. }
+            | Error::AncestorGone { path }
             | Error::NoLatestRun { path } => Some(path),
             Error::TooManyCollisions { parent, .. } => Some(parent),
             Error::RootNotFound { root } => Some(root),
@@ -389,7 +400,8 @@ impl Error {
             | Error::InvalidLink { .. } => io::ErrorKind::InvalidData,
             Error::NotADirectory { .. } => io::ErrorKind::NotADirectory,
             Error::TooManyCollisions { .. } => io::ErrorKind::AlreadyExists,
-            Error::NotALink { .. } | Error::InvalidManifest { .. } => io::ErrorKind::InvalidData,
+            Error::NotALink { .. } | Error::InvalidRecord { .. } => io::ErrorKind::InvalidData,
+            Error::AncestorGone { .. } => io::ErrorKind::NotFound,
             Error::NoLatestRun { .. } => io::ErrorKind::NotFound,
         }
     }
@@ -450,6 +462,11 @@ impl fmt::Display for Error {
                  and a run never holds another run",
                 path.display(),
                 run.display()
+            ),
+            Error::AncestorGone { path } => write!(
+                f,
+                "no run folder at `{}`: the run to link to is gone, so nothing was linked",
+                path.display()
             ),
             Error::DanglingLink { path, target } => write!(
                 f,
@@ -519,7 +536,7 @@ impl fmt::Display for Error {
                 "`{}` is a real file or folder, not a link made by runlayout; it was left untouched",
                 path.display()
             ),
-            Error::InvalidManifest { path, message } => {
+            Error::InvalidRecord { path, message, .. } => {
                 write!(
                     f,
                     "`{}` is not a valid runlayout record: {message}",
@@ -632,6 +649,34 @@ impl fmt::Display for Operation {
             Operation::CreateTemporary => "create a temporary file in",
             Operation::Sync => "sync",
             Operation::Lock => "lock",
+        })
+    }
+}
+
+/// Which record kept in a run folder an [`Error::InvalidRecord`] is about.
+///
+/// ```
+/// use runlayout::error::RecordKind;
+///
+/// assert_eq!(RecordKind::Status.to_string(), "status record");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RecordKind {
+    /// `run.json`, the run's manifest.
+    Manifest,
+    /// `run.status.json`, how the run stands or ended.
+    Status,
+    /// `run.layout.json`, the layouts used on the run.
+    Layout,
+}
+
+impl fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RecordKind::Manifest => "manifest",
+            RecordKind::Status => "status record",
+            RecordKind::Layout => "layout record",
         })
     }
 }

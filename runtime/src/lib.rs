@@ -46,7 +46,7 @@ mod run;
 
 pub use catalog::prune::{Candidate, KeepReason, Kept, Prune, PrunePlan, Pruned};
 pub use catalog::scan::{DebugRuns, FoundRun, Listing, Runs};
-pub use error::{Error, NameKind, NameRule, NotARunReason, Operation, Result};
+pub use error::{Error, NameKind, NameRule, NotARunReason, Operation, RecordKind, Result};
 pub use io::atomic_file::AtomicFile;
 pub use io::pointer::LinkStyle;
 pub use io::process::host_name;

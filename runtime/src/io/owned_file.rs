@@ -19,16 +19,27 @@ use crate::io::fs::{self, At as _};
 /// Most files of ours fit in one read of this size.
 const FIRST_READ: usize = 1024;
 
-/// The contents of the regular file at `path`; `None` if nothing is there
-/// (or a symlink that leads nowhere).
+/// What [`read`] found at a path.
+pub(crate) enum Read {
+    /// Nothing.
+    Missing,
+    /// A regular file of at most the limit, whole.
+    Bytes(Vec<u8>),
+    /// A regular file larger than the limit, not read to the end: no file
+    /// of ours.
+    TooLarge,
+}
+
+/// The contents of the regular file at `path`, if it holds at most
+/// `limit` bytes: what a caller makes of nothing there (a symlink that leads
+/// nowhere included) and of a larger file is its own to say.
 ///
 /// # Errors
 ///
-/// [`Error::NotARegularFile`], [`Error::FileTooLarge`] beyond `limit` bytes,
-/// [`Error::Io`] naming the path.
-pub(crate) fn read(path: &Path, limit: u64) -> Result<Option<Vec<u8>>> {
+/// [`Error::NotARegularFile`], [`Error::Io`] naming the path.
+pub(crate) fn read(path: &Path, limit: u64) -> Result<Read> {
     let mut file = match open_nonblocking(path) {
-        Err(e) if fs::is_not_found(&e) => return Ok(None),
+        Err(e) if fs::is_not_found(&e) => return Ok(Read::Missing),
         opened => opened.at(Operation::ReadFile, path)?,
     };
     let mut bytes = vec![0; FIRST_READ.min(limit as usize + 1)];
@@ -47,10 +58,10 @@ pub(crate) fn read(path: &Path, limit: u64) -> Result<Option<Vec<u8>>> {
         };
         filled += n;
         if filled as u64 > limit {
-            return Err(explain(&file, path).unwrap_or(Error::FileTooLarge {
-                path: path.into(),
-                limit,
-            }));
+            return match explain(&file, path) {
+                Some(err) => Err(err),
+                None => Ok(Read::TooLarge),
+            };
         }
         // A short read of a regular file ends it; room left means the file did.
         if n == 0 || filled < bytes.len() {
@@ -65,7 +76,7 @@ pub(crate) fn read(path: &Path, limit: u64) -> Result<Option<Vec<u8>>> {
     {
         return Err(err);
     }
-    Ok(Some(bytes))
+    Ok(Read::Bytes(bytes))
 }
 
 /// [`Error::NotARegularFile`] if the open `file` is something else.
@@ -131,31 +142,37 @@ mod tests {
 
     type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
+    fn bytes(read: Read) -> Option<Vec<u8>> {
+        match read {
+            Read::Bytes(bytes) => Some(bytes),
+            Read::Missing | Read::TooLarge => None,
+        }
+    }
+
     #[test]
     fn regular_files_are_read_and_missing_ones_are_none() -> TestResult {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("f");
-        assert!(read(&path, 10)?.is_none());
+        assert!(matches!(read(&path, 10)?, Read::Missing));
         std::fs::write(&path, b"hello")?;
-        assert_eq!(read(&path, 10)?.as_deref(), Some(&b"hello"[..]));
-        assert_eq!(read(&path, 5)?.as_deref(), Some(&b"hello"[..]));
+        assert_eq!(bytes(read(&path, 10)?).as_deref(), Some(&b"hello"[..]));
+        assert_eq!(bytes(read(&path, 5)?).as_deref(), Some(&b"hello"[..]));
         Ok(())
     }
 
     #[test]
-    fn files_over_the_limit_are_refused() -> TestResult {
+    fn files_over_the_limit_are_not_read_to_the_end() -> TestResult {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("f");
         std::fs::write(&path, b"hello!")?;
-        let err = read(&path, 5).unwrap_err();
-        assert!(matches!(err, Error::FileTooLarge { limit: 5, .. }), "{err}");
+        assert!(matches!(read(&path, 5)?, Read::TooLarge));
         Ok(())
     }
 
     #[test]
     fn folders_are_refused() -> TestResult {
         let dir = tempfile::tempdir()?;
-        let err = read(dir.path(), 5).unwrap_err();
+        let err = read(dir.path(), 5).err().ok_or("a folder is read")?;
         assert!(
             matches!(err, Error::NotARegularFile { kind: "folder", .. }),
             "{err}"
@@ -169,7 +186,7 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let zero = dir.path().join("zero");
         std::os::unix::fs::symlink("/dev/zero", &zero)?;
-        let err = read(&zero, 5).unwrap_err();
+        let err = read(&zero, 5).err().ok_or("a device is read")?;
         assert!(
             matches!(err, Error::NotARegularFile { kind: "device", .. }),
             "{err}"
@@ -177,7 +194,7 @@ mod tests {
         let fifo = dir.path().join("fifo");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status()?;
         assert!(made.success());
-        let err = read(&fifo, 5).unwrap_err();
+        let err = read(&fifo, 5).err().ok_or("a FIFO is read")?;
         assert!(
             matches!(err, Error::NotARegularFile { kind: "FIFO", .. }),
             "{err}"

@@ -15,7 +15,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Operation, Result};
 use crate::io::fs::{self, At as _};
-use crate::io::owned_file;
+use crate::io::owned_file::{self, Read};
 use crate::io::temporary;
 
 /// The first line of a pointer file; anything else is a user's file.
@@ -160,14 +160,11 @@ fn write_pointer(at: &Path, target: &Path) -> io::Result<()> {
 
 /// The target a pointer file holds; `None` if the file is not a pointer file.
 fn read_pointer(path: &Path) -> Result<Option<PathBuf>> {
-    let bytes = match owned_file::read(path, POINTER_MAX) {
-        Ok(Some(bytes)) => bytes,
-        Ok(None) => return Ok(None),
+    match owned_file::read(path, POINTER_MAX)? {
+        Read::Bytes(bytes) => Ok(parse_pointer(&bytes)),
         // A large regular file is somebody's data, not a pointer.
-        Err(Error::FileTooLarge { .. }) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    Ok(parse_pointer(&bytes))
+        Read::Missing | Read::TooLarge => Ok(None),
+    }
 }
 
 /// The target in a pointer file's bytes, if they are a pointer file.

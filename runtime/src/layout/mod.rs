@@ -128,7 +128,7 @@ pub trait Layout {
     /// # Errors
     ///
     /// [`Error::Io`](crate::Error::Io) naming the record,
-    /// [`Error::InvalidManifest`](crate::Error::InvalidManifest) if the
+    /// [`Error::InvalidRecord`](crate::Error::InvalidRecord) if the
     /// record there cannot be read (it is not replaced then).
     fn record(&self) -> Result<()> {
         layout_record::record(self.root(), std::any::type_name::<Self>(), Self::ENTRIES)

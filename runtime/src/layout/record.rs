@@ -15,9 +15,9 @@ pub use runlayout_grammar::names::LAYOUT_RECORD;
 use runlayout_grammar::names;
 use runlayout_grammar::template::Template;
 
-use crate::error::{Error, Result};
+use crate::error::{RecordKind, Result};
 use crate::layout::entry::{Entry, EntryKind};
-use crate::record::json::{self, Extra};
+use crate::record::json::{self, Extra, Record};
 use crate::record::probe;
 use crate::run::Run;
 
@@ -87,6 +87,10 @@ pub struct LayoutRecord {
     pub layouts: BTreeMap<String, Vec<RecordedEntry>>,
     #[cfg_attr(feature = "serde", serde(flatten))]
     extra: Extra,
+}
+
+impl Record for LayoutRecord {
+    const KIND: RecordKind = RecordKind::Layout;
 }
 
 impl LayoutRecord {
@@ -196,7 +200,7 @@ impl Run {
     /// # Errors
     ///
     /// As [`Manifest::read`](crate::Manifest::read), for `run.layout.json`;
-    /// [`Error::InvalidManifest`](crate::Error::InvalidManifest) naming it,
+    /// [`Error::InvalidRecord`](crate::Error::InvalidRecord) naming it,
     /// the first entry that breaks a rule, its path and the rule.
     ///
     /// ```
@@ -212,7 +216,7 @@ impl Run {
         };
         record
             .check()
-            .map_err(|message| Error::InvalidManifest { path, message })?;
+            .map_err(|message| json::invalid::<LayoutRecord>(&path, message))?;
         Ok(Some(record))
     }
 }

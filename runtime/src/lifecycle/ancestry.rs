@@ -166,10 +166,7 @@ fn descendants_folder(dir: &Path) -> Result<()> {
         Created::Taken => {}
         Created::NoParent(_) => {
             let ancestor = dir.parent().unwrap_or(dir).to_path_buf();
-            return Err(Error::RunNotFound {
-                path: ancestor,
-                elsewhere: Vec::new(),
-            });
+            return Err(Error::AncestorGone { path: ancestor });
         }
     }
     match fs::symlink_metadata_if_there(dir)? {
@@ -266,4 +263,30 @@ fn backlink_name(run: &Run, canonical: &Path) -> String {
     let digits = hash::short_hex::<16>(canonical.as_os_str().as_encoded_bytes());
     name.extend(digits.iter().map(|&b| char::from(b)));
     name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ancestor_gone_while_it_is_linked_to_is_said_so() {
+        let dir = tempfile::tempdir().expect("a scratch folder");
+        // The ancestor's folder, removed after the link began.
+        let gone = dir.path().join("pretrain/r1");
+        let err = descendants_folder(&gone.join(DESCENDANTS)).unwrap_err();
+        assert!(
+            matches!(&err, Error::AncestorGone { path } if *path == gone),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "no run folder at `{}`: the run to link to is gone, so nothing was linked",
+                gone.display()
+            )
+        );
+        // Nothing was made for it: no empty shell of the ancestor.
+        assert!(!dir.path().join("pretrain").exists());
+    }
 }

@@ -5,11 +5,13 @@
 
 use std::path::Path;
 
-use crate::error::Result;
 #[cfg(feature = "manifest")]
-use crate::error::{Error, Operation};
+use crate::error::Operation;
+use crate::error::{Error, RecordKind, Result};
 #[cfg(feature = "manifest")]
-use crate::io::{owned_file, temporary};
+use crate::io::owned_file::{self, Read};
+#[cfg(feature = "manifest")]
+use crate::io::temporary;
 
 /// Whether this build writes and reads records at all.
 pub(crate) const ENABLED: bool = cfg!(feature = "manifest");
@@ -19,18 +21,30 @@ pub(crate) const ENABLED: bool = cfg!(feature = "manifest");
 #[cfg(feature = "manifest")]
 const RECORD_MAX: u64 = 1 << 20;
 
-/// What a record type needs to be read and written: serde, when records are
-/// kept at all.
+/// A record kept in a run folder: which one it is, for errors, and serde,
+/// when records are kept at all.
 #[cfg(feature = "manifest")]
-pub(crate) trait Record: serde::Serialize + serde::de::DeserializeOwned {}
-#[cfg(feature = "manifest")]
-impl<T: serde::Serialize + serde::de::DeserializeOwned> Record for T {}
-/// What a record type needs to be read and written: nothing, since without
-/// the `manifest` feature none is.
+pub(crate) trait Record: serde::Serialize + serde::de::DeserializeOwned {
+    /// Which record this is.
+    const KIND: RecordKind;
+}
+/// A record kept in a run folder: which one it is (nothing more is needed,
+/// since without the `manifest` feature none is read or written).
 #[cfg(not(feature = "manifest"))]
-pub(crate) trait Record {}
-#[cfg(not(feature = "manifest"))]
-impl<T> Record for T {}
+pub(crate) trait Record {
+    /// Which record this is.
+    const KIND: RecordKind;
+}
+
+/// The error for a record at `path` that cannot be read or written as
+/// JSON.
+pub(crate) fn invalid<T: Record>(path: &Path, message: String) -> Error {
+    Error::InvalidRecord {
+        kind: T::KIND,
+        path: path.into(),
+        message,
+    }
+}
 
 /// The fields of a record this version does not know, kept as they were.
 #[cfg(feature = "serde")]
@@ -46,15 +60,19 @@ pub(crate) struct Extra(());
 pub(crate) fn read<T: Record>(path: &Path) -> Result<Option<T>> {
     #[cfg(feature = "manifest")]
     {
-        let Some(bytes) = owned_file::read(path, RECORD_MAX)? else {
-            return Ok(None);
+        let bytes = match owned_file::read(path, RECORD_MAX)? {
+            Read::Bytes(bytes) => bytes,
+            Read::Missing => return Ok(None),
+            Read::TooLarge => {
+                return Err(Error::FileTooLarge {
+                    path: path.into(),
+                    limit: RECORD_MAX,
+                });
+            }
         };
         serde_json::from_slice(&bytes)
             .map(Some)
-            .map_err(|e| Error::InvalidManifest {
-                path: path.into(),
-                message: e.to_string(),
-            })
+            .map_err(|e| invalid::<T>(path, e.to_string()))
     }
     #[cfg(not(feature = "manifest"))]
     {
@@ -80,10 +98,8 @@ pub(crate) fn write_keeping<T: Record, R>(
 ) -> Result<Option<R>> {
     #[cfg(feature = "manifest")]
     {
-        let mut json = serde_json::to_vec_pretty(record).map_err(|e| Error::InvalidManifest {
-            path: path.into(),
-            message: e.to_string(),
-        })?;
+        let mut json =
+            serde_json::to_vec_pretty(record).map_err(|e| invalid::<T>(path, e.to_string()))?;
         json.push(b'\n');
         temporary::replace(path, Operation::WriteFile, |tmp| {
             use std::io::Write as _;

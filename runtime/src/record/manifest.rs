@@ -11,11 +11,12 @@ use std::time::SystemTime;
 
 pub use runlayout_grammar::names::MANIFEST;
 
+use crate::error::RecordKind;
 use crate::error::{Error, Result};
 use crate::io::claim::{self, UseClaim};
 use crate::io::process;
 use crate::launch::provenance::{self, GitRecord, LauncherRecord};
-use crate::record::json::{self, Extra};
+use crate::record::json::{self, Extra, Record};
 use crate::record::process_record::ProcessRecord;
 use crate::record::time;
 use crate::run::Run;
@@ -115,6 +116,10 @@ pub struct Manifest {
     extra: Extra,
 }
 
+impl Record for Manifest {
+    const KIND: RecordKind = RecordKind::Manifest;
+}
+
 impl Manifest {
     /// The manifest of the run folder `run_dir`; `None` if it has none (or
     /// the `manifest` feature is off).
@@ -124,7 +129,7 @@ impl Manifest {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidManifest`](crate::Error::InvalidManifest) if `run.json`
+    /// [`Error::InvalidRecord`](crate::Error::InvalidRecord) if `run.json`
     /// is not a manifest, [`Error::NotARegularFile`](crate::Error::NotARegularFile),
     /// [`Error::FileTooLarge`](crate::Error::FileTooLarge), or
     /// [`Error::Io`](crate::Error::Io) if it cannot be read.

@@ -50,10 +50,11 @@ use std::time::SystemTime;
 
 pub use runlayout_grammar::names::STATUS;
 
+use crate::error::RecordKind;
 use crate::error::{Error, Result};
 use crate::io::process::{self, Fate, Writer};
 use crate::io::temporary;
-use crate::record::json::{self, Extra};
+use crate::record::json::{self, Extra, Record};
 use crate::record::manifest::Manifest;
 use crate::record::probe::{self, Stand};
 use crate::record::process_record::ProcessRecord;
@@ -208,6 +209,10 @@ struct StatusRecord {
     extra: Extra,
 }
 
+impl Record for StatusRecord {
+    const KIND: RecordKind = RecordKind::Status;
+}
+
 impl StatusRecord {
     /// The record with this process named as the one running or ending it.
     fn by_this_process(mut self, status: RunStatus) -> StatusRecord {
@@ -228,7 +233,7 @@ impl Run {
     /// # Errors
     ///
     /// [`Error::Io`](crate::Error::Io) naming `run.status.json`;
-    /// [`Error::InvalidManifest`](crate::Error::InvalidManifest) if the
+    /// [`Error::InvalidRecord`](crate::Error::InvalidRecord) if the
     /// record there cannot be read (it is not replaced then).
     ///
     /// ```
@@ -283,7 +288,7 @@ impl Run {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidManifest`](crate::Error::InvalidManifest) or
+    /// [`Error::InvalidRecord`](crate::Error::InvalidRecord) or
     /// [`Error::NotARegularFile`](crate::Error::NotARegularFile) naming a
     /// record that cannot be read and is needed: the status record always,
     /// `run.json` when the status record does not settle the status (or
