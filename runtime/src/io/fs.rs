@@ -27,6 +27,14 @@ impl<T> At<T> for io::Result<T> {
     }
 }
 
+/// The same for the calls made through folder descriptors.
+#[cfg(unix)]
+impl<T> At<T> for std::result::Result<T, rustix::io::Errno> {
+    fn at(self, op: Operation, path: &Path) -> Result<T> {
+        self.map_err(|e| Error::io(op, path, e.into()))
+    }
+}
+
 /// Whether `e` says nothing stands at the path.
 pub(crate) fn is_not_found(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::NotFound

@@ -1,8 +1,9 @@
-//! File-system primitives: folders made exclusively, the small files
-//! runlayout owns read defensively, temporary names and atomic
-//! replacement, atomic files, links and pointer files, relative paths,
-//! this process's identity and the fate of a recorded one, claims (file
-//! locks) on a run's manifest, and random characters.
+//! File-system primitives: the one wrapper of the file-system calls
+//! (`fs`), the small files runlayout owns read defensively, temporary
+//! names and atomic replacement, atomic files, links and pointer files,
+//! relative paths, removal that never leaves a folder's tree, this
+//! process's identity and the fate of a recorded one, claims (file locks)
+//! on a run's manifest, and random characters.
 //!
 //! Uses only `error`.
 
@@ -14,4 +15,5 @@ pub(crate) mod pointer;
 pub(crate) mod process;
 pub(crate) mod random;
 pub(crate) mod relpath;
+pub(crate) mod removal;
 pub(crate) mod temporary;

@@ -16,7 +16,7 @@ impl RunBuilder {
     /// | `RUNLAYOUT_ROOT` | the output root |
     /// | `RUNLAYOUT_RUN_ID` | the run id |
     /// | `RUNLAYOUT_STAGE` | the stage |
-    /// | `RUNLAYOUT_DEBUG` | the debug flag, in any spelling [`parse_flag`] reads (`1`, `t`, `yes`, `off`, ...) |
+    /// | `RUNLAYOUT_DEBUG` | the debug flag, in any spelling [`parse_flag`](crate::parse_flag) reads (`1`, `t`, `yes`, `off`, ...) |
     ///
     /// Empty variables count as unset. When no run id is given (neither by
     /// `RUNLAYOUT_RUN_ID` nor by the builder) and a [`Launcher`] started this
@@ -31,7 +31,7 @@ impl RunBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidEnv`] naming a variable whose value cannot be used.
+    /// [`Error::InvalidEnv`](crate::Error::InvalidEnv) naming a variable whose value cannot be used.
     ///
     /// ```
     /// use runlayout_runtime::Run;
