@@ -15,7 +15,7 @@ use crate::run::nesting::Nesting;
 
 /// How long a joiner waits, by default, for the manifest of a run folder
 /// another process has just made.
-pub(crate) const JOIN_TIMEOUT: Duration = Duration::from_secs(5);
+const JOIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Settings for a run: made by [`Run::builder`] or [`Run::with_run`], finished
 /// by [`create`](RunBuilder::create), [`open`](RunBuilder::open) or
@@ -40,18 +40,18 @@ pub(crate) const JOIN_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone, Debug)]
 #[must_use = "a RunBuilder does nothing until create(), open() or create_or_open() is called"]
 pub struct RunBuilder {
-    pub(crate) root: PathBuf,
+    pub(super) root: PathBuf,
     stage: Option<String>,
-    pub(crate) debug: bool,
+    pub(super) debug: bool,
     id: IdSource,
     /// The launcher a seeded id is made under.
     launcher: LauncherSource,
-    pub(crate) nesting: Nesting,
-    pub(crate) link_style: LinkStyle,
-    pub(crate) write_manifest: bool,
-    pub(crate) latest_pointer: bool,
-    pub(crate) join_timeout: Duration,
-    pub(crate) record_git: bool,
+    pub(super) nesting: Nesting,
+    pub(super) link_style: LinkStyle,
+    pub(super) write_manifest: bool,
+    pub(super) latest_pointer: bool,
+    pub(super) join_timeout: Duration,
+    pub(super) record_git: bool,
 }
 
 /// Where the run id comes from. Setting one source replaces the other.
@@ -73,7 +73,7 @@ enum LauncherSource {
 }
 
 impl RunBuilder {
-    pub(crate) fn new(root: PathBuf) -> RunBuilder {
+    pub(super) fn new(root: PathBuf) -> RunBuilder {
         RunBuilder {
             root,
             stage: None,
@@ -303,17 +303,17 @@ impl RunBuilder {
     }
 
     /// Whether the run id is given or seeded rather than generated.
-    pub(crate) fn has_fixed_id(&self) -> bool {
+    pub(super) fn has_fixed_id(&self) -> bool {
         !matches!(self.id, IdSource::Generated)
     }
 
     /// Whether the run id is given as it is, not seeded or generated.
-    pub(crate) fn has_explicit_id(&self) -> bool {
+    pub(super) fn has_explicit_id(&self) -> bool {
         matches!(self.id, IdSource::Explicit(_))
     }
 
     /// The stage, checked against the naming rules.
-    pub(crate) fn checked_stage(&self) -> Result<Option<String>> {
+    pub(super) fn checked_stage(&self) -> Result<Option<String>> {
         let Some(stage) = &self.stage else {
             return Ok(None);
         };
@@ -329,13 +329,13 @@ impl RunBuilder {
 
     /// The run id unless it is to be generated; a seeded one made under
     /// the builder's launcher.
-    pub(crate) fn fixed_id(&self) -> Result<Option<RunId>> {
+    pub(super) fn fixed_id(&self) -> Result<Option<RunId>> {
         self.fixed_id_under(self.seed_launcher().as_ref())
     }
 
     /// The run id unless it is to be generated; a seeded one made under
     /// `launcher` (dated without one).
-    pub(crate) fn fixed_id_under(&self, launcher: Option<&Launcher>) -> Result<Option<RunId>> {
+    pub(super) fn fixed_id_under(&self, launcher: Option<&Launcher>) -> Result<Option<RunId>> {
         match &self.id {
             IdSource::Generated => Ok(None),
             IdSource::Seeded(seed) => Ok(Some(match launcher {
@@ -349,7 +349,7 @@ impl RunBuilder {
     /// The launcher whose ranks share a seeded id, when the id is seeded
     /// and a launcher started the process; `None` otherwise (the
     /// environment is read only for a seed).
-    pub(crate) fn seed_launcher(&self) -> Option<Launcher> {
+    pub(super) fn seed_launcher(&self) -> Option<Launcher> {
         if !matches!(self.id, IdSource::Seeded(_)) {
             return None;
         }
@@ -361,18 +361,18 @@ impl RunBuilder {
 
     /// Makes a seeded id under `launcher` (or none) rather than the one the
     /// process environment names.
-    pub(crate) fn under_launcher(mut self, launcher: Option<Launcher>) -> RunBuilder {
+    pub(super) fn under_launcher(mut self, launcher: Option<Launcher>) -> RunBuilder {
         self.launcher = LauncherSource::Given(launcher);
         self
     }
 
     /// Whether the run id is seeded.
-    pub(crate) fn has_seed(&self) -> bool {
+    pub(super) fn has_seed(&self) -> bool {
         matches!(self.id, IdSource::Seeded(_))
     }
 
     /// Where a run of this id and stage goes, with this builder's settings.
-    pub(crate) fn address(&self, stage: Option<String>, id: RunId) -> Address {
+    pub(super) fn address(&self, stage: Option<String>, id: RunId) -> Address {
         Address {
             debug: self.debug,
             nesting: self.nesting,
@@ -382,7 +382,7 @@ impl RunBuilder {
     }
 
     /// The runs of `stage` placed with this builder's settings.
-    pub(crate) fn group<'a>(&self, stage: Option<&'a str>) -> Group<'a> {
+    pub(super) fn group<'a>(&self, stage: Option<&'a str>) -> Group<'a> {
         Group {
             debug: self.debug,
             nesting: self.nesting,
@@ -391,7 +391,7 @@ impl RunBuilder {
     }
 
     /// The run at `address` below this builder's root.
-    pub(crate) fn run(&self, address: Address, is_new: bool) -> Run {
+    pub(super) fn run(&self, address: Address, is_new: bool) -> Run {
         Run::new(self.root.clone(), address, self.link_style, is_new)
     }
 

@@ -25,7 +25,7 @@ use crate::run::id::RunId;
 /// How many generated ids `create()` tries before it gives up. A collision
 /// needs two runs on one day to draw the same 5 of 36^5 suffixes, so 64
 /// failures in a row mean the folder refuses new entries, not bad luck.
-pub(crate) const MAX_ATTEMPTS: u32 = 64;
+const MAX_ATTEMPTS: u32 = 64;
 
 /// The folders one creation made, so a failure can take them back.
 struct Made {

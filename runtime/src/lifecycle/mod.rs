@@ -6,8 +6,8 @@
 
 pub(crate) mod ancestry;
 pub(crate) mod builder;
-pub(crate) mod create;
-pub(crate) mod from_env;
+mod create;
+mod from_env;
 pub(crate) mod latest;
-pub(crate) mod open;
-pub(crate) mod resolve;
+mod open;
+mod resolve;

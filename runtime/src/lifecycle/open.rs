@@ -113,13 +113,13 @@ impl RunBuilder {
 /// Checks that `run`'s folder is a run, waiting for its manifest if another
 /// process has just made it (and `settings` write manifests at all), and
 /// takes this process's use claim on it (see `claim.rs`).
-pub(crate) fn verify(run: &Run, settings: &RunBuilder) -> Result<Option<UseClaim>> {
+pub(super) fn verify(run: &Run, settings: &RunBuilder) -> Result<Option<UseClaim>> {
     verify_or_complete(run, settings, None)
 }
 
 /// Who would complete a run left empty: the launched job, if any.
-pub(crate) struct Completer<'a> {
-    pub(crate) job: Option<&'a str>,
+pub(super) struct Completer<'a> {
+    pub(super) job: Option<&'a str>,
 }
 
 /// [`verify`], for a caller that would have created the run (a joiner of
@@ -128,7 +128,7 @@ pub(crate) struct Completer<'a> {
 /// completed by this caller, which writes the manifest, so that a requeued
 /// job is never locked out of its own run id. A folder that is young is
 /// waited for, and its creator reported dead, as [`verify`] does.
-pub(crate) fn verify_or_complete(
+pub(super) fn verify_or_complete(
     run: &Run,
     settings: &RunBuilder,
     completer: Option<Completer<'_>>,
@@ -187,7 +187,7 @@ fn untouched_for(path: &Path, age: Duration) -> bool {
 
 /// For a fixed id whose folder `create` found taken: an error that says what
 /// is there when it is no folder; `Ok` when it is one.
-pub(crate) fn explain_existing(path: &Path) -> Result<()> {
+pub(super) fn explain_existing(path: &Path) -> Result<()> {
     match probe::stand(path)? {
         Stand::Folder => Ok(()),
         Stand::NotAFolder => Err(Error::NotADirectory { path: path.into() }),
