@@ -176,53 +176,58 @@ pub(crate) fn read_dir(path: &Path) -> Result<ReadDir> {
 
 /// [`read_dir`]; `None` if nothing is at `path`.
 pub(crate) fn read_dir_if_there(path: &Path) -> Result<Option<ReadDir>> {
-    read_dir_unless(path, is_not_found)
+    let entries = none_if(fs::read_dir(path), is_not_found, Operation::ReadDir, path)?;
+    Ok(entries.map(|entries| ReadDir {
+        entries,
+        path: path.to_path_buf(),
+    }))
 }
 
 /// [`read_dir`]; `None` if nothing is at `path` or can be ([`is_absent`]:
 /// a file stands where one of its folders should).
 pub(crate) fn read_dir_if_reachable(path: &Path) -> Result<Option<ReadDir>> {
-    read_dir_unless(path, is_absent)
-}
-
-fn read_dir_unless(path: &Path, nothing: fn(&io::Error) -> bool) -> Result<Option<ReadDir>> {
-    match fs::read_dir(path) {
-        Ok(entries) => Ok(Some(ReadDir {
-            entries,
-            path: path.to_path_buf(),
-        })),
-        Err(e) if nothing(&e) => Ok(None),
-        Err(e) => Err(Error::io(Operation::ReadDir, path, e)),
-    }
+    let entries = none_if(fs::read_dir(path), is_absent, Operation::ReadDir, path)?;
+    Ok(entries.map(|entries| ReadDir {
+        entries,
+        path: path.to_path_buf(),
+    }))
 }
 
 /// What stands at `path`, a symlink followed; `None` if nothing is there
 /// (a symlink that leads nowhere included).
 pub(crate) fn metadata_if_there(path: &Path) -> Result<Option<fs::Metadata>> {
-    match fs::metadata(path) {
-        Ok(meta) => Ok(Some(meta)),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(Error::io(Operation::Metadata, path, e)),
-    }
+    none_if(fs::metadata(path), is_not_found, Operation::Metadata, path)
 }
 
 /// What stands at `path`, a symlink followed; `None` if nothing is there
 /// or can be ([`is_absent`]).
 pub(crate) fn metadata_if_reachable(path: &Path) -> Result<Option<fs::Metadata>> {
-    match fs::metadata(path) {
-        Ok(meta) => Ok(Some(meta)),
-        Err(e) if is_absent(&e) => Ok(None),
-        Err(e) => Err(Error::io(Operation::Metadata, path, e)),
-    }
+    none_if(fs::metadata(path), is_absent, Operation::Metadata, path)
 }
 
 /// What stands at `path` itself, a symlink not followed; `None` if
 /// nothing is there.
 pub(crate) fn symlink_metadata_if_there(path: &Path) -> Result<Option<fs::Metadata>> {
-    match fs::symlink_metadata(path) {
-        Ok(meta) => Ok(Some(meta)),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(Error::io(Operation::Metadata, path, e)),
+    none_if(
+        fs::symlink_metadata(path),
+        is_not_found,
+        Operation::Metadata,
+        path,
+    )
+}
+
+/// `result`, with the error `nothing` accepts as `None` and any other
+/// naming `op` and `path`.
+fn none_if<T>(
+    result: io::Result<T>,
+    nothing: fn(&io::Error) -> bool,
+    op: Operation,
+    path: &Path,
+) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if nothing(&e) => Ok(None),
+        Err(e) => Err(Error::io(op, path, e)),
     }
 }
 
@@ -283,6 +288,8 @@ pub(crate) fn entry_type(entry: &fs::DirEntry) -> Result<Option<fs::FileType>> {
     match entry.file_type() {
         Ok(kind) => Ok(Some(kind)),
         Err(e) if is_absent(&e) => Ok(None),
+        // The entry's path is made for the error only: a walk asks this of
+        // every name, and must allocate nothing for it.
         Err(e) => Err(Error::io(Operation::Metadata, entry.path(), e)),
     }
 }
