@@ -14,7 +14,7 @@ use std::time::Duration;
 /// macOS and Windows alike, so a tree made here can be copied anywhere.
 ///
 /// ```
-/// use runlayout_runtime::{Error, NameRule, RunId};
+/// use runlayout::{Error, RunId, error::NameRule};
 ///
 /// match RunId::new("CON.txt") {
 ///     Err(Error::InvalidName { rule: NameRule::DeviceName, .. }) => {}
@@ -30,7 +30,7 @@ pub(crate) const RUN_SPELLINGS: &str =
 /// `Result` with [`Error`] as its default error type.
 ///
 /// ```
-/// fn stage_dir() -> runlayout_runtime::Result<std::path::PathBuf> {
+/// fn stage_dir() -> runlayout::Result<std::path::PathBuf> {
 ///     Ok(std::path::PathBuf::from("runs/pretrain"))
 /// }
 /// assert!(stage_dir().is_ok());
@@ -44,7 +44,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// and convert into [`std::io::Error`] for callers that speak only `io`.
 ///
 /// ```
-/// use runlayout_runtime::{Error, RunId};
+/// use runlayout::{Error, RunId};
 ///
 /// let err = RunId::new("../escape").unwrap_err();
 /// assert!(matches!(err, Error::InvalidName { .. }));
@@ -288,7 +288,7 @@ impl Error {
     /// The I/O error underneath, when the failure came from the operating system.
     ///
     /// ```
-    /// use runlayout_runtime::DirPath;
+    /// use runlayout::DirPath;
     ///
     /// let dir = tempfile::tempdir()?;
     /// std::fs::write(dir.path().join("blocker"), b"a file")?;
@@ -307,7 +307,7 @@ impl Error {
     /// The path the error is about, if it is about one.
     ///
     /// ```
-    /// use runlayout_runtime::Run;
+    /// use runlayout::Run;
     ///
     /// let dir = tempfile::tempdir()?;
     /// let err = Run::builder(dir.path()).run_id("absent").open().unwrap_err();
@@ -592,7 +592,7 @@ impl From<Error> for io::Error {
 /// What a file-system [`Error::Io`] was doing.
 ///
 /// ```
-/// use runlayout_runtime::Operation;
+/// use runlayout::error::Operation;
 ///
 /// assert_eq!(Operation::CreateDir.to_string(), "create folder");
 /// ```
@@ -736,7 +736,7 @@ impl fmt::Display for NotARunReason {
 /// What a rejected name was meant to be.
 ///
 /// ```
-/// use runlayout_runtime::NameKind;
+/// use runlayout::error::NameKind;
 ///
 /// assert_eq!(NameKind::Stage.to_string(), "stage");
 /// ```

@@ -6,7 +6,7 @@
 //! here next to the `#[derive(Layout)]` macro.
 //!
 //! ```
-//! use runlayout_runtime::Run;
+//! use runlayout::Run;
 //!
 //! let root = tempfile::tempdir()?;
 //! // root/pretrain/2026-11-30_k3x9a, made with one exclusive mkdir.

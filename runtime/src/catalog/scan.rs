@@ -20,7 +20,7 @@ use crate::run::nesting::Nesting;
 /// Which runs a scan lists, by their debug flag.
 ///
 /// ```
-/// use runlayout_runtime::{DebugRuns, Runs};
+/// use runlayout::scan::{DebugRuns, Runs};
 ///
 /// let runs = Runs::scan("runs").debug(DebugRuns::Only);
 /// # let _ = runs;
@@ -61,7 +61,7 @@ pub enum DebugRuns {
 /// Temporaries left behind by killed writers are removed on the way.
 ///
 /// ```
-/// use runlayout_runtime::{Run, Runs};
+/// use runlayout::{Run, scan::Runs};
 ///
 /// let root = tempfile::tempdir()?;
 /// let first = Run::builder(root.path()).stage("pretrain").create()?;
@@ -90,7 +90,7 @@ pub struct Runs {
 ///
 /// ```
 /// # let root = tempfile::tempdir()?;
-/// use runlayout_runtime::{Run, Runs};
+/// use runlayout::{Run, scan::Runs};
 /// let made = Run::builder(root.path()).stage("s").create()?;
 /// let found = &Runs::scan(root.path()).stage("s").list()?.runs[0];
 /// assert_eq!(found.run.path(), made.path());
@@ -127,7 +127,7 @@ impl FoundRun {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// use runlayout_runtime::{Run, RunStatus, Runs};
+    /// use runlayout::{Run, RunStatus, scan::Runs};
     /// Run::builder(root.path()).stage("s").create()?.finish()?;
     /// let found = &Runs::scan(root.path()).stage("s").list()?.runs[0];
     /// # #[cfg(feature = "manifest")]
@@ -148,7 +148,7 @@ impl FoundRun {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// use runlayout_runtime::{Run, Runs};
+    /// use runlayout::{Run, scan::Runs};
     /// Run::builder(root.path()).stage("s").create()?.fail("oom")?;
     /// let found = &Runs::scan(root.path()).stage("s").list()?.runs[0];
     /// # #[cfg(feature = "manifest")]
@@ -170,7 +170,7 @@ impl FoundRun {
 /// ```
 /// # let root = tempfile::tempdir()?;
 /// std::fs::write(root.path().join("notes.txt"), "not a run")?;
-/// let listing = runlayout_runtime::Runs::scan(root.path()).list()?;
+/// let listing = runlayout::scan::Runs::scan(root.path()).list()?;
 /// assert!(listing.runs.is_empty() && listing.problems.is_empty());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -189,7 +189,7 @@ impl Runs {
     /// Sets up a scan of `root`; nothing is read yet.
     ///
     /// ```
-    /// let scan = runlayout_runtime::Runs::scan("runs").stage("pretrain");
+    /// let scan = runlayout::scan::Runs::scan("runs").stage("pretrain");
     /// # let _ = scan;
     /// ```
     pub fn scan(root: impl Into<PathBuf>) -> Runs {
@@ -205,7 +205,7 @@ impl Runs {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// use runlayout_runtime::{Run, Runs};
+    /// use runlayout::{Run, scan::Runs};
     /// Run::builder(root.path()).stage("a").create()?;
     /// Run::builder(root.path()).stage("b").create()?;
     /// assert_eq!(Runs::scan(root.path()).stage("a").list()?.runs.len(), 1);
@@ -220,7 +220,7 @@ impl Runs {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// use runlayout_runtime::{DebugRuns, Run, Runs};
+    /// use runlayout::{Run, scan::{DebugRuns, Runs}};
     /// Run::builder(root.path()).debug(true).create()?;
     /// assert_eq!(Runs::scan(root.path()).debug(DebugRuns::Exclude).list()?.runs.len(), 0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -235,7 +235,7 @@ impl Runs {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// use runlayout_runtime::{Nesting, Runs};
+    /// use runlayout::{Nesting, scan::Runs};
     /// std::fs::create_dir_all(root.path().join("r1/eval"))?;
     /// let found = Runs::scan(root.path()).stage("eval").nesting(Nesting::RunFirst).list()?;
     /// assert_eq!(found.runs[0].run.id().as_str(), "r1");
@@ -256,7 +256,7 @@ impl Runs {
     ///
     /// ```
     /// let root = tempfile::tempdir()?;
-    /// let missing = runlayout_runtime::Runs::scan(root.path().join("nope")).list();
+    /// let missing = runlayout::scan::Runs::scan(root.path().join("nope")).list();
     /// assert!(missing.is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -34,7 +34,7 @@ use crate::io::temporary;
 ///
 /// ```
 /// use std::io::Write as _;
-/// use runlayout_runtime::FilePath;
+/// use runlayout::FilePath;
 ///
 /// let run = tempfile::tempdir()?;
 /// let ckpt = FilePath::new(run.path().join("checkpoints/epoch_0001.ckpt"));
@@ -79,7 +79,7 @@ impl AtomicFile {
     ///
     /// ```
     /// let run = tempfile::tempdir()?;
-    /// let log = runlayout_runtime::FilePath::new(run.path().join("summary.json"));
+    /// let log = runlayout::FilePath::new(run.path().join("summary.json"));
     /// let file = log.create_atomic()?;
     /// assert_eq!(file.target(), log.as_path());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -97,7 +97,7 @@ impl AtomicFile {
     /// use std::io::Write as _;
     ///
     /// let run = tempfile::tempdir()?;
-    /// let out = runlayout_runtime::FilePath::new(run.path().join("out.bin"));
+    /// let out = runlayout::FilePath::new(run.path().join("out.bin"));
     /// let mut file = out.create_atomic()?;
     /// file.write_all(&[0; 16])?;
     /// file.flush()?;
@@ -125,7 +125,7 @@ impl AtomicFile {
     /// use std::io::Write as _;
     ///
     /// let run = tempfile::tempdir()?;
-    /// let cfg = runlayout_runtime::FilePath::new(run.path().join("config.yaml"));
+    /// let cfg = runlayout::FilePath::new(run.path().join("config.yaml"));
     /// std::fs::write(&cfg, "lr: 0.1\n")?;
     /// let mut file = cfg.create_atomic()?;
     /// writeln!(file, "lr: 0.01")?;

@@ -28,7 +28,7 @@ const POINTER_MAX: u64 = 64 * 1024;
 /// `latest` pointer.
 ///
 /// ```
-/// use runlayout_runtime::{LinkStyle, Run};
+/// use runlayout::{LinkStyle, Run};
 ///
 /// let root = tempfile::tempdir()?;
 /// let old = Run::builder(root.path()).stage("pretrain").create()?;

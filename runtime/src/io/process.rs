@@ -125,7 +125,7 @@ impl Process {
 /// variable. Read once per process.
 ///
 /// ```
-/// if let Some(host) = runlayout_runtime::host_name() {
+/// if let Some(host) = runlayout::env::host_name() {
 ///     assert!(!host.is_empty());
 /// }
 /// ```

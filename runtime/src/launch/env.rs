@@ -11,44 +11,44 @@ use crate::error::{Error, Result};
 /// `RunArgs` and the `runlayout` command default to it.
 ///
 /// ```
-/// assert_eq!(runlayout_runtime::DEFAULT_ROOT, "runs");
+/// assert_eq!(runlayout::env::DEFAULT_ROOT, "runs");
 /// ```
 pub const DEFAULT_ROOT: &str = "runs";
 
 /// The output root.
 ///
 /// ```
-/// assert_eq!(runlayout_runtime::ENV_ROOT, "RUNLAYOUT_ROOT");
+/// assert_eq!(runlayout::env::ENV_ROOT, "RUNLAYOUT_ROOT");
 /// ```
 pub const ENV_ROOT: &str = "RUNLAYOUT_ROOT";
 /// The run id.
 ///
 /// ```
-/// assert_eq!(runlayout_runtime::ENV_RUN_ID, "RUNLAYOUT_RUN_ID");
+/// assert_eq!(runlayout::env::ENV_RUN_ID, "RUNLAYOUT_RUN_ID");
 /// ```
 pub const ENV_RUN_ID: &str = "RUNLAYOUT_RUN_ID";
 /// The stage.
 ///
 /// ```
-/// assert_eq!(runlayout_runtime::ENV_STAGE, "RUNLAYOUT_STAGE");
+/// assert_eq!(runlayout::env::ENV_STAGE, "RUNLAYOUT_STAGE");
 /// ```
 pub const ENV_STAGE: &str = "RUNLAYOUT_STAGE";
 /// The debug flag, in any spelling [`parse_flag`] reads.
 ///
 /// ```
-/// assert_eq!(runlayout_runtime::ENV_DEBUG, "RUNLAYOUT_DEBUG");
+/// assert_eq!(runlayout::env::ENV_DEBUG, "RUNLAYOUT_DEBUG");
 /// ```
 pub const ENV_DEBUG: &str = "RUNLAYOUT_DEBUG";
 /// The seed of a seeded run id, for `RunArgs` (`--run-seed`).
 ///
 /// ```
-/// assert_eq!(runlayout_runtime::ENV_SEED, "RUNLAYOUT_SEED");
+/// assert_eq!(runlayout::env::ENV_SEED, "RUNLAYOUT_SEED");
 /// ```
 pub const ENV_SEED: &str = "RUNLAYOUT_SEED";
 /// The run to resume, for `RunArgs` (`--run-resume`).
 ///
 /// ```
-/// assert_eq!(runlayout_runtime::ENV_RESUME, "RUNLAYOUT_RESUME");
+/// assert_eq!(runlayout::env::ENV_RESUME, "RUNLAYOUT_RESUME");
 /// ```
 pub const ENV_RESUME: &str = "RUNLAYOUT_RESUME";
 
@@ -62,7 +62,7 @@ pub(crate) const FLAG_SPELLINGS: &str = "1, true, t, yes, y, on, 0, false, f, no
 /// spellings clap's `BoolishValueParser` takes.
 ///
 /// ```
-/// use runlayout_runtime::parse_flag;
+/// use runlayout::env::parse_flag;
 ///
 /// assert_eq!(parse_flag("t"), Some(true));
 /// assert_eq!(parse_flag(" Off "), Some(false));

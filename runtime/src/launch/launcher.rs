@@ -46,7 +46,7 @@ const TORCHRUN_NO_ID: &str = "none";
 ///
 /// ```
 /// use std::ffi::OsString;
-/// use runlayout_runtime::Launcher;
+/// use runlayout::Launcher;
 ///
 /// let env = |k: &str| match k {
 ///     "SLURM_JOB_ID" => Some(OsString::from("4242")),
@@ -90,7 +90,7 @@ impl Launcher {
     ///
     /// ```
     /// // Under `cargo test` no launcher is around (unless CI runs in Slurm).
-    /// let _ = runlayout_runtime::Launcher::detect();
+    /// let _ = runlayout::Launcher::detect();
     /// ```
     #[must_use]
     pub fn detect() -> Option<Launcher> {
@@ -101,7 +101,7 @@ impl Launcher {
     ///
     /// ```
     /// use std::ffi::OsString;
-    /// use runlayout_runtime::Launcher;
+    /// use runlayout::Launcher;
     ///
     /// let env = |k: &str| (k == "TORCHELASTIC_RUN_ID").then(|| OsString::from("none"));
     /// assert_eq!(Launcher::detect_with(env), None, "torchrun's placeholder id is no id");
@@ -131,7 +131,7 @@ impl Launcher {
     ///
     /// ```
     /// use std::ffi::OsString;
-    /// use runlayout_runtime::Launcher;
+    /// use runlayout::Launcher;
     ///
     /// let array = |k: &str| match k {
     ///     "SLURM_ARRAY_JOB_ID" => Some(OsString::from("77")),
@@ -174,7 +174,7 @@ impl Launcher {
     ///
     /// ```
     /// use std::ffi::OsString;
-    /// use runlayout_runtime::{Launcher, RunId};
+    /// use runlayout::{Launcher, RunId};
     ///
     /// let env = |k: &str| match k {
     ///     "SLURM_JOB_ID" => Some(OsString::from("4242")),

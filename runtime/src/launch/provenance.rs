@@ -24,7 +24,7 @@ const GIT_TIMEOUT: Duration = Duration::from_secs(2);
 /// ```
 /// # #[cfg(feature = "manifest")] {
 /// # let root = tempfile::tempdir()?;
-/// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+/// let run = runlayout::Run::builder(root.path()).create()?;
 /// if let Some(git) = run.manifest()?.and_then(|m| m.git) {
 ///     assert_eq!(git.commit.len(), 40);
 /// }
@@ -48,7 +48,7 @@ pub struct GitRecord {
 /// ```
 /// # #[cfg(feature = "manifest")] {
 /// # let root = tempfile::tempdir()?;
-/// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+/// let run = runlayout::Run::builder(root.path()).create()?;
 /// let launcher = run.manifest()?.unwrap().launcher.unwrap();
 /// // Under `cargo test`: no launcher (unless CI itself runs under Slurm).
 /// assert!(["none", "slurm", "slurm_array", "torchrun", "environment"].contains(&launcher.kind.as_str()));

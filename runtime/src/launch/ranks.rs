@@ -51,7 +51,7 @@ const SLURM: Source = Source {
 /// first.
 ///
 /// ```
-/// use runlayout_runtime::{Ranks, Run};
+/// use runlayout::{Ranks, Run};
 ///
 /// let ranks = Ranks::detect()?;
 /// let root = tempfile::tempdir()?;
@@ -79,9 +79,9 @@ impl Ranks {
     ///
     /// ```
     /// // Under `cargo test` no launcher is around (unless CI runs in one).
-    /// let ranks = runlayout_runtime::Ranks::detect()?;
+    /// let ranks = runlayout::Ranks::detect()?;
     /// assert!(ranks.rank() < ranks.world_size());
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     pub fn detect() -> Result<Ranks> {
         Ranks::detect_in(&Vars::process())
@@ -96,7 +96,7 @@ impl Ranks {
     ///
     /// ```
     /// use std::ffi::OsString;
-    /// use runlayout_runtime::Ranks;
+    /// use runlayout::Ranks;
     ///
     /// let rank_2 = |k: &str| match k {
     ///     "SLURM_STEP_ID" => Some(OsString::from("0")),
@@ -112,7 +112,7 @@ impl Ranks {
     /// let alone = Ranks::detect_with(|_| None)?;
     /// assert_eq!((alone.rank(), alone.world_size()), (0, 1));
     /// assert!(alone.is_primary());
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     pub fn detect_with(get: impl Fn(&str) -> Option<OsString>) -> Result<Ranks> {
         Ranks::detect_in(&Vars::new(get))
@@ -140,8 +140,8 @@ impl Ranks {
     /// This process's rank among all of its job's, from 0.
     ///
     /// ```
-    /// assert_eq!(runlayout_runtime::Ranks::detect_with(|_| None)?.rank(), 0);
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// assert_eq!(runlayout::Ranks::detect_with(|_| None)?.rank(), 0);
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     #[must_use]
     pub fn rank(&self) -> usize {
@@ -152,8 +152,8 @@ impl Ranks {
     /// it usually takes.
     ///
     /// ```
-    /// assert_eq!(runlayout_runtime::Ranks::detect_with(|_| None)?.local_rank(), 0);
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// assert_eq!(runlayout::Ranks::detect_with(|_| None)?.local_rank(), 0);
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     #[must_use]
     pub fn local_rank(&self) -> usize {
@@ -163,8 +163,8 @@ impl Ranks {
     /// How many ranks the job has, on all machines.
     ///
     /// ```
-    /// assert_eq!(runlayout_runtime::Ranks::detect_with(|_| None)?.world_size(), 1);
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// assert_eq!(runlayout::Ranks::detect_with(|_| None)?.world_size(), 1);
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     #[must_use]
     pub fn world_size(&self) -> usize {
@@ -175,8 +175,8 @@ impl Ranks {
     /// must be done once (write the config, the checkpoints, the log).
     ///
     /// ```
-    /// assert!(runlayout_runtime::Ranks::detect_with(|_| None)?.is_primary());
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// assert!(runlayout::Ranks::detect_with(|_| None)?.is_primary());
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     #[must_use]
     pub fn is_primary(&self) -> bool {

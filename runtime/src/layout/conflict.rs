@@ -21,15 +21,15 @@ const DEPTH: usize = 16;
 /// compile time, so it holds its text in a fixed buffer.
 ///
 /// ```
-/// use runlayout_runtime::Entry;
-/// use runlayout_runtime::__private::nested_conflict;
+/// use runlayout::layout::Entry;
+/// use runlayout::__private::nested_conflict;
 ///
 /// const TRACKER: &[Entry] = &[Entry::file("config", "config.yaml")];
 /// const PARENT: &[Entry] = &[
 ///     Entry::nested("tracker", "tracker", TRACKER),
 ///     Entry::file("tracker_cfg", "tracker/config.yaml"),
 /// ];
-/// const CONFLICT: runlayout_runtime::__private::Conflict = nested_conflict(PARENT, 0);
+/// const CONFLICT: runlayout::__private::Conflict = nested_conflict(PARENT, 0);
 /// assert_eq!(
 ///     CONFLICT.as_str(),
 ///     "entry `tracker_cfg` and nested entry `tracker.config` both name \

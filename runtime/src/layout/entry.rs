@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 /// Whether an [`Entry`] names a folder or a file.
 ///
 /// ```
-/// use runlayout_runtime::{Entry, EntryKind};
+/// use runlayout::layout::{Entry, EntryKind};
 ///
 /// assert_eq!(Entry::file("logfile", "log.txt").kind(), EntryKind::File);
 /// ```
@@ -30,7 +30,7 @@ pub enum EntryKind {
 /// that layout.
 ///
 /// ```
-/// use runlayout_runtime::{Entry, EntryKind};
+/// use runlayout::layout::{Entry, EntryKind};
 ///
 /// let e = Entry::dir("checkpoint", "checkpoints");
 /// assert_eq!((e.name(), e.path(), e.kind()), ("checkpoint", "checkpoints", EntryKind::Dir));
@@ -47,7 +47,7 @@ impl Entry {
     /// A folder entry.
     ///
     /// ```
-    /// let e = runlayout_runtime::Entry::dir("plots", "plots/");
+    /// let e = runlayout::layout::Entry::dir("plots", "plots/");
     /// assert_eq!(e.path(), "plots/");
     /// ```
     pub const fn dir(name: &'static str, path: &'static str) -> Entry {
@@ -62,7 +62,7 @@ impl Entry {
     /// A file entry.
     ///
     /// ```
-    /// let e = runlayout_runtime::Entry::file("summary", "tracker/summary.yaml");
+    /// let e = runlayout::layout::Entry::file("summary", "tracker/summary.yaml");
     /// assert_eq!(e.name(), "summary");
     /// ```
     pub const fn file(name: &'static str, path: &'static str) -> Entry {
@@ -77,7 +77,7 @@ impl Entry {
     /// A folder that holds another layout, whose entries are `children`.
     ///
     /// ```
-    /// use runlayout_runtime::Entry;
+    /// use runlayout::layout::Entry;
     ///
     /// const TRACKER: &[Entry] = &[Entry::file("config", "config.yaml")];
     /// let e = Entry::nested("tracker", "basetracker", TRACKER);
@@ -99,7 +99,7 @@ impl Entry {
     /// The accessor's name.
     ///
     /// ```
-    /// assert_eq!(runlayout_runtime::Entry::dir("ckpt", "checkpoints").name(), "ckpt");
+    /// assert_eq!(runlayout::layout::Entry::dir("ckpt", "checkpoints").name(), "ckpt");
     /// ```
     pub const fn name(&self) -> &'static str {
         self.name
@@ -108,7 +108,7 @@ impl Entry {
     /// The path relative to the layout's root, as declared.
     ///
     /// ```
-    /// let e = runlayout_runtime::Entry::file("epoch", "checkpoints/epoch_{epoch}.ckpt");
+    /// let e = runlayout::layout::Entry::file("epoch", "checkpoints/epoch_{epoch}.ckpt");
     /// assert_eq!(e.path(), "checkpoints/epoch_{epoch}.ckpt");
     /// ```
     pub const fn path(&self) -> &'static str {
@@ -118,7 +118,7 @@ impl Entry {
     /// Folder or file.
     ///
     /// ```
-    /// use runlayout_runtime::{Entry, EntryKind};
+    /// use runlayout::layout::{Entry, EntryKind};
     /// assert_eq!(Entry::dir("d", "d").kind(), EntryKind::Dir);
     /// ```
     pub const fn kind(&self) -> EntryKind {
@@ -128,7 +128,7 @@ impl Entry {
     /// The entries of a nested layout; empty for other entries.
     ///
     /// ```
-    /// assert!(runlayout_runtime::Entry::dir("d", "d").children().is_empty());
+    /// assert!(runlayout::layout::Entry::dir("d", "d").children().is_empty());
     /// ```
     pub const fn children(&self) -> &'static [Entry] {
         self.children
@@ -138,7 +138,7 @@ impl Entry {
     /// arguments.
     ///
     /// ```
-    /// use runlayout_runtime::Entry;
+    /// use runlayout::layout::Entry;
     /// assert!(Entry::file("e", "epoch_{n}.ckpt").is_parameterized());
     /// assert!(!Entry::file("l", "log.txt").is_parameterized());
     /// ```

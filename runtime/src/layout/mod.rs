@@ -26,7 +26,7 @@ use crate::run::Run;
 ///
 /// ```
 /// use std::path::{Path, PathBuf};
-/// use runlayout_runtime::{Entry, Layout};
+/// use runlayout::{Layout, layout::Entry};
 ///
 /// struct Paths { root: PathBuf }
 ///
@@ -92,7 +92,7 @@ pub trait Layout {
     ///
     /// ```
     /// use std::path::Path;
-    /// use runlayout_runtime::{Entry, Layout, Run};
+    /// use runlayout::{Layout, Run, layout::Entry};
     ///
     /// struct Paths { run: Run }
     ///
@@ -143,7 +143,7 @@ pub trait Layout {
 /// that a `DirPath` converts into. Other layouts can implement it by hand.
 ///
 /// ```
-/// use runlayout_runtime::{DirPath, FromRoot};
+/// use runlayout::{DirPath, FromRoot};
 ///
 /// struct Plots { dir: DirPath }
 ///

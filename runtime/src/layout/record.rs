@@ -26,7 +26,7 @@ use crate::run::Run;
 /// entries are recorded flattened, `tracker.config` at `tracker/config.yaml`.
 ///
 /// ```
-/// use runlayout_runtime::{EntryKind, RecordedEntry};
+/// use runlayout::{layout::EntryKind, record::RecordedEntry};
 /// let entry = RecordedEntry::new("checkpoint", "checkpoints", EntryKind::Dir);
 /// assert_eq!(entry.name, "checkpoint");
 /// ```
@@ -46,7 +46,7 @@ impl RecordedEntry {
     /// An entry.
     ///
     /// ```
-    /// use runlayout_runtime::{EntryKind, RecordedEntry};
+    /// use runlayout::{layout::EntryKind, record::RecordedEntry};
     /// let log = RecordedEntry::new("logfile", "log.txt", EntryKind::File);
     /// assert_eq!(log.path, "log.txt");
     /// ```
@@ -62,8 +62,8 @@ impl RecordedEntry {
 /// The layouts recorded in a run: [`Run::layout_record`].
 ///
 /// ```
-/// use runlayout_runtime::{Layout, LayoutRecord, Run};
-/// # use runlayout_runtime::Entry;
+/// use runlayout::{Layout, Run, record::LayoutRecord};
+/// # use runlayout::layout::Entry;
 /// # struct Paths { run: Run }
 /// # impl Layout for Paths {
 /// #     const ENTRIES: &'static [Entry] = &[Entry::dir("checkpoint", "checkpoints")];
@@ -98,7 +98,7 @@ impl LayoutRecord {
     /// name; entries of one name and path in two layouts count once.
     ///
     /// ```
-    /// let record = runlayout_runtime::LayoutRecord::default();
+    /// let record = runlayout::record::LayoutRecord::default();
     /// assert!(record.find("logfile").is_empty());
     /// ```
     pub fn find(&self, name: &str) -> Vec<(&str, &RecordedEntry)> {
@@ -116,7 +116,7 @@ impl LayoutRecord {
     /// The one entry named `name`, if exactly one is.
     ///
     /// ```
-    /// let record = runlayout_runtime::LayoutRecord::default();
+    /// let record = runlayout::record::LayoutRecord::default();
     /// assert!(record.entry("logfile").is_none());
     /// ```
     pub fn entry(&self, name: &str) -> Option<&RecordedEntry> {
@@ -135,7 +135,7 @@ impl LayoutRecord {
     /// run folder, exactly as the accessor refuses it.
     ///
     /// ```
-    /// use runlayout_runtime::{EntryKind, LayoutRecord, RecordedEntry};
+    /// use runlayout::{layout::EntryKind, record::{LayoutRecord, RecordedEntry}};
     ///
     /// let mut record = LayoutRecord::default();
     /// record.layouts.insert(
@@ -174,7 +174,7 @@ impl LayoutRecord {
     /// Every entry of every layout, once each, sorted by name.
     ///
     /// ```
-    /// let record = runlayout_runtime::LayoutRecord::default();
+    /// let record = runlayout::record::LayoutRecord::default();
     /// assert_eq!(record.entries().count(), 0);
     /// ```
     pub fn entries(&self) -> impl Iterator<Item = &RecordedEntry> {
@@ -205,7 +205,7 @@ impl Run {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// let run = runlayout::Run::builder(root.path()).create()?;
     /// assert!(run.layout_record()?.is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

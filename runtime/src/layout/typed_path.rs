@@ -17,7 +17,7 @@ macro_rules! typed_path {
             /// Wraps a path. Nothing is checked or touched on disk.
             ///
             /// ```
-            #[doc = concat!("let p = runlayout_runtime::", stringify!($ty), "::new(\"run/x\");")]
+            #[doc = concat!("let p = runlayout::", stringify!($ty), "::new(\"run/x\");")]
             /// assert_eq!(p.to_string(), "run/x");
             /// ```
             pub fn new(path: impl Into<PathBuf>) -> $ty {
@@ -27,7 +27,7 @@ macro_rules! typed_path {
             /// The path.
             ///
             /// ```
-            #[doc = concat!("let p = runlayout_runtime::", stringify!($ty), "::new(\"run/x\");")]
+            #[doc = concat!("let p = runlayout::", stringify!($ty), "::new(\"run/x\");")]
             /// assert_eq!(p.as_path(), std::path::Path::new("run/x"));
             /// ```
             pub fn as_path(&self) -> &Path {
@@ -37,7 +37,7 @@ macro_rules! typed_path {
             /// The owned path.
             ///
             /// ```
-            #[doc = concat!("let p = runlayout_runtime::", stringify!($ty), "::new(\"run/x\");")]
+            #[doc = concat!("let p = runlayout::", stringify!($ty), "::new(\"run/x\");")]
             /// assert_eq!(p.into_path_buf(), std::path::PathBuf::from("run/x"));
             /// ```
             pub fn into_path_buf(self) -> PathBuf {
@@ -100,7 +100,7 @@ macro_rules! typed_path {
 /// The path of a folder.
 ///
 /// ```
-/// use runlayout_runtime::DirPath;
+/// use runlayout::DirPath;
 ///
 /// let root = tempfile::tempdir()?;
 /// let checkpoints = DirPath::new(root.path().join("checkpoints"));
@@ -115,7 +115,7 @@ pub struct DirPath(PathBuf);
 /// The path of a file.
 ///
 /// ```
-/// use runlayout_runtime::FilePath;
+/// use runlayout::FilePath;
 ///
 /// let root = tempfile::tempdir()?;
 /// let log = FilePath::new(root.path().join("logs").join("log.txt"));
@@ -134,7 +134,7 @@ impl DirPath {
     /// The folder's path with `path` appended, as [`Path::join`] does.
     ///
     /// ```
-    /// let ckpt = runlayout_runtime::DirPath::new("run/checkpoints");
+    /// let ckpt = runlayout::DirPath::new("run/checkpoints");
     /// assert_eq!(ckpt.join("last.ckpt"), std::path::Path::new("run/checkpoints/last.ckpt"));
     /// ```
     #[must_use]
@@ -145,8 +145,8 @@ impl DirPath {
     /// A folder inside this one.
     ///
     /// ```
-    /// let run = runlayout_runtime::DirPath::new("run");
-    /// assert_eq!(run.dir("plots"), runlayout_runtime::DirPath::new("run/plots"));
+    /// let run = runlayout::DirPath::new("run");
+    /// assert_eq!(run.dir("plots"), runlayout::DirPath::new("run/plots"));
     /// ```
     #[must_use]
     pub fn dir(&self, path: impl AsRef<Path>) -> DirPath {
@@ -156,8 +156,8 @@ impl DirPath {
     /// A file inside this folder.
     ///
     /// ```
-    /// let run = runlayout_runtime::DirPath::new("run");
-    /// assert_eq!(run.file("notes.md"), runlayout_runtime::FilePath::new("run/notes.md"));
+    /// let run = runlayout::DirPath::new("run");
+    /// assert_eq!(run.file("notes.md"), runlayout::FilePath::new("run/notes.md"));
     /// ```
     #[must_use]
     pub fn file(&self, path: impl AsRef<Path>) -> FilePath {
@@ -174,7 +174,7 @@ impl DirPath {
     ///
     /// ```
     /// let root = tempfile::tempdir()?;
-    /// let plots = runlayout_runtime::DirPath::new(root.path().join("a/b/plots"));
+    /// let plots = runlayout::DirPath::new(root.path().join("a/b/plots"));
     /// plots.create()?;
     /// plots.create()?;
     /// assert!(plots.is_dir());
@@ -189,8 +189,8 @@ impl FilePath {
     /// The folder the file sits in, if the path has one.
     ///
     /// ```
-    /// let log = runlayout_runtime::FilePath::new("run/log.txt");
-    /// assert_eq!(log.parent_dir(), Some(runlayout_runtime::DirPath::new("run")));
+    /// let log = runlayout::FilePath::new("run/log.txt");
+    /// assert_eq!(log.parent_dir(), Some(runlayout::DirPath::new("run")));
     /// ```
     #[must_use]
     pub fn parent_dir(&self) -> Option<DirPath> {
@@ -208,7 +208,7 @@ impl FilePath {
     ///
     /// ```
     /// let root = tempfile::tempdir()?;
-    /// let summary = runlayout_runtime::FilePath::new(root.path().join("tracker/summary.yaml"));
+    /// let summary = runlayout::FilePath::new(root.path().join("tracker/summary.yaml"));
     /// summary.create_parent()?;
     /// assert!(root.path().join("tracker").is_dir());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -245,7 +245,7 @@ impl FilePath {
     ///
     /// ```
     /// let run = tempfile::tempdir()?;
-    /// let ckpt = runlayout_runtime::FilePath::new(run.path().join("checkpoints/epoch_0003.ckpt"));
+    /// let ckpt = runlayout::FilePath::new(run.path().join("checkpoints/epoch_0003.ckpt"));
     /// ckpt.write_atomic(b"weights")?;
     /// assert_eq!(std::fs::read(&ckpt)?, b"weights");
     /// ckpt.write_atomic("new weights")?;
@@ -274,7 +274,7 @@ impl FilePath {
     /// use std::io::Write as _;
     ///
     /// let run = tempfile::tempdir()?;
-    /// let metrics = runlayout_runtime::FilePath::new(run.path().join("eval/metrics.csv"));
+    /// let metrics = runlayout::FilePath::new(run.path().join("eval/metrics.csv"));
     /// let mut file = metrics.create_atomic()?;
     /// for epoch in 1..=3 {
     ///     writeln!(file, "{epoch},0.{epoch}")?;

@@ -61,7 +61,7 @@ impl Run {
     /// [`Error::Io`] naming the path.
     ///
     /// ```
-    /// use runlayout_runtime::Run;
+    /// use runlayout::Run;
     ///
     /// let root = tempfile::tempdir()?;
     /// let pretrain = Run::builder(root.path()).stage("pretrain").create()?;
@@ -108,7 +108,7 @@ impl Run {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// let run = runlayout::Run::builder(root.path()).create()?;
     /// assert_eq!(run.ancestor()?, None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -130,7 +130,7 @@ impl Run {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// let run = runlayout::Run::builder(root.path()).create()?;
     /// assert!(run.descendants()?.is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

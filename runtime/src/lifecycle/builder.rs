@@ -25,7 +25,7 @@ const JOIN_TIMEOUT: Duration = Duration::from_secs(5);
 /// before anything is written, so a bad name leaves the disk untouched.
 ///
 /// ```
-/// use runlayout_runtime::{Nesting, Run};
+/// use runlayout::{Nesting, Run};
 ///
 /// let root = tempfile::tempdir()?;
 /// let run = Run::builder(root.path())
@@ -92,9 +92,9 @@ impl RunBuilder {
     /// Replaces the output root given to [`Run::builder`].
     ///
     /// ```
-    /// let b = runlayout_runtime::Run::builder("runs").output_root("/data/runs").run_id("r");
+    /// let b = runlayout::Run::builder("runs").output_root("/data/runs").run_id("r");
     /// assert_eq!(b.planned_path()?, Some("/data/runs/r".into()));
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     pub fn output_root(mut self, root: impl Into<PathBuf>) -> RunBuilder {
         self.root = root.into();
@@ -105,9 +105,9 @@ impl RunBuilder {
     /// right below the root (or its `debug/` folder).
     ///
     /// ```
-    /// let b = runlayout_runtime::Run::builder("runs").stage("pretrain").run_id("r");
+    /// let b = runlayout::Run::builder("runs").stage("pretrain").run_id("r");
     /// assert_eq!(b.planned_path()?, Some("runs/pretrain/r".into()));
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     pub fn stage(mut self, stage: impl Into<String>) -> RunBuilder {
         self.stage = Some(stage.into());
@@ -118,9 +118,9 @@ impl RunBuilder {
     /// runs never mix with real ones.
     ///
     /// ```
-    /// let b = runlayout_runtime::Run::builder("runs").debug(true).run_id("r");
+    /// let b = runlayout::Run::builder("runs").debug(true).run_id("r");
     /// assert_eq!(b.planned_path()?, Some("runs/debug/r".into()));
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     pub fn debug(mut self, debug: bool) -> RunBuilder {
         self.debug = debug;
@@ -131,9 +131,9 @@ impl RunBuilder {
     /// this id is never taken over by `create()`.
     ///
     /// ```
-    /// let b = runlayout_runtime::Run::builder("runs").seed(1).run_id("baseline");
+    /// let b = runlayout::Run::builder("runs").seed(1).run_id("baseline");
     /// assert_eq!(b.planned_path()?, Some("runs/baseline".into()));
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     pub fn run_id(mut self, id: impl Into<String>) -> RunBuilder {
         self.id = IdSource::Explicit(id.into());
@@ -154,7 +154,7 @@ impl RunBuilder {
     /// `run_id(RunId::from_seed(seed))`.
     ///
     /// ```
-    /// use runlayout_runtime::{Launcher, Run, RunId};
+    /// use runlayout::{Launcher, Run, RunId};
     ///
     /// let b = Run::builder("runs").seed(3);
     /// let id = match Launcher::detect() {
@@ -162,7 +162,7 @@ impl RunBuilder {
     ///     Some(launcher) => launcher.seeded_id(3), // the job's id, `_`, the same five
     /// };
     /// assert_eq!(b.planned_path()?, Some(format!("runs/{id}").into()));
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     pub fn seed(mut self, seed: u64) -> RunBuilder {
         self.id = IdSource::Seeded(seed);
@@ -173,9 +173,9 @@ impl RunBuilder {
     /// before (useful after [`Run::with_run`], which keeps the current id).
     ///
     /// ```
-    /// let b = runlayout_runtime::Run::builder("runs").run_id("r").generated_id();
+    /// let b = runlayout::Run::builder("runs").run_id("r").generated_id();
     /// assert_eq!(b.planned_path()?, None, "drawn when the run is created");
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     pub fn generated_id(mut self) -> RunBuilder {
         self.id = IdSource::Generated;
@@ -185,10 +185,10 @@ impl RunBuilder {
     /// Chooses the order of stage and run id folders; see [`Nesting`].
     ///
     /// ```
-    /// use runlayout_runtime::{Nesting, Run};
+    /// use runlayout::{Nesting, Run};
     /// let b = Run::builder("runs").nesting(Nesting::RunFirst).stage("eval").run_id("r");
     /// assert_eq!(b.planned_path()?, Some("runs/r/eval".into()));
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     pub fn nesting(mut self, nesting: Nesting) -> RunBuilder {
         self.nesting = nesting;
@@ -199,7 +199,7 @@ impl RunBuilder {
     /// pointer is made; see [`LinkStyle`].
     ///
     /// ```
-    /// use runlayout_runtime::{LinkStyle, Run};
+    /// use runlayout::{LinkStyle, Run};
     /// # let root = tempfile::tempdir()?;
     /// Run::builder(root.path()).link_style(LinkStyle::PointerFile).create()?;
     /// assert!(root.path().join("latest").is_file(), "a pointer file, not a symlink");
@@ -216,7 +216,7 @@ impl RunBuilder {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).write_manifest(false).create()?;
+    /// let run = runlayout::Run::builder(root.path()).write_manifest(false).create()?;
     /// assert!(!run.path().join("run.json").exists());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -231,7 +231,7 @@ impl RunBuilder {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// runlayout_runtime::Run::builder(root.path()).latest_pointer(false).create()?;
+    /// runlayout::Run::builder(root.path()).latest_pointer(false).create()?;
     /// assert!(!root.path().join("latest").exists());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -248,7 +248,7 @@ impl RunBuilder {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).record_git(false).create()?;
+    /// let run = runlayout::Run::builder(root.path()).record_git(false).create()?;
     /// # #[cfg(feature = "manifest")]
     /// assert!(run.manifest()?.unwrap().git.is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -265,7 +265,7 @@ impl RunBuilder {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use runlayout_runtime::{Error, Run};
+    /// use runlayout::{Error, Run};
     ///
     /// let root = tempfile::tempdir()?;
     /// // An empty folder where a run should be: its creator died, or it was made by hand.
@@ -288,12 +288,12 @@ impl RunBuilder {
     /// [`Error::InvalidName`] for a bad stage or run id.
     ///
     /// ```
-    /// use runlayout_runtime::Run;
+    /// use runlayout::Run;
     ///
     /// let b = Run::builder("runs").stage("eval").run_id("r1");
     /// assert_eq!(b.planned_path()?, Some("runs/eval/r1".into()));
     /// assert_eq!(Run::builder("runs").planned_path()?, None);
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     pub fn planned_path(&self) -> Result<Option<PathBuf>> {
         let stage = self.checked_stage()?;
@@ -398,7 +398,7 @@ impl RunBuilder {
     /// The output root the run will be placed under.
     ///
     /// ```
-    /// let b = runlayout_runtime::Run::builder("runs");
+    /// let b = runlayout::Run::builder("runs");
     /// assert_eq!(b.root(), std::path::Path::new("runs"));
     /// ```
     pub fn root(&self) -> &Path {
@@ -410,7 +410,7 @@ impl Run {
     /// Starts the settings of a run below the output root `root`.
     ///
     /// ```
-    /// use runlayout_runtime::Run;
+    /// use runlayout::Run;
     ///
     /// let root = tempfile::tempdir()?;
     /// let run = Run::builder(root.path()).create()?;
@@ -429,7 +429,7 @@ impl Run {
     /// [`RunBuilder::generated_id`] on it for a fresh id.
     ///
     /// ```
-    /// use runlayout_runtime::Run;
+    /// use runlayout::Run;
     ///
     /// let root = tempfile::tempdir()?;
     /// let pretrain = Run::builder(root.path()).stage("pretrain").debug(true).create()?;

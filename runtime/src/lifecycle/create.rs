@@ -59,7 +59,7 @@ impl RunBuilder {
     /// [`Error::TooManyCollisions`], or [`Error::Io`] naming the path.
     ///
     /// ```
-    /// use runlayout_runtime::{Error, Run};
+    /// use runlayout::{Error, Run};
     ///
     /// let root = tempfile::tempdir()?;
     /// let first = Run::builder(root.path()).stage("train").create()?;
@@ -102,7 +102,7 @@ impl RunBuilder {
     /// [`Error::InvalidName`], [`Error::Io`].
     ///
     /// ```
-    /// use runlayout_runtime::Run;
+    /// use runlayout::Run;
     ///
     /// let root = tempfile::tempdir()?;
     /// let rank0 = Run::builder(root.path()).run_id("job-7").create_or_open()?;
@@ -159,7 +159,7 @@ impl RunBuilder {
     ///
     /// ```
     /// use std::ffi::OsString;
-    /// use runlayout_runtime::{Error, Launcher, Run};
+    /// use runlayout::{Error, Launcher, Run};
     ///
     /// let step = |n: &'static str| {
     ///     move |k: &str| match k {
@@ -235,7 +235,7 @@ impl RunBuilder {
     /// Those of `create`, `create_or_open` or `create_for`.
     ///
     /// ```
-    /// use runlayout_runtime::Run;
+    /// use runlayout::Run;
     ///
     /// let root = tempfile::tempdir()?;
     /// let alone = Run::builder(root.path()).start()?;

@@ -34,7 +34,7 @@ impl RunBuilder {
     /// [`Error::InvalidEnv`](crate::Error::InvalidEnv) naming a variable whose value cannot be used.
     ///
     /// ```
-    /// use runlayout_runtime::Run;
+    /// use runlayout::Run;
     ///
     /// let root = tempfile::tempdir()?;
     /// // Under `RUNLAYOUT_STAGE=finetune` this run would be a finetune run.
@@ -55,7 +55,7 @@ impl RunBuilder {
     ///
     /// ```
     /// use std::ffi::OsString;
-    /// use runlayout_runtime::Run;
+    /// use runlayout::Run;
     ///
     /// let root = tempfile::tempdir()?;
     /// let env = |k: &str| match k {
@@ -92,9 +92,9 @@ impl RunBuilder {
     /// ([`from_env`](RunBuilder::from_env) does this too.)
     ///
     /// ```
-    /// let b = runlayout_runtime::Run::builder("runs").run_id("mine").launcher_id();
+    /// let b = runlayout::Run::builder("runs").run_id("mine").launcher_id();
     /// assert_eq!(b.planned_path()?, Some("runs/mine".into()));
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     pub fn launcher_id(self) -> RunBuilder {
         self.launcher_id_in(&Vars::process())

@@ -49,7 +49,7 @@ impl RunBuilder {
     /// for a stage folder, [`Error::IncompleteRun`], [`Error::InvalidName`].
     ///
     /// ```
-    /// use runlayout_runtime::Run;
+    /// use runlayout::Run;
     ///
     /// let root = tempfile::tempdir()?;
     /// let made = Run::builder(root.path()).stage("train").create()?;
@@ -82,7 +82,7 @@ impl RunBuilder {
     /// a run of the stage, and those of [`open`](RunBuilder::open).
     ///
     /// ```
-    /// use runlayout_runtime::Run;
+    /// use runlayout::Run;
     ///
     /// let root = tempfile::tempdir()?;
     /// Run::builder(root.path()).stage("train").create()?;

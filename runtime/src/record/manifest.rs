@@ -45,7 +45,7 @@ pub(crate) fn is_written(requested: bool) -> bool {
 ///
 /// ```
 /// # #[cfg(feature = "manifest")] {
-/// use runlayout_runtime::Run;
+/// use runlayout::Run;
 ///
 /// let root = tempfile::tempdir()?;
 /// let run = Run::builder(root.path()).stage("pretrain").create()?;
@@ -136,7 +136,7 @@ impl Manifest {
     ///
     /// ```
     /// # #[cfg(feature = "manifest")] {
-    /// use runlayout_runtime::{Manifest, Run};
+    /// use runlayout::{Run, record::Manifest};
     ///
     /// let root = tempfile::tempdir()?;
     /// let run = Run::builder(root.path()).create()?;
@@ -154,7 +154,7 @@ impl Manifest {
     /// ```
     /// # #[cfg(feature = "manifest")] {
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// let run = runlayout::Run::builder(root.path()).create()?;
     /// let created = run.manifest()?.unwrap().created_at().unwrap();
     /// assert!(created <= std::time::SystemTime::now());
     /// # }
@@ -169,7 +169,7 @@ impl Manifest {
     /// ```
     /// # #[cfg(feature = "manifest")] {
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// let run = runlayout::Run::builder(root.path()).create()?;
     /// let path = run.path().join("run.json");
     /// let text = std::fs::read_to_string(&path)?.replacen('{', "{\"notes\": \"lr sweep\",", 1);
     /// std::fs::write(&path, text)?;
@@ -263,7 +263,7 @@ impl Run {
     /// ```
     /// # #[cfg(feature = "manifest")] {
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).debug(true).create()?;
+    /// let run = runlayout::Run::builder(root.path()).debug(true).create()?;
     /// assert!(run.manifest()?.unwrap().debug);
     /// # }
     /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -64,7 +64,7 @@ use crate::run::Run;
 /// Where a run stands.
 ///
 /// ```
-/// use runlayout_runtime::{Run, RunStatus};
+/// use runlayout::{Run, RunStatus};
 ///
 /// let root = tempfile::tempdir()?;
 /// let run = Run::builder(root.path()).create()?;
@@ -97,7 +97,7 @@ impl RunStatus {
     /// Every status, in the order a run can go through them.
     ///
     /// ```
-    /// use runlayout_runtime::RunStatus;
+    /// use runlayout::RunStatus;
     /// let names: Vec<String> = RunStatus::ALL.iter().map(|s| s.to_string()).collect();
     /// assert_eq!(names, ["running", "finished", "failed", "crashed"]);
     /// ```
@@ -124,7 +124,7 @@ impl std::fmt::Display for RunStatus {
 ///
 /// ```
 /// # let root = tempfile::tempdir()?;
-/// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+/// let run = runlayout::Run::builder(root.path()).create()?;
 /// run.fail("loss went to NaN")?;
 /// # #[cfg(feature = "manifest")] {
 /// let ended = run.ended()?.expect("recorded");
@@ -148,7 +148,7 @@ impl Ended {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// let run = runlayout::Run::builder(root.path()).create()?;
     /// run.finish()?;
     /// # #[cfg(feature = "manifest")]
     /// assert!(run.ended()?.unwrap().at_time().unwrap() <= std::time::SystemTime::now());
@@ -164,11 +164,11 @@ impl Ended {
 ///
 /// ```
 /// # let root = tempfile::tempdir()?;
-/// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+/// let run = runlayout::Run::builder(root.path()).create()?;
 /// let state = run.state()?;
 /// assert!(state.ended.is_none());
 /// # #[cfg(feature = "manifest")]
-/// assert_eq!(state.host.as_deref(), runlayout_runtime::host_name());
+/// assert_eq!(state.host.as_deref(), runlayout::env::host_name());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -238,7 +238,7 @@ impl Run {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// let run = runlayout::Run::builder(root.path()).create()?;
     /// run.finish()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -254,7 +254,7 @@ impl Run {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// let run = runlayout::Run::builder(root.path()).create()?;
     /// run.fail(format_args!("out of memory at step {}", 1200))?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -295,7 +295,7 @@ impl Run {
     /// names no host); [`Error::Io`](crate::Error::Io).
     ///
     /// ```
-    /// use runlayout_runtime::{Run, RunStatus};
+    /// use runlayout::{Run, RunStatus};
     ///
     /// let root = tempfile::tempdir()?;
     /// let run = Run::builder(root.path()).create()?;
@@ -317,7 +317,7 @@ impl Run {
     /// As [`status`](Run::status).
     ///
     /// ```
-    /// use runlayout_runtime::{Run, RunStatus};
+    /// use runlayout::{Run, RunStatus};
     ///
     /// let root = tempfile::tempdir()?;
     /// let run = Run::builder(root.path()).create()?;
@@ -410,7 +410,7 @@ impl Run {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// let run = runlayout::Run::builder(root.path()).create()?;
     /// assert!(run.ended()?.is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -434,7 +434,7 @@ impl Run {
     /// effort: a guard is always returned.
     ///
     /// ```
-    /// use runlayout_runtime::{Run, RunStatus};
+    /// use runlayout::{Run, RunStatus};
     ///
     /// let root = tempfile::tempdir()?;
     /// let run = Run::builder(root.path()).create()?;
@@ -546,7 +546,7 @@ impl CreatorRecord<'_> {
 ///
 /// ```
 /// # let root = tempfile::tempdir()?;
-/// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+/// let run = runlayout::Run::builder(root.path()).create()?;
 /// let guard = run.guard();
 /// assert_eq!(guard.run().path(), run.path());
 /// guard.finish()?;
@@ -568,7 +568,7 @@ impl RunGuard {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// # let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// # let run = runlayout::Run::builder(root.path()).create()?;
     /// run.guard().finish()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -581,7 +581,7 @@ impl RunGuard {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// # let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// # let run = runlayout::Run::builder(root.path()).create()?;
     /// let guard = run.guard();
     /// assert_eq!(guard.run().id(), run.id());
     /// # guard.finish()?;

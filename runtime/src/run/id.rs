@@ -21,14 +21,14 @@ const SUFFIX_LEN: usize = 5;
 /// characters from `[a-z0-9]`, as ksuit's `generate_run_id` makes them.
 ///
 /// ```
-/// use runlayout_runtime::RunId;
+/// use runlayout::RunId;
 ///
 /// let id = RunId::generate();
 /// assert_eq!(id.as_str().len(), "2026-11-30_k3x9a".len());
 ///
 /// let parsed: RunId = "2026-11-30_k3x9a".parse()?;
 /// assert_eq!(parsed.to_string(), "2026-11-30_k3x9a");
-/// # Ok::<(), runlayout_runtime::Error>(())
+/// # Ok::<(), runlayout::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RunId(String);
@@ -47,7 +47,7 @@ impl RunId {
     /// [`Error::InvalidName`] naming the value and the first rule it breaks.
     ///
     /// ```
-    /// use runlayout_runtime::RunId;
+    /// use runlayout::RunId;
     ///
     /// assert!(RunId::new("baseline-3").is_ok());
     /// assert!(RunId::new("a/b").is_err());
@@ -80,7 +80,7 @@ impl RunId {
     /// exclusive and draws again on a collision, so two runs never share one.
     ///
     /// ```
-    /// use runlayout_runtime::RunId;
+    /// use runlayout::RunId;
     ///
     /// let id = RunId::generate();
     /// let (date, suffix) = id.as_str().split_once('_').unwrap();
@@ -107,7 +107,7 @@ impl RunId {
     /// one job agree on one id.
     ///
     /// ```
-    /// use runlayout_runtime::RunId;
+    /// use runlayout::RunId;
     ///
     /// assert_eq!(RunId::from_seed(42), RunId::from_seed(42));
     /// assert_ne!(RunId::from_seed(42), RunId::from_seed(43));
@@ -121,7 +121,7 @@ impl RunId {
     /// test can pin, since the date changes every day.
     ///
     /// ```
-    /// use runlayout_runtime::RunId;
+    /// use runlayout::RunId;
     ///
     /// let id = RunId::from_seed(7);
     /// assert!(id.as_str().ends_with(&RunId::seed_suffix(7)));
@@ -142,9 +142,9 @@ impl RunId {
     /// The id as a string slice.
     ///
     /// ```
-    /// let id = runlayout_runtime::RunId::new("r1")?;
+    /// let id = runlayout::RunId::new("r1")?;
     /// assert_eq!(id.as_str(), "r1");
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     pub fn as_str(&self) -> &str {
         &self.0
@@ -153,9 +153,9 @@ impl RunId {
     /// The id as an owned `String`.
     ///
     /// ```
-    /// let id = runlayout_runtime::RunId::new("r1")?;
+    /// let id = runlayout::RunId::new("r1")?;
     /// assert_eq!(id.into_string(), "r1");
-    /// # Ok::<(), runlayout_runtime::Error>(())
+    /// # Ok::<(), runlayout::Error>(())
     /// ```
     pub fn into_string(self) -> String {
         self.0
@@ -182,7 +182,7 @@ fn ascii(bytes: &[u8]) -> &str {
 ///
 /// ```
 /// # #[cfg(feature = "serde")] {
-/// use runlayout_runtime::RunId;
+/// use runlayout::RunId;
 ///
 /// let id: RunId = serde_json::from_str("\"2026-11-30_k3x9a\"").unwrap();
 /// assert_eq!(serde_json::to_string(&id).unwrap(), "\"2026-11-30_k3x9a\"");

@@ -31,7 +31,7 @@ use crate::run::nesting::Nesting;
 /// a scan are not.
 ///
 /// ```
-/// use runlayout_runtime::Run;
+/// use runlayout::Run;
 ///
 /// let root = tempfile::tempdir()?;
 /// let run = Run::builder(root.path()).stage("pretrain").create()?;
@@ -80,7 +80,7 @@ impl Run {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).run_id("r1").create()?;
+    /// let run = runlayout::Run::builder(root.path()).run_id("r1").create()?;
     /// assert!(run.path().ends_with("r1"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -92,7 +92,7 @@ impl Run {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).run_id("r1").create()?;
+    /// let run = runlayout::Run::builder(root.path()).run_id("r1").create()?;
     /// assert_eq!(run.id(), "r1");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -104,7 +104,7 @@ impl Run {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// let run = runlayout::Run::builder(root.path()).create()?;
     /// assert_eq!(run.stage(), None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -116,7 +116,7 @@ impl Run {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).debug(true).create()?;
+    /// let run = runlayout::Run::builder(root.path()).debug(true).create()?;
     /// assert!(run.is_debug());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -128,7 +128,7 @@ impl Run {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// let run = runlayout::Run::builder(root.path()).create()?;
     /// assert_eq!(run.root(), root.path());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -140,7 +140,7 @@ impl Run {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// use runlayout_runtime::{Nesting, Run};
+    /// use runlayout::{Nesting, Run};
     /// let run = Run::builder(root.path()).create()?;
     /// assert_eq!(run.nesting(), Nesting::StageFirst);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -153,7 +153,7 @@ impl Run {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// use runlayout_runtime::{LinkStyle, Run};
+    /// use runlayout::{LinkStyle, Run};
     /// let run = Run::builder(root.path()).link_style(LinkStyle::PointerFile).create()?;
     /// assert_eq!(run.link_style(), LinkStyle::PointerFile);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -173,7 +173,7 @@ impl Run {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let run = runlayout_runtime::Run::builder(root.path()).create()?;
+    /// let run = runlayout::Run::builder(root.path()).create()?;
     /// assert!(run.is_new());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -3,7 +3,7 @@
 /// The folder right below the output root that holds debug runs.
 ///
 /// ```
-/// assert_eq!(runlayout_runtime::DEBUG_DIR, "debug");
+/// assert_eq!(runlayout::names::DEBUG_DIR, "debug");
 /// ```
 pub use runlayout_grammar::names::DEBUG_DIR;
 
@@ -19,7 +19,7 @@ pub use runlayout_grammar::names::DEBUG_DIR;
 /// side, as ksuit's implementation does.
 ///
 /// ```
-/// use runlayout_runtime::{Nesting, Run};
+/// use runlayout::{Nesting, Run};
 ///
 /// let root = tempfile::tempdir()?;
 /// let run = Run::builder(root.path())

@@ -31,7 +31,7 @@ impl PrunePlan {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let plan = runlayout_runtime::Prune::new(root.path()).plan()?;
+    /// let plan = runlayout::prune::Prune::new(root.path()).plan()?;
     /// plan.execute()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -45,7 +45,7 @@ use crate::record::status::RunStatus;
 ///
 /// ```
 /// use std::time::Duration;
-/// use runlayout_runtime::{Prune, Run, RunStatus};
+/// use runlayout::{Run, RunStatus, prune::Prune};
 ///
 /// let root = tempfile::tempdir()?;
 /// let failed = Run::builder(root.path()).stage("s").create()?;
@@ -77,7 +77,7 @@ impl Prune {
     /// A prune of the runs below `root`; nothing is selected yet.
     ///
     /// ```
-    /// let prune = runlayout_runtime::Prune::new("runs").keep_last(5);
+    /// let prune = runlayout::prune::Prune::new("runs").keep_last(5);
     /// # let _ = prune;
     /// ```
     pub fn new(root: impl Into<PathBuf>) -> Prune {
@@ -94,7 +94,7 @@ impl Prune {
     /// Only runs of this stage.
     ///
     /// ```
-    /// let prune = runlayout_runtime::Prune::new("runs").stage("sweep").debug_only(true);
+    /// let prune = runlayout::prune::Prune::new("runs").stage("sweep").debug_only(true);
     /// # let _ = prune;
     /// ```
     pub fn stage(mut self, stage: impl Into<String>) -> Prune {
@@ -105,7 +105,7 @@ impl Prune {
     /// Selects the runs below `debug/` (and only those).
     ///
     /// ```
-    /// let prune = runlayout_runtime::Prune::new("runs").debug_only(true);
+    /// let prune = runlayout::prune::Prune::new("runs").debug_only(true);
     /// # let _ = prune;
     /// ```
     pub fn debug_only(mut self, debug: bool) -> Prune {
@@ -116,7 +116,7 @@ impl Prune {
     /// Selects runs of these statuses.
     ///
     /// ```
-    /// use runlayout_runtime::{Prune, RunStatus};
+    /// use runlayout::{RunStatus, prune::Prune};
     /// let prune = Prune::new("runs").status([RunStatus::Failed, RunStatus::Crashed]);
     /// # let _ = prune;
     /// ```
@@ -129,7 +129,7 @@ impl Prune {
     ///
     /// ```
     /// let week = std::time::Duration::from_secs(7 * 86_400);
-    /// let prune = runlayout_runtime::Prune::new("runs").older_than(week);
+    /// let prune = runlayout::prune::Prune::new("runs").older_than(week);
     /// # let _ = prune;
     /// ```
     pub fn older_than(mut self, age: Duration) -> Prune {
@@ -140,7 +140,7 @@ impl Prune {
     /// Selects all but the `n` newest runs of each stage.
     ///
     /// ```
-    /// let prune = runlayout_runtime::Prune::new("runs").keep_last(3);
+    /// let prune = runlayout::prune::Prune::new("runs").keep_last(3);
     /// # let _ = prune;
     /// ```
     pub fn keep_last(mut self, n: usize) -> Prune {
@@ -164,7 +164,7 @@ impl Prune {
     ///
     /// ```
     /// # let root = tempfile::tempdir()?;
-    /// let plan = runlayout_runtime::Prune::new(root.path()).keep_last(10).plan()?;
+    /// let plan = runlayout::prune::Prune::new(root.path()).keep_last(10).plan()?;
     /// assert!(plan.remove.is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -13,7 +13,7 @@ use crate::run::Run;
 ///
 /// ```
 /// # let root = tempfile::tempdir()?;
-/// use runlayout_runtime::{Prune, Run};
+/// use runlayout::{Run, prune::Prune};
 /// let old = Run::builder(root.path()).debug(true).create()?;
 /// old.finish()?;
 /// // Let go of: a run is in use while a `Run` that made or opened it lives.
@@ -45,7 +45,7 @@ pub struct Candidate {
 /// Why a selected run is kept.
 ///
 /// ```
-/// use runlayout_runtime::KeepReason;
+/// use runlayout::prune::KeepReason;
 /// assert_eq!(KeepReason::Running.to_string(), "it is running");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,7 +110,7 @@ impl std::fmt::Display for KeepReason {
 ///
 /// ```
 /// # let root = tempfile::tempdir()?;
-/// use runlayout_runtime::{KeepReason, Prune, Run};
+/// use runlayout::{Run, prune::{KeepReason, Prune}};
 /// Run::builder(root.path()).debug(true).create()?; // running, and latest
 /// let plan = Prune::new(root.path()).debug_only(true).plan()?;
 /// # #[cfg(feature = "manifest")]
@@ -131,7 +131,7 @@ pub struct Kept {
 ///
 /// ```
 /// # let root = tempfile::tempdir()?;
-/// let plan = runlayout_runtime::Prune::new(root.path()).plan()?;
+/// let plan = runlayout::prune::Prune::new(root.path()).plan()?;
 /// assert!(plan.remove.is_empty() && plan.kept.is_empty() && plan.trash.is_empty());
 /// assert_eq!(plan.bytes(), 0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -159,7 +159,7 @@ pub struct PrunePlan {
 ///
 /// ```
 /// # let root = tempfile::tempdir()?;
-/// let done = runlayout_runtime::Prune::new(root.path()).plan()?.execute()?;
+/// let done = runlayout::prune::Prune::new(root.path()).plan()?.execute()?;
 /// assert_eq!((done.removed.len(), done.bytes, done.trash), (0, 0, 0));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -187,7 +187,7 @@ impl PrunePlan {
     /// The bytes the runs to remove hold.
     ///
     /// ```
-    /// let plan = runlayout_runtime::PrunePlan::default();
+    /// let plan = runlayout::prune::PrunePlan::default();
     /// assert_eq!(plan.bytes(), 0);
     /// ```
     pub fn bytes(&self) -> u64 {

@@ -70,7 +70,7 @@ pub(super) use sealed::Raw;
 /// entry, and no other type can read names back.
 ///
 /// ```
-/// use runlayout_runtime::{Family, FamilyTemplate, FilePath};
+/// use runlayout::{Family, FilePath, family::FamilyTemplate};
 ///
 /// static SAMPLES: FamilyTemplate = FamilyTemplate::new("samples/{split}/{step:u32}.png");
 /// let dir = tempfile::tempdir()?;
@@ -86,7 +86,7 @@ pub trait FamilyKey: sealed::Key + Ord {}
 /// [`DirPath`] for a folder entry. Sealed.
 ///
 /// ```
-/// use runlayout_runtime::{DirPath, Family, FamilyTemplate};
+/// use runlayout::{DirPath, Family, family::FamilyTemplate};
 ///
 /// static STEPS: FamilyTemplate = FamilyTemplate::new("steps/{step:u32}");
 /// let dir = tempfile::tempdir()?;

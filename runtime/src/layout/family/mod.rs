@@ -82,7 +82,7 @@ pub use template::FamilyTemplate;
 /// - A member another process removed meanwhile is skipped.
 ///
 /// ```
-/// use runlayout_runtime::{Family, FamilyTemplate, FilePath};
+/// use runlayout::{Family, FilePath, family::FamilyTemplate};
 ///
 /// static EPOCHS: FamilyTemplate = FamilyTemplate::new("checkpoints/epoch_{epoch:04}.ckpt");
 ///
@@ -118,7 +118,7 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
     /// The family of `template` below the layout root `root`. No I/O.
     ///
     /// ```
-    /// use runlayout_runtime::{DirPath, Family, FamilyTemplate};
+    /// use runlayout::{DirPath, Family, family::FamilyTemplate};
     ///
     /// static EVALS: FamilyTemplate = FamilyTemplate::new("eval/{split}");
     /// let evals: Family<String, DirPath> = Family::new("runs/r1", &EVALS);
@@ -135,7 +135,7 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
     /// The layout's root, which the template is relative to.
     ///
     /// ```
-    /// use runlayout_runtime::{Family, FamilyTemplate, FilePath};
+    /// use runlayout::{Family, FilePath, family::FamilyTemplate};
     ///
     /// static LOGS: FamilyTemplate = FamilyTemplate::new("logs/{rank:u32}.txt");
     /// let logs: Family<u32, FilePath> = Family::new("run", &LOGS);
@@ -149,7 +149,7 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
     /// The template, as declared.
     ///
     /// ```
-    /// use runlayout_runtime::{Family, FamilyTemplate, FilePath};
+    /// use runlayout::{Family, FilePath, family::FamilyTemplate};
     ///
     /// static LOGS: FamilyTemplate = FamilyTemplate::new("logs/{rank:u32}.txt");
     /// let logs: Family<u32, FilePath> = Family::new("run", &LOGS);
@@ -171,7 +171,7 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
     /// members.
     ///
     /// ```
-    /// use runlayout_runtime::{Family, FamilyTemplate, FilePath};
+    /// use runlayout::{Family, FilePath, family::FamilyTemplate};
     ///
     /// static PLOTS: FamilyTemplate = FamilyTemplate::new("plots/{split}_{step:u32}.png");
     /// let run = tempfile::tempdir()?;
@@ -214,7 +214,7 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
     /// Those of [`list`](Family::list).
     ///
     /// ```
-    /// use runlayout_runtime::{Family, FamilyTemplate, FilePath};
+    /// use runlayout::{Family, FilePath, family::FamilyTemplate};
     ///
     /// static EPOCHS: FamilyTemplate = FamilyTemplate::new("checkpoints/epoch_{epoch:04}.ckpt");
     /// let run = tempfile::tempdir()?;
@@ -260,7 +260,7 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
     /// the members before it are gone.
     ///
     /// ```
-    /// use runlayout_runtime::{DirPath, Family, FamilyTemplate};
+    /// use runlayout::{DirPath, Family, family::FamilyTemplate};
     ///
     /// static STEPS: FamilyTemplate = FamilyTemplate::new("steps/{step:u32}");
     /// let run = tempfile::tempdir()?;
@@ -286,7 +286,7 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
     /// Those of [`keep_last`](Family::keep_last).
     ///
     /// ```
-    /// use runlayout_runtime::{Family, FamilyTemplate, FilePath, LeftReason};
+    /// use runlayout::{Family, FilePath, family::{FamilyTemplate, LeftReason}};
     ///
     /// static EVALS: FamilyTemplate = FamilyTemplate::new("eval/{split}/metrics.json");
     /// let dir = tempfile::tempdir()?;
@@ -325,7 +325,7 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
     /// Those of [`keep_last`](Family::keep_last).
     ///
     /// ```
-    /// use runlayout_runtime::{Family, FamilyTemplate, FilePath};
+    /// use runlayout::{Family, FilePath, family::FamilyTemplate};
     ///
     /// static EPOCHS: FamilyTemplate = FamilyTemplate::new("ckpt/{epoch:u32}.pt");
     /// let run = tempfile::tempdir()?;
@@ -352,7 +352,7 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
     /// Those of [`keep_last`](Family::keep_last).
     ///
     /// ```
-    /// use runlayout_runtime::{Family, FamilyTemplate, FilePath};
+    /// use runlayout::{Family, FilePath, family::FamilyTemplate};
     ///
     /// static EPOCHS: FamilyTemplate = FamilyTemplate::new("ckpt/{epoch:u32}.pt");
     /// let run = tempfile::tempdir()?;
@@ -404,7 +404,7 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
 /// process removed them) are in neither list.
 ///
 /// ```
-/// use runlayout_runtime::{Family, FamilyTemplate, FilePath};
+/// use runlayout::{Family, FilePath, family::FamilyTemplate};
 ///
 /// static EPOCHS: FamilyTemplate = FamilyTemplate::new("ckpt/{epoch:u32}.pt");
 /// let run = tempfile::tempdir()?;
@@ -431,7 +431,7 @@ impl<K, P> Removal<K, P> {
 /// A member a removal was to remove and left: its key, its path, and why.
 ///
 /// ```
-/// use runlayout_runtime::{Family, FamilyTemplate, FilePath};
+/// use runlayout::{Family, FilePath, family::FamilyTemplate};
 ///
 /// static EVALS: FamilyTemplate = FamilyTemplate::new("eval/{split}/metrics.json");
 /// let dir = tempfile::tempdir()?;
@@ -462,7 +462,7 @@ pub struct LeftMember<K, P> {
 /// Why a removal left a member: [`LeftMember::reason`].
 ///
 /// ```
-/// use runlayout_runtime::LeftReason;
+/// use runlayout::family::LeftReason;
 ///
 /// let reason = LeftReason::LinkedFolder { link: "run/eval/ext".into() };
 /// assert_eq!(reason.to_string(), "reached through the linked folder `run/eval/ext`");

@@ -14,7 +14,7 @@ use crate::layout::family::template::parse;
 ///
 /// ```
 /// # let run = tempfile::tempdir()?;
-/// use runlayout_runtime::{EntryKind, survey};
+/// use runlayout::{__cli::survey, layout::EntryKind};
 /// std::fs::create_dir(run.path().join("checkpoints"))?;
 /// for name in ["epoch_0002.ckpt", "epoch_0010.ckpt", "notes.txt"] {
 ///     std::fs::write(run.path().join("checkpoints").join(name), b"")?;
@@ -46,7 +46,7 @@ pub struct Survey {
 ///
 /// ```
 /// # let run = tempfile::tempdir()?;
-/// let none = runlayout_runtime::survey(run.path(), "steps/{step:u32}", runlayout_runtime::EntryKind::Dir)?;
+/// let none = runlayout::__cli::survey(run.path(), "steps/{step:u32}", runlayout::layout::EntryKind::Dir)?;
 /// assert_eq!((none.members, none.last), (0, None));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

@@ -16,7 +16,7 @@ use crate::layout::family::key::{FamilyKey, Raw};
 /// the parse; the derive makes one per parameterized entry.
 ///
 /// ```
-/// use runlayout_runtime::FamilyTemplate;
+/// use runlayout::family::FamilyTemplate;
 ///
 /// static EPOCHS: FamilyTemplate = FamilyTemplate::new("checkpoints/epoch_{epoch:04}.ckpt");
 /// assert_eq!(EPOCHS.as_str(), "checkpoints/epoch_{epoch:04}.ckpt");
@@ -60,7 +60,7 @@ impl FamilyTemplate {
     /// [`Error::InvalidTemplate`].
     ///
     /// ```
-    /// use runlayout_runtime::{Error, Family, FamilyTemplate, FilePath};
+    /// use runlayout::{Error, Family, FilePath, family::FamilyTemplate};
     ///
     /// static TWO_TEXTS: FamilyTemplate = FamilyTemplate::new("eval/{split}_{name}.json");
     /// let family: Family<(String, String), FilePath> = Family::new("run", &TWO_TEXTS);
@@ -77,8 +77,8 @@ impl FamilyTemplate {
     /// The template as written.
     ///
     /// ```
-    /// static STEPS: runlayout_runtime::FamilyTemplate =
-    ///     runlayout_runtime::FamilyTemplate::new("steps/{step:u32}");
+    /// static STEPS: runlayout::family::FamilyTemplate =
+    ///     runlayout::family::FamilyTemplate::new("steps/{step:u32}");
     /// assert_eq!(STEPS.as_str(), "steps/{step:u32}");
     /// ```
     #[must_use]
