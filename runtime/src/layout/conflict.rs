@@ -84,7 +84,7 @@ impl Conflict {
     }
 
     /// "entry `a`" or "nested entry `t.a`".
-    const fn push_entry(&mut self, place: &Place) {
+    const fn push_entry(&mut self, place: &Chain) {
         self.push(if place.len > 1 {
             "nested entry `"
         } else {
@@ -102,7 +102,7 @@ impl Conflict {
     }
 
     /// The path of `place`, its parts joined by `/`.
-    const fn push_path(&mut self, place: &Place) {
+    const fn push_path(&mut self, place: &Chain) {
         self.push("`");
         let mut i = 0;
         while i < place.len {
@@ -129,22 +129,22 @@ const fn trim_slash(path: &str) -> &str {
     }
 }
 
-/// Where an entry sits below the top layout's root: the paths of the
-/// `nest(..)` entries above it and its own, and their names.
+/// Where an entry sits below the top layout's root, as the chain of the
+/// paths of the `nest(..)` entries above it and its own, and their names.
 #[derive(Clone, Copy)]
-struct Place {
+struct Chain {
     parts: [&'static str; DEPTH],
     names: [&'static str; DEPTH],
     len: usize,
 }
 
-impl Place {
+impl Chain {
     /// The place of `entry`, which sits right inside `self` (or, for
     /// `None`, right inside the top layout).
-    const fn child(parent: Option<&Place>, entry: &Entry) -> Place {
+    const fn child(parent: Option<&Chain>, entry: &Entry) -> Chain {
         let mut place = match parent {
             Some(parent) => *parent,
-            None => Place {
+            None => Chain {
                 parts: [""; DEPTH],
                 names: [""; DEPTH],
                 len: 0,
@@ -165,7 +165,7 @@ struct Cursor {
 }
 
 /// The next component of `place`'s path from `at`, and the position after it.
-const fn next_component(place: &Place, mut at: Cursor) -> Option<(&'static [u8], Cursor)> {
+const fn next_component(place: &Chain, mut at: Cursor) -> Option<(&'static [u8], Cursor)> {
     while at.part < place.len {
         let bytes = place.parts[at.part].as_bytes();
         while at.byte < bytes.len() && bytes[at.byte] == b'/' {
@@ -221,7 +221,7 @@ enum Relation {
     Apart,
 }
 
-const fn relation(a: &Place, b: &Place) -> Relation {
+const fn relation(a: &Chain, b: &Chain) -> Relation {
     let start = Cursor { part: 0, byte: 0 };
     let (mut x, mut y) = (start, start);
     loop {
@@ -241,7 +241,7 @@ const fn relation(a: &Place, b: &Place) -> Relation {
 }
 
 /// The conflict between two entries at their places, if any.
-const fn pair(a: &Entry, at: &Place, b: &Entry, bt: &Place) -> Conflict {
+const fn pair(a: &Entry, at: &Chain, b: &Entry, bt: &Chain) -> Conflict {
     let mut out = Conflict::none();
     let a_file = matches!(a.kind(), EntryKind::File);
     let b_file = matches!(b.kind(), EntryKind::File);
@@ -282,7 +282,7 @@ const fn pair(a: &Entry, at: &Place, b: &Entry, bt: &Place) -> Conflict {
 }
 
 /// "`file` is a file (entry), so `inner` (entry) cannot be inside it".
-const fn inside_file(out: &mut Conflict, file: &Place, inner: &Place) {
+const fn inside_file(out: &mut Conflict, file: &Chain, inner: &Chain) {
     out.push_path(file);
     out.push(" is a file (");
     out.push_entry(file);
@@ -305,17 +305,17 @@ const fn inside_file(out: &mut Conflict, file: &Place, inner: &Place) {
 /// bounds panics.
 #[must_use]
 pub const fn nested_conflict(top: &'static [Entry], nest: usize) -> Conflict {
-    let mount = Place::child(None, &top[nest]);
+    let mount = Chain::child(None, &top[nest]);
     in_subtree(top, nest, top[nest].children(), &mount)
 }
 
 /// Checks each entry of `entries` (at `at`), and those below, against the
 /// others.
-const fn in_subtree(top: &'static [Entry], nest: usize, entries: &[Entry], at: &Place) -> Conflict {
+const fn in_subtree(top: &'static [Entry], nest: usize, entries: &[Entry], at: &Chain) -> Conflict {
     let mut i = 0;
     while i < entries.len() {
         let entry = &entries[i];
-        let place = Place::child(Some(at), entry);
+        let place = Chain::child(Some(at), entry);
         let found = against_others(top, nest, entry, &place);
         if !found.is_empty() {
             return found;
@@ -333,12 +333,12 @@ const fn in_subtree(top: &'static [Entry], nest: usize, entries: &[Entry], at: &
 
 /// Checks `entry` (at `at`) against the entries of `top` other than `nest`
 /// and the nested layouts declared after it.
-const fn against_others(top: &'static [Entry], nest: usize, entry: &Entry, at: &Place) -> Conflict {
+const fn against_others(top: &'static [Entry], nest: usize, entry: &Entry, at: &Chain) -> Conflict {
     let mut j = 0;
     while j < top.len() {
         if j != nest {
             let other = &top[j];
-            let place = Place::child(None, other);
+            let place = Chain::child(None, other);
             let found = pair(entry, at, other, &place);
             if !found.is_empty() {
                 return found;
@@ -357,11 +357,11 @@ const fn against_others(top: &'static [Entry], nest: usize, entry: &Entry, at: &
 
 /// Checks `entry` (at `at`) against every entry of `others` (inside
 /// `their`) and below.
-const fn against_all(entry: &Entry, at: &Place, others: &[Entry], their: &Place) -> Conflict {
+const fn against_all(entry: &Entry, at: &Chain, others: &[Entry], their: &Chain) -> Conflict {
     let mut k = 0;
     while k < others.len() {
         let other = &others[k];
-        let place = Place::child(Some(their), other);
+        let place = Chain::child(Some(their), other);
         let found = pair(entry, at, other, &place);
         if !found.is_empty() {
             return found;
