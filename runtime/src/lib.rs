@@ -2,8 +2,10 @@
 //! exclusively, ksuit-style run ids, resuming, and links between a run and
 //! the run it grew out of.
 //!
-//! Most users depend on the `runlayout` facade, which re-exports everything
-//! here next to the `#[derive(Layout)]` macro.
+//! Most users depend on the `runlayout` facade, which lists the public
+//! names of this crate, chosen, next to the `#[derive(Layout)]` macro; the
+//! examples here name items as such a user's crate does. How the source is
+//! laid out (a folder per layer) is in the repository's ARCHITECTURE.md.
 //!
 //! ```
 //! use runlayout::Run;
@@ -22,6 +24,7 @@
 //! | --- | --- |
 //! | [`RunId`] | validated run ids and the `YYYY-MM-DD_xxxxx` generator |
 //! | [`Run`], [`RunBuilder`], [`Nesting`] | where a run's folder is, and its creation or resumption |
+//! | [`RunSpec`], [`Run::resolve`] | a run as a person names it: `[debug/][stage/](id\|latest)` |
 //! | [`Run::link`], [`LinkStyle`] | ancestry: the `ancestor` link (the truth) and back-links (hints) |
 //! | [`DirPath`], [`FilePath`], [`Layout`], [`Entry`] | typed paths and the trait the derive implements |
 //! | [`Family`], [`FamilyTemplate`] | the members of a parameterized entry found on disk: list, last, prune |

@@ -18,6 +18,11 @@
 //! place below this root where nothing is any more. (A back-link naming a
 //! place below another root is left alone: that root may just not be
 //! mounted.)
+//!
+//! Its files, in order: `select` (what the criteria pick), `protect` (what
+//! stays), `plan` (what a plan holds), `execute` (removal), `leftovers`
+//! (what an interrupted prune left), `measure` (a run's bytes and mounts).
+//! Uses the scan, `lifecycle`, `record`, `run`, `io` and `error`.
 
 mod execute;
 mod leftovers;

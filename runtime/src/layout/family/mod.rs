@@ -13,6 +13,11 @@
 //! a symlink, and renames each member aside before deleting it, so that it
 //! leaves listings at once and a kill leaves only a hidden temporary (see
 //! [`Family`]'s "Removal").
+//!
+//! Its files: `key` (what a family is keyed by, what its members are),
+//! `template` (parsing a template, rendering a member's path), `walk` (the
+//! walk through its folders), `survey` (a template known only at run
+//! time). Uses the layout's entries and typed paths, `io` and `error`.
 
 mod key;
 mod survey;
