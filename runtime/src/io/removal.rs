@@ -241,15 +241,8 @@ mod imp {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Outcome::Gone),
             Err(e) => return Err(e).at(Operation::Remove, &path),
         }
-        let removed = match fs::symlink_metadata(&aside) {
-            Ok(meta) if meta.is_dir() => fs::remove_dir_all(&aside),
-            // A link to a folder is removed as a folder on some systems.
-            Ok(_) => fs::remove_file(&aside).or_else(|_| fs::remove_dir(&aside)),
-            Err(e) => Err(e),
-        };
-        match removed {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e).at(Operation::Remove, &aside),
-            _ => Ok(Outcome::Removed),
-        }
+        // Out of every listing now; what follows only frees the space.
+        crate::io::fs::remove_any(&aside)?;
+        Ok(Outcome::Removed)
     }
 }
