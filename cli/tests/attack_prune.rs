@@ -12,6 +12,10 @@ use runlayout::{Run, RunStatus, prune::Prune};
 #[path = "support/command.rs"]
 mod command;
 use command::{runlayout, unclaimed};
+#[path = "../../checks/tests/it/support/fixture.rs"]
+#[allow(dead_code)]
+mod fixture;
+use fixture::host_tag;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -249,34 +253,6 @@ fn trash_of_a_dead_pruner_whose_pid_was_reused_is_finished() -> TestResult {
         show(&out)
     );
     Ok(())
-}
-
-/// The host tag in this host's temporary names: a child writes a file
-/// atomically and is killed before its commit.
-fn host_tag(dir: &Path) -> Result<String, Box<dyn std::error::Error>> {
-    let name = leave_temporary(dir)?;
-    let rest = name.strip_prefix(".runlayout-").ok_or("no temporary")?;
-    // `<pid>-<start>-<tag>-<random>.tmp`
-    let mut parts = rest.splitn(4, '-');
-    let _pid = parts.next();
-    let _start = parts.next();
-    let tag = parts.next().ok_or("no tag")?.to_owned();
-    fs::remove_file(dir.join(&name))?;
-    Ok(tag)
-}
-
-/// Leaves one temporary in `dir` the way a writer killed mid-write does.
-fn leave_temporary(dir: &Path) -> Result<String, Box<dyn std::error::Error>> {
-    let file = runlayout::FilePath::new(dir.join("probe.bin"));
-    let tmp = file.create_atomic()?;
-    // Forget it: what a SIGKILL leaves (no destructor runs).
-    std::mem::forget(tmp);
-    let name = fs::read_dir(dir)?
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .find(|n| n.starts_with(".runlayout-"))
-        .ok_or("no temporary left")?;
-    Ok(name)
 }
 
 #[allow(dead_code)]

@@ -4,45 +4,36 @@
 use std::fs;
 use std::path::Path;
 
-use runlayout::{Run, names::MANIFEST};
+use runlayout::Run;
 use serde_json::Value;
 
 #[path = "support/command.rs"]
 mod command;
 use command::{ok, runlayout};
+#[path = "../../checks/tests/it/support/fixture.rs"]
+#[allow(dead_code)]
+mod fixture;
+use fixture::{Fate, OTHER_HOST, RunFixture};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-/// Rewrites fields of a run's manifest, as another process would have
-/// written them.
-fn forge(run: &Run, fields: &[(&str, Value)]) -> TestResult {
-    let path = run.path().join(MANIFEST);
-    let mut manifest: Value = serde_json::from_slice(&fs::read(&path)?)?;
-    for (key, value) in fields {
-        manifest[*key] = value.clone();
-    }
-    fs::write(path, serde_json::to_vec(&manifest)?)?;
-    Ok(())
-}
 
 #[test]
 fn ls_shows_and_filters_by_status() -> TestResult {
     let tmp = tempfile::tempdir()?;
     let root = tmp.path();
     let b = || Run::builder(root).stage("s");
-    let done = b().run_id("done").create()?;
-    done.finish()?;
-    let failed = b().run_id("failed").create()?;
-    failed.fail("loss diverged")?;
-    b().run_id("running").create()?;
-    let crashed = b().run_id("crashed").create()?;
-    // Its creator: a process of this host that no longer exists.
-    forge(&crashed, &[("pid", u32::MAX.into())])?;
-    let elsewhere = b().run_id("elsewhere").create()?;
-    forge(
-        &elsewhere,
-        &[("host", "gpu-node-7".into()), ("pid", 1.into())],
-    )?;
+    // `crashed`: its creator is a process of this host that no longer
+    // exists; `elsewhere`: a process of another node.
+    let _runs = [
+        ("done", Fate::Finished),
+        ("failed", Fate::Failed("loss diverged")),
+        ("running", Fate::Running),
+        ("crashed", Fate::Crashed),
+        ("elsewhere", Fate::Elsewhere),
+    ]
+    .into_iter()
+    .map(|(id, fate)| RunFixture::new(b().run_id(id)).fate(fate).create())
+    .collect::<Result<Vec<Run>, _>>()?;
 
     let table = ok(&runlayout(root, &["ls"]));
     let status_of = |id: &str| -> String {
@@ -71,10 +62,10 @@ fn ls_shows_and_filters_by_status() -> TestResult {
             .to_owned()
     };
     assert!(
-        row("elsewhere").contains("gpu-node-7"),
+        row("elsewhere").contains(OTHER_HOST),
         "the host of a run elsewhere"
     );
-    assert!(!row("running").contains("gpu-node-7"));
+    assert!(!row("running").contains(OTHER_HOST));
 
     let picked = ok(&runlayout(
         root,
@@ -160,9 +151,10 @@ fn the_host_shown_is_the_one_of_the_process_the_status_names() -> TestResult {
 
     // Created on another node, resumed here by a live process: its guard
     // names this process.
-    let back = Run::builder(root).stage("s").run_id("back").create()?;
-    forge(&back, &[("host", "gpu-node-7".into()), ("pid", 1.into())])?;
-    assert_eq!(back.state()?.host.as_deref(), Some("gpu-node-7"));
+    let back = RunFixture::new(Run::builder(root).stage("s").run_id("back"))
+        .fate(Fate::Elsewhere)
+        .create()?;
+    assert_eq!(back.state()?.host.as_deref(), Some(OTHER_HOST));
     let guard = back.guard();
     let (cell, json) = hosts_of(root, "back");
     assert_eq!(cell, "-", "running here: no other host to show");

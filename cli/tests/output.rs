@@ -17,6 +17,10 @@ use serde_json::{Value, json};
 #[path = "support/command.rs"]
 mod command;
 use command::{json, ok};
+#[path = "../../checks/tests/it/support/fixture.rs"]
+#[allow(dead_code)]
+mod fixture;
+use fixture::{Fate, RunFixture, forge};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -41,18 +45,6 @@ fn shown(at: Timestamp) -> String {
         .to_datetime(at)
         .strftime("%Y-%m-%d %H:%M:%S")
         .to_string()
-}
-
-/// Rewrites fields of a JSON record of the run, as another process (or
-/// another time) would have written them.
-fn forge(run: &Run, file: &str, fields: &[(&str, Value)]) -> TestResult {
-    let path = run.path().join(file);
-    let mut record: Value = serde_json::from_slice(&fs::read(&path)?)?;
-    for (key, value) in fields {
-        record[*key] = value.clone();
-    }
-    fs::write(path, serde_json::to_vec(&record)?)?;
-    Ok(())
 }
 
 /// The rows of a table, each cell trimmed, split where the header's
@@ -95,13 +87,10 @@ struct Fixture {
 }
 
 fn fixture(root: &Path) -> Result<Fixture, Box<dyn std::error::Error>> {
-    let a = Run::builder(root).stage("s").run_id("a").create()?;
-    a.finish()?;
-    forge(
-        &a,
-        MANIFEST,
-        &[("created", "2026-01-02T03:04:05.123456789+00:00".into())],
-    )?;
+    let a = RunFixture::new(Run::builder(root).stage("s").run_id("a"))
+        .fate(Fate::Finished)
+        .manifest("created", "2026-01-02T03:04:05.123456789+00:00")
+        .create()?;
     forge(&a, STATUS, &[("ended", "2026-01-02T05:04:06+00:00".into())])?;
 
     let b = Run::builder(root).stage("s").run_id("b").create()?;

@@ -16,16 +16,12 @@ use serde_json::Value;
 #[path = "support/command.rs"]
 mod command;
 use command::{json, runlayout};
+#[path = "../../checks/tests/it/support/fixture.rs"]
+#[allow(dead_code)]
+mod fixture;
+use fixture::{Fate, RunFixture};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Fate {
-    Running,
-    Finished,
-    Failed,
-    Crashed,
-}
 
 /// A run the test made, and what it knows of it.
 struct Made {
@@ -34,19 +30,15 @@ struct Made {
     ancestor: Option<usize>,
 }
 
-/// Marks the run as made by a process of this host that is gone.
-fn crash(run: &Run) -> TestResult {
-    let path = run.path().join(MANIFEST);
-    let mut manifest: Value = serde_json::from_slice(&fs::read(&path)?)?;
-    manifest["pid"] = u32::MAX.into();
-    fs::write(path, serde_json::to_vec(&manifest)?)?;
-    Ok(())
-}
-
 /// A tree of 240 runs in three stages and the debug folder, with ancestry
 /// chains, every status, and one run holding a symlink to data outside.
 fn build(root: &Path, outside: &Path) -> Result<Vec<Made>, Box<dyn std::error::Error>> {
-    let fates = [Fate::Finished, Fate::Failed, Fate::Crashed, Fate::Running];
+    let fates = [
+        Fate::Finished,
+        Fate::Failed("diverged"),
+        Fate::Crashed,
+        Fate::Running,
+    ];
     let mut made: Vec<Made> = Vec::new();
     for i in 0..240 {
         let (stage, debug) = match i % 4 {
@@ -55,19 +47,16 @@ fn build(root: &Path, outside: &Path) -> Result<Vec<Made>, Box<dyn std::error::E
             2 => ("sweep", false),
             _ => ("probe", true),
         };
-        let run = Run::builder(root)
-            .stage(stage)
-            .debug(debug)
-            .run_id(format!("r{i:03}"))
-            .create()?;
-        fs::write(run.path().join("weights.bin"), vec![i as u8; 1000 + i])?;
         let fate = fates[(i / 4 + i) % 4];
-        match fate {
-            Fate::Finished => run.finish()?,
-            Fate::Failed => run.fail("diverged")?,
-            Fate::Crashed => crash(&run)?,
-            Fate::Running => {}
-        }
+        let run = RunFixture::new(
+            Run::builder(root)
+                .stage(stage)
+                .debug(debug)
+                .run_id(format!("r{i:03}")),
+        )
+        .file("weights.bin", vec![i as u8; 1000 + i])
+        .fate(fate)
+        .create()?;
         // Fine-tuning runs grow out of the pretraining run made just before.
         let ancestor = (stage == "fine").then(|| i - 1);
         if let Some(a) = ancestor {
@@ -83,7 +72,7 @@ fn build(root: &Path, outside: &Path) -> Result<Vec<Made>, Box<dyn std::error::E
     // removes it, and the data it links to must survive that.
     assert_eq!(
         (made[14].fate, made[14].run.stage()),
-        (Fate::Failed, Some("sweep"))
+        (Fate::Failed("diverged"), Some("sweep"))
     );
     std::os::unix::fs::symlink(outside, made[14].run.path().join("data"))?;
     release(root, &mut made)?;
@@ -115,7 +104,7 @@ fn release(root: &Path, made: &mut [Made]) -> TestResult {
 /// stays.
 fn expected(made: &[Made], latest: &BTreeSet<usize>) -> BTreeSet<usize> {
     let selected: BTreeSet<usize> = (0..made.len())
-        .filter(|&i| matches!(made[i].fate, Fate::Failed | Fate::Crashed))
+        .filter(|&i| matches!(made[i].fate, Fate::Failed(_) | Fate::Crashed))
         .collect();
     let mut stays: BTreeSet<usize> = (0..made.len())
         .filter(|i| !selected.contains(i) || latest.contains(i))
@@ -191,7 +180,7 @@ fn prune_removes_exactly_what_the_rules_allow() -> TestResult {
     // A failed pretraining run that a kept fine-tuning run grew out of stays.
     assert!(
         (0..made.len())
-            .any(|i| matches!(made[i].fate, Fate::Failed | Fate::Crashed) && !want.contains(&i))
+            .any(|i| matches!(made[i].fate, Fate::Failed(_) | Fate::Crashed) && !want.contains(&i))
     );
 
     let before = snapshot(tmp.path());
@@ -431,15 +420,6 @@ fn problems_of_the_plan_are_printed_in_table_mode_too() -> TestResult {
     Ok(())
 }
 
-/// Sets the creation time a run's manifest records.
-fn created_at(run: &Run, when: &str) -> TestResult {
-    let path = run.path().join(MANIFEST);
-    let mut manifest: Value = serde_json::from_slice(&fs::read(&path)?)?;
-    manifest["created"] = when.into();
-    fs::write(path, serde_json::to_vec(&manifest)?)?;
-    Ok(())
-}
-
 /// The ids a JSON list of runs names, sorted, with `debug/` before the
 /// ids of debug runs.
 fn ids_of(value: &Value, root: &Path) -> Vec<String> {
@@ -473,16 +453,16 @@ fn dated_tree(root: &Path) -> TestResult {
     ];
     for (stage, debug, prefix, count) in groups {
         for n in 1..=count {
-            let run = Run::builder(root)
-                .stage(stage)
-                .debug(debug)
-                .run_id(format!("{prefix}{n}"))
+            let id = format!("{prefix}{n}");
+            let fate = match id.as_str() {
+                "a2" => Fate::Running,
+                _ => Fate::Finished,
+            };
+            RunFixture::new(Run::builder(root).stage(stage).debug(debug).run_id(id))
+                // a1 is the oldest: `count` days; the newest, one day.
+                .manifest("created", day((count + 1 - n) as i64 * 10 - 9))
+                .fate(fate)
                 .create()?;
-            // a1 is the oldest: `count` days; the newest, one day.
-            created_at(&run, &day((count + 1 - n) as i64 * 10 - 9))?;
-            if format!("{prefix}{n}") != "a2" {
-                run.finish()?;
-            }
         }
     }
     Ok(())

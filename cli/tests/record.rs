@@ -4,7 +4,7 @@
 
 #[path = "support/checker.rs"]
 mod checker;
-#[path = "../../checks/tests/common/children.rs"]
+#[path = "../../checks/tests/it/support/children.rs"]
 #[allow(dead_code)]
 mod children;
 

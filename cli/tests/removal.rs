@@ -3,7 +3,7 @@
 //! holding a symlink into another root, and kills at every system call of
 //! a removal and of a resumption.
 
-#[path = "../../checks/tests/common/children.rs"]
+#[path = "../../checks/tests/it/support/children.rs"]
 #[allow(dead_code)]
 mod children;
 

@@ -16,22 +16,24 @@ use serde_json::Value;
 #[path = "support/command.rs"]
 mod command;
 use command::{json, runlayout};
+#[path = "../../checks/tests/it/support/fixture.rs"]
+#[allow(dead_code)]
+mod fixture;
+use fixture::{Fate, RunFixture};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// A run of stage `s` whose creator is long gone: its `run.json` names a
 /// pid of this host that no process has.
 fn run_of_a_dead_creator(root: &Path, id: &str) -> Result<Run, Box<dyn std::error::Error>> {
-    let run = Run::builder(root)
-        .stage("s")
-        .run_id(id)
-        .latest_pointer(false)
-        .create()?;
-    let path = run.path().join(MANIFEST);
-    let mut manifest: Value = serde_json::from_slice(&fs::read(&path)?)?;
-    manifest["pid"] = u32::MAX.into();
-    fs::write(&path, serde_json::to_vec(&manifest)?)?;
-    Ok(run)
+    RunFixture::new(
+        Run::builder(root)
+            .stage("s")
+            .run_id(id)
+            .latest_pointer(false),
+    )
+    .fate(Fate::Crashed)
+    .create()
 }
 
 /// `ls --json`'s status of each run, by id.

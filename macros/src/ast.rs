@@ -1,12 +1,13 @@
-//! The input model: the struct, its root field, its options and its entries,
-//! read from the derive input. Shape mistakes are reported here; mistakes
-//! across entries are left to `valid.rs`.
+//! The input model: the struct, its root field, its options and its entries
+//! (as `attr.rs` parses them), read from the derive input. Shape mistakes
+//! are reported here; mistakes across entries are left to `valid.rs`.
 
-use syn::{Data, DeriveInput, Fields, Generics, Ident, LitStr, Type, Visibility};
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Data, DeriveInput, Fields, Generics, Ident, Type, Visibility};
 
-use crate::attr;
+use crate::attr::{self, Entry};
 use crate::ctxt::Ctxt;
-use runlayout_grammar::template::Template;
 
 pub struct Input<'a> {
     pub ident: &'a Ident,
@@ -28,26 +29,6 @@ pub struct Root<'a> {
     pub ty: &'a Type,
 }
 
-/// One `name = ...` of a `#[layout(...)]` attribute.
-pub struct Entry {
-    /// The accessor's name, as written (possibly raw, `r#type`).
-    pub name: Ident,
-    /// The path literal, kept for its span and its text.
-    pub lit: LitStr,
-    pub kind: Kind,
-    /// `dir(..)`, `file(..)` or `nest(..)`: the kind was stated, not inferred.
-    pub explicit: bool,
-    /// `None` if the path did not parse (the errors are reported already).
-    pub template: Option<Template>,
-}
-
-pub enum Kind {
-    Dir,
-    File,
-    /// A folder holding another layout.
-    Nest(Box<Type>),
-}
-
 impl<'a> Input<'a> {
     pub fn from_syn(node: &'a DeriveInput, cx: &Ctxt) -> Input<'a> {
         let options = attr::struct_attrs(&node.attrs, cx);
@@ -63,6 +44,13 @@ impl<'a> Input<'a> {
                 .krate
                 .unwrap_or_else(|| syn::parse_quote!(::runlayout)),
         }
+    }
+
+    /// The path of the facade's hidden module, through which all generated
+    /// code names what it uses.
+    pub fn private(&self) -> TokenStream {
+        let krate = &self.krate;
+        quote!(#krate::__private)
     }
 }
 

@@ -1,5 +1,6 @@
-//! Parsing `#[layout(...)]` attributes: on the struct, entries and options;
-//! on a field, the `root` mark.
+//! Parsing `#[layout(...)]` attributes: on the struct, entries (the
+//! [`Entry`] each `name = ...` becomes) and options; on a field, the `root`
+//! mark.
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
@@ -8,9 +9,28 @@ use syn::meta::ParseNestedMeta;
 use syn::parse::ParseStream;
 use syn::{Attribute, Ident, LitStr, Token, Type};
 
-use crate::ast::{Entry, Kind};
 use crate::ctxt::Ctxt;
 use runlayout_grammar::template::Template;
+
+/// One `name = ...` of a `#[layout(...)]` attribute.
+pub struct Entry {
+    /// The accessor's name, as written (possibly raw, `r#type`).
+    pub name: Ident,
+    /// The path literal, kept for its span and its text.
+    pub lit: LitStr,
+    pub kind: Kind,
+    /// `dir(..)`, `file(..)` or `nest(..)`: the kind was stated, not inferred.
+    pub explicit: bool,
+    /// `None` if the path did not parse (the errors are reported already).
+    pub template: Option<Template>,
+}
+
+pub enum Kind {
+    Dir,
+    File,
+    /// A folder holding another layout.
+    Nest(Box<Type>),
+}
 
 const FORMS: &str = "write `name = \"path\"`, `name = dir(\"path\")`, `name = file(\"path\")` \
                      or `name = nest(\"path\", Type)`";

@@ -3,7 +3,7 @@
 
 use syn::ext::IdentExt;
 
-use crate::ast::{Entry, Kind};
+use crate::attr::{Entry, Kind};
 use runlayout_grammar::template::{ParamKind, Template};
 
 pub fn accessor(entry: &Entry, template: &Template) -> String {

@@ -3,16 +3,18 @@
 //! layouts that are their root alone, and a compile-time check of each
 //! nested layout against this one.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
-use syn::ext::IdentExt;
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{DeriveInput, Generics, Ident, LitStr, Type};
+use syn::{DeriveInput, Ident, LitStr, Type};
 
-use crate::ast::{Entry, Input, Kind, Root};
+use crate::ast::{Input, Root};
+use crate::attr::{Entry, Kind};
 use crate::ctxt::Ctxt;
+use crate::generics::mentions_type_param;
+use crate::signature::{Signature, entry_const, family_ident, family_type, param_ident, signature};
 use crate::{doc, fallback, nested, valid};
-use runlayout_grammar::template::{Component, ParamKind, Segment, Template};
+use runlayout_grammar::template::{Component, ParamKind, Segment};
 
 pub fn derive(node: &DeriveInput) -> TokenStream {
     let cx = Ctxt::default();
@@ -30,15 +32,8 @@ pub fn derive(node: &DeriveInput) -> TokenStream {
     }
 }
 
-/// The path of the facade's hidden module, through which all generated code
-/// names what it uses.
-pub fn private(input: &Input<'_>) -> TokenStream {
-    let krate = &input.krate;
-    quote!(#krate::__private)
-}
-
 fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
-    let p = private(input);
+    let p = input.private();
     let ident = input.ident;
     let root_ty = root.ty;
     let member = root.member;
@@ -99,19 +94,6 @@ fn expand(input: &Input<'_>, root: &Root<'_>) -> TokenStream {
     }
 }
 
-/// The entry's line in `ENTRIES`.
-pub fn entry_const(entry: &Entry, p: &TokenStream) -> TokenStream {
-    let name = entry.name.unraw().to_string();
-    let path = &entry.lit;
-    match &entry.kind {
-        Kind::Dir => quote!(#p::Entry::dir(#name, #path)),
-        Kind::File => quote!(#p::Entry::file(#name, #path)),
-        Kind::Nest(ty) => {
-            quote!(#p::Entry::nested(#name, #path, <#ty as #p::Layout>::ENTRIES))
-        }
-    }
-}
-
 /// The `<name>_family` accessor of an entry with placeholders: the entry's
 /// `Family`, keyed by its placeholders' values. Its template is parsed once,
 /// at first use, into a `static` of the accessor's own.
@@ -133,80 +115,6 @@ fn family(entry: &Entry, input: &Input<'_>, p: &TokenStream) -> TokenStream {
             #p::Family::new(#p::Layout::root(self), &#fixed)
         }
     }
-}
-
-/// The family accessor's name, spanned at the entry's name.
-pub fn family_ident(entry: &Entry) -> Ident {
-    format_ident!("{}_family", entry.name.unraw(), span = entry.name.span())
-}
-
-/// `Family<K, P>` for an entry with placeholders (none for others): `K` is
-/// the placeholder's type (`u64` for `{n:04}`, `String` for text), or a
-/// tuple of them in the order they appear; `P` the entry's typed path.
-pub fn family_type(entry: &Entry, p: &TokenStream) -> Option<TokenStream> {
-    valid::family_name(entry)?;
-    let template = entry.template.as_ref()?;
-    let parts: Vec<TokenStream> = template
-        .params()
-        .map(|param| match param.kind {
-            ParamKind::Text => quote!(#p::String),
-            ParamKind::Uint { ty, .. } => {
-                let ty = Ident::new(ty, Span::call_site());
-                quote!(#p::primitive::#ty)
-            }
-        })
-        .collect();
-    let key = match parts.as_slice() {
-        [one] => one.clone(),
-        _ => quote!((#(#parts),*)),
-    };
-    let member = match entry.kind {
-        Kind::File => quote!(#p::FilePath),
-        _ => quote!(#p::DirPath),
-    };
-    Some(quote!(#p::Family<#key, #member>))
-}
-
-/// An accessor's arguments and return type, shared with the fallback.
-pub struct Signature {
-    pub params: Vec<TokenStream>,
-    pub ret: TokenStream,
-}
-
-pub fn signature(entry: &Entry, p: &TokenStream) -> Signature {
-    let params = entry
-        .template
-        .iter()
-        .flat_map(Template::params)
-        .map(|param| {
-            let arg = param_ident(&param.name, &entry.lit);
-            match param.kind {
-                ParamKind::Text => quote!(#arg: impl #p::Display),
-                ParamKind::Uint { ty, .. } => {
-                    let ty = Ident::new(ty, Span::call_site());
-                    quote!(#arg: #p::primitive::#ty)
-                }
-            }
-        })
-        .collect();
-    let plain = match &entry.kind {
-        Kind::Dir => quote!(#p::DirPath),
-        Kind::File => quote!(#p::FilePath),
-        Kind::Nest(ty) => quote!(#ty),
-    };
-    let fallible = entry.template.as_ref().is_some_and(Template::has_text);
-    let ret = if fallible {
-        quote!(#p::Result<#plain>)
-    } else {
-        plain
-    };
-    Signature { params, ret }
-}
-
-/// The argument a placeholder becomes, spanned at the path literal.
-/// The template parser has checked that `name` is an identifier.
-pub fn param_ident(name: &str, lit: &LitStr) -> Ident {
-    Ident::new(name, lit.span())
 }
 
 fn accessor(entry: &Entry, input: &Input<'_>, p: &TokenStream) -> TokenStream {
@@ -349,33 +257,4 @@ fn is_named(ty: &Type, names: &[&str]) -> bool {
             .is_some_and(|s| s.arguments.is_none() && names.iter().any(|n| s.ident == n)),
         _ => false,
     }
-}
-
-/// Whether `ty` names any of the struct's generic parameters (types,
-/// lifetimes, constants) anywhere in it.
-pub fn mentions_generic(ty: &Type, generics: &Generics) -> bool {
-    let params: Vec<&Ident> = generics
-        .params
-        .iter()
-        .map(|param| match param {
-            syn::GenericParam::Type(t) => &t.ident,
-            syn::GenericParam::Lifetime(l) => &l.lifetime.ident,
-            syn::GenericParam::Const(c) => &c.ident,
-        })
-        .collect();
-    !params.is_empty() && mentions(ty.to_token_stream(), &params)
-}
-
-fn mentions(tokens: TokenStream, params: &[&Ident]) -> bool {
-    tokens.into_iter().any(|tt| match tt {
-        TokenTree::Ident(ident) => params.iter().any(|p| **p == ident),
-        TokenTree::Group(group) => mentions(group.stream(), params),
-        _ => false,
-    })
-}
-
-/// Whether `ty` names one of the struct's type parameters anywhere in it.
-pub fn mentions_type_param(ty: &Type, generics: &Generics) -> bool {
-    let params: Vec<&Ident> = generics.type_params().map(|p| &p.ident).collect();
-    !params.is_empty() && mentions(ty.to_token_stream(), &params)
 }

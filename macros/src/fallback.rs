@@ -9,11 +9,11 @@ use quote::quote;
 use syn::ext::IdentExt;
 
 use crate::ast::Input;
-use crate::expand::{Signature, family_ident, family_type, private, signature};
-use crate::valid::{family_name, is_method_name};
+use crate::signature::{Signature, family_ident, family_name, family_type, signature};
+use crate::valid::is_method_name;
 
 pub fn expand(input: &Input<'_>) -> TokenStream {
-    let p = private(input);
+    let p = input.private();
     let ident = input.ident;
     let vis = input.vis;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();

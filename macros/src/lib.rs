@@ -1,12 +1,15 @@
 //! `#[derive(Layout)]`, re-exported by the `runlayout` crate: see its docs
 //! for the attribute grammar.
 //!
-//! The pipeline, one file per step: `ast.rs` reads the input model (with
-//! `attr.rs` for the attributes and `runlayout-grammar`'s template parser for
-//! entry paths),
-//! `valid.rs` checks it, `expand.rs` generates the code (with `doc.rs` for
-//! the accessors' docs and `nested.rs` for the check of nested layouts
-//! against their parent), and `fallback.rs` stands in when there are errors.
+//! The pipeline, one file per step, each using only files of the steps
+//! before it: `attr.rs` parses the `#[layout(...)]` attributes into entries
+//! (their paths with `runlayout-grammar`'s template parser), `ast.rs` reads
+//! the input model around them, `valid.rs` checks it, `expand.rs` generates
+//! the code, and `fallback.rs` stands in when there are errors. What both
+//! generators emit for an entry (its line in `ENTRIES`, its accessors'
+//! names and signatures) is in `signature.rs`; `doc.rs` writes the
+//! accessors' docs, `nested.rs` the check of nested layouts against their
+//! parent, and `generics.rs` tells which generic parameters a type names.
 //! Every error is collected in `ctxt.rs` and all are reported together.
 
 #![forbid(unsafe_code)]
@@ -18,7 +21,9 @@ mod ctxt;
 mod doc;
 mod expand;
 mod fallback;
+mod generics;
 mod nested;
+mod signature;
 mod valid;
 
 use proc_macro::TokenStream;

@@ -13,8 +13,10 @@ use quote::{quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::{Ident, Type};
 
-use crate::ast::{Input, Kind};
-use crate::expand::{entry_const, mentions_generic};
+use crate::ast::Input;
+use crate::attr::Kind;
+use crate::generics::mentions_generic;
+use crate::signature::entry_const;
 
 /// For each nested layout, a constant that checks its entries against this
 /// layout's (and those of the layouts nested after it) while the crate

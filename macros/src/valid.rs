@@ -2,7 +2,7 @@
 //! generated), paths that clash, files used as folders, reserved names, and
 //! templates a family cannot read names back through. Conflicts with the
 //! entries of nested layouts are found at compile time by constants the
-//! expansion emits (`expand.rs`), since their entries are another type's.
+//! expansion emits (`nested.rs`), since their entries are another type's.
 
 use std::collections::BTreeMap;
 
@@ -12,8 +12,10 @@ use syn::ext::IdentExt;
 use runlayout_grammar::names;
 use runlayout_grammar::template::is_keyword;
 
-use crate::ast::{Entry, Input, Kind};
+use crate::ast::Input;
+use crate::attr::{Entry, Kind};
 use crate::ctxt::Ctxt;
+use crate::signature::family_name;
 
 /// Methods every layout has already; an entry of that name would hide them.
 const GENERATED: &[&str] = &["root", "create_all", "from_root"];
@@ -21,13 +23,6 @@ const GENERATED: &[&str] = &["root", "create_all", "from_root"];
 /// The most placeholders an entry may have: its family's key is a tuple of
 /// their values, and `FamilyKey` is implemented for tuples of up to 12.
 const MAX_PLACEHOLDERS: usize = 12;
-
-/// The `<name>_family` accessor an entry with placeholders gets.
-pub fn family_name(entry: &Entry) -> Option<String> {
-    let template = entry.template.as_ref()?;
-    let has_family = !template.is_static() && !matches!(entry.kind, Kind::Nest(_));
-    has_family.then(|| format!("{}_family", entry.name.unraw()))
-}
 
 /// Whether `ident` can name a method: not a keyword, unless written raw.
 pub fn is_method_name(ident: &Ident) -> bool {

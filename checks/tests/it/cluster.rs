@@ -2,13 +2,13 @@
 //! and a requeued job finds its own folder again. Each rank is a real
 //! process started with the variables a launcher sets.
 
-mod common;
-
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use common::{TestResult, child_lines, clean_env, is_child, run_children, spawn_child};
+use crate::support::{
+    self, TestResult, child_lines, clean_env, is_child, run_children, spawn_child,
+};
 use runlayout::{
     Ranks, Run, RunId,
     env::{ENV_DEBUG, ENV_ROOT, ENV_RUN_ID, ENV_STAGE},
@@ -64,7 +64,7 @@ fn one_folder(results: &[Report], ranks: usize) -> PathBuf {
 
 #[test]
 fn ranks_of_one_job_share_a_folder_and_jobs_do_not() -> TestResult {
-    const TEST: &str = "ranks_of_one_job_share_a_folder_and_jobs_do_not";
+    const TEST: &str = "cluster::ranks_of_one_job_share_a_folder_and_jobs_do_not";
     if is_child(TEST) {
         return rank_body();
     }
@@ -116,7 +116,7 @@ fn ranks_of_one_job_share_a_folder_and_jobs_do_not() -> TestResult {
 
 #[test]
 fn ranks_of_one_srun_step_share_a_folder_and_two_steps_do_not() -> TestResult {
-    const TEST: &str = "ranks_of_one_srun_step_share_a_folder_and_two_steps_do_not";
+    const TEST: &str = "cluster::ranks_of_one_srun_step_share_a_folder_and_two_steps_do_not";
     if is_child(TEST) {
         return rank_body();
     }
@@ -160,7 +160,7 @@ fn ranks_of_one_srun_step_share_a_folder_and_two_steps_do_not() -> TestResult {
 
 #[test]
 fn a_requeued_job_finds_its_own_folder_again() -> TestResult {
-    const TEST: &str = "a_requeued_job_finds_its_own_folder_again";
+    const TEST: &str = "cluster::a_requeued_job_finds_its_own_folder_again";
     if is_child(TEST) {
         return rank_body();
     }
@@ -190,7 +190,7 @@ fn a_requeued_job_finds_its_own_folder_again() -> TestResult {
 
 #[test]
 fn torchrun_ids_that_clean_alike_never_share_a_folder() -> TestResult {
-    const TEST: &str = "torchrun_ids_that_clean_alike_never_share_a_folder";
+    const TEST: &str = "cluster::torchrun_ids_that_clean_alike_never_share_a_folder";
     if is_child(TEST) {
         return rank_body();
     }
@@ -231,7 +231,7 @@ fn torchrun_ids_that_clean_alike_never_share_a_folder() -> TestResult {
 
 #[test]
 fn seeded_ranks_in_two_time_zones_meet_in_the_launchers_folder() -> TestResult {
-    const TEST: &str = "seeded_ranks_in_two_time_zones_meet_in_the_launchers_folder";
+    const TEST: &str = "cluster::seeded_ranks_in_two_time_zones_meet_in_the_launchers_folder";
     if is_child(TEST) {
         // The code asks for a seeded id; under a launcher its date gives way
         // to the launcher's id, which every rank shares.
@@ -275,7 +275,7 @@ fn seeded_ranks_in_two_time_zones_meet_in_the_launchers_folder() -> TestResult {
 /// `from_env()`: still one run, made by one rank.
 #[test]
 fn a_seeded_start_under_a_launcher_makes_one_run_in_two_time_zones() -> TestResult {
-    const TEST: &str = "a_seeded_start_under_a_launcher_makes_one_run_in_two_time_zones";
+    const TEST: &str = "cluster::a_seeded_start_under_a_launcher_makes_one_run_in_two_time_zones";
     if is_child(TEST) {
         let run = Run::builder(std::env::var(ENV_ROOT)?).seed(7).start()?;
         println!("RUN={}|{}", run.path().display(), run.is_new());
@@ -303,13 +303,13 @@ fn a_seeded_start_under_a_launcher_makes_one_run_in_two_time_zones() -> TestResu
     let folder = one_folder(&reports, 4);
     let seeded = format!("slurm-55.0_{}", RunId::seed_suffix(7));
     assert_eq!(folder, tmp.path().join(seeded));
-    assert_eq!(common::folder_count(tmp.path()), 1, "one run folder");
+    assert_eq!(support::folder_count(tmp.path()), 1, "one run folder");
     Ok(())
 }
 
 #[test]
 fn ranks_say_which_process_is_primary_whichever_created_the_folder() -> TestResult {
-    const TEST: &str = "ranks_say_which_process_is_primary_whichever_created_the_folder";
+    const TEST: &str = "cluster::ranks_say_which_process_is_primary_whichever_created_the_folder";
     if is_child(TEST) {
         let ranks = Ranks::detect()?;
         let run = Run::builder("unused").from_env()?.start()?;
@@ -405,7 +405,7 @@ fn ranks_say_which_process_is_primary_whichever_created_the_folder() -> TestResu
 
 #[test]
 fn outside_a_launcher_every_process_gets_its_own_run() -> TestResult {
-    const TEST: &str = "outside_a_launcher_every_process_gets_its_own_run";
+    const TEST: &str = "cluster::outside_a_launcher_every_process_gets_its_own_run";
     if is_child(TEST) {
         let run = Run::builder("x").stage("solo").from_env()?.start()?;
         println!("RUN={}", run.path().display());

@@ -1,10 +1,8 @@
 //! Every row of `PathProvider`'s mapping from ksuit, on real folders.
 
-mod common;
-
 use std::fs;
 
-use common::{TestResult, today, tree, tree_names};
+use crate::support::{TestResult, today, tree, tree_names};
 use runlayout::{Error, Layout, Nesting, PathProvider, Run};
 
 #[test]

@@ -1,11 +1,9 @@
 //! What `#[derive(Layout)]` generates, checked on real folders.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{TestResult, tree, tree_names};
+use crate::support::{TestResult, tree, tree_names};
 use runlayout::{
     DirPath, Error, FilePath, FromRoot, Layout, Run,
     error::NameRule,

@@ -2,11 +2,9 @@
 //! rewritten (ancestry lives in the `ancestor` link); runs without one are
 //! still runs.
 
-mod common;
-
 use std::fs;
 
-use common::{TestResult, tree};
+use crate::support::{TestResult, forge, tree};
 use runlayout::{Error, Nesting, Run, names::MANIFEST, record::Manifest, scan::Runs};
 
 #[test]
@@ -56,17 +54,23 @@ fn link_never_rewrites_the_manifest_so_unknown_fields_survive() -> TestResult {
     let pre = Run::builder(root.path()).stage("pretrain").create()?;
     let fine = pre.with_run(None, Some("finetune")).create()?;
     let path = fine.path().join(MANIFEST);
-    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&path)?)?;
-    json["notes"] = "lr sweep, second try".into();
-    json["config"] = serde_json::json!({ "lr": 0.1, "layers": [64, 64] });
-    json["newfield"] = serde_json::json!(null);
-    let written = serde_json::to_vec_pretty(&json)?;
-    fs::write(&path, &written)?;
+    let notes = serde_json::json!("lr sweep, second try");
+    let config = serde_json::json!({ "lr": 0.1, "layers": [64, 64] });
+    forge(
+        &fine,
+        MANIFEST,
+        &[
+            ("notes", notes.clone()),
+            ("config", config.clone()),
+            ("newfield", serde_json::Value::Null),
+        ],
+    )?;
+    let written = fs::read(&path)?;
     fine.link(&pre)?;
     assert_eq!(fs::read(&path)?, written, "run.json is untouched by link");
     let read = fine.manifest()?.expect("manifest");
-    assert_eq!(read.other("notes"), Some(&json["notes"]));
-    assert_eq!(read.other("config"), Some(&json["config"]));
+    assert_eq!(read.other("notes"), Some(&notes));
+    assert_eq!(read.other("config"), Some(&config));
     assert_eq!(read.other("newfield"), Some(&serde_json::Value::Null));
     assert_eq!(fine.ancestor()?, Some(pre.path().canonicalize()?));
     Ok(())
@@ -76,11 +80,11 @@ fn link_never_rewrites_the_manifest_so_unknown_fields_survive() -> TestResult {
 fn a_newer_format_with_the_needed_fields_is_read() -> TestResult {
     let root = tempfile::tempdir()?;
     let run = Run::builder(root.path()).create()?;
-    let path = run.path().join(MANIFEST);
-    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&path)?)?;
-    json["format"] = 7.into();
-    json["shards"] = 4.into();
-    fs::write(&path, serde_json::to_vec(&json)?)?;
+    forge(
+        &run,
+        MANIFEST,
+        &[("format", 7.into()), ("shards", 4.into())],
+    )?;
     let m = run.manifest()?.expect("manifest");
     assert_eq!((m.format, m.id.as_str()), (7, run.id().as_str()));
     assert_eq!(m.other("shards"), Some(&serde_json::json!(4)));

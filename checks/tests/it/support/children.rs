@@ -4,6 +4,7 @@
 
 use std::ffi::OsStr;
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// The environment variable that turns a test into a child process's body.
 pub const CHILD: &str = "RUNLAYOUT_TEST_CHILD";
@@ -35,7 +36,7 @@ pub fn spawn_child_in<V: AsRef<OsStr>>(
     if let Some(dir) = dir {
         cmd.current_dir(dir);
     }
-    cmd.args([test, "--exact", "--nocapture", "--test-threads=1"])
+    cmd.args(child_args(test))
         .env(CHILD, role)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
@@ -43,6 +44,48 @@ pub fn spawn_child_in<V: AsRef<OsStr>>(
         cmd.env(k, v);
     }
     cmd.spawn().expect("spawn the test binary")
+}
+
+/// The arguments that make this test binary run `test` alone, as a child's
+/// body. `test` is the name the harness gives it (`module::test_name` in a
+/// binary of modules); a name it does not know would start a child that
+/// runs no test, prints nothing and succeeds, so it panics instead.
+pub fn child_args(test: &str) -> [&str; 4] {
+    let tests = tests_of_this_binary();
+    if !tests.iter().any(|t| t == test) {
+        let last = |name: &str| name.rsplit("::").next().unwrap_or_default().to_owned();
+        let near: Vec<String> = tests
+            .iter()
+            .filter(|t| last(t) == last(test))
+            .map(|t| format!("`{t}`"))
+            .collect();
+        let hint = if near.is_empty() {
+            String::new()
+        } else {
+            format!(": did you mean {}?", near.join(" or "))
+        };
+        panic!("no test `{test}` in this binary{hint}");
+    }
+    [test, "--exact", "--nocapture", "--test-threads=1"]
+}
+
+/// The names of the tests this binary holds, as its harness lists them,
+/// asked once.
+fn tests_of_this_binary() -> &'static [String] {
+    static TESTS: OnceLock<Vec<String>> = OnceLock::new();
+    TESTS.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test binary path");
+        let out = Command::new(&exe)
+            .args(["--list", "--format", "terse"])
+            .output()
+            .expect("list the tests of this binary");
+        assert!(out.status.success(), "{} --list failed", exe.display());
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| line.strip_suffix(": test"))
+            .map(str::to_owned)
+            .collect()
+    })
 }
 
 /// Waits for a child and returns what follows `prefix` on each line

@@ -1,22 +1,16 @@
 //! Ancestor links and back-links: fresh, replaced, stale, blocked, pointer
 //! files, moved roots, and many threads relinking at once.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::{TestResult, temporaries, tree};
+use crate::support::{TestResult, canon, temporaries, tree};
 use runlayout::{
     Error, LinkStyle, Nesting, Run,
     names::{ANCESTOR, DESCENDANTS},
 };
-
-fn canon(p: &Path) -> std::path::PathBuf {
-    p.canonicalize().expect("canonicalize")
-}
 
 #[test]
 fn a_fresh_link_is_a_relative_symlink_with_a_back_link() -> TestResult {

@@ -1,12 +1,10 @@
 //! The `Layout` trait's `create_all` and the typed paths, on a hand-written
 //! implementation (the derive generates the same).
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{TestResult, tree, tree_names};
+use crate::support::{TestResult, tree, tree_names};
 use runlayout::{
     DirPath, Error, FilePath, Layout, Run,
     layout::{Entry, EntryKind},

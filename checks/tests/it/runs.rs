@@ -1,11 +1,9 @@
 //! Creating, opening and joining run folders, in both nestings, with and
 //! without a stage or the debug folder.
 
-mod common;
-
 use std::fs;
 
-use common::{TestResult, folder_count, tree};
+use crate::support::{TestResult, folder_count, tree};
 use runlayout::{Error, Nesting, Run};
 
 #[test]

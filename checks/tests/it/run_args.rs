@@ -3,13 +3,11 @@
 //! variables that stand in for flags without ever conflicting with them.
 #![cfg(feature = "clap")]
 
-mod common;
-
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use crate::support::{self, TestResult, child_lines, clean_env, is_child, spawn_child};
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use common::{TestResult, child_lines, clean_env, is_child, spawn_child};
 use runlayout::env::{
     DEFAULT_ROOT, ENV_DEBUG, ENV_RESUME, ENV_ROOT, ENV_RUN_ID, ENV_SEED, ENV_STAGE,
 };
@@ -244,7 +242,7 @@ fn a_program_gives_its_own_default_stage() -> TestResult {
 
 #[test]
 fn the_stage_variable_beats_the_programs_default_stage() -> TestResult {
-    const TEST: &str = "the_stage_variable_beats_the_programs_default_stage";
+    const TEST: &str = "run_args::the_stage_variable_beats_the_programs_default_stage";
     if is_child(TEST) {
         let run = pretrain_by_default(&[])?.start()?;
         println!("RUN={}", run.path().display());
@@ -355,7 +353,7 @@ fn help_holds_none_of_run_args_rustdoc() {
 /// variables clap reads, plain words for those `start` reads.
 #[test]
 fn the_help_lines_read_cleanly() -> TestResult {
-    const TEST: &str = "the_help_lines_read_cleanly";
+    const TEST: &str = "run_args::the_help_lines_read_cleanly";
     if is_child(TEST) {
         // One line per flag, whatever the terminal (clap wraps help when a
         // dependency turns on its `wrap_help`).
@@ -704,7 +702,7 @@ fn run_child(test: &str, env: &[(&str, &str)]) -> Vec<String> {
 
 #[test]
 fn a_variable_never_conflicts_with_a_typed_flag() -> TestResult {
-    const TEST: &str = "a_variable_never_conflicts_with_a_typed_flag";
+    const TEST: &str = "run_args::a_variable_never_conflicts_with_a_typed_flag";
     if is_child(TEST) {
         return child_body();
     }
@@ -744,7 +742,7 @@ fn a_variable_never_conflicts_with_a_typed_flag() -> TestResult {
 
 #[test]
 fn the_debug_variable_takes_the_spellings_clap_took() -> TestResult {
-    const TEST: &str = "the_debug_variable_takes_the_spellings_clap_took";
+    const TEST: &str = "run_args::the_debug_variable_takes_the_spellings_clap_took";
     if is_child(TEST) {
         return child_body();
     }
@@ -780,7 +778,7 @@ fn the_debug_variable_takes_the_spellings_clap_took() -> TestResult {
 
 #[test]
 fn variables_stand_in_for_the_root_stage_and_id() -> TestResult {
-    const TEST: &str = "variables_stand_in_for_the_root_stage_and_id";
+    const TEST: &str = "run_args::variables_stand_in_for_the_root_stage_and_id";
     if is_child(TEST) {
         return child_body();
     }
@@ -815,7 +813,7 @@ fn variables_stand_in_for_the_root_stage_and_id() -> TestResult {
 #[test]
 fn a_variable_that_cannot_be_used_is_named_with_its_value() -> TestResult {
     use std::os::unix::ffi::OsStringExt;
-    const TEST: &str = "a_variable_that_cannot_be_used_is_named_with_its_value";
+    const TEST: &str = "run_args::a_variable_that_cannot_be_used_is_named_with_its_value";
     if is_child(TEST) {
         let message = match parse(&[]) {
             Err(e) => e.to_string(),
@@ -876,7 +874,7 @@ fn a_variable_that_cannot_be_used_is_named_with_its_value() -> TestResult {
         assert_eq!(lines, [expected], "{var}");
     }
     // Nothing was made.
-    assert_eq!(common::folder_count(tmp.path()), 0);
+    assert_eq!(support::folder_count(tmp.path()), 0);
     Ok(())
 }
 
@@ -901,7 +899,7 @@ fn a_typed_stage_that_is_not_utf8_names_the_flag() {
 
 #[test]
 fn the_default_root_is_the_runtimes_constant() -> TestResult {
-    const TEST: &str = "the_default_root_is_the_runtimes_constant";
+    const TEST: &str = "run_args::the_default_root_is_the_runtimes_constant";
     if is_child(TEST) {
         let cli = parse(&[])?;
         println!("ROOT={}", cli.run.run_root.display());
@@ -915,7 +913,7 @@ fn the_default_root_is_the_runtimes_constant() -> TestResult {
 
 #[test]
 fn ranks_of_one_srun_step_typing_one_run_id_share_one_new_run() -> TestResult {
-    const TEST: &str = "ranks_of_one_srun_step_typing_one_run_id_share_one_new_run";
+    const TEST: &str = "run_args::ranks_of_one_srun_step_typing_one_run_id_share_one_new_run";
     if is_child(TEST) {
         let args = std::env::var(ARGS).unwrap_or_default();
         let cli = parse(&args.split_whitespace().collect::<Vec<_>>())?;
@@ -966,7 +964,7 @@ fn ranks_of_one_srun_step_typing_one_run_id_share_one_new_run() -> TestResult {
 /// one run for the step, made by one rank, whatever each rank's clock says.
 #[test]
 fn a_typed_run_seed_under_srun_makes_one_run_in_two_time_zones() -> TestResult {
-    const TEST: &str = "a_typed_run_seed_under_srun_makes_one_run_in_two_time_zones";
+    const TEST: &str = "run_args::a_typed_run_seed_under_srun_makes_one_run_in_two_time_zones";
     if is_child(TEST) {
         return child_body();
     }
@@ -995,7 +993,7 @@ fn a_typed_run_seed_under_srun_makes_one_run_in_two_time_zones() -> TestResult {
         .join(format!("slurm-55.0_{}", RunId::seed_suffix(7)));
     let seen = |new: bool| format!("{}|{new}|{root}", folder.display());
     assert_eq!(lines, [seen(false), seen(false), seen(false), seen(true)]);
-    assert_eq!(common::folder_count(tmp.path()), 1, "one run folder");
+    assert_eq!(support::folder_count(tmp.path()), 1, "one run folder");
     // The same seed typed by the next step of the allocation: a run of its own.
     let env = clean_env(&[
         ("TZ", "UTC-14"),

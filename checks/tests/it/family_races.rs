@@ -5,15 +5,13 @@
 //! temporary, which the next removal sweeps.
 #![cfg(unix)]
 
-mod common;
-
 use std::fs;
 use std::io::{BufRead as _, BufReader};
 use std::os::unix::fs::{MetadataExt as _, symlink};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{TestResult, is_child, spawn_child};
+use crate::support::{self, TestResult, is_child, spawn_child};
 use runlayout::{DirPath, FilePath, Layout};
 
 #[derive(Layout)]
@@ -156,7 +154,7 @@ fn watch(
 
 const WRITER: &str = "family-writer";
 const REMOVER: &str = "family-remover";
-const RACE: &str = "a_family_removal_against_a_writer";
+const RACE: &str = "family_races::a_family_removal_against_a_writer";
 
 #[test]
 fn a_family_removal_against_a_writer() -> TestResult {
@@ -191,7 +189,7 @@ fn a_family_removal_against_a_writer() -> TestResult {
     let outside = dir.join("outside");
     fs::create_dir_all(outside.join("data"))?;
     fs::write(outside.join("data/train.bin"), b"outside data")?;
-    let outside_before = common::tree(&outside);
+    let outside_before = support::tree(&outside);
     let p = Paths {
         root: dir.join("run"),
     };
@@ -201,8 +199,8 @@ fn a_family_removal_against_a_writer() -> TestResult {
     // Whatever the watch finds, both children are stopped and waited for.
     let watched = watch(&p, dir, &mut writer);
     let stopped = fs::write(dir.join("stop"), "");
-    let wrote = common::child_lines(writer, "WROTE ");
-    let by_remover = common::child_lines(remover, "REMOVED ");
+    let wrote = support::child_lines(writer, "WROTE ");
+    let by_remover = support::child_lines(remover, "REMOVED ");
     stopped?;
     let (removed, rounds) = watched?;
     assert_eq!(wrote, [WRITTEN.to_string()]);
@@ -229,15 +227,18 @@ fn a_family_removal_against_a_writer() -> TestResult {
     }
     assert_eq!(p.epoch_ckpt_family().list()?.len(), KEEP);
     for folder in ["run/checkpoints", "run/steps"] {
-        assert_eq!(common::temporaries(&dir.join(folder)), Vec::<String>::new());
+        assert_eq!(
+            support::temporaries(&dir.join(folder)),
+            Vec::<String>::new()
+        );
     }
-    assert_eq!(common::tree(&outside), outside_before);
+    assert_eq!(support::tree(&outside), outside_before);
     assert_eq!(fs::read(outside.join("data/train.bin"))?, b"outside data");
     Ok(())
 }
 
 const KILLED: &str = "family-remover-killed";
-const KILL: &str = "a_removal_killed_halfway_leaves_whole_members";
+const KILL: &str = "family_races::a_removal_killed_halfway_leaves_whole_members";
 
 /// The folder members of the kill test, and their files.
 const BIG: usize = 60;
@@ -270,7 +271,7 @@ fn wait_for_the_removal(child: &mut std::process::Child, p: &Paths, round: u64) 
     if round.is_multiple_of(2) {
         let steps = p.root.join("steps");
         let began = Instant::now();
-        while common::temporaries(&steps).is_empty()
+        while support::temporaries(&steps).is_empty()
             && p.step_dir_family().list()?.len() == MEMBERS as usize
             && began.elapsed() < Duration::from_secs(5)
         {
@@ -318,13 +319,13 @@ fn a_removal_killed_halfway_leaves_whole_members() -> TestResult {
                 "round {round}: step {step} is listed, but half removed"
             );
         }
-        if !common::temporaries(&dir.join("run/steps")).is_empty() {
+        if !support::temporaries(&dir.join("run/steps")).is_empty() {
             killed_halfway += 1;
         }
         // The next removal sweeps what the killed one left.
         p.step_dir_family().keep_last(MEMBERS as usize)?;
         assert_eq!(
-            common::temporaries(&dir.join("run/steps")),
+            support::temporaries(&dir.join("run/steps")),
             Vec::<String>::new(),
             "round {round}"
         );

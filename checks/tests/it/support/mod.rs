@@ -1,5 +1,6 @@
-//! Helpers shared by the integration tests.
-#![allow(dead_code)]
+//! What the integration tests share: child processes (`children.rs`), runs
+//! made as programs and their records leave them (`fixture.rs`), and
+//! looking at the trees a test made.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -8,8 +9,10 @@ use std::path::{Path, PathBuf};
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 mod children;
-#[allow(unused_imports)]
+mod fixture;
+mod tests;
 pub use children::*;
+pub use fixture::*;
 
 /// Every variable a launcher sets that runlayout reads, each set empty (which
 /// counts as unset), so a test that runs under Slurm or torchrun itself
@@ -82,6 +85,12 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) {
             walk(root, &path, out);
         }
     }
+}
+
+/// `path` with every link resolved, as runlayout names ancestors and
+/// descendants.
+pub fn canon(path: &Path) -> PathBuf {
+    path.canonicalize().expect("canonicalize")
 }
 
 /// Today's date in the local time zone, `YYYY-MM-DD`.

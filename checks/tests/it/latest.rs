@@ -1,13 +1,11 @@
 //! The `latest` pointer: where it sits, what it names, how it is replaced.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::{TestResult, temporaries, tree};
+use crate::support::{TestResult, temporaries, tree};
 use runlayout::{Error, LinkStyle, Nesting, Run, names::LATEST};
 
 fn target(pointer: &Path) -> String {

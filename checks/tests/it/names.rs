@@ -1,9 +1,7 @@
 //! The naming rules for run ids and stages: every bad name is rejected with an
 //! error naming it, and nothing is created anywhere.
 
-mod common;
-
-use common::{TestResult, tree};
+use crate::support::{TestResult, tree};
 use runlayout::{
     Error, Nesting, Run, RunId,
     error::{NameKind, NameRule},
@@ -156,8 +154,8 @@ fn the_derive_and_the_runtime_share_one_set_of_rules() {
     // What the runtime keeps in a run folder, the derive refuses as an
     // entry's first component: the compile-fail case names each of them, so
     // a name added to the runtime's list without it fails here.
-    let case = include_str!("ui/runtime_names.rs");
-    let expected = include_str!("ui/runtime_names.stderr");
+    let case = include_str!("../ui/runtime_names.rs");
+    let expected = include_str!("../ui/runtime_names.stderr");
     for name in runlayout_grammar::names::RUN_NAMES {
         assert!(
             case.contains(&format!("\"{name}")),

@@ -1,12 +1,10 @@
 //! Many threads and many processes creating runs in one output root: every
 //! caller gets its own folder, and every folder is there afterwards.
 
-mod common;
-
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use common::{TestResult, folder_count, is_child, run_children};
+use crate::support::{TestResult, folder_count, is_child, run_children};
 use runlayout::{Nesting, Run};
 
 fn assert_all_distinct_and_present(paths: &[PathBuf], expected: usize) {
@@ -68,7 +66,7 @@ fn four_processes_create_250_runs_each() -> TestResult {
     let root_str = root.path().to_str().expect("utf-8 temp dir");
     let envs = [("RUNLAYOUT_TEST_ROOT", root_str)];
     let paths: Vec<PathBuf> = run_children(
-        "four_processes_create_250_runs_each",
+        "concurrency::four_processes_create_250_runs_each",
         ROLE,
         4,
         &envs,
@@ -98,7 +96,7 @@ fn sixteen_processes_join_one_seeded_run() -> TestResult {
     let root_str = root.path().to_str().expect("utf-8 temp dir");
     let envs = [("RUNLAYOUT_TEST_ROOT", root_str)];
     let lines = run_children(
-        "sixteen_processes_join_one_seeded_run",
+        "concurrency::sixteen_processes_join_one_seeded_run",
         ROLE,
         16,
         &envs,

@@ -2,17 +2,15 @@
 //! leaves only whole runs behind, and nothing a later run trips over.
 #![cfg(unix)]
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{TestResult, folder_count, is_child, spawn_child};
+use crate::support::{self, TestResult, folder_count, is_child, spawn_child};
 use runlayout::{Error, LinkStyle, Run, record::Manifest, scan::Runs};
 
 const ROLE: &str = "crash-loop";
-const TEST: &str = "a_killed_creator_leaves_whole_runs_only";
+const TEST: &str = "crash::a_killed_creator_leaves_whole_runs_only";
 
 /// Creates, links and fills runs until it is killed.
 fn creation_loop() -> TestResult {
@@ -46,7 +44,7 @@ fn check_leftovers(root: &Path) -> TestResult {
             // Killed between the mkdir and the manifest: an empty folder,
             // which opening reports as incomplete rather than as a run.
             let inside = fs::read_dir(&path)?.count();
-            assert_eq!(inside, common::temporaries(&path).len(), "{name}");
+            assert_eq!(inside, support::temporaries(&path).len(), "{name}");
             let opened = Run::builder(root)
                 .stage("s")
                 .run_id(name.as_str())

@@ -2,13 +2,11 @@
 //! counts as a member, resuming from the last one, and pruning that removes
 //! members only, leaving every foreign file, link and folder byte for byte.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::TestResult;
+use crate::support::TestResult;
 use runlayout::{DirPath, Family, FilePath, Layout, Run, family::LeftReason};
 
 #[derive(Layout)]

@@ -1,10 +1,8 @@
 //! Generated and seeded run ids: format, local date, pinned seeds, round trips.
 
-mod common;
-
 use std::collections::HashSet;
 
-use common::{TestResult, child_lines, is_child, spawn_child, today};
+use crate::support::{TestResult, child_lines, is_child, spawn_child, today};
 use runlayout::RunId;
 
 fn assert_ksuit_format(id: &str) {
@@ -47,7 +45,7 @@ fn generated_ids_use_the_local_time_zone() {
     let mut dates = Vec::new();
     for tz in ["XXX-14", "YYY12"] {
         let child = spawn_child(
-            "generated_ids_use_the_local_time_zone",
+            "run_ids::generated_ids_use_the_local_time_zone",
             "print-id",
             &[("TZ", tz)],
         );

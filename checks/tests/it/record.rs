@@ -4,23 +4,17 @@
 //! tests, which check whole trees with the consistency checker, are in
 //! `cli/tests/record.rs`, where the `runlayout` command is at hand.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{TestResult, temporaries, tree};
+use crate::support::{TestResult, canon, dead_writers_temporary, temporaries, tree};
 use runlayout::{
     Error, Layout, Nesting, PathProvider, Run,
     error::NameRule,
     names::{LATEST, MANIFEST},
     scan::Runs,
 };
-
-fn canon(p: &Path) -> PathBuf {
-    p.canonicalize().expect("canonicalize")
-}
 
 #[derive(Layout)]
 #[layout(
@@ -708,25 +702,6 @@ fn temporaries_left_by_a_dead_writer_are_swept_and_never_listed() -> TestResult 
     assert!(!dead.exists(), "linking sweeps the run folder");
     assert!(run.descendants()?.is_empty() && anc.descendants()?.len() == 1);
     Ok(())
-}
-
-/// Makes a temporary as a dead process of this pid space would have left
-/// it. runlayout names them `.runlayout-<pid>-<start>-<tag>-<random>.tmp`;
-/// this process's tag is read off one it leaves (an atomic write never
-/// committed), and no process has pid u32::MAX.
-fn dead_writers_temporary(dir: &Path) -> std::io::Result<PathBuf> {
-    let probe = runlayout::FilePath::new(dir.join("probe.bin"));
-    let open = probe.create_atomic().map_err(std::io::Error::other)?;
-    let mine = fs::read_dir(dir)?
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .find(|n| n.starts_with(".runlayout-"))
-        .expect("the open atomic write's temporary");
-    drop(open);
-    let tag = mine.split('-').nth(3).expect("a tag").to_owned();
-    let path = dir.join(format!(".runlayout-{}-1-{tag}-deadbeef.tmp", u32::MAX));
-    fs::write(&path, "half")?;
-    Ok(path)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {

@@ -2,12 +2,10 @@
 //! running runs, also when a pid is reused.
 #![cfg(feature = "manifest")]
 
-mod common;
-
 use std::fs;
 use std::time::Duration;
 
-use common::{TestResult, is_child, spawn_child};
+use crate::support::{self, TestResult, forge, is_child, spawn_child};
 use runlayout::{
     Run, RunStatus,
     names::{MANIFEST, STATUS},
@@ -73,7 +71,7 @@ fn a_guard_dropped_by_a_panic_says_so() -> TestResult {
 }
 
 const ROLE: &str = "runs-then-dies";
-const TEST: &str = "a_killed_process_leaves_a_crashed_run";
+const TEST: &str = "status::a_killed_process_leaves_a_crashed_run";
 
 #[test]
 fn a_killed_process_leaves_a_crashed_run() -> TestResult {
@@ -111,29 +109,39 @@ fn a_reused_pid_is_not_mistaken_for_the_writer() -> TestResult {
     let run = Run::builder(root.path()).create()?;
     // The record names a process of this host with this very pid (alive),
     // but a start time that is not its own: the pid was reused.
-    let path = run.path().join(MANIFEST);
-    let mut manifest: Value = serde_json::from_slice(&fs::read(&path)?)?;
+    let manifest: Value = serde_json::from_slice(&fs::read(run.path().join(MANIFEST))?)?;
     let started = manifest["process_started"].as_u64().expect("recorded");
-    manifest["process_started"] = (started + 1).into();
-    fs::write(&path, serde_json::to_vec(&manifest)?)?;
+    forge(&run, MANIFEST, &[("process_started", (started + 1).into())])?;
     assert_eq!(run.status()?, RunStatus::Crashed);
     // Another boot's process, or another pid namespace's, cannot be asked
     // from here (a reboot looks like a machine cloned from one image; a
     // container shares the host's name): still running, never crashed.
-    manifest["process_started"] = started.into();
-    manifest["boot"] = "00000000-0000-0000-0000-000000000000".into();
-    fs::write(&path, serde_json::to_vec(&manifest)?)?;
+    forge(
+        &run,
+        MANIFEST,
+        &[
+            ("process_started", started.into()),
+            ("boot", "00000000-0000-0000-0000-000000000000".into()),
+        ],
+    )?;
     assert_eq!(run.status()?, RunStatus::Running);
     let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id")?;
-    manifest["boot"] = boot.trim().into();
-    manifest["pid_namespace"] = "pid:[1]".into();
-    manifest["pid"] = u32::MAX.into();
-    fs::write(&path, serde_json::to_vec(&manifest)?)?;
+    forge(
+        &run,
+        MANIFEST,
+        &[
+            ("boot", boot.trim().into()),
+            ("pid_namespace", "pid:[1]".into()),
+            ("pid", u32::MAX.into()),
+        ],
+    )?;
     assert_eq!(run.status()?, RunStatus::Running);
     // And another host's cannot be asked: still running.
-    manifest["host"] = "some-other-node".into();
-    manifest["pid"] = 1.into();
-    fs::write(&path, serde_json::to_vec(&manifest)?)?;
+    forge(
+        &run,
+        MANIFEST,
+        &[("host", "some-other-node".into()), ("pid", 1.into())],
+    )?;
     assert_eq!(run.status()?, RunStatus::Running);
     Ok(())
 }
@@ -160,7 +168,7 @@ fn ranks_recording_at_once_leave_one_whole_record() -> TestResult {
     let status = run.status()?;
     assert!(matches!(status, RunStatus::Finished | RunStatus::Failed));
     assert_eq!(record["status"], status.to_string());
-    assert!(common::temporaries(run.path()).is_empty());
+    assert!(support::temporaries(run.path()).is_empty());
     Ok(())
 }
 
@@ -170,9 +178,8 @@ fn recording_keeps_the_fields_it_does_not_know() -> TestResult {
     let run = Run::builder(root.path()).create()?;
     run.finish()?;
     let path = run.path().join(STATUS);
-    let mut record: Value = serde_json::from_slice(&fs::read(&path)?)?;
-    record["tracker"] = serde_json::json!({ "url": "http://tracker/run/7" });
-    fs::write(&path, serde_json::to_vec(&record)?)?;
+    let tracker = serde_json::json!({ "url": "http://tracker/run/7" });
+    forge(&run, STATUS, &[("tracker", tracker)])?;
     run.fail("rerun failed")?;
     let after: Value = serde_json::from_slice(&fs::read(&path)?)?;
     assert_eq!(after["tracker"]["url"], "http://tracker/run/7");
@@ -218,7 +225,7 @@ fn run_of_a_gone_creator(test: &str, root: &std::path::Path, id: &str) -> TestRe
             ("RUNLAYOUT_TEST_ID", std::ffi::OsStr::new(id)),
         ],
     );
-    let made = common::child_lines(child, "MADE ");
+    let made = support::child_lines(child, "MADE ");
     assert_eq!(made.len(), 1, "{made:?}");
     Ok(())
 }
@@ -273,7 +280,7 @@ fn both_statuses(
     Ok(scanned.map(|(s, _)| s))
 }
 
-const GONE_TEST: &str = "a_status_record_that_names_no_living_writer_is_not_running";
+const GONE_TEST: &str = "status::a_status_record_that_names_no_living_writer_is_not_running";
 
 #[cfg(target_os = "linux")]
 #[test]
@@ -353,7 +360,7 @@ fn a_status_record_that_names_no_living_writer_is_not_running() -> TestResult {
     Ok(())
 }
 
-const TABLE_TEST: &str = "run_status_and_found_run_status_agree_on_every_record";
+const TABLE_TEST: &str = "status::run_status_and_found_run_status_agree_on_every_record";
 
 #[cfg(target_os = "linux")]
 #[test]

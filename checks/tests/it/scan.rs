@@ -1,11 +1,9 @@
 //! `Runs::scan`: every run below a root, both nestings, filters, order,
 //! foreign files and unreadable entries.
 
-mod common;
-
 use std::fs;
 
-use common::TestResult;
+use crate::support::TestResult;
 use runlayout::{
     Error, Nesting, Run, RunId,
     names::MANIFEST,

@@ -3,17 +3,15 @@
 //! there is no repository or no `git`.
 #![cfg(all(unix, feature = "manifest"))]
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::{TestResult, child_lines, is_child, spawn_child_in};
+use crate::support::{self, TestResult, child_lines, is_child, spawn_child_in};
 use runlayout::Run;
 use serde_json::Value;
 
 const ROLE: &str = "create-here";
-const TEST: &str = "git_state_is_recorded_from_the_current_directory";
+const TEST: &str = "provenance::git_state_is_recorded_from_the_current_directory";
 
 /// The child: create a run below the given root from the current directory,
 /// and print what its manifest says of git.
@@ -101,11 +99,11 @@ fn git_state_is_recorded_from_the_current_directory() -> TestResult {
     let mut no_git = env.to_vec();
     no_git.push(("PATH", "/nonexistent"));
     assert_eq!(recorded(&repo, &root, &no_git), Value::Null);
-    assert_eq!(common::folder_count(&root), 5, "every creation succeeded");
+    assert_eq!(support::folder_count(&root), 5, "every creation succeeded");
     Ok(())
 }
 
-const LAUNCHED: &str = "the_launcher_is_recorded_from_the_environment";
+const LAUNCHED: &str = "provenance::the_launcher_is_recorded_from_the_environment";
 
 #[test]
 fn the_launcher_is_recorded_from_the_environment() -> TestResult {
@@ -115,7 +113,7 @@ fn the_launcher_is_recorded_from_the_environment() -> TestResult {
     let tmp = tempfile::tempdir()?;
     let root = tmp.path().to_str().expect("utf-8");
     let launched = |envs: &[(&str, &str)]| -> Value {
-        let mut all = common::NO_LAUNCHER.to_vec();
+        let mut all = support::NO_LAUNCHER.to_vec();
         all.push(("RUNLAYOUT_TEST_ROOT", root));
         all.push(("RUNLAYOUT_TEST_RECORD_GIT", "0"));
         all.extend_from_slice(envs);
@@ -152,7 +150,8 @@ fn the_launcher_is_recorded_from_the_environment() -> TestResult {
     Ok(())
 }
 
-const STUCK: &str = "a_git_that_leaves_a_child_holding_its_output_does_not_hold_creation";
+const STUCK: &str =
+    "provenance::a_git_that_leaves_a_child_holding_its_output_does_not_hold_creation";
 
 /// The child: create a run and print how long creation took, in ms.
 fn create_timed() -> TestResult {
