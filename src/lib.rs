@@ -26,7 +26,7 @@ pub use path_provider::PathProvider;
 pub use run_args::RunArgs;
 pub use runlayout_runtime::{
     AtomicFile, DirPath, Error, Family, FilePath, FromRoot, Launcher, Layout, LinkStyle, Nesting,
-    Ranks, Result, Run, RunBuilder, RunGuard, RunId, RunStatus,
+    Ranks, Result, Run, RunBuilder, RunGuard, RunId, RunSpec, RunStatus,
 };
 
 /// The names runlayout keeps on disk: in a run folder (`run.json`, the
@@ -50,21 +50,25 @@ pub mod names {
 /// assert_eq!(runlayout::env::ENV_ROOT, "RUNLAYOUT_ROOT");
 /// ```
 pub mod env {
+    /// The one reading of environment variables, shared by `RunArgs` and
+    /// the runtime. Not a public API: it may change in any release.
+    #[doc(hidden)]
+    pub use runlayout_runtime::Vars;
     pub use runlayout_runtime::{
         DEFAULT_ROOT, ENV_DEBUG, ENV_RESUME, ENV_ROOT, ENV_RUN_ID, ENV_SEED, ENV_STAGE, host_name,
         parse_flag,
     };
 }
 
-/// The parts of [`Error`]: what was being done, and which
-/// naming rule a name broke.
+/// The parts of [`Error`]: what was being done, which naming rule a name
+/// broke, which record could not be read, and why a folder is not a run.
 ///
 /// ```
 /// use runlayout::error::Operation;
 /// assert_eq!(Operation::CreateDir.to_string(), "create folder");
 /// ```
 pub mod error {
-    pub use runlayout_runtime::{NameKind, NameRule, Operation};
+    pub use runlayout_runtime::{NameKind, NameRule, NotARunReason, Operation, RecordKind};
 }
 
 /// What a layout is made of, for code that walks one: its entries and
@@ -104,7 +108,8 @@ pub mod family {
 /// ```
 pub mod record {
     pub use runlayout_runtime::{
-        Ended, GitRecord, LauncherRecord, LayoutRecord, Manifest, RecordedEntry, RunState,
+        Ended, GitRecord, LauncherRecord, LayoutRecord, Manifest, ProcessRecord, RecordedEntry,
+        RunState,
     };
 }
 

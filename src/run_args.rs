@@ -2,16 +2,14 @@
 //! clap (feature `clap`).
 
 mod choice;
-mod env;
 mod flags;
-mod resume;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::{Error, Launcher, Result, Run, RunBuilder, RunId, env::DEFAULT_ROOT};
+use crate::env::{DEFAULT_ROOT, Vars};
+use crate::{Error, Launcher, Result, Run, RunBuilder, RunId, RunSpec};
 use choice::{Choice, Named};
-use resume::{Resume, Target};
 
 /// The command-line flags of a run, to `#[command(flatten)]` into a clap
 /// parser next to the program's own.
@@ -241,7 +239,12 @@ impl RunArgs {
     /// ```
     pub fn start_with(&self, get: impl Fn(&str) -> Option<OsString>) -> Result<Run> {
         let builder = self.builder();
-        match choice::choose(self, &get)? {
+        let typed = choice::Typed {
+            resume: self.run_resume.as_deref(),
+            id: self.run_id.as_deref(),
+            seed: self.run_seed,
+        };
+        match choice::choose(typed, &Vars::new(&get))? {
             Choice::Resume(text) => resume(builder, &text),
             Choice::New(named) => {
                 let launcher = Launcher::detect_with(&get);
@@ -267,21 +270,12 @@ impl RunArgs {
 }
 
 /// Opens the run `text` names (its shape was checked already).
-fn resume(mut builder: RunBuilder, text: &str) -> Result<Run> {
-    let Some(wanted) = Resume::parse(text) else {
+fn resume(builder: RunBuilder, text: &str) -> Result<Run> {
+    match text.parse::<RunSpec>() {
+        Ok(spec) => builder.resolve(&spec),
         // Only a field set by code gets here: clap and the variable's
         // reading check the shape. Name the part that breaks it.
-        return builder.run_id(text).open();
-    };
-    if wanted.debug {
-        builder = builder.debug(true);
-    }
-    if let Some(stage) = wanted.stage {
-        builder = builder.stage(stage);
-    }
-    match wanted.target {
-        Target::Latest => builder.open_latest(),
-        Target::Id(id) => builder.run_id(id).open(),
+        Err(_) => builder.run_id(text).open(),
     }
 }
 

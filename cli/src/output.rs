@@ -7,6 +7,10 @@ use std::io::{self, Write};
 
 use serde_json::Value;
 
+/// What a command gives back: its error is printed, and ends the
+/// process with status 1.
+pub type CliResult<T> = Result<T, Box<dyn Error>>;
+
 /// How and where results are printed.
 pub struct Output<'w> {
     json: bool,

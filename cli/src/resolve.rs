@@ -1,8 +1,10 @@
 //! Finding runs by what a person types, and naming them the same way.
 //!
-//! `<RUN>` is `id`, `stage/id`, `debug/id` or `debug/stage/id`; a name
-//! without `debug/` is the run outside `debug/` if there is one, else a
-//! debug run of that name. In place of the id, `latest` reads the `latest`
+//! `<RUN>` is a [`RunSpec`]: `id`, `stage/id`, `debug/id` or
+//! `debug/stage/id`, read by the runtime as `RunArgs`' `--run-resume` reads
+//! it. A name without `debug/` is the run outside `debug/` if there is
+//! one, else a debug run of that name. In place of the id, `latest` (in
+//! any case) reads the `latest`
 //! pointers, by one rule for every command ([`latest_in`]): `stage/latest`
 //! is the run the stage's pointer names; `latest` alone is the newest of
 //! the runs the pointers of all stages name (the root's own pointer, for
@@ -12,53 +14,15 @@
 //! oldest first: its last line is the run `latest` names.
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use runlayout::{
-    Error, Nesting, Run,
-    names::{DEBUG_DIR, LATEST},
+    Error, Nesting, Run, RunSpec,
     record::Manifest,
     scan::{DebugRuns, FoundRun, Listing, Runs},
 };
 
-use crate::commands::CliResult;
-
-/// A run named on the command line.
-struct Spec<'a> {
-    debug: Option<bool>,
-    stage: Option<&'a str>,
-    id: &'a str,
-}
-
-impl Spec<'_> {
-    /// Whether the id is `latest` (in any case, as `--run-resume` reads it).
-    fn is_latest(&self) -> bool {
-        self.id.eq_ignore_ascii_case(LATEST)
-    }
-}
-
-fn parse(spec: &str) -> CliResult<Spec<'_>> {
-    let mut parts: Vec<&str> = spec.split('/').collect();
-    let debug = (parts.len() > 1 && parts[0] == DEBUG_DIR).then(|| parts.remove(0));
-    let debug = debug.map(|_| true);
-    match parts.as_slice() {
-        [id] => Ok(Spec {
-            debug,
-            stage: None,
-            id,
-        }),
-        [stage, id] => Ok(Spec {
-            debug,
-            stage: Some(stage),
-            id,
-        }),
-        _ => Err(format!(
-            "`{spec}` names no run: write a run id, `stage/id`, `debug/id` or \
-             `debug/stage/id`, or `latest` in place of the id"
-        )
-        .into()),
-    }
-}
+use crate::output::CliResult;
 
 /// The root must exist: a typo there would otherwise look like "no runs".
 pub fn require_root(root: &Path) -> CliResult<()> {
@@ -83,21 +47,20 @@ pub fn find(root: &Path, spec: &str) -> CliResult<FoundRun> {
 /// disagrees with its place, one that cannot be read).
 pub fn find_with_problems(root: &Path, spec: &str) -> CliResult<(FoundRun, Vec<Error>)> {
     require_root(root)?;
-    let wanted = parse(spec)?;
-    let side = match (wanted.debug, wanted.is_latest()) {
-        (Some(true), _) => DebugRuns::Only,
+    let wanted: RunSpec = spec.parse()?;
+    let side = match (wanted.is_debug(), wanted.is_latest()) {
+        (true, _) => DebugRuns::Only,
         // `latest` reads the pointers of one side only.
-        (None, true) => DebugRuns::Exclude,
-        _ => DebugRuns::Include,
+        (false, true) => DebugRuns::Exclude,
+        (false, false) => DebugRuns::Include,
     };
     let mut scan = Runs::scan(root).debug(side);
-    if let Some(stage) = wanted.stage {
+    if let Some(stage) = wanted.stage() {
         scan = scan.stage(stage);
     }
     let mut listing = scan.list()?;
     let mut matches: Vec<FoundRun> = if wanted.is_latest() {
-        let debug = wanted.debug == Some(true);
-        let latest = latest_in(root, &listing, debug, wanted.stage)?;
+        let latest = latest_in(root, &listing, wanted.is_debug(), wanted.stage())?;
         if let Some(problem) = latest.problems.first() {
             return Err(format!("cannot tell which run `{spec}` is: {problem}").into());
         }
@@ -112,12 +75,12 @@ pub fn find_with_problems(root: &Path, spec: &str) -> CliResult<(FoundRun, Vec<E
         listing
             .runs
             .into_iter()
-            .filter(|f| f.run.id().as_str() == wanted.id)
+            .filter(|f| wanted.id() == Some(f.run.id().as_str()))
             .collect()
     };
     // Without `debug/`, a name means the run outside `debug/` when there
     // is one: `s/x` and `debug/s/x` can then each be named.
-    if wanted.debug.is_none() && matches.iter().any(|f| !f.run.is_debug()) {
+    if !wanted.is_debug() && matches.iter().any(|f| !f.run.is_debug()) {
         matches.retain(|f| !f.run.is_debug());
     }
     match matches.len() {
@@ -244,15 +207,7 @@ pub fn name(found: &FoundRun) -> String {
 /// How a person names `run`: `stage/id`, `id` for a run without a stage,
 /// `debug/` in front of a debug run; what `<RUN>` takes.
 pub fn name_of(run: &Run) -> String {
-    let mut parts = Vec::new();
-    if run.is_debug() {
-        parts.push(DEBUG_DIR);
-    }
-    if let Some(stage) = run.stage() {
-        parts.push(stage);
-    }
-    parts.push(run.id().as_str());
-    parts.join("/")
+    RunSpec::of(run).to_string()
 }
 
 /// Names the runs a path leads to (ancestors, descendants) as
@@ -304,32 +259,17 @@ impl Names {
 /// parts read in the nesting the run's manifest records (stage first when
 /// it has none). `None` where no run can be.
 fn by_place(path: &Path, below: &Path) -> Option<String> {
-    let mut parts: Vec<&str> = below
-        .components()
-        .map(|c| match c {
-            Component::Normal(part) => part.to_str(),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
-    let debug = parts.len() > 1 && parts[0] == DEBUG_DIR;
-    if debug {
-        parts.remove(0);
-    }
     let run_first = || {
         Manifest::read(path)
             .ok()
             .flatten()
             .is_some_and(|m| m.nesting == Nesting::RunFirst)
     };
-    let named = match parts.as_slice() {
-        [id] => (*id).to_owned(),
-        [id, stage] if run_first() => format!("{stage}/{id}"),
-        [stage, id] => format!("{stage}/{id}"),
-        _ => return None,
+    let spec = match RunSpec::at(below, Nesting::StageFirst) {
+        Some(spec) if spec.stage().is_some() && run_first() => {
+            RunSpec::at(below, Nesting::RunFirst)
+        }
+        spec => spec,
     };
-    Some(if debug {
-        format!("{DEBUG_DIR}/{named}")
-    } else {
-        named
-    })
+    spec.map(|spec| spec.to_string())
 }

@@ -106,6 +106,24 @@ fn show_prints_manifest_ancestor_and_descendants() -> TestResult {
     Ok(())
 }
 
+/// `<RUN>` is read as `RunArgs`' `--run-resume` reads it (one `RunSpec`):
+/// `latest` in any case, and no part of it empty.
+#[test]
+fn run_names_are_read_as_run_resume_reads_them() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    fixture(tmp.path())?;
+    let shown = json(&runlayout(
+        tmp.path(),
+        &["show", "pretrain/LATEST", "--json"],
+    ));
+    assert_eq!(shown["run"], "pretrain/r1");
+    for empty in ["/r1", "pretrain/", "debug//r1"] {
+        let err = failed(&runlayout(tmp.path(), &["show", empty]));
+        assert!(err.contains(&format!("`{empty}` names no run")), "{err}");
+    }
+    Ok(())
+}
+
 #[test]
 fn unknown_and_ambiguous_runs_fail_clearly() -> TestResult {
     let tmp = tempfile::tempdir()?;

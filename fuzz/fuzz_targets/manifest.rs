@@ -7,7 +7,7 @@
 //! - Nothing panics (`Manifest::read`, `created_at`, `Run::state`,
 //!   `Run::status`, `Run::ended`).
 //! - `Manifest::read` is serde_json's reading of the bytes into a
-//!   `Manifest`, exactly: the same manifest, or `Error::InvalidManifest`
+//!   `Manifest`, exactly: the same manifest, or `Error::InvalidRecord`
 //!   naming the file where serde_json refuses them.
 //! - A manifest read writes back (compact and pretty, as runlayout writes
 //!   it) to JSON that reads into the same manifest, unknown fields and all.
@@ -58,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(read, expected);
             round_trips(&read);
         }
-        (Err(_), Err(Error::InvalidManifest { path, .. })) => assert_eq!(path, s.manifest),
+        (Err(_), Err(Error::InvalidRecord { path, .. })) => assert_eq!(path, s.manifest),
         (direct, read) => panic!("{data:?}: serde_json gives {direct:?}, Manifest::read {read:?}"),
     }
 
@@ -70,7 +70,7 @@ fuzz_target!(|data: &[u8]| {
         (Ok(state), Ok(ended)) => assert_eq!(state.ended, ended, "{data:?}"),
         (Err(_), Err(_)) => {}
         // `state` also reads run.json, to ask after the run's creator.
-        (Err(Error::InvalidManifest { path, .. }), Ok(_)) => assert_eq!(path, s.manifest),
+        (Err(Error::InvalidRecord { path, .. }), Ok(_)) => assert_eq!(path, s.manifest),
         (state, ended) => panic!("{data:?}: state() gives {state:?}, ended() {ended:?}"),
     }
 });

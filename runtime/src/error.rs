@@ -14,7 +14,7 @@ use std::time::Duration;
 /// macOS and Windows alike, so a tree made here can be copied anywhere.
 ///
 /// ```
-/// use runlayout_runtime::{Error, NameRule, RunId};
+/// use runlayout::{Error, RunId, error::NameRule};
 ///
 /// match RunId::new("CON.txt") {
 ///     Err(Error::InvalidName { rule: NameRule::DeviceName, .. }) => {}
@@ -23,10 +23,14 @@ use std::time::Duration;
 /// ```
 pub use runlayout_grammar::names::NameRule;
 
+/// What a [`RunSpec`](crate::RunSpec) may be, in words, for messages.
+pub(crate) const RUN_SPELLINGS: &str =
+    "a run id, stage/id, latest or stage/latest (debug/ in front for a debug run)";
+
 /// `Result` with [`Error`] as its default error type.
 ///
 /// ```
-/// fn stage_dir() -> runlayout_runtime::Result<std::path::PathBuf> {
+/// fn stage_dir() -> runlayout::Result<std::path::PathBuf> {
 ///     Ok(std::path::PathBuf::from("runs/pretrain"))
 /// }
 /// assert!(stage_dir().is_ok());
@@ -40,7 +44,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// and convert into [`std::io::Error`] for callers that speak only `io`.
 ///
 /// ```
-/// use runlayout_runtime::{Error, RunId};
+/// use runlayout::{Error, RunId};
 ///
 /// let err = RunId::new("../escape").unwrap_err();
 /// assert!(matches!(err, Error::InvalidName { .. }));
@@ -138,6 +142,13 @@ pub enum Error {
         /// The run it would have been inside.
         run: PathBuf,
     },
+    /// The run another was to be linked to is gone: its folder was removed
+    /// (by a prune, or by hand) while the link was being made. Nothing was
+    /// linked.
+    AncestorGone {
+        /// The ancestor's folder.
+        path: PathBuf,
+    },
     /// A symlink stands where a run folder (or another folder runlayout
     /// needs) should be, and what it points at does not exist.
     DanglingLink {
@@ -152,7 +163,7 @@ pub enum Error {
         /// The folder.
         path: PathBuf,
         /// What it is instead.
-        reason: String,
+        reason: NotARunReason,
     },
     /// A run folder was found empty, without its manifest, and stayed so
     /// while the caller waited: the process that created it died before
@@ -229,11 +240,14 @@ pub enum Error {
         path: PathBuf,
     },
     /// A record runlayout keeps in a run folder (`run.json`,
-    /// `run.status.json`, ...) could not be understood.
-    InvalidManifest {
-        /// The manifest's path.
+    /// `run.status.json`, `run.layout.json`) could not be understood, or
+    /// not be written as JSON.
+    InvalidRecord {
+        /// Which record.
+        kind: RecordKind,
+        /// The record's path.
         path: PathBuf,
-        /// What the parser said.
+        /// What the parser said, or which rule a recorded layout breaks.
         message: String,
     },
     /// `open_latest()` found no `latest` pointer: no run of that stage was
@@ -252,6 +266,12 @@ pub enum Error {
         /// What is wrong with it.
         problem: String,
     },
+    /// A run was named by a [`RunSpec`](crate::RunSpec) of no shape it
+    /// has: more than three parts, or an empty one.
+    InvalidRunSpec {
+        /// The spec as given.
+        value: String,
+    },
     /// An environment variable holds a value that cannot be used.
     InvalidEnv {
         /// The variable.
@@ -268,7 +288,7 @@ impl Error {
     /// The I/O error underneath, when the failure came from the operating system.
     ///
     /// ```
-    /// use runlayout_runtime::DirPath;
+    /// use runlayout::DirPath;
     ///
     /// let dir = tempfile::tempdir()?;
     /// std::fs::write(dir.path().join("blocker"), b"a file")?;
@@ -287,7 +307,7 @@ impl Error {
     /// The path the error is about, if it is about one.
     ///
     /// ```
-    /// use runlayout_runtime::Run;
+    /// use runlayout::Run;
     ///
     /// let dir = tempfile::tempdir()?;
     /// let err = Run::builder(dir.path()).run_id("absent").open().unwrap_err();
@@ -311,7 +331,8 @@ impl Error {
             | Error::InvalidLink { path, .. }
             | Error::NotADirectory { path }
             | Error::NotALink { path }
-            | Error::InvalidManifest { path, .. }
+            | Error::InvalidRecord { path, .. }
+            | Error::AncestorGone { path }
             | Error::NoLatestRun { path } => Some(path),
             Error::TooManyCollisions { parent, .. } => Some(parent),
             Error::RootNotFound { root } => Some(root),
@@ -319,6 +340,7 @@ impl Error {
             | Error::InvalidValue { .. }
             | Error::MissingRunId { .. }
             | Error::InvalidTemplate { .. }
+            | Error::InvalidRunSpec { .. }
             | Error::InvalidEnv { .. } => None,
         }
     }
@@ -362,6 +384,7 @@ impl Error {
             | Error::InvalidValue { .. }
             | Error::MissingRunId { .. }
             | Error::InvalidTemplate { .. }
+            | Error::InvalidRunSpec { .. }
             | Error::InvalidEnv { .. } => io::ErrorKind::InvalidInput,
             Error::RunExists { .. } | Error::RunIdTaken { .. } => io::ErrorKind::AlreadyExists,
             Error::RunNotFound { .. } | Error::RootNotFound { .. } | Error::DanglingLink { .. } => {
@@ -377,7 +400,8 @@ impl Error {
             | Error::InvalidLink { .. } => io::ErrorKind::InvalidData,
             Error::NotADirectory { .. } => io::ErrorKind::NotADirectory,
             Error::TooManyCollisions { .. } => io::ErrorKind::AlreadyExists,
-            Error::NotALink { .. } | Error::InvalidManifest { .. } => io::ErrorKind::InvalidData,
+            Error::NotALink { .. } | Error::InvalidRecord { .. } => io::ErrorKind::InvalidData,
+            Error::AncestorGone { .. } => io::ErrorKind::NotFound,
             Error::NoLatestRun { .. } => io::ErrorKind::NotFound,
         }
     }
@@ -438,6 +462,11 @@ impl fmt::Display for Error {
                  and a run never holds another run",
                 path.display(),
                 run.display()
+            ),
+            Error::AncestorGone { path } => write!(
+                f,
+                "no run folder at `{}`: the run to link to is gone, so nothing was linked",
+                path.display()
             ),
             Error::DanglingLink { path, target } => write!(
                 f,
@@ -507,7 +536,7 @@ impl fmt::Display for Error {
                 "`{}` is a real file or folder, not a link made by runlayout; it was left untouched",
                 path.display()
             ),
-            Error::InvalidManifest { path, message } => {
+            Error::InvalidRecord { path, message, .. } => {
                 write!(
                     f,
                     "`{}` is not a valid runlayout record: {message}",
@@ -521,6 +550,9 @@ impl fmt::Display for Error {
             ),
             Error::InvalidTemplate { template, problem } => {
                 write!(f, "template `{template}` cannot name a family: {problem}")
+            }
+            Error::InvalidRunSpec { value } => {
+                write!(f, "`{value}` names no run: expected {RUN_SPELLINGS}")
             }
             // Empty counts as unset throughout, so it reads as unset, not
             // as `VAR=""`.
@@ -560,7 +592,7 @@ impl From<Error> for io::Error {
 /// What a file-system [`Error::Io`] was doing.
 ///
 /// ```
-/// use runlayout_runtime::Operation;
+/// use runlayout::error::Operation;
 ///
 /// assert_eq!(Operation::CreateDir.to_string(), "create folder");
 /// ```
@@ -621,10 +653,90 @@ impl fmt::Display for Operation {
     }
 }
 
+/// Which record kept in a run folder an [`Error::InvalidRecord`] is about.
+///
+/// ```
+/// use runlayout::error::RecordKind;
+///
+/// assert_eq!(RecordKind::Status.to_string(), "status record");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RecordKind {
+    /// `run.json`, the run's manifest.
+    Manifest,
+    /// `run.status.json`, how the run stands or ended.
+    Status,
+    /// `run.layout.json`, the layouts used on the run.
+    Layout,
+}
+
+impl fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RecordKind::Manifest => "manifest",
+            RecordKind::Status => "status record",
+            RecordKind::Layout => "layout record",
+        })
+    }
+}
+
+/// Why a folder is not a run: it is a folder of runs ([`Error::NotARun`]).
+///
+/// ```
+/// use runlayout::{Error, Run};
+/// use runlayout::error::NotARunReason;
+///
+/// let root = tempfile::tempdir()?;
+/// Run::builder(root.path()).stage("pretrain").create()?;
+/// // The stage folder holds the runs of the stage and their `latest` pointer.
+/// let err = Run::builder(root.path()).run_id("pretrain").open().unwrap_err();
+/// match err {
+///     Error::NotARun { reason: NotARunReason::HoldsPointer { pointer }, .. } => {
+///         assert!(pointer.ends_with("pretrain/latest"));
+///     }
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotARunReason {
+    /// It holds a `latest` pointer: it is a folder of runs (a stage
+    /// folder).
+    HoldsPointer {
+        /// The pointer.
+        pointer: PathBuf,
+    },
+    /// It holds a run: it is a folder of runs (a stage folder, or in
+    /// run-first order a run id folder).
+    HoldsRun {
+        /// The run inside it.
+        run: PathBuf,
+    },
+}
+
+impl fmt::Display for NotARunReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotARunReason::HoldsPointer { pointer } => write!(
+                f,
+                "it holds the `latest` pointer `{}`, so it is a folder of runs (a stage folder)",
+                pointer.display()
+            ),
+            NotARunReason::HoldsRun { run } => write!(
+                f,
+                "it holds the run `{}`, so it is a folder of runs (a stage or run id folder)",
+                run.display()
+            ),
+        }
+    }
+}
+
 /// What a rejected name was meant to be.
 ///
 /// ```
-/// use runlayout_runtime::NameKind;
+/// use runlayout::error::NameKind;
 ///
 /// assert_eq!(NameKind::Stage.to_string(), "stage");
 /// ```

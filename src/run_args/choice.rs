@@ -3,12 +3,8 @@
 
 use std::ffi::OsString;
 
-use super::resume::{self, Resume};
-use super::{RunArgs, env};
-use crate::{
-    Launcher, Result,
-    env::{ENV_RESUME, ENV_RUN_ID, ENV_SEED},
-};
+use crate::env::{ENV_RESUME, ENV_RUN_ID, ENV_SEED, Vars};
+use crate::{Launcher, Result, RunSpec};
 
 /// What the process asked for.
 #[derive(Debug, PartialEq, Eq)]
@@ -27,6 +23,15 @@ pub(super) enum Choice {
     Generated,
 }
 
+/// What was typed: `--run-resume`, `--run-id`, `--run-seed` (clap lets
+/// only one be).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Typed<'a> {
+    pub(super) resume: Option<&'a str>,
+    pub(super) id: Option<&'a str>,
+    pub(super) seed: Option<u64>,
+}
+
 /// An id the user chose.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Named {
@@ -40,38 +45,39 @@ pub(super) enum Named {
 /// generated id. A typed flag beats every variable, and no variable ever
 /// conflicts with one. A seed under a launcher is made with the launcher's
 /// id in place of the date, so all ranks agree on it.
-pub(super) fn choose(args: &RunArgs, get: &impl Fn(&str) -> Option<OsString>) -> Result<Choice> {
-    if let Some(resume) = &args.run_resume {
-        return Ok(Choice::Resume(resume.clone()));
+pub(super) fn choose(
+    typed: Typed<'_>,
+    vars: &Vars<impl Fn(&str) -> Option<OsString>>,
+) -> Result<Choice> {
+    if let Some(resume) = typed.resume {
+        return Ok(Choice::Resume(resume.to_owned()));
     }
-    if let Some(id) = &args.run_id {
-        return Ok(Choice::New(Named::Id(id.clone())));
+    if let Some(id) = typed.id {
+        return Ok(Choice::New(Named::Id(id.to_owned())));
     }
-    if let Some(seed) = args.run_seed {
+    if let Some(seed) = typed.seed {
         return Ok(Choice::New(Named::Seed(seed)));
     }
-    let resume = env::parsed(
+    let resume = vars.parsed(
         ENV_RESUME,
-        get(ENV_RESUME),
-        |text| Resume::parse(text).map(|_| text.to_owned()),
-        resume::SPELLINGS,
+        |text| text.parse::<RunSpec>().ok().map(|_| text.to_owned()),
+        RunSpec::SPELLINGS,
     )?;
     if let Some(resume) = resume {
         return Ok(Choice::Resume(resume));
     }
-    if let Some(id) = env::text(ENV_RUN_ID, get(ENV_RUN_ID))? {
+    if let Some(id) = vars.text(ENV_RUN_ID)? {
         return Ok(Choice::Join(id));
     }
-    let seed = env::parsed(
+    let seed = vars.parsed(
         ENV_SEED,
-        get(ENV_SEED),
         |text| text.trim().parse().ok(),
         "a whole number from 0 to 18446744073709551615",
     )?;
     if let Some(seed) = seed {
         return Ok(Choice::New(Named::Seed(seed)));
     }
-    if let Some(launcher) = Launcher::detect_with(get) {
+    if let Some(launcher) = Launcher::detect_with(|var| vars.value(var)) {
         return Ok(Choice::Join(launcher.run_id().into_string()));
     }
     Ok(Choice::Generated)
@@ -80,6 +86,7 @@ pub(super) fn choose(args: &RunArgs, get: &impl Fn(&str) -> Option<OsString>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::RunArgs;
     use clap::Parser;
 
     #[derive(Parser)]
@@ -91,11 +98,19 @@ mod tests {
     fn chosen(args: &[&str], env: &[(&str, &str)]) -> Result<Choice> {
         let cli = Cli::try_parse_from(std::iter::once("x").chain(args.iter().copied()))
             .expect("valid flags");
-        choose(&cli.run, &|var: &str| {
-            env.iter()
-                .find(|(name, _)| *name == var)
-                .map(|(_, value)| OsString::from(value))
-        })
+        let typed = Typed {
+            resume: cli.run.run_resume.as_deref(),
+            id: cli.run.run_id.as_deref(),
+            seed: cli.run.run_seed,
+        };
+        choose(
+            typed,
+            &Vars::new(|var: &str| {
+                env.iter()
+                    .find(|(name, _)| *name == var)
+                    .map(|(_, value)| OsString::from(value))
+            }),
+        )
     }
 
     #[test]

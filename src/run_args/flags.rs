@@ -25,8 +25,9 @@ use clap::builder::{OsStringValueParser, TypedValueParser};
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 
-use super::{RunArgs, env, resume};
-use crate::env::{DEFAULT_ROOT, ENV_DEBUG, ENV_ROOT, ENV_STAGE, parse_flag};
+use super::RunArgs;
+use crate::RunSpec;
+use crate::env::{DEFAULT_ROOT, ENV_DEBUG, ENV_ROOT, ENV_STAGE, Vars, parse_flag};
 
 /// The heading the flags are listed under in `--help`.
 const HEADING: &str = "Run folder";
@@ -60,7 +61,7 @@ pub(super) struct Flags {
         long = "run-stage",
         env = ENV_STAGE,
         value_name = "NAME",
-        value_parser = FromEnv { var: ENV_STAGE, parse: stage_value, expected: env::UTF8 },
+        value_parser = FromEnv { var: ENV_STAGE, parse: stage_value, expected: UTF8 },
         help_heading = HEADING
     )]
     run_stage: Option<String>,
@@ -105,17 +106,30 @@ pub(super) struct Flags {
         id = RESUME,
         long = "run-resume",
         value_name = "RUN",
-        value_parser = resume::value_parser,
+        value_parser = resume_value,
         help_heading = HEADING
     )]
     run_resume: Option<String>,
 }
 
+/// clap's check of `--run-resume`: the value as typed, if it has the shape
+/// of a [`RunSpec`].
+fn resume_value(text: &str) -> Result<String, String> {
+    match text.parse::<RunSpec>() {
+        Ok(_) => Ok(text.to_owned()),
+        Err(_) => Err(format!("expected {}", RunSpec::SPELLINGS)),
+    }
+}
+
 /// The root as given; empty (an exported `RUNLAYOUT_ROOT=`) counts as
 /// unset, as in `RunBuilder::from_env`. Any bytes make a path.
 fn root_or_default(root: OsString) -> PathBuf {
-    env::set(Some(root)).map_or_else(|| PathBuf::from(DEFAULT_ROOT), PathBuf::from)
+    let given = Vars::new(|_: &str| Some(root.clone())).value(ENV_ROOT);
+    given.map_or_else(|| PathBuf::from(DEFAULT_ROOT), PathBuf::from)
 }
+
+/// What a value that must be text is expected to hold.
+const UTF8: &str = "UTF-8 text";
 
 /// A stage is any text; its naming rules are checked when the run is made,
 /// with an error that names the value and the rule.
@@ -128,7 +142,7 @@ const YES_OR_NO: &str = "yes or no: 1, true, t, yes, y, on, 0, false, f, no, n o
 
 /// The value parser of a flag clap may take from a variable: the variable's
 /// value goes through the one reading of `RunArgs`' variables
-/// ([`env::parsed`]; empty counts as unset and gives `T`'s default), so a
+/// ([`Vars::parsed`]; empty counts as unset and gives `T`'s default), so a
 /// value that cannot be used is named with its variable, as those `start`
 /// reads are. A typed value that cannot be used is named with its flag.
 #[derive(Clone, Copy)]
@@ -158,11 +172,10 @@ impl<T: Default + Clone + Send + Sync + 'static> TypedValueParser for FromEnv<T>
         source: ValueSource,
     ) -> Result<T, clap::Error> {
         let read = match source {
-            ValueSource::EnvVariable => {
-                env::parsed(self.var, Some(value.to_owned()), self.parse, self.expected)
-                    .map(Option::unwrap_or_default)
-                    .map_err(|e| e.to_string())
-            }
+            ValueSource::EnvVariable => Vars::new(|_: &str| Some(value.to_owned()))
+                .parsed(self.var, self.parse, self.expected)
+                .map(Option::unwrap_or_default)
+                .map_err(|e| e.to_string()),
             _ => self.typed(arg, value),
         };
         // Formatted as clap's own errors are: the usage and the hint at
@@ -184,7 +197,7 @@ impl<T> FromEnv<T> {
         };
         let (text, expected) = match value.to_str() {
             Some(text) => (text, self.expected),
-            None => return Err(unusable(&flag, &value.to_string_lossy(), env::UTF8)),
+            None => return Err(unusable(&flag, &value.to_string_lossy(), UTF8)),
         };
         (self.parse)(text).ok_or_else(|| unusable(&flag, text, expected))
     }

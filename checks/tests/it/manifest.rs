@@ -27,13 +27,13 @@ fn creation_writes_a_complete_manifest() -> TestResult {
     let created = jiff::Timestamp::strptime("%Y-%m-%dT%H:%M:%S%.f%:z", &m.created)?;
     let age = jiff::Timestamp::now().duration_since(created);
     assert!(age.as_secs() < 60, "created {} is not now", m.created);
-    assert_eq!(m.pid, Some(std::process::id()));
+    assert_eq!(m.process.pid, Some(std::process::id()));
     let args: Vec<String> = std::env::args().collect();
     assert_eq!(m.command, args);
     assert_eq!(m.runlayout, env!("CARGO_PKG_VERSION"));
     if cfg!(target_os = "linux") {
         let kernel = fs::read_to_string("/proc/sys/kernel/hostname")?;
-        assert_eq!(m.host.as_deref(), Some(kernel.trim()));
+        assert_eq!(m.process.host.as_deref(), Some(kernel.trim()));
     }
     assert!(
         !text.contains("ancestor"),
@@ -143,11 +143,16 @@ fn a_broken_manifest_is_an_error_naming_it() -> TestResult {
     let path = run.path().join(MANIFEST);
     fs::write(&path, "{ not json")?;
     match run.manifest() {
-        Err(Error::InvalidManifest { path: p, message }) => {
+        Err(Error::InvalidRecord {
+            kind,
+            path: p,
+            message,
+        }) => {
+            assert_eq!(kind, runlayout::error::RecordKind::Manifest);
             assert_eq!(p, path);
             assert!(!message.is_empty());
         }
-        other => panic!("expected InvalidManifest, got {other:?}"),
+        other => panic!("expected InvalidRecord, got {other:?}"),
     }
     // Linking does not need the manifest, and leaves it as it was.
     let other = Run::builder(root.path()).create()?;

@@ -861,7 +861,7 @@ fn a_recorded_layout_obeys_the_rules_of_the_derive() -> TestResult {
     ] {
         write_layout_record(&run, entries)?;
         let err = run.layout_record().expect_err(value);
-        assert!(matches!(err, Error::InvalidManifest { .. }), "{err:?}");
+        assert!(matches!(err, Error::InvalidRecord { .. }), "{err:?}");
         assert_eq!(err.path(), Some(record.as_path()));
         let message = err.to_string();
         assert!(

@@ -150,7 +150,7 @@ fn unreadable_manifests_are_reported_and_the_scan_goes_on() -> TestResult {
     assert_eq!(listing.problems.len(), 2, "{:?}", listing.problems);
     assert!(
         listing.problems.iter().any(
-            |p| matches!(p, Error::InvalidManifest { path, .. } if path.starts_with(bad.path()))
+            |p| matches!(p, Error::InvalidRecord { path, .. } if path.starts_with(bad.path()))
         )
     );
     assert!(listing.problems.iter().any(|p| matches!(

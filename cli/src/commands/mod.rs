@@ -26,7 +26,7 @@ use crate::durations;
 use crate::paths::{self, JsonPath};
 use crate::resolve::{self, Names};
 
-pub type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+pub use crate::output::CliResult;
 
 /// A command printed what it could and reported problems with the run it
 /// was asked about: it ends with status 1, with nothing more to say.
@@ -82,7 +82,7 @@ impl Standing {
                     status: None,
                     ended: None,
                     // The status cannot be read: the creator's, as recorded.
-                    host: found.manifest.as_ref().and_then(|m| m.host.clone()),
+                    host: found.manifest.as_ref().and_then(|m| m.process.host.clone()),
                 }
             }
         }
@@ -167,7 +167,7 @@ impl<'a> RunView<'a> {
             path: JsonPath(run.path()),
             created: manifest.map(|m| m.created.as_str()),
             host: standing.host.as_deref(),
-            pid: manifest.and_then(|m| m.pid),
+            pid: manifest.and_then(|m| m.process.pid),
             command: manifest.map(|m| m.command.as_slice()),
             ancestor: ancestor.map(JsonPath),
             ancestor_run: ancestor.map(|a| names.of(a)),

@@ -57,11 +57,11 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
         match manifest {
             Some(m) => {
                 writeln!(w, "created:     {}", times::local(found.created))?;
-                writeln!(w, "host:        {}", or_dash(m.host.as_deref()))?;
+                writeln!(w, "host:        {}", or_dash(m.process.host.as_deref()))?;
                 writeln!(
                     w,
                     "pid:         {}",
-                    m.pid.map_or("-".into(), |p| p.to_string())
+                    m.process.pid.map_or("-".into(), |p| p.to_string())
                 )?;
                 writeln!(w, "command:     {}", m.command.join(" "))?;
                 writeln!(w, "runlayout:   {}", m.runlayout)?;

@@ -270,7 +270,7 @@ fn check_latest(root: &Path, runs: &[FoundRun], finished: Option<&[PathBuf]>) ->
                     let done = finished
                         .as_ref()
                         .is_none_or(|d| d.contains(&canon(f.run.path())));
-                    let pid = f.manifest.as_ref().and_then(|m| m.pid);
+                    let pid = f.manifest.as_ref().and_then(|m| m.process.pid);
                     format!("{:?} {} pid={pid:?} finished={done}", f.created, f.run.id())
                 })
                 .collect();

@@ -56,7 +56,7 @@ fn a_fixtures_run_holds_its_files_and_fields_and_ends_as_its_fate_says() -> Test
         assert_eq!(fs::read(run.path().join("checkpoints/e1.ckpt"))?, [7u8; 64]);
         let manifest = run.manifest()?.expect("a manifest");
         assert_eq!(manifest.created, created, "{fate:?}");
-        let (host, pid) = (manifest.host.as_deref(), manifest.pid);
+        let (host, pid) = (manifest.process.host.as_deref(), manifest.process.pid);
         match fate {
             Fate::Crashed => assert_eq!(pid, Some(u32::MAX)),
             Fate::Elsewhere => assert_eq!((host, pid), (Some(OTHER_HOST), Some(1))),

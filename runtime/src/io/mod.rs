@@ -1,0 +1,19 @@
+//! File-system primitives: the one wrapper of the file-system calls
+//! (`fs`), the small files runlayout owns read defensively, temporary
+//! names and atomic replacement, atomic files, links and pointer files,
+//! relative paths, removal that never leaves a folder's tree, this
+//! process's identity and the fate of a recorded one, claims (file locks)
+//! on a run's manifest, and random characters.
+//!
+//! Uses only `error`.
+
+pub(crate) mod atomic_file;
+pub(crate) mod claim;
+pub(crate) mod fs;
+pub(crate) mod owned_file;
+pub(crate) mod pointer;
+pub(crate) mod process;
+pub(crate) mod random;
+pub(crate) mod relpath;
+pub(crate) mod removal;
+pub(crate) mod temporary;

@@ -1,0 +1,349 @@
+//! Temporary names, and the one way runlayout replaces a name atomically.
+//!
+//! `symlink` never overwrites and `rename` replaces its target atomically, so
+//! everything runlayout replaces (links, the `latest` pointer, the manifest)
+//! is first made at a fresh temporary name in the same folder, then renamed
+//! over the old one: a reader finds the old version or the new one, never
+//! nothing and never half a file.
+//!
+//! Temporary names are hidden and say who made them:
+//! `.runlayout-<pid>-<start>-<tag>-<random>.tmp`, the tag naming the pid
+//! space (host, machine, boot, pid namespace) and the start the process's
+//! start time. No run id, stage or family member starts with `.`, so one
+//! left behind by a killed process is never mistaken for anything else.
+//!
+//! A temporary is left behind when its writer is certainly gone: of this
+//! pid space, and no process of that pid and start time exists. [`sweep`]
+//! removes those, in every folder an operation touches; atomic writes, which
+//! may go into folders of many thousand files, sweep a folder once per
+//! process ([`sweep_once`]). A temporary of
+//! another pid space (another host, another container) cannot be judged by
+//! its writer, and its age says nothing sure either (a writer may hold a
+//! checkpoint open for minutes): only `prune`, when asked, removes those,
+//! and only when they are older than [`FOREIGN_STALE_AFTER`].
+
+use std::collections::HashSet;
+use std::ffi::OsStr;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use crate::error::{Operation, Result};
+use crate::io::fs::{self, At as _};
+use crate::io::process::{self, Fate, Writer};
+
+const PREFIX: &str = ".runlayout-";
+const SUFFIX: &str = ".tmp";
+
+/// How long another pid space's temporary must sit unchanged before `prune`
+/// counts it as left behind.
+pub(crate) const FOREIGN_STALE_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How often a temporary that vanished before its rename (another process
+/// swept it as stale) is made again.
+const ATTEMPTS: u32 = 3;
+
+/// Whether `name` is a temporary name of runlayout's.
+pub(crate) fn is_temporary(name: &OsStr) -> bool {
+    let name = name.as_encoded_bytes();
+    name.starts_with(PREFIX.as_bytes()) && name.ends_with(SUFFIX.as_bytes())
+}
+
+/// `.runlayout-<pid>-<host tag>-`, the start of this process's temporaries.
+fn own_prefix() -> &'static str {
+    static OWN: OnceLock<String> = OnceLock::new();
+    OWN.get_or_init(|| {
+        let me = process::current();
+        format!(
+            "{PREFIX}{}-{}-{}-",
+            me.pid,
+            me.started.unwrap_or(0),
+            me.host_tag
+        )
+    })
+}
+
+/// A `tempfile` builder for this process's temporary names.
+pub(crate) fn builder() -> tempfile::Builder<'static, 'static> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(own_prefix()).suffix(SUFFIX).rand_bytes(8);
+    builder
+}
+
+/// A fresh temporary name of this process's, for something renamed aside
+/// to be removed: hidden at once from every listing, and swept as left
+/// behind once this process is gone. Only this process makes names with
+/// its prefix, and 8 random characters tell its own names apart.
+pub(crate) fn fresh_name() -> String {
+    let random = crate::io::random::fresh_chars::<8>();
+    let random: String = random.iter().map(|&b| char::from(b)).collect();
+    format!("{}{random}{SUFFIX}", own_prefix())
+}
+
+/// Makes `dst` anew: `make` creates the new version at a fresh temporary
+/// name in `dst`'s folder (it must fail with `AlreadyExists` if something
+/// is there, and then a new name is drawn), which is then renamed over
+/// `dst`. A failure leaves `dst` as it was and removes the temporary.
+/// Returns what `make` returned for the version now in place (an open
+/// file, for a caller that keeps it).
+pub(crate) fn replace<T>(
+    dst: &Path,
+    op: Operation,
+    mut make: impl FnMut(&Path) -> io::Result<T>,
+) -> Result<T> {
+    let dir = match dst.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (made, tmp) = builder()
+            .make_in(dir, |tmp| {
+                make(tmp).inspect_err(|e| {
+                    // Half made by us; a name that was taken is someone else's.
+                    if e.kind() != io::ErrorKind::AlreadyExists {
+                        let _ = std::fs::remove_file(tmp);
+                    }
+                })
+            })
+            .at(op, dst)?
+            .into_parts();
+        match tmp.persist(dst) {
+            Ok(()) => return Ok(made),
+            // Swept by another process that took it for left behind: make it again.
+            Err(e) if fs::is_not_found(&e.error) && attempt < ATTEMPTS => {}
+            Err(e) => return Err(e.error).at(Operation::Rename, dst),
+        }
+    }
+}
+
+/// Who wrote the temporary `name`: its pid, start and pid-space tag.
+fn writer_of(name: &str) -> Option<(u32, u64, &str)> {
+    let mut parts = name.strip_prefix(PREFIX)?.splitn(4, '-');
+    let pid = parts.next()?.parse().ok()?;
+    let start = parts.next()?.parse().ok()?;
+    let tag = parts.next()?;
+    Some((pid, start, tag))
+}
+
+/// Whether the temporary `name` in `dir` was left behind by a writer that
+/// will never rename it: one of this pid space that is gone, or, when
+/// `foreign_after` is given, one of another pid space untouched that long.
+fn is_stale(dir: &Path, name: &OsStr, foreign_after: Option<Duration>) -> bool {
+    let Some(text) = name.to_str() else {
+        return false;
+    };
+    let me = process::current();
+    if let Some((pid, start, tag)) = writer_of(text)
+        && tag == me.host_tag
+    {
+        let writer = Writer {
+            pid,
+            started: (start != 0).then_some(start),
+            ..me.writer()
+        };
+        return process::fate(writer) == Fate::Gone;
+    }
+    let Some(after) = foreign_after else {
+        return false;
+    };
+    let modified = std::fs::symlink_metadata(dir.join(name)).and_then(|m| m.modified());
+    modified.is_ok_and(|at| {
+        SystemTime::now()
+            .duration_since(at)
+            .is_ok_and(|age| age > after)
+    })
+}
+
+/// Whether `name` in `dir` is a temporary whose writer is certainly gone;
+/// with `foreign_after`, also one of another pid space untouched that long.
+pub(crate) fn is_left_behind(dir: &Path, name: &OsStr, foreign_after: Option<Duration>) -> bool {
+    is_temporary(name) && is_stale(dir, name, foreign_after)
+}
+
+/// Removes the stale temporary `name` in `dir`, if it is one. Best effort:
+/// a temporary that cannot be removed stays for the next sweep.
+pub(crate) fn remove_if_stale(dir: &Path, name: &OsStr) -> bool {
+    if !is_left_behind(dir, name, None) {
+        return false;
+    }
+    fs::remove_any(&dir.join(name)).is_ok()
+}
+
+/// Renames `path` to a fresh temporary name of this process's in its
+/// folder: it leaves every listing at once, and once this process is gone
+/// a sweep removes what is left of it. `None` if nothing was there.
+pub(crate) fn move_aside(path: &Path) -> Result<Option<PathBuf>> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    match builder().make_in(parent, |tmp| std::fs::rename(path, tmp)) {
+        Ok(made) => {
+            let kept = made.into_temp_path().keep().map_err(|e| e.error);
+            kept.map(Some).at(Operation::Rename, path)
+        }
+        Err(e) if fs::is_not_found(&e) => Ok(None),
+        Err(e) => Err(e).at(Operation::Rename, path),
+    }
+}
+
+/// How many folders [`sweep_once`] remembers; past that it forgets them all
+/// and starts over (a folder swept twice costs one more read, nothing else),
+/// so a process that writes into ever new folders holds a bounded set.
+const SWEPT_MAX: usize = 4096;
+
+/// [`sweep`], the first time this process calls it for `dir` (as spelled:
+/// another spelling of the folder, or a relative one after a change of the
+/// working folder, is swept once more). A writer killed halfway leaves the
+/// temporaries of the writes it had under way, one per writing thread, and
+/// the next process to write into that folder removes them, at the cost of
+/// one read of the folder per process rather than per write. (A process
+/// that keeps writing into a folder while another dies there leaves those
+/// temporaries to the next process; no reader ever takes one for a member.)
+pub(crate) fn sweep_once(dir: &Path) {
+    static SWEPT: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+    {
+        // A panic elsewhere while holding the lock leaves a set that is
+        // still whole: keep using it.
+        let mut swept = SWEPT.lock().unwrap_or_else(PoisonError::into_inner);
+        let swept = swept.get_or_insert_with(HashSet::new);
+        if swept.contains(dir) {
+            return;
+        }
+        if swept.len() >= SWEPT_MAX {
+            swept.clear();
+        }
+        swept.insert(dir.to_path_buf());
+    }
+    sweep(dir);
+}
+
+/// Removes the stale temporaries in `dir`. Best effort: a folder that
+/// cannot be read is left for the operation itself to report.
+pub(crate) fn sweep(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        remove_if_stale(dir, &entry.file_name());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn replaced_files_leave_no_temporary() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let dst = dir.path().join("f");
+        for text in ["one", "two"] {
+            replace(&dst, Operation::WriteFile, |tmp| {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(tmp)
+                    .and_then(|mut f| io::Write::write_all(&mut f, text.as_bytes()))
+            })?;
+            assert_eq!(std::fs::read_to_string(&dst)?, text);
+        }
+        assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn a_failed_make_leaves_the_old_version_and_no_temporary() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let dst = dir.path().join("f");
+        std::fs::write(&dst, "old")?;
+        let err = replace(&dst, Operation::WriteFile, |tmp| {
+            std::fs::write(tmp, "half")?;
+            Err::<(), _>(io::Error::other("disk full"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("disk full"), "{err}");
+        assert_eq!(std::fs::read_to_string(&dst)?, "old");
+        assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn names_say_who_made_them() {
+        let name = own_prefix().to_owned() + "abcdefgh.tmp";
+        assert!(is_temporary(OsStr::new(&name)));
+        assert!(!is_temporary(OsStr::new("ancestor")));
+        assert!(!is_temporary(OsStr::new(".runlayout-x")));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_folder_is_swept_once_per_process() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let me = process::current();
+        let dead = |n: u32| {
+            format!(
+                "{PREFIX}{}-{}-{}-abcdefg{n}.tmp",
+                u32::MAX,
+                me.started.unwrap_or(0),
+                me.host_tag
+            )
+        };
+        std::fs::write(dir.path().join(dead(1)), "x")?;
+        sweep_once(dir.path());
+        assert!(
+            !dir.path().join(dead(1)).exists(),
+            "the first sweep removes it"
+        );
+        std::fs::write(dir.path().join(dead(2)), "x")?;
+        sweep_once(dir.path());
+        assert!(
+            dir.path().join(dead(2)).exists(),
+            "left to the next process"
+        );
+        sweep(dir.path());
+        assert!(!dir.path().join(dead(2)).exists());
+        Ok(())
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn only_a_dead_writer_of_this_pid_space_leaves_a_temporary_behind() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let me = process::current();
+        let tag = &me.host_tag;
+        let started = me.started.unwrap_or(0);
+        let mine = format!("{}abcdefgh.tmp", own_prefix());
+        let dead = format!("{PREFIX}{}-{started}-{tag}-abcdefgh.tmp", u32::MAX);
+        // This very pid, but a start time that is not this process's: a
+        // writer that died, whose pid was reused.
+        let reused = format!("{PREFIX}{}-{}-{tag}-abcdefgh.tmp", me.pid, started + 1);
+        let foreign = format!("{PREFIX}1-1-00000000-abcdefgh.tmp");
+        for name in [&mine, &dead, &reused, &foreign] {
+            std::fs::write(dir.path().join(name), "x")?;
+        }
+        sweep(dir.path());
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())?
+            .map(|e| Ok(e?.file_name().to_string_lossy().into_owned()))
+            .collect::<io::Result<_>>()?;
+        left.sort();
+        let mut expected = vec![mine, foreign.clone()];
+        expected.sort();
+        assert_eq!(left, expected);
+        // Another pid space's temporary, however old, is left to prune.
+        let old = SystemTime::now() - FOREIGN_STALE_AFTER - Duration::from_secs(5);
+        let file = std::fs::File::options()
+            .write(true)
+            .open(dir.path().join(&foreign))?;
+        file.set_modified(old)?;
+        sweep(dir.path());
+        assert!(dir.path().join(&foreign).exists());
+        assert!(is_left_behind(
+            dir.path(),
+            OsStr::new(&foreign),
+            Some(FOREIGN_STALE_AFTER)
+        ));
+        Ok(())
+    }
+}

@@ -1,0 +1,289 @@
+//! `DirPath` and `FilePath`: paths that say whether they name a folder or a
+//! file, so a checkpoint folder can never be passed where a log file is meant.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+
+use crate::error::Result;
+use crate::io::atomic_file::AtomicFile;
+use crate::io::fs;
+
+/// The traits and methods both typed paths share.
+macro_rules! typed_path {
+    ($ty:ident) => {
+        impl $ty {
+            /// Wraps a path. Nothing is checked or touched on disk.
+            ///
+            /// ```
+            #[doc = concat!("let p = runlayout::", stringify!($ty), "::new(\"run/x\");")]
+            /// assert_eq!(p.to_string(), "run/x");
+            /// ```
+            pub fn new(path: impl Into<PathBuf>) -> $ty {
+                $ty(path.into())
+            }
+
+            /// The path.
+            ///
+            /// ```
+            #[doc = concat!("let p = runlayout::", stringify!($ty), "::new(\"run/x\");")]
+            /// assert_eq!(p.as_path(), std::path::Path::new("run/x"));
+            /// ```
+            pub fn as_path(&self) -> &Path {
+                &self.0
+            }
+
+            /// The owned path.
+            ///
+            /// ```
+            #[doc = concat!("let p = runlayout::", stringify!($ty), "::new(\"run/x\");")]
+            /// assert_eq!(p.into_path_buf(), std::path::PathBuf::from("run/x"));
+            /// ```
+            pub fn into_path_buf(self) -> PathBuf {
+                self.0
+            }
+        }
+
+        impl AsRef<Path> for $ty {
+            fn as_ref(&self) -> &Path {
+                &self.0
+            }
+        }
+
+        impl AsRef<OsStr> for $ty {
+            fn as_ref(&self) -> &OsStr {
+                self.0.as_os_str()
+            }
+        }
+
+        impl Deref for $ty {
+            type Target = Path;
+
+            fn deref(&self) -> &Path {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0.display(), f)
+            }
+        }
+
+        impl From<$ty> for PathBuf {
+            fn from(path: $ty) -> PathBuf {
+                path.0
+            }
+        }
+
+        impl PartialEq<Path> for $ty {
+            fn eq(&self, other: &Path) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<PathBuf> for $ty {
+            fn eq(&self, other: &PathBuf) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<&Path> for $ty {
+            fn eq(&self, other: &&Path) -> bool {
+                self.0 == *other
+            }
+        }
+    };
+}
+
+/// The path of a folder.
+///
+/// ```
+/// use runlayout::DirPath;
+///
+/// let root = tempfile::tempdir()?;
+/// let checkpoints = DirPath::new(root.path().join("checkpoints"));
+/// checkpoints.create()?;
+/// assert!(checkpoints.is_dir());
+/// std::fs::write(checkpoints.join("epoch_1.ckpt"), b"weights")?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DirPath(PathBuf);
+
+/// The path of a file.
+///
+/// ```
+/// use runlayout::FilePath;
+///
+/// let root = tempfile::tempdir()?;
+/// let log = FilePath::new(root.path().join("logs").join("log.txt"));
+/// log.create_parent()?;
+/// std::fs::write(&log, "step 1\n")?;
+/// assert_eq!(std::fs::read_to_string(&log)?, "step 1\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FilePath(PathBuf);
+
+typed_path!(DirPath);
+typed_path!(FilePath);
+
+impl DirPath {
+    /// The folder's path with `path` appended, as [`Path::join`] does.
+    ///
+    /// ```
+    /// let ckpt = runlayout::DirPath::new("run/checkpoints");
+    /// assert_eq!(ckpt.join("last.ckpt"), std::path::Path::new("run/checkpoints/last.ckpt"));
+    /// ```
+    #[must_use]
+    pub fn join(&self, path: impl AsRef<Path>) -> PathBuf {
+        self.0.join(path)
+    }
+
+    /// A folder inside this one.
+    ///
+    /// ```
+    /// let run = runlayout::DirPath::new("run");
+    /// assert_eq!(run.dir("plots"), runlayout::DirPath::new("run/plots"));
+    /// ```
+    #[must_use]
+    pub fn dir(&self, path: impl AsRef<Path>) -> DirPath {
+        DirPath(self.0.join(path))
+    }
+
+    /// A file inside this folder.
+    ///
+    /// ```
+    /// let run = runlayout::DirPath::new("run");
+    /// assert_eq!(run.file("notes.md"), runlayout::FilePath::new("run/notes.md"));
+    /// ```
+    #[must_use]
+    pub fn file(&self, path: impl AsRef<Path>) -> FilePath {
+        FilePath(self.0.join(path))
+    }
+
+    /// Makes the folder and its missing parents (`mkdir -p`); a folder that
+    /// exists already is fine.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) naming the path, for instance when a
+    /// file stands where a folder should.
+    ///
+    /// ```
+    /// let root = tempfile::tempdir()?;
+    /// let plots = runlayout::DirPath::new(root.path().join("a/b/plots"));
+    /// plots.create()?;
+    /// plots.create()?;
+    /// assert!(plots.is_dir());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create(&self) -> Result<()> {
+        fs::create_dir_all(&self.0)
+    }
+}
+
+impl FilePath {
+    /// The folder the file sits in, if the path has one.
+    ///
+    /// ```
+    /// let log = runlayout::FilePath::new("run/log.txt");
+    /// assert_eq!(log.parent_dir(), Some(runlayout::DirPath::new("run")));
+    /// ```
+    #[must_use]
+    pub fn parent_dir(&self) -> Option<DirPath> {
+        self.0
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(DirPath::new)
+    }
+
+    /// Makes the folder the file sits in, and its missing parents.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) naming the folder.
+    ///
+    /// ```
+    /// let root = tempfile::tempdir()?;
+    /// let summary = runlayout::FilePath::new(root.path().join("tracker/summary.yaml"));
+    /// summary.create_parent()?;
+    /// assert!(root.path().join("tracker").is_dir());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_parent(&self) -> Result<()> {
+        match self.parent_dir() {
+            Some(parent) => parent.create(),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes `contents` to the file atomically: readers (a family's
+    /// [`last()`](crate::Family::last) among them) find the old version or
+    /// the new one, whole, never half of one, even if this process is killed
+    /// halfway. Makes the folder the file sits in if it is missing.
+    ///
+    /// The data goes to a temporary file in the same folder, under a hidden
+    /// name that families and scans never take for a member or a run, is
+    /// synced to the device, and is renamed over the file. Temporaries that
+    /// writers killed before their rename left in the folder are removed
+    /// by the first atomic write of a process into that folder, which costs
+    /// one read of the folder; later writes of the process there do not read
+    /// it, so a write costs the same in a folder of ten thousand files. (A
+    /// temporary left while the process was writing there waits for the
+    /// next process that writes into that folder.) Built on the
+    /// `tempfile` crate; see [`create_atomic`](FilePath::create_atomic) to
+    /// write in pieces.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io): `create a temporary file in` naming
+    /// the folder, or `write`, `sync`, `move into place` naming the file. The
+    /// file is then as it was, and no temporary is left.
+    ///
+    /// ```
+    /// let run = tempfile::tempdir()?;
+    /// let ckpt = runlayout::FilePath::new(run.path().join("checkpoints/epoch_0003.ckpt"));
+    /// ckpt.write_atomic(b"weights")?;
+    /// assert_eq!(std::fs::read(&ckpt)?, b"weights");
+    /// ckpt.write_atomic("new weights")?;
+    /// assert_eq!(std::fs::read(&ckpt)?, b"new weights");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_atomic(&self, contents: impl AsRef<[u8]>) -> Result<()> {
+        AtomicFile::write(&self.0, contents.as_ref())
+    }
+
+    /// Starts writing the file atomically, in pieces: write to the
+    /// [`AtomicFile`] returned, then [`commit`](AtomicFile::commit) it. Until
+    /// the commit the file is untouched; dropped without one, the new
+    /// version is thrown away. Makes the folder the file sits in if it is
+    /// missing, and removes stale temporaries there the first time the
+    /// process writes into it, as [`write_atomic`](FilePath::write_atomic)
+    /// does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) naming the folder: `create folders`
+    /// if it cannot be made, `create a temporary file in` if the temporary
+    /// cannot.
+    ///
+    /// ```
+    /// use std::io::Write as _;
+    ///
+    /// let run = tempfile::tempdir()?;
+    /// let metrics = runlayout::FilePath::new(run.path().join("eval/metrics.csv"));
+    /// let mut file = metrics.create_atomic()?;
+    /// for epoch in 1..=3 {
+    ///     writeln!(file, "{epoch},0.{epoch}")?;
+    /// }
+    /// file.commit()?;
+    /// assert_eq!(std::fs::read_to_string(&metrics)?.lines().count(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_atomic(&self) -> Result<AtomicFile> {
+        AtomicFile::create(&self.0)
+    }
+}

@@ -1,0 +1,514 @@
+//! Making run folders: `create`, `create_or_open` and `start`.
+//!
+//! A run's folder is made with one exclusive `create_dir`, never
+//! check-then-create. Whoever made it then writes the manifest and moves the
+//! `latest` pointer, before the call returns: a run is complete when anyone
+//! gets it (a joiner that arrives early waits for the manifest, see
+//! `open.rs`).
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use crate::RunBuilder;
+use crate::error::{Error, Result};
+use crate::io::claim::UseClaim;
+use crate::io::fs;
+use crate::launch::launcher::Launcher;
+use crate::lifecycle::latest;
+use crate::lifecycle::open;
+use crate::record::manifest::{self, Manifest};
+use crate::record::probe;
+use crate::run::Run;
+use crate::run::address::{Address, Place};
+use crate::run::id::RunId;
+
+/// How many generated ids `create()` tries before it gives up. A collision
+/// needs two runs on one day to draw the same 5 of 36^5 suffixes, so 64
+/// failures in a row mean the folder refuses new entries, not bad luck.
+const MAX_ATTEMPTS: u32 = 64;
+
+/// The folders one creation made, so a failure can take them back.
+struct Made {
+    place: Place,
+    /// The run's own id folder was made too, not only the run folder.
+    id_dir: bool,
+}
+
+impl RunBuilder {
+    /// Makes a new run folder; no other caller can ever receive the same one.
+    ///
+    /// The run's own folder is made with one exclusive `create_dir`, never
+    /// check-then-create; missing parents (found by that call) are then made
+    /// with `create_dir_all`. With a generated id an existing folder is a
+    /// collision: a new id is drawn (up to 64 times) and the existing folder
+    /// is never adopted. With an explicit or seeded id it is an error, and
+    /// nothing on disk is touched.
+    ///
+    /// The new folder then gets its manifest and the `latest` pointer of its
+    /// stage moves to it (unless switched off). If either fails, every
+    /// folder the call made is removed again and the error returned: the
+    /// call has no effect.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`] for a bad stage or run id, [`Error::RunExists`]
+    /// for an explicit or seeded id whose folder exists,
+    /// [`Error::InsideRun`] if the root, the stage folder or (run-first) the
+    /// id folder is a run, since a run never holds another,
+    /// [`Error::DanglingLink`] if a broken symlink stands there,
+    /// [`Error::TooManyCollisions`], or [`Error::Io`] naming the path.
+    ///
+    /// ```
+    /// use runlayout::{Error, Run};
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let first = Run::builder(root.path()).stage("train").create()?;
+    /// let second = Run::builder(root.path()).stage("train").create()?;
+    /// assert_ne!(first.path(), second.path());
+    ///
+    /// let taken = Run::builder(root.path()).stage("train").run_id(first.id().as_str()).create();
+    /// assert!(matches!(taken, Err(Error::RunExists { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create(self) -> Result<Run> {
+        let stage = self.checked_stage()?;
+        match self.fixed_id()? {
+            Some(id) => self.create_fixed(self.address(stage, id)),
+            None => self.create_generated(stage, RunId::generate),
+        }
+    }
+
+    /// Creates the run folder, or opens it if another caller was first.
+    ///
+    /// This is how the ranks of one job meet in one folder: they agree on the
+    /// id (explicit, or from the launcher), exactly one of them creates the
+    /// folder ([`Run::is_new`] tells which) and none fails because another
+    /// won. The creator writes the manifest and moves the `latest` pointer
+    /// before it returns; should that fail, it gets the error but the folder
+    /// stays, since the other ranks may be using it already. The others
+    /// return only once the manifest is there, waiting for it if they came
+    /// too early (see [`open`](RunBuilder::open)); if the creator died
+    /// before it moved the `latest` pointer, the first of them moves it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingRunId`] without a run id or seed: ranks that each drew
+    /// their own id would never meet. (A seed makes one id for all ranks
+    /// only under a launcher, whose id replaces the local date; see
+    /// [`seed`](RunBuilder::seed).) [`Error::NotADirectory`] if a file stands
+    /// at the run's path, [`Error::NotARun`] if the folder there is a stage
+    /// folder, [`Error::IncompleteRun`] if its creator died before writing
+    /// the manifest, [`Error::InsideRun`] (as for `create`),
+    /// [`Error::InvalidName`], [`Error::Io`].
+    ///
+    /// ```
+    /// use runlayout::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let rank0 = Run::builder(root.path()).run_id("job-7").create_or_open()?;
+    /// let rank1 = Run::builder(root.path()).run_id("job-7").create_or_open()?;
+    /// assert_eq!(rank0.path(), rank1.path());
+    /// assert!(rank0.is_new() && !rank1.is_new());
+    /// # #[cfg(feature = "manifest")]
+    /// assert!(rank1.path().join("run.json").is_file());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_or_open(self) -> Result<Run> {
+        let stage = self.checked_stage()?;
+        let id = self.fixed_id()?.ok_or(Error::MissingRunId {
+            method: "create_or_open",
+        })?;
+        let address = self.address(stage, id);
+        if self.make_folder(&address)?.is_none() {
+            let run = self.run(address, false);
+            let claim = open::verify_or_complete(&run, &self, Some(open::Completer { job: None }))?;
+            let run = run.claimed(claim);
+            self.move_latest(&run)?;
+            return Ok(run);
+        }
+        let run = self.run(address, true);
+        // Other ranks may be inside the folder already: on a failure it stays.
+        let claim = self.record(&run, None)?;
+        Ok(run.claimed(claim))
+    }
+
+    /// [`create`](RunBuilder::create) for all the ranks of one launched
+    /// job: a new run, which the first rank to arrive creates and the job's
+    /// other ranks join, as with [`create_or_open`](RunBuilder::create_or_open),
+    /// but never a run that anything else made.
+    ///
+    /// The creator records the job in the manifest: `"job"` holds the
+    /// launcher's [run id](Launcher::run_id), such as `slurm-4242.0`. A rank
+    /// that finds the folder made joins it only when its manifest names the
+    /// same job. So an id chosen by hand (`--run-id baseline` under `srun`)
+    /// starts one new run for all the ranks of the step, another job (or
+    /// step) asking for that id again is refused, and a requeued job, whose
+    /// launcher id does not change, finds its folder again. A
+    /// [seed](RunBuilder::seed) gives the id [`Launcher::seeded_id`] (this
+    /// launcher's id in place of the date), the same for every rank.
+    ///
+    /// Without manifests ([`write_manifest(false)`](RunBuilder::write_manifest),
+    /// or the `manifest` feature off) jobs cannot be told apart: ranks join
+    /// any run folder they find, as with `create_or_open`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingRunId`] without a run id or seed,
+    /// [`Error::RunExists`] if the run was made by another job or outside
+    /// any launcher, and those of `create_or_open`.
+    ///
+    /// ```
+    /// use std::ffi::OsString;
+    /// use runlayout::{Error, Launcher, Run};
+    ///
+    /// let step = |n: &'static str| {
+    ///     move |k: &str| match k {
+    ///         "SLURM_JOB_ID" => Some(OsString::from("4242")),
+    ///         "SLURM_STEP_ID" => Some(OsString::from(n)),
+    ///         _ => None,
+    ///     }
+    /// };
+    /// let step0 = Launcher::detect_with(step("0")).unwrap();
+    /// let root = tempfile::tempdir()?;
+    /// let rank0 = Run::builder(root.path()).run_id("baseline").create_for(&step0)?;
+    /// let rank1 = Run::builder(root.path()).run_id("baseline").create_for(&step0)?;
+    /// assert_eq!(rank0.path(), rank1.path());
+    /// assert!(rank0.is_new() && !rank1.is_new());
+    ///
+    /// # #[cfg(feature = "manifest")] {
+    /// let step1 = Launcher::detect_with(step("1")).unwrap();
+    /// let other = Run::builder(root.path()).run_id("baseline").create_for(&step1);
+    /// assert!(matches!(other, Err(Error::RunExists { .. })));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_for(self, launcher: &Launcher) -> Result<Run> {
+        let job = launcher.run_id();
+        let stage = self.checked_stage()?;
+        let id = self
+            .fixed_id_under(Some(launcher))?
+            .ok_or(Error::MissingRunId {
+                method: "create_for",
+            })?;
+        let address = self.address(stage, id);
+        if self.make_folder(&address)?.is_some() {
+            let run = self.run(address, true);
+            // Other ranks may be inside the folder already: on a failure it stays.
+            let claim = self.record(&run, Some(job.as_str()))?;
+            return Ok(run.claimed(claim));
+        }
+        let run = self.run(address, false);
+        let completer = open::Completer {
+            job: Some(job.as_str()),
+        };
+        let claim = open::verify_or_complete(&run, &self, Some(completer))?;
+        let run = run.claimed(claim);
+        if !manifest::is_written(self.write_manifest) {
+            return Ok(run);
+        }
+        let recorded = Manifest::read(run.path())?.and_then(|m| m.job);
+        if recorded.as_deref() == Some(job.as_str()) {
+            self.move_latest(&run)?;
+            Ok(run)
+        } else {
+            Err(Error::RunExists {
+                path: run.path().to_path_buf(),
+            })
+        }
+    }
+
+    /// [`create`](RunBuilder::create) when the id is to be generated, and
+    /// [`create_or_open`](RunBuilder::create_or_open) when it is fixed (given,
+    /// seeded, or from the environment or a launcher): the one call a program
+    /// needs whether it runs alone or as one rank of many.
+    ///
+    /// A [seed](RunBuilder::seed) under a [`Launcher`] (the environment's,
+    /// or the one [`from_env`](RunBuilder::from_env) read) is
+    /// [`create_for`](RunBuilder::create_for) that launcher: the id is the
+    /// launcher's id and the seed's five characters, the same for every
+    /// rank whatever its time zone, so the ranks make one new run, which a
+    /// requeued job finds again and another job is refused. Outside a
+    /// launcher a seed gives the dated id, created or opened.
+    ///
+    /// # Errors
+    ///
+    /// Those of `create`, `create_or_open` or `create_for`.
+    ///
+    /// ```
+    /// use runlayout::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let alone = Run::builder(root.path()).start()?;
+    /// let rank0 = Run::builder(root.path()).run_id("job-7").start()?;
+    /// let rank1 = Run::builder(root.path()).run_id("job-7").start()?;
+    /// assert!(alone.is_new() && rank0.is_new() && !rank1.is_new());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn start(self) -> Result<Run> {
+        if let Some(launcher) = self.seed_launcher() {
+            self.create_for(&launcher)
+        } else if self.has_fixed_id() {
+            self.create_or_open()
+        } else {
+            self.create()
+        }
+    }
+
+    /// Makes the run folder at `address` (and in run-first order its id
+    /// folder when missing); `None` if a folder stands there already.
+    fn make_folder(&self, address: &Address) -> Result<Option<Made>> {
+        let place = address.place(&self.root);
+        if let Some(parent) = place.run.parent() {
+            self.refuse_inside_run(parent, &place.run)?;
+        }
+        let id_dir = if place.has_own_id_folder() {
+            fs::create_new_with_parents(&place.id_dir)?
+        } else {
+            false
+        };
+        let made_run = if id_dir {
+            fs::create_new(&place.run)?
+        } else {
+            fs::create_new_with_parents(&place.run)?
+        };
+        Ok(made_run.then_some(Made { place, id_dir }))
+    }
+
+    fn create_fixed(&self, address: Address) -> Result<Run> {
+        match self.make_folder(&address)? {
+            Some(made) => self.settle(self.run(address, true), made),
+            None => {
+                let path = address.folder(&self.root);
+                open::explain_existing(&path)?;
+                Err(Error::RunExists { path })
+            }
+        }
+    }
+
+    /// Creates a run under the first id from `draw` whose folder is new.
+    fn create_generated(
+        &self,
+        stage: Option<String>,
+        mut draw: impl FnMut() -> RunId,
+    ) -> Result<Run> {
+        let parent = self.group(stage.as_deref()).folder(&self.root);
+        self.refuse_inside_run(&parent, &parent)?;
+        for _ in 0..MAX_ATTEMPTS {
+            let address = self.address(stage.clone(), draw());
+            let place = address.place(&self.root);
+            // The id folder is the one that must be new: in run-first order a
+            // stage folder inside an existing id folder would share that id
+            // with an unrelated run.
+            if !fs::create_new_with_parents(&place.id_dir)? {
+                continue;
+            }
+            if place.has_own_id_folder() && !fs::create_new(&place.run)? {
+                return Err(Error::RunExists { path: place.run });
+            }
+            let made = Made {
+                id_dir: place.has_own_id_folder(),
+                place,
+            };
+            return self.settle(self.run(address, true), made);
+        }
+        Err(Error::TooManyCollisions {
+            parent,
+            attempts: MAX_ATTEMPTS,
+        })
+    }
+
+    /// Moves the stage's `latest` pointer to `run` unless it names a newer
+    /// run (or the builder leaves it alone). The creator does it before it
+    /// returns, and every joiner too: a creator killed between its manifest
+    /// and the pointer would otherwise leave `latest` naming the run
+    /// before, which a requeued job then resumes. When the pointer names
+    /// `run` already, as it nearly always does for a joiner, this costs one
+    /// `readlink`.
+    fn move_latest(&self, run: &Run) -> Result<()> {
+        if self.latest_pointer {
+            latest::update(run, self.link_style, recorded_at)?;
+        }
+        Ok(())
+    }
+
+    /// [`Error::InsideRun`] (about a run to be made at `path`) if `folder`
+    /// or a folder above it, up to the root, is a run (holds a manifest; a
+    /// foreign `run.json` does not count): a run never holds another, or
+    /// the outer run's paths (`{split}/log.txt` with the value `latest`)
+    /// would lead into the inner run's files. One `stat` per folder between
+    /// the run and the root, the root included; a run that appears there
+    /// while this one is made is not seen.
+    fn refuse_inside_run(&self, folder: &Path, path: &Path) -> Result<()> {
+        let below_root = folder.ancestors().take_while(|f| f.starts_with(&self.root));
+        for outer in below_root {
+            if probe::is_recorded_run(outer) {
+                return Err(Error::InsideRun {
+                    path: path.to_path_buf(),
+                    run: outer.to_path_buf(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what a new run gets; a failure undoes the creation, so the
+    /// call has no effect at all.
+    fn settle(&self, run: Run, made: Made) -> Result<Run> {
+        match self.record(&run, None) {
+            Ok(claim) => Ok(run.claimed(claim)),
+            Err(err) => {
+                undo(&made);
+                Err(err)
+            }
+        }
+    }
+
+    /// The manifest (naming the launched `job` that shares the run, if
+    /// one does), then the `latest` pointer; returns the creator's use
+    /// claim, taken with the manifest.
+    fn record(&self, run: &Run, job: Option<&str>) -> Result<Option<UseClaim>> {
+        let claim = if self.write_manifest {
+            manifest::write_new(run, job, self.record_git)?
+        } else {
+            None
+        };
+        self.move_latest(run)?;
+        Ok(claim)
+    }
+}
+
+/// How far ahead of this clock a recorded creation time may be and still
+/// count: other nodes' clocks drift a little; a manifest from the future
+/// (a node whose clock ran wild, a hand edit) would hold `latest` until
+/// that time came.
+const CLOCK_TOLERANCE: Duration = Duration::from_secs(5 * 60);
+
+/// When the run in `folder` was recorded, as its manifest says (to the
+/// nanosecond); `None` without a readable manifest or with a time beyond
+/// [`CLOCK_TOLERANCE`] from now, a run that is then taken as older.
+fn recorded_at(folder: &Path) -> Option<SystemTime> {
+    let at = Manifest::read(folder).ok().flatten()?.created_at()?;
+    (at <= SystemTime::now() + CLOCK_TOLERANCE).then_some(at)
+}
+
+/// Removes the folders a creation has just made (and found no other use
+/// for): the manifest, the run folder, and a run-first id folder made with it.
+fn undo(made: &Made) {
+    let _ = std::fs::remove_file(made.place.run.join(manifest::MANIFEST));
+    let _ = std::fs::remove_dir(&made.place.run);
+    if made.id_dir {
+        let _ = std::fs::remove_dir(&made.place.id_dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::nesting::Nesting;
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    /// Draws the given ids in turn, then the last one forever.
+    fn drawing(ids: &'static [&'static str]) -> impl FnMut() -> RunId {
+        let mut next = 0;
+        move || {
+            let id = ids[next.min(ids.len() - 1)];
+            next += 1;
+            RunId::new(id).expect("valid test id")
+        }
+    }
+
+    #[test]
+    fn a_collision_draws_a_new_id_and_leaves_the_old_folder_alone() -> TestResult {
+        let root = tempfile::tempdir()?;
+        for nesting in [Nesting::StageFirst, Nesting::RunFirst] {
+            let builder = Run::builder(root.path()).stage("s").nesting(nesting);
+            let taken = builder.clone().run_id("taken").create()?;
+            std::fs::write(taken.path().join("mine"), b"kept")?;
+            let run =
+                builder.create_generated(Some("s".into()), drawing(&["taken", "taken", "free"]))?;
+            assert_eq!(run.id(), "free");
+            assert_eq!(std::fs::read(taken.path().join("mine"))?, b"kept");
+            std::fs::remove_dir_all(root.path().join("s")).ok();
+            std::fs::remove_dir_all(root.path().join("taken")).ok();
+            std::fs::remove_dir_all(root.path().join("free")).ok();
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn run_first_collisions_are_on_the_id_folder() -> TestResult {
+        // Another stage of id `x` exists: a generated `x` must not join it.
+        let root = tempfile::tempdir()?;
+        let builder = Run::builder(root.path()).nesting(Nesting::RunFirst);
+        builder.clone().stage("pretrain").run_id("x").create()?;
+        let run = builder.create_generated(Some("finetune".into()), drawing(&["x", "y"]))?;
+        assert_eq!(run.id(), "y");
+        assert!(!root.path().join("x/finetune").exists());
+        Ok(())
+    }
+
+    #[test]
+    fn create_for_records_the_job_and_lets_only_its_ranks_join() -> TestResult {
+        use crate::launch::test_env::env;
+        let step0 = Launcher::detect_with(env(&[("SLURM_JOB_ID", "8"), ("SLURM_STEP_ID", "0")]))
+            .expect("a launcher");
+        let step1 = Launcher::detect_with(env(&[("SLURM_JOB_ID", "8"), ("SLURM_STEP_ID", "1")]))
+            .expect("a launcher");
+        let root = tempfile::tempdir()?;
+        let builder = Run::builder(root.path()).stage("s").run_id("baseline");
+        let made = builder.clone().create_for(&step0)?;
+        assert!(made.is_new());
+        let joined = builder.clone().create_for(&step0)?;
+        assert!(!joined.is_new() && joined.path() == made.path());
+        if manifest::is_written(true) {
+            let recorded = made.manifest()?.expect("written").job;
+            assert_eq!(recorded.as_deref(), Some("slurm-8.0"));
+            let other = builder.clone().create_for(&step1).unwrap_err();
+            assert!(
+                matches!(&other, Error::RunExists { path } if path == made.path()),
+                "{other:?}"
+            );
+            // Made by plain create(): no job recorded, no job may join.
+            let plain = Run::builder(root.path()).run_id("plain").create()?;
+            let err = Run::builder(root.path()).run_id("plain").create_for(&step0);
+            assert!(matches!(err, Err(Error::RunExists { .. })), "{plain:?}");
+        }
+        // Without manifests jobs cannot be told apart: ranks join.
+        let bare = builder.write_manifest(false).run_id("bare");
+        bare.clone().create_for(&step0)?;
+        assert!(!bare.create_for(&step1)?.is_new());
+        assert!(matches!(
+            Run::builder(root.path()).create_for(&step0),
+            Err(Error::MissingRunId {
+                method: "create_for"
+            })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn endless_collisions_give_up_with_an_error() -> TestResult {
+        let root = tempfile::tempdir()?;
+        let builder = Run::builder(root.path()).stage("s");
+        builder.clone().run_id("only").create()?;
+        let err = builder
+            .create_generated(Some("s".into()), drawing(&["only"]))
+            .unwrap_err();
+        match &err {
+            Error::TooManyCollisions { parent, attempts } => {
+                assert_eq!(parent, &root.path().join("s"));
+                assert_eq!(*attempts, MAX_ATTEMPTS);
+            }
+            other => panic!("expected TooManyCollisions, got {other:?}"),
+        }
+        let folders = std::fs::read_dir(root.path().join("s"))?
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            })
+            .count();
+        assert_eq!(folders, 1);
+        Ok(())
+    }
+}

@@ -1,0 +1,115 @@
+//! The `latest` pointer: next to the runs of one stage, it names the newest
+//! run whose creation finished, so a job can resume "whatever ran last"
+//! without knowing ids. It never moves back to an older run. Where the
+//! pointer is, and what it holds, is the run's address's to say
+//! (`run/address.rs`).
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+pub use runlayout_grammar::names::LATEST;
+
+use crate::error::{Error, Result};
+use crate::io::pointer::{self, LinkStyle};
+use crate::run::Run;
+use crate::run::address::{Address, Group};
+
+/// How often [`update`] writes the pointer before it lets a race be.
+const MAX_MOVES: usize = 8;
+
+/// Points the pointer of `run`'s stage at `run`, atomically (readers find
+/// the old pointer or the new one, never none), unless it names a run
+/// recorded later: the pointer never moves back.
+///
+/// Ranks and processes finish creations out of order: a creator that was
+/// slow between its manifest and this call would otherwise point `latest`
+/// back at its run after a newer one was made. `recorded_at` says when the
+/// run in a folder was recorded (its manifest's creation time, to the
+/// nanosecond: file times are too coarse, two runs made within a few
+/// milliseconds share one); a run it knows no time of is taken as older.
+/// After its write the pointer is read again, and written again if an older
+/// run's creator replaced it meanwhile. Two writers can still cross between
+/// one's read and its rename, a window of microseconds; then `latest` names
+/// the other run.
+pub(crate) fn update(
+    run: &Run,
+    style: LinkStyle,
+    recorded_at: impl Fn(&Path) -> Option<SystemTime>,
+) -> Result<()> {
+    let at = run.address().group().pointer(run.root());
+    let target = run.address().pointer_target();
+    let beside = at.parent().unwrap_or(Path::new(""));
+    let mut mine = None;
+    for _ in 0..MAX_MOVES {
+        if let Some(current) = pointer::read(&at)? {
+            if current == target {
+                return Ok(());
+            }
+            let mine = *mine.get_or_insert_with(|| recorded_at(run.path()));
+            if mine.is_some() && recorded_at(&beside.join(&current)) > mine {
+                return Ok(());
+            }
+        }
+        pointer::replace(&at, &target, style)?;
+    }
+    Ok(())
+}
+
+/// Where the pointer of `group` is, and the address of the run it names;
+/// `None` if there is no pointer.
+///
+/// # Errors
+///
+/// [`Error::NotALink`] if a real file stands there, [`Error::InvalidLink`]
+/// if it points anywhere but at a run folder next to it.
+pub(crate) fn read(root: &Path, group: Group<'_>) -> Result<(PathBuf, Option<Address>)> {
+    let at = group.pointer(root);
+    let Some(target) = pointer::read(&at)? else {
+        return Ok((at, None));
+    };
+    match group.address_of_target(&target) {
+        Some(address) => Ok((at, Some(address))),
+        None => Err(Error::InvalidLink {
+            path: at,
+            target,
+            expected: "a run folder of that stage next to it",
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pointer_never_moves_back_to_an_older_run()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let root = tempfile::tempdir()?;
+        let builder = || Run::builder(root.path()).stage("s").latest_pointer(false);
+        let older = builder().run_id("old").create()?;
+        let newer = builder().run_id("newer").create()?;
+        let unknown = builder().run_id("unknown").create()?;
+        // Recorded in the order of their names' lengths, `unknown` never.
+        let at = |folder: &Path| {
+            let name = folder.file_name()?.to_str()?;
+            (name != "unknown")
+                .then(|| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(name.len() as u64))
+        };
+        let group = older.address().group();
+        let named = || read(root.path(), group).map(|(_, a)| a.map(|a| a.id.into_string()));
+        update(&older, LinkStyle::Auto, at)?;
+        assert_eq!(named()?.as_deref(), Some("old"));
+        update(&newer, LinkStyle::Auto, at)?;
+        assert_eq!(named()?.as_deref(), Some("newer"));
+        // The older run's creator, slow, comes to its pointer last.
+        update(&older, LinkStyle::PointerFile, at)?;
+        assert_eq!(named()?.as_deref(), Some("newer"));
+        // A run of no known time cannot be ordered: its write wins, and any
+        // run with a time moves the pointer on from it.
+        update(&unknown, LinkStyle::Auto, at)?;
+        assert_eq!(named()?.as_deref(), Some("unknown"));
+        update(&older, LinkStyle::Auto, at)?;
+        assert_eq!(named()?.as_deref(), Some("old"));
+        Ok(())
+    }
+}

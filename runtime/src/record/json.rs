@@ -1,0 +1,121 @@
+//! Reading and writing the JSON records runlayout keeps in a run folder
+//! (`run.json`, `run.status.json`, `run.layout.json`): the one place that
+//! knows whether the `manifest` feature is on. Without it no record is
+//! written or read: a read finds none, a write does nothing.
+
+use std::path::Path;
+
+#[cfg(feature = "manifest")]
+use crate::error::Operation;
+use crate::error::{Error, RecordKind, Result};
+#[cfg(feature = "manifest")]
+use crate::io::owned_file::{self, Read};
+#[cfg(feature = "manifest")]
+use crate::io::temporary;
+
+/// Whether this build writes and reads records at all.
+pub(crate) const ENABLED: bool = cfg!(feature = "manifest");
+
+/// No record runlayout writes comes near this size; a larger one is not one
+/// of them and is not read to the end.
+#[cfg(feature = "manifest")]
+const RECORD_MAX: u64 = 1 << 20;
+
+/// A record kept in a run folder: which one it is, for errors, and serde,
+/// when records are kept at all.
+#[cfg(feature = "manifest")]
+pub(crate) trait Record: serde::Serialize + serde::de::DeserializeOwned {
+    /// Which record this is.
+    const KIND: RecordKind;
+}
+/// A record kept in a run folder: which one it is (nothing more is needed,
+/// since without the `manifest` feature none is read or written).
+#[cfg(not(feature = "manifest"))]
+pub(crate) trait Record {
+    /// Which record this is.
+    const KIND: RecordKind;
+}
+
+/// The error for a record at `path` that cannot be read or written as
+/// JSON.
+pub(crate) fn invalid<T: Record>(path: &Path, message: String) -> Error {
+    Error::InvalidRecord {
+        kind: T::KIND,
+        path: path.into(),
+        message,
+    }
+}
+
+/// The fields of a record this version does not know, kept as they were.
+#[cfg(feature = "serde")]
+pub(crate) type Extra = serde_json::Map<String, serde_json::Value>;
+/// The fields of a record this version does not know: none are read
+/// without serde.
+#[cfg(not(feature = "serde"))]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Extra(());
+
+/// The JSON record at `path`, read defensively (a regular file of at most
+/// 1 MiB); `None` if there is none, or records are not kept.
+pub(crate) fn read<T: Record>(path: &Path) -> Result<Option<T>> {
+    #[cfg(feature = "manifest")]
+    {
+        let bytes = match owned_file::read(path, RECORD_MAX)? {
+            Read::Bytes(bytes) => bytes,
+            Read::Missing => return Ok(None),
+            Read::TooLarge => {
+                return Err(Error::FileTooLarge {
+                    path: path.into(),
+                    limit: RECORD_MAX,
+                });
+            }
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| invalid::<T>(path, e.to_string()))
+    }
+    #[cfg(not(feature = "manifest"))]
+    {
+        let _ = path;
+        Ok(None)
+    }
+}
+
+/// Replaces the JSON record at `path` atomically (temporary file, rename):
+/// a reader finds the old record or the new one, never half of one. Does
+/// nothing when records are not kept.
+pub(crate) fn write<T: Record>(path: &Path, record: &T) -> Result<()> {
+    write_keeping(path, record, |_| Ok(())).map(drop)
+}
+
+/// [`write`], handing the new record's file (open for reading and
+/// writing) to `keep` before it is renamed into place; what `keep` makes of
+/// it is returned. `None` when records are not kept.
+pub(crate) fn write_keeping<T: Record, R>(
+    path: &Path,
+    record: &T,
+    mut keep: impl FnMut(std::fs::File) -> std::io::Result<R>,
+) -> Result<Option<R>> {
+    #[cfg(feature = "manifest")]
+    {
+        let mut json =
+            serde_json::to_vec_pretty(record).map_err(|e| invalid::<T>(path, e.to_string()))?;
+        json.push(b'\n');
+        temporary::replace(path, Operation::WriteFile, |tmp| {
+            use std::io::Write as _;
+            let mut file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(tmp)?;
+            file.write_all(&json)?;
+            keep(file)
+        })
+        .map(Some)
+    }
+    #[cfg(not(feature = "manifest"))]
+    {
+        let _ = (path, record, &mut keep);
+        Ok(None)
+    }
+}

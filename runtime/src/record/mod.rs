@@ -1,0 +1,14 @@
+//! The JSON records runlayout keeps in a run folder: reading and writing
+//! them (the one place that knows the `manifest` feature), the manifest
+//! (`run.json`), the status (`run.status.json`, with `RunGuard`), the
+//! process both name, and the times they hold; and what a folder is, as
+//! far as runs go (`probe`).
+//!
+//! Uses `launch`, `run`, `io` and `error`.
+
+pub(crate) mod json;
+pub(crate) mod manifest;
+pub(crate) mod probe;
+pub(crate) mod process_record;
+pub(crate) mod status;
+pub(crate) mod time;
