@@ -52,17 +52,21 @@ pub(crate) struct UseClaim {
 }
 
 impl UseClaim {
-    /// Holds `file`, the manifest this process has just written and not yet
-    /// renamed into place, as its claim; `None` where locks are not
-    /// supported.
-    pub(crate) fn on_new(file: File) -> io::Result<Option<UseClaim>> {
+    /// Locks `file`, the manifest this process has just written and not yet
+    /// put in place, for a claim: `false` where locks are not supported.
+    pub(crate) fn lock_new(file: &File) -> io::Result<bool> {
         match file.try_lock_shared() {
-            Ok(()) => Ok(Some(UseClaim { _file: file })),
-            Err(TryLockError::Error(e)) if unsupported(&e) => Ok(None),
+            Ok(()) => Ok(true),
+            Err(TryLockError::Error(e)) if unsupported(&e) => Ok(false),
             // Nobody else can know of a file not yet in place, so nobody
             // else holds it.
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The claim `file` holds, locked by [`lock_new`](UseClaim::lock_new).
+    pub(crate) fn held(file: File) -> UseClaim {
+        UseClaim { _file: file }
     }
 }
 

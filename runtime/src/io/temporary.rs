@@ -24,6 +24,7 @@
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
+use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock, PoisonError};
@@ -116,6 +117,135 @@ pub(crate) fn replace<T>(
             Err(e) if fs::is_not_found(&e.error) && attempt < ATTEMPTS => {}
             Err(e) => return Err(e.error).at(Operation::Rename, dst),
         }
+    }
+}
+
+/// Makes a new file appear at `dst` whole, or not at all: `write` fills
+/// it (and may lock it) before it has a name; the file comes back open for
+/// reading and writing.
+///
+/// On Linux the file is made without a name (`O_TMPFILE`) in `dst`'s folder
+/// and then linked at `dst`: a process killed while writing leaves nothing
+/// behind, no temporary name is drawn, and a name already at `dst` is an
+/// error (`AlreadyExists`), never replaced. Where the folder's file system
+/// has no unnamed files (NFS, older kernels), and on other systems, the
+/// file is made at a temporary name and renamed over `dst` as [`replace`]
+/// does: callers make it where nothing else writes (a run's new folder).
+#[cfg_attr(
+    not(feature = "manifest"),
+    expect(
+        dead_code,
+        reason = "only records are made whole, and this build keeps none"
+    )
+)]
+pub(crate) fn create_whole(
+    dst: &Path,
+    op: Operation,
+    mut write: impl FnMut(&File) -> io::Result<()>,
+) -> Result<File> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Some(file) = unnamed::create(dst, op, &mut write)? {
+        return Ok(file);
+    }
+    replace(dst, op, |tmp| {
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(tmp)?;
+        write(&file)?;
+        Ok(file)
+    })
+}
+
+/// Files made without a name and linked into place.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod unnamed {
+    use std::fs::File;
+    use std::io;
+    use std::path::Path;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use rustix::fs::{self as rfs, AtFlags, Mode, OFlags};
+    use rustix::io::Errno;
+
+    use crate::error::{Operation, Result};
+    use crate::io::fs::At as _;
+
+    /// Whether linking a file by its descriptor alone (`AT_EMPTY_PATH`)
+    /// was refused once: kernels before 6.10 allow it only to privileged
+    /// processes, and the file is then linked through `/proc/self/fd`.
+    static BY_DESCRIPTOR_REFUSED: AtomicBool = AtomicBool::new(false);
+
+    /// Whether no way to link an unnamed file was found (no `/proc`
+    /// either): every file is then made at a temporary name.
+    static UNLINKABLE: AtomicBool = AtomicBool::new(false);
+
+    /// The file, written and linked at `dst`; `None` if the folder's file
+    /// system (or this kernel) makes no unnamed files, or there is no way
+    /// to link one, so the caller takes another way.
+    pub(super) fn create(
+        dst: &Path,
+        op: Operation,
+        write: &mut dyn FnMut(&File) -> io::Result<()>,
+    ) -> Result<Option<File>> {
+        if UNLINKABLE.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let dir = match dst.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
+        let fd = match rfs::openat(rfs::CWD, dir, flags, Mode::from_bits_truncate(0o666)) {
+            Ok(fd) => fd,
+            // No unnamed files here: EOPNOTSUPP from the file system,
+            // EISDIR or EINVAL from a kernel that does not know the flag.
+            Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL) => return Ok(None),
+            Err(e) => return Err(e).at(op, dst),
+        };
+        let file = File::from(fd);
+        write(&file).at(op, dst)?;
+        if link(&file, dst).at(op, dst)? {
+            Ok(Some(file))
+        } else {
+            UNLINKABLE.store(true, Ordering::Relaxed);
+            Ok(None)
+        }
+    }
+
+    /// Links `file` at `dst`: `false` if no way to link it is allowed here.
+    fn link(file: &File, dst: &Path) -> rustix::io::Result<bool> {
+        if !BY_DESCRIPTOR_REFUSED.load(Ordering::Relaxed) {
+            match rfs::linkat(file, "", rfs::CWD, dst, AtFlags::EMPTY_PATH) {
+                Ok(()) => return Ok(true),
+                // Refused to an unprivileged process (ENOENT before 6.10).
+                Err(Errno::NOENT | Errno::PERM) if exists(dst.parent()) => {
+                    BY_DESCRIPTOR_REFUSED.store(true, Ordering::Relaxed);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        use std::os::fd::AsRawFd as _;
+        let by_proc = format!("/proc/self/fd/{}", file.as_raw_fd());
+        match rfs::linkat(
+            rfs::CWD,
+            by_proc.as_str(),
+            rfs::CWD,
+            dst,
+            AtFlags::SYMLINK_FOLLOW,
+        ) {
+            Ok(()) => Ok(true),
+            // No /proc to link through.
+            Err(Errno::NOENT) if exists(dst.parent()) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether the folder `dir` is there, to tell a refused link from a
+    /// folder that vanished (which is the caller's error to report).
+    fn exists(dir: Option<&Path>) -> bool {
+        dir.is_none_or(|dir| dir.as_os_str().is_empty() || dir.is_dir())
     }
 }
 
@@ -265,6 +395,58 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("disk full"), "{err}");
         assert_eq!(std::fs::read_to_string(&dst)?, "old");
+        assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn a_file_made_whole_appears_with_its_content_and_leaves_no_temporary() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let dst = dir.path().join("run.json");
+        let file = create_whole(&dst, Operation::WriteFile, |mut file| {
+            // Nothing is at the name while it is written.
+            assert!(!dst.exists());
+            io::Write::write_all(&mut file, b"{}")
+        })?;
+        assert_eq!(std::fs::read_to_string(&dst)?, "{}");
+        // The file handed back is the one in place.
+        let mut text = String::new();
+        io::Seek::rewind(&mut &file)?;
+        io::Read::read_to_string(&mut &file, &mut text)?;
+        assert_eq!(text, "{}");
+        assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn a_file_that_fails_to_be_written_never_appears() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let dst = dir.path().join("run.json");
+        let err = create_whole(&dst, Operation::WriteFile, |mut file| {
+            io::Write::write_all(&mut file, b"{\"half")?;
+            Err(io::Error::other("disk full"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("disk full"), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path())?.count(), 0);
+        Ok(())
+    }
+
+    /// Where files can be made unnamed (Linux on a local file system), a
+    /// file made whole never replaces what is there.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_made_whole_never_replaces_another() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let dst = dir.path().join("run.json");
+        std::fs::write(&dst, "first")?;
+        let made = create_whole(&dst, Operation::WriteFile, |mut file| {
+            io::Write::write_all(&mut file, b"second")
+        });
+        let err = made.unwrap_err();
+        let kind = err.io_error().map(io::Error::kind);
+        assert_eq!(kind, Some(io::ErrorKind::AlreadyExists), "{err}");
+        assert_eq!(std::fs::read_to_string(&dst)?, "first");
         assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
         Ok(())
     }

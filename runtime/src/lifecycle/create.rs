@@ -123,7 +123,7 @@ impl RunBuilder {
             let run = self.run(address, false);
             let claim = open::verify_or_complete(&run, &self, Some(open::Completer { job: None }))?;
             let run = run.claimed(claim);
-            self.move_latest(&run)?;
+            self.move_latest(&run, None)?;
             return Ok(run);
         }
         let run = self.run(address, true);
@@ -208,7 +208,7 @@ impl RunBuilder {
         }
         let recorded = Manifest::read(run.path())?.and_then(|m| m.job);
         if recorded.as_deref() == Some(job.as_str()) {
-            self.move_latest(&run)?;
+            self.move_latest(&run, None)?;
             Ok(run)
         } else {
             Err(Error::RunExists {
@@ -323,10 +323,16 @@ impl RunBuilder {
     /// and the pointer would otherwise leave `latest` naming the run
     /// before, which a requeued job then resumes. When the pointer names
     /// `run` already, as it nearly always does for a joiner, this costs one
-    /// `readlink`.
-    fn move_latest(&self, run: &Run) -> Result<()> {
+    /// `readlink`. `made` is when `run` was recorded (`Some(None)`: no
+    /// time is known) if this call made it; otherwise its manifest is
+    /// read when it is needed.
+    fn move_latest(&self, run: &Run, made: Option<Option<SystemTime>>) -> Result<()> {
         if self.latest_pointer {
-            latest::update(run, self.link_style, recorded_at)?;
+            let mine = latest::Mine {
+                made_now: made.is_some(),
+                recorded: || made.unwrap_or_else(|| recorded_at(run.path())),
+            };
+            latest::update(run, self.link_style, mine, recorded_at)?;
         }
         Ok(())
     }
@@ -367,13 +373,16 @@ impl RunBuilder {
     /// one does), then the `latest` pointer; returns the creator's use
     /// claim, taken with the manifest.
     fn record(&self, run: &Run, job: Option<&str>) -> Result<Option<UseClaim>> {
-        let claim = if self.write_manifest {
+        let written = if self.write_manifest {
             manifest::write_new(run, job, self.record_git)?
         } else {
-            None
+            manifest::Written {
+                claim: None,
+                created: None,
+            }
         };
-        self.move_latest(run)?;
-        Ok(claim)
+        self.move_latest(run, Some(written.created))?;
+        Ok(written.claim)
     }
 }
 
@@ -387,7 +396,7 @@ const CLOCK_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 /// nanosecond); `None` without a readable manifest or with a time beyond
 /// [`CLOCK_TOLERANCE`] from now, a run that is then taken as older.
 fn recorded_at(folder: &Path) -> Option<SystemTime> {
-    let at = Manifest::read(folder).ok().flatten()?.created_at()?;
+    let at = manifest::created_at(folder)?;
     (at <= SystemTime::now() + CLOCK_TOLERANCE).then_some(at)
 }
 

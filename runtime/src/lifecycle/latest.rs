@@ -4,7 +4,9 @@
 //! pointer is, and what it holds, is the run's address's to say
 //! (`run/address.rs`).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 pub use runlayout_grammar::names::LATEST;
@@ -17,6 +19,15 @@ use crate::run::address::{Address, Group};
 /// How often [`update`] writes the pointer before it lets a race be.
 const MAX_MOVES: usize = 8;
 
+/// How `update` knows when the run it points at was recorded.
+pub(crate) struct Mine<F> {
+    /// This process made the run in the call that moves the pointer.
+    pub(crate) made_now: bool,
+    /// When the run was recorded; asked only when the pointer names
+    /// another run this process did not make before it.
+    pub(crate) recorded: F,
+}
+
 /// Points the pointer of `run`'s stage at `run`, atomically (readers find
 /// the old pointer or the new one, never none), unless it names a run
 /// recorded later: the pointer never moves back.
@@ -27,6 +38,16 @@ const MAX_MOVES: usize = 8;
 /// run in a folder was recorded (its manifest's creation time, to the
 /// nanosecond: file times are too coarse, two runs made within a few
 /// milliseconds share one); a run it knows no time of is taken as older.
+/// A creator knows its own run's time from the manifest it has just
+/// written, and does not read it back.
+///
+/// When the pointer still names the run this process made (and pointed it
+/// at) before, a run this process has just made is the newer of the two:
+/// nothing needs reading. That holds unless the earlier run was removed
+/// and another process made a newer run of the same name between this
+/// run's manifest and this call, the same window of microseconds in which
+/// two writers can cross anyway.
+///
 /// After its write the pointer is read again, and written again if an older
 /// run's creator replaced it meanwhile. Two writers can still cross between
 /// one's read and its rename, a window of microseconds; then `latest` names
@@ -34,25 +55,60 @@ const MAX_MOVES: usize = 8;
 pub(crate) fn update(
     run: &Run,
     style: LinkStyle,
+    mine: Mine<impl FnOnce() -> Option<SystemTime>>,
     recorded_at: impl Fn(&Path) -> Option<SystemTime>,
 ) -> Result<()> {
     let at = run.address().group().pointer(run.root());
     let target = run.address().pointer_target();
     let beside = at.parent().unwrap_or(Path::new(""));
-    let mut mine = None;
+    let (mut ask, mut known) = (Some(mine.recorded), None);
     for _ in 0..MAX_MOVES {
         if let Some(current) = pointer::read(&at)? {
             if current == target {
                 return Ok(());
             }
-            let mine = *mine.get_or_insert_with(|| recorded_at(run.path()));
-            if mine.is_some() && recorded_at(&beside.join(&current)) > mine {
-                return Ok(());
+            let after_own = mine.made_now && made_before(&at, &current);
+            if !after_own {
+                if let Some(ask) = ask.take() {
+                    known = ask();
+                }
+                if known.is_some() && recorded_at(&beside.join(&current)) > known {
+                    return Ok(());
+                }
             }
         }
         pointer::replace(&at, &target, style)?;
+        if mine.made_now {
+            remember(&at, &target);
+        }
     }
     Ok(())
+}
+
+/// The pointers this process last moved to a run it had just made, and the
+/// run each was moved to. Bounded: a process that makes runs in more
+/// stages than this forgets them all and reads manifests again.
+static MADE: Mutex<Option<HashMap<PathBuf, PathBuf>>> = Mutex::new(None);
+
+/// How many pointers [`MADE`] remembers.
+const MADE_MAX: usize = 64;
+
+/// Whether the pointer at `at` was last moved by this process, to `target`,
+/// a run this process had just made.
+fn made_before(at: &Path, target: &Path) -> bool {
+    let Ok(made) = MADE.lock() else { return false };
+    made.as_ref()
+        .and_then(|made| made.get(at))
+        .is_some_and(|t| t == target)
+}
+
+fn remember(at: &Path, target: &Path) {
+    let Ok(mut made) = MADE.lock() else { return };
+    let made = made.get_or_insert_with(HashMap::new);
+    if made.len() >= MADE_MAX && !made.contains_key(at) {
+        made.clear();
+    }
+    made.insert(at.to_path_buf(), target.to_path_buf());
 }
 
 /// Where the pointer of `group` is, and the address of the run it names;
@@ -95,20 +151,30 @@ mod tests {
             (name != "unknown")
                 .then(|| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(name.len() as u64))
         };
+        // Made elsewhere: each time read as `at` says.
+        fn elsewhere<'a>(
+            run: &'a Run,
+            at: impl Fn(&Path) -> Option<SystemTime> + 'a,
+        ) -> Mine<impl FnOnce() -> Option<SystemTime> + 'a> {
+            Mine {
+                made_now: false,
+                recorded: move || at(run.path()),
+            }
+        }
         let group = older.address().group();
         let named = || read(root.path(), group).map(|(_, a)| a.map(|a| a.id.into_string()));
-        update(&older, LinkStyle::Auto, at)?;
+        update(&older, LinkStyle::Auto, elsewhere(&older, at), at)?;
         assert_eq!(named()?.as_deref(), Some("old"));
-        update(&newer, LinkStyle::Auto, at)?;
+        update(&newer, LinkStyle::Auto, elsewhere(&newer, at), at)?;
         assert_eq!(named()?.as_deref(), Some("newer"));
         // The older run's creator, slow, comes to its pointer last.
-        update(&older, LinkStyle::PointerFile, at)?;
+        update(&older, LinkStyle::PointerFile, elsewhere(&older, at), at)?;
         assert_eq!(named()?.as_deref(), Some("newer"));
         // A run of no known time cannot be ordered: its write wins, and any
         // run with a time moves the pointer on from it.
-        update(&unknown, LinkStyle::Auto, at)?;
+        update(&unknown, LinkStyle::Auto, elsewhere(&unknown, at), at)?;
         assert_eq!(named()?.as_deref(), Some("unknown"));
-        update(&older, LinkStyle::Auto, at)?;
+        update(&older, LinkStyle::Auto, elsewhere(&older, at), at)?;
         assert_eq!(named()?.as_deref(), Some("old"));
         Ok(())
     }

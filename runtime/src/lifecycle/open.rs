@@ -155,7 +155,17 @@ fn check_or_complete(
             if let Some(completer) = completer
                 && untouched_for(path, settings.join_timeout)
             {
-                return manifest::write_new(run, completer.job, settings.record_git);
+                match manifest::write_new(run, completer.job, settings.record_git) {
+                    Ok(written) => return Ok(written.claim),
+                    // Another joiner completed it first: claimed as it stands.
+                    Err(e)
+                        if e.io_error().map(std::io::Error::kind)
+                            == Some(std::io::ErrorKind::AlreadyExists) =>
+                    {
+                        return claim::use_run(path);
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             await_manifest(run, settings.join_timeout)?;
             // Its manifest has just appeared: claimed like any other.

@@ -59,6 +59,20 @@ pub(crate) struct Extra(());
 /// 1 MiB); `None` if there is none, or records are not kept.
 pub(crate) fn read<T: Record>(path: &Path) -> Result<Option<T>> {
     #[cfg(feature = "manifest")]
+    let parse =
+        |bytes: &[u8]| serde_json::from_slice(bytes).map_err(|e| invalid::<T>(path, e.to_string()));
+    // Never called: without records there is nothing to parse.
+    #[cfg(not(feature = "manifest"))]
+    let parse = |_: &[u8]| Err(invalid::<T>(path, String::new()));
+    read_as(path, parse)
+}
+
+/// The bytes of the record at `path`, read as [`read`] reads them, made
+/// into what `parse` makes of them: for a reader that needs a few of the
+/// record's fields and not the whole of it. `None` if there is none, or
+/// records are not kept (then `parse` is never called).
+pub(crate) fn read_as<R>(path: &Path, parse: impl FnOnce(&[u8]) -> Result<R>) -> Result<Option<R>> {
+    #[cfg(feature = "manifest")]
     {
         let bytes = match owned_file::read(path, RECORD_MAX)? {
             Read::Bytes(bytes) => bytes,
@@ -70,13 +84,11 @@ pub(crate) fn read<T: Record>(path: &Path) -> Result<Option<T>> {
                 });
             }
         };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| invalid::<T>(path, e.to_string()))
+        parse(&bytes).map(Some)
     }
     #[cfg(not(feature = "manifest"))]
     {
-        let _ = path;
+        let _ = (path, parse);
         Ok(None)
     }
 }
@@ -85,37 +97,54 @@ pub(crate) fn read<T: Record>(path: &Path) -> Result<Option<T>> {
 /// a reader finds the old record or the new one, never half of one. Does
 /// nothing when records are not kept.
 pub(crate) fn write<T: Record>(path: &Path, record: &T) -> Result<()> {
-    write_keeping(path, record, |_| Ok(())).map(drop)
-}
-
-/// [`write`], handing the new record's file (open for reading and
-/// writing) to `keep` before it is renamed into place; what `keep` makes of
-/// it is returned. `None` when records are not kept.
-pub(crate) fn write_keeping<T: Record, R>(
-    path: &Path,
-    record: &T,
-    mut keep: impl FnMut(std::fs::File) -> std::io::Result<R>,
-) -> Result<Option<R>> {
     #[cfg(feature = "manifest")]
     {
-        let mut json =
-            serde_json::to_vec_pretty(record).map_err(|e| invalid::<T>(path, e.to_string()))?;
-        json.push(b'\n');
+        let json = to_json(path, record)?;
         temporary::replace(path, Operation::WriteFile, |tmp| {
             use std::io::Write as _;
-            let mut file = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .open(tmp)?;
+            std::fs::File::create_new(tmp)?.write_all(&json)
+        })
+    }
+    #[cfg(not(feature = "manifest"))]
+    {
+        let _ = (path, record);
+        Ok(())
+    }
+}
+
+/// Makes the JSON record at `path`, which appears whole or not at all (see
+/// [`temporary::create_whole`]); `prepare` is handed the written file
+/// before it appears (to lock it). Returns the file, open for reading and
+/// writing; `None` when records are not kept.
+pub(crate) fn create<T: Record>(
+    path: &Path,
+    record: &T,
+    mut prepare: impl FnMut(&std::fs::File) -> std::io::Result<()>,
+) -> Result<Option<std::fs::File>> {
+    #[cfg(feature = "manifest")]
+    {
+        let json = to_json(path, record)?;
+        temporary::create_whole(path, Operation::WriteFile, |mut file| {
+            use std::io::Write as _;
             file.write_all(&json)?;
-            keep(file)
+            prepare(file)
         })
         .map(Some)
     }
     #[cfg(not(feature = "manifest"))]
     {
-        let _ = (path, record, &mut keep);
+        let _ = (path, record, &mut prepare);
         Ok(None)
     }
+}
+
+/// `record` as the pretty JSON runlayout writes, with a final newline.
+#[cfg(feature = "manifest")]
+fn to_json<T: Record>(path: &Path, record: &T) -> Result<Vec<u8>> {
+    // Records are a few hundred bytes: one allocation, not a doubling.
+    let mut json = Vec::with_capacity(1024);
+    serde_json::to_writer_pretty(&mut json, record)
+        .map_err(|e| invalid::<T>(path, e.to_string()))?;
+    json.push(b'\n');
+    Ok(json)
 }

@@ -13,7 +13,7 @@ pub use runlayout_grammar::names::MANIFEST;
 
 use crate::error::RecordKind;
 use crate::error::{Error, Result};
-use crate::io::claim::{self, UseClaim};
+use crate::io::claim::UseClaim;
 use crate::io::process;
 use crate::launch::provenance::{self, GitRecord, LauncherRecord};
 use crate::record::json::{self, Extra, Record};
@@ -224,22 +224,36 @@ impl Manifest {
     }
 }
 
+/// What writing a new manifest leaves its writer.
+pub(crate) struct Written {
+    /// This process's use claim on the run, taken on the new manifest
+    /// before it is renamed into place, so the run is claimed from the
+    /// moment it is one.
+    pub(crate) claim: Option<UseClaim>,
+    /// The creation time the manifest records, as [`created_at`] reads it
+    /// back: the `latest` pointer compares it without reading the manifest
+    /// again.
+    pub(crate) created: Option<SystemTime>,
+}
+
 /// Writes the manifest of a run this process has just created, for the
 /// launched `job` if one shares it, with the git state of the current
-/// directory if `git` asks for it; returns this process's use claim on the
-/// run, taken on the new manifest before it is renamed into place, so the
-/// run is claimed from the moment it is one.
-pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<Option<UseClaim>> {
+/// directory if `git` asks for it.
+pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<Written> {
     if !json::ENABLED {
-        return Ok(None);
+        return Ok(Written {
+            claim: None,
+            created: None,
+        });
     }
+    let (created, text) = time::now_recorded();
     let manifest = Manifest {
         format: FORMAT,
         id: run.id().as_str().to_owned(),
         stage: run.stage().map(str::to_owned),
         debug: run.is_debug(),
         nesting: run.nesting(),
-        created: time::now(),
+        created: text,
         process: ProcessRecord::this_process(),
         command: process::current().command.clone(),
         runlayout: env!("CARGO_PKG_VERSION").to_owned(),
@@ -249,8 +263,52 @@ pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<Optio
         extra: Extra::default(),
     };
     let path = run.path().join(MANIFEST);
-    let claim = json::write_keeping(&path, &manifest, claim::UseClaim::on_new)?;
-    Ok(claim.flatten())
+    let mut locked = false;
+    let file = json::create(&path, &manifest, |file| {
+        locked = UseClaim::lock_new(file)?;
+        Ok(())
+    })?;
+    Ok(Written {
+        claim: file.filter(|_| locked).map(UseClaim::held),
+        created,
+    })
+}
+
+/// When the run in `run_dir` was created, as its manifest records it;
+/// `None` without a manifest, or one that does not read as one or whose
+/// `created` is no time.
+///
+/// Only the fields every manifest must have are read (`format`, `id`,
+/// `created`), the rest skipped unparsed: moving a stage's `latest`
+/// pointer asks this of the run it names at every creation, and a whole
+/// [`Manifest`] (which keeps every field it does not know) costs several
+/// times more to read than the folder took to make.
+pub(crate) fn created_at(run_dir: &Path) -> Option<SystemTime> {
+    #[cfg(feature = "manifest")]
+    {
+        #[derive(serde::Deserialize)]
+        struct Needed<'a> {
+            #[allow(dead_code)]
+            format: u32,
+            #[allow(dead_code)]
+            #[serde(borrow)]
+            id: std::borrow::Cow<'a, str>,
+            #[serde(borrow)]
+            created: std::borrow::Cow<'a, str>,
+        }
+        let path = run_dir.join(MANIFEST);
+        let read = json::read_as(&path, |bytes| {
+            serde_json::from_slice::<Needed<'_>>(bytes)
+                .map(|needed| time::parse(&needed.created))
+                .map_err(|e| json::invalid::<Manifest>(&path, e.to_string()))
+        });
+        read.ok().flatten().flatten()
+    }
+    #[cfg(not(feature = "manifest"))]
+    {
+        let _ = run_dir;
+        None
+    }
 }
 
 impl Run {

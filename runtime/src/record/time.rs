@@ -6,9 +6,17 @@ use std::time::SystemTime;
 /// Now, in the local time zone, as RFC 3339 with the offset. Full precision,
 /// so that runs created in one millisecond still sort in creation order.
 pub(crate) fn now() -> String {
+    now_recorded().1
+}
+
+/// Now, as a time and as the text [`now`] writes, which [`parse`] reads
+/// back to exactly that time: a writer that keeps both need not read its
+/// own record again to know when it wrote it.
+pub(crate) fn now_recorded() -> (Option<SystemTime>, String) {
     let now = jiff::Timestamp::now();
     let offset = jiff::tz::TimeZone::system().to_offset(now);
-    now.display_with_offset(offset).to_string()
+    let text = now.display_with_offset(offset).to_string();
+    (SystemTime::try_from(now).ok(), text)
 }
 
 /// The time `text` (RFC 3339) names, if it parses.
@@ -33,5 +41,10 @@ mod tests {
         let expected = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_795_996_800);
         assert_eq!(parse("2026-11-30T01:00:00+01:00"), Some(expected));
         assert_eq!(parse("yesterday"), None);
+        for _ in 0..100 {
+            let (at, text) = now_recorded();
+            assert_eq!(parse(&text), at, "{text}");
+            assert!(at.is_some());
+        }
     }
 }
