@@ -132,7 +132,7 @@ pub(crate) fn replace<T>(
 /// file is made at a temporary name and renamed over `dst` as [`replace`]
 /// does: callers make it where nothing else writes (a run's new folder).
 #[cfg_attr(
-    not(feature = "manifest"),
+    all(not(feature = "manifest"), not(test)),
     expect(
         dead_code,
         reason = "only records are made whole, and this build keeps none"

@@ -90,6 +90,10 @@ pub struct LauncherRecord {
 }
 
 /// The launcher of this process, read once.
+#[cfg_attr(
+    not(feature = "manifest"),
+    expect(dead_code, reason = "only a manifest records the launcher")
+)]
 pub(crate) fn launcher() -> LauncherRecord {
     static SEEN: OnceLock<LauncherRecord> = OnceLock::new();
     SEEN.get_or_init(|| launcher_in(&Vars::process())).clone()
@@ -140,14 +144,27 @@ pub(crate) fn launcher_in(vars: &Vars<impl Fn(&str) -> Option<OsString>>) -> Lau
 /// asked once per process and directory.
 pub(crate) fn git() -> Option<GitRecord> {
     static SEEN: OnceLock<Mutex<HashMap<PathBuf, Option<GitRecord>>>> = OnceLock::new();
+    // The directory asked last, compared as bytes: a process mostly stays
+    // in one, and hashing a path is dearer than comparing it.
+    static LAST: Mutex<Option<(PathBuf, Option<GitRecord>)>> = Mutex::new(None);
     let dir = std::env::current_dir().ok()?;
-    let seen = SEEN.get_or_init(Mutex::default);
-    if let Some(known) = seen.lock().ok()?.get(&dir) {
+    if let Ok(last) = LAST.lock()
+        && let Some((last_dir, known)) = last.as_ref()
+        && last_dir.as_os_str() == dir.as_os_str()
+    {
         return known.clone();
     }
-    let found = ask_git();
-    if let Ok(mut seen) = seen.lock() {
-        seen.insert(dir, found.clone());
+    let seen = SEEN.get_or_init(Mutex::default);
+    let known = seen.lock().ok()?.get(&dir).cloned();
+    let found = known.unwrap_or_else(|| {
+        let found = ask_git();
+        if let Ok(mut seen) = seen.lock() {
+            seen.insert(dir.clone(), found.clone());
+        }
+        found
+    });
+    if let Ok(mut last) = LAST.lock() {
+        *last = Some((dir, found.clone()));
     }
     found
 }

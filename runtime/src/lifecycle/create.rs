@@ -345,14 +345,23 @@ impl RunBuilder {
     /// the run and the root, the root included; a run that appears there
     /// while this one is made is not seen.
     fn refuse_inside_run(&self, folder: &Path, path: &Path) -> Result<()> {
-        let below_root = folder.ancestors().take_while(|f| f.starts_with(&self.root));
-        for outer in below_root {
-            if probe::is_recorded_run(outer) {
+        if !folder.starts_with(&self.root) {
+            return Ok(());
+        }
+        // Every folder from `folder` up is below the root or the root
+        // itself until one is no longer than the root's path.
+        let root_len = self.root.as_os_str().len();
+        let mut outer = Some(folder);
+        while let Some(folder) = outer {
+            if probe::is_recorded_run(folder) {
                 return Err(Error::InsideRun {
                     path: path.to_path_buf(),
-                    run: outer.to_path_buf(),
+                    run: folder.to_path_buf(),
                 });
             }
+            outer = folder
+                .parent()
+                .filter(|_| folder.as_os_str().len() > root_len);
         }
         Ok(())
     }

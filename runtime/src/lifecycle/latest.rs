@@ -4,7 +4,6 @@
 //! pointer is, and what it holds, is the run's address's to say
 //! (`run/address.rs`).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
@@ -86,29 +85,36 @@ pub(crate) fn update(
 }
 
 /// The pointers this process last moved to a run it had just made, and the
-/// run each was moved to. Bounded: a process that makes runs in more
-/// stages than this forgets them all and reads manifests again.
-static MADE: Mutex<Option<HashMap<PathBuf, PathBuf>>> = Mutex::new(None);
+/// run each was moved to, the latest first. Bounded: a process that makes
+/// runs in more stages than this forgets the oldest and reads their
+/// manifests again. (A list: it holds one pointer or a few, compared as
+/// bytes faster than hashed.)
+static MADE: Mutex<Vec<(PathBuf, PathBuf)>> = Mutex::new(Vec::new());
 
 /// How many pointers [`MADE`] remembers.
-const MADE_MAX: usize = 64;
+const MADE_MAX: usize = 16;
 
 /// Whether the pointer at `at` was last moved by this process, to `target`,
 /// a run this process had just made.
 fn made_before(at: &Path, target: &Path) -> bool {
     let Ok(made) = MADE.lock() else { return false };
-    made.as_ref()
-        .and_then(|made| made.get(at))
-        .is_some_and(|t| t == target)
+    let same = |a: &Path, b: &Path| a.as_os_str() == b.as_os_str();
+    made.iter()
+        .find(|(pointer, _)| same(pointer, at))
+        .is_some_and(|(_, named)| same(named, target))
 }
 
 fn remember(at: &Path, target: &Path) {
     let Ok(mut made) = MADE.lock() else { return };
-    let made = made.get_or_insert_with(HashMap::new);
-    if made.len() >= MADE_MAX && !made.contains_key(at) {
-        made.clear();
+    if let Some(i) = made
+        .iter()
+        .position(|(p, _)| p.as_os_str() == at.as_os_str())
+    {
+        made.remove(i);
+    } else if made.len() >= MADE_MAX {
+        made.pop();
     }
-    made.insert(at.to_path_buf(), target.to_path_buf());
+    made.insert(0, (at.to_path_buf(), target.to_path_buf()));
 }
 
 /// Where the pointer of `group` is, and the address of the run it names;
@@ -177,5 +183,58 @@ mod tests {
         update(&older, LinkStyle::Auto, elsewhere(&older, at), at)?;
         assert_eq!(named()?.as_deref(), Some("old"));
         Ok(())
+    }
+
+    #[test]
+    fn a_run_made_after_this_process_made_the_one_named_moves_it_without_reading()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let root = tempfile::tempdir()?;
+        let builder = || Run::builder(root.path()).stage("c").latest_pointer(false);
+        let (first, second, third) = (
+            builder().create()?,
+            builder().create()?,
+            builder().create()?,
+        );
+        fn made_now(run: &Run) -> Mine<impl FnOnce() -> Option<SystemTime> + '_> {
+            Mine {
+                made_now: true,
+                recorded: move || panic!("no time of {} is needed", run.id()),
+            }
+        }
+        let never = |folder: &Path| -> Option<SystemTime> {
+            panic!("{} needs no reading", folder.display())
+        };
+        // No pointer yet: nothing to compare.
+        update(&first, LinkStyle::Auto, made_now(&first), never)?;
+        // The pointer names the run this process made before: newer.
+        update(&second, LinkStyle::Auto, made_now(&second), never)?;
+        let group = first.address().group();
+        let named = || read(root.path(), group).map(|(_, a)| a.map(|a| a.id.into_string()));
+        assert_eq!(named()?.as_deref(), Some(second.id().as_str()));
+        // Another process moved it (here: a run made elsewhere, at a
+        // later time): this process's newer run must ask.
+        let later = SystemTime::now() + std::time::Duration::from_secs(60);
+        update(&first, LinkStyle::Auto, elsewhere_at(&first, later), |_| {
+            Some(later)
+        })?;
+        let asked = std::cell::Cell::new(false);
+        let mine = Mine {
+            made_now: true,
+            recorded: || {
+                asked.set(true);
+                Some(SystemTime::now())
+            },
+        };
+        update(&third, LinkStyle::Auto, mine, |_| Some(later))?;
+        assert!(asked.get(), "the time of the run made now was asked");
+        assert_eq!(named()?.as_deref(), Some(first.id().as_str()));
+        Ok(())
+    }
+
+    fn elsewhere_at(_run: &Run, at: SystemTime) -> Mine<impl FnOnce() -> Option<SystemTime>> {
+        Mine {
+            made_now: false,
+            recorded: move || Some(at),
+        }
     }
 }

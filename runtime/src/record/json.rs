@@ -112,28 +112,27 @@ pub(crate) fn write<T: Record>(path: &Path, record: &T) -> Result<()> {
     }
 }
 
-/// Makes the JSON record at `path`, which appears whole or not at all (see
-/// [`temporary::create_whole`]); `prepare` is handed the written file
-/// before it appears (to lock it). Returns the file, open for reading and
-/// writing; `None` when records are not kept.
+/// Makes the record at `path` from its JSON `text`: it appears whole or not
+/// at all (see [`temporary::create_whole`]); `prepare` is handed the
+/// written file before it appears (to lock it). Returns the file, open for
+/// reading and writing; `None` when records are not kept.
 pub(crate) fn create<T: Record>(
     path: &Path,
-    record: &T,
+    text: &[u8],
     mut prepare: impl FnMut(&std::fs::File) -> std::io::Result<()>,
 ) -> Result<Option<std::fs::File>> {
     #[cfg(feature = "manifest")]
     {
-        let json = to_json(path, record)?;
         temporary::create_whole(path, Operation::WriteFile, |mut file| {
             use std::io::Write as _;
-            file.write_all(&json)?;
+            file.write_all(text)?;
             prepare(file)
         })
         .map(Some)
     }
     #[cfg(not(feature = "manifest"))]
     {
-        let _ = (path, record, &mut prepare);
+        let _ = (path, text, &mut prepare);
         Ok(None)
     }
 }

@@ -14,6 +14,7 @@ pub use runlayout_grammar::names::MANIFEST;
 use crate::error::RecordKind;
 use crate::error::{Error, Result};
 use crate::io::claim::UseClaim;
+#[cfg(feature = "manifest")]
 use crate::io::process;
 use crate::launch::provenance::{self, GitRecord, LauncherRecord};
 use crate::record::json::{self, Extra, Record};
@@ -23,6 +24,7 @@ use crate::run::Run;
 use crate::run::nesting::Nesting;
 
 /// The manifest format this version writes.
+#[cfg(feature = "manifest")]
 const FORMAT: u32 = 1;
 
 /// Whether a run created with `write_manifest` asked for gets a manifest:
@@ -247,24 +249,12 @@ pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<Writt
         });
     }
     let (created, text) = time::now_recorded();
-    let manifest = Manifest {
-        format: FORMAT,
-        id: run.id().as_str().to_owned(),
-        stage: run.stage().map(str::to_owned),
-        debug: run.is_debug(),
-        nesting: run.nesting(),
-        created: text,
-        process: ProcessRecord::this_process(),
-        command: process::current().command.clone(),
-        runlayout: env!("CARGO_PKG_VERSION").to_owned(),
-        git: if git { provenance::git() } else { None },
-        launcher: Some(provenance::launcher()),
-        job: job.map(str::to_owned),
-        extra: Extra::default(),
-    };
+    let git = if git { provenance::git() } else { None };
     let path = run.path().join(MANIFEST);
+    let text = new_text(run, &text, git.as_ref(), job)
+        .map_err(|e| json::invalid::<Manifest>(&path, e.to_string()))?;
     let mut locked = false;
-    let file = json::create(&path, &manifest, |file| {
+    let file = json::create::<Manifest>(&path, &text, |file| {
         locked = UseClaim::lock_new(file)?;
         Ok(())
     })?;
@@ -272,6 +262,47 @@ pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<Writt
         claim: file.filter(|_| locked).map(UseClaim::held),
         created,
     })
+}
+
+/// The text of the manifest of `run`, made now (`created`) by this process.
+#[cfg(feature = "manifest")]
+fn new_text(
+    run: &Run,
+    created: &str,
+    git: Option<&GitRecord>,
+    job: Option<&str>,
+) -> serde_json::Result<Vec<u8>> {
+    use crate::record::manifest_text::{self, Head, Maker};
+    let head = Head {
+        format: FORMAT,
+        id: run.id().as_str(),
+        stage: run.stage(),
+        debug: run.is_debug(),
+        nesting: run.nesting(),
+        created,
+    };
+    let maker = || {
+        let launcher = provenance::launcher();
+        manifest_text::maker_json(&Maker {
+            process: &ProcessRecord::this_process(),
+            command: &process::current().command,
+            runlayout: env!("CARGO_PKG_VERSION"),
+            git,
+            launcher: Some(&launcher),
+        })
+    };
+    manifest_text::render(&head, git, maker, job)
+}
+
+/// Never called: without records no manifest is written.
+#[cfg(not(feature = "manifest"))]
+fn new_text(
+    _: &Run,
+    _: &str,
+    _: Option<&GitRecord>,
+    _: Option<&str>,
+) -> std::result::Result<Vec<u8>, std::convert::Infallible> {
+    Ok(Vec::new())
 }
 
 /// When the run in `run_dir` was created, as its manifest records it;

@@ -8,6 +8,8 @@
 
 pub(crate) mod json;
 pub(crate) mod manifest;
+#[cfg(feature = "manifest")]
+pub(crate) mod manifest_text;
 pub(crate) mod probe;
 pub(crate) mod process_record;
 pub(crate) mod status;
