@@ -95,12 +95,14 @@ fn create_all(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
 /// Three runs: into an existing stage folder, a new stage, a new root.
 fn create(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
     Run::builder(root).stage("warm").create()?;
+    // Each run is dropped (its claim let go) after its bracket.
     marker("begin-existing");
-    Run::builder(root).stage("warm").create()?;
+    let existing = Run::builder(root).stage("warm").create()?;
     marker("end-existing");
     marker("begin-new-stage");
-    Run::builder(root).stage("fresh").create()?;
+    let fresh = Run::builder(root).stage("fresh").create()?;
     marker("end-new-stage");
+    drop((existing, fresh));
     marker("begin-minimal");
     Run::builder(root)
         .stage("warm")
@@ -108,6 +110,20 @@ fn create(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
         .latest_pointer(false)
         .create()?;
     marker("end-minimal");
+    // The ranks of one job: the first creates, the next joins.
+    let rank = || Run::builder(root).stage("warm").run_id("job-7");
+    marker("begin-create-or-open-new");
+    let first = rank().create_or_open()?;
+    marker("end-create-or-open-new");
+    marker("begin-create-or-open-join");
+    let second = rank().create_or_open()?;
+    marker("end-create-or-open-join");
+    drop((first, second));
+    // A run resumed by id, by a process that did not make it.
+    marker("begin-open");
+    let resumed = rank().open()?;
+    marker("end-open");
+    drop(resumed);
     Ok(())
 }
 

@@ -79,7 +79,7 @@ impl UseClaim {
 /// moved the run away), [`Error::Io`] (`lock`) naming the manifest.
 pub(crate) fn use_run(folder: &Path) -> Result<Option<UseClaim>> {
     let path = folder.join(MANIFEST);
-    let Some(file) = open(&path, false)? else {
+    let Some((file, held)) = open(&path, false)? else {
         // No manifest: a run made without one, unless the folder itself has
         // just gone (a removal moved it away).
         if std::fs::metadata(folder).is_err() {
@@ -110,7 +110,7 @@ pub(crate) fn use_run(folder: &Path) -> Result<Option<UseClaim>> {
             Err(TryLockError::Error(e)) => return Err(e).at(Operation::Lock, &path),
         }
     }
-    if !still_there(&file, &path) {
+    if !still_there(&held, &path) {
         return Err(Error::RunBeingRemoved {
             path: folder.into(),
         });
@@ -139,8 +139,8 @@ pub(crate) enum Refusal {
 /// Takes the removal claim on the run in `folder`, without waiting.
 pub(crate) fn remove_run(folder: &Path) -> std::result::Result<RemovalClaim, Refusal> {
     let path = folder.join(MANIFEST);
-    let file = match open(&path, true) {
-        Ok(Some(file)) => file,
+    let (file, held) = match open(&path, true) {
+        Ok(Some(opened)) => opened,
         Ok(None) => return Err(Refusal::Gone),
         Err(e) => return Err(Refusal::Unclaimable(e.to_string())),
     };
@@ -159,7 +159,7 @@ pub(crate) fn remove_run(folder: &Path) -> std::result::Result<RemovalClaim, Ref
             return Err(Refusal::Unclaimable(why));
         }
     }
-    if !still_there(&file, &path) {
+    if !still_there(&held, &path) {
         return Err(Refusal::Gone);
     }
     Ok(RemovalClaim { _file: file })
@@ -174,8 +174,9 @@ pub(crate) fn removable(folder: &Path) -> std::result::Result<(), Refusal> {
 /// Opens the manifest at `path` to lock it, never following a symlink
 /// there and never blocking on a FIFO; `None` if there is none. A removal
 /// opens it for writing where it may: an exclusive lock on a network file
-/// system needs a file open for writing.
-fn open(path: &Path, for_removal: bool) -> Result<Option<File>> {
+/// system needs a file open for writing. Returns the file with what it was
+/// when opened (a file's identity does not change while it is open).
+fn open(path: &Path, for_removal: bool) -> Result<Option<(File, std::fs::Metadata)>> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     no_follow(&mut options);
@@ -206,7 +207,7 @@ fn open(path: &Path, for_removal: bool) -> Result<Option<File>> {
             kind: crate::io::owned_file::describe(meta.file_type()),
         });
     }
-    Ok(Some(file))
+    Ok(Some((file, meta)))
 }
 
 #[cfg(unix)]
@@ -230,13 +231,10 @@ fn unsupported(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::Unsupported
 }
 
-/// Whether `path` still leads to the open `file`: not once the run folder
-/// was renamed away (or the manifest replaced).
-fn still_there(file: &File, path: &Path) -> bool {
-    let (Ok(held), Ok(now)) = (file.metadata(), std::fs::symlink_metadata(path)) else {
-        return false;
-    };
-    same_file(&held, &now)
+/// Whether `path` still leads to the file that was `held` when opened: not
+/// once the run folder was renamed away (or the manifest replaced).
+fn still_there(held: &std::fs::Metadata, path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|now| same_file(held, &now))
 }
 
 #[cfg(unix)]
@@ -298,10 +296,10 @@ mod tests {
             .path()
             .to_path_buf();
         // What a removal killed after its rename leaves: the folder elsewhere.
-        let file = open(&folder.join(MANIFEST), false)?.ok_or("a manifest")?;
+        let (file, held) = open(&folder.join(MANIFEST), false)?.ok_or("a manifest")?;
         std::fs::rename(&folder, root.path().join("s/.gone"))?;
         file.try_lock_shared().map_err(|e| format!("{e:?}"))?;
-        assert!(!still_there(&file, &folder.join(MANIFEST)));
+        assert!(!still_there(&held, &folder.join(MANIFEST)));
         assert!(matches!(
             use_run(&folder),
             Err(Error::RunBeingRemoved { .. })

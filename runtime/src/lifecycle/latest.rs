@@ -63,7 +63,7 @@ pub(crate) fn update(
     let (mut ask, mut known) = (Some(mine.recorded), None);
     for _ in 0..MAX_MOVES {
         if let Some(current) = pointer::read(&at)? {
-            if current == target {
+            if current.as_os_str() == target.as_os_str() {
                 return Ok(());
             }
             let after_own = mine.made_now && made_before(&at, &current);
