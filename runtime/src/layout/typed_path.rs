@@ -5,10 +5,11 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::io::atomic_file::AtomicFile;
-use crate::io::{fs, staged};
+use crate::io::{fs, staged, temporary};
 
 /// The traits and methods both typed paths share.
 macro_rules! typed_path {
@@ -182,6 +183,64 @@ impl DirPath {
     /// ```
     pub fn create(&self) -> Result<()> {
         fs::create_dir_all(&self.0)
+    }
+
+    /// Removes the temporaries another program left in this folder: a
+    /// framework's saver killed before its rename leaves its temporary
+    /// (safetensors' and most Rust crates' `.tmpXXXXXX`, made by
+    /// `tempfile`), which nothing else removes. Returns the paths removed,
+    /// sorted.
+    ///
+    /// A name is removed when all of these hold:
+    ///
+    /// - it is in this folder itself, not below it;
+    /// - it is hidden (starts with `.`): no family member, run, record or
+    ///   link runlayout keeps is, so none is ever taken, however broad
+    ///   `is_temp` is. A program whose temporaries are visible names
+    ///   (`model.ckpt.tmp`) is not served by this;
+    /// - it is not one of runlayout's own temporaries (`.runlayout-...tmp`,
+    ///   files or folders): those are removed when their writer is gone,
+    ///   never by age, as [`FilePath::write_atomic`] describes;
+    /// - `is_temp` accepts it (names that are not UTF-8 are never asked);
+    /// - it is a regular file: a symlink is neither removed nor followed,
+    ///   and folders, FIFOs and sockets are left;
+    /// - it was last modified more than `older_than` ago. A saver writes
+    ///   its temporary as it goes, so choose an age no save of yours takes
+    ///   without writing: the temporary of a save still under way, in this
+    ///   process or another, is then never taken.
+    ///
+    /// A missing folder holds nothing to remove.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io): `read folder` naming the folder
+    /// (something other than a folder stands there, say); `read metadata of`
+    /// or `remove` naming the first file that failed, the files before it
+    /// being removed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let run = tempfile::tempdir()?;
+    /// let ckpt = runlayout::DirPath::new(run.path().join("checkpoints"));
+    /// ckpt.create()?;
+    /// // A save killed an hour ago left its temporary.
+    /// std::fs::write(ckpt.join(".tmpX4b9Qz"), b"half a checkpoint")?;
+    /// let file = std::fs::File::options().write(true).open(ckpt.join(".tmpX4b9Qz"))?;
+    /// file.set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))?;
+    /// std::fs::write(ckpt.join("epoch_0001.safetensors"), b"weights")?;
+    ///
+    /// let removed = ckpt.sweep_foreign(|name| name.starts_with(".tmp"), Duration::from_secs(600))?;
+    /// assert_eq!(removed, [ckpt.join(".tmpX4b9Qz")]);
+    /// assert!(ckpt.join("epoch_0001.safetensors").exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sweep_foreign(
+        &self,
+        is_temp: impl Fn(&str) -> bool,
+        older_than: Duration,
+    ) -> Result<Vec<PathBuf>> {
+        temporary::sweep_foreign(&self.0, is_temp, older_than)
     }
 }
 
