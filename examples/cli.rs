@@ -2,7 +2,8 @@
 //! would: its own `--seed`, `--lr` and `--epochs` next to the run flags, one
 //! run folder for all the ranks of a launched job, only the primary rank
 //! writing files, and a resumed run going on after its last checkpoint
-//! (`epoch_ckpt_family().last()`), keeping its last 3. Its runs are
+//! (`epoch_ckpt_family().last()`), keeping its last 3, each saved by a
+//! saver that takes a path, crash-safe through `write_atomic_with`. Its runs are
 //! `pretrain` runs unless `--run-stage` says otherwise
 //! (`RunArgs::default_stage`).
 //!
@@ -18,6 +19,7 @@
 
 use std::fs;
 use std::io::{self, Write as _};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -100,11 +102,12 @@ fn train(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
             .open(paths.logfile())?;
         for epoch in done + 1..=done + cli.epochs {
             writeln!(log, "epoch {epoch}: lr {lr}")?;
-            // Written atomically: a job killed mid-write leaves no torn
+            // The framework's saver takes a path; given a temporary one by
+            // `write_atomic_with`, a job killed mid-save leaves no torn
             // checkpoint for the resumed run to start from.
             paths
                 .epoch_ckpt(epoch)
-                .write_atomic(format!("weights {epoch}"))?;
+                .write_atomic_with(|tmp| save_weights(tmp, epoch))?;
             epochs.keep_last(KEEP)?;
         }
         println!("epochs {}..={} done", done + 1, done + cli.epochs);
@@ -120,6 +123,15 @@ fn train(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
         paths.root().display()
     );
     Ok(())
+}
+
+/// The (pretend) framework's saver: like candle's `VarMap::save` or
+/// `safetensors::serialize_to_file`, it takes a path and writes the file
+/// there, in place and in pieces.
+fn save_weights(path: &Path, epoch: u64) -> io::Result<()> {
+    let mut file = fs::File::create(path)?;
+    writeln!(file, "weights {epoch}")?;
+    writeln!(file, "optimizer state {epoch}")
 }
 
 /// Writes the run's config once, when the run is new; a resumed run keeps

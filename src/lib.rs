@@ -144,7 +144,7 @@ pub mod prune {
 /// in any release.
 #[doc(hidden)]
 pub mod __cli {
-    pub use runlayout_runtime::{Survey, survey};
+    pub use runlayout_runtime::{Foreign, Survey, foreign, survey};
 }
 
 /// Derives [`Layout`](trait@Layout) and one accessor per declared entry;

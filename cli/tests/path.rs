@@ -322,3 +322,53 @@ fn a_tampered_record_is_refused_naming_the_entry_and_the_record() -> TestResult 
     }
     Ok(())
 }
+
+#[derive(Layout)]
+#[layout(epoch_ckpt = "checkpoints/epoch_{epoch:04}.ckpt", logfile = "log.txt")]
+struct Saved {
+    run: Run,
+}
+
+/// `show` counts what stands in a family's folders and is neither a member
+/// nor runlayout's own temporary: a killed saver's temporary, a checkpoint
+/// named by hand.
+#[test]
+fn show_counts_foreign_files_in_family_folders() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let paths = Saved {
+        run: Run::builder(root).stage("s").run_id("r").create()?,
+    };
+    paths.create_all()?;
+    paths.epoch_ckpt(1).write_atomic("weights")?;
+    let shown = |args: &[&str]| runlayout(root, args);
+    let text = ok(&shown(&["show", "s/r"]));
+    assert!(!text.contains("foreign"), "{text}");
+    let json: Value = serde_json::from_slice(&shown(&["show", "--json", "s/r"]).stdout)?;
+    assert_eq!(json["foreign_files"]["count"], 0, "{json}");
+
+    let ckpt = paths.run.path().join("checkpoints");
+    for name in [
+        ".tmpX4b9Qz",
+        "epoch_3.ckpt",
+        ".runlayout-1-1-00000000-abcdefgh.tmp",
+    ] {
+        fs::write(ckpt.join(name), "x")?;
+    }
+    let text = ok(&shown(&["show", "s/r"]));
+    assert!(
+        text.contains(
+            "foreign:     2 foreign files in family folders: \
+             checkpoints/.tmpX4b9Qz, checkpoints/epoch_3.ckpt\n"
+        ),
+        "{text}"
+    );
+    let json: Value = serde_json::from_slice(&shown(&["show", "--json", "s/r"]).stdout)?;
+    assert_eq!(json["foreign_files"]["count"], 2, "{json}");
+    assert_eq!(
+        json["foreign_files"]["examples"][0],
+        ckpt.join(".tmpX4b9Qz").display().to_string()
+    );
+    assert_eq!(json["problems"], serde_json::json!([]));
+    Ok(())
+}

@@ -272,6 +272,23 @@ pub enum Error {
         /// The spec as given.
         value: String,
     },
+    /// The saver given to
+    /// [`FilePath::write_atomic_with`](crate::FilePath::write_atomic_with)
+    /// returned success without leaving exactly one regular file at the
+    /// path it was given: it wrote nothing there, wrote under another name
+    /// (a framework that adds or changes the extension itself), or wrote
+    /// other files beside it. Nothing was moved into place: the file is as
+    /// it was, and what the saver wrote is removed.
+    SaverOutput {
+        /// The file that was to be written.
+        path: PathBuf,
+        /// The name the saver was given: the file's own.
+        expected: String,
+        /// What the saver left instead, by name (lossy when not UTF-8), a
+        /// folder's with `/` after it, a symlink's with `@`; empty when it
+        /// left nothing.
+        found: Vec<String>,
+    },
     /// An environment variable holds a value that cannot be used.
     InvalidEnv {
         /// The variable.
@@ -333,7 +350,8 @@ impl Error {
             | Error::NotALink { path }
             | Error::InvalidRecord { path, .. }
             | Error::AncestorGone { path }
-            | Error::NoLatestRun { path } => Some(path),
+            | Error::NoLatestRun { path }
+            | Error::SaverOutput { path, .. } => Some(path),
             Error::TooManyCollisions { parent, .. } => Some(parent),
             Error::RootNotFound { root } => Some(root),
             Error::InvalidName { .. }
@@ -401,6 +419,7 @@ impl Error {
             Error::NotADirectory { .. } => io::ErrorKind::NotADirectory,
             Error::TooManyCollisions { .. } => io::ErrorKind::AlreadyExists,
             Error::NotALink { .. } | Error::InvalidRecord { .. } => io::ErrorKind::InvalidData,
+            Error::SaverOutput { .. } => io::ErrorKind::InvalidData,
             Error::AncestorGone { .. } => io::ErrorKind::NotFound,
             Error::NoLatestRun { .. } => io::ErrorKind::NotFound,
         }
@@ -554,6 +573,11 @@ impl fmt::Display for Error {
             Error::InvalidRunSpec { value } => {
                 write!(f, "`{value}` names no run: expected {RUN_SPELLINGS}")
             }
+            Error::SaverOutput {
+                path,
+                expected,
+                found,
+            } => saver_output(f, path, expected, found),
             // Empty counts as unset throughout, so it reads as unset, not
             // as `VAR=""`.
             Error::InvalidEnv {
@@ -568,6 +592,31 @@ impl fmt::Display for Error {
             } => write!(f, "{var}={value:?} cannot be used: expected {expected}"),
         }
     }
+}
+
+/// [`Error::SaverOutput`]'s message: what the saver left, and what to do.
+fn saver_output(
+    f: &mut fmt::Formatter<'_>,
+    path: &Path,
+    expected: &str,
+    found: &[String],
+) -> fmt::Result {
+    write!(
+        f,
+        "cannot save `{}`: the saver was to leave one file, `{expected}`, at the path it was given, and left ",
+        path.display()
+    )?;
+    if found.is_empty() {
+        f.write_str("nothing")?;
+    } else {
+        let names: Vec<String> = found.iter().map(|n| format!("`{n}`")).collect();
+        f.write_str(&names.join(", "))?;
+    }
+    f.write_str(
+        "; a saver that names its file itself (adding its extension) needs the file \
+         declared under that name, and one that writes several files a folder; \
+         the file was left as it was",
+    )
 }
 
 impl std::error::Error for Error {
@@ -625,6 +674,9 @@ pub enum Operation {
     ReadFile,
     /// Making a temporary file in a folder, to be renamed into place.
     CreateTemporary,
+    /// Making a temporary folder in a folder, for a saver to write a file
+    /// in that is then renamed into place.
+    CreateTemporaryDir,
     /// Writing a file's data through to the storage device (`fsync`).
     Sync,
     /// Taking a lock on a run's manifest: a claim to use or remove the run.
@@ -647,6 +699,7 @@ impl fmt::Display for Operation {
             Operation::Remove => "remove",
             Operation::ReadFile => "read",
             Operation::CreateTemporary => "create a temporary file in",
+            Operation::CreateTemporaryDir => "create a temporary folder in",
             Operation::Sync => "sync",
             Operation::Lock => "lock",
         })

@@ -28,7 +28,7 @@
 //! | [`Run::link`], [`LinkStyle`] | ancestry: the `ancestor` link (the truth) and back-links (hints) |
 //! | [`DirPath`], [`FilePath`], [`Layout`], [`Entry`] | typed paths and the trait the derive implements |
 //! | [`Family`], [`FamilyTemplate`] | the members of a parameterized entry found on disk: list, last, prune |
-//! | [`FilePath::write_atomic`], [`AtomicFile`] | writing a file so that readers never see half of it |
+//! | [`FilePath::write_atomic`], [`FilePath::write_atomic_with`], [`AtomicFile`] | writing a file so that readers never see half of it, by bytes, through a saver that takes a path, or in pieces |
 //! | [`Error`] | the one error type |
 
 #![forbid(unsafe_code)]
@@ -62,8 +62,8 @@ pub use launch::provenance::{GitRecord, LauncherRecord};
 pub use launch::ranks::Ranks;
 pub use layout::entry::{Entry, EntryKind};
 pub use layout::family::{
-    Family, FamilyKey, FamilyMember, FamilyTemplate, LeftMember, LeftReason, Removal, Survey,
-    survey,
+    Family, FamilyKey, FamilyMember, FamilyTemplate, Foreign, LeftMember, LeftReason, Removal,
+    Survey, foreign, survey,
 };
 pub use layout::record::{LAYOUT_RECORD, LayoutRecord, RecordedEntry};
 pub use layout::typed_path::{DirPath, FilePath};

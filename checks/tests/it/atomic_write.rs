@@ -21,7 +21,7 @@ const ROOT: &str = "RUNLAYOUT_TEST_ROOT";
 
 /// A checkpoint of `epoch`: its length and epoch, then 256 KiB to 2 MiB of
 /// one byte that depends on the epoch.
-fn checkpoint(epoch: u64) -> Vec<u8> {
+pub(super) fn checkpoint(epoch: u64) -> Vec<u8> {
     let len = 256 * 1024 + (epoch as usize * 77_777) % (1792 * 1024);
     // `vec![byte; n]` is one memset, so the writer spends its time writing.
     let mut out = vec![fill(epoch); 16 + len];
@@ -35,7 +35,7 @@ fn fill(epoch: u64) -> u8 {
 }
 
 /// Whether `bytes` is the whole checkpoint of `epoch`: header and body agree.
-fn is_whole(bytes: &[u8], epoch: u64) -> bool {
+pub(super) fn is_whole(bytes: &[u8], epoch: u64) -> bool {
     if bytes.len() < 16 {
         return false;
     }
@@ -66,14 +66,14 @@ fn writer_loop() -> TestResult {
 
 /// A writer child, killed (SIGKILL) and reaped when dropped, so that a
 /// failing test never leaves one writing.
-struct Writer(Option<std::process::Child>);
+pub(super) struct Writer(Option<std::process::Child>);
 
 impl Writer {
-    fn spawn(test: &str, role: &str, envs: &[(&str, &str)]) -> Writer {
+    pub(super) fn spawn(test: &str, role: &str, envs: &[(&str, &str)]) -> Writer {
         Writer(Some(spawn_child(test, role, envs)))
     }
 
-    fn kill(mut self) -> std::io::Result<()> {
+    pub(super) fn kill(mut self) -> std::io::Result<()> {
         let mut child = self.0.take().expect("running");
         let killed = child.kill();
         let waited = child.wait();
@@ -81,7 +81,7 @@ impl Writer {
     }
 
     /// Waits for the writer to finish; panics with its output if it failed.
-    fn finish(mut self) {
+    pub(super) fn finish(mut self) {
         support::child_lines(self.0.take().expect("running"), "never printed");
     }
 }

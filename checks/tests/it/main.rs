@@ -33,5 +33,6 @@ mod record;
 mod run_args;
 mod run_ids;
 mod runs;
+mod saver;
 mod scan;
 mod status;

@@ -25,12 +25,17 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
     });
     let standing = Standing::of(&found, &mut problems);
     let entries = recorded_entries(run, &mut problems);
+    let foreign = foreign_files(run, &entries, &mut problems);
     // Ancestor and descendants named as `ls` and `<RUN>` name runs.
     let names = Names::new(root, [&found]);
     let ancestor_name = ancestor.as_deref().map(|a| names.of(a));
     let descendant_names: Vec<String> = descendants.iter().map(|d| names.of(d)).collect();
     let mut value = run_json(&found, ancestor.as_deref(), &standing, &names);
     value["entries"] = entries.iter().map(EntryView::json).collect();
+    value["foreign_files"] = serde_json::json!({
+        "count": foreign.count,
+        "examples": foreign.examples.iter().map(paths::json).collect::<Vec<_>>(),
+    });
     value["descendants"] = descendants.iter().map(paths::json).collect();
     value["descendant_runs"] = descendant_names
         .iter()
@@ -89,6 +94,9 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
             for line in String::from_utf8_lossy(&table).lines() {
                 writeln!(w, "  {line}")?;
             }
+        }
+        if foreign.count > 0 {
+            writeln!(w, "foreign:     {}", foreign_line(run.path(), &foreign))?;
         }
         for (i, p) in problems.iter().enumerate() {
             let label = if i == 0 { "problems:" } else { "" };
@@ -206,4 +214,44 @@ fn recorded_entries(run: &runlayout::Run, problems: &mut Vec<String>) -> Vec<Ent
             }
         })
         .collect()
+}
+
+/// What stands in the run's family folders and is neither a member nor
+/// runlayout's own temporary (a killed saver's `.tmpXXXXXX`, a checkpoint
+/// named by hand), by the entries the run's layout record holds.
+fn foreign_files(
+    run: &runlayout::Run,
+    entries: &[EntryView],
+    problems: &mut Vec<String>,
+) -> runlayout::__cli::Foreign {
+    let recorded: Vec<(&str, runlayout::layout::EntryKind)> = entries
+        .iter()
+        .map(|e| (e.entry.path.as_str(), e.entry.kind))
+        .collect();
+    runlayout::__cli::foreign(run.path(), &recorded).unwrap_or_else(|e| {
+        problems.push(e.to_string());
+        runlayout::__cli::Foreign::default()
+    })
+}
+
+/// `3 foreign files in family folders: checkpoints/.tmpX4b9Qz, ...`, the
+/// examples relative to the run.
+fn foreign_line(run: &Path, foreign: &runlayout::__cli::Foreign) -> String {
+    let names: Vec<String> = foreign
+        .examples
+        .iter()
+        .map(|p| p.strip_prefix(run).unwrap_or(p).display().to_string())
+        .collect();
+    let more = foreign.count - foreign.examples.len();
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!(
+        "{} foreign file{} in family folders: {}{more}",
+        foreign.count,
+        if foreign.count == 1 { "" } else { "s" },
+        names.join(", ")
+    )
 }

@@ -15,7 +15,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
@@ -89,9 +89,34 @@ impl AtomicFile {
         &self.target
     }
 
+    /// The path of the temporary file being written, in the target's
+    /// folder under one of runlayout's hidden temporary names, for a
+    /// library that wants to open the file again by its path (to read back
+    /// what was written, or to hand it to a writer of its own). It is
+    /// renamed over the target by [`commit`](AtomicFile::commit) and removed
+    /// when the `AtomicFile` is dropped: a file left at that path, or one
+    /// renamed over it, is what the commit moves into place.
+    ///
+    /// ```
+    /// use std::io::Write as _;
+    ///
+    /// let run = tempfile::tempdir()?;
+    /// let ckpt = runlayout::FilePath::new(run.path().join("epoch_0001.ckpt"));
+    /// let mut file = ckpt.create_atomic()?;
+    /// file.write_all(b"weights")?;
+    /// assert_eq!(file.path().parent(), ckpt.parent());
+    /// assert_eq!(std::fs::read(file.path())?, b"weights");
+    /// file.commit()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+
     /// The temporary file being written, for what [`Write`] does not offer
-    /// (its metadata, `set_len`, ...). Its name is no business of the
-    /// caller's: it is removed or renamed by runlayout.
+    /// (its metadata, `set_len`, ...). It is renamed or removed by
+    /// runlayout; [`path`](AtomicFile::path) says where it is meanwhile.
     ///
     /// ```
     /// use std::io::Write as _;
@@ -206,6 +231,32 @@ impl Write for AtomicFile {
     }
 }
 
+/// Seeking moves in the temporary file, for writers that go back to fill
+/// in a header once the data is written (a zip or `npz` writer, a format
+/// whose header holds lengths). Errors name the target, as writes do.
+///
+/// ```
+/// use std::io::{Seek as _, SeekFrom, Write as _};
+///
+/// let run = tempfile::tempdir()?;
+/// let out = runlayout::FilePath::new(run.path().join("tensors.bin"));
+/// let mut file = out.create_atomic()?;
+/// file.write_all(&[0; 8])?; // room for the length, known at the end
+/// file.write_all(b"data")?;
+/// let end = file.stream_position()?;
+/// file.seek(SeekFrom::Start(0))?;
+/// file.write_all(&end.to_le_bytes())?;
+/// file.commit()?;
+/// assert_eq!(std::fs::read(&out)?[..8], 12u64.to_le_bytes());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl Seek for AtomicFile {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let moved = self.file.as_file_mut().seek(pos);
+        moved.map_err(|e| self.error(Operation::WriteFile, e))
+    }
+}
+
 impl fmt::Debug for AtomicFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AtomicFile")
@@ -247,10 +298,31 @@ mod tests {
     }
 
     #[test]
+    fn a_seek_before_the_start_names_the_target() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let target = dir.path().join("a.bin");
+        let mut file = FilePath::new(&target).create_atomic()?;
+        file.write_all(b"abc")?;
+        file.seek(SeekFrom::Start(1))?;
+        file.write_all(b"X")?;
+        let err = file.seek(SeekFrom::Current(-10)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(
+            err.to_string()
+                .starts_with(&format!("cannot write `{}`:", target.display())),
+            "{err}"
+        );
+        file.commit()?;
+        assert_eq!(fs::read(&target)?, b"aXc");
+        Ok(())
+    }
+
+    #[test]
     fn temporaries_are_runlayouts_hidden_names() -> TestResult {
         let dir = tempfile::tempdir()?;
         let file = FilePath::new(dir.path().join("a.txt")).create_atomic()?;
-        let name = file.file.path().file_name().expect("a name").to_os_string();
+        let name = file.path().file_name().expect("a name").to_os_string();
+        assert_eq!(file.path().parent(), Some(dir.path()));
         assert!(temporary::is_temporary(&name), "{name:?}");
         assert!(format!("{file:?}").contains(".runlayout-"));
         Ok(())

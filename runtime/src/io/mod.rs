@@ -1,6 +1,7 @@
 //! File-system primitives: the one wrapper of the file-system calls
 //! (`fs`), the small files runlayout owns read defensively, temporary
-//! names and atomic replacement, atomic files, links and pointer files,
+//! names and atomic replacement, atomic files, files written atomically
+//! through a saver that takes a path (`staged`), links and pointer files,
 //! relative paths, removal that never leaves a folder's tree, this
 //! process's identity and the fate of a recorded one, claims (file locks)
 //! on a run's manifest, and random characters.
@@ -16,4 +17,5 @@ pub(crate) mod process;
 pub(crate) mod random;
 pub(crate) mod relpath;
 pub(crate) mod removal;
+pub(crate) mod staged;
 pub(crate) mod temporary;

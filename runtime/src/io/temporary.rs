@@ -21,6 +21,11 @@
 //! its writer, and its age says nothing sure either (a writer may hold a
 //! checkpoint open for minutes): only `prune`, when asked, removes those,
 //! and only when they are older than [`FOREIGN_STALE_AFTER`].
+//!
+//! A temporary may be a folder: `staged` hands a saver a path inside one,
+//! and a sweep removes it whole. Other programs' temporaries (a
+//! framework's `.tmpXXXXXX`) are runlayout's to remove only when a caller
+//! names them: [`sweep_foreign`].
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
@@ -359,6 +364,66 @@ pub(crate) fn sweep(dir: &Path) {
     }
 }
 
+/// Removes the temporaries other programs left in `dir` (a framework's
+/// saver killed midway): the names in `dir` itself that are hidden (start
+/// with `.`), are not runlayout's own temporaries, are accepted by
+/// `is_temp`, are regular files (a symlink, folder or FIFO is never
+/// removed, nor followed), and were last modified more than `older_than`
+/// ago. Returns their paths, sorted. No member of a family, run, record or
+/// link runlayout keeps is hidden, so none is ever taken, however broad
+/// `is_temp` is; runlayout's own temporaries are judged by their writer
+/// ([`sweep`]), never by age. A missing folder holds none.
+pub(crate) fn sweep_foreign(
+    dir: &Path,
+    is_temp: impl Fn(&str) -> bool,
+    older_than: Duration,
+) -> Result<Vec<PathBuf>> {
+    let Some(entries) = fs::read_dir_if_there(dir)? else {
+        return Ok(Vec::new());
+    };
+    let mut stale = Vec::new();
+    for entry in entries {
+        let name = entry?.file_name();
+        let Some(text) = name.to_str() else {
+            continue;
+        };
+        if !text.starts_with('.') || is_temporary(&name) || !is_temp(text) {
+            continue;
+        }
+        let path = dir.join(&name);
+        if is_old_file(&path, older_than)? {
+            stale.push(path);
+        }
+    }
+    stale.sort();
+    let mut removed = Vec::with_capacity(stale.len());
+    for path in stale {
+        // `unlink` removes a name, never what a link swapped in leads to.
+        match std::fs::remove_file(&path) {
+            Ok(()) => removed.push(path),
+            // Removed meanwhile by another sweep, or its own writer.
+            Err(e) if fs::is_not_found(&e) => {}
+            Err(e) => return Err(e).at(Operation::Remove, &path),
+        }
+    }
+    Ok(removed)
+}
+
+/// Whether a regular file stands at `path` itself (a symlink not
+/// followed), last modified more than `older_than` ago. A time in the
+/// future (clocks of two machines on a shared disk) is no age.
+fn is_old_file(path: &Path, older_than: Duration) -> Result<bool> {
+    let Some(meta) = fs::symlink_metadata_if_there(path)? else {
+        return Ok(false);
+    };
+    if !meta.is_file() {
+        return Ok(false);
+    }
+    let modified = meta.modified().at(Operation::Metadata, path)?;
+    let age = SystemTime::now().duration_since(modified);
+    Ok(age.is_ok_and(|age| age > older_than))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,6 +461,96 @@ mod tests {
         assert!(err.to_string().contains("disk full"), "{err}");
         assert_eq!(std::fs::read_to_string(&dst)?, "old");
         assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
+        Ok(())
+    }
+
+    /// Makes `name` in `dir`, last modified `age` ago.
+    fn aged(dir: &Path, name: &str, age: Duration) -> TestResult {
+        let path = dir.join(name);
+        std::fs::write(&path, "x")?;
+        let file = std::fs::File::options().write(true).open(&path)?;
+        file.set_modified(SystemTime::now() - age)?;
+        Ok(())
+    }
+
+    fn listed(dir: &Path) -> io::Result<Vec<String>> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)?
+            .map(|e| Ok(e?.file_name().to_string_lossy().into_owned()))
+            .collect::<io::Result<_>>()?;
+        names.sort();
+        Ok(names)
+    }
+
+    #[test]
+    fn foreign_sweeps_take_old_hidden_files_the_caller_names() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let hour = Duration::from_secs(3600);
+        let day = 24 * hour;
+        let ours = format!("{PREFIX}1-1-00000000-abcdefgh.tmp");
+        for name in [
+            ".tmpOld111",
+            ".tmpOld222",
+            "epoch_0001.ckpt",
+            ".keep",
+            &ours,
+        ] {
+            aged(dir.path(), name, day)?;
+        }
+        aged(dir.path(), ".tmpNew333", Duration::from_secs(60))?;
+        // Visible names are never taken, however broad the predicate.
+        aged(dir.path(), "tmp_visible", day)?;
+        let removed = sweep_foreign(dir.path(), |n| n.contains("tmp"), hour)?;
+        assert_eq!(
+            removed,
+            [dir.path().join(".tmpOld111"), dir.path().join(".tmpOld222")]
+        );
+        let mut left = vec![
+            ".keep",
+            ".tmpNew333",
+            "epoch_0001.ckpt",
+            "tmp_visible",
+            &ours,
+        ];
+        left.sort_unstable();
+        assert_eq!(listed(dir.path())?, left);
+        // Runlayout's own temporaries are judged by their writer alone.
+        assert!(sweep_foreign(dir.path(), |_| true, hour)?.ends_with(&[dir.path().join(".keep")]));
+        assert!(dir.path().join(&ours).exists());
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn foreign_sweeps_never_follow_nor_take_links_folders_or_fifos() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let outside = tempfile::tempdir()?;
+        let day = Duration::from_secs(24 * 3600);
+        aged(outside.path(), "weights", day)?;
+        std::os::unix::fs::symlink(outside.path().join("weights"), dir.path().join(".tmpLink"))?;
+        std::os::unix::fs::symlink(outside.path(), dir.path().join(".tmpDirLink"))?;
+        std::fs::create_dir(dir.path().join(".tmpFolder"))?;
+        aged(&dir.path().join(".tmpFolder"), ".tmpInside", day)?;
+        let fifo = dir.path().join(".tmpFifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status()?;
+        assert!(made.success());
+        let removed = sweep_foreign(dir.path(), |n| n.starts_with(".tmp"), Duration::ZERO)?;
+        assert_eq!(removed, Vec::<PathBuf>::new());
+        assert_eq!(listed(outside.path())?, ["weights"]);
+        assert_eq!(listed(&dir.path().join(".tmpFolder"))?, [".tmpInside"]);
+        assert_eq!(listed(dir.path())?.len(), 4);
+        Ok(())
+    }
+
+    #[test]
+    fn a_foreign_sweep_of_a_missing_folder_removes_nothing_and_of_a_file_names_it() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let missing = dir.path().join("missing");
+        assert!(sweep_foreign(&missing, |_| true, Duration::ZERO)?.is_empty());
+        let file = dir.path().join("file");
+        std::fs::write(&file, "x")?;
+        let err = sweep_foreign(&file, |_| true, Duration::ZERO).unwrap_err();
+        assert_eq!(err.path(), Some(file.as_path()));
+        assert!(err.to_string().starts_with("cannot read folder"), "{err}");
         Ok(())
     }
 

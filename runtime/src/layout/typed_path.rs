@@ -5,10 +5,11 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::io::atomic_file::AtomicFile;
-use crate::io::fs;
+use crate::io::{fs, staged, temporary};
 
 /// The traits and methods both typed paths share.
 macro_rules! typed_path {
@@ -183,6 +184,64 @@ impl DirPath {
     pub fn create(&self) -> Result<()> {
         fs::create_dir_all(&self.0)
     }
+
+    /// Removes the temporaries another program left in this folder: a
+    /// framework's saver killed before its rename leaves its temporary
+    /// (safetensors' and most Rust crates' `.tmpXXXXXX`, made by
+    /// `tempfile`), which nothing else removes. Returns the paths removed,
+    /// sorted.
+    ///
+    /// A name is removed when all of these hold:
+    ///
+    /// - it is in this folder itself, not below it;
+    /// - it is hidden (starts with `.`): no family member, run, record or
+    ///   link runlayout keeps is, so none is ever taken, however broad
+    ///   `is_temp` is. A program whose temporaries are visible names
+    ///   (`model.ckpt.tmp`) is not served by this;
+    /// - it is not one of runlayout's own temporaries (`.runlayout-...tmp`,
+    ///   files or folders): those are removed when their writer is gone,
+    ///   never by age, as [`FilePath::write_atomic`] describes;
+    /// - `is_temp` accepts it (names that are not UTF-8 are never asked);
+    /// - it is a regular file: a symlink is neither removed nor followed,
+    ///   and folders, FIFOs and sockets are left;
+    /// - it was last modified more than `older_than` ago. A saver writes
+    ///   its temporary as it goes, so choose an age no save of yours takes
+    ///   without writing: the temporary of a save still under way, in this
+    ///   process or another, is then never taken.
+    ///
+    /// A missing folder holds nothing to remove.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io): `read folder` naming the folder
+    /// (something other than a folder stands there, say); `read metadata of`
+    /// or `remove` naming the first file that failed, the files before it
+    /// being removed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let run = tempfile::tempdir()?;
+    /// let ckpt = runlayout::DirPath::new(run.path().join("checkpoints"));
+    /// ckpt.create()?;
+    /// // A save killed an hour ago left its temporary.
+    /// std::fs::write(ckpt.join(".tmpX4b9Qz"), b"half a checkpoint")?;
+    /// let file = std::fs::File::options().write(true).open(ckpt.join(".tmpX4b9Qz"))?;
+    /// file.set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))?;
+    /// std::fs::write(ckpt.join("epoch_0001.safetensors"), b"weights")?;
+    ///
+    /// let removed = ckpt.sweep_foreign(|name| name.starts_with(".tmp"), Duration::from_secs(600))?;
+    /// assert_eq!(removed, [ckpt.join(".tmpX4b9Qz")]);
+    /// assert!(ckpt.join("epoch_0001.safetensors").exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sweep_foreign(
+        &self,
+        is_temp: impl Fn(&str) -> bool,
+        older_than: Duration,
+    ) -> Result<Vec<PathBuf>> {
+        temporary::sweep_foreign(&self.0, is_temp, older_than)
+    }
 }
 
 impl FilePath {
@@ -285,5 +344,81 @@ impl FilePath {
     /// ```
     pub fn create_atomic(&self) -> Result<AtomicFile> {
         AtomicFile::create(&self.0)
+    }
+
+    /// Writes the file atomically through `save`, a saver that only takes
+    /// a path (a framework's `save(path)`: candle's `VarMap::save`,
+    /// `safetensors::serialize_to_file`, a burn recorder's `record`):
+    /// readers (a family's [`last()`](crate::Family::last) among them) find
+    /// the old version or the new one, whole, even if the process is killed
+    /// while `save` runs. Returns what `save` returned.
+    ///
+    /// `save` is given a path in a fresh hidden temporary folder of
+    /// runlayout's in the file's folder (made if it is missing), ending in
+    /// the file's own name: `checkpoints/.runlayout-<pid>-...-<random>.tmp/epoch_0003.ckpt`
+    /// for `checkpoints/epoch_0003.ckpt`. Whatever `save` does there (writes
+    /// in place, writes its own temporary and renames it over the path,
+    /// picks its format by the extension) stays in that folder, which no
+    /// family or scan looks into. When `save` returns `Ok`, the file it
+    /// wrote is synced to the device and renamed over this path, and the
+    /// folder is removed. When it returns an error or panics, the folder is
+    /// removed with what it wrote, and this file is as it was. A process
+    /// killed meanwhile leaves the folder, which the next process's first
+    /// atomic write into this folder removes, as
+    /// [`write_atomic`](FilePath::write_atomic) describes for its
+    /// temporaries.
+    ///
+    /// `save` must leave one regular file, at the path it was given, and
+    /// nothing else. A framework that adds its extension to a name that
+    /// lacks it (`model` to `model.mpk`), or sets it (burn's file
+    /// recorders), writes that very path when this file is named with the
+    /// extension already (`epoch_{epoch:04}.mpk`): name the entry as the
+    /// framework names its files. A saver that writes under another name
+    /// anyway, or nothing, or several files, gets
+    /// [`Error::SaverOutput`](crate::Error::SaverOutput) naming what it
+    /// left, and nothing moves into place: taking a file named otherwise
+    /// would put it where the framework, loading from this path, does not
+    /// look, and taking one of several would lose the others.
+    ///
+    /// # Errors
+    ///
+    /// `save`'s own error, as it returned it. Otherwise (converted with
+    /// `From`) [`Error::Io`](crate::Error::Io): `create folders` or
+    /// `create a temporary folder in` naming the folder, `sync` or `move
+    /// into place` naming this file, `write` for a path without a file
+    /// name; [`Error::SaverOutput`](crate::Error::SaverOutput). This file
+    /// is then as it was, and no temporary is left.
+    ///
+    /// ```
+    /// use std::path::Path;
+    ///
+    /// /// A framework's saver: it takes a path and writes the file there.
+    /// fn save_weights(weights: &[f32], path: &Path) -> std::io::Result<()> {
+    ///     let bytes: Vec<u8> = weights.iter().flat_map(|w| w.to_le_bytes()).collect();
+    ///     std::fs::write(path, bytes)
+    /// }
+    ///
+    /// let run = tempfile::tempdir()?;
+    /// let ckpt = runlayout::FilePath::new(run.path().join("checkpoints/epoch_0001.bin"));
+    /// ckpt.write_atomic_with(|tmp| {
+    ///     assert!(!ckpt.exists()); // nothing at the checkpoint's path until the rename
+    ///     save_weights(&[0.5, 1.5], tmp)
+    /// })?;
+    /// assert_eq!(std::fs::read(&ckpt)?.len(), 8);
+    ///
+    /// // A saver that fails leaves the checkpoint as it was.
+    /// let failed = ckpt.write_atomic_with(|tmp| {
+    ///     std::fs::write(tmp, b"half")?;
+    ///     Err::<(), _>(std::io::Error::other("out of memory"))
+    /// });
+    /// assert!(failed.is_err());
+    /// assert_eq!(std::fs::read(&ckpt)?.len(), 8);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_atomic_with<T, E: From<Error>>(
+        &self,
+        save: impl FnOnce(&Path) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        staged::write_with(&self.0, save)
     }
 }

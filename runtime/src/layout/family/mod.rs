@@ -17,7 +17,8 @@
 //! Its files: `key` (what a family is keyed by, what its members are),
 //! `template` (parsing a template, rendering a member's path), `walk` (the
 //! walk through its folders), `survey` (a template known only at run
-//! time). Uses the layout's entries and typed paths, `io` and `error`.
+//! time, and the foreign files of a layout's families). Uses the
+//! layout's entries and typed paths, `io` and `error`.
 
 mod key;
 mod survey;
@@ -33,7 +34,7 @@ use crate::io::removal::{self, Outcome};
 use crate::layout::entry::EntryKind;
 
 pub use key::{FamilyKey, FamilyMember};
-pub use survey::{Survey, survey};
+pub use survey::{Foreign, Survey, foreign, survey};
 pub use template::FamilyTemplate;
 
 /// The files or folders of one parameterized entry that exist on disk, keyed
