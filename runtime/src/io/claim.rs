@@ -5,7 +5,7 @@
 //! opened through the run's path:
 //!
 //! - A **use claim** is a shared lock. `create` takes it on its new manifest
-//!   before the manifest is renamed into place, so a run is claimed from the
+//!   before the manifest appears at `run.json`, so a run is claimed from the
 //!   moment it is one; `open`, `open_latest` and the joiners of a run take it
 //!   before they return; [`Run::link`](crate::Run::link) takes it on both
 //!   runs for as long as it links. It is held by the [`Run`](crate::Run)

@@ -1,7 +1,8 @@
 //! `run.json`, the run's manifest: what the run is, who made it and when.
 //!
-//! Written once, by whoever created the run folder, through a temporary file
-//! and a rename, before the creating call returns; never rewritten. It holds
+//! Written once, by whoever created the run folder, before the creating call
+//! returns: it appears whole or not at all (made unnamed and linked into
+//! place on Linux, a temporary file renamed elsewhere); never rewritten. It holds
 //! only what never changes after creation: ancestry lives in the `ancestor`
 //! link alone. Without the `manifest` feature none is written, and
 //! [`Manifest::read`] finds none.
@@ -229,7 +230,7 @@ impl Manifest {
 /// What writing a new manifest leaves its writer.
 pub(crate) struct Written {
     /// This process's use claim on the run, taken on the new manifest
-    /// before it is renamed into place, so the run is claimed from the
+    /// before it appears at `run.json`, so the run is claimed from the
     /// moment it is one.
     pub(crate) claim: Option<UseClaim>,
     /// The creation time the manifest records, as [`created_at`] reads it
