@@ -391,3 +391,91 @@ mod tests {
         assert!(serde_json::from_str::<Manifest>(json).is_err());
     }
 }
+
+/// A new manifest's text, made from kept parts, is what serializing the
+/// whole manifest gives.
+#[cfg(all(test, feature = "manifest"))]
+mod text_tests {
+    use super::*;
+    use crate::record::manifest_text::{Head, Maker, maker_json, render};
+
+    /// What a whole manifest serializes as, for the tests' comparison.
+    fn whole(manifest: &Manifest) -> Vec<u8> {
+        let mut text = serde_json::to_vec_pretty(manifest).expect("serializes");
+        text.push(b'\n');
+        text
+    }
+
+    fn manifest(stage: Option<&str>, git: Option<GitRecord>, job: Option<&str>) -> Manifest {
+        let json = serde_json::json!({
+            "format": 1,
+            "id": "2026-12-06_abcde",
+            "stage": stage,
+            "debug": stage.is_some(),
+            "nesting": if stage.is_some() { "run_first" } else { "stage_first" },
+            "created": "2026-12-06T07:00:00.123456789+01:00",
+            "host": "node-7",
+            "pid": 4242,
+            "process_started": 99,
+            "boot": "b00t",
+            "command": ["train", "--lr", "0.1 \"quoted\"\n"],
+            "runlayout": "0.2.0",
+            "git": git,
+            "launcher": {"kind": "slurm", "job": "17", "world_size": 4},
+            "job": job,
+        });
+        serde_json::from_value(json).expect("a manifest")
+    }
+
+    fn rendered(manifest: &Manifest) -> Vec<u8> {
+        let head = Head {
+            format: manifest.format,
+            id: &manifest.id,
+            stage: manifest.stage.as_deref(),
+            debug: manifest.debug,
+            nesting: manifest.nesting,
+            created: &manifest.created,
+        };
+        let maker = Maker {
+            process: &manifest.process,
+            command: &manifest.command,
+            runlayout: &manifest.runlayout,
+            git: manifest.git.as_ref(),
+            launcher: manifest.launcher.as_ref(),
+        };
+        render(
+            &head,
+            manifest.git.as_ref(),
+            || maker_json(&maker),
+            manifest.job.as_deref(),
+        )
+        .expect("renders")
+    }
+
+    #[test]
+    fn the_text_is_the_whole_manifest_serialized() {
+        let git: GitRecord = serde_json::from_value(serde_json::json!({
+            "commit": "0123456789abcdef0123456789abcdef01234567",
+            "dirty": true,
+            "branch": "main"
+        }))
+        .expect("a git record");
+        for stage in [None, Some("pretrain")] {
+            for git in [None, Some(git.clone())] {
+                for job in [None, Some("slurm-17.0")] {
+                    let manifest = manifest(stage, git.clone(), job);
+                    // Twice: the second time from the kept maker.
+                    for _ in 0..2 {
+                        let text = rendered(&manifest);
+                        assert_eq!(
+                            String::from_utf8_lossy(&text),
+                            String::from_utf8_lossy(&whole(&manifest)),
+                        );
+                        let read: Manifest = serde_json::from_slice(&text).expect("reads back");
+                        assert_eq!(read, manifest);
+                    }
+                }
+            }
+        }
+    }
+}

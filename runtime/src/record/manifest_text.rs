@@ -6,8 +6,7 @@
 //! directory and its launcher. These are the same for every run a process
 //! makes from one directory, so their JSON is made once and kept; each new
 //! manifest writes its own fields (id, stage, time, job) around it. The
-//! text is byte for byte what serializing the whole
-//! [`Manifest`](crate::record::manifest::Manifest) gives
+//! text is byte for byte what serializing the whole manifest gives
 //! (the tests compare the two), so readers never see the difference.
 
 use std::sync::Mutex;
@@ -94,91 +93,4 @@ pub(crate) fn maker_json(maker: &Maker<'_>) -> serde_json::Result<Vec<u8>> {
 /// opening `{` and the closing `\n}`, so starting with a newline.
 fn inner(object: &[u8]) -> &[u8] {
     &object[1..object.len() - 2]
-}
-
-/// What a whole manifest serializes as, for the tests' comparison.
-#[cfg(test)]
-fn whole(manifest: &crate::record::manifest::Manifest) -> Vec<u8> {
-    let mut text = serde_json::to_vec_pretty(manifest).expect("serializes");
-    text.push(b'\n');
-    text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::record::manifest::Manifest;
-
-    fn manifest(stage: Option<&str>, git: Option<GitRecord>, job: Option<&str>) -> Manifest {
-        let json = serde_json::json!({
-            "format": 1,
-            "id": "2026-12-06_abcde",
-            "stage": stage,
-            "debug": stage.is_some(),
-            "nesting": if stage.is_some() { "run_first" } else { "stage_first" },
-            "created": "2026-12-06T07:00:00.123456789+01:00",
-            "host": "node-7",
-            "pid": 4242,
-            "process_started": 99,
-            "boot": "b00t",
-            "command": ["train", "--lr", "0.1 \"quoted\"\n"],
-            "runlayout": "0.2.0",
-            "git": git,
-            "launcher": {"kind": "slurm", "job": "17", "world_size": 4},
-            "job": job,
-        });
-        serde_json::from_value(json).expect("a manifest")
-    }
-
-    fn rendered(manifest: &Manifest) -> Vec<u8> {
-        let head = Head {
-            format: manifest.format,
-            id: &manifest.id,
-            stage: manifest.stage.as_deref(),
-            debug: manifest.debug,
-            nesting: manifest.nesting,
-            created: &manifest.created,
-        };
-        let maker = Maker {
-            process: &manifest.process,
-            command: &manifest.command,
-            runlayout: &manifest.runlayout,
-            git: manifest.git.as_ref(),
-            launcher: manifest.launcher.as_ref(),
-        };
-        render(
-            &head,
-            manifest.git.as_ref(),
-            || maker_json(&maker),
-            manifest.job.as_deref(),
-        )
-        .expect("renders")
-    }
-
-    #[test]
-    fn the_text_is_the_whole_manifest_serialized() {
-        let git: GitRecord = serde_json::from_value(serde_json::json!({
-            "commit": "0123456789abcdef0123456789abcdef01234567",
-            "dirty": true,
-            "branch": "main"
-        }))
-        .expect("a git record");
-        for stage in [None, Some("pretrain")] {
-            for git in [None, Some(git.clone())] {
-                for job in [None, Some("slurm-17.0")] {
-                    let manifest = manifest(stage, git.clone(), job);
-                    // Twice: the second time from the kept maker.
-                    for _ in 0..2 {
-                        let text = rendered(&manifest);
-                        assert_eq!(
-                            String::from_utf8_lossy(&text),
-                            String::from_utf8_lossy(&whole(&manifest)),
-                        );
-                        let read: Manifest = serde_json::from_slice(&text).expect("reads back");
-                        assert_eq!(read, manifest);
-                    }
-                }
-            }
-        }
-    }
 }
