@@ -328,10 +328,7 @@ impl RunBuilder {
     /// read when it is needed.
     fn move_latest(&self, run: &Run, made: Option<Option<SystemTime>>) -> Result<()> {
         if self.latest_pointer {
-            let mine = latest::Mine {
-                made_now: made.is_some(),
-                recorded: || made.unwrap_or_else(|| recorded_at(run.path())),
-            };
+            let mine = made.map_or(latest::Mine::Unknown, latest::Mine::Known);
             latest::update(run, self.link_style, mine, recorded_at)?;
         }
         Ok(())

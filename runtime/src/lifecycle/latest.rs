@@ -18,34 +18,34 @@ use crate::run::address::{Address, Group};
 /// How often [`update`] writes the pointer before it lets a race be.
 const MAX_MOVES: usize = 8;
 
-/// How `update` knows when the run it points at was recorded.
-pub(crate) struct Mine<F> {
-    /// This process made the run in the call that moves the pointer.
-    pub(crate) made_now: bool,
-    /// When the run was recorded; asked only when the pointer names
-    /// another run this process did not make before it.
-    pub(crate) recorded: F,
+/// When the run `update` points at was recorded, as its caller knows it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Mine {
+    /// The caller knows: it has just written the run's manifest (`None`:
+    /// it wrote none).
+    Known(Option<SystemTime>),
+    /// Read from the run's manifest, if the pointer names another run.
+    Unknown,
 }
 
 /// Points the pointer of `run`'s stage at `run`, atomically (readers find
 /// the old pointer or the new one, never none), unless it names a run
 /// recorded later: the pointer never moves back.
 ///
-/// Ranks and processes finish creations out of order: a creator that was
-/// slow between its manifest and this call would otherwise point `latest`
-/// back at its run after a newer one was made. `recorded_at` says when the
-/// run in a folder was recorded (its manifest's creation time, to the
-/// nanosecond: file times are too coarse, two runs made within a few
+/// Ranks, processes and threads finish creations out of order: a creator
+/// that was slow between its manifest and this call would otherwise point
+/// `latest` back at its run after a newer one was made. `recorded_at` says
+/// when the run in a folder was recorded (its manifest's creation time, to
+/// the nanosecond: file times are too coarse, two runs made within a few
 /// milliseconds share one); a run it knows no time of is taken as older.
 /// A creator knows its own run's time from the manifest it has just
-/// written, and does not read it back.
-///
-/// When the pointer still names the run this process made (and pointed it
-/// at) before, a run this process has just made is the newer of the two:
-/// nothing needs reading. That holds unless the earlier run was removed
-/// and another process made a newer run of the same name between this
-/// run's manifest and this call, the same window of microseconds in which
-/// two writers can cross anyway.
+/// written, and does not read it back; and this process remembers the time
+/// of the run it last pointed each pointer at, so while the pointer still
+/// names that run nothing is read. (Should that run be removed and another
+/// of the same name made meanwhile, the time remembered is the old run's:
+/// the pointer moves unless the new one was made after this run's
+/// manifest, within the same microseconds in which two writers can cross
+/// anyway.)
 ///
 /// After its write the pointer is read again, and written again if an older
 /// run's creator replaced it meanwhile. Two writers can still cross between
@@ -54,67 +54,82 @@ pub(crate) struct Mine<F> {
 pub(crate) fn update(
     run: &Run,
     style: LinkStyle,
-    mine: Mine<impl FnOnce() -> Option<SystemTime>>,
+    mine: Mine,
     recorded_at: impl Fn(&Path) -> Option<SystemTime>,
 ) -> Result<()> {
     let at = run.address().group().pointer(run.root());
     let target = run.address().pointer_target();
     let beside = at.parent().unwrap_or(Path::new(""));
-    let (mut ask, mut known) = (Some(mine.recorded), None);
+    let mut known = match mine {
+        Mine::Known(at) => Some(at),
+        Mine::Unknown => None,
+    };
     for _ in 0..MAX_MOVES {
         if let Some(current) = pointer::read(&at)? {
             if current.as_os_str() == target.as_os_str() {
                 return Ok(());
             }
-            let after_own = mine.made_now && made_before(&at, &current);
-            if !after_own {
-                if let Some(ask) = ask.take() {
-                    known = ask();
-                }
-                if known.is_some() && recorded_at(&beside.join(&current)) > known {
+            let mine = *known.get_or_insert_with(|| recorded_at(run.path()));
+            if mine.is_some() {
+                let theirs = remembered(&at, &current)
+                    .unwrap_or_else(|| recorded_at(&beside.join(&current)));
+                if theirs > mine {
                     return Ok(());
                 }
             }
         }
         pointer::replace(&at, &target, style)?;
-        if mine.made_now {
-            remember(&at, &target);
+        if let Some(Some(time)) = known {
+            remember(&at, &target, time);
         }
     }
     Ok(())
 }
 
-/// The pointers this process last moved to a run it had just made, and the
-/// run each was moved to, the latest first. Bounded: a process that makes
-/// runs in more stages than this forgets the oldest and reads their
-/// manifests again. (A list: it holds one pointer or a few, compared as
-/// bytes faster than hashed.)
-static MADE: Mutex<Vec<(PathBuf, PathBuf)>> = Mutex::new(Vec::new());
+/// What each pointer this process moved last names, and when that run was
+/// recorded, the latest first. Bounded: a process that makes runs in more
+/// stages than this forgets the oldest and reads their manifests again. (A
+/// list: it holds one pointer or a few, compared as bytes faster than
+/// hashed.)
+static POINTED: Mutex<Vec<Pointed>> = Mutex::new(Vec::new());
 
-/// How many pointers [`MADE`] remembers.
-const MADE_MAX: usize = 16;
-
-/// Whether the pointer at `at` was last moved by this process, to `target`,
-/// a run this process had just made.
-fn made_before(at: &Path, target: &Path) -> bool {
-    let Ok(made) = MADE.lock() else { return false };
-    let same = |a: &Path, b: &Path| a.as_os_str() == b.as_os_str();
-    made.iter()
-        .find(|(pointer, _)| same(pointer, at))
-        .is_some_and(|(_, named)| same(named, target))
+struct Pointed {
+    pointer: PathBuf,
+    target: PathBuf,
+    recorded: SystemTime,
 }
 
-fn remember(at: &Path, target: &Path) {
-    let Ok(mut made) = MADE.lock() else { return };
-    if let Some(i) = made
+/// How many pointers [`POINTED`] remembers.
+const POINTED_MAX: usize = 16;
+
+/// When the run `target` was recorded, if this process last moved the
+/// pointer at `at` to it.
+fn remembered(at: &Path, target: &Path) -> Option<Option<SystemTime>> {
+    let pointed = POINTED.lock().ok()?;
+    let last = pointed
         .iter()
-        .position(|(p, _)| p.as_os_str() == at.as_os_str())
+        .find(|p| p.pointer.as_os_str() == at.as_os_str())?;
+    (last.target.as_os_str() == target.as_os_str()).then_some(Some(last.recorded))
+}
+
+fn remember(at: &Path, target: &Path, recorded: SystemTime) {
+    let Ok(mut pointed) = POINTED.lock() else {
+        return;
+    };
+    if let Some(i) = pointed
+        .iter()
+        .position(|p| p.pointer.as_os_str() == at.as_os_str())
     {
-        made.remove(i);
-    } else if made.len() >= MADE_MAX {
-        made.pop();
+        pointed.remove(i);
+    } else if pointed.len() >= POINTED_MAX {
+        pointed.pop();
     }
-    made.insert(0, (at.to_path_buf(), target.to_path_buf()));
+    let entry = Pointed {
+        pointer: at.to_path_buf(),
+        target: target.to_path_buf(),
+        recorded,
+    };
+    pointed.insert(0, entry);
 }
 
 /// Where the pointer of `group` is, and the address of the run it names;
@@ -143,9 +158,10 @@ pub(crate) fn read(root: &Path, group: Group<'_>) -> Result<(PathBuf, Option<Add
 mod tests {
     use super::*;
 
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn the_pointer_never_moves_back_to_an_older_run()
-    -> std::result::Result<(), Box<dyn std::error::Error>> {
+    fn the_pointer_never_moves_back_to_an_older_run() -> TestResult {
         let root = tempfile::tempdir()?;
         let builder = || Run::builder(root.path()).stage("s").latest_pointer(false);
         let older = builder().run_id("old").create()?;
@@ -157,84 +173,67 @@ mod tests {
             (name != "unknown")
                 .then(|| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(name.len() as u64))
         };
-        // Made elsewhere: each time read as `at` says.
-        fn elsewhere<'a>(
-            run: &'a Run,
-            at: impl Fn(&Path) -> Option<SystemTime> + 'a,
-        ) -> Mine<impl FnOnce() -> Option<SystemTime> + 'a> {
-            Mine {
-                made_now: false,
-                recorded: move || at(run.path()),
-            }
-        }
         let group = older.address().group();
         let named = || read(root.path(), group).map(|(_, a)| a.map(|a| a.id.into_string()));
-        update(&older, LinkStyle::Auto, elsewhere(&older, at), at)?;
+        update(&older, LinkStyle::Auto, Mine::Unknown, at)?;
         assert_eq!(named()?.as_deref(), Some("old"));
-        update(&newer, LinkStyle::Auto, elsewhere(&newer, at), at)?;
+        update(&newer, LinkStyle::Auto, Mine::Unknown, at)?;
         assert_eq!(named()?.as_deref(), Some("newer"));
         // The older run's creator, slow, comes to its pointer last.
-        update(&older, LinkStyle::PointerFile, elsewhere(&older, at), at)?;
+        update(&older, LinkStyle::PointerFile, Mine::Unknown, at)?;
         assert_eq!(named()?.as_deref(), Some("newer"));
         // A run of no known time cannot be ordered: its write wins, and any
         // run with a time moves the pointer on from it.
-        update(&unknown, LinkStyle::Auto, elsewhere(&unknown, at), at)?;
+        update(&unknown, LinkStyle::Auto, Mine::Unknown, at)?;
         assert_eq!(named()?.as_deref(), Some("unknown"));
-        update(&older, LinkStyle::Auto, elsewhere(&older, at), at)?;
+        update(&older, LinkStyle::Auto, Mine::Unknown, at)?;
         assert_eq!(named()?.as_deref(), Some("old"));
         Ok(())
     }
 
+    /// Two threads of one process: the one that recorded its run first
+    /// comes to the pointer last, after the other pointed it at its newer
+    /// run. What this process remembers of that run is its time, so the
+    /// older run never takes the pointer back.
     #[test]
-    fn a_run_made_after_this_process_made_the_one_named_moves_it_without_reading()
-    -> std::result::Result<(), Box<dyn std::error::Error>> {
+    fn runs_this_process_made_are_ordered_by_their_times() -> TestResult {
         let root = tempfile::tempdir()?;
-        let builder = || Run::builder(root.path()).stage("c").latest_pointer(false);
-        let (first, second, third) = (
+        let builder = || Run::builder(root.path()).stage("t").latest_pointer(false);
+        let (older, newer, newest) = (
             builder().create()?,
             builder().create()?,
             builder().create()?,
         );
-        fn made_now(run: &Run) -> Mine<impl FnOnce() -> Option<SystemTime> + '_> {
-            Mine {
-                made_now: true,
-                recorded: move || panic!("no time of {} is needed", run.id()),
-            }
-        }
+        let time = |secs| Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs));
         let never = |folder: &Path| -> Option<SystemTime> {
             panic!("{} needs no reading", folder.display())
         };
-        // No pointer yet: nothing to compare.
-        update(&first, LinkStyle::Auto, made_now(&first), never)?;
-        // The pointer names the run this process made before: newer.
-        update(&second, LinkStyle::Auto, made_now(&second), never)?;
-        let group = first.address().group();
+        let group = older.address().group();
         let named = || read(root.path(), group).map(|(_, a)| a.map(|a| a.id.into_string()));
-        assert_eq!(named()?.as_deref(), Some(second.id().as_str()));
-        // Another process moved it (here: a run made elsewhere, at a
-        // later time): this process's newer run must ask.
-        let later = SystemTime::now() + std::time::Duration::from_secs(60);
-        update(&first, LinkStyle::Auto, elsewhere_at(&first, later), |_| {
-            Some(later)
-        })?;
-        let asked = std::cell::Cell::new(false);
-        let mine = Mine {
-            made_now: true,
-            recorded: || {
-                asked.set(true);
-                Some(SystemTime::now())
-            },
+        update(&newer, LinkStyle::Auto, Mine::Known(time(20)), never)?;
+        update(&older, LinkStyle::Auto, Mine::Known(time(10)), never)?;
+        assert_eq!(named()?.as_deref(), Some(newer.id().as_str()));
+        // A newer run moves it on, and nothing is read either.
+        update(&newest, LinkStyle::Auto, Mine::Known(time(30)), never)?;
+        assert_eq!(named()?.as_deref(), Some(newest.id().as_str()));
+        // The pointer named a run this process pointed it at (at 40): a run
+        // recorded before that leaves it, reading nothing.
+        update(&older, LinkStyle::Auto, Mine::Known(time(40)), never)?;
+        let reads = std::cell::Cell::new(0);
+        let counted = |_: &Path| {
+            reads.set(reads.get() + 1);
+            time(50)
         };
-        update(&third, LinkStyle::Auto, mine, |_| Some(later))?;
-        assert!(asked.get(), "the time of the run made now was asked");
-        assert_eq!(named()?.as_deref(), Some(first.id().as_str()));
+        update(&newer, LinkStyle::Auto, Mine::Known(time(20)), counted)?;
+        assert_eq!(named()?.as_deref(), Some(older.id().as_str()));
+        assert_eq!(reads.get(), 0, "the older run's time was remembered");
+        // Another process moved it (to a run this one never pointed at):
+        // that run's manifest is read, once.
+        let at = group.pointer(root.path());
+        pointer::replace(&at, &newest.address().pointer_target(), LinkStyle::Auto)?;
+        update(&newer, LinkStyle::Auto, Mine::Known(time(20)), counted)?;
+        assert_eq!(reads.get(), 1);
+        assert_eq!(named()?.as_deref(), Some(newest.id().as_str()));
         Ok(())
-    }
-
-    fn elsewhere_at(_run: &Run, at: SystemTime) -> Mine<impl FnOnce() -> Option<SystemTime>> {
-        Mine {
-            made_now: false,
-            recorded: move || Some(at),
-        }
     }
 }
