@@ -181,3 +181,53 @@ fn concurrent_creators_never_leave_it_missing_or_dangling() -> TestResult {
     assert!(left.is_empty(), "temporary names left: {left:?}");
     Ok(())
 }
+
+/// Threads of one process that create runs of one stage at once: after
+/// each round the pointer names the newest run by recorded creation time.
+/// Six creators on two cores cross between one's read of the pointer and
+/// its rename far more often than "a window of microseconds" suggests
+/// (usually in the first round), with or without the shortcut that takes
+/// a pointer naming this process's own run for older unread (which
+/// `lifecycle::latest`'s unit test isolates).
+#[cfg(feature = "manifest")]
+#[test]
+fn threads_of_one_process_never_move_it_back() -> TestResult {
+    use std::sync::Barrier;
+    const MAKERS: usize = 6;
+    let root = tempfile::tempdir()?;
+    let root_path = root.path().to_path_buf();
+    let created = |run: &Run| -> std::time::SystemTime {
+        run.manifest()
+            .expect("readable")
+            .and_then(|m| m.created_at())
+            .expect("a creation time")
+    };
+    let mut newest: Option<(std::time::SystemTime, std::path::PathBuf)> = None;
+    for round in 0..1500 {
+        let barrier = Arc::new(Barrier::new(MAKERS));
+        let makers: Vec<_> = (0..MAKERS)
+            .map(|_| {
+                let (barrier, root) = (Arc::clone(&barrier), root_path.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    Run::builder(root).stage("s").record_git(false).create()
+                })
+            })
+            .collect();
+        for maker in makers {
+            let run = maker.join().map_err(|_| "a maker panicked")??;
+            let at = created(&run);
+            if newest.as_ref().is_none_or(|(t, _)| at > *t) {
+                newest = Some((at, run.path().to_path_buf()));
+            }
+        }
+        let latest = Run::builder(root.path()).stage("s").open_latest()?;
+        let (_, expected) = newest.as_ref().ok_or("a run")?;
+        assert_eq!(
+            latest.path(),
+            expected.as_path(),
+            "round {round}: latest names an older run than the newest recorded"
+        );
+    }
+    Ok(())
+}
