@@ -175,3 +175,86 @@ fn manifests_can_be_switched_off() -> TestResult {
     assert_eq!(made, [std::path::PathBuf::from("s"), "s/r".into()]);
     Ok(())
 }
+
+/// Races a creator (`create` or `create_or_open` of one explicit id, as
+/// `creator` does) against a joiner that comes as soon as the folder
+/// appears, with `join_timeout(ZERO)`: it takes any empty folder as
+/// abandoned and completes it with its own manifest. Returns, per round,
+/// the creator's result and the joiner's run (if it got one).
+#[allow(clippy::type_complexity)]
+fn creator_against_a_quick_joiner(
+    root: &std::path::Path,
+    rounds: usize,
+    creator: fn(runlayout::RunBuilder) -> runlayout::Result<Run>,
+) -> Vec<(runlayout::Result<Run>, runlayout::Result<Run>)> {
+    use std::time::{Duration, Instant};
+    (0..rounds)
+        .map(|i| {
+            let id = format!("raced-{i}");
+            let builder = Run::builder(root).stage("s").record_git(false).run_id(&id);
+            let folder = root.join("s").join(&id);
+            let joiner = {
+                let builder = builder.clone().join_timeout(Duration::ZERO);
+                std::thread::spawn(move || {
+                    let until = Instant::now() + Duration::from_secs(5);
+                    while !folder.is_dir() && Instant::now() < until {
+                        std::hint::spin_loop();
+                    }
+                    builder.create_or_open()
+                })
+            };
+            let made = creator(builder);
+            let joined = joiner.join().expect("the joiner does not panic");
+            (made, joined)
+        })
+        .collect()
+}
+
+/// A joiner that completes a run folder whose creator is still writing its
+/// manifest wins the link; the creator's `create()` then fails, and its undo
+/// removes `run.json` (the joiner's) and the folder, though the joiner
+/// holds that run: nothing of another's may be lost.
+#[cfg(feature = "manifest")]
+#[test]
+fn a_failed_create_never_removes_the_manifest_a_joiner_completed() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let mut lost = Vec::new();
+    for (made, joined) in creator_against_a_quick_joiner(root.path(), 300, |b| b.create()) {
+        if let (Err(e), Ok(run)) = (&made, &joined)
+            && !run.path().join(MANIFEST).is_file()
+        {
+            lost.push(format!("{}: creator failed with {e}", run.path().display()));
+        }
+    }
+    assert!(
+        lost.is_empty(),
+        "{} joiners hold runs whose manifest (or folder) the failed creator removed, first: {}",
+        lost.len(),
+        lost[0]
+    );
+    Ok(())
+}
+
+/// `create_or_open`: "none fails because another won". A creator whose
+/// manifest a joiner linked first gets `AlreadyExists` instead of the run.
+#[cfg(feature = "manifest")]
+#[test]
+fn a_creator_never_fails_because_a_joiner_completed_its_run() -> TestResult {
+    let root = tempfile::tempdir()?;
+    let rounds = creator_against_a_quick_joiner(root.path(), 300, |b| b.create_or_open());
+    let failed: Vec<String> = rounds
+        .iter()
+        .filter_map(|(made, _)| made.as_ref().err().map(|e| e.to_string()))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of 300 creators failed, first: {}",
+        failed.len(),
+        failed[0]
+    );
+    for (_, joined) in &rounds {
+        let joined = joined.as_ref().map_err(|e| e.to_string())?;
+        assert!(joined.path().join(MANIFEST).is_file());
+    }
+    Ok(())
+}
