@@ -258,3 +258,52 @@ fn a_creator_never_fails_because_a_joiner_completed_its_run() -> TestResult {
     }
     Ok(())
 }
+
+/// Every new manifest, made from the kept maker's text and each run's own
+/// fields, is byte for byte what serializing the manifest it reads back as
+/// gives, and reads back as what it says: for runs with and without a
+/// stage, debug, run first, a launched job, git recorded or not, made in
+/// turn so that the kept maker is reused and remade.
+#[cfg(feature = "manifest")]
+#[test]
+fn new_manifests_are_the_whole_manifest_serialized() -> TestResult {
+    use std::ffi::OsString;
+    let root = tempfile::tempdir()?;
+    let launcher = runlayout::Launcher::detect_with(|k: &str| match k {
+        "SLURM_JOB_ID" => Some(OsString::from("77")),
+        "SLURM_STEP_ID" => Some(OsString::from("0")),
+        _ => None,
+    })
+    .ok_or("a launcher")?;
+    let mut runs = Vec::new();
+    for git in [true, false, true] {
+        let b = || Run::builder(root.path()).record_git(git);
+        runs.push(b().create()?);
+        runs.push(
+            b().stage("pre")
+                .debug(true)
+                .nesting(Nesting::RunFirst)
+                .create()?,
+        );
+        runs.push(
+            b().stage("pre")
+                .run_id(format!("job-{git}-{}", runs.len()))
+                .create_for(&launcher)?,
+        );
+    }
+    for run in &runs {
+        let text = fs::read(run.path().join(MANIFEST))?;
+        let read: Manifest = serde_json::from_slice(&text)?;
+        let mut whole = serde_json::to_vec_pretty(&read)?;
+        whole.push(b'\n');
+        assert_eq!(
+            String::from_utf8_lossy(&text),
+            String::from_utf8_lossy(&whole),
+            "{}",
+            run.path().display()
+        );
+        assert_eq!(read.id, run.id().as_str());
+        assert_eq!(read.process.pid, Some(std::process::id()));
+    }
+    Ok(())
+}
