@@ -47,16 +47,22 @@ pub(crate) enum Mine {
 /// manifest, within the same microseconds in which two writers can cross
 /// anyway.)
 ///
-/// After its write the pointer is read again, and written again if an older
-/// run's creator replaced it meanwhile. Two writers can still cross between
-/// one's read and its rename, a window of microseconds; then `latest` names
-/// the other run.
+/// Within one process, pointers are moved one at a time: threads never
+/// cross. Between processes, after its write the pointer is read again, and
+/// written again if an older run's creator replaced it meanwhile; two
+/// processes can still cross between one's read and its rename (then
+/// `latest` names the other's run, which the next creation moves on from).
 pub(crate) fn update(
     run: &Run,
     style: LinkStyle,
     mine: Mine,
     recorded_at: impl Fn(&Path) -> Option<SystemTime>,
 ) -> Result<()> {
+    // Threads of this process take turns: reading, comparing and replacing
+    // is one step among them.
+    let _turn = MOVING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let at = run.address().group().pointer(run.root());
     let target = run.address().pointer_target();
     let beside = at.parent().unwrap_or(Path::new(""));
@@ -85,6 +91,9 @@ pub(crate) fn update(
     }
     Ok(())
 }
+
+/// Held while this process moves a pointer.
+static MOVING: Mutex<()> = Mutex::new(());
 
 /// What each pointer this process moved last names, and when that run was
 /// recorded, the latest first. Bounded: a process that makes runs in more
