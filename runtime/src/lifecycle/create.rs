@@ -27,6 +27,15 @@ use crate::run::id::RunId;
 /// failures in a row mean the folder refuses new entries, not bad luck.
 const MAX_ATTEMPTS: u32 = 64;
 
+/// What recording a new run came to.
+enum Recorded {
+    /// Its manifest is this process's, which holds this use claim on it.
+    Mine(Option<UseClaim>),
+    /// Another process completed the folder first, taking it for
+    /// abandoned (a joiner without patience): the run is that one's.
+    Completed,
+}
+
 /// The folders one creation made, so a failure can take them back.
 struct Made {
     place: Place,
@@ -119,17 +128,20 @@ impl RunBuilder {
             method: "create_or_open",
         })?;
         let address = self.address(stage, id);
-        if self.make_folder(&address)?.is_none() {
-            let run = self.run(address, false);
-            let claim = open::verify_or_complete(&run, &self, Some(open::Completer { job: None }))?;
-            let run = run.claimed(claim);
-            self.move_latest(&run, None)?;
-            return Ok(run);
+        if self.make_folder(&address)?.is_some() {
+            let run = self.run(address.clone(), true);
+            // Other ranks may be inside the folder already: on a failure it stays.
+            if let Recorded::Mine(claim) = self.record(&run, None)? {
+                return Ok(run.claimed(claim));
+            }
+            // A rank that took the folder for abandoned completed it first:
+            // the run is there, joined as the others join it.
         }
-        let run = self.run(address, true);
-        // Other ranks may be inside the folder already: on a failure it stays.
-        let claim = self.record(&run, None)?;
-        Ok(run.claimed(claim))
+        let run = self.run(address, false);
+        let claim = open::verify_or_complete(&run, &self, Some(open::Completer { job: None }))?;
+        let run = run.claimed(claim);
+        self.move_latest(&run, None)?;
+        Ok(run)
     }
 
     /// [`create`](RunBuilder::create) for all the ranks of one launched
@@ -192,10 +204,12 @@ impl RunBuilder {
             })?;
         let address = self.address(stage, id);
         if self.make_folder(&address)?.is_some() {
-            let run = self.run(address, true);
+            let run = self.run(address.clone(), true);
             // Other ranks may be inside the folder already: on a failure it stays.
-            let claim = self.record(&run, Some(job.as_str()))?;
-            return Ok(run.claimed(claim));
+            if let Recorded::Mine(claim) = self.record(&run, Some(job.as_str()))? {
+                return Ok(run.claimed(claim));
+            }
+            // Completed first by a rank that took it for abandoned: joined.
         }
         let run = self.run(address, false);
         let completer = open::Completer {
@@ -275,14 +289,16 @@ impl RunBuilder {
     }
 
     fn create_fixed(&self, address: Address) -> Result<Run> {
-        match self.make_folder(&address)? {
-            Some(made) => self.settle(self.run(address, true), made),
-            None => {
-                let path = address.folder(&self.root);
-                open::explain_existing(&path)?;
-                Err(Error::RunExists { path })
-            }
+        if let Some(made) = self.make_folder(&address)?
+            && let Some(run) = self.settle(self.run(address.clone(), true), made)?
+        {
+            return Ok(run);
         }
+        // There already, or completed by a joiner before this call wrote
+        // its manifest: another's run either way.
+        let path = address.folder(&self.root);
+        open::explain_existing(&path)?;
+        Err(Error::RunExists { path })
     }
 
     /// Creates a run under the first id from `draw` whose folder is new.
@@ -309,7 +325,11 @@ impl RunBuilder {
                 id_dir: place.has_own_id_folder(),
                 place,
             };
-            return self.settle(self.run(address, true), made);
+            // `None`: a joiner of this id completed the folder first (a
+            // collision of another kind), so another id is drawn.
+            if let Some(run) = self.settle(self.run(address, true), made)? {
+                return Ok(run);
+            }
         }
         Err(Error::TooManyCollisions {
             parent,
@@ -364,10 +384,13 @@ impl RunBuilder {
     }
 
     /// Writes what a new run gets; a failure undoes the creation, so the
-    /// call has no effect at all.
-    fn settle(&self, run: Run, made: Made) -> Result<Run> {
+    /// call has no effect at all. `None` if another process completed the
+    /// folder first (a joiner that took it for abandoned): the folder and
+    /// its manifest are that process's run now, and are left alone.
+    fn settle(&self, run: Run, made: Made) -> Result<Option<Run>> {
         match self.record(&run, None) {
-            Ok(claim) => Ok(run.claimed(claim)),
+            Ok(Recorded::Mine(claim)) => Ok(Some(run.claimed(claim))),
+            Ok(Recorded::Completed) => Ok(None),
             Err(err) => {
                 undo(&made);
                 Err(err)
@@ -378,9 +401,12 @@ impl RunBuilder {
     /// The manifest (naming the launched `job` that shares the run, if
     /// one does), then the `latest` pointer; returns the creator's use
     /// claim, taken with the manifest.
-    fn record(&self, run: &Run, job: Option<&str>) -> Result<Option<UseClaim>> {
+    fn record(&self, run: &Run, job: Option<&str>) -> Result<Recorded> {
         let written = if self.write_manifest {
-            manifest::write_new(run, job, self.record_git)?
+            match manifest::write_new(run, job, self.record_git)? {
+                Some(written) => written,
+                None => return Ok(Recorded::Completed),
+            }
         } else {
             manifest::Written {
                 claim: None,
@@ -388,7 +414,7 @@ impl RunBuilder {
             }
         };
         self.move_latest(run, Some(written.created))?;
-        Ok(written.claim)
+        Ok(Recorded::Mine(written.claim))
     }
 }
 

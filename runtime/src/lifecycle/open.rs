@@ -155,17 +155,11 @@ fn check_or_complete(
             if let Some(completer) = completer
                 && untouched_for(path, settings.join_timeout)
             {
-                match manifest::write_new(run, completer.job, settings.record_git) {
-                    Ok(written) => return Ok(written.claim),
+                return match manifest::write_new(run, completer.job, settings.record_git)? {
+                    Some(written) => Ok(written.claim),
                     // Another joiner completed it first: claimed as it stands.
-                    Err(e)
-                        if e.io_error().map(std::io::Error::kind)
-                            == Some(std::io::ErrorKind::AlreadyExists) =>
-                    {
-                        return claim::use_run(path);
-                    }
-                    Err(e) => return Err(e),
-                }
+                    None => claim::use_run(path),
+                };
             }
             await_manifest(run, settings.join_timeout)?;
             // Its manifest has just appeared: claimed like any other.

@@ -241,13 +241,15 @@ pub(crate) struct Written {
 
 /// Writes the manifest of a run this process has just created, for the
 /// launched `job` if one shares it, with the git state of the current
-/// directory if `git` asks for it.
-pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<Written> {
+/// directory if `git` asks for it. `None` if a manifest appeared there
+/// first: another process completed the folder as abandoned (a joiner),
+/// and the run is its; nothing was written.
+pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<Option<Written>> {
     if !json::ENABLED {
-        return Ok(Written {
+        return Ok(Some(Written {
             claim: None,
             created: None,
-        });
+        }));
     }
     let (created, text) = time::now_recorded();
     let git = if git { provenance::git() } else { None };
@@ -255,14 +257,23 @@ pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<Writt
     let text = new_text(run, &text, git.as_ref(), job)
         .map_err(|e| json::invalid::<Manifest>(&path, e.to_string()))?;
     let mut locked = false;
-    let file = json::create::<Manifest>(&path, &text, |file| {
+    let made = json::create::<Manifest>(&path, &text, |file| {
         locked = UseClaim::lock_new(file)?;
         Ok(())
-    })?;
-    Ok(Written {
+    });
+    let file = match made {
+        Err(e)
+            if e.io_error().map(std::io::Error::kind)
+                == Some(std::io::ErrorKind::AlreadyExists) =>
+        {
+            return Ok(None);
+        }
+        made => made?,
+    };
+    Ok(Some(Written {
         claim: file.filter(|_| locked).map(UseClaim::held),
         created,
-    })
+    }))
 }
 
 /// The text of the manifest of `run`, made now (`created`) by this process.
@@ -397,7 +408,7 @@ mod tests {
 #[cfg(all(test, feature = "manifest"))]
 mod text_tests {
     use super::*;
-    use crate::record::manifest_text::{Head, Maker, maker_json, render};
+    use crate::record::manifest_text::{Head, Kept, Maker, maker_json, render_with};
 
     /// What a whole manifest serializes as, for the tests' comparison.
     fn whole(manifest: &Manifest) -> Vec<u8> {
@@ -443,13 +454,16 @@ mod text_tests {
             git: manifest.git.as_ref(),
             launcher: manifest.launcher.as_ref(),
         };
-        render(
+        // A maker of the tests' own, kept apart from this process's.
+        static KEPT: Kept = std::sync::Mutex::new(None);
+        let text = render_with(
+            &KEPT,
             &head,
             manifest.git.as_ref(),
             || maker_json(&maker),
             manifest.job.as_deref(),
-        )
-        .expect("renders")
+        );
+        text.expect("renders")
     }
 
     #[test]
@@ -477,5 +491,20 @@ mod text_tests {
                 }
             }
         }
+    }
+
+    /// A text rendered with another maker (as the test above renders its
+    /// made-up one, on a thread beside the other tests) is never what a
+    /// real run of this process gets: its manifest names this process.
+    #[test]
+    fn a_real_run_never_gets_a_maker_it_was_not_made_by() -> crate::error::Result<()> {
+        let made_up = manifest(None, None, None);
+        rendered(&made_up);
+        let root = tempfile::tempdir().expect("a temporary folder");
+        let run = Run::builder(root.path()).record_git(false).create()?;
+        let read = run.manifest()?.expect("written");
+        assert_eq!(read.process.pid, Some(std::process::id()));
+        assert_ne!(read.process.host.as_deref(), Some("node-7"));
+        Ok(())
     }
 }

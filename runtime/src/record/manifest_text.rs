@@ -47,12 +47,27 @@ struct Tail<'a> {
 
 /// The maker's JSON this process made last, and the git state it was made
 /// with: the rest of a maker never changes within a process.
-static MAKER: Mutex<Option<(Option<GitRecord>, Vec<u8>)>> = Mutex::new(None);
+pub(crate) type Kept = Mutex<Option<(Option<GitRecord>, Vec<u8>)>>;
+
+static MAKER: Kept = Mutex::new(None);
 
 /// The manifest `head`, `maker` and `job` make, as pretty JSON with a
 /// final newline; `make_maker` says who the maker is, asked only when the
 /// git state differs from the one seen last.
 pub(crate) fn render(
+    head: &Head<'_>,
+    git: Option<&GitRecord>,
+    make_maker: impl FnOnce() -> serde_json::Result<Vec<u8>>,
+    job: Option<&str>,
+) -> serde_json::Result<Vec<u8>> {
+    render_with(&MAKER, head, git, make_maker, job)
+}
+
+/// [`render`], keeping the maker's JSON in `kept`: this process's own
+/// maker in [`MAKER`]; any other (a test's made-up one) elsewhere, so no
+/// run of this process is ever written with it.
+pub(crate) fn render_with(
+    kept: &Kept,
     head: &Head<'_>,
     git: Option<&GitRecord>,
     make_maker: impl FnOnce() -> serde_json::Result<Vec<u8>>,
@@ -64,7 +79,7 @@ pub(crate) fn render(
     text.truncate(text.len() - 2);
     text.push(b',');
     {
-        let mut kept = MAKER
+        let mut kept = kept
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match kept.as_ref() {
