@@ -3,7 +3,8 @@
 //! names and atomic replacement, atomic files, links and pointer files,
 //! relative paths, removal that never leaves a folder's tree, this
 //! process's identity and the fate of a recorded one, claims (file locks)
-//! on a run's manifest, and random characters.
+//! on a run's manifest, the lock that serialises updates of a run's
+//! changing records (`run.lock`), and random characters.
 //!
 //! Uses only `error`.
 
@@ -14,6 +15,7 @@ pub(crate) mod owned_file;
 pub(crate) mod pointer;
 pub(crate) mod process;
 pub(crate) mod random;
+pub(crate) mod record_lock;
 pub(crate) mod relpath;
 pub(crate) mod removal;
 pub(crate) mod temporary;

@@ -72,6 +72,7 @@ impl RunBuilder {
     /// ```
     pub fn create(self) -> Result<Run> {
         let stage = self.checked_stage()?;
+        self.checked_params()?;
         match self.fixed_id()? {
             Some(id) => self.create_fixed(self.address(stage, id)),
             None => self.create_generated(stage, RunId::generate),
@@ -115,6 +116,7 @@ impl RunBuilder {
     /// ```
     pub fn create_or_open(self) -> Result<Run> {
         let stage = self.checked_stage()?;
+        self.checked_params()?;
         let id = self.fixed_id()?.ok_or(Error::MissingRunId {
             method: "create_or_open",
         })?;
@@ -124,6 +126,7 @@ impl RunBuilder {
             let claim = open::verify_or_complete(&run, &self, Some(open::Completer { job: None }))?;
             let run = run.claimed(claim);
             self.move_latest(&run)?;
+            open::record_restart(&run, &self, open::Found::Join)?;
             return Ok(run);
         }
         let run = self.run(address, true);
@@ -185,6 +188,7 @@ impl RunBuilder {
     pub fn create_for(self, launcher: &Launcher) -> Result<Run> {
         let job = launcher.run_id();
         let stage = self.checked_stage()?;
+        self.checked_params()?;
         let id = self
             .fixed_id_under(Some(launcher))?
             .ok_or(Error::MissingRunId {
@@ -209,6 +213,7 @@ impl RunBuilder {
         let recorded = Manifest::read(run.path())?.and_then(|m| m.job);
         if recorded.as_deref() == Some(job.as_str()) {
             self.move_latest(&run)?;
+            open::record_restart(&run, &self, open::Found::Join)?;
             Ok(run)
         } else {
             Err(Error::RunExists {
@@ -368,7 +373,7 @@ impl RunBuilder {
     /// claim, taken with the manifest.
     fn record(&self, run: &Run, job: Option<&str>) -> Result<Option<UseClaim>> {
         let claim = if self.write_manifest {
-            manifest::write_new(run, job, self.record_git)?
+            manifest::write_new(run, job, self.record_git, self.checked_params()?)?
         } else {
             None
         };

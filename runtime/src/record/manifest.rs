@@ -111,6 +111,13 @@ pub struct Manifest {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub job: Option<String>,
+    /// The run's parameters, as the creator gave them
+    /// ([`RunBuilder::params`](crate::RunBuilder::params)): a JSON object,
+    /// recorded once. Left out when none were given.
+    #[cfg(feature = "serde")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<serde_json::Map<String, serde_json::Value>>,
     /// Every field this version does not know, kept as it was.
     #[cfg_attr(feature = "serde", serde(flatten))]
     extra: Extra,
@@ -229,7 +236,14 @@ impl Manifest {
 /// directory if `git` asks for it; returns this process's use claim on the
 /// run, taken on the new manifest before it is renamed into place, so the
 /// run is claimed from the moment it is one.
-pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<Option<UseClaim>> {
+///
+/// `params` are the run's parameters, if the creator gave any.
+pub(crate) fn write_new(
+    run: &Run,
+    job: Option<&str>,
+    git: bool,
+    params: Option<&Extra>,
+) -> Result<Option<UseClaim>> {
     if !json::ENABLED {
         return Ok(None);
     }
@@ -246,8 +260,12 @@ pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<Optio
         git: if git { provenance::git() } else { None },
         launcher: Some(provenance::launcher()),
         job: job.map(str::to_owned),
+        #[cfg(feature = "serde")]
+        params: params.cloned(),
         extra: Extra::default(),
     };
+    #[cfg(not(feature = "serde"))]
+    let _ = params;
     let path = run.path().join(MANIFEST);
     let claim = json::write_keeping(&path, &manifest, claim::UseClaim::on_new)?;
     Ok(claim.flatten())
@@ -270,6 +288,39 @@ impl Run {
     /// ```
     pub fn manifest(&self) -> Result<Option<Manifest>> {
         Manifest::read(self.path())
+    }
+
+    /// The run's parameters, as its creator recorded them in `run.json`
+    /// ([`RunBuilder::params`](crate::RunBuilder::params),
+    /// `RunArgs::start_with_params`): a JSON object. `None` when none were
+    /// given (or the run has no manifest). A process that opened or joined
+    /// the run with other parameters is in [`Run::restarts`].
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Manifest::read`].
+    ///
+    /// ```
+    /// # #[cfg(feature = "manifest")] {
+    /// use runlayout::Run;
+    /// use serde_json::json;
+    ///
+    /// #[derive(serde::Serialize)]
+    /// struct Config { lr: f64, seed: u32 }
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let run = Run::builder(root.path()).params(&Config { lr: 0.01, seed: 3 }).create()?;
+    /// assert_eq!(run.params()?, Some(json!({ "lr": 0.01, "seed": 3 })));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "serde")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+    pub fn params(&self) -> Result<Option<serde_json::Value>> {
+        Ok(self
+            .manifest()?
+            .and_then(|m| m.params)
+            .map(serde_json::Value::Object))
     }
 }
 
