@@ -24,7 +24,7 @@ use fixture::{Fate, RunFixture};
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// A run of stage `s` whose creator is long gone: its `run.json` names a
-/// pid of this host that no process has.
+/// pid of this host that no process has (and no status was recorded).
 fn run_of_a_dead_creator(root: &Path, id: &str) -> Result<Run, Box<dyn std::error::Error>> {
     RunFixture::new(
         Run::builder(root)
@@ -32,7 +32,7 @@ fn run_of_a_dead_creator(root: &Path, id: &str) -> Result<Run, Box<dyn std::erro
             .run_id(id)
             .latest_pointer(false),
     )
-    .fate(Fate::Crashed)
+    .fate(Fate::Untracked)
     .create()
 }
 
