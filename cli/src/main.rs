@@ -72,7 +72,7 @@ enum Command {
         #[arg(long)]
         debug: bool,
         /// Only runs of these statuses, comma-separated: running, finished,
-        /// failed, crashed
+        /// failed, crashed, untracked
         #[arg(long, value_name = "STATUS,..", value_delimiter = ',', value_parser = commands::parse_status)]
         status: Vec<runlayout::RunStatus>,
     },

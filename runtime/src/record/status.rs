@@ -27,7 +27,7 @@
 //!    boot or container) cannot be asked: its heartbeat decides. Younger
 //!    than three of its recorded intervals plus the clock-skew margin
 //!    ([`CLOCK_SKEW`], or `RUNLAYOUT_CLOCK_SKEW` seconds) is running; older
-//!    is crashed, with the reason "no heartbeat since <time> from <host>".
+//!    is crashed, with the reason `no heartbeat since <time> from <host>`.
 //!    A record without a heartbeat (written by 0.1, or by a program that
 //!    never beats) leaves such a run running.
 //! 3. A status record that names no writer, or only part of one (`{}`,
@@ -212,8 +212,8 @@ pub struct RunState {
     )]
     pub host: Option<String>,
     /// Why the run is [`RunStatus::Crashed`] when no record says so but a
-    /// reader concluded it: "no heartbeat since <time> from <host>", or
-    /// "process <pid> on <host> is gone". `None` otherwise.
+    /// reader concluded it: `no heartbeat since <time> from <host>`, or
+    /// `process <pid> on <host> is gone`. `None` otherwise.
     #[cfg_attr(
         feature = "serde",
         serde(default, skip_serializing_if = "Option::is_none")
