@@ -160,7 +160,11 @@ pub fn latest_in(
     };
     let mut missing = None;
     for (stage, nesting) in places {
-        let mut builder = Run::builder(root).debug(debug).nesting(nesting);
+        // Read, not resumed: no restart is recorded in the run.
+        let mut builder = Run::builder(root)
+            .debug(debug)
+            .nesting(nesting)
+            .record_restart(false);
         if let Some(stage) = stage {
             builder = builder.stage(stage);
         }

@@ -373,6 +373,28 @@ impl RunBuilder {
         self
     }
 
+    /// Whether opening or joining an existing run appends this process's
+    /// restart to the run's `run.restarts.jsonl` ([`Run::restarts`]);
+    /// on by default. A tool that opens runs only to read them (a viewer, a
+    /// report, `runlayout` itself) switches it off; [`Run::resolve`] never
+    /// records one.
+    ///
+    /// ```
+    /// # #[cfg(feature = "manifest")] {
+    /// use runlayout::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let run = Run::builder(root.path()).run_id("r").create()?;
+    /// Run::builder(root.path()).run_id("r").record_restart(false).open()?;
+    /// assert!(run.restarts()?.is_empty());
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn record_restart(mut self, record: bool) -> RunBuilder {
+        self.record_restart = record;
+        self
+    }
+
     /// The parameters to record, checked: `None` if none were given.
     pub(super) fn checked_params(&self) -> Result<Option<&Extra>> {
         match &self.params {

@@ -82,8 +82,8 @@ impl Run {
     /// ```
     pub fn resolve(root: impl AsRef<Path>, spec: &str) -> Result<Run> {
         let spec: RunSpec = spec.parse()?;
-        let mut reader = Run::builder(root.as_ref());
-        reader.record_restart = false;
-        reader.resolve(&spec)
+        Run::builder(root.as_ref())
+            .record_restart(false)
+            .resolve(&spec)
     }
 }
