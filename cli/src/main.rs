@@ -38,11 +38,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::CliResult;
 use crate::output::Output;
-
-/// What `<RUN>` takes, for every command's help.
-const RUN_HELP: &str = "Run: ID, STAGE/ID, debug/STAGE/ID; latest (the newest of every \
-                        stage's latest run), STAGE/latest or [STAGE/]latest-finished in \
-                        place of the id";
+use crate::resolve::RUN_HELP;
 
 /// Lists, inspects and links the runs below an output root.
 #[derive(Parser)]

@@ -25,6 +25,11 @@ use runlayout::{
 
 use crate::output::CliResult;
 
+/// What `<RUN>` takes, for every command's help.
+pub const RUN_HELP: &str = "Run: ID, STAGE/ID, debug/STAGE/ID; latest (the newest of every \
+                        stage's latest run), STAGE/latest or [STAGE/]latest-finished in \
+                        place of the id";
+
 /// The root must exist: a typo there would otherwise look like "no runs".
 pub fn require_root(root: &Path) -> CliResult<()> {
     if root.is_dir() {

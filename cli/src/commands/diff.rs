@@ -14,10 +14,10 @@ use crate::{query, resolve, table};
 #[derive(clap::Args)]
 pub struct DiffArgs {
     /// The first run
-    #[arg(help = crate::RUN_HELP)]
+    #[arg(help = crate::resolve::RUN_HELP)]
     a: String,
     /// The second run
-    #[arg(help = crate::RUN_HELP)]
+    #[arg(help = crate::resolve::RUN_HELP)]
     b: String,
     /// Every parameter and summary key, not only those that differ
     #[arg(long)]
