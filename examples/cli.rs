@@ -3,7 +3,9 @@
 //! run folder for all the ranks of a launched job, only the primary rank
 //! writing files, and a resumed run going on after its last checkpoint
 //! (`epoch_ckpt_family().last()`), keeping its last 3, each saved by a
-//! saver that takes a path, crash-safe through `write_atomic_with`. Its runs are
+//! saver that takes a path, crash-safe through `write_atomic_with`. It
+//! records its flags as the run's parameters, its last epoch and loss in
+//! the run's summary, and how the run ends with a guard. Its runs are
 //! `pretrain` runs unless `--run-stage` says otherwise
 //! (`RunArgs::default_stage`).
 //!
@@ -26,9 +28,12 @@ use clap::Parser;
 use runlayout::{Layout, Ranks, Run, RunArgs};
 
 /// Trains a (pretend) model, keeping its files in a run folder.
-#[derive(Parser)]
+// Serialised, it is the run's parameters (`run.json`'s `params`):
+// `RunArgs` writes nothing of its own, so only the trainer's flags are.
+#[derive(Parser, serde::Serialize)]
 struct Cli {
     #[command(flatten)]
+    #[serde(flatten)]
     run: RunArgs,
 
     /// Seed of the training itself: initial weights, data order
@@ -80,11 +85,14 @@ fn train(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
     let ranks = Ranks::detect()?;
     // New for --run-id and --run-seed, opened for --run-resume, shared by the
     // ranks of a launched job otherwise.
+    // The parsed flags are recorded as the run's parameters; a resumed run
+    // keeps its first ones (and its restart record keeps these).
     let paths = TrainPaths {
-        run: cli.run.start()?,
+        run: cli.run.start_with_params(cli)?,
     };
     // The primary rank records how the run ends: failed (an error, a panic)
-    // unless it reaches `finish`.
+    // unless it reaches `finish`; meanwhile its heartbeats tell a reader on
+    // another host that the run is alive.
     let guard = ranks.is_primary().then(|| paths.run.guard());
     // Every rank would train; the primary one alone keeps the record. (In
     // a real job the ranks agree on where to start through their
@@ -110,7 +118,11 @@ fn train(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
                 .write_atomic_with(|tmp| save_weights(tmp, epoch))?;
             epochs.keep_last(KEEP)?;
         }
-        println!("epochs {}..={} done", done + 1, done + cli.epochs);
+        // The result, where `runlayout ls --columns` and `diff` find it.
+        let last = done + cli.epochs;
+        paths.run.summary().set("epochs", last)?;
+        paths.run.summary().set("loss", 1.0 / (1.0 + last as f64))?;
+        println!("epochs {}..={} done", done + 1, last);
     }
     if let Some(guard) = guard {
         guard.finish()?;

@@ -25,21 +25,26 @@ pub use path_provider::PathProvider;
 #[cfg_attr(docsrs, doc(cfg(feature = "clap")))]
 pub use run_args::RunArgs;
 pub use runlayout_runtime::{
-    AtomicFile, DirPath, Error, Family, FilePath, FromRoot, Launcher, Layout, LinkStyle, Nesting,
-    Ranks, Result, Run, RunBuilder, RunGuard, RunId, RunSpec, RunStatus,
+    AtomicFile, DirPath, Error, Family, FilePath, FromRoot, HEARTBEAT_INTERVAL, Launcher, Layout,
+    LinkStyle, Nesting, Ranks, Result, Run, RunBuilder, RunGuard, RunId, RunSpec, RunStatus,
 };
 
 /// The names runlayout keeps on disk: in a run folder (`run.json`, the
-/// status and layout records, `ancestor`, `descendants/`), in a stage
-/// folder (`latest`) and below the root (`debug/`). No placeholder value
-/// can be one of them where it would clash.
+/// status, layout, summary and restarts records, the record lock,
+/// `ancestor`, `descendants/`), in a stage folder (`latest`), below the
+/// root (`debug/`), and `latest-finished` in a run's name. No placeholder
+/// value can be one of them where it would clash.
 ///
 /// ```
 /// assert_eq!(runlayout::names::MANIFEST, "run.json");
 /// ```
 pub mod names {
+    #[cfg(feature = "serde")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+    pub use runlayout_runtime::SUMMARY;
     pub use runlayout_runtime::{
-        ANCESTOR, DEBUG_DIR, DESCENDANTS, LATEST, LAYOUT_RECORD, MANIFEST, STATUS,
+        ANCESTOR, DEBUG_DIR, DESCENDANTS, LATEST, LATEST_FINISHED, LAYOUT_RECORD, LOCK, MANIFEST,
+        RESTARTS, STATUS,
     };
 }
 
@@ -55,8 +60,8 @@ pub mod env {
     #[doc(hidden)]
     pub use runlayout_runtime::Vars;
     pub use runlayout_runtime::{
-        DEFAULT_ROOT, ENV_DEBUG, ENV_RESUME, ENV_ROOT, ENV_RUN_ID, ENV_SEED, ENV_STAGE, host_name,
-        parse_flag,
+        CLOCK_SKEW, DEFAULT_ROOT, ENV_CLOCK_SKEW, ENV_DEBUG, ENV_RESUME, ENV_ROOT, ENV_RUN_ID,
+        ENV_SEED, ENV_STAGE, host_name, parse_flag,
     };
 }
 
@@ -97,7 +102,8 @@ pub mod family {
 }
 
 /// What runlayout records of a run and reads back: the manifest
-/// (`run.json`) with its provenance, the status, and the recorded layout.
+/// (`run.json`) with its provenance and parameters, the status, the
+/// restarts, the summary (results, tags, note), and the recorded layout.
 ///
 /// ```
 /// # let root = tempfile::tempdir()?;
@@ -107,9 +113,12 @@ pub mod family {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub mod record {
+    #[cfg(feature = "serde")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+    pub use runlayout_runtime::Summary;
     pub use runlayout_runtime::{
         Ended, GitRecord, LauncherRecord, LayoutRecord, Manifest, ProcessRecord, RecordedEntry,
-        RunState,
+        Restart, RunState,
     };
 }
 

@@ -238,7 +238,63 @@ impl RunArgs {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn start_with(&self, get: impl Fn(&str) -> Option<OsString>) -> Result<Run> {
-        let builder = self.builder();
+        self.start_from(self.builder(), get)
+    }
+
+    /// [`start`](RunArgs::start), recording `params` as the run's
+    /// parameters ([`RunBuilder::params`]): what a program built on clap
+    /// calls with its whole parsed command line, so that every run records
+    /// the configuration it ran with. A struct that derives both
+    /// `clap::Parser` and `serde::Serialize` and flattens `RunArgs` records
+    /// its own fields: `RunArgs` serialises as an empty map, so its flags
+    /// (where the run is, which run) are left out. Give the `RunArgs`
+    /// field `#[serde(flatten)]` (or `#[serde(skip)]`); without either it
+    /// is recorded as an empty object under its field's name.
+    ///
+    /// A resumed or joined run keeps the parameters its creator recorded;
+    /// other ones are kept in this process's restart record
+    /// ([`Run::restarts`]). Needs the features `clap` and `serde`.
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](RunArgs::start), and [`Error::InvalidParams`] when
+    /// `params` is no JSON object.
+    ///
+    /// ```
+    /// # #[cfg(feature = "manifest")] {
+    /// use clap::Parser;
+    /// use serde_json::json;
+    ///
+    /// #[derive(Parser, serde::Serialize)]
+    /// struct Cli {
+    ///     #[arg(long, default_value_t = 0.01)]
+    ///     lr: f64,
+    ///     #[arg(long, default_value_t = 0)]
+    ///     seed: u64,
+    ///     #[command(flatten)]
+    ///     #[serde(flatten)]
+    ///     run: runlayout::RunArgs,
+    /// }
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let cli = Cli::parse_from(["train", "--lr", "0.1", "--run-root", root.path().to_str().unwrap()]);
+    /// let run = cli.run.start_with_params(&cli)?;
+    /// assert_eq!(run.params()?, Some(json!({ "lr": 0.1, "seed": 0 })));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "serde")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+    pub fn start_with_params(&self, params: &impl serde::Serialize) -> Result<Run> {
+        self.start_from(self.builder().params(params), |var| std::env::var_os(var))
+    }
+
+    /// [`start_with`](RunArgs::start_with) from `builder`.
+    fn start_from(
+        &self,
+        builder: RunBuilder,
+        get: impl Fn(&str) -> Option<OsString>,
+    ) -> Result<Run> {
         let typed = choice::Typed {
             resume: self.run_resume.as_deref(),
             id: self.run_id.as_deref(),
@@ -270,6 +326,39 @@ impl RunArgs {
 }
 
 /// Opens the run `text` names (its shape was checked already).
+/// `RunArgs` serialises as an empty map: a program's configuration that
+/// flattens it (`#[command(flatten)] #[serde(flatten)] run: RunArgs`) is
+/// recorded as its own fields alone ([`RunArgs::start_with_params`]). Where
+/// the run is and which run it is are recorded by the run itself.
+///
+/// ```
+/// use clap::Parser;
+///
+/// #[derive(Parser, serde::Serialize)]
+/// struct Cli {
+///     #[arg(long, default_value_t = 2)]
+///     layers: u32,
+///     #[command(flatten)]
+///     #[serde(flatten)]
+///     run: runlayout::RunArgs,
+/// }
+///
+/// let cli = Cli::parse_from(["x", "--run-stage", "pretrain"]);
+/// assert_eq!(serde_json::to_string(&cli)?, r#"{"layers":2}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+impl serde::Serialize for RunArgs {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        serializer.serialize_map(Some(0))?.end()
+    }
+}
+
 fn resume(builder: RunBuilder, text: &str) -> Result<Run> {
     match text.parse::<RunSpec>() {
         Ok(spec) => builder.resolve(&spec),

@@ -8,6 +8,7 @@
 //! cargo run --release -p runlayout-checks --example syscall_probe -- create-all <EMPTY_DIR>
 //! cargo run --release -p runlayout-checks --example syscall_probe -- create <ROOT>
 //! cargo run --release -p runlayout-checks --example syscall_probe -- status <ROOT>
+//! cargo run --release -p runlayout-checks --example syscall_probe -- open <ROOT>
 //! cargo run --release -p runlayout-checks --example syscall_probe -- family <EMPTY_DIR>
 //! ```
 
@@ -37,9 +38,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ["create-all", dir] => create_all(Path::new(dir)),
         ["create", root] => create(Path::new(root)),
         ["status", root] => status(Path::new(root)),
+        ["open", root] => open(Path::new(root)),
         ["family", dir] => family(Path::new(dir)),
         _ => Err(
-            "usage: syscall_probe accessors | create-all <EMPTY_DIR> | create <ROOT> | status <ROOT> | family <EMPTY_DIR>"
+            "usage: syscall_probe accessors | create-all <EMPTY_DIR> | create <ROOT> | status <ROOT> | open <ROOT> | family <EMPTY_DIR>"
                 .into(),
         ),
     }
@@ -141,6 +143,23 @@ fn status(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let status = running.status()?;
     marker("end-running");
     println!("running status: {status}");
+    Ok(())
+}
+
+/// `open()` of an existing run (which records a restart), and a
+/// heartbeat of a run already beating (what a guard's thread does each
+/// interval).
+fn open(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let made = Run::builder(root).stage("s").run_id("r").create()?;
+    made.heartbeat(std::time::Duration::from_secs(30))?;
+    marker("begin-open");
+    let run = Run::builder(root).stage("s").run_id("r").open()?;
+    marker("end-open");
+    println!("restarts: {}", run.restarts()?.len());
+    marker("begin-heartbeat");
+    run.heartbeat(std::time::Duration::from_secs(30))?;
+    marker("end-heartbeat");
+    println!("heartbeat: {}", run.state()?.heartbeat.is_some());
     Ok(())
 }
 

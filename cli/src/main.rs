@@ -3,7 +3,11 @@
 //!
 //! ```text
 //! runlayout [--run-root DIR] [--json] ls [--stage S] [--debug] [--status S,..]
-//! runlayout show <RUN>          manifest, ancestor, descendants
+//!           [--where KEY=VALUE]... [--sort [-]KEY] [--columns KEY,..] [--limit N]
+//! runlayout show <RUN>          manifest, params, summary, tags, note, restarts, ancestry
+//! runlayout diff <RUN> <RUN> [--all]
+//! runlayout tag <RUN> +TAG -TAG
+//! runlayout note <RUN> [TEXT]
 //! runlayout tree <RUN>          the files of a run
 //! runlayout path <RUN> <ENTRY> [VALUE...]
 //! runlayout latest [--stage S] [--debug]
@@ -21,6 +25,7 @@ mod commands;
 mod durations;
 mod output;
 mod paths;
+mod query;
 mod resolve;
 mod table;
 mod times;
@@ -33,10 +38,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::CliResult;
 use crate::output::Output;
-
-/// What `<RUN>` takes, for every command's help.
-const RUN_HELP: &str = "Run: ID, STAGE/ID, debug/STAGE/ID; latest (the newest of every \
-                        stage's latest run) or STAGE/latest in place of the id";
+use crate::resolve::RUN_HELP;
 
 /// Lists, inspects and links the runs below an output root.
 #[derive(Parser)]
@@ -64,19 +66,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// List runs, oldest first
-    Ls {
-        /// Only runs of this stage
-        #[arg(long)]
-        stage: Option<String>,
-        /// List the runs below `debug/` instead of the others
-        #[arg(long)]
-        debug: bool,
-        /// Only runs of these statuses, comma-separated: running, finished,
-        /// failed, crashed
-        #[arg(long, value_name = "STATUS,..", value_delimiter = ',', value_parser = commands::parse_status)]
-        status: Vec<runlayout::RunStatus>,
-    },
-    /// Show a run's manifest, ancestor and descendants
+    Ls(commands::LsArgs),
+    /// Show a run: its manifest, parameters, summary, tags, note, restarts,
+    /// ancestor and descendants
     Show {
         #[arg(help = RUN_HELP)]
         run: String,
@@ -112,6 +104,24 @@ enum Command {
     /// Remove runs: a dry run unless --yes; never a running run, one a
     /// `latest` pointer names, or an ancestor of a run that stays
     Prune(commands::PruneArgs),
+    /// What differs between two runs: parameters, summary, tags, git
+    /// state, launcher, command line, status
+    Diff(commands::DiffArgs),
+    /// Add (+TAG) and remove (-TAG) tags of a run, then print its tags
+    Tag {
+        #[arg(help = RUN_HELP)]
+        run: String,
+        /// +TAG to add, -TAG to remove
+        #[arg(value_name = "+TAG|-TAG", allow_hyphen_values = true, required = true)]
+        changes: Vec<String>,
+    },
+    /// Print a run's note, or set it to TEXT
+    Note {
+        #[arg(help = RUN_HELP)]
+        run: String,
+        /// The new note (empty: remove it)
+        text: Option<String>,
+    },
     /// Link a run to the run it grew out of
     Link {
         /// The run that resumes or continues (as <RUN> of `show`)
@@ -140,11 +150,7 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli, out: &mut Output) -> CliResult<()> {
     match &cli.command {
-        Command::Ls {
-            stage,
-            debug,
-            status,
-        } => commands::ls(&cli.root, stage.as_deref(), *debug, status, out),
+        Command::Ls(args) => commands::ls(&cli.root, args, out),
         Command::Show { run } => commands::show(&cli.root, run, out),
         Command::Tree { run } => commands::tree(&cli.root, run, out),
         Command::Path { run, entry, values } => commands::path(&cli.root, run, entry, values, out),
@@ -152,6 +158,9 @@ fn run(cli: &Cli, out: &mut Output) -> CliResult<()> {
             commands::latest(&cli.root, stage.as_deref(), *debug, out)
         }
         Command::Prune(args) => commands::prune(&cli.root, args, out),
+        Command::Diff(args) => commands::diff(&cli.root, args, out),
+        Command::Tag { run, changes } => commands::tag(&cli.root, run, changes, out),
+        Command::Note { run, text } => commands::note(&cli.root, run, text.as_deref(), out),
         Command::Link { run, ancestor } => commands::link(&cli.root, run, ancestor, out),
     }
 }

@@ -10,19 +10,25 @@
 //! the runs the pointers of all stages name (the root's own pointer, for
 //! runs without a stage, among them), by the creation time their manifests
 //! record. `debug/` in front reads the pointers below `debug/`; without it,
-//! those outside. `runlayout latest` prints the runs of all those pointers,
+//! those outside. `latest-finished` is the newest run (by creation) whose
+//! status is finished: of the stage with `stage/`, of every stage without. `runlayout latest` prints the runs of all those pointers,
 //! oldest first: its last line is the run `latest` names.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use runlayout::{
-    Error, Nesting, Run, RunSpec,
+    Error, Nesting, Run, RunSpec, RunStatus,
     record::Manifest,
     scan::{DebugRuns, FoundRun, Listing, Runs},
 };
 
 use crate::output::CliResult;
+
+/// What `<RUN>` takes, for every command's help.
+pub const RUN_HELP: &str = "Run: ID, STAGE/ID, debug/STAGE/ID; latest (the newest of every \
+                        stage's latest run), STAGE/latest or [STAGE/]latest-finished in \
+                        place of the id";
 
 /// The root must exist: a typo there would otherwise look like "no runs".
 pub fn require_root(root: &Path) -> CliResult<()> {
@@ -48,9 +54,10 @@ pub fn find(root: &Path, spec: &str) -> CliResult<FoundRun> {
 pub fn find_with_problems(root: &Path, spec: &str) -> CliResult<(FoundRun, Vec<Error>)> {
     require_root(root)?;
     let wanted: RunSpec = spec.parse()?;
-    let side = match (wanted.is_debug(), wanted.is_latest()) {
+    let newest = wanted.is_latest() || wanted.is_latest_finished();
+    let side = match (wanted.is_debug(), newest) {
         (true, _) => DebugRuns::Only,
-        // `latest` reads the pointers of one side only.
+        // `latest` and `latest-finished` read one side only.
         (false, true) => DebugRuns::Exclude,
         (false, false) => DebugRuns::Include,
     };
@@ -69,6 +76,15 @@ pub fn find_with_problems(root: &Path, spec: &str) -> CliResult<(FoundRun, Vec<E
             .runs
             .last()
             .map(|&at| listing.runs.swap_remove(at))
+            .into_iter()
+            .collect()
+    } else if wanted.is_latest_finished() {
+        // The newest finished run: the listing is oldest first.
+        let at = listing
+            .runs
+            .iter()
+            .rposition(|f| matches!(f.status(), Ok(RunStatus::Finished)));
+        at.map(|at| listing.runs.swap_remove(at))
             .into_iter()
             .collect()
     } else {
@@ -149,7 +165,11 @@ pub fn latest_in(
     };
     let mut missing = None;
     for (stage, nesting) in places {
-        let mut builder = Run::builder(root).debug(debug).nesting(nesting);
+        // Read, not resumed: no restart is recorded in the run.
+        let mut builder = Run::builder(root)
+            .debug(debug)
+            .nesting(nesting)
+            .record_restart(false);
         if let Some(stage) = stage {
             builder = builder.stage(stage);
         }

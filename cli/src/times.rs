@@ -25,6 +25,12 @@ fn in_zone(at: Timestamp, zone: &TimeZone) -> String {
         .to_string()
 }
 
+/// The time an RFC 3339 text of a record names, if it parses.
+pub fn parse(text: &str) -> Option<SystemTime> {
+    let at: Timestamp = text.parse().ok()?;
+    SystemTime::try_from(at).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

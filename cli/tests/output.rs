@@ -379,7 +379,9 @@ fn the_readme_covers_every_command_and_flag() -> TestResult {
     let commands = commands();
     assert_eq!(
         commands,
-        ["ls", "show", "path", "tree", "latest", "prune", "link"]
+        [
+            "ls", "show", "path", "tree", "latest", "prune", "diff", "tag", "note", "link"
+        ]
     );
     for command in &commands {
         assert!(

@@ -24,7 +24,7 @@ use fixture::{Fate, RunFixture};
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// A run of stage `s` whose creator is long gone: its `run.json` names a
-/// pid of this host that no process has.
+/// pid of this host that no process has (and no status was recorded).
 fn run_of_a_dead_creator(root: &Path, id: &str) -> Result<Run, Box<dyn std::error::Error>> {
     RunFixture::new(
         Run::builder(root)
@@ -32,7 +32,7 @@ fn run_of_a_dead_creator(root: &Path, id: &str) -> Result<Run, Box<dyn std::erro
             .run_id(id)
             .latest_pointer(false),
     )
-    .fate(Fate::Crashed)
+    .fate(Fate::Untracked)
     .create()
 }
 
@@ -118,5 +118,70 @@ fn an_unreadable_manifest_is_no_running_run_and_prune_keeps_it() -> TestResult {
         &["prune", "--older-than", "0s", "--yes", "--json"],
     ));
     assert!(run.path().join(MANIFEST).exists(), "kept");
+    Ok(())
+}
+
+#[test]
+fn untracked_runs_are_listed_and_pruned_by_their_own_status() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    // A program that never took a guard, and is gone: untracked.
+    run_of_a_dead_creator(root, "plain")?;
+    // A guarded run whose process died here: crashed.
+    RunFixture::new(
+        Run::builder(root)
+            .stage("s")
+            .run_id("died")
+            .latest_pointer(false),
+    )
+    .fate(Fate::Crashed)
+    .create()?;
+    let mut statuses = listed(root);
+    statuses.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        statuses,
+        [
+            ("died".to_owned(), Value::from("crashed")),
+            ("plain".to_owned(), Value::from("untracked")),
+        ]
+    );
+    let only = json(&runlayout(root, &["ls", "--status", "untracked", "--json"]));
+    let ids: Vec<&str> = only["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["plain"]);
+    // Pruning the crashed runs leaves the untracked one.
+    json(&runlayout(
+        root,
+        &["prune", "--status", "crashed", "--yes", "--json"],
+    ));
+    assert!(!root.join("s/died").exists());
+    assert!(root.join("s/plain").exists());
+    Ok(())
+}
+
+#[test]
+fn latest_finished_names_the_newest_finished_run_in_every_command() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let made = |id: &str, fate: Fate| {
+        RunFixture::new(Run::builder(root).stage("s").run_id(id))
+            .manifest(
+                "created",
+                format!("2026-01-0{}T00:00:00+00:00", &id[1..]).as_str(),
+            )
+            .fate(fate)
+            .create()
+    };
+    made("r1", Fate::Finished)?;
+    made("r2", Fate::Finished)?;
+    made("r3", Fate::Failed("diverged"))?;
+    for spec in ["s/latest-finished", "latest-finished", "s/LATEST-FINISHED"] {
+        let shown = json(&runlayout(root, &["show", spec, "--json"]));
+        assert_eq!(shown["id"], "r2", "{spec}: {shown}");
+    }
     Ok(())
 }

@@ -36,6 +36,11 @@ pub const DEBUG_DIR: &str = "debug";
 /// The pointer, next to the run id folders, that names the run created last.
 pub const LATEST: &str = "latest";
 
+/// The name of a run, in place of its id, that means the newest run of its
+/// stage whose status is finished (`stage/latest-finished`). No pointer
+/// holds it: it is found by reading the stage's runs.
+pub const LATEST_FINISHED: &str = "latest-finished";
+
 /// The link inside a run folder that leads to the run it grew out of.
 pub const ANCESTOR: &str = "ancestor";
 
@@ -51,9 +56,29 @@ pub const STATUS: &str = "run.status.json";
 /// The record of the layouts used on a run, inside its folder.
 pub const LAYOUT_RECORD: &str = "run.layout.json";
 
+/// The record of a run's results, tags and note, inside its folder.
+pub const SUMMARY: &str = "run.summary.json";
+
+/// The append-only record of each later open or join of a run (a restart),
+/// one JSON object a line, inside its folder.
+pub const RESTARTS: &str = "run.restarts.jsonl";
+
+/// The file inside a run folder whose lock serialises the updates of the
+/// run's records that change (status, summary, restarts).
+pub const LOCK: &str = "run.lock";
+
 /// Names runlayout keeps inside every run folder: no layout entry, and no
 /// placeholder value in an entry's first component, may take them.
-pub const RUN_NAMES: &[&str] = &[ANCESTOR, DESCENDANTS, MANIFEST, STATUS, LAYOUT_RECORD];
+pub const RUN_NAMES: &[&str] = &[
+    ANCESTOR,
+    DESCENDANTS,
+    MANIFEST,
+    STATUS,
+    LAYOUT_RECORD,
+    SUMMARY,
+    RESTARTS,
+    LOCK,
+];
 
 /// Names no run id or stage may take: those runlayout puts next to runs and
 /// those it keeps inside them. Compared without regard to case, as macOS and
@@ -61,11 +86,15 @@ pub const RUN_NAMES: &[&str] = &[ANCESTOR, DESCENDANTS, MANIFEST, STATUS, LAYOUT
 pub const RESERVED: &[&str] = &[
     DEBUG_DIR,
     LATEST,
+    LATEST_FINISHED,
     ANCESTOR,
     DESCENDANTS,
     MANIFEST,
     STATUS,
     LAYOUT_RECORD,
+    SUMMARY,
+    RESTARTS,
+    LOCK,
 ];
 
 /// The longest name most file systems accept, in bytes.

@@ -24,8 +24,8 @@ use std::time::Duration;
 pub use runlayout_grammar::names::NameRule;
 
 /// What a [`RunSpec`](crate::RunSpec) may be, in words, for messages.
-pub(crate) const RUN_SPELLINGS: &str =
-    "a run id, stage/id, latest or stage/latest (debug/ in front for a debug run)";
+pub(crate) const RUN_SPELLINGS: &str = "a run id, stage/id, latest, stage/latest, latest-finished or stage/latest-finished \
+     (debug/ in front for a debug run)";
 
 /// `Result` with [`Error`] as its default error type.
 ///
@@ -289,6 +289,21 @@ pub enum Error {
         /// left nothing.
         found: Vec<String>,
     },
+    /// The parameters given to
+    /// [`RunBuilder::params`](crate::RunBuilder::params) are not a JSON
+    /// object (a struct or a map), or cannot be written as JSON.
+    InvalidParams {
+        /// The parameters as JSON (or as far as they could be written).
+        value: String,
+        /// What is wrong with them.
+        problem: String,
+    },
+    /// `stage/latest-finished` named no run: no run of the stage has
+    /// finished.
+    NoFinishedRun {
+        /// The folder whose runs were read (the stage folder).
+        path: PathBuf,
+    },
     /// An environment variable holds a value that cannot be used.
     InvalidEnv {
         /// The variable.
@@ -351,7 +366,8 @@ impl Error {
             | Error::InvalidRecord { path, .. }
             | Error::AncestorGone { path }
             | Error::NoLatestRun { path }
-            | Error::SaverOutput { path, .. } => Some(path),
+            | Error::SaverOutput { path, .. }
+            | Error::NoFinishedRun { path } => Some(path),
             Error::TooManyCollisions { parent, .. } => Some(parent),
             Error::RootNotFound { root } => Some(root),
             Error::InvalidName { .. }
@@ -359,6 +375,7 @@ impl Error {
             | Error::MissingRunId { .. }
             | Error::InvalidTemplate { .. }
             | Error::InvalidRunSpec { .. }
+            | Error::InvalidParams { .. }
             | Error::InvalidEnv { .. } => None,
         }
     }
@@ -403,6 +420,7 @@ impl Error {
             | Error::MissingRunId { .. }
             | Error::InvalidTemplate { .. }
             | Error::InvalidRunSpec { .. }
+            | Error::InvalidParams { .. }
             | Error::InvalidEnv { .. } => io::ErrorKind::InvalidInput,
             Error::RunExists { .. } | Error::RunIdTaken { .. } => io::ErrorKind::AlreadyExists,
             Error::RunNotFound { .. } | Error::RootNotFound { .. } | Error::DanglingLink { .. } => {
@@ -421,7 +439,7 @@ impl Error {
             Error::NotALink { .. } | Error::InvalidRecord { .. } => io::ErrorKind::InvalidData,
             Error::SaverOutput { .. } => io::ErrorKind::InvalidData,
             Error::AncestorGone { .. } => io::ErrorKind::NotFound,
-            Error::NoLatestRun { .. } => io::ErrorKind::NotFound,
+            Error::NoLatestRun { .. } | Error::NoFinishedRun { .. } => io::ErrorKind::NotFound,
         }
     }
 }
@@ -578,6 +596,14 @@ impl fmt::Display for Error {
                 expected,
                 found,
             } => saver_output(f, path, expected, found),
+            Error::InvalidParams { value, problem } => {
+                write!(f, "run parameters `{value}` cannot be recorded: {problem}")
+            }
+            Error::NoFinishedRun { path } => write!(
+                f,
+                "no finished run in `{}`: `latest-finished` names the newest run whose status is finished",
+                path.display()
+            ),
             // Empty counts as unset throughout, so it reads as unset, not
             // as `VAR=""`.
             Error::InvalidEnv {
@@ -722,6 +748,10 @@ pub enum RecordKind {
     Status,
     /// `run.layout.json`, the layouts used on the run.
     Layout,
+    /// `run.summary.json`, the run's results, tags and note.
+    Summary,
+    /// `run.restarts.jsonl`, the later opens and joins of the run.
+    Restarts,
 }
 
 impl fmt::Display for RecordKind {
@@ -730,6 +760,8 @@ impl fmt::Display for RecordKind {
             RecordKind::Manifest => "manifest",
             RecordKind::Status => "status record",
             RecordKind::Layout => "layout record",
+            RecordKind::Summary => "summary record",
+            RecordKind::Restarts => "restarts record",
         })
     }
 }
@@ -800,6 +832,8 @@ pub enum NameKind {
     RunId,
     /// A stage name.
     Stage,
+    /// A tag of a run ([`Run::add_tag`](crate::Run::add_tag)).
+    Tag,
 }
 
 impl fmt::Display for NameKind {
@@ -807,6 +841,7 @@ impl fmt::Display for NameKind {
         f.write_str(match self {
             NameKind::RunId => "run id",
             NameKind::Stage => "stage",
+            NameKind::Tag => "tag",
         })
     }
 }

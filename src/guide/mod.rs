@@ -53,6 +53,10 @@ pub mod status {
     #![doc = include_str!("status.md")]
 }
 
+pub mod results {
+    #![doc = include_str!("results.md")]
+}
+
 pub mod provenance {
     #![doc = include_str!("provenance.md")]
 }

@@ -31,6 +31,7 @@ mod path_provider;
 mod provenance;
 mod record;
 mod run_args;
+mod run_facts;
 mod run_ids;
 mod runs;
 mod saver;

@@ -107,18 +107,21 @@ fn a_killed_process_leaves_a_crashed_run() -> TestResult {
 fn a_reused_pid_is_not_mistaken_for_the_writer() -> TestResult {
     let root = tempfile::tempdir()?;
     let run = Run::builder(root.path()).create()?;
-    // The record names a process of this host with this very pid (alive),
-    // but a start time that is not its own: the pid was reused.
-    let manifest: Value = serde_json::from_slice(&fs::read(run.path().join(MANIFEST))?)?;
-    let started = manifest["process_started"].as_u64().expect("recorded");
-    forge(&run, MANIFEST, &[("process_started", (started + 1).into())])?;
+    // A status record (a heartbeat) names a process of this host with this
+    // very pid (alive), but a start time that is not its own: the pid was
+    // reused.
+    run.heartbeat(Duration::from_secs(3600))?;
+    let record: Value = serde_json::from_slice(&fs::read(run.path().join(STATUS))?)?;
+    let started = record["process_started"].as_u64().expect("recorded");
+    forge(&run, STATUS, &[("process_started", (started + 1).into())])?;
     assert_eq!(run.status()?, RunStatus::Crashed);
     // Another boot's process, or another pid namespace's, cannot be asked
     // from here (a reboot looks like a machine cloned from one image; a
-    // container shares the host's name): still running, never crashed.
+    // container shares the host's name): its heartbeat, an hour's, decides:
+    // running, never crashed.
     forge(
         &run,
-        MANIFEST,
+        STATUS,
         &[
             ("process_started", started.into()),
             ("boot", "00000000-0000-0000-0000-000000000000".into()),
@@ -128,7 +131,7 @@ fn a_reused_pid_is_not_mistaken_for_the_writer() -> TestResult {
     let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id")?;
     forge(
         &run,
-        MANIFEST,
+        STATUS,
         &[
             ("boot", boot.trim().into()),
             ("pid_namespace", "pid:[1]".into()),
@@ -139,10 +142,17 @@ fn a_reused_pid_is_not_mistaken_for_the_writer() -> TestResult {
     // And another host's cannot be asked: still running.
     forge(
         &run,
-        MANIFEST,
+        STATUS,
         &[("host", "some-other-node".into()), ("pid", 1.into())],
     )?;
     assert_eq!(run.status()?, RunStatus::Running);
+    // Without a status record, the creator's record alone, of a reused
+    // pid: nothing tracked the run, and its creator is not alive.
+    fs::remove_file(run.path().join(STATUS))?;
+    let manifest: Value = serde_json::from_slice(&fs::read(run.path().join(MANIFEST))?)?;
+    let started = manifest["process_started"].as_u64().expect("recorded");
+    forge(&run, MANIFEST, &[("process_started", (started + 1).into())])?;
+    assert_eq!(run.status()?, RunStatus::Untracked);
     Ok(())
 }
 
@@ -191,7 +201,8 @@ fn recording_keeps_the_fields_it_does_not_know() -> TestResult {
 fn runs_without_a_manifest_record_their_end_too() -> TestResult {
     let root = tempfile::tempdir()?;
     let run = Run::builder(root.path()).write_manifest(false).create()?;
-    assert_eq!(run.status()?, RunStatus::Running);
+    // No record tracks it: nothing tells how it stands.
+    assert_eq!(run.status()?, RunStatus::Untracked);
     run.fail("no data")?;
     assert_eq!(run.status()?, RunStatus::Failed);
     assert!(!run.path().join(MANIFEST).exists());
@@ -292,7 +303,9 @@ fn a_status_record_that_names_no_living_writer_is_not_running() -> TestResult {
     run_of_a_gone_creator(GONE_TEST, root.path(), "gone")?;
     let gone = Run::builder(root.path()).stage("s").run_id("gone").open()?;
     let status = gone.path().join(STATUS);
-    assert_eq!(gone.status()?, RunStatus::Crashed, "its creator is gone");
+    // Its creator is gone and no status was ever recorded: untracked, not
+    // crashed (it may have ended well).
+    assert_eq!(gone.status()?, RunStatus::Untracked, "its creator is gone");
 
     let mine = Run::builder(root.path())
         .stage("s")
@@ -422,7 +435,7 @@ fn run_status_and_found_run_status_agree_on_every_record() -> TestResult {
         }
     }
     let want = |manifest: &str, record: &str| -> Result<RunStatus, &str> {
-        use RunStatus::{Crashed, Finished, Running};
+        use RunStatus::{Crashed, Finished, Running, Untracked};
         match (manifest, record) {
             (_, "corrupt") => Err("error"),
             (_, "live" | "elsewhere") => Ok(Running),
@@ -430,10 +443,11 @@ fn run_status_and_found_run_status_agree_on_every_record() -> TestResult {
             (_, "finished") => Ok(Finished),
             // Nothing in the status record vouches: the creator decides.
             ("live", _) => Ok(Running),
-            ("gone", _) => Ok(Crashed),
             ("corrupt", _) => Err("error"),
-            // No records at all: nothing tells, as ever.
-            ("none", "none") => Ok(Running),
+            // No status record: nothing ever tracked the run, and its
+            // creator is not alive here (or not named).
+            (_, "none") => Ok(Untracked),
+            ("gone", _) => Ok(Crashed),
             // A status record that says nothing of who runs it.
             _ => Ok(Crashed),
         }

@@ -1,16 +1,20 @@
 //! One file per subcommand.
 
+mod diff;
 mod latest;
 mod link;
 mod ls;
+mod mark;
 mod path;
 mod prune;
 mod show;
 mod tree;
 
+pub use diff::{DiffArgs, diff};
 pub use latest::latest;
 pub use link::link;
-pub use ls::ls;
+pub use ls::{LsArgs, ls};
+pub use mark::{note, tag};
 pub use path::path;
 pub use prune::{PruneArgs, prune};
 pub use show::show;
@@ -148,6 +152,11 @@ pub struct RunView<'a> {
     ended: Option<&'a str>,
     reason: Option<&'a str>,
     git: Option<&'a runlayout::record::GitRecord>,
+    /// The parameters `run.json` records.
+    params: Option<&'a serde_json::Map<String, Value>>,
+    /// `ls --columns`: each key asked for, and the run's value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub columns: Option<serde_json::Map<String, Value>>,
 }
 
 impl<'a> RunView<'a> {
@@ -176,6 +185,8 @@ impl<'a> RunView<'a> {
             ended: standing.ended.as_ref().map(|e| e.at.as_str()),
             reason: standing.ended.as_ref().and_then(|e| e.reason.as_deref()),
             git: manifest.and_then(|m| m.git.as_ref()),
+            params: manifest.and_then(|m| m.params.as_ref()),
+            columns: None,
         }
     }
 }

@@ -27,7 +27,7 @@ pub struct PruneArgs {
     #[arg(long)]
     debug: bool,
     /// Select runs of these statuses, comma-separated: finished, failed,
-    /// crashed
+    /// crashed, untracked
     #[arg(long, value_name = "STATUS,..", value_delimiter = ',', value_parser = parse_status)]
     status: Vec<RunStatus>,
     /// Select runs created longer ago than this (`7d`, `12h`, `1w 2d`)

@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{CliResult, ProblemsReported, Standing, or_dash, run_json};
+use runlayout::{record::Restart, scan::FoundRun};
+use serde_json::Map;
+
+use super::{CliResult, ProblemsReported, Standing, diff, or_dash, run_json};
 use crate::output::Output;
 use crate::resolve::Names;
-use crate::{paths, resolve, times};
+use crate::{paths, query, resolve, times};
 
 pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
     let (found, scanned) = resolve::find_with_problems(root, spec)?;
@@ -26,6 +29,7 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
     let standing = Standing::of(&found, &mut problems);
     let entries = recorded_entries(run, &mut problems);
     let foreign = foreign_files(run, &entries, &mut problems);
+    let facts = Recorded::of(&found, &mut problems);
     // Ancestor and descendants named as `ls` and `<RUN>` name runs.
     let names = Names::new(root, [&found]);
     let ancestor_name = ancestor.as_deref().map(|a| names.of(a));
@@ -41,6 +45,10 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
         .iter()
         .map(|n| Value::from(n.as_str()))
         .collect();
+    value["summary"] = Value::Object(facts.summary.clone());
+    value["tags"] = facts.tags.iter().map(|t| Value::from(t.as_str())).collect();
+    value["note"] = facts.note.as_deref().map_or(Value::Null, Value::from);
+    value["restarts"] = serde_json::to_value(&facts.restarts).unwrap_or(Value::Null);
     value["problems"] = problems.iter().map(|p| Value::from(p.as_str())).collect();
     out.emit(value, |w| {
         let manifest = found.manifest.as_ref();
@@ -86,6 +94,7 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
             let label = if i == 0 { "descendants:" } else { "" };
             writeln!(w, "{label:<12} {d}")?;
         }
+        facts.write(w)?;
         if !entries.is_empty() {
             writeln!(w, "entries:")?;
             let rows: Vec<Vec<String>> = entries.iter().map(EntryView::row).collect();
@@ -109,6 +118,110 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
     } else {
         Err(ProblemsReported(problems.len()).into())
     }
+}
+
+/// What the run records of itself besides its manifest: parameters,
+/// summary, tags, note and restarts. What cannot be read is a problem.
+struct Recorded {
+    params: Option<Map<String, Value>>,
+    summary: Map<String, Value>,
+    tags: Vec<String>,
+    note: Option<String>,
+    restarts: Vec<Restart>,
+}
+
+impl Recorded {
+    fn of(found: &FoundRun, problems: &mut Vec<String>) -> Recorded {
+        let run = &found.run;
+        let mut problem = |e: runlayout::Error| {
+            let e = e.to_string();
+            if !problems.contains(&e) {
+                problems.push(e);
+            }
+        };
+        Recorded {
+            params: found.manifest.as_ref().and_then(|m| m.params.clone()),
+            summary: run.summary().read().unwrap_or_else(|e| {
+                problem(e);
+                Map::new()
+            }),
+            tags: run.tags().unwrap_or_else(|e| {
+                problem(e);
+                Vec::new()
+            }),
+            note: run.note().unwrap_or_else(|e| {
+                problem(e);
+                None
+            }),
+            restarts: run.restarts().unwrap_or_else(|e| {
+                problem(e);
+                Vec::new()
+            }),
+        }
+    }
+
+    fn write(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let pairs = |object: &Map<String, Value>| -> String {
+            let flat = diff::flatten(object);
+            if flat.is_empty() {
+                return "-".to_owned();
+            }
+            flat.iter()
+                .map(|(k, v)| format!("{k}={}", query::text(v)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let params = self.params.as_ref().map_or("-".to_owned(), pairs);
+        writeln!(w, "params:      {params}")?;
+        writeln!(w, "summary:     {}", pairs(&self.summary))?;
+        let tags = if self.tags.is_empty() {
+            "-".to_owned()
+        } else {
+            self.tags.join(" ")
+        };
+        writeln!(w, "tags:        {tags}")?;
+        writeln!(w, "note:        {}", self.note.as_deref().unwrap_or("-"))?;
+        if self.restarts.is_empty() {
+            writeln!(w, "restarts:    -")?;
+        }
+        for (i, restart) in self.restarts.iter().enumerate() {
+            let label = if i == 0 { "restarts:" } else { "" };
+            let launcher = restart.launcher.as_ref().map_or(String::new(), |l| {
+                let count = l
+                    .restart_count
+                    .map_or(String::new(), |n| format!(", restart {n}"));
+                match &l.job {
+                    Some(job) => format!(" ({} {job}{count})", l.kind),
+                    None if l.kind != "none" => format!(" ({}{count})", l.kind),
+                    None => String::new(),
+                }
+            });
+            writeln!(
+                w,
+                "{label:<12} {} {} on {} pid {}{launcher}: {}",
+                times::local(times::parse(&restart.at)),
+                restart.by,
+                restart.process.host.as_deref().unwrap_or("?"),
+                restart.process.pid.map_or("?".into(), |p| p.to_string()),
+                restart.command.join(" "),
+            )?;
+            if let Some(given) = &restart.params {
+                let recorded = self.params.clone().unwrap_or_default();
+                let changed = diff::changed(&recorded, given);
+                let text: Vec<String> = changed
+                    .iter()
+                    .map(|(k, a, b)| format!("{k} {} -> {}", shown(a), shown(b)))
+                    .collect();
+                writeln!(w, "{:<12}   other params: {}", "", text.join(", "))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A value for a line of text; `-` for none.
+fn shown(value: &Option<Value>) -> String {
+    value.as_ref().map_or("-".to_owned(), query::text)
 }
 
 /// One recorded entry, as found on disk.

@@ -4,7 +4,8 @@
 //! through a saver that takes a path (`staged`), links and pointer files,
 //! relative paths, removal that never leaves a folder's tree, this
 //! process's identity and the fate of a recorded one, claims (file locks)
-//! on a run's manifest, and random characters.
+//! on a run's manifest, the lock that serialises updates of a run's
+//! changing records (`run.lock`), and random characters.
 //!
 //! Uses only `error`.
 
@@ -15,6 +16,7 @@ pub(crate) mod owned_file;
 pub(crate) mod pointer;
 pub(crate) mod process;
 pub(crate) mod random;
+pub(crate) mod record_lock;
 pub(crate) mod relpath;
 pub(crate) mod removal;
 pub(crate) mod staged;

@@ -87,6 +87,14 @@ pub struct LauncherRecord {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub world_size: Option<usize>,
+    /// How many times the launcher restarted the job before this process
+    /// (`SLURM_RESTART_COUNT` after a requeue, `TORCHELASTIC_RESTART_COUNT`
+    /// under torchrun); left out when the launcher does not say.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub restart_count: Option<u32>,
 }
 
 /// The launcher of this process, read once.
@@ -112,11 +120,13 @@ pub(crate) fn launcher_in(vars: &Vars<impl Fn(&str) -> Option<OsString>>) -> Lau
         step: None,
         array_task: None,
         world_size,
+        restart_count: None,
     };
     match Launcher::detect_in(vars) {
         Some(Launcher::Torchrun { run_id, .. }) => {
             record.kind = "torchrun".into();
             record.job = Some(text(&run_id));
+            record.restart_count = count(vars, TORCHELASTIC_RESTART_COUNT);
         }
         Some(Launcher::SlurmArray {
             job, task, step, ..
@@ -125,11 +135,13 @@ pub(crate) fn launcher_in(vars: &Vars<impl Fn(&str) -> Option<OsString>>) -> Lau
             record.job = Some(text(&job));
             record.array_task = Some(text(&task));
             record.step = step.as_ref().map(text);
+            record.restart_count = count(vars, SLURM_RESTART_COUNT);
         }
         Some(Launcher::Slurm { job, step, .. }) => {
             record.kind = "slurm".into();
             record.job = Some(text(&job));
             record.step = step.as_ref().map(text);
+            record.restart_count = count(vars, SLURM_RESTART_COUNT);
         }
         None => {
             if vars.value(ENV_RUN_ID).is_some() {
@@ -138,6 +150,17 @@ pub(crate) fn launcher_in(vars: &Vars<impl Fn(&str) -> Option<OsString>>) -> Lau
         }
     }
     record
+}
+
+/// Slurm's count of the job's restarts (requeues).
+const SLURM_RESTART_COUNT: &str = "SLURM_RESTART_COUNT";
+
+/// torchrun's count of the worker group's restarts.
+const TORCHELASTIC_RESTART_COUNT: &str = "TORCHELASTIC_RESTART_COUNT";
+
+/// The count `var` holds, if it holds one.
+fn count(vars: &Vars<impl Fn(&str) -> Option<OsString>>, var: &str) -> Option<u32> {
+    vars.non_blank(var)?.to_str()?.trim().parse().ok()
 }
 
 /// The git state of the current directory's work tree, if it is in one:
@@ -278,6 +301,17 @@ mod tests {
             (Some("4242"), Some("1"))
         );
         assert_eq!(slurm.world_size, Some(8));
+        assert_eq!(slurm.restart_count, None);
+        let requeued = recorded(env(&[
+            ("SLURM_JOB_ID", "4242"),
+            ("SLURM_RESTART_COUNT", "3"),
+        ]));
+        assert_eq!(requeued.restart_count, Some(3));
+        let restarted = recorded(env(&[
+            ("TORCHELASTIC_RUN_ID", "exp1"),
+            ("TORCHELASTIC_RESTART_COUNT", "2"),
+        ]));
+        assert_eq!(restarted.restart_count, Some(2));
         let array = recorded(env(&[
             ("SLURM_JOB_ID", "9"),
             ("SLURM_ARRAY_JOB_ID", "7"),

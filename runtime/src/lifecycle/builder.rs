@@ -8,6 +8,8 @@ use runlayout_grammar::names;
 use crate::error::{Error, NameKind, Result};
 use crate::io::pointer::LinkStyle;
 use crate::launch::launcher::Launcher;
+use crate::record::json::Extra;
+use crate::run::HEARTBEAT_INTERVAL;
 use crate::run::Run;
 use crate::run::address::{Address, Group};
 use crate::run::id::RunId;
@@ -52,6 +54,22 @@ pub struct RunBuilder {
     pub(super) latest_pointer: bool,
     pub(super) join_timeout: Duration,
     pub(super) record_git: bool,
+    /// How often the run's guards record a heartbeat.
+    heartbeat: Duration,
+    /// The run's parameters as JSON, or why they cannot be recorded.
+    params: Option<Params>,
+    /// Whether opening or joining the run records a restart (not for
+    /// `Run::resolve`, which reads another run).
+    pub(super) record_restart: bool,
+}
+
+/// Parameters given to [`RunBuilder::params`]: the JSON object, or the
+/// value and what is wrong with it.
+#[derive(Clone, Debug)]
+#[cfg_attr(not(feature = "serde"), allow(dead_code))]
+enum Params {
+    Object(Extra),
+    Invalid { value: String, problem: String },
 }
 
 /// Where the run id comes from. Setting one source replaces the other.
@@ -86,6 +104,9 @@ impl RunBuilder {
             latest_pointer: true,
             join_timeout: JOIN_TIMEOUT,
             record_git: true,
+            heartbeat: HEARTBEAT_INTERVAL,
+            params: None,
+            record_restart: true,
         }
     }
 
@@ -280,6 +301,112 @@ impl RunBuilder {
         self
     }
 
+    /// How often a [`RunGuard`](crate::RunGuard) of the run records a
+    /// heartbeat (default: 30 seconds), so that a reader on another host
+    /// calls the run crashed once three beats are missed (see
+    /// [`Run::status`]). Each beat is one small atomic write of
+    /// `run.status.json`; an interval below 10 ms is taken as 10 ms.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use runlayout::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let run = Run::builder(root.path())
+    ///     .heartbeat_interval(Duration::from_secs(5))
+    ///     .create()?;
+    /// let guard = run.guard();
+    /// # #[cfg(feature = "manifest")]
+    /// assert!(run.state()?.heartbeat.is_some());
+    /// guard.finish()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn heartbeat_interval(mut self, interval: Duration) -> RunBuilder {
+        self.heartbeat = interval;
+        self
+    }
+
+    /// The run's parameters (its configuration: learning rate, seed, data
+    /// set), recorded once, by the run's creator, in `run.json` under
+    /// `params`; read back with [`Run::params`]. They must serialise to a
+    /// JSON object (a struct or a map). A process that opens or joins an
+    /// existing run with other parameters does not change them: the run
+    /// keeps its first ones, and the restart record of that process
+    /// ([`Run::restarts`]) keeps the new ones.
+    ///
+    /// The parameters are checked when the builder is finished: anything
+    /// but an object is [`Error::InvalidParams`], naming the value, before
+    /// anything is written.
+    ///
+    /// ```
+    /// # #[cfg(feature = "manifest")] {
+    /// use runlayout::{Error, Run};
+    ///
+    /// #[derive(serde::Serialize)]
+    /// struct Config { lr: f64, batch: u32 }
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let run = Run::builder(root.path()).params(&Config { lr: 3e-4, batch: 64 }).create()?;
+    /// assert_eq!(run.params()?.unwrap()["batch"], 64);
+    ///
+    /// let err = Run::builder(root.path()).params(&[1, 2]).create().unwrap_err();
+    /// assert!(matches!(err, Error::InvalidParams { .. }));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "serde")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+    pub fn params(mut self, params: &impl serde::Serialize) -> RunBuilder {
+        self.params = Some(match serde_json::to_value(params) {
+            Ok(serde_json::Value::Object(object)) => Params::Object(object),
+            Ok(other) => Params::Invalid {
+                value: other.to_string(),
+                problem: "they must be a JSON object (a struct or a map), not a \
+                          single value or a list"
+                    .to_owned(),
+            },
+            Err(e) => Params::Invalid {
+                value: std::any::type_name_of_val(params).to_owned(),
+                problem: format!("they cannot be written as JSON: {e}"),
+            },
+        });
+        self
+    }
+
+    /// Whether opening or joining an existing run appends this process's
+    /// restart to the run's `run.restarts.jsonl` ([`Run::restarts`]);
+    /// on by default. A tool that opens runs only to read them (a viewer, a
+    /// report, `runlayout` itself) switches it off; [`Run::resolve`] never
+    /// records one.
+    ///
+    /// ```
+    /// # #[cfg(feature = "manifest")] {
+    /// use runlayout::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let run = Run::builder(root.path()).run_id("r").create()?;
+    /// Run::builder(root.path()).run_id("r").record_restart(false).open()?;
+    /// assert!(run.restarts()?.is_empty());
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn record_restart(mut self, record: bool) -> RunBuilder {
+        self.record_restart = record;
+        self
+    }
+
+    /// The parameters to record, checked: `None` if none were given.
+    pub(super) fn checked_params(&self) -> Result<Option<&Extra>> {
+        match &self.params {
+            None => Ok(None),
+            Some(Params::Object(object)) => Ok(Some(object)),
+            Some(Params::Invalid { value, problem }) => Err(Error::InvalidParams {
+                value: value.clone(),
+                problem: problem.clone(),
+            }),
+        }
+    }
+
     /// The run folder this builder would create or open, if its id is fixed;
     /// `None` if the id is to be generated. Nothing is touched.
     ///
@@ -393,6 +520,7 @@ impl RunBuilder {
     /// The run at `address` below this builder's root.
     pub(super) fn run(&self, address: Address, is_new: bool) -> Run {
         Run::new(self.root.clone(), address, self.link_style, is_new)
+            .with_heartbeat_interval(self.heartbeat)
     }
 
     /// The output root the run will be placed under.

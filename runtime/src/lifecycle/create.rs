@@ -81,6 +81,7 @@ impl RunBuilder {
     /// ```
     pub fn create(self) -> Result<Run> {
         let stage = self.checked_stage()?;
+        self.checked_params()?;
         match self.fixed_id()? {
             Some(id) => self.create_fixed(self.address(stage, id)),
             None => self.create_generated(stage, RunId::generate),
@@ -124,6 +125,7 @@ impl RunBuilder {
     /// ```
     pub fn create_or_open(self) -> Result<Run> {
         let stage = self.checked_stage()?;
+        self.checked_params()?;
         let id = self.fixed_id()?.ok_or(Error::MissingRunId {
             method: "create_or_open",
         })?;
@@ -141,6 +143,7 @@ impl RunBuilder {
         let claim = open::verify_or_complete(&run, &self, Some(open::Completer { job: None }))?;
         let run = run.claimed(claim);
         self.move_latest(&run, None)?;
+        open::record_restart(&run, &self, open::Found::Join)?;
         Ok(run)
     }
 
@@ -197,6 +200,7 @@ impl RunBuilder {
     pub fn create_for(self, launcher: &Launcher) -> Result<Run> {
         let job = launcher.run_id();
         let stage = self.checked_stage()?;
+        self.checked_params()?;
         let id = self
             .fixed_id_under(Some(launcher))?
             .ok_or(Error::MissingRunId {
@@ -223,6 +227,7 @@ impl RunBuilder {
         let recorded = Manifest::read(run.path())?.and_then(|m| m.job);
         if recorded.as_deref() == Some(job.as_str()) {
             self.move_latest(&run, None)?;
+            open::record_restart(&run, &self, open::Found::Join)?;
             Ok(run)
         } else {
             Err(Error::RunExists {
@@ -403,7 +408,7 @@ impl RunBuilder {
     /// claim, taken with the manifest.
     fn record(&self, run: &Run, job: Option<&str>) -> Result<Recorded> {
         let written = if self.write_manifest {
-            match manifest::write_new(run, job, self.record_git)? {
+            match manifest::write_new(run, job, self.record_git, self.checked_params()?)? {
                 Some(written) => written,
                 None => return Ok(Recorded::Completed),
             }

@@ -9,6 +9,9 @@
 //! timeout, and then reports that the creator died. A non-empty folder
 //! without a manifest is a run made by hand or with manifests switched
 //! off, and is opened as it is.
+//!
+//! Every open and join appends a line to the run's restarts record
+//! (`record/restarts.rs`): who opened it again, when, how.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -23,6 +26,8 @@ use crate::io::temporary;
 use crate::lifecycle::latest;
 use crate::record::manifest;
 use crate::record::probe::{self, Kind, Stand};
+use crate::record::restarts;
+pub(super) use crate::record::restarts::Found;
 use crate::run::Run;
 use crate::run::address::Group;
 use crate::run::nesting::Nesting;
@@ -63,9 +68,12 @@ impl RunBuilder {
         let id = self
             .fixed_id()?
             .ok_or(Error::MissingRunId { method: "open" })?;
+        self.checked_params()?;
         let run = self.run(self.address(stage, id), false);
         let claim = verify(&run, &self)?;
-        Ok(run.claimed(claim))
+        let run = run.claimed(claim);
+        record_restart(&run, &self, Found::Open)?;
+        Ok(run)
     }
 
     /// Resumes the run the `latest` pointer of this stage names: the newest
@@ -104,10 +112,23 @@ impl RunBuilder {
                 Error::NoLatestRun { path: pointer }
             });
         };
+        self.checked_params()?;
         let run = self.run(address, false);
         let claim = verify(&run, &self)?;
-        Ok(run.claimed(claim))
+        let run = run.claimed(claim);
+        record_restart(&run, &self, Found::Open)?;
+        Ok(run)
     }
+}
+
+/// Appends this process's restart to the record of `run`, which it has
+/// just opened or joined (`found`), unless `settings` only read it
+/// ([`Run::resolve`]).
+pub(super) fn record_restart(run: &Run, settings: &RunBuilder, found: Found) -> Result<()> {
+    if settings.record_restart {
+        restarts::record(run, found, settings.checked_params()?)?;
+    }
+    Ok(())
 }
 
 /// Checks that `run`'s folder is a run, waiting for its manifest if another
@@ -155,7 +176,8 @@ fn check_or_complete(
             if let Some(completer) = completer
                 && untouched_for(path, settings.join_timeout)
             {
-                return match manifest::write_new(run, completer.job, settings.record_git)? {
+                let params = settings.checked_params()?;
+                return match manifest::write_new(run, completer.job, settings.record_git, params)? {
                     Some(written) => Ok(written.claim),
                     // Another joiner completed it first: claimed as it stands.
                     None => claim::use_run(path),

@@ -14,7 +14,9 @@ impl RunBuilder {
     /// builder's, and its id or `latest` over the builder's run id or
     /// seed. An id is the run of that id ([`open`](RunBuilder::open)),
     /// `latest` the run the stage's `latest` pointer names
-    /// ([`open_latest`](RunBuilder::open_latest)). This is how `RunArgs`'
+    /// ([`open_latest`](RunBuilder::open_latest)), `latest-finished` the
+    /// newest run of the stage that finished
+    /// ([`open_latest_finished`](RunBuilder::open_latest_finished)). This is how `RunArgs`'
     /// `--run-resume` opens its run: `latest` alone is the newest run of
     /// the program's stage.
     ///
@@ -42,6 +44,7 @@ impl RunBuilder {
         }
         match spec.id() {
             Some(id) => self.run_id(id).open(),
+            None if spec.is_latest_finished() => self.open_latest_finished(),
             None => self.open_latest(),
         }
     }
@@ -49,9 +52,11 @@ impl RunBuilder {
 
 impl Run {
     /// Opens the run `spec` names below the output root `root`: `id`,
-    /// `stage/id`, `latest` or `stage/latest`, with `debug/` in front for a
-    /// debug run (see [`RunSpec`]). What a program's own flag naming
-    /// another run takes, such as a trainer's `--init-from pretrain/latest`.
+    /// `stage/id`, `latest`, `stage/latest`, `latest-finished` or
+    /// `stage/latest-finished`, with `debug/` in front for a debug run (see
+    /// [`RunSpec`]). What a program's own flag naming another run takes,
+    /// such as a trainer's `--init-from pretrain/latest-finished`. The run
+    /// is read, not resumed: no restart is recorded in it.
     /// Runs are looked for where [`Run::builder`] puts them by default
     /// (stage first); [`RunBuilder::resolve`] takes other settings.
     ///
@@ -77,6 +82,8 @@ impl Run {
     /// ```
     pub fn resolve(root: impl AsRef<Path>, spec: &str) -> Result<Run> {
         let spec: RunSpec = spec.parse()?;
-        Run::builder(root.as_ref()).resolve(&spec)
+        Run::builder(root.as_ref())
+            .record_restart(false)
+            .resolve(&spec)
     }
 }

@@ -1,5 +1,6 @@
 //! Reading and writing the JSON records runlayout keeps in a run folder
-//! (`run.json`, `run.status.json`, `run.layout.json`): the one place that
+//! (`run.json`, `run.status.json`, `run.layout.json`,
+//! `run.summary.json`, `run.restarts.jsonl`): the one place that
 //! knows whether the `manifest` feature is on. Without it no record is
 //! written or read: a read finds none, a write does nothing.
 
@@ -54,6 +55,17 @@ pub(crate) type Extra = serde_json::Map<String, serde_json::Value>;
 #[cfg(not(feature = "serde"))]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Extra(());
+
+/// The lock around an update (read, change, replace) of a run folder's
+/// changing records, held until dropped; `None` when records are not kept
+/// (nothing is written, and no `run.lock` is made).
+pub(crate) fn lock(run_dir: &Path) -> Result<Option<crate::io::record_lock::RecordLock>> {
+    if ENABLED {
+        crate::io::record_lock::lock(run_dir).map(Some)
+    } else {
+        Ok(None)
+    }
+}
 
 /// The JSON record at `path`, read defensively (a regular file of at most
 /// 1 MiB); `None` if there is none, or records are not kept.
@@ -146,4 +158,101 @@ fn to_json<T: Record>(path: &Path, record: &T) -> Result<Vec<u8>> {
         .map_err(|e| invalid::<T>(path, e.to_string()))?;
     json.push(b'\n');
     Ok(json)
+}
+
+/// Appends `record` as one line of JSON to the record at `path` (made if
+/// missing), in one `write` on a file opened for appending without
+/// following a symlink or blocking on a FIFO. The caller holds the run's
+/// record lock, so lines of two writers never interleave, also on a
+/// network file system. Does nothing when records are not kept.
+pub(crate) fn append_line<T: Record>(path: &Path, record: &T) -> Result<()> {
+    #[cfg(feature = "manifest")]
+    {
+        use std::io::Write as _;
+        let mut line = serde_json::to_vec(record).map_err(|e| invalid::<T>(path, e.to_string()))?;
+        line.push(b'\n');
+        let mut options = std::fs::OpenOptions::new();
+        options.append(true).create(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
+        }
+        let mut file = match options.open(path) {
+            Ok(file) => file,
+            Err(e) => {
+                return Err(
+                    not_regular(path).unwrap_or_else(|| Error::io(Operation::WriteFile, path, e))
+                );
+            }
+        };
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::io(Operation::Metadata, path, e))?;
+        if !meta.is_file() {
+            return Err(Error::NotARegularFile {
+                path: path.into(),
+                kind: crate::io::owned_file::describe(meta.file_type()),
+            });
+        }
+        file.write_all(&line)
+            .map_err(|e| Error::io(Operation::WriteFile, path, e))
+    }
+    #[cfg(not(feature = "manifest"))]
+    {
+        let _ = (path, record);
+        Ok(())
+    }
+}
+
+/// What stands at `path` when it is no regular file (a symlink refused by
+/// `O_NOFOLLOW`, a folder), as the error to report.
+#[cfg(feature = "manifest")]
+fn not_regular(path: &Path) -> Option<Error> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    (!meta.is_file()).then(|| Error::NotARegularFile {
+        path: path.into(),
+        kind: crate::io::owned_file::describe(meta.file_type()),
+    })
+}
+
+/// The records of the JSON-lines record at `path`, oldest first; empty if
+/// there is none, or records are not kept. A last line without its newline
+/// is an append cut short (a writer killed in its `write`, or a full disk)
+/// and is passed over; any other line that is not a record is an error
+/// naming the line.
+pub(crate) fn read_lines<T: Record>(path: &Path) -> Result<Vec<T>> {
+    #[cfg(feature = "manifest")]
+    {
+        let bytes = match owned_file::read(path, RECORD_MAX)? {
+            Read::Bytes(bytes) => bytes,
+            Read::Missing => return Ok(Vec::new()),
+            Read::TooLarge => {
+                return Err(Error::FileTooLarge {
+                    path: path.into(),
+                    limit: RECORD_MAX,
+                });
+            }
+        };
+        let whole = bytes.ends_with(b"\n");
+        let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+        let mut records = Vec::new();
+        for (at, line) in lines.iter().enumerate() {
+            let last = at + 1 == lines.len();
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match serde_json::from_slice(line) {
+                Ok(record) => records.push(record),
+                Err(_) if last && !whole => {}
+                Err(e) => return Err(invalid::<T>(path, format!("line {}: {e}", at + 1))),
+            }
+        }
+        Ok(records)
+    }
+    #[cfg(not(feature = "manifest"))]
+    {
+        let _ = path;
+        Ok(Vec::new())
+    }
 }

@@ -114,6 +114,13 @@ pub struct Manifest {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub job: Option<String>,
+    /// The run's parameters, as the creator gave them
+    /// ([`RunBuilder::params`](crate::RunBuilder::params)): a JSON object,
+    /// recorded once. Left out when none were given.
+    #[cfg(feature = "serde")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<serde_json::Map<String, serde_json::Value>>,
     /// Every field this version does not know, kept as it was.
     #[cfg_attr(feature = "serde", serde(flatten))]
     extra: Extra,
@@ -241,10 +248,16 @@ pub(crate) struct Written {
 
 /// Writes the manifest of a run this process has just created, for the
 /// launched `job` if one shares it, with the git state of the current
-/// directory if `git` asks for it. `None` if a manifest appeared there
-/// first: another process completed the folder as abandoned (a joiner),
-/// and the run is its; nothing was written.
-pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<Option<Written>> {
+/// directory if `git` asks for it, with the run's parameters if the creator
+/// gave any. `None` if a manifest appeared there first: another process
+/// completed the folder as abandoned (a joiner), and the run is its;
+/// nothing was written.
+pub(crate) fn write_new(
+    run: &Run,
+    job: Option<&str>,
+    git: bool,
+    params: Option<&Extra>,
+) -> Result<Option<Written>> {
     if !json::ENABLED {
         return Ok(Some(Written {
             claim: None,
@@ -254,7 +267,7 @@ pub(crate) fn write_new(run: &Run, job: Option<&str>, git: bool) -> Result<Optio
     let (created, text) = time::now_recorded();
     let git = if git { provenance::git() } else { None };
     let path = run.path().join(MANIFEST);
-    let text = new_text(run, &text, git.as_ref(), job)
+    let text = new_text(run, &text, git.as_ref(), job, params)
         .map_err(|e| json::invalid::<Manifest>(&path, e.to_string()))?;
     let mut locked = false;
     let made = json::create::<Manifest>(&path, &text, |file| {
@@ -283,8 +296,9 @@ fn new_text(
     created: &str,
     git: Option<&GitRecord>,
     job: Option<&str>,
+    params: Option<&Extra>,
 ) -> serde_json::Result<Vec<u8>> {
-    use crate::record::manifest_text::{self, Head, Maker};
+    use crate::record::manifest_text::{self, Head, Maker, Tail};
     let head = Head {
         format: FORMAT,
         id: run.id().as_str(),
@@ -303,7 +317,7 @@ fn new_text(
             launcher: Some(&launcher),
         })
     };
-    manifest_text::render(&head, git, maker, job)
+    manifest_text::render(&head, git, maker, Tail { job, params })
 }
 
 /// Never called: without records no manifest is written.
@@ -313,6 +327,7 @@ fn new_text(
     _: &str,
     _: Option<&GitRecord>,
     _: Option<&str>,
+    _: Option<&Extra>,
 ) -> std::result::Result<Vec<u8>, std::convert::Infallible> {
     Ok(Vec::new())
 }
@@ -372,6 +387,39 @@ impl Run {
     pub fn manifest(&self) -> Result<Option<Manifest>> {
         Manifest::read(self.path())
     }
+
+    /// The run's parameters, as its creator recorded them in `run.json`
+    /// ([`RunBuilder::params`](crate::RunBuilder::params),
+    /// `RunArgs::start_with_params`): a JSON object. `None` when none were
+    /// given (or the run has no manifest). A process that opened or joined
+    /// the run with other parameters is in [`Run::restarts`].
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Manifest::read`].
+    ///
+    /// ```
+    /// # #[cfg(feature = "manifest")] {
+    /// use runlayout::Run;
+    /// use serde_json::json;
+    ///
+    /// #[derive(serde::Serialize)]
+    /// struct Config { lr: f64, seed: u32 }
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let run = Run::builder(root.path()).params(&Config { lr: 0.01, seed: 3 }).create()?;
+    /// assert_eq!(run.params()?, Some(json!({ "lr": 0.01, "seed": 3 })));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "serde")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+    pub fn params(&self) -> Result<Option<serde_json::Value>> {
+        Ok(self
+            .manifest()?
+            .and_then(|m| m.params)
+            .map(serde_json::Value::Object))
+    }
 }
 
 #[cfg(all(test, feature = "manifest"))]
@@ -408,7 +456,7 @@ mod tests {
 #[cfg(all(test, feature = "manifest"))]
 mod text_tests {
     use super::*;
-    use crate::record::manifest_text::{Head, Kept, Maker, maker_json, render_with};
+    use crate::record::manifest_text::{Head, Kept, Maker, Tail, maker_json, render_with};
 
     /// What a whole manifest serializes as, for the tests' comparison.
     fn whole(manifest: &Manifest) -> Vec<u8> {
@@ -461,7 +509,10 @@ mod text_tests {
             &head,
             manifest.git.as_ref(),
             || maker_json(&maker),
-            manifest.job.as_deref(),
+            Tail {
+                job: manifest.job.as_deref(),
+                params: manifest.params.as_ref(),
+            },
         );
         text.expect("renders")
     }
@@ -476,8 +527,17 @@ mod text_tests {
         .expect("a git record");
         for stage in [None, Some("pretrain")] {
             for git in [None, Some(git.clone())] {
-                for job in [None, Some("slurm-17.0")] {
-                    let manifest = manifest(stage, git.clone(), job);
+                for (job, params) in [
+                    (None, None),
+                    (Some("slurm-17.0"), None),
+                    (
+                        None,
+                        Some(serde_json::json!({"lr": 0.01, "optim": {"name": "adam"}})),
+                    ),
+                    (Some("slurm-17.0"), Some(serde_json::json!({"seed": 3}))),
+                ] {
+                    let mut manifest = manifest(stage, git.clone(), job);
+                    manifest.params = params.and_then(|p| p.as_object().cloned());
                     // Twice: the second time from the kept maker.
                     for _ in 0..2 {
                         let text = rendered(&manifest);

@@ -39,10 +39,13 @@ pub(crate) struct Maker<'a> {
     pub(crate) launcher: Option<&'a LauncherRecord>,
 }
 
-/// The field that comes last, when there is one.
+/// The fields that come last, each when there is one.
 #[derive(serde::Serialize)]
-struct Tail<'a> {
-    job: &'a str,
+pub(crate) struct Tail<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) job: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) params: Option<&'a serde_json::Map<String, serde_json::Value>>,
 }
 
 /// The maker's JSON this process made last, and the git state it was made
@@ -58,9 +61,9 @@ pub(crate) fn render(
     head: &Head<'_>,
     git: Option<&GitRecord>,
     make_maker: impl FnOnce() -> serde_json::Result<Vec<u8>>,
-    job: Option<&str>,
+    tail: Tail<'_>,
 ) -> serde_json::Result<Vec<u8>> {
-    render_with(&MAKER, head, git, make_maker, job)
+    render_with(&MAKER, head, git, make_maker, tail)
 }
 
 /// [`render`], keeping the maker's JSON in `kept`: this process's own
@@ -71,7 +74,7 @@ pub(crate) fn render_with(
     head: &Head<'_>,
     git: Option<&GitRecord>,
     make_maker: impl FnOnce() -> serde_json::Result<Vec<u8>>,
-    job: Option<&str>,
+    tail: Tail<'_>,
 ) -> serde_json::Result<Vec<u8>> {
     let mut text = Vec::with_capacity(1024);
     serde_json::to_writer_pretty(&mut text, head)?;
@@ -91,9 +94,9 @@ pub(crate) fn render_with(
             }
         }
     }
-    if let Some(job) = job {
+    if tail.job.is_some() || tail.params.is_some() {
         text.push(b',');
-        text.extend_from_slice(inner(&serde_json::to_vec_pretty(&Tail { job })?));
+        text.extend_from_slice(inner(&serde_json::to_vec_pretty(&tail)?));
     }
     text.extend_from_slice(b"\n}\n");
     Ok(text)

@@ -1,7 +1,8 @@
 //! The JSON records runlayout keeps in a run folder: reading and writing
 //! them (the one place that knows the `manifest` feature), the manifest
 //! (`run.json`), the status (`run.status.json`, with `RunGuard`), the
-//! process both name, and the times they hold; and what a folder is, as
+//! process both name, the times they hold, the summary (results, tags
+//! and note: `run.summary.json`) and the restarts (`run.restarts.jsonl`); and what a folder is, as
 //! far as runs go (`probe`).
 //!
 //! Uses `launch`, `run`, `io` and `error`.
@@ -12,5 +13,8 @@ pub(crate) mod manifest;
 pub(crate) mod manifest_text;
 pub(crate) mod probe;
 pub(crate) mod process_record;
+pub(crate) mod restarts;
 pub(crate) mod status;
+#[cfg(feature = "serde")]
+pub(crate) mod summary;
 pub(crate) mod time;

@@ -1,5 +1,6 @@
-//! A run's status: running, finished, failed, or crashed (its process died
-//! without saying how it ended).
+//! A run's status: running, finished, failed, crashed (its process died
+//! without saying how it ended), or untracked (nothing ever recorded how it
+//! stands).
 //!
 //! Who runs a run is recorded by whoever starts running it: the creator's
 //! host, pid and process start time are in `run.json`; a process that
@@ -19,20 +20,27 @@
 //!    its full identity: a pid, and every part of a process's identity this
 //!    platform records for its own (host, process start time, boot and pid
 //!    namespace on Linux; the host elsewhere; the machine id is not asked
-//!    for, as many containers have none). Then the writer's fate decides:
-//!    gone from this pid space (no such pid, a later process under it) is
-//!    [`RunStatus::Crashed`]; alive, or of another pid space (another host,
-//!    boot or container, which cannot be asked), is
-//!    [`RunStatus::Running`].
-//! 3. Otherwise (no status record, or one naming no writer, or only part of
-//!    one: `{}`, `{"status":"running"}`, a bare pid) the creator recorded in
-//!    `run.json` decides, judged the same way by what its record holds
-//!    (written once, at creation, by runlayout itself): gone is crashed,
-//!    alive or unknown is running. A run whose creator is long dead is
-//!    crashed, whatever a status record without a writer says.
-//! 4. When no record names a process at all: a run with no records (made
-//!    without a manifest, never ended) is running, since nothing can tell;
-//!    a run with records that name nobody is crashed.
+//!    for, as many containers have none). Then the writer's fate decides
+//!    where it can be asked: gone from this pid space (no such pid, a later
+//!    process under it) is [`RunStatus::Crashed`], alive is
+//!    [`RunStatus::Running`]. A writer of another pid space (another host,
+//!    boot or container) cannot be asked: its heartbeat decides. Younger
+//!    than three of its recorded intervals plus the clock-skew margin
+//!    ([`CLOCK_SKEW`], or `RUNLAYOUT_CLOCK_SKEW` seconds) is running; older
+//!    is crashed, with the reason `no heartbeat since <time> from <host>`.
+//!    A record without a heartbeat (written by 0.1, or by a program that
+//!    never beats) leaves such a run running.
+//! 3. A status record that names no writer, or only part of one (`{}`,
+//!    `{"status":"running"}`, a bare pid), leaves the decision to the
+//!    creator recorded in `run.json`, judged the same way by what its
+//!    record holds (written once, at creation, by runlayout itself): gone
+//!    is crashed, alive or unknown is running; records that name nobody at
+//!    all are crashed.
+//! 4. With no status record at all, nothing ever tracked the run's status
+//!    (no guard, no heartbeat, no finish or fail): it is
+//!    [`RunStatus::Running`] while its creator is alive in this pid space,
+//!    and otherwise [`RunStatus::Untracked`], never crashed: a program
+//!    that never took a guard and exited normally did not crash.
 //!
 //! A record needed to decide that cannot be read (a corrupt `run.json`
 //! where the status record does not settle it, a corrupt status record) is
@@ -41,12 +49,16 @@
 //! decide by this one function; the scan passes the manifest it read, or
 //! that it could not read it.
 //!
-//! Heartbeats, which would let a run of another host be told dead, are not
-//! recorded yet: such a run stays running until it records its end.
+//! Every write of the status record (an end, a guard taken, a heartbeat)
+//! holds the run's record lock (`run.lock`) around its read, change and
+//! rename, so that a heartbeat never overwrites an end written a moment
+//! before, and a guard never overwrites an end its program recorded.
 
 use std::fmt::Display;
 use std::path::PathBuf;
-use std::time::SystemTime;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
 
 pub use runlayout_grammar::names::STATUS;
 
@@ -54,6 +66,7 @@ use crate::error::RecordKind;
 use crate::error::{Error, Result};
 use crate::io::process::{self, Fate, Writer};
 use crate::io::temporary;
+use crate::launch::env::Vars;
 use crate::record::json::{self, Extra, Record};
 use crate::record::manifest::Manifest;
 use crate::record::probe::{self, Stand};
@@ -83,14 +96,21 @@ use crate::run::Run;
 )]
 #[non_exhaustive]
 pub enum RunStatus {
-    /// A process runs it (or ran it on another host, which cannot be asked).
+    /// A process runs it: alive in this pid space, or of another host with
+    /// a recent heartbeat (or a status record without heartbeats).
     Running,
     /// It ended well: [`Run::finish`] or [`RunGuard::finish`].
     Finished,
     /// It ended badly: [`Run::fail`], or a [`RunGuard`] dropped unfinished.
     Failed,
-    /// Its process is gone from this host without saying how it ended.
+    /// Its process is gone without saying how it ended: gone from this
+    /// host, or of another host and silent for longer than three heartbeat
+    /// intervals (see [`RunState::reason`]).
     Crashed,
+    /// Nothing ever recorded how it stands (no guard, no heartbeat, no
+    /// finish or fail), and its creator is not known to be alive: a program
+    /// that does not track its status, which may have ended well.
+    Untracked,
 }
 
 impl RunStatus {
@@ -99,13 +119,14 @@ impl RunStatus {
     /// ```
     /// use runlayout::RunStatus;
     /// let names: Vec<String> = RunStatus::ALL.iter().map(|s| s.to_string()).collect();
-    /// assert_eq!(names, ["running", "finished", "failed", "crashed"]);
+    /// assert_eq!(names, ["running", "finished", "failed", "crashed", "untracked"]);
     /// ```
-    pub const ALL: [RunStatus; 4] = [
+    pub const ALL: [RunStatus; 5] = [
         RunStatus::Running,
         RunStatus::Finished,
         RunStatus::Failed,
         RunStatus::Crashed,
+        RunStatus::Untracked,
     ];
 }
 
@@ -116,6 +137,7 @@ impl std::fmt::Display for RunStatus {
             RunStatus::Finished => "finished",
             RunStatus::Failed => "failed",
             RunStatus::Crashed => "crashed",
+            RunStatus::Untracked => "untracked",
         })
     }
 }
@@ -189,10 +211,41 @@ pub struct RunState {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub host: Option<String>,
+    /// Why the run is [`RunStatus::Crashed`] when no record says so but a
+    /// reader concluded it: `no heartbeat since <time> from <host>`, or
+    /// `process <pid> on <host> is gone`. `None` otherwise.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub reason: Option<String>,
+    /// When the process running the run last said it was alive (RFC 3339),
+    /// if it records heartbeats.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub heartbeat: Option<String>,
 }
 
+/// How much later than its deadline a heartbeat may come before a reader
+/// of another host calls the run crashed: the clocks of two hosts may
+/// differ by that much. `RUNLAYOUT_CLOCK_SKEW` (seconds) replaces it.
+pub const CLOCK_SKEW: Duration = Duration::from_secs(60);
+
+/// The variable that replaces [`CLOCK_SKEW`], in seconds.
+pub const ENV_CLOCK_SKEW: &str = "RUNLAYOUT_CLOCK_SKEW";
+
+/// The shortest heartbeat interval taken; a shorter one is this.
+const HEARTBEAT_MIN: Duration = Duration::from_millis(10);
+
+/// A run is crashed once its heartbeat is older than this many intervals
+/// (plus the clock-skew margin): one missed beat is a busy file system,
+/// three are a dead process.
+const MISSED_BEATS: u32 = 3;
+
 /// `run.status.json`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct StatusRecord {
     /// `None` for a record this version cannot read the status of.
@@ -202,6 +255,18 @@ struct StatusRecord {
     ended: Option<String>,
     #[cfg_attr(feature = "serde", serde(default))]
     reason: Option<String>,
+    /// When the process running the run last said it was alive.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    heartbeat: Option<String>,
+    /// How often it promised to say so, in seconds.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    heartbeat_interval: Option<f64>,
     /// The process running the run (or that ended it).
     #[cfg_attr(feature = "serde", serde(flatten))]
     process: ProcessRecord,
@@ -351,7 +416,8 @@ impl Run {
                 reason: r.reason.clone(),
             })
         });
-        let (status, host) = match &record {
+        let heartbeat = record.as_ref().and_then(|r| r.heartbeat.clone());
+        let (verdict, host) = match &record {
             // An end recorded.
             Some(StatusRecord {
                 status: Some(status),
@@ -362,43 +428,57 @@ impl Run {
                     Some(host) => Some(host.clone()),
                     None => creator.manifest()?.and_then(|m| m.process.host.clone()),
                 };
-                (*status, host)
+                (Verdict::of(*status), host)
             }
             // Marked running by a writer it names whole.
             Some(record) if record.writer().is_some_and(|w| w.is_complete()) => {
-                let writer = record.writer().expect("named");
-                (judge(writer), record.process.host.clone())
+                (record.judge()?, record.process.host.clone())
             }
-            // Nothing in the status record vouches: the creator decides.
-            _ => {
+            // A record that does not vouch: the creator decides.
+            Some(record) => {
                 let manifest = creator.manifest()?;
-                let status = match manifest.and_then(|m| m.process.writer()) {
+                let verdict = match manifest.and_then(|m| m.process.writer()) {
                     Some(writer) => judge(writer),
-                    None if manifest.is_none() && record.is_none() => {
-                        // No record at all: a run without a manifest, or no run.
-                        if matches!(probe::stand(self.path())?, Stand::Missing(_)) {
-                            return Err(Error::RunNotFound {
-                                path: self.path().to_path_buf(),
-                                elsewhere: Vec::new(),
-                            });
-                        }
-                        RunStatus::Running
-                    }
                     // Records that name nobody vouch for nobody.
-                    None => RunStatus::Crashed,
+                    None => Verdict::of(RunStatus::Crashed),
                 };
                 // The creator's host: the process judged; the record's if
                 // there is no manifest to name one.
                 let host = manifest
                     .and_then(|m| m.process.host.clone())
-                    .or_else(|| record.as_ref().and_then(|r| r.process.host.clone()));
-                (status, host)
+                    .or_else(|| record.process.host.clone());
+                (verdict, host)
+            }
+            // Nothing ever tracked the status: running while its creator
+            // lives here, untracked otherwise.
+            None => {
+                let manifest = creator.manifest()?;
+                if manifest.is_none() && matches!(probe::stand(self.path())?, Stand::Missing(_)) {
+                    return Err(Error::RunNotFound {
+                        path: self.path().to_path_buf(),
+                        elsewhere: Vec::new(),
+                    });
+                }
+                let alive = manifest
+                    .and_then(|m| m.process.writer())
+                    .is_some_and(|w| process::fate(w) == Fate::Running);
+                let status = if alive {
+                    RunStatus::Running
+                } else {
+                    RunStatus::Untracked
+                };
+                (
+                    Verdict::of(status),
+                    manifest.and_then(|m| m.process.host.clone()),
+                )
             }
         };
         Ok(RunState {
-            status,
+            status: verdict.status,
             ended,
             host,
+            reason: verdict.reason,
+            heartbeat,
         })
     }
 
@@ -423,15 +503,21 @@ impl Run {
         }))
     }
 
-    /// A guard that records how the run ends: [`RunGuard::finish`] records
-    /// it finished; dropped without that (an early return, an error passed
+    /// A guard that records how the run ends: [`RunGuard::finish`] (or
+    /// [`fail`](RunGuard::fail), [`finish_with`](RunGuard::finish_with))
+    /// records it; dropped without that (an early return, an error passed
     /// up with `?`, a panic) it records it failed, with the reason
-    /// "panicked" or "ended without finish".
+    /// "panicked" or "ended without finish", unless an end was recorded
+    /// meanwhile ([`Run::fail`] with a reason of the program's own is kept).
     ///
-    /// Taking the guard also records this process as the one running the
-    /// run, when it is not already (a resumed run), so that
-    /// [`status`](Run::status) can tell if it dies. That record is best
-    /// effort: a guard is always returned.
+    /// Taking the guard records this process as the one running the run
+    /// (a resumed run is running again), with a heartbeat; a background
+    /// thread then records a heartbeat every
+    /// [`heartbeat_interval`](crate::RunBuilder::heartbeat_interval) (30 s
+    /// by default), so that a reader on another host can tell the run
+    /// crashed once the beats stop ([`status`](Run::status)). Each beat is
+    /// one small atomic write of the status record. The first record is
+    /// best effort: a guard is always returned.
     ///
     /// ```
     /// use runlayout::{Run, RunStatus};
@@ -451,11 +537,55 @@ impl Run {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn guard(&self) -> RunGuard {
-        let _ = self.record_running();
+        let interval = self.heartbeat_interval().max(HEARTBEAT_MIN);
+        let _ = self.beat(interval, Beat::Take);
         RunGuard {
             run: self.clone(),
             done: false,
+            beater: if json::ENABLED {
+                Beater::start(self.clone(), interval)
+            } else {
+                None
+            },
         }
+    }
+
+    /// Records one heartbeat: this process runs the run, and will say so
+    /// again within `interval`. For a program that records its status by
+    /// hand ([`finish`](Run::finish), [`fail`](Run::fail)) rather than with
+    /// a [`guard`](Run::guard), called from its loop at least once per
+    /// `interval`; a reader of another host calls the run crashed once no
+    /// beat came for three intervals (plus [`CLOCK_SKEW`]).
+    ///
+    /// A beat marks the run running by this process, as a resume does,
+    /// but never over an end this very process recorded: after
+    /// [`finish`](Run::finish) or [`fail`](Run::fail) it records nothing.
+    /// It costs one small atomic write of the status record, under the
+    /// run's record lock.
+    ///
+    /// # Errors
+    ///
+    /// As [`finish`](Run::finish), and
+    /// [`Error::NotARegularFile`](crate::Error::NotARegularFile) naming
+    /// `run.lock` if something else stands there.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use runlayout::{Run, RunStatus};
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let run = Run::builder(root.path()).create()?;
+    /// for _epoch in 0..3 {
+    ///     // ... one epoch, well under ten minutes ...
+    ///     run.heartbeat(Duration::from_secs(600))?;
+    /// }
+    /// # #[cfg(feature = "manifest")]
+    /// assert!(run.state()?.heartbeat.is_some());
+    /// run.finish()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn heartbeat(&self, interval: Duration) -> Result<()> {
+        self.beat(interval.max(HEARTBEAT_MIN), Beat::Keep).map(drop)
     }
 
     fn status_path(&self) -> PathBuf {
@@ -466,50 +596,202 @@ impl Run {
         json::read(&self.status_path())
     }
 
-    /// Names this process as the one running the run, unless a record does
-    /// already (the creator's manifest, or an earlier guard).
-    fn record_running(&self) -> Result<()> {
+    /// Records a heartbeat of this process, under the record lock. `Keep`
+    /// writes nothing over an end this process recorded, and says so
+    /// (`false`); `Take` marks the run running by this process whatever
+    /// the record says (a guard taken: the run is resumed).
+    fn beat(&self, interval: Duration, how: Beat) -> Result<bool> {
+        let _lock = json::lock(self.path())?;
         let current = self.status_record()?;
-        let already = match &current {
-            Some(r) => r.status == Some(RunStatus::Running) && r.process.is_this_process(),
-            None => self
-                .manifest()?
-                .is_some_and(|m| m.process.is_this_process()),
-        };
-        if already {
-            return Ok(());
+        let ended_here = current.as_ref().is_some_and(|r| {
+            r.status.is_some_and(|s| s != RunStatus::Running) && r.process.is_this_process()
+        });
+        if ended_here && how == Beat::Keep {
+            return Ok(false);
         }
         let mut record = current
             .unwrap_or_default()
             .by_this_process(RunStatus::Running);
         record.ended = None;
         record.reason = None;
-        self.write_status(&record)
+        record.heartbeat = Some(time::now());
+        record.heartbeat_interval = Some(interval.as_secs_f64());
+        if how == Beat::Take {
+            // The operation touches the run folder: left-behind temporaries go.
+            temporary::sweep(self.path());
+        }
+        json::write(&self.status_path(), &record)?;
+        Ok(true)
     }
 
     fn end(&self, status: RunStatus, reason: Option<String>) -> Result<()> {
-        let mut record = self
-            .status_record()?
-            .unwrap_or_default()
-            .by_this_process(status);
-        record.ended = Some(time::now());
-        record.reason = reason;
-        self.write_status(&record)
+        self.end_unless(status, reason, false)
     }
 
-    fn write_status(&self, record: &StatusRecord) -> Result<()> {
+    /// Records an end, under the record lock; with `keep_ended`, not over
+    /// an end already recorded (a guard dropped after [`Run::fail`]).
+    fn end_unless(
+        &self,
+        status: RunStatus,
+        reason: Option<String>,
+        keep_ended: bool,
+    ) -> Result<()> {
+        let _lock = json::lock(self.path())?;
+        let current = self.status_record()?;
+        let ended = current
+            .as_ref()
+            .is_some_and(|r| r.status.is_some_and(|s| s != RunStatus::Running));
+        if keep_ended && ended {
+            return Ok(());
+        }
+        let mut record = current.unwrap_or_default().by_this_process(status);
+        record.ended = Some(time::now());
+        record.reason = reason;
         // The operation touches the run folder: left-behind temporaries go.
         temporary::sweep(self.path());
-        json::write(&self.status_path(), record)
+        json::write(&self.status_path(), &record)
     }
 }
 
-/// The status a run has while `writer` runs it: crashed once it is gone,
-/// running while it lives or cannot be asked.
-fn judge(writer: Writer<'_>) -> RunStatus {
+/// Whether a heartbeat may overwrite an end this process recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Beat {
+    /// No: a heartbeat of a run that is still running.
+    Keep,
+    /// Yes: a guard taken on the run runs it (again).
+    Take,
+}
+
+/// A status, and why, when a reader concluded it.
+struct Verdict {
+    status: RunStatus,
+    reason: Option<String>,
+}
+
+impl Verdict {
+    fn of(status: RunStatus) -> Verdict {
+        Verdict {
+            status,
+            reason: None,
+        }
+    }
+}
+
+/// The status a run has while `writer` runs it, judged by its process
+/// alone: crashed once it is gone, running while it lives or cannot be
+/// asked.
+fn judge(writer: Writer<'_>) -> Verdict {
     match process::fate(writer) {
-        Fate::Gone => RunStatus::Crashed,
-        Fate::Running | Fate::Unknown => RunStatus::Running,
+        Fate::Gone => Verdict {
+            status: RunStatus::Crashed,
+            reason: Some(gone(writer)),
+        },
+        Fate::Running | Fate::Unknown => Verdict::of(RunStatus::Running),
+    }
+}
+
+/// Why a run whose process is gone from this pid space is crashed.
+fn gone(writer: Writer<'_>) -> String {
+    format!(
+        "process {} on {} is gone",
+        writer.pid,
+        writer.host.unwrap_or("this host")
+    )
+}
+
+impl StatusRecord {
+    /// The status of a run this record marks running by a writer it names
+    /// whole: the writer's fate where it can be asked (this pid space),
+    /// else its heartbeat, judged at this moment with the clock-skew margin
+    /// of this process's environment.
+    fn judge(&self) -> Result<Verdict> {
+        let writer = self.writer().expect("a writer named whole");
+        match process::fate(writer) {
+            Fate::Gone => Ok(Verdict {
+                status: RunStatus::Crashed,
+                reason: Some(gone(writer)),
+            }),
+            Fate::Running => Ok(Verdict::of(RunStatus::Running)),
+            Fate::Unknown => Ok(self.judge_heartbeat(SystemTime::now(), clock_skew()?)),
+        }
+    }
+
+    /// The status by the heartbeat alone, at `now`: running while the last
+    /// beat is younger than three intervals plus `skew`, crashed once it is
+    /// older; running when no heartbeat (or no time that parses) is
+    /// recorded, since nothing then can tell.
+    fn judge_heartbeat(&self, now: SystemTime, skew: Duration) -> Verdict {
+        let (Some(text), Some(interval)) = (&self.heartbeat, self.heartbeat_interval) else {
+            return Verdict::of(RunStatus::Running);
+        };
+        let (Some(at), Ok(interval)) = (time::parse(text), Duration::try_from_secs_f64(interval))
+        else {
+            return Verdict::of(RunStatus::Running);
+        };
+        let deadline = interval.saturating_mul(MISSED_BEATS).saturating_add(skew);
+        match now.duration_since(at) {
+            Ok(age) if age > deadline => Verdict {
+                status: RunStatus::Crashed,
+                reason: Some(format!(
+                    "no heartbeat since {text} from {}",
+                    self.process.host.as_deref().unwrap_or("an unnamed host")
+                )),
+            },
+            // Younger, or from a clock ahead of this one.
+            _ => Verdict::of(RunStatus::Running),
+        }
+    }
+}
+
+/// The clock-skew margin: `RUNLAYOUT_CLOCK_SKEW` seconds, else
+/// [`CLOCK_SKEW`].
+fn clock_skew() -> Result<Duration> {
+    let vars = Vars::process();
+    let seconds = vars.parsed(
+        ENV_CLOCK_SKEW,
+        |t| {
+            t.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s >= 0.0)
+        },
+        "a number of seconds, 0 or more",
+    )?;
+    Ok(seconds.map_or(CLOCK_SKEW, Duration::from_secs_f64))
+}
+
+/// The background thread of a [`RunGuard`] that records its heartbeats.
+#[derive(Debug)]
+struct Beater {
+    /// Dropped (or sent to) to stop the thread at once.
+    stop: mpsc::Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+impl Beater {
+    /// The thread, beating every `interval`; `None` if no thread can be
+    /// had (the run is then tracked by its first beat and its end alone).
+    fn start(run: Run, interval: Duration) -> Option<Beater> {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("runlayout-heartbeat".into())
+            .spawn(move || {
+                // A wait that ends early only when the guard stops it.
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
+                    // An end this process recorded ends the beats; a failed
+                    // write (a full disk) is tried again next interval.
+                    if let Ok(false) = run.beat(interval, Beat::Keep) {
+                        break;
+                    }
+                }
+            });
+        thread.ok().map(|thread| Beater { stop, thread })
+    }
+
+    /// Stops the thread and waits for it, so that no beat follows.
+    fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.thread.join();
     }
 }
 
@@ -542,7 +824,8 @@ impl CreatorRecord<'_> {
     }
 }
 
-/// Records how a run ends; see [`Run::guard`].
+/// Records how a run ends, and that it is alive until then (heartbeats);
+/// see [`Run::guard`].
 ///
 /// ```
 /// # let root = tempfile::tempdir()?;
@@ -557,6 +840,7 @@ impl CreatorRecord<'_> {
 pub struct RunGuard {
     run: Run,
     done: bool,
+    beater: Option<Beater>,
 }
 
 impl RunGuard {
@@ -573,8 +857,63 @@ impl RunGuard {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn finish(mut self) -> Result<()> {
-        self.done = true;
+        self.stop();
         self.run.finish()
+    }
+
+    /// Records that the run failed, and why; the guard then records
+    /// nothing more.
+    ///
+    /// # Errors
+    ///
+    /// As [`Run::fail`].
+    ///
+    /// ```
+    /// use runlayout::{Run, RunStatus};
+    ///
+    /// # let root = tempfile::tempdir()?;
+    /// let run = Run::builder(root.path()).create()?;
+    /// run.guard().fail("loss became NaN")?;
+    /// # #[cfg(feature = "manifest")]
+    /// assert_eq!(run.ended()?.unwrap().reason.as_deref(), Some("loss became NaN"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fail(mut self, reason: impl Display) -> Result<()> {
+        self.stop();
+        self.run.fail(reason)
+    }
+
+    /// Records how the run ended by the result of its work: finished for
+    /// `Ok`, failed with the error's text for `Err`. What a `main` that
+    /// returns `Result` calls with that result before it returns it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Run::finish`].
+    ///
+    /// ```
+    /// use runlayout::{Run, RunStatus};
+    ///
+    /// fn train() -> Result<f64, String> {
+    ///     Err("dataset shard 3 is missing".into())
+    /// }
+    ///
+    /// # let root = tempfile::tempdir()?;
+    /// let run = Run::builder(root.path()).create()?;
+    /// let guard = run.guard();
+    /// let result = train();
+    /// guard.finish_with(&result)?;
+    /// # #[cfg(feature = "manifest")] {
+    /// assert_eq!(run.status()?, RunStatus::Failed);
+    /// assert_eq!(run.ended()?.unwrap().reason.as_deref(), Some("dataset shard 3 is missing"));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn finish_with<T, E: Display>(self, result: &std::result::Result<T, E>) -> Result<()> {
+        match result {
+            Ok(_) => self.finish(),
+            Err(e) => self.fail(e),
+        }
     }
 
     /// The run the guard watches.
@@ -590,6 +929,14 @@ impl RunGuard {
     pub fn run(&self) -> &Run {
         &self.run
     }
+
+    /// Marks the guard done and stops its heartbeats.
+    fn stop(&mut self) {
+        self.done = true;
+        if let Some(beater) = self.beater.take() {
+            beater.stop();
+        }
+    }
 }
 
 impl Drop for RunGuard {
@@ -597,13 +944,18 @@ impl Drop for RunGuard {
         if self.done {
             return;
         }
+        self.stop();
         let reason = if std::thread::panicking() {
             "panicked"
         } else {
             "ended without finish"
         };
-        // Nothing can report a failure from here; the status stays as it was.
-        let _ = self.run.fail(reason);
+        // An end the program recorded (`run.fail("loss became NaN")`) is
+        // kept. Nothing can report a failure from here; the status stays as
+        // it was.
+        let _ = self
+            .run
+            .end_unless(RunStatus::Failed, Some(reason.to_owned()), true);
     }
 }
 

@@ -12,12 +12,22 @@ pub(crate) mod spec;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::io::claim::UseClaim;
 use crate::io::pointer::LinkStyle;
 use crate::run::address::Address;
 use crate::run::id::RunId;
 use crate::run::nesting::Nesting;
+
+/// How often a [`RunGuard`](crate::RunGuard) records a heartbeat unless
+/// [`RunBuilder::heartbeat_interval`](crate::RunBuilder::heartbeat_interval)
+/// says otherwise.
+///
+/// ```
+/// assert_eq!(runlayout::HEARTBEAT_INTERVAL.as_secs(), 30);
+/// ```
+pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(30);
 
 /// A run folder that exists (it was created or opened), with the id, stage
 /// and settings that placed it.
@@ -47,6 +57,8 @@ pub struct Run {
     address: Address,
     link_style: LinkStyle,
     is_new: bool,
+    /// How often its guards record a heartbeat.
+    heartbeat: Duration,
     /// This process's use claim on the run, shared by the clones.
     claim: Option<Arc<UseClaim>>,
 }
@@ -61,8 +73,20 @@ impl Run {
             address,
             link_style,
             is_new,
+            heartbeat: HEARTBEAT_INTERVAL,
             claim: None,
         }
+    }
+
+    /// The run, its guards recording a heartbeat every `interval`.
+    pub(crate) fn with_heartbeat_interval(mut self, interval: Duration) -> Run {
+        self.heartbeat = interval;
+        self
+    }
+
+    /// How often the run's guards record a heartbeat.
+    pub(crate) fn heartbeat_interval(&self) -> Duration {
+        self.heartbeat
     }
 
     /// The run, holding `claim` (the use claim this process took on it) for

@@ -1,18 +1,19 @@
-//! `RunSpec`: a run as a person names it, `[debug/][stage/](id|latest)`:
+//! `RunSpec`: a run as a person names it,
+//! `[debug/][stage/](id|latest|latest-finished)`:
 //! `<RUN>` of `RunArgs`' `--run-resume` and of every `runlayout` command.
 
 use std::fmt;
 use std::path::{Component, Path};
 use std::str::FromStr;
 
-use runlayout_grammar::names::{DEBUG_DIR, LATEST};
+use runlayout_grammar::names::{DEBUG_DIR, LATEST, LATEST_FINISHED};
 
 use crate::error::{Error, RUN_SPELLINGS, Result};
 use crate::run::Run;
 use crate::run::address::Address;
 use crate::run::nesting::Nesting;
 
-/// A run as a person names it: `[debug/][stage/](id|latest)`.
+/// A run as a person names it: `[debug/][stage/](id|latest|latest-finished)`.
 ///
 /// | spelling | names |
 /// | --- | --- |
@@ -20,13 +21,16 @@ use crate::run::nesting::Nesting;
 /// | `stage/id` | the run of that id in that stage |
 /// | `latest` | the run the root's `latest` pointer names (runs without a stage) |
 /// | `stage/latest` | the run the stage's `latest` pointer names |
+/// | `latest-finished`, `stage/latest-finished` | the newest run (by creation) of those without a stage, or of the stage, whose status is finished |
 /// | `debug/...` | the same, below the root's `debug/` folder |
 ///
-/// `latest` is read in any case; `debug/` is read only in front of more
+/// `latest` and `latest-finished` are read in any case (neither can be a
+/// run id); `debug/` is read only in front of more
 /// (`debug` alone is a run id, which the naming rules refuse). Reading a
 /// spec checks its shape; the names in it are checked when the run is
 /// opened ([`Run::resolve`], [`RunBuilder::resolve`](crate::RunBuilder::resolve)).
-/// It is written back in the same form, `latest` in lower case.
+/// It is written back in the same form, `latest` and `latest-finished` in
+/// lower case.
 ///
 /// ```
 /// use runlayout::RunSpec;
@@ -35,6 +39,9 @@ use crate::run::nesting::Nesting;
 /// assert!(spec.is_debug() && spec.is_latest());
 /// assert_eq!(spec.stage(), Some("pretrain"));
 /// assert_eq!(spec.to_string(), "debug/pretrain/latest");
+///
+/// let spec: RunSpec = "pretrain/latest-finished".parse()?;
+/// assert!(spec.is_latest_finished() && !spec.is_latest());
 ///
 /// let spec: RunSpec = "finetune/r1".parse()?;
 /// assert_eq!((spec.stage(), spec.id()), (Some("finetune"), Some("r1")));
@@ -45,8 +52,19 @@ use crate::run::nesting::Nesting;
 pub struct RunSpec {
     debug: bool,
     stage: Option<String>,
-    /// The run id; `None` for `latest`.
-    id: Option<String>,
+    /// The run id, or which of the stage's runs.
+    which: Which,
+}
+
+/// Which run of its stage a spec names.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Which {
+    /// The run of this id.
+    Id(String),
+    /// The run the `latest` pointer names.
+    Latest,
+    /// The newest run whose status is finished.
+    LatestFinished,
 }
 
 impl RunSpec {
@@ -73,7 +91,7 @@ impl RunSpec {
         RunSpec {
             debug: run.is_debug(),
             stage: run.stage().map(str::to_owned),
-            id: Some(run.id().as_str().to_owned()),
+            which: Which::Id(run.id().as_str().to_owned()),
         }
     }
 
@@ -101,7 +119,8 @@ impl RunSpec {
         self.stage.as_deref()
     }
 
-    /// The run id the spec names; `None` for `latest`.
+    /// The run id the spec names; `None` for `latest` and
+    /// `latest-finished`.
     ///
     /// ```
     /// let spec: runlayout::RunSpec = "pretrain/r1".parse()?;
@@ -110,7 +129,10 @@ impl RunSpec {
     /// ```
     #[must_use]
     pub fn id(&self) -> Option<&str> {
-        self.id.as_deref()
+        match &self.which {
+            Which::Id(id) => Some(id),
+            Which::Latest | Which::LatestFinished => None,
+        }
     }
 
     /// Whether the spec names the run a `latest` pointer names.
@@ -122,7 +144,21 @@ impl RunSpec {
     /// ```
     #[must_use]
     pub fn is_latest(&self) -> bool {
-        self.id.is_none()
+        self.which == Which::Latest
+    }
+
+    /// Whether the spec names the newest finished run of its stage
+    /// (`latest-finished`).
+    ///
+    /// ```
+    /// let spec: runlayout::RunSpec = "debug/latest-finished".parse()?;
+    /// assert!(spec.is_latest_finished() && spec.is_debug());
+    /// assert_eq!(spec.id(), None);
+    /// # Ok::<(), runlayout::Error>(())
+    /// ```
+    #[must_use]
+    pub fn is_latest_finished(&self) -> bool {
+        self.which == Which::LatestFinished
     }
 
     /// The spec of the folder at `below` (a path relative to the output
@@ -145,7 +181,7 @@ impl RunSpec {
         Some(RunSpec {
             debug,
             stage: address.stage,
-            id: Some(address.id.into_string()),
+            which: Which::Id(address.id.into_string()),
         })
     }
 }
@@ -175,10 +211,17 @@ impl FromStr for RunSpec {
         if last.is_empty() || stage == Some("") {
             return Err(invalid());
         }
+        let which = if last.eq_ignore_ascii_case(LATEST) {
+            Which::Latest
+        } else if last.eq_ignore_ascii_case(LATEST_FINISHED) {
+            Which::LatestFinished
+        } else {
+            Which::Id(last.to_owned())
+        };
         Ok(RunSpec {
             debug,
             stage: stage.map(str::to_owned),
-            id: (!last.eq_ignore_ascii_case(LATEST)).then(|| last.to_owned()),
+            which,
         })
     }
 }
@@ -191,7 +234,11 @@ impl fmt::Display for RunSpec {
         if let Some(stage) = &self.stage {
             write!(f, "{stage}/")?;
         }
-        f.write_str(self.id.as_deref().unwrap_or(LATEST))
+        f.write_str(match &self.which {
+            Which::Id(id) => id,
+            Which::Latest => LATEST,
+            Which::LatestFinished => LATEST_FINISHED,
+        })
     }
 }
 
@@ -201,7 +248,8 @@ mod tests {
 
     fn read(text: &str) -> Option<(bool, Option<String>, Option<String>)> {
         let spec: RunSpec = text.parse().ok()?;
-        Some((spec.debug, spec.stage, spec.id))
+        let id = spec.id().map(str::to_owned);
+        Some((spec.debug, spec.stage, id))
     }
 
     fn some(
@@ -227,6 +275,9 @@ mod tests {
             read("debug/pretrain/Latest"),
             some(true, Some("pretrain"), None)
         );
+        let finished: RunSpec = "s/Latest-Finished".parse().expect("a spec");
+        assert!(finished.is_latest_finished() && !finished.is_latest());
+        assert_eq!((finished.stage(), finished.id()), (Some("s"), None));
         // `debug` alone is an id (which the naming rules then refuse).
         assert_eq!(read("debug"), some(false, None, Some("debug")));
         for bad in ["", "a/", "/a", "a/b/c", "debug/a/b/c", "a//b", "debug//a"] {
@@ -243,6 +294,9 @@ mod tests {
             "s/latest",
             "debug/r1",
             "debug/s/latest",
+            "latest-finished",
+            "s/latest-finished",
+            "debug/s/latest-finished",
         ] {
             let spec: RunSpec = text.parse().expect("a spec");
             assert_eq!(spec.to_string(), text);
@@ -250,8 +304,8 @@ mod tests {
         let err = "a/b/c".parse::<RunSpec>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "`a/b/c` names no run: expected a run id, stage/id, latest or stage/latest \
-             (debug/ in front for a debug run)"
+            "`a/b/c` names no run: expected a run id, stage/id, latest, stage/latest, \
+             latest-finished or stage/latest-finished (debug/ in front for a debug run)"
         );
     }
 

@@ -7,12 +7,16 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use runlayout::names::MANIFEST;
+use runlayout::names::{MANIFEST, STATUS};
 use runlayout::{Run, RunBuilder, RunStatus};
 use serde_json::Value;
 
 /// What a fixture's steps fail with.
 type Failure = Box<dyn std::error::Error>;
+
+/// The heartbeat interval of the fixture's runs that beat: an hour, so
+/// that no test outlives their last beat.
+const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// The host a run made [`Fate::Elsewhere`] names.
 pub const OTHER_HOST: &str = "gpu-node-7";
@@ -26,12 +30,17 @@ pub enum Fate {
     Finished,
     /// Ended by `Run::fail`, for this reason.
     Failed(&'static str),
-    /// Its creator, a process of this host, is gone: its `run.json` names a
-    /// pid no process has (`u32::MAX`), and no end is recorded.
+    /// The process running it, of this host, is gone: its status record
+    /// (a guard's heartbeat) names a pid no process has (`u32::MAX`), and
+    /// no end is recorded.
     Crashed,
-    /// Made by a process of another host, [`OTHER_HOST`] (pid 1), which no
-    /// one here can ask: running, as far as this host can tell.
+    /// Run by a process of another host, [`OTHER_HOST`] (pid 1), which no
+    /// one here can ask, with a heartbeat of a moment ago (every hour):
+    /// running, as far as this host can tell.
     Elsewhere,
+    /// Its creator, a process of this host, is gone (its `run.json` names
+    /// pid `u32::MAX`) and nothing ever recorded its status.
+    Untracked,
 }
 
 impl Fate {
@@ -42,6 +51,7 @@ impl Fate {
             Fate::Finished => RunStatus::Finished,
             Fate::Failed(_) => RunStatus::Failed,
             Fate::Crashed => RunStatus::Crashed,
+            Fate::Untracked => RunStatus::Untracked,
         }
     }
 
@@ -51,12 +61,23 @@ impl Fate {
             Fate::Running => {}
             Fate::Finished => run.finish()?,
             Fate::Failed(reason) => run.fail(reason)?,
-            Fate::Crashed => forge(run, MANIFEST, &[("pid", u32::MAX.into())])?,
-            Fate::Elsewhere => forge(
-                run,
-                MANIFEST,
-                &[("host", OTHER_HOST.into()), ("pid", 1.into())],
-            )?,
+            Fate::Crashed => {
+                run.heartbeat(HOUR)?;
+                forge(run, STATUS, &[("pid", u32::MAX.into())])?;
+            }
+            Fate::Elsewhere => {
+                run.heartbeat(HOUR)?;
+                forge(
+                    run,
+                    STATUS,
+                    &[
+                        ("host", OTHER_HOST.into()),
+                        ("pid", 1.into()),
+                        ("boot", "00000000-0000-0000-0000-000000000000".into()),
+                    ],
+                )?;
+            }
+            Fate::Untracked => forge(run, MANIFEST, &[("pid", u32::MAX.into())])?,
         }
         Ok(())
     }

@@ -44,6 +44,7 @@ fn a_fixtures_run_holds_its_files_and_fields_and_ends_as_its_fate_says() -> Test
         Fate::Failed("diverged"),
         Fate::Crashed,
         Fate::Elsewhere,
+        Fate::Untracked,
     ];
     for (i, fate) in fates.into_iter().enumerate() {
         let created = format!("2026-01-0{}T03:04:05+00:00", i + 1);
@@ -56,11 +57,15 @@ fn a_fixtures_run_holds_its_files_and_fields_and_ends_as_its_fate_says() -> Test
         assert_eq!(fs::read(run.path().join("checkpoints/e1.ckpt"))?, [7u8; 64]);
         let manifest = run.manifest()?.expect("a manifest");
         assert_eq!(manifest.created, created, "{fate:?}");
-        let (host, pid) = (manifest.process.host.as_deref(), manifest.process.pid);
+        let pid = manifest.process.pid;
         match fate {
-            Fate::Crashed => assert_eq!(pid, Some(u32::MAX)),
-            Fate::Elsewhere => assert_eq!((host, pid), (Some(OTHER_HOST), Some(1))),
+            Fate::Untracked => assert_eq!(pid, Some(u32::MAX)),
             _ => assert_eq!(pid, Some(std::process::id())),
+        }
+        let state = run.state()?;
+        match fate {
+            Fate::Elsewhere => assert_eq!(state.host.as_deref(), Some(OTHER_HOST)),
+            _ => assert_eq!(state.host.as_deref(), runlayout::env::host_name()),
         }
         let ended = run.ended()?;
         match fate {
@@ -68,7 +73,12 @@ fn a_fixtures_run_holds_its_files_and_fields_and_ends_as_its_fate_says() -> Test
                 assert_eq!(ended.and_then(|e| e.reason).as_deref(), Some(reason))
             }
             Fate::Finished => assert!(ended.is_some_and(|e| e.reason.is_none())),
-            _ => assert!(!run.path().join(STATUS).exists(), "{fate:?}"),
+            Fate::Crashed | Fate::Elsewhere => {
+                assert!(ended.is_none() && state.heartbeat.is_some(), "{fate:?}")
+            }
+            Fate::Running | Fate::Untracked => {
+                assert!(!run.path().join(STATUS).exists(), "{fate:?}")
+            }
         }
     }
     Ok(())
