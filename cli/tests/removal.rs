@@ -756,8 +756,19 @@ mod kills {
                 drop(run);
                 // Nothing of the killed process holds the run: a prune may
                 // take it, and leaves no temporary of it.
-                run_ok(prune_command(root, &["--stage", "s", "--older-than", "0s"]));
-                assert!(!root.join("s/r1").exists(), "{at}: the run stayed claimed");
+                let said = run_ok(prune_command(root, &["--stage", "s", "--older-than", "0s"]));
+                if root.join("s/r1").exists() {
+                    let ls = std::process::Command::new("ls")
+                        .arg("-la")
+                        .arg(root.join("s/r1"))
+                        .output()?;
+                    let st = std::fs::read_to_string(root.join("s/r1/run.status.json"))
+                        .unwrap_or_default();
+                    panic!(
+                        "{at}: the run stayed claimed: {said}\n{}\n{st}",
+                        String::from_utf8_lossy(&ls.stdout)
+                    );
+                }
                 assert_eq!(temporaries(&root.join("s")), Vec::<PathBuf>::new(), "{at}");
             }
         }
