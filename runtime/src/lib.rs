@@ -62,7 +62,7 @@ pub use launch::provenance::{GitRecord, LauncherRecord};
 pub use launch::ranks::Ranks;
 pub use layout::entry::{Entry, EntryKind};
 pub use layout::family::{
-    Family, FamilyKey, FamilyMember, FamilyTemplate, LeftMember, LeftReason, Removal, Survey,
+    Family, FamilyKey, FamilyMember, FamilyTemplate, Goal, LeftMember, LeftReason, Removal, Survey,
     survey,
 };
 pub use layout::record::{LAYOUT_RECORD, LayoutRecord, RecordedEntry};
