@@ -2,7 +2,8 @@
 //! would: its own `--seed`, `--lr` and `--epochs` next to the run flags, one
 //! run folder for all the ranks of a launched job, only the primary rank
 //! writing files, and a resumed run going on after its last checkpoint
-//! (`epoch_ckpt_family().last()`), keeping its last 3. Its runs are
+//! (`epoch_ckpt_family().last()`), keeping the best 3 by validation loss
+//! and the newest, with `checkpoints/last.ckpt` naming it. Its runs are
 //! `pretrain` runs unless `--run-stage` says otherwise
 //! (`RunArgs::default_stage`).
 //!
@@ -21,7 +22,7 @@ use std::io::{self, Write as _};
 use std::process::ExitCode;
 
 use clap::Parser;
-use runlayout::{Layout, Ranks, Run, RunArgs};
+use runlayout::{Goal, Layout, Ranks, Run, RunArgs};
 
 /// Trains a (pretend) model, keeping its files in a run folder.
 #[derive(Parser)]
@@ -45,7 +46,8 @@ struct Cli {
 /// The learning rate of a new run when `--lr` is not given.
 const DEFAULT_LR: f64 = 0.1;
 
-/// How many checkpoints the run keeps.
+/// How many checkpoints the run keeps, the best by validation loss (and
+/// the newest, to resume from).
 const KEEP: usize = 3;
 
 #[derive(Layout)]
@@ -54,7 +56,10 @@ const KEEP: usize = 3;
     logfile = "log.txt",
     checkpoints = "checkpoints"
 )]
-#[layout(epoch_ckpt = "checkpoints/epoch_{epoch:04}.ckpt")]
+#[layout(
+    epoch_ckpt = "checkpoints/epoch={epoch:u64}-val_loss={val_loss:.4}.ckpt",
+    last_ckpt = "checkpoints/last.ckpt"
+)]
 struct TrainPaths {
     run: Run,
 }
@@ -93,7 +98,7 @@ fn train(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
         // A resumed run goes on after its last checkpoint (found by its
         // number, so pruned early ones do not send it back to epoch 1).
         let epochs = paths.epoch_ckpt_family();
-        let done = epochs.last()?.map_or(0, |(epoch, _)| epoch);
+        let done = epochs.last()?.map_or(0, |((epoch, _), _)| epoch);
         let mut log = fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -103,9 +108,11 @@ fn train(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
             // Written atomically: a job killed mid-write leaves no torn
             // checkpoint for the resumed run to start from.
             paths
-                .epoch_ckpt(epoch)
+                .epoch_ckpt(epoch, val_loss(epoch))?
                 .write_atomic(format!("weights {epoch}"))?;
-            epochs.keep_last(KEEP)?;
+            // Lightning's save_last, then save_top_k by val_loss (mode "min").
+            epochs.link_last(&paths.last_ckpt())?;
+            epochs.keep_best(KEEP, |&(_, loss)| loss, Goal::Minimize)?;
         }
         println!("epochs {}..={} done", done + 1, done + cli.epochs);
     }
@@ -120,6 +127,11 @@ fn train(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
         paths.root().display()
     );
     Ok(())
+}
+
+/// The (pretend) validation loss after `epoch`: falling, not steadily.
+fn val_loss(epoch: u64) -> f64 {
+    0.3 + 1.0 / (epoch as f64 + 1.0) + 0.05 * (epoch % 3) as f64
 }
 
 /// Writes the run's config once, when the run is new; a resumed run keeps
