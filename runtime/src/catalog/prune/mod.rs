@@ -2,8 +2,9 @@
 //! to look at, and a removal that a crash can interrupt but never leave half
 //! visible.
 //!
-//! A run is never selected when it is running, when a `latest` pointer names
-//! it, or when it is an ancestor (however far up) of a run that stays.
+//! A run is never selected when it is running, when a `latest` pointer
+//! names it (unless `include_latest`), or when it is an ancestor (however
+//! far up) of a run that stays.
 //! Removal first renames the run folder to a hidden temporary name in the
 //! same folder (one `rename`: the run leaves every listing at once), then
 //! drops its back-link in its ancestor, then deletes the hidden folder
@@ -20,8 +21,10 @@
 //! mounted.)
 //!
 //! Its files, in order: `select` (what the criteria pick), `protect` (what
-//! stays), `plan` (what a plan holds), `execute` (removal), `leftovers`
-//! (what an interrupted prune left), `measure` (a run's bytes and mounts).
+//! stays), `plan` (what a plan holds), `execute` (removal), `latest`
+//! (moving `latest` pointers on when `include_latest` let their runs go),
+//! `leftovers` (what an interrupted prune left), `measure` (a run's bytes
+//! and mounts).
 //! Uses the scan, `lifecycle`, `record`, `run`, `io` and `error`.
 
 mod execute;

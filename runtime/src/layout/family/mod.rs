@@ -8,16 +8,18 @@
 //! read from it render to exactly that name, and the accessor would accept
 //! them (see `runlayout_grammar::template::Template::read`).
 //!
-//! Removal (`keep_last`, `retain`) stays inside the family's own folders:
-//! it never goes through a folder below the template's fixed base that is
-//! a symlink, and renames each member aside before deleting it, so that it
+//! Removal (`keep_last`, `retain`, `keep_best`) stays inside the family's
+//! own folders: it never goes through a folder below the template's fixed
+//! base that is a symlink, and renames each member aside before deleting it, so that it
 //! leaves listings at once and a kill leaves only a hidden temporary (see
 //! [`Family`]'s "Removal").
 //!
-//! Its files: `key` (what a family is keyed by, what its members are),
-//! `template` (parsing a template, rendering a member's path), `walk` (the
-//! walk through its folders), `survey` (a template known only at run
-//! time). Uses the layout's entries and typed paths, `io` and `error`.
+//! Its files: `key` (what a family is keyed by and how keys are ordered,
+//! what its members are), `template` (parsing a template, rendering a
+//! member's path), `walk` (the walk through its folders), `best` (the best
+//! members by a metric: `best`, `keep_best`, [`Goal`]), `link` (a link to
+//! the newest member: `link_last`), `survey` (a template known only at
+//! run time). Uses the layout's entries and typed paths, `io` and `error`.
 
 mod best;
 mod key;
@@ -67,9 +69,9 @@ pub use template::FamilyTemplate;
 ///
 /// # Removal
 ///
-/// [`keep_last`](Family::keep_last) and [`retain`](Family::retain) (and
-/// their `_report` forms) remove members only inside the family's own
-/// folders:
+/// [`keep_last`](Family::keep_last), [`retain`](Family::retain) and
+/// [`keep_best`](Family::keep_best) (and their `_report` forms) remove
+/// members only inside the family's own folders:
 ///
 /// - The fixed folders the template starts with (`checkpoints/` of
 ///   `checkpoints/epoch_{epoch:04}.ckpt`), and the layout's root, are the
