@@ -283,6 +283,18 @@ fn link_last_names_the_newest_and_is_never_a_member() -> TestResult {
     assert!(matches!(err, Error::LinkIsMember { .. }), "{err}");
     assert_eq!(err.path(), Some(member_name.as_path()));
     assert!(!member_name.exists());
+    // Spelled another way than the family's root: refused all the same.
+    let spelled = FilePath::new(dir.path().join("top/../top/epoch=9-val_loss=0.0000.ckpt"));
+    let err = family.link_last(&spelled).unwrap_err();
+    assert!(matches!(err, Error::LinkIsMember { .. }), "{err}");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(dir.path().join("top"), dir.path().join("alias"))?;
+        let linked = FilePath::new(dir.path().join("alias/epoch=9-val_loss=0.0000.ckpt"));
+        let err = family.link_last(&linked).unwrap_err();
+        assert!(matches!(err, Error::LinkIsMember { .. }), "{err}");
+        assert!(!member_name.exists());
+    }
     // A real file at the link's name is data: left untouched.
     fs::write(c.last(), "copied by hand")?;
     let err = family.link_last(&c.last()).unwrap_err();

@@ -61,19 +61,32 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
     /// ```
     pub fn link_last(&self, at: &FilePath) -> Result<()> {
         let parsed = self.template.parsed::<K>()?;
-        if parsed.reads(&self.root, at.as_path()) {
-            return Err(Error::LinkIsMember {
-                path: at.as_path().to_path_buf(),
-                template: self.template.as_str().to_owned(),
-            });
-        }
+        let is_member = |resolved: bool| {
+            let reads = if resolved {
+                parsed.reads_resolved(&self.root, at.as_path())
+            } else {
+                parsed.reads(&self.root, at.as_path())
+            };
+            if reads {
+                return Err(Error::LinkIsMember {
+                    path: at.as_path().to_path_buf(),
+                    template: self.template.as_str().to_owned(),
+                });
+            }
+            Ok(())
+        };
+        // As spelled, before anything is made; then resolved, once `at`'s
+        // folder exists.
+        is_member(false)?;
         let Some((_, newest)) = self.last()? else {
+            is_member(true)?;
             if pointer::read(at.as_path())?.is_some() {
                 fs::remove_file(at.as_path())?;
             }
             return Ok(());
         };
         at.create_parent()?;
+        is_member(true)?;
         let target = target_from(at, newest.path())?;
         match P::KIND {
             EntryKind::File => pointer::write_to_file(at.as_path(), &target, LinkStyle::Auto),

@@ -220,7 +220,34 @@ impl Parsed {
     /// name, whatever stands there: the same levels, each fixed name equal,
     /// each other name read back into values.
     pub(super) fn reads(&self, root: &Path, path: &Path) -> bool {
-        let Ok(below) = path.strip_prefix(root.join(&self.base)) else {
+        self.reads_below(&root.join(&self.base), path)
+    }
+
+    /// [`reads`](Parsed::reads), with the fixed base and `path`'s folder
+    /// resolved first: a path spelled another way than the root (absolute
+    /// against relative, through a link to the checkpoints' folder) that
+    /// leads to a member's name is read as one too. A folder that does not
+    /// exist resolves to nothing, and reads nothing.
+    pub(super) fn reads_resolved(&self, root: &Path, path: &Path) -> bool {
+        let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+            return false;
+        };
+        let folder = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        };
+        match (
+            std::fs::canonicalize(root.join(&self.base)),
+            std::fs::canonicalize(folder),
+        ) {
+            (Ok(base), Ok(folder)) => self.reads_below(&base, &folder.join(name)),
+            _ => false,
+        }
+    }
+
+    fn reads_below(&self, base: &Path, path: &Path) -> bool {
+        let Ok(below) = path.strip_prefix(base) else {
             return false;
         };
         let names: Vec<_> = below.components().collect();
