@@ -2,7 +2,8 @@
 //! would: its own `--seed`, `--lr` and `--epochs` next to the run flags, one
 //! run folder for all the ranks of a launched job, only the primary rank
 //! writing files, and a resumed run going on after its last checkpoint
-//! (`epoch_ckpt_family().last()`), keeping its last 3, each saved by a
+//! (`epoch_ckpt_family().last()`), keeping the best 3 by validation loss
+//! and the newest, with `checkpoints/last.ckpt` naming it, each saved by a
 //! saver that takes a path, crash-safe through `write_atomic_with`. It
 //! records its flags as the run's parameters, its last epoch and loss in
 //! the run's summary, and how the run ends with a guard. Its runs are
@@ -25,7 +26,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
-use runlayout::{Layout, Ranks, Run, RunArgs};
+use runlayout::{Goal, Layout, Ranks, Run, RunArgs};
 
 /// Trains a (pretend) model, keeping its files in a run folder.
 // Serialised, it is the run's parameters (`run.json`'s `params`):
@@ -52,7 +53,8 @@ struct Cli {
 /// The learning rate of a new run when `--lr` is not given.
 const DEFAULT_LR: f64 = 0.1;
 
-/// How many checkpoints the run keeps.
+/// How many checkpoints the run keeps, the best by validation loss (and
+/// the newest, to resume from).
 const KEEP: usize = 3;
 
 #[derive(Layout)]
@@ -61,7 +63,10 @@ const KEEP: usize = 3;
     logfile = "log.txt",
     checkpoints = "checkpoints"
 )]
-#[layout(epoch_ckpt = "checkpoints/epoch_{epoch:04}.ckpt")]
+#[layout(
+    epoch_ckpt = "checkpoints/epoch={epoch:u64}-val_loss={val_loss:.4}.ckpt",
+    last_ckpt = "checkpoints/last.ckpt"
+)]
 struct TrainPaths {
     run: Run,
 }
@@ -103,7 +108,7 @@ fn train(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
         // A resumed run goes on after its last checkpoint (found by its
         // number, so pruned early ones do not send it back to epoch 1).
         let epochs = paths.epoch_ckpt_family();
-        let done = epochs.last()?.map_or(0, |(epoch, _)| epoch);
+        let done = epochs.last()?.map_or(0, |((epoch, _), _)| epoch);
         let mut log = fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -114,9 +119,11 @@ fn train(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
             // `write_atomic_with`, a job killed mid-save leaves no torn
             // checkpoint for the resumed run to start from.
             paths
-                .epoch_ckpt(epoch)
+                .epoch_ckpt(epoch, val_loss(epoch))?
                 .write_atomic_with(|tmp| save_weights(tmp, epoch))?;
-            epochs.keep_last(KEEP)?;
+            // Lightning's save_last, then save_top_k by val_loss (mode "min").
+            epochs.link_last(&paths.last_ckpt())?;
+            epochs.keep_best(KEEP, |&(_, loss)| loss, Goal::Minimize)?;
         }
         // The result, where `runlayout ls --columns` and `diff` find it.
         let last = done + cli.epochs;
@@ -144,6 +151,11 @@ fn save_weights(path: &Path, epoch: u64) -> io::Result<()> {
     let mut file = fs::File::create(path)?;
     writeln!(file, "weights {epoch}")?;
     writeln!(file, "optimizer state {epoch}")
+}
+
+/// The (pretend) validation loss after `epoch`: falling, not steadily.
+fn val_loss(epoch: u64) -> f64 {
+    0.3 + 1.0 / (epoch as f64 + 1.0) + 0.05 * (epoch % 3) as f64
 }
 
 /// Writes the run's config once, when the run is new; a resumed run keeps

@@ -25,8 +25,9 @@ pub use path_provider::PathProvider;
 #[cfg_attr(docsrs, doc(cfg(feature = "clap")))]
 pub use run_args::RunArgs;
 pub use runlayout_runtime::{
-    AtomicFile, DirPath, Error, Family, FilePath, FromRoot, HEARTBEAT_INTERVAL, Launcher, Layout,
-    LinkStyle, Nesting, Ranks, Result, Run, RunBuilder, RunGuard, RunId, RunSpec, RunStatus,
+    AtomicFile, DirPath, Error, Family, FilePath, FromRoot, Goal, HEARTBEAT_INTERVAL, Launcher,
+    Layout, LinkStyle, Nesting, Ranks, Result, Run, RunBuilder, RunGuard, RunId, RunSpec,
+    RunStatus,
 };
 
 /// The names runlayout keeps on disk: in a run folder (`run.json`, the

@@ -454,3 +454,57 @@ mod write_atomic_1mib_among_10000 {
         });
     }
 }
+
+/// Checkpoints named after a metric, as Lightning names them.
+#[derive(Layout)]
+#[layout(top = "top/epoch={epoch:u32}-val_loss={val_loss:.4}.ckpt")]
+struct TopPaths {
+    root: PathBuf,
+}
+
+/// The validation loss of `epoch`: spread over [0, 1) in no order.
+fn val_loss(epoch: u32) -> f64 {
+    f64::from((epoch * 7919) % 10_007) / 10_007.0
+}
+
+/// A fresh run folder with 10,000 checkpoints named after their loss.
+fn ten_thousand_by_loss() -> (tempfile::TempDir, TopPaths) {
+    let dir = tempfile::tempdir().expect("root");
+    let paths = TopPaths {
+        root: dir.path().to_path_buf(),
+    };
+    fs::create_dir(dir.path().join("top")).expect("top/");
+    for epoch in 1..=10_000 {
+        let path = paths.top(epoch, val_loss(epoch)).expect("a finite loss");
+        fs::write(path, b"").expect("checkpoint");
+    }
+    (dir, paths)
+}
+
+/// `keep_best` next to `keep_last` over the same 10,000 members: each
+/// removes all but 3 (or 4), so the difference is the ranking by metric.
+mod family_keep_best {
+    use super::*;
+    use runlayout::Goal;
+
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn derived(b: Bencher) {
+        b.with_inputs(ten_thousand_by_loss)
+            .bench_local_refs(|(_, paths)| {
+                let family = paths.top_family();
+                let removed = family
+                    .keep_best(3, |&(_, loss)| loss, Goal::Minimize)
+                    .expect("keep_best");
+                assert!(removed.len() >= 9_996);
+            });
+    }
+
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn baseline_keep_last(b: Bencher) {
+        b.with_inputs(ten_thousand_by_loss)
+            .bench_local_refs(|(_, paths)| {
+                let removed = paths.top_family().keep_last(3).expect("keep_last");
+                assert_eq!(removed.len(), 9_997);
+            });
+    }
+}

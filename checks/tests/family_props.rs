@@ -1,7 +1,7 @@
 //! Property tests of families on real folders, 10,000 cases per placeholder
 //! form (zero-padded, each integer type, text, text in the first component,
-//! several placeholders in one component, placeholders across levels), in
-//! both directions:
+//! several placeholders in one component, placeholders across levels, a
+//! float beside an integer), in both directions:
 //!
 //! - whatever values are rendered and written, `list()` finds exactly those
 //!   members, with those values, at the paths the accessor gives, and
@@ -31,6 +31,7 @@ const CASES: u32 = 10_000;
 #[layout(texts = "text/{name}.json", first = "{split}.log")]
 #[layout(mixed = "mixed/{split}_{epoch:04}-{step:u32}.pt")]
 #[layout(levels = "levels/{epoch:u32}/{split}/{step:u16}.png")]
+#[layout(floats = "float/e{epoch:u32}_{val_loss:.4}.ckpt")]
 struct Forms {
     root: PathBuf,
 }
@@ -142,7 +143,7 @@ struct Single<K> {
     read: fn(&Forms, &str) -> Option<K>,
 }
 
-impl<K: runlayout::family::FamilyKey + Clone + Debug> Single<K> {
+impl<K: runlayout::family::FamilyKey + Ord + Clone + Debug> Single<K> {
     fn check(
         &self,
         root: &Path,
@@ -187,7 +188,7 @@ impl<K: runlayout::family::FamilyKey + Clone + Debug> Single<K> {
 }
 
 /// Runs `single` on fresh folders for every case of `strategy`.
-fn run<K: runlayout::family::FamilyKey + Clone + Debug>(
+fn run<K: runlayout::family::FamilyKey + Ord + Clone + Debug>(
     single: Single<K>,
     strategy: impl Strategy<Value = (Vec<K>, Vec<(String, bool)>)>,
 ) {
@@ -438,6 +439,118 @@ fn placeholders_across_levels_round_trip() {
             n.set(n.get() + 1);
             let root = base.path().join(n.get().to_string());
             let result = check_levels(&root, &values, &epochs, &splits, &steps);
+            fs::remove_dir_all(&root).ok();
+            result
+        })
+        .unwrap();
+}
+
+type FloatKey = (u32, f64);
+
+/// Floats as a trainer's metrics are, and the edges: negative, zero, tiny
+/// (rounding to zero), huge (hundreds of digits), halfway cases.
+fn float() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        3 => -10.0..10.0f64,
+        1 => prop_oneof![Just(0.0), Just(-0.0), Just(1e-7), Just(-1e-7), Just(0.00005), Just(-0.00015)],
+        1 => (-1e6..1e6f64).prop_map(|x| (x * 4.0).round() / 4.0),
+        1 => any::<f64>().prop_filter("finite", |x| x.is_finite() && x.abs() < 1e200),
+    ]
+}
+
+/// Text where a float would be, near misses included: signs, leading
+/// zeros, too few or many decimals, exponents, words.
+fn float_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => "-?[0-9]{1,3}\\.[0-9]{4}",
+        1 => "[+\\- 0]?[0-9]{0,3}\\.?[0-9]{0,6}",
+        1 => "-?0\\.0000|-?[0-9]e-?[0-9]|inf|NaN|-inf|1\\.0000_2\\.0000",
+    ]
+}
+
+/// The key of `epoch` and `val_loss` as the family reads it back: the
+/// value the name's digits show.
+fn float_key(f: &Forms, epoch: u32, val_loss: f64) -> Option<FloatKey> {
+    let path = f.floats(epoch, val_loss).ok()?;
+    let name = path.file_name()?.to_str()?.to_owned();
+    read_float_name(f, &name)
+}
+
+/// The values whose accessor renders exactly `name`, read with std's
+/// `parse`: `e`, digits, `_`, then everything up to `.ckpt`.
+fn read_float_name(f: &Forms, name: &str) -> Option<FloatKey> {
+    let body = name.strip_prefix('e')?.strip_suffix(".ckpt")?;
+    let (epoch, val_loss) = body.split_once('_')?;
+    let (epoch, val_loss): (u32, f64) = (epoch.parse().ok()?, val_loss.parse().ok()?);
+    let path = f.floats(epoch, val_loss).ok()?;
+    (path.file_name()? == name).then_some((epoch, val_loss))
+}
+
+fn check_floats(
+    root: &Path,
+    values: &[FloatKey],
+    junk: &[(String, bool)],
+) -> Result<(), TestCaseError> {
+    let f = Forms {
+        root: root.to_path_buf(),
+    };
+    let mut expected: Vec<FloatKey> = Vec::new();
+    for &(epoch, val_loss) in values {
+        if let Ok(path) = f.floats(epoch, val_loss) {
+            put(&path, false);
+            expected.extend(float_key(&f, epoch, val_loss));
+        }
+    }
+    for (name, folder) in junk {
+        if !makeable(name) || !put(&root.join("float").join(name), *folder) {
+            continue;
+        }
+        if let Some(key) = read_float_name(&f, name)
+            && !folder
+        {
+            expected.push(key);
+        }
+    }
+    let order = |a: &FloatKey, b: &FloatKey| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1));
+    expected.sort_by(order);
+    expected.dedup_by(|a, b| order(a, b).is_eq());
+    let family = f.floats_family();
+    let listed = family
+        .list()
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    for ((epoch, val_loss), path) in &listed {
+        prop_assert_eq!(Some(path.clone()), f.floats(*epoch, *val_loss).ok());
+        prop_assert!(val_loss.is_finite() && !(*val_loss == 0.0 && val_loss.is_sign_negative()));
+    }
+    let keys: Vec<FloatKey> = listed.into_iter().map(|(k, _)| k).collect();
+    let bits = |keys: &[FloatKey]| -> Vec<(u32, u64)> {
+        keys.iter().map(|(e, v)| (*e, v.to_bits())).collect()
+    };
+    prop_assert_eq!(bits(&keys), bits(&expected));
+    let last = family
+        .last()
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(
+        last.map(|(k, _)| bits(&[k])),
+        expected.last().map(|k| bits(&[*k]))
+    );
+    Ok(())
+}
+
+#[test]
+fn a_float_beside_an_integer_round_trips() {
+    let base = base();
+    let n = Cell::new(0u32);
+    let name = (digits(), float_text()).prop_map(|(e, v)| format!("{e}_{v}"));
+    let strategy = (
+        prop::collection::vec((0..4u32, float()), 0..6),
+        prop::collection::vec(near_miss("e", name, ".ckpt"), 0..8),
+    );
+    runner()
+        .run(&strategy, |(values, junk)| {
+            n.set(n.get() + 1);
+            let root = base.path().join(n.get().to_string());
+            let result = check_floats(&root, &values, &junk);
             fs::remove_dir_all(&root).ok();
             result
         })

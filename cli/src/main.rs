@@ -11,7 +11,7 @@
 //! runlayout tree <RUN>          the files of a run
 //! runlayout path <RUN> <ENTRY> [VALUE...]
 //! runlayout latest [--stage S] [--debug]
-//! runlayout prune [--stage S] [--debug] [--status S,..] [--older-than D] [--keep-last N] [--yes]
+//! runlayout prune [--stage S] [--debug] [--status S,..] [--older-than D] [--keep-last N] [--include-latest] [--yes]
 //! runlayout link <RUN> <ANCESTOR>
 //! ```
 //!

@@ -558,3 +558,101 @@ fn debug_selects_only_the_runs_below_debug() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn include_latest_empties_debug_and_moves_or_removes_the_pointers() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    dated_tree(root)?;
+    let dry = json(&runlayout(
+        root,
+        &["prune", "--debug", "--include-latest", "--json"],
+    ));
+    assert_eq!(
+        ids_of(&dry["remove"], root),
+        ["debug/d1", "debug/d2", "debug/d3"]
+    );
+    let done = json(&runlayout(
+        root,
+        &["prune", "--debug", "--include-latest", "--yes", "--json"],
+    ));
+    assert_eq!(
+        ids_of(&done["removed"], root),
+        ["debug/d1", "debug/d2", "debug/d3"]
+    );
+    let pointer = root.join("debug/a/latest");
+    assert_eq!(
+        done["latest"][0]["pointer"],
+        pointer.to_str().expect("UTF-8")
+    );
+    assert_eq!(done["latest"][0]["names"], Value::Null);
+    let debug_left = json(&runlayout(root, &["ls", "--debug", "--json"]));
+    assert_eq!(
+        debug_left["runs"].as_array().map(Vec::len),
+        Some(0),
+        "debug/ is empty"
+    );
+    let others = json(&runlayout(root, &["ls", "--json"]));
+    assert_eq!(
+        others["runs"].as_array().map(Vec::len),
+        Some(8),
+        "no other run went"
+    );
+    assert!(
+        fs::symlink_metadata(&pointer).is_err(),
+        "no dangling pointer"
+    );
+
+    // Stage b's runs all go, b3 named by `latest` among them: so does the
+    // pointer, and the table says so.
+    let done = runlayout(
+        root,
+        &[
+            "prune",
+            "--stage",
+            "b",
+            "--keep-last",
+            "0",
+            "--include-latest",
+            "--yes",
+        ],
+    );
+    let text = String::from_utf8(done.stdout)?;
+    assert!(text.contains("removed 3 runs"), "{text}");
+    let pointer = root.join("b/latest");
+    let said = format!("removed {}: no run of its stage is left", pointer.display());
+    assert!(text.contains(&said), "{text}");
+    assert!(fs::symlink_metadata(&pointer).is_err());
+    Ok(())
+}
+
+#[test]
+fn keep_last_orders_by_the_recorded_creation_time_not_by_id() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let day =
+        |n: i64| (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * n)).to_string();
+    // An array job's points, created in another order than their ids sort:
+    // p3 first, then p1, p4, p2.
+    for (id, days_ago) in [("p3", 4), ("p1", 3), ("p4", 2), ("p2", 1)] {
+        RunFixture::new(Run::builder(root).stage("sweep").run_id(id))
+            .manifest("created", day(days_ago))
+            .fate(Fate::Finished)
+            .create()?;
+    }
+    let dry = json(&runlayout(root, &["prune", "--keep-last", "2", "--json"]));
+    assert_eq!(ids_of(&dry["remove"], root), ["p1", "p3"]);
+    let done = json(&runlayout(
+        root,
+        &[
+            "prune",
+            "--keep-last",
+            "1",
+            "--include-latest",
+            "--yes",
+            "--json",
+        ],
+    ));
+    assert_eq!(ids_of(&done["removed"], root), ["p1", "p3", "p4"]);
+    Ok(())
+}

@@ -97,7 +97,9 @@ pub fn family(entry: &Entry, template: &Template) -> String {
          keyed by {key}: a `runlayout::Family`.\n\n\
          Touches nothing until called. `list()` gives every member in ascending order, \
          `last()` the one with the greatest key; `keep_last(n)` removes all but the last \
-         `n`, `retain(..)` those whose key a closure refuses. A name is a member only if `{name}(..)` renders exactly that name \
+         `n`, `retain(..)` those whose key a closure refuses, `keep_best(n, metric, goal)` \
+         all but the `n` best by a metric of the key and the newest; `link_last(at)` points \
+         a link at the newest. A name is a member only if `{name}(..)` renders exactly that name \
          from the values read back from it, so foreign, hidden and temporary files are \
          never members."
     )

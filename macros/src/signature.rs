@@ -25,13 +25,11 @@ pub fn entry_const(entry: &Entry, p: &TokenStream) -> TokenStream {
     }
 }
 
-/// The `<name>_family` accessor an entry with placeholders gets, unless a
-/// placeholder is a float: no family is keyed by floats yet (its names are
-/// checked to read back all the same, `valid.rs`).
+/// The `<name>_family` accessor an entry with placeholders gets (a float's
+/// among them: its key is an `f64`).
 pub fn family_name(entry: &Entry) -> Option<String> {
     let template = entry.template.as_ref()?;
-    let has_family =
-        !template.is_static() && !matches!(entry.kind, Kind::Nest(_)) && !has_float(template);
+    let has_family = !template.is_static() && !matches!(entry.kind, Kind::Nest(_));
     has_family.then(|| format!("{}_family", entry.name.unraw()))
 }
 

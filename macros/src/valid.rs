@@ -15,7 +15,7 @@ use runlayout_grammar::template::is_keyword;
 use crate::ast::Input;
 use crate::attr::{Entry, Kind};
 use crate::ctxt::Ctxt;
-use crate::signature::{family_name, has_float};
+use crate::signature::family_name;
 
 /// Methods every layout has already; an entry of that name would hide them.
 const GENERATED: &[&str] = &["root", "create_all", "from_root"];
@@ -167,15 +167,6 @@ fn check_entry(entry: &Entry, cx: &Ctxt) {
                 format!("`{family}()` cannot read this entry's names back: {problem}"),
             );
         }
-    } else if has_float(template)
-        && let Err(problem) = template.check_readable()
-    {
-        // No family reads floats yet; their names must read back all the
-        // same, so that one can.
-        cx.error_at(
-            &entry.lit,
-            format!("this entry's names cannot be read back into its values: {problem}"),
-        );
     }
     match &entry.kind {
         Kind::File if template.trailing_slash => cx.error_at(

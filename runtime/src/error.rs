@@ -266,6 +266,15 @@ pub enum Error {
         /// What is wrong with it.
         problem: String,
     },
+    /// [`Family::link_last`](crate::Family::link_last) was given a path
+    /// the family's template reads as a member: the link would be listed,
+    /// kept and removed as a checkpoint of its own. Nothing was written.
+    LinkIsMember {
+        /// The path given for the link.
+        path: PathBuf,
+        /// The family's template.
+        template: String,
+    },
     /// A run was named by a [`RunSpec`](crate::RunSpec) of no shape it
     /// has: more than three parts, or an empty one.
     InvalidRunSpec {
@@ -367,7 +376,8 @@ impl Error {
             | Error::AncestorGone { path }
             | Error::NoLatestRun { path }
             | Error::SaverOutput { path, .. }
-            | Error::NoFinishedRun { path } => Some(path),
+            | Error::NoFinishedRun { path }
+            | Error::LinkIsMember { path, .. } => Some(path),
             Error::TooManyCollisions { parent, .. } => Some(parent),
             Error::RootNotFound { root } => Some(root),
             Error::InvalidName { .. }
@@ -419,6 +429,7 @@ impl Error {
             | Error::InvalidValue { .. }
             | Error::MissingRunId { .. }
             | Error::InvalidTemplate { .. }
+            | Error::LinkIsMember { .. }
             | Error::InvalidRunSpec { .. }
             | Error::InvalidParams { .. }
             | Error::InvalidEnv { .. } => io::ErrorKind::InvalidInput,
@@ -588,6 +599,12 @@ impl fmt::Display for Error {
             Error::InvalidTemplate { template, problem } => {
                 write!(f, "template `{template}` cannot name a family: {problem}")
             }
+            Error::LinkIsMember { path, template } => write!(
+                f,
+                "cannot link `{}` to the last member of `{template}`: the template reads that \
+                 name as a member; choose a name it does not read (last.ckpt)",
+                path.display()
+            ),
             Error::InvalidRunSpec { value } => {
                 write!(f, "`{value}` names no run: expected {RUN_SPELLINGS}")
             }

@@ -62,8 +62,8 @@ pub use launch::provenance::{GitRecord, LauncherRecord};
 pub use launch::ranks::Ranks;
 pub use layout::entry::{Entry, EntryKind};
 pub use layout::family::{
-    Family, FamilyKey, FamilyMember, FamilyTemplate, Foreign, LeftMember, LeftReason, Removal,
-    Survey, foreign, survey,
+    Family, FamilyKey, FamilyMember, FamilyTemplate, Foreign, Goal, LeftMember, LeftReason,
+    Removal, Survey, foreign, survey,
 };
 pub use layout::record::{LAYOUT_RECORD, LayoutRecord, RecordedEntry};
 pub use layout::typed_path::{DirPath, FilePath};

@@ -15,6 +15,7 @@
 mod support;
 
 mod atomic_write;
+mod best;
 mod cluster;
 mod concurrency;
 mod crash;

@@ -1,5 +1,6 @@
 //! `runlayout prune`: removes the runs a selection picks, never a running
-//! run, one a `latest` pointer names, or an ancestor of a run that stays.
+//! run, one a `latest` pointer names (unless `--include-latest`), or an
+//! ancestor of a run that stays.
 //! A dry run unless `--yes`.
 
 use std::collections::HashSet;
@@ -33,9 +34,14 @@ pub struct PruneArgs {
     /// Select runs created longer ago than this (`7d`, `12h`, `1w 2d`)
     #[arg(long, value_name = "DURATION", value_parser = parse_age)]
     older_than: Option<Duration>,
-    /// Select all but the N newest runs of each stage
+    /// Select all but the N newest runs of each stage, by the creation time
+    /// recorded in their manifests
     #[arg(long, value_name = "N")]
     keep_last: Option<usize>,
+    /// Let the selection take the run a `latest` pointer names too; the
+    /// pointer then moves to the newest run left, or goes with the last
+    #[arg(long)]
+    include_latest: bool,
     /// Remove them (without it, only print what would be removed)
     #[arg(long)]
     yes: bool,
@@ -56,6 +62,7 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
     resolve::require_root(root)?;
     let mut prune = Prune::new(root)
         .debug_only(args.debug)
+        .include_latest(args.include_latest)
         .status(args.status.iter().copied());
     if let Some(stage) = &args.stage {
         prune = prune.stage(stage.as_str());
@@ -120,6 +127,10 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
             "path": paths::json(path),
             "left": paths::json(left),
         })).collect::<Vec<_>>()),
+        "latest": done.as_ref().map(|d| d.latest.iter().map(|(pointer, now)| json!({
+            "pointer": paths::json(pointer),
+            "names": now.as_ref().map_or(Value::Null, paths::json),
+        })).collect::<Vec<_>>()),
         "problems": plan.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
     });
     if !out.is_json() {
@@ -160,6 +171,16 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
                 "{verb} back-link to a run that is gone: {}",
                 link.display()
             )?;
+        }
+        for (pointer, now) in done.iter().flat_map(|d| &d.latest) {
+            match now {
+                Some(run) => writeln!(w, "moved {} to {}", pointer.display(), run.display())?,
+                None => writeln!(
+                    w,
+                    "removed {}: no run of its stage is left",
+                    pointer.display()
+                )?,
+            }
         }
         let (runs, total) = match &done {
             Some(done) => (done.removed.len(), done.bytes),

@@ -73,7 +73,18 @@ pub(crate) fn write(dst: &Path, target: &Path, style: LinkStyle) -> Result<()> {
 
 /// [`write`], for a caller that has just [`read`] `dst` itself.
 pub(crate) fn replace(dst: &Path, target: &Path, style: LinkStyle) -> Result<()> {
-    temporary::replace(dst, Operation::WriteLink, |tmp| make(tmp, target, style))
+    temporary::replace(dst, Operation::WriteLink, |tmp| {
+        make(tmp, target, style, symlink_dir)
+    })
+}
+
+/// [`write`], for a link to a file (a family's `last.ckpt`): on Windows a
+/// file symlink, which programs open as the file it leads to.
+pub(crate) fn write_to_file(dst: &Path, target: &Path, style: LinkStyle) -> Result<()> {
+    read(dst)?;
+    temporary::replace(dst, Operation::WriteLink, |tmp| {
+        make(tmp, target, style, symlink_file)
+    })
 }
 
 /// The target of the link at `path`, in either form; `None` if nothing is
@@ -100,9 +111,14 @@ pub(crate) fn read(path: &Path) -> Result<Option<PathBuf>> {
 }
 
 /// A symlink if the style and the file system allow it, else a pointer file.
-fn make(at: &Path, target: &Path, style: LinkStyle) -> io::Result<()> {
+fn make(
+    at: &Path,
+    target: &Path,
+    style: LinkStyle,
+    symlink: fn(&Path, &Path) -> io::Result<()>,
+) -> io::Result<()> {
     if style == LinkStyle::Auto {
-        match symlink_dir(target, at) {
+        match symlink(target, at) {
             Ok(()) => return Ok(()),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
             // Refused (Windows without the privilege, a share that has no
@@ -125,6 +141,21 @@ fn symlink_dir(target: &Path, at: &Path) -> io::Result<()> {
 
 #[cfg(not(any(unix, windows)))]
 fn symlink_dir(_target: &Path, _at: &Path) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
+#[cfg(unix)]
+fn symlink_file(target: &Path, at: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(target, at)
+}
+
+#[cfg(windows)]
+fn symlink_file(target: &Path, at: &Path) -> io::Result<()> {
+    std::os::windows::fs::symlink_file(target, at)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn symlink_file(_target: &Path, _at: &Path) -> io::Result<()> {
     Err(io::ErrorKind::Unsupported.into())
 }
 

@@ -7,7 +7,7 @@
 //! `open.rs`).
 
 use std::path::Path;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use crate::RunBuilder;
 use crate::error::{Error, Result};
@@ -354,7 +354,7 @@ impl RunBuilder {
     fn move_latest(&self, run: &Run, made: Option<Option<SystemTime>>) -> Result<()> {
         if self.latest_pointer {
             let mine = made.map_or(latest::Mine::Unknown, latest::Mine::Known);
-            latest::update(run, self.link_style, mine, recorded_at)?;
+            latest::update(run, self.link_style, mine, latest::recorded_at)?;
         }
         Ok(())
     }
@@ -421,20 +421,6 @@ impl RunBuilder {
         self.move_latest(run, Some(written.created))?;
         Ok(Recorded::Mine(written.claim))
     }
-}
-
-/// How far ahead of this clock a recorded creation time may be and still
-/// count: other nodes' clocks drift a little; a manifest from the future
-/// (a node whose clock ran wild, a hand edit) would hold `latest` until
-/// that time came.
-const CLOCK_TOLERANCE: Duration = Duration::from_secs(5 * 60);
-
-/// When the run in `folder` was recorded, as its manifest says (to the
-/// nanosecond); `None` without a readable manifest or with a time beyond
-/// [`CLOCK_TOLERANCE`] from now, a run that is then taken as older.
-fn recorded_at(folder: &Path) -> Option<SystemTime> {
-    let at = manifest::created_at(folder)?;
-    (at <= SystemTime::now() + CLOCK_TOLERANCE).then_some(at)
 }
 
 /// Removes the folders a creation has just made (and found no other use

@@ -6,12 +6,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 pub use runlayout_grammar::names::LATEST;
 
 use crate::error::{Error, Result};
 use crate::io::pointer::{self, LinkStyle};
+use crate::record::manifest;
 use crate::run::Run;
 use crate::run::address::{Address, Group};
 
@@ -139,6 +140,20 @@ fn remember(at: &Path, target: &Path, recorded: SystemTime) {
         recorded,
     };
     pointed.insert(0, entry);
+}
+
+/// How far ahead of this clock a recorded creation time may be and still
+/// count: other nodes' clocks drift a little; a manifest from the future
+/// (a node whose clock ran wild, a hand edit) would hold `latest` until
+/// that time came.
+const CLOCK_TOLERANCE: Duration = Duration::from_secs(5 * 60);
+
+/// When the run in `folder` was recorded, as its manifest says (to the
+/// nanosecond); `None` without a readable manifest or with a time beyond
+/// [`CLOCK_TOLERANCE`] from now, a run that is then taken as older.
+pub(crate) fn recorded_at(folder: &Path) -> Option<SystemTime> {
+    let at = manifest::created_at(folder)?;
+    (at <= SystemTime::now() + CLOCK_TOLERANCE).then_some(at)
 }
 
 /// Where the pointer of `group` is, and the address of the run it names;

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
+use crate::catalog::prune::latest;
 use crate::catalog::prune::measure::measure;
 use crate::catalog::prune::plan::{Candidate, KeepReason, PrunePlan, Pruned};
 use crate::error::Result;
@@ -22,7 +23,10 @@ impl PrunePlan {
     /// first renamed to a hidden temporary name (it leaves every listing at
     /// once), then deleted without following symlinks out of it; then its
     /// back-link in its ancestor goes, and in run-first order its id folder
-    /// if that is now empty.
+    /// if that is now empty. With
+    /// [`Prune::include_latest`](crate::Prune::include_latest), the `latest`
+    /// pointers that named removed runs are moved on last
+    /// ([`Pruned::latest`]).
     ///
     /// # Errors
     ///
@@ -96,6 +100,15 @@ impl PrunePlan {
             let reason = child.map_or(KeepReason::Gone, KeepReason::AncestorOf);
             done.skipped
                 .push((candidate.run.path().to_path_buf(), reason));
+        }
+        if self.include_latest {
+            let removed: Vec<&Run> = self
+                .remove
+                .iter()
+                .filter(|c| done.removed.iter().any(|p| p == c.run.path()))
+                .map(|c| &c.run)
+                .collect();
+            done.latest = latest::move_on(&removed)?;
         }
         Ok(done)
     }

@@ -2,8 +2,9 @@
 //! to look at, and a removal that a crash can interrupt but never leave half
 //! visible.
 //!
-//! A run is never selected when it is running, when a `latest` pointer names
-//! it, or when it is an ancestor (however far up) of a run that stays.
+//! A run is never selected when it is running, when a `latest` pointer
+//! names it (unless `include_latest`), or when it is an ancestor (however
+//! far up) of a run that stays.
 //! Removal first renames the run folder to a hidden temporary name in the
 //! same folder (one `rename`: the run leaves every listing at once), then
 //! drops its back-link in its ancestor, then deletes the hidden folder
@@ -20,11 +21,14 @@
 //! mounted.)
 //!
 //! Its files, in order: `select` (what the criteria pick), `protect` (what
-//! stays), `plan` (what a plan holds), `execute` (removal), `leftovers`
-//! (what an interrupted prune left), `measure` (a run's bytes and mounts).
+//! stays), `plan` (what a plan holds), `execute` (removal), `latest`
+//! (moving `latest` pointers on when `include_latest` let their runs go),
+//! `leftovers` (what an interrupted prune left), `measure` (a run's bytes
+//! and mounts).
 //! Uses the scan, `lifecycle`, `record`, `run`, `io` and `error`.
 
 mod execute;
+mod latest;
 mod leftovers;
 mod measure;
 mod plan;
@@ -42,7 +46,9 @@ use crate::io::fs;
 use crate::record::probe;
 use crate::record::status::RunStatus;
 
-/// Which runs to remove below an output root; see [`Prune::plan`].
+/// Which runs to remove below an output root; see [`Prune::plan`]. A run
+/// a `latest` pointer names stays unless
+/// [`include_latest`](Prune::include_latest) says otherwise.
 ///
 /// With no criterion (`debug_only`, `status`, `older_than`, `keep_last`)
 /// nothing is selected, and a plan only finishes what an interrupted prune
@@ -76,6 +82,7 @@ pub struct Prune {
     statuses: Vec<RunStatus>,
     older_than: Option<Duration>,
     keep_last: Option<usize>,
+    include_latest: bool,
 }
 
 impl Prune {
@@ -93,6 +100,7 @@ impl Prune {
             statuses: Vec::new(),
             older_than: None,
             keep_last: None,
+            include_latest: false,
         }
     }
 
@@ -142,7 +150,11 @@ impl Prune {
         self
     }
 
-    /// Selects all but the `n` newest runs of each stage.
+    /// Selects all but the `n` newest runs of each stage, newest by the
+    /// creation time recorded in each run's manifest (`created` in
+    /// `run.json`; the folder's modification time for a run without one),
+    /// not by run id nor by name: runs of an array job are created in any
+    /// order, and their ids say nothing of it.
     ///
     /// ```
     /// let prune = runlayout::prune::Prune::new("runs").keep_last(3);
@@ -150,6 +162,33 @@ impl Prune {
     /// ```
     pub fn keep_last(mut self, n: usize) -> Prune {
         self.keep_last = Some(n);
+        self
+    }
+
+    /// With `true`, a `latest` pointer no longer protects the run it names:
+    /// the selection may take it (`debug_only(true)` then empties
+    /// `debug/`). When that run goes, [`PrunePlan::execute`] moves the
+    /// pointer to the newest run of its stage that is left (by recorded
+    /// creation time, as [`keep_last`](Prune::keep_last) orders them), or
+    /// removes it when none is left, and says so in
+    /// [`Pruned::latest`]. Off by default.
+    ///
+    /// ```
+    /// use runlayout::{Run, prune::Prune};
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let run = Run::builder(root.path()).debug(true).create()?;
+    /// run.finish()?;
+    /// let path = { let path = run.path().to_path_buf(); drop(run); path };
+    /// let done = Prune::new(root.path()).debug_only(true).include_latest(true).plan()?.execute()?;
+    /// # #[cfg(feature = "manifest")] {
+    /// assert_eq!(done.removed, [path]);
+    /// assert!(!root.path().join("debug/latest").exists()); // no run left to name
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn include_latest(mut self, include: bool) -> Prune {
+        self.include_latest = include;
         self
     }
 
@@ -190,7 +229,10 @@ impl Prune {
             return Ok(plan);
         }
         let selected = self.select(&everything.runs);
-        let (protected, mut sizes) = protect::protect(&self.root, &everything.runs, &selected);
+        let latest = !self.include_latest;
+        let (protected, mut sizes) =
+            protect::protect(&self.root, &everything.runs, &selected, latest);
+        plan.include_latest = self.include_latest;
         for found in everything.runs {
             let key = fs::canonical_or_same(found.run.path());
             if !selected.contains(&key) {
@@ -217,7 +259,6 @@ impl Prune {
     }
 }
 
-#[cfg(test)]
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,6 +354,112 @@ mod tests {
             std::fs::read_dir(ancestor.path().join("descendants"))?.count(),
             2
         );
+        Ok(())
+    }
+
+    /// Runs of stage `s` with ids `c`, `a`, `b`, created in that order, so
+    /// that neither their ids nor their names order them; `b` failed, the
+    /// others finished, and none in use.
+    fn three_runs(root: &std::path::Path) -> crate::error::Result<()> {
+        for id in ["c", "a", "b"] {
+            let run = Run::builder(root).stage("s").run_id(id).create()?;
+            if id == "b" {
+                run.fail("diverged")?;
+            } else {
+                run.finish()?;
+            }
+            // Recorded creation times a clock tick apart, at the least.
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        Ok(())
+    }
+
+    fn latest_names(root: &std::path::Path) -> Option<String> {
+        let target = crate::io::pointer::read(&root.join("s/latest")).ok()??;
+        Some(target.file_name()?.to_str()?.to_owned())
+    }
+
+    fn ids(paths: &[std::path::PathBuf]) -> Vec<String> {
+        let mut ids: Vec<String> = paths
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    #[test]
+    fn keep_last_orders_by_recorded_creation_not_by_id() -> TestResult {
+        let root = tempfile::tempdir()?;
+        three_runs(root.path())?;
+        if !crate::record::manifest::is_written(true) {
+            return Ok(());
+        }
+        let plan = Prune::new(root.path()).keep_last(2).plan()?;
+        let planned: Vec<_> = plan
+            .remove
+            .iter()
+            .map(|c| c.run.path().to_path_buf())
+            .collect();
+        assert_eq!(
+            ids(&planned),
+            ["c"],
+            "c was created first, though its id is the greatest"
+        );
+        let plan = Prune::new(root.path()).keep_last(1).plan()?;
+        let planned: Vec<_> = plan
+            .remove
+            .iter()
+            .map(|c| c.run.path().to_path_buf())
+            .collect();
+        assert_eq!(ids(&planned), ["a", "c"]);
+        Ok(())
+    }
+
+    #[test]
+    fn include_latest_takes_the_latest_run_and_moves_its_pointer_on() -> TestResult {
+        let root = tempfile::tempdir()?;
+        three_runs(root.path())?;
+        if !crate::record::manifest::is_written(true) {
+            return Ok(());
+        }
+        assert_eq!(latest_names(root.path()).as_deref(), Some("b"));
+        // Without it, the pointer protects `b`.
+        let failed = Prune::new(root.path()).status([RunStatus::Failed]);
+        let plan = failed.plan()?;
+        assert!(plan.remove.is_empty());
+        assert!(matches!(plan.kept[0].reason, KeepReason::Latest(_)));
+        // With it, `b` goes and the pointer names the newest run left by
+        // creation time: `a`, not `c`, the greatest id.
+        let done = failed.include_latest(true).plan()?.execute()?;
+        assert_eq!(ids(&done.removed), ["b"]);
+        assert_eq!(latest_names(root.path()).as_deref(), Some("a"));
+        assert_eq!(done.latest.len(), 1);
+        assert_eq!(done.latest[0].0, root.path().join("s/latest"));
+        assert!(
+            done.latest[0]
+                .1
+                .as_ref()
+                .is_some_and(|p| p.ends_with("s/a"))
+        );
+        // A prune that leaves the pointer's run alone leaves the pointer.
+        let done = Prune::new(root.path())
+            .keep_last(1)
+            .include_latest(true)
+            .plan()?
+            .execute()?;
+        assert_eq!(ids(&done.removed), ["c"]);
+        assert!(done.latest.is_empty());
+        assert_eq!(latest_names(root.path()).as_deref(), Some("a"));
+        // The last run goes: so does the pointer.
+        let done = Prune::new(root.path())
+            .keep_last(0)
+            .include_latest(true)
+            .plan()?
+            .execute()?;
+        assert_eq!(ids(&done.removed), ["a"]);
+        assert_eq!(done.latest, [(root.path().join("s/latest"), None)]);
+        assert!(std::fs::symlink_metadata(root.path().join("s/latest")).is_err());
         Ok(())
     }
 

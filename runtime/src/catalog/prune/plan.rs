@@ -153,6 +153,9 @@ pub struct PrunePlan {
     pub problems: Vec<Error>,
     /// The root, canonical: stale back-links are checked again against it.
     pub(super) within: Option<PathBuf>,
+    /// Whether `latest` pointers of removed runs are moved on
+    /// ([`Prune::include_latest`](crate::Prune::include_latest)).
+    pub(super) include_latest: bool,
 }
 
 /// What [`PrunePlan::execute`] did.
@@ -181,6 +184,11 @@ pub struct Pruned {
     /// which was left where it is: removal never leaves the tree it was
     /// asked about.
     pub unlinked: Vec<(PathBuf, PathBuf)>,
+    /// With [`Prune::include_latest`](crate::Prune::include_latest), each
+    /// `latest` pointer that named a removed run, and the run folder it
+    /// names now: the newest run of its stage left, or `None` when none
+    /// is left and the pointer was removed.
+    pub latest: Vec<(PathBuf, Option<PathBuf>)>,
 }
 
 impl PrunePlan {

@@ -18,7 +18,8 @@ use crate::run::address::Group;
 
 /// Why each run that must stay stays, and what each selected run that may
 /// go holds. Every reason to keep a run is known before any ancestor line
-/// is followed: running, unreadable, named by a `latest` pointer, pointed
+/// is followed: running, unreadable, named by a `latest` pointer (when
+/// `latest_protects`), pointed
 /// at by a run that stays, and what the survey of a selected run finds (a
 /// file system mounted inside it, the run gone). Then every run that stays
 /// keeps its whole line of ancestors, so the dry run keeps exactly what
@@ -27,6 +28,7 @@ pub(super) fn protect(
     root: &Path,
     runs: &[FoundRun],
     selected: &HashSet<PathBuf>,
+    latest_protects: bool,
 ) -> (HashMap<PathBuf, KeepReason>, HashMap<PathBuf, u64>) {
     let mut reasons = HashMap::new();
     let mut ancestors = HashMap::new();
@@ -53,7 +55,14 @@ pub(super) fn protect(
             reasons.entry(me).or_insert(KeepReason::AncestorOf(child));
         }
     }
-    for (pointer, run) in latest_runs(root, runs) {
+    // Unless a prune takes them too (`include_latest`): then their
+    // pointers move on after the removal.
+    let pointed = if latest_protects {
+        latest_runs(root, runs)
+    } else {
+        Vec::new()
+    };
+    for (pointer, run) in pointed {
         reasons
             .entry(fs::canonical_or_same(&run))
             .or_insert(KeepReason::Latest(pointer));

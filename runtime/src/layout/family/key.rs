@@ -1,7 +1,10 @@
-//! What a family is keyed by ([`FamilyKey`]: integers, text and tuples of
-//! them) and what its members are ([`FamilyMember`]: `FilePath`,
-//! `DirPath`), sealed so that only this crate implements them.
+//! What a family is keyed by ([`FamilyKey`]: integers, floats, text and
+//! tuples of them) and what its members are ([`FamilyMember`]: `FilePath`,
+//! `DirPath`), sealed so that only this crate implements them. Keys are
+//! ordered by the sealed trait's `order`, not by `Ord`: a float key is a
+//! plain `f64`, ordered by `f64::total_cmp`.
 
+use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 
 use runlayout_grammar::template::ParamKind;
@@ -12,6 +15,7 @@ use crate::layout::typed_path::{DirPath, FilePath};
 /// The traits behind [`FamilyKey`] and [`FamilyMember`]: implemented here
 /// only, so that their methods can change without breaking anyone.
 pub(super) mod sealed {
+    use std::cmp::Ordering;
     use std::path::{Path, PathBuf};
 
     use runlayout_grammar::template::ParamKind;
@@ -19,14 +23,50 @@ pub(super) mod sealed {
     use crate::layout::entry::EntryKind;
 
     /// A value read from a name, owned; ordered as keys are (one template's
-    /// values have the same kind at each place).
-    #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+    /// values have the same kind at each place), a float by `total_cmp`.
+    #[derive(Debug, Clone)]
     pub enum Raw {
         Uint(u128),
+        Float(f64),
         Text(String),
     }
 
-    /// One placeholder's value: an unsigned integer or text.
+    impl Raw {
+        fn rank(&self) -> u8 {
+            match self {
+                Raw::Uint(_) => 0,
+                Raw::Float(_) => 1,
+                Raw::Text(_) => 2,
+            }
+        }
+    }
+
+    impl Ord for Raw {
+        fn cmp(&self, other: &Raw) -> Ordering {
+            match (self, other) {
+                (Raw::Uint(a), Raw::Uint(b)) => a.cmp(b),
+                (Raw::Float(a), Raw::Float(b)) => a.total_cmp(b),
+                (Raw::Text(a), Raw::Text(b)) => a.cmp(b),
+                _ => self.rank().cmp(&other.rank()),
+            }
+        }
+    }
+
+    impl PartialOrd for Raw {
+        fn partial_cmp(&self, other: &Raw) -> Option<Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+
+    impl PartialEq for Raw {
+        fn eq(&self, other: &Raw) -> bool {
+            self.cmp(other) == Ordering::Equal
+        }
+    }
+
+    impl Eq for Raw {}
+
+    /// One placeholder's value: an unsigned integer, a float or text.
     pub trait Part: Sized {
         /// Whether a placeholder of `kind` takes values of this type.
         fn fits(kind: &ParamKind) -> bool;
@@ -36,6 +76,8 @@ pub(super) mod sealed {
         fn take(raw: &mut Raw) -> Option<Self>;
         /// The value, to be rendered.
         fn raw(&self) -> Raw;
+        /// The order of keys: `Ord`'s, and `total_cmp` for a float.
+        fn order(&self, other: &Self) -> Ordering;
     }
 
     /// A whole key: one part, or a tuple of parts.
@@ -48,6 +90,8 @@ pub(super) mod sealed {
         fn take(raw: &mut [Raw]) -> Option<Self>;
         /// The key's values, in order.
         fn raw(&self, out: &mut Vec<Raw>);
+        /// The order of keys: part by part, each as [`Part::order`].
+        fn order(&self, other: &Self) -> Ordering;
     }
 
     /// A typed path a family member is.
@@ -64,10 +108,17 @@ pub(super) use sealed::Raw;
 /// What a [`Family`](crate::Family) is keyed by: the values of its template's placeholders.
 ///
 /// Implemented for `u8`, `u16`, `u32`, `u64`, `u128` and `usize` (an
-/// integer placeholder of that type; `{epoch:04}` takes a `u64`), `String`
-/// (a text placeholder), and tuples of 2 to 12 of them, one per placeholder
-/// in the order they appear. It is sealed: the derive picks the key for each
-/// entry, and no other type can read names back.
+/// integer placeholder of that type; `{epoch:04}` takes a `u64`), `f64` (a
+/// float placeholder, `{val_loss:.4}`), `String` (a text placeholder), and
+/// tuples of 2 to 12 of them, one per placeholder in the order they appear.
+/// It is sealed: the derive picks the key for each entry, and no other type
+/// can read names back.
+///
+/// A family orders its members by key, part by part: integers and text as
+/// `Ord` does, floats by [`f64::total_cmp`]. So a key needs no `Ord` (an
+/// `f64` has none) and no wrapper type: `top/e{epoch:u32}_{val_loss:.4}.ckpt`
+/// gives a `Family<(u32, f64), FilePath>`. A float read from a name is
+/// never NaN, infinite or `-0.0` (no name holds one).
 ///
 /// ```
 /// use runlayout::{Family, FilePath, family::FamilyTemplate};
@@ -80,7 +131,12 @@ pub(super) use sealed::Raw;
 /// assert_eq!(samples.list()?[0].0, ("val".to_owned(), 20));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub trait FamilyKey: sealed::Key + Ord {}
+pub trait FamilyKey: sealed::Key {}
+
+/// The order of keys in a family (see [`FamilyKey`]).
+pub(super) fn order<K: FamilyKey>(a: &K, b: &K) -> Ordering {
+    sealed::Key::order(a, b)
+}
 
 /// What a [`Family`](crate::Family)'s members are: [`FilePath`] for a file entry,
 /// [`DirPath`] for a folder entry. Sealed.
@@ -109,11 +165,14 @@ macro_rules! uint_keys {
             fn take(raw: &mut Raw) -> Option<$ty> {
                 match raw {
                     Raw::Uint(n) => $ty::try_from(*n).ok(),
-                    Raw::Text(_) => None,
+                    Raw::Float(_) | Raw::Text(_) => None,
                 }
             }
             fn raw(&self) -> Raw {
                 Raw::Uint(*self as u128)
+            }
+            fn order(&self, other: &$ty) -> Ordering {
+                self.cmp(other)
             }
         }
 
@@ -133,6 +192,9 @@ macro_rules! uint_keys {
             fn raw(&self, out: &mut Vec<Raw>) {
                 out.push(sealed::Part::raw(self));
             }
+            fn order(&self, other: &$ty) -> Ordering {
+                self.cmp(other)
+            }
         }
 
         impl FamilyKey for $ty {}
@@ -140,6 +202,50 @@ macro_rules! uint_keys {
 }
 
 uint_keys!(u8 u16 u32 u64 u128 usize);
+
+impl sealed::Part for f64 {
+    fn fits(kind: &ParamKind) -> bool {
+        matches!(kind, ParamKind::Float { .. })
+    }
+    fn describe() -> &'static str {
+        "f64"
+    }
+    fn take(raw: &mut Raw) -> Option<f64> {
+        match raw {
+            Raw::Float(x) => Some(*x),
+            Raw::Uint(_) | Raw::Text(_) => None,
+        }
+    }
+    fn raw(&self) -> Raw {
+        Raw::Float(*self)
+    }
+    fn order(&self, other: &f64) -> Ordering {
+        self.total_cmp(other)
+    }
+}
+
+impl sealed::Key for f64 {
+    fn fits(kinds: &[ParamKind]) -> bool {
+        matches!(kinds, [kind] if <f64 as sealed::Part>::fits(kind))
+    }
+    fn describe() -> String {
+        "f64".to_owned()
+    }
+    fn take(raw: &mut [Raw]) -> Option<f64> {
+        match raw {
+            [one] => <f64 as sealed::Part>::take(one),
+            _ => None,
+        }
+    }
+    fn raw(&self, out: &mut Vec<Raw>) {
+        out.push(sealed::Part::raw(self));
+    }
+    fn order(&self, other: &f64) -> Ordering {
+        self.total_cmp(other)
+    }
+}
+
+impl FamilyKey for f64 {}
 
 impl sealed::Part for String {
     fn fits(kind: &ParamKind) -> bool {
@@ -151,11 +257,14 @@ impl sealed::Part for String {
     fn take(raw: &mut Raw) -> Option<String> {
         match raw {
             Raw::Text(text) => Some(std::mem::take(text)),
-            Raw::Uint(_) => None,
+            Raw::Uint(_) | Raw::Float(_) => None,
         }
     }
     fn raw(&self) -> Raw {
         Raw::Text(self.clone())
+    }
+    fn order(&self, other: &String) -> Ordering {
+        self.cmp(other)
     }
 }
 
@@ -174,6 +283,9 @@ impl sealed::Key for String {
     }
     fn raw(&self, out: &mut Vec<Raw>) {
         out.push(sealed::Part::raw(self));
+    }
+    fn order(&self, other: &String) -> Ordering {
+        self.cmp(other)
     }
 }
 
@@ -198,9 +310,13 @@ macro_rules! tuple_keys {
             fn raw(&self, out: &mut Vec<Raw>) {
                 $(out.push(sealed::Part::raw(&self.$index));)+
             }
+            fn order(&self, other: &Self) -> Ordering {
+                Ordering::Equal
+                    $(.then_with(|| sealed::Part::order(&self.$index, &other.$index)))+
+            }
         }
 
-        impl<$($part: sealed::Part + Ord),+> FamilyKey for ($($part,)+) {}
+        impl<$($part: sealed::Part),+> FamilyKey for ($($part,)+) {}
     )*};
 }
 

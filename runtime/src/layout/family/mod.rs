@@ -8,23 +8,28 @@
 //! read from it render to exactly that name, and the accessor would accept
 //! them (see `runlayout_grammar::template::Template::read`).
 //!
-//! Removal (`keep_last`, `retain`) stays inside the family's own folders:
-//! it never goes through a folder below the template's fixed base that is
-//! a symlink, and renames each member aside before deleting it, so that it
+//! Removal (`keep_last`, `retain`, `keep_best`) stays inside the family's
+//! own folders: it never goes through a folder below the template's fixed
+//! base that is a symlink, and renames each member aside before deleting it, so that it
 //! leaves listings at once and a kill leaves only a hidden temporary (see
 //! [`Family`]'s "Removal").
 //!
-//! Its files: `key` (what a family is keyed by, what its members are),
-//! `template` (parsing a template, rendering a member's path), `walk` (the
-//! walk through its folders), `survey` (a template known only at run
-//! time, and the foreign files of a layout's families). Uses the
+//! Its files: `key` (what a family is keyed by and how keys are ordered,
+//! what its members are), `template` (parsing a template, rendering a
+//! member's path), `walk` (the walk through its folders), `best` (the best
+//! members by a metric: `best`, `keep_best`, [`Goal`]), `link` (a link to
+//! the newest member: `link_last`), `survey` (a template known only at
+//! run time, and the foreign files of a layout's families). Uses the
 //! layout's entries and typed paths, `io` and `error`.
 
+mod best;
 mod key;
+mod link;
 mod survey;
 mod template;
 mod walk;
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
@@ -32,7 +37,9 @@ use std::path::{Path, PathBuf};
 use crate::error::Result;
 use crate::io::removal::{self, Outcome};
 use crate::layout::entry::EntryKind;
+use template::Parsed;
 
+pub use best::Goal;
 pub use key::{FamilyKey, FamilyMember};
 pub use survey::{Foreign, Survey, foreign, survey};
 pub use template::FamilyTemplate;
@@ -40,7 +47,9 @@ pub use template::FamilyTemplate;
 /// The files or folders of one parameterized entry that exist on disk, keyed
 /// by their placeholders' values: `K` is `u64` for
 /// `checkpoints/epoch_{epoch:04}.ckpt`, `(u32, u32)` for
-/// `samples/{epoch:u32}/{step:u32}.png`, `String` for `eval/{split}`; `P` is
+/// `samples/{epoch:u32}/{step:u32}.png`, `String` for `eval/{split}`,
+/// `(u32, f64)` for `top/e{epoch:u32}_{val_loss:.4}.ckpt` (a float ordered
+/// by [`f64::total_cmp`], see [`FamilyKey`]); `P` is
 /// the entry's [`FilePath`](crate::FilePath) or [`DirPath`](crate::DirPath).
 ///
 /// `#[derive(Layout)]` generates a `<name>_family()` accessor for each entry
@@ -61,9 +70,9 @@ pub use template::FamilyTemplate;
 ///
 /// # Removal
 ///
-/// [`keep_last`](Family::keep_last) and [`retain`](Family::retain) (and
-/// their `_report` forms) remove members only inside the family's own
-/// folders:
+/// [`keep_last`](Family::keep_last), [`retain`](Family::retain) and
+/// [`keep_best`](Family::keep_best) (and their `_report` forms) remove
+/// members only inside the family's own folders:
 ///
 /// - The fixed folders the template starts with (`checkpoints/` of
 ///   `checkpoints/epoch_{epoch:04}.ckpt`), and the layout's root, are the
@@ -208,7 +217,7 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
             }
             Ok(())
         })?;
-        members.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        members.sort_unstable_by(|a, b| key::order(&a.0, &b.0));
         Ok(members)
     }
 
@@ -234,18 +243,25 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
         let mut best: Option<K> = None;
         parsed.walk(&self.root, P::KIND, &mut |values, _| {
             if let Some(key) = K::take(values)
-                && best.as_ref().is_none_or(|b| key > *b)
+                && best
+                    .as_ref()
+                    .is_none_or(|b| key::order(&key, b) == Ordering::Greater)
             {
                 best = Some(key);
             }
             Ok(())
         })?;
         Ok(best.map(|key| {
-            let mut values = Vec::new();
-            key.raw(&mut values);
-            let path = parsed.render(&self.root, &values);
-            (key, P::from_path(path))
+            let path = self.path_of(parsed, &key);
+            (key, path)
         }))
+    }
+
+    /// The path of the member with `key`, rendered as the walk found it.
+    fn path_of(&self, parsed: &Parsed, key: &K) -> P {
+        let mut values = Vec::new();
+        key.raw(&mut values);
+        P::from_path(parsed.render(&self.root, &values))
     }
 
     /// Removes every member but the `n` with the greatest keys, and returns
@@ -603,6 +619,56 @@ mod tests {
         let (key, path) = samples.last()?.expect("members");
         assert_eq!(key, (12, "val".to_owned(), 0));
         assert_eq!(path, root.join("samples/12/val/0.png"));
+        Ok(())
+    }
+
+    #[test]
+    fn float_keys_are_plain_f64_ordered_by_total_cmp() -> TestResult {
+        static TOP: FamilyTemplate = FamilyTemplate::new("top/e{epoch:u32}_{val_loss:.4}.ckpt");
+        let dir = tempfile::tempdir()?;
+        let root = dir.path();
+        for rel in [
+            "top/e3_0.4155.ckpt",
+            "top/e3_-1.2500.ckpt",
+            "top/e3_0.0000.ckpt",
+            "top/e1_12.0000.ckpt",
+            // Not what {val_loss:.4} writes: no members.
+            "top/e2_0.5.ckpt",
+            "top/e2_-0.0000.ckpt",
+            "top/e2_+0.5000.ckpt",
+            "top/e2_00.5000.ckpt",
+            "top/e2_1e-3.ckpt",
+            "top/e2_NaN.ckpt",
+            "top/e2_inf.ckpt",
+            "top/last.ckpt",
+        ] {
+            touch(root, rel)?;
+        }
+        let top: Family<(u32, f64), FilePath> = Family::new(root, &TOP);
+        let listed: Vec<((u32, f64), PathBuf)> = top
+            .list()?
+            .into_iter()
+            .map(|(k, p)| (k, p.into_path_buf()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ((1, 12.0), root.join("top/e1_12.0000.ckpt")),
+                ((3, -1.25), root.join("top/e3_-1.2500.ckpt")),
+                ((3, 0.0), root.join("top/e3_0.0000.ckpt")),
+                ((3, 0.4155), root.join("top/e3_0.4155.ckpt")),
+            ]
+        );
+        assert!(listed[2].0.1.is_sign_positive(), "zero reads as +0.0");
+        let (key, path) = top.last()?.expect("members");
+        assert_eq!(key, (3, 0.4155));
+        assert_eq!(path, root.join("top/e3_0.4155.ckpt"));
+        let removed = top.keep_last(1)?;
+        assert_eq!(removed.len(), 3);
+        assert!(
+            root.join("top/e2_0.5.ckpt").exists(),
+            "no member, never removed"
+        );
         Ok(())
     }
 

@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use runlayout_grammar::template::{Component, ParamKind, Reader, Segment, Template};
+use runlayout_grammar::template::{Component, ParamKind, Reader, Segment, Template, render_float};
 
 use crate::error::{Error, Result};
 use crate::layout::family::key::{FamilyKey, Raw};
@@ -139,15 +139,6 @@ pub(super) fn parse(text: &str) -> std::result::Result<Parsed, String> {
         return Err("it has no placeholder, so it names one path, not a family".into());
     }
     template.check_readable()?;
-    // No key takes a float yet, so no family reads one.
-    if let Some(float) = template
-        .params()
-        .find(|p| matches!(p.kind, ParamKind::Float { .. }))
-    {
-        return Err(format!(
-            "families of float placeholders (`{float}`) are not available yet"
-        ));
-    }
     let kinds = template.params().map(|p| p.kind.clone()).collect();
     let fixed = template
         .components
@@ -204,6 +195,14 @@ impl Parsed {
                             (ParamKind::Uint { width, .. }, Some(Raw::Uint(n))) => {
                                 let _ = write!(name, "{n:0width$}");
                             }
+                            // A float read from a name renders again (the
+                            // reading checked it), and one made from a key
+                            // the caller gave is finite or not a member.
+                            (ParamKind::Float { precision }, Some(Raw::Float(x))) => {
+                                if let Ok(text) = render_float(*x, *precision) {
+                                    name.push_str(&text);
+                                }
+                            }
                             (_, Some(Raw::Text(text))) => name.push_str(text),
                             _ => {}
                         }
@@ -213,5 +212,66 @@ impl Parsed {
             }
         }
         path
+    }
+}
+
+impl Parsed {
+    /// Whether the walk would read `path` (below `root`) as a member's
+    /// name, whatever stands there: the same levels, each fixed name equal,
+    /// each other name read back into values.
+    pub(super) fn reads(&self, root: &Path, path: &Path) -> bool {
+        self.reads_below(&root.join(&self.base), path)
+    }
+
+    /// [`reads`](Parsed::reads), with the fixed base and `path`'s folder
+    /// resolved first: a path spelled another way than the root (absolute
+    /// against relative, through a link to the checkpoints' folder) that
+    /// leads to a member's name is read as one too. A folder that does not
+    /// exist resolves to nothing, and reads nothing.
+    pub(super) fn reads_resolved(&self, root: &Path, path: &Path) -> bool {
+        let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+            return false;
+        };
+        let folder = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        };
+        match (
+            std::fs::canonicalize(root.join(&self.base)),
+            std::fs::canonicalize(folder),
+        ) {
+            (Ok(base), Ok(folder)) => self.reads_below(&base, &folder.join(name)),
+            _ => false,
+        }
+    }
+
+    fn reads_below(&self, base: &Path, path: &Path) -> bool {
+        let Ok(below) = path.strip_prefix(base) else {
+            return false;
+        };
+        let names: Vec<_> = below.components().collect();
+        if names.len() != self.levels.len() {
+            return false;
+        }
+        let first_level = self.base.as_os_str().is_empty();
+        let mut values = Vec::new();
+        names
+            .iter()
+            .zip(&self.levels)
+            .enumerate()
+            .all(|(i, (name, level))| {
+                let std::path::Component::Normal(name) = name else {
+                    return false;
+                };
+                match (level, name.to_str()) {
+                    (Level::Fixed(fixed), _) => *name == fixed.as_str(),
+                    (Level::Named { reader, .. }, Some(text)) => {
+                        !text.starts_with('.')
+                            && reader.read(text, first_level && i == 0, &mut values)
+                    }
+                    (Level::Named { .. }, None) => false,
+                }
+            })
     }
 }

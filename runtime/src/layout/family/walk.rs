@@ -142,7 +142,7 @@ impl Walk<'_> {
                         self.values.push(match value {
                             Value::Uint(n) => Raw::Uint(*n),
                             Value::Text(range) => Raw::Text(text[range.clone()].to_owned()),
-                            Value::Float(_) => unreachable!("`parse` refuses float placeholders"),
+                            Value::Float(x) => Raw::Float(*x),
                         });
                     }
                     let found = Found {
