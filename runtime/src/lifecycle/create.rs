@@ -373,7 +373,13 @@ impl RunBuilder {
     /// claim, taken with the manifest.
     fn record(&self, run: &Run, job: Option<&str>) -> Result<Option<UseClaim>> {
         let claim = if self.write_manifest {
-            manifest::write_new(run, job, self.record_git, self.checked_params()?)?
+            manifest::write_new(
+                run,
+                job,
+                self.record_git,
+                self.checked_params()?,
+                &self.fields,
+            )?
         } else {
             None
         };

@@ -177,7 +177,13 @@ fn check_or_complete(
                 && untouched_for(path, settings.join_timeout)
             {
                 let params = settings.checked_params()?;
-                return manifest::write_new(run, completer.job, settings.record_git, params);
+                return manifest::write_new(
+                    run,
+                    completer.job,
+                    settings.record_git,
+                    params,
+                    &settings.fields,
+                );
             }
             await_manifest(run, settings.join_timeout)?;
             // Its manifest has just appeared: claimed like any other.

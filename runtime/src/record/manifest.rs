@@ -237,12 +237,14 @@ impl Manifest {
 /// run, taken on the new manifest before it is renamed into place, so the
 /// run is claimed from the moment it is one.
 ///
-/// `params` are the run's parameters, if the creator gave any.
+/// `params` are the run's parameters, if the creator gave any; `fields`
+/// are fields of a caller's own (a sweep's trial records `sweep`).
 pub(crate) fn write_new(
     run: &Run,
     job: Option<&str>,
     git: bool,
     params: Option<&Extra>,
+    fields: &Extra,
 ) -> Result<Option<UseClaim>> {
     if !json::ENABLED {
         return Ok(None);
@@ -262,7 +264,7 @@ pub(crate) fn write_new(
         job: job.map(str::to_owned),
         #[cfg(feature = "serde")]
         params: params.cloned(),
-        extra: Extra::default(),
+        extra: fields.clone(),
     };
     #[cfg(not(feature = "serde"))]
     let _ = params;

@@ -76,6 +76,8 @@ pub struct Prune {
     statuses: Vec<RunStatus>,
     older_than: Option<Duration>,
     keep_last: Option<usize>,
+    /// Only these run folders (canonical paths): a sweep's trials.
+    only: Option<std::collections::HashSet<PathBuf>>,
 }
 
 impl Prune {
@@ -93,7 +95,16 @@ impl Prune {
             statuses: Vec::new(),
             older_than: None,
             keep_last: None,
+            only: None,
         }
+    }
+
+    /// Selects the runs in these folders, and no others: what a sweep's
+    /// prune removes (its trials). The other criteria narrow it further.
+    pub(crate) fn only(mut self, folders: impl IntoIterator<Item = PathBuf>) -> Prune {
+        let folders = folders.into_iter().map(|f| fs::canonical_or_same(&f));
+        self.only = Some(folders.collect());
+        self
     }
 
     /// Only runs of this stage.
@@ -158,6 +169,7 @@ impl Prune {
             || !self.statuses.is_empty()
             || self.older_than.is_some()
             || self.keep_last.is_some()
+            || self.only.is_some()
     }
 
     /// Reads the tree and plans: what the selection picks, minus what must
