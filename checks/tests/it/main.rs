@@ -36,3 +36,4 @@ mod run_ids;
 mod runs;
 mod scan;
 mod status;
+mod sweeps;
