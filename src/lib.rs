@@ -61,7 +61,7 @@ pub mod env {
     pub use runlayout_runtime::Vars;
     pub use runlayout_runtime::{
         CLOCK_SKEW, DEFAULT_ROOT, ENV_CLOCK_SKEW, ENV_DEBUG, ENV_RESUME, ENV_ROOT, ENV_RUN_ID,
-        ENV_SEED, ENV_STAGE, host_name, parse_flag,
+        ENV_SEED, ENV_STAGE, ENV_SWEEP, ENV_TRIAL, host_name, parse_flag,
     };
 }
 

@@ -315,6 +315,12 @@ pub enum Error {
         /// The text given.
         value: String,
     },
+    /// No trial of a sweep is left to claim: each has finished, failed,
+    /// or is held by a live worker.
+    NoTrialLeft {
+        /// The sweep's record folder.
+        path: PathBuf,
+    },
     /// A trial of a sweep cannot be claimed.
     TrialUnavailable {
         /// The trial's run folder (or, out of range, the sweep's record
@@ -380,6 +386,7 @@ impl Error {
             | Error::NoFinishedRun { path }
             | Error::SweepChanged { path, .. }
             | Error::SweepNotFound { path }
+            | Error::NoTrialLeft { path }
             | Error::TrialUnavailable { path, .. } => Some(path),
             Error::TooManyCollisions { parent, .. } => Some(parent),
             Error::RootNotFound { root } => Some(root),
@@ -438,7 +445,7 @@ impl Error {
             | Error::InvalidSweepSpec { .. }
             | Error::InvalidEnv { .. } => io::ErrorKind::InvalidInput,
             Error::SweepChanged { .. } => io::ErrorKind::AlreadyExists,
-            Error::SweepNotFound { .. } => io::ErrorKind::NotFound,
+            Error::SweepNotFound { .. } | Error::NoTrialLeft { .. } => io::ErrorKind::NotFound,
             Error::TrialUnavailable { .. } => io::ErrorKind::ResourceBusy,
             Error::RunExists { .. } | Error::RunIdTaken { .. } => io::ErrorKind::AlreadyExists,
             Error::RunNotFound { .. } | Error::RootNotFound { .. } | Error::DanglingLink { .. } => {
@@ -634,6 +641,11 @@ impl fmt::Display for Error {
                 path.display()
             ),
             Error::SweepNotFound { path } => write!(f, "no sweep at `{}`", path.display()),
+            Error::NoTrialLeft { path } => write!(
+                f,
+                "no trial of sweep `{}` is left to claim: each has finished, failed or is held by a live worker",
+                path.display()
+            ),
             Error::InvalidSweepSpec { value } => write!(
                 f,
                 "`{value}` names no sweep: expected `[debug/]<stage>/<sweep-id>`"

@@ -59,8 +59,8 @@ pub use io::atomic_file::AtomicFile;
 pub use io::pointer::LinkStyle;
 pub use io::process::host_name;
 pub use launch::env::{
-    DEFAULT_ROOT, ENV_DEBUG, ENV_RESUME, ENV_ROOT, ENV_RUN_ID, ENV_SEED, ENV_STAGE, Vars,
-    parse_flag,
+    DEFAULT_ROOT, ENV_DEBUG, ENV_RESUME, ENV_ROOT, ENV_RUN_ID, ENV_SEED, ENV_STAGE, ENV_SWEEP,
+    ENV_TRIAL, Vars, parse_flag,
 };
 pub use launch::launcher::Launcher;
 pub use launch::provenance::{GitRecord, LauncherRecord};

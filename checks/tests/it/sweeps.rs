@@ -514,3 +514,87 @@ fn hostile_files_in_the_record_are_errors_never_hangs() -> TestResult {
     assert!(matches!(err, Error::InvalidRecord { .. }), "{err}");
     Ok(())
 }
+
+#[cfg(feature = "clap")]
+#[test]
+fn run_args_start_the_trial_a_sweep_flag_or_variable_names() -> TestResult {
+    use clap::Parser;
+    use std::ffi::OsString;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        run: runlayout::RunArgs,
+    }
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path().to_str().ok_or("utf-8")?;
+    let sweep = Sweep::builder(root)
+        .stage("s")
+        .sweep_id("a")
+        .grid("lr", [0.1, 0.01, 0.001])
+        .create()?;
+    let parse =
+        |args: &[&str]| Cli::try_parse_from(["train", "--run-root", root].iter().chain(args));
+    // A Slurm array task: its number.
+    let one = parse(&["--run-sweep", "s/a", "--run-trial", "1"])?
+        .run
+        .start_with(|_| None)?;
+    assert_eq!(one.path(), sweep.trial_path(1));
+    assert_eq!(one.params()?, Some(json!({"lr": 0.01})));
+    // Identical workers: the next one left, while the first holds its own.
+    let next = parse(&["--run-stage", "s", "--run-sweep", "a"])?
+        .run
+        .start_with(|_| None)?;
+    assert_eq!(next.path(), sweep.trial_path(0));
+    // The variables, when no flag chooses the run.
+    let vars = |var: &str| match var {
+        "RUNLAYOUT_SWEEP" => Some(OsString::from("s/a")),
+        "RUNLAYOUT_TRIAL" => Some(OsString::from("next")),
+        _ => None,
+    };
+    let third = parse(&[])?.run.start_with(vars)?;
+    assert_eq!(third.path(), sweep.trial_path(2));
+    let typed = parse(&["--run-id", "plain"])?.run.start_with(vars)?;
+    assert_eq!(
+        typed.path(),
+        tmp.path().join("plain"),
+        "a typed flag beats the variable"
+    );
+    for run in [&one, &next, &third] {
+        run.finish()?;
+    }
+    let none = parse(&["--run-sweep", "s/a"])?.run.start_with(|_| None);
+    assert!(matches!(none, Err(Error::NoTrialLeft { .. })), "{none:?}");
+    drop(one);
+    let done = parse(&["--run-sweep", "s/a", "--run-trial", "1"])?
+        .run
+        .start_with(|_| None);
+    assert!(
+        matches!(
+            done,
+            Err(Error::TrialUnavailable {
+                reason: TrialReason::Finished,
+                ..
+            })
+        ),
+        "{done:?}"
+    );
+    assert!(
+        parse(&["--run-sweep", "s/a", "--run-id", "x"]).is_err(),
+        "one way to choose the run"
+    );
+    assert!(parse(&["--run-sweep", "s/a", "--run-trial", "last"]).is_err());
+    let bad = |var: &str| (var == "RUNLAYOUT_TRIAL").then(|| OsString::from("first"));
+    let bad = parse(&["--run-sweep", "s/a"])?.run.start_with(bad);
+    assert!(
+        matches!(
+            bad,
+            Err(Error::InvalidEnv {
+                var: "RUNLAYOUT_TRIAL",
+                ..
+            })
+        ),
+        "{bad:?}"
+    );
+    Ok(())
+}

@@ -402,6 +402,8 @@ impl RunBuilder {
     /// Records `value` under `key` in a new run's `run.json` (a field the
     /// manifest does not name itself, read back with `Manifest::other`).
     #[cfg(feature = "serde")]
+    // Only sweeps, which need the `manifest` feature, call it.
+    #[cfg_attr(not(feature = "manifest"), allow(dead_code))]
     pub(crate) fn manifest_field(mut self, key: &str, value: serde_json::Value) -> RunBuilder {
         self.fields.insert(key.to_owned(), value);
         self

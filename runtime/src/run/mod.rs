@@ -63,6 +63,7 @@ pub struct Run {
     claim: Option<Arc<UseClaim>>,
     /// A lock this process holds for as long as the run (or a clone)
     /// lives: a sweep trial's claim, which its worker holds while it works.
+    #[cfg_attr(not(feature = "manifest"), allow(dead_code))]
     held: Option<Arc<std::fs::File>>,
 }
 
@@ -102,6 +103,8 @@ impl Run {
 
     /// The run, holding the locked `file` for as long as it or a clone
     /// lives.
+    // Only sweeps, which need the `manifest` feature, call it.
+    #[cfg_attr(not(feature = "manifest"), allow(dead_code))]
     pub(crate) fn holding(mut self, file: std::fs::File) -> Run {
         self.held = Some(Arc::new(file));
         self

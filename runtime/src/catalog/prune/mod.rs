@@ -101,6 +101,8 @@ impl Prune {
 
     /// Selects the runs in these folders, and no others: what a sweep's
     /// prune removes (its trials). The other criteria narrow it further.
+    // Only sweeps, which need the `manifest` feature, call it.
+    #[cfg_attr(not(feature = "manifest"), allow(dead_code))]
     pub(crate) fn only(mut self, folders: impl IntoIterator<Item = PathBuf>) -> Prune {
         let folders = folders.into_iter().map(|f| fs::canonical_or_same(&f));
         self.only = Some(folders.collect());
