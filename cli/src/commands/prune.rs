@@ -9,6 +9,7 @@ use std::time::Duration;
 use runlayout::{
     Run, RunStatus,
     prune::{KeepReason, Prune},
+    sweep::Sweep,
 };
 use serde_json::{Value, json};
 
@@ -36,6 +37,10 @@ pub struct PruneArgs {
     /// Select all but the N newest runs of each stage
     #[arg(long, value_name = "N")]
     keep_last: Option<usize>,
+    /// Select the trials of this sweep (STAGE/SWEEP-ID), and remove its
+    /// record once none of them is left
+    #[arg(long, value_name = "SWEEP")]
+    sweep: Option<String>,
     /// Remove them (without it, only print what would be removed)
     #[arg(long)]
     yes: bool,
@@ -54,7 +59,13 @@ fn parse_age(text: &str) -> Result<Duration, String> {
 
 pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
     resolve::require_root(root)?;
-    let mut prune = Prune::new(root)
+    let sweep = match &args.sweep {
+        Some(text) => Some(Sweep::resolve(root, text)?),
+        None => None,
+    };
+    let mut prune = sweep
+        .as_ref()
+        .map_or_else(|| Prune::new(root), Sweep::prune)
         .debug_only(args.debug)
         .status(args.status.iter().copied());
     if let Some(stage) = &args.stage {
@@ -93,6 +104,11 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
     } else {
         None
     };
+    // The sweep's record goes with its last trial, with `--yes`.
+    let record_removed = match (&sweep, &done) {
+        (Some(sweep), Some(_)) => Some(sweep.remove()?),
+        _ => None,
+    };
     // A planned run `execute` left, and why: what changed since the plan.
     let skipped: Vec<(Planned, Reason)> = done
         .iter()
@@ -121,6 +137,11 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
             "left": paths::json(left),
         })).collect::<Vec<_>>()),
         "problems": plan.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "sweep": sweep.as_ref().map(|s| json!({
+            "sweep": s.to_string(),
+            "record": paths::json(s.path()),
+            "record_removed": record_removed,
+        })),
     });
     if !out.is_json() {
         // Beside the table, as `ls` reports them; `--json` has them in
@@ -160,6 +181,23 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
                 "{verb} back-link to a run that is gone: {}",
                 link.display()
             )?;
+        }
+        if let Some(sweep) = &sweep {
+            let record = sweep.path();
+            match record_removed {
+                Some(true) => writeln!(
+                    w,
+                    "removed the record of sweep {sweep}: {}",
+                    record.display()
+                )?,
+                Some(false) => {
+                    writeln!(w, "kept the record of sweep {sweep}: trials of it are left")?
+                }
+                None => writeln!(
+                    w,
+                    "would remove the record of sweep {sweep} once none of its trials is left"
+                )?,
+            }
         }
         let (runs, total) = match &done {
             Some(done) => (done.removed.len(), done.bytes),
