@@ -153,7 +153,7 @@ pub mod prune {
 
 /// Sweeps: a grid or list of trials, each an ordinary run of one stage,
 /// that many workers claim exactly once, resume after any crash, and
-/// compare in one table.
+/// compare in one table. See [the guide's page](crate::guide::sweeps).
 ///
 /// ```
 /// # let root = tempfile::tempdir()?;
