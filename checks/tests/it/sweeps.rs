@@ -62,22 +62,38 @@ fn take_marker(
                 return Ok(marker);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let holder = fs::read_to_string(&marker).unwrap_or_default();
-                if holder.is_empty() || alive(&holder) {
+                let mut holder = fs::read_to_string(&marker).unwrap_or_default();
+                if holder.is_empty() {
+                    // Made and not yet written: by the worker that claimed
+                    // the trial before this one (it logged its claim first).
+                    holder = last_claimant(log_path, n)?;
+                }
+                if alive(&holder) {
                     log(log_path, &format!("violation {n} {holder}"))?;
                     // Wait for it to go, so the test ends; the violation is logged.
                     std::thread::sleep(Duration::from_millis(5));
-                    if holder.is_empty() {
-                        // Killed between its create and its write.
-                        let _ = fs::remove_file(&marker);
-                    }
                     continue;
                 }
+                // Left by a worker that was killed while it worked.
                 let _ = fs::remove_file(&marker);
             }
             Err(e) => return Err(e.into()),
         }
     }
+}
+
+/// The pid of the last other worker that logged a claim of trial `n`.
+fn last_claimant(log_path: &Path, n: usize) -> Result<String, Box<dyn std::error::Error>> {
+    let me = std::process::id().to_string();
+    let lines = fs::read_to_string(log_path)?;
+    let prefix = format!("claim {n} ");
+    Ok(lines
+        .lines()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .filter(|pid| *pid != me)
+        .last()
+        .unwrap_or_default()
+        .to_owned())
 }
 
 /// A worker: claims trials until the sweep is done, holding a marker of
@@ -566,9 +582,26 @@ fn run_args_start_the_trial_a_sweep_flag_or_variable_names() -> TestResult {
     let none = parse(&["--run-sweep", "s/a"])?.run.start_with(|_| None);
     assert!(matches!(none, Err(Error::NoTrialLeft { .. })), "{none:?}");
     drop(one);
-    let done = parse(&["--run-sweep", "s/a", "--run-trial", "1"])?
-        .run
-        .start_with(|_| None);
+    // Other tests of this binary start children meanwhile: a child forked
+    // and not yet exec'd shares this process's open files, and with them
+    // the trial's lock, for that instant.
+    let start = Instant::now();
+    let done = loop {
+        let done = parse(&["--run-sweep", "s/a", "--run-trial", "1"])?
+            .run
+            .start_with(|_| None);
+        let held = matches!(
+            done,
+            Err(Error::TrialUnavailable {
+                reason: TrialReason::Held,
+                ..
+            })
+        );
+        if !held || start.elapsed() > Duration::from_secs(5) {
+            break done;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
     assert!(
         matches!(
             done,
