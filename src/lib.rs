@@ -62,7 +62,7 @@ pub mod env {
     pub use runlayout_runtime::Vars;
     pub use runlayout_runtime::{
         CLOCK_SKEW, DEFAULT_ROOT, ENV_CLOCK_SKEW, ENV_DEBUG, ENV_RESUME, ENV_ROOT, ENV_RUN_ID,
-        ENV_SEED, ENV_STAGE, host_name, parse_flag,
+        ENV_SEED, ENV_STAGE, ENV_SWEEP, ENV_TRIAL, host_name, parse_flag,
     };
 }
 
@@ -74,7 +74,9 @@ pub mod env {
 /// assert_eq!(Operation::CreateDir.to_string(), "create folder");
 /// ```
 pub mod error {
-    pub use runlayout_runtime::{NameKind, NameRule, NotARunReason, Operation, RecordKind};
+    pub use runlayout_runtime::{
+        NameKind, NameRule, NotARunReason, Operation, RecordKind, TrialReason,
+    };
 }
 
 /// What a layout is made of, for code that walks one: its entries and
@@ -148,6 +150,28 @@ pub mod scan {
 /// ```
 pub mod prune {
     pub use runlayout_runtime::{Candidate, KeepReason, Kept, Prune, PrunePlan, Pruned};
+}
+
+/// Sweeps: a grid or list of trials, each an ordinary run of one stage,
+/// that many workers claim exactly once, resume after any crash, and
+/// compare in one table. See [the guide's page](crate::guide::sweeps).
+///
+/// ```
+/// # let root = tempfile::tempdir()?;
+/// use runlayout::sweep::Sweep;
+/// let sweep = Sweep::builder(root.path()).stage("lr-sweep").grid("lr", [0.1, 0.01]).create()?;
+/// while let Some(trial) = sweep.claim_next()? {
+///     trial.guard().finish()?;
+/// }
+/// assert!(sweep.is_done()?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "manifest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "manifest")))]
+pub mod sweep {
+    pub use runlayout_runtime::{
+        SWEEP_PREFIX, SWEEP_RECORD, Sweep, SweepBuilder, SweepSpec, Trial, TrialState,
+    };
 }
 
 /// What only the `runlayout` command uses. Not a public API: it may change

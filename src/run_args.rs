@@ -7,7 +7,7 @@ mod flags;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::env::{DEFAULT_ROOT, Vars};
+use crate::env::{DEFAULT_ROOT, ENV_SWEEP, ENV_TRIAL, Vars};
 use crate::{Error, Launcher, Result, Run, RunBuilder, RunId, RunSpec};
 use choice::{Choice, Named};
 
@@ -23,6 +23,8 @@ use choice::{Choice, Named};
 /// | `--run-seed <N>` | `RUNLAYOUT_SEED` | a **new** run with a seeded id (the local date and five characters fixed by N; under a launcher the launcher's id in place of the date); an error if it exists |
 /// | `--run-resume <RUN>` | `RUNLAYOUT_RESUME` | open an existing run: `id`, `stage/id`, `latest` or `stage/latest` |
 /// | | `RUNLAYOUT_RUN_ID` | the id a launcher script gives: created by the first rank, joined by the others |
+/// | `--run-sweep <SWEEP>` | `RUNLAYOUT_SWEEP` | run a trial of this [sweep](crate::sweep::Sweep): `[debug/]stage/sweep-id`, or the sweep id alone in `--run-stage`'s stage |
+/// | `--run-trial <N\|next>` | `RUNLAYOUT_TRIAL` | which trial: its number (`$SLURM_ARRAY_TASK_ID`), or `next` (the default), the next one left |
 ///
 /// The flags sit under their own heading ("Run folder") in `--help` and
 /// bring no description of their own into the program's: its `about` and
@@ -35,6 +37,16 @@ use choice::{Choice, Named};
 ///
 /// [`start`](RunArgs::start) gives the first that applies:
 ///
+/// 0. `--run-sweep <SWEEP>`, else `RUNLAYOUT_SWEEP` unless one of the flags
+///    below is typed: the trial of that sweep `--run-trial` (or
+///    `RUNLAYOUT_TRIAL`) names, claimed for this process
+///    ([`Sweep::claim`](crate::sweep::Sweep::claim),
+///    [`claim_next`](crate::sweep::Sweep::claim_next)). The run returned
+///    holds the trial's claim for as long as it (or a clone, a guard)
+///    lives; its parameters are the trial's ([`Run::params`]). So a clap
+///    trainer runs as a Slurm array (`--run-trial $SLURM_ARRAY_TASK_ID`)
+///    or as N identical workers (`--run-trial next`) unchanged. Needs the
+///    `manifest` feature.
 /// 1. `--run-resume <RUN>`, `--run-id <ID>` or `--run-seed <N>` as typed (only
 ///    one of them can be).
 /// 2. `RUNLAYOUT_RESUME`, then `RUNLAYOUT_RUN_ID`, then `RUNLAYOUT_SEED`.
@@ -104,6 +116,12 @@ pub struct RunArgs {
     /// `--run-resume <RUN>` as typed (`RUNLAYOUT_RESUME` is read by
     /// [`start`](RunArgs::start)).
     pub run_resume: Option<String>,
+    /// `--run-sweep <SWEEP>` as typed (`RUNLAYOUT_SWEEP` is read by
+    /// [`start`](RunArgs::start)).
+    pub run_sweep: Option<String>,
+    /// `--run-trial <N|next>` as typed (`RUNLAYOUT_TRIAL` is read by
+    /// [`start`](RunArgs::start)).
+    pub run_trial: Option<String>,
 }
 
 impl RunArgs {
@@ -295,12 +313,20 @@ impl RunArgs {
         builder: RunBuilder,
         get: impl Fn(&str) -> Option<OsString>,
     ) -> Result<Run> {
+        let vars = Vars::new(&get);
+        if let Some(sweep) = self.sweep_asked(&vars)? {
+            let trial = match &self.run_trial {
+                Some(trial) => Some(trial.clone()),
+                None => vars.parsed(ENV_TRIAL, trial_of, "a trial number or `next`")?,
+            };
+            return self.start_trial(&sweep, trial.as_deref().unwrap_or("next"));
+        }
         let typed = choice::Typed {
             resume: self.run_resume.as_deref(),
             id: self.run_id.as_deref(),
             seed: self.run_seed,
         };
-        match choice::choose(typed, &Vars::new(&get))? {
+        match choice::choose(typed, &vars)? {
             Choice::Resume(text) => resume(builder, &text),
             Choice::New(named) => {
                 let launcher = Launcher::detect_with(&get);
@@ -323,6 +349,64 @@ impl RunArgs {
             Choice::Generated => builder.create(),
         }
     }
+}
+
+impl RunArgs {
+    /// The sweep asked for: typed, else `RUNLAYOUT_SWEEP` unless another
+    /// flag that chooses the run is typed.
+    fn sweep_asked(
+        &self,
+        vars: &Vars<impl Fn(&str) -> Option<OsString>>,
+    ) -> Result<Option<String>> {
+        if self.run_sweep.is_some() {
+            return Ok(self.run_sweep.clone());
+        }
+        if self.run_resume.is_some() || self.run_id.is_some() || self.run_seed.is_some() {
+            return Ok(None);
+        }
+        vars.text(ENV_SWEEP)
+    }
+
+    /// Claims the trial `trial` (a number or `next`) of the sweep `text`
+    /// names below the root, and returns its run, which holds the claim.
+    #[cfg(feature = "manifest")]
+    fn start_trial(&self, text: &str, trial: &str) -> Result<Run> {
+        use crate::sweep::{Sweep, SweepSpec};
+        let builder = self.builder();
+        let root = builder.root();
+        let spec = match (text.parse::<SweepSpec>(), &self.run_stage) {
+            (Ok(spec), _) => spec,
+            // The sweep id alone, in the stage of `--run-stage`.
+            (Err(e), Some(stage)) => {
+                let debug = if self.run_debug { "debug/" } else { "" };
+                format!("{debug}{stage}/{text}").parse().map_err(|_| e)?
+            }
+            (Err(e), None) => return Err(e),
+        };
+        let sweep = Sweep::open(root, &spec)?;
+        let claimed = match trial.parse::<usize>() {
+            Ok(n) => sweep.claim(n)?,
+            Err(_) => sweep
+                .claim_next()?
+                .ok_or_else(|| Error::NoTrialLeft { path: sweep.path() })?,
+        };
+        Ok(claimed.into_run())
+    }
+
+    /// Without the `manifest` feature there are no records, so no sweeps.
+    #[cfg(not(feature = "manifest"))]
+    fn start_trial(&self, text: &str, _trial: &str) -> Result<Run> {
+        Err(Error::InvalidParams {
+            value: text.to_owned(),
+            problem: "sweeps need runlayout's `manifest` feature".to_owned(),
+        })
+    }
+}
+
+/// A trial as `RUNLAYOUT_TRIAL` gives it: a number or `next`.
+fn trial_of(text: &str) -> Option<String> {
+    let text = text.trim();
+    (text == "next" || text.parse::<usize>().is_ok()).then(|| text.to_owned())
 }
 
 /// Opens the run `text` names (its shape was checked already).

@@ -508,3 +508,60 @@ mod family_keep_best {
             });
     }
 }
+
+/// A sweep of 10,000 trials (a 100 × 100 grid), made untimed.
+fn ten_thousand_trials() -> (tempfile::TempDir, runlayout::sweep::Sweep) {
+    let root = tempfile::tempdir().expect("root");
+    let sweep = runlayout::sweep::Sweep::builder(root.path())
+        .stage("sweep")
+        .grid("lr", 0..100)
+        .grid("seed", 0..100)
+        .create()
+        .expect("sweep");
+    (root, sweep)
+}
+
+mod sweep_claim_10000 {
+    use super::*;
+
+    /// 8 worker threads, each with its own handle as a worker process has,
+    /// claim and finish every trial.
+    #[divan::bench(sample_count = 3, sample_size = 1)]
+    fn derived(b: Bencher) {
+        b.with_inputs(ten_thousand_trials)
+            .bench_local_values(|(root, sweep)| {
+                std::thread::scope(|s| {
+                    for _ in 0..8 {
+                        s.spawn(|| {
+                            let mine = runlayout::sweep::Sweep::open(root.path(), sweep.spec())
+                                .expect("open");
+                            while let Some(trial) = mine.claim_next().expect("claim") {
+                                trial.run().finish().expect("finish");
+                            }
+                        });
+                    }
+                });
+                assert!(sweep.is_done().expect("done"));
+                root
+            });
+    }
+}
+
+mod sweep_show_10000 {
+    use super::*;
+
+    /// Every trial's state (params, status, summary) of a finished sweep.
+    #[divan::bench(sample_count = 5, sample_size = 1)]
+    fn derived(b: Bencher) {
+        let (_root, sweep) = ten_thousand_trials();
+        while let Some(trial) = sweep.claim_next().expect("claim") {
+            trial.run().summary().set("loss", 0.5).expect("summary");
+            trial.run().finish().expect("finish");
+        }
+        b.bench_local(|| {
+            let states = sweep.trials().expect("trials");
+            assert_eq!(states.len(), 10_000);
+            states
+        });
+    }
+}

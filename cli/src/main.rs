@@ -13,6 +13,9 @@
 //! runlayout latest [--stage S] [--debug]
 //! runlayout prune [--stage S] [--debug] [--status S,..] [--older-than D] [--keep-last N] [--include-latest] [--yes]
 //! runlayout link <RUN> <ANCESTOR>
+//! runlayout sweep new --stage S --grid NAME=V1,V2 [--grid ..] [--trial JSON] [--id ID]
+//! runlayout sweep ls
+//! runlayout sweep show <SWEEP> [--sort [-]KEY] [--columns KEY,..]
 //! ```
 //!
 //! `<RUN>` is a run id, or `stage/id`, `debug/id`, `debug/stage/id` where an
@@ -122,6 +125,9 @@ enum Command {
         /// The new note (empty: remove it)
         text: Option<String>,
     },
+    /// Sweeps: record one, list them, compare a sweep's trials
+    #[command(subcommand)]
+    Sweep(commands::SweepCommand),
     /// Link a run to the run it grew out of
     Link {
         /// The run that resumes or continues (as <RUN> of `show`)
@@ -162,5 +168,6 @@ fn run(cli: &Cli, out: &mut Output) -> CliResult<()> {
         Command::Tag { run, changes } => commands::tag(&cli.root, run, changes, out),
         Command::Note { run, text } => commands::note(&cli.root, run, text.as_deref(), out),
         Command::Link { run, ancestor } => commands::link(&cli.root, run, ancestor, out),
+        Command::Sweep(command) => commands::sweep(&cli.root, command, out),
     }
 }

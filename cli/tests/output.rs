@@ -380,9 +380,26 @@ fn the_readme_covers_every_command_and_flag() -> TestResult {
     assert_eq!(
         commands,
         [
-            "ls", "show", "path", "tree", "latest", "prune", "diff", "tag", "note", "link"
+            "ls", "show", "path", "tree", "latest", "prune", "diff", "tag", "note", "sweep", "link"
         ]
     );
+    for sub in ["new", "ls", "show"] {
+        assert!(
+            readme.contains(&format!("`runlayout sweep {sub}")),
+            "README.md: no `runlayout sweep {sub}`"
+        );
+        let help = ok(&runlayout(Path::new("."), &["sweep", sub, "--help"]));
+        for flag in help
+            .split_whitespace()
+            .filter(|w| w.starts_with("--") && w.len() > 2 && *w != "--help")
+        {
+            let flag = flag.trim_end_matches([',', '.', ')']);
+            assert!(
+                readme.contains(&format!("`{flag}")),
+                "README.md: no `{flag}` (of sweep {sub})"
+            );
+        }
+    }
     for command in &commands {
         assert!(
             readme.contains(&format!("`runlayout {command}")),

@@ -323,6 +323,40 @@ pub enum Error {
         /// What it should hold.
         expected: &'static str,
     },
+    /// A sweep builder named an existing sweep whose recorded spec
+    /// (parameters, values, order, count) differs from the one given.
+    SweepChanged {
+        /// The sweep's record folder.
+        path: PathBuf,
+        /// The first difference, recorded against given.
+        difference: String,
+    },
+    /// No sweep is recorded where a sweep was named.
+    SweepNotFound {
+        /// Where its record folder would be.
+        path: PathBuf,
+    },
+    /// A text that should name a sweep does not read as one.
+    InvalidSweepSpec {
+        /// The text given.
+        value: String,
+    },
+    /// No trial of a sweep is left to claim: each has finished, failed,
+    /// or is held by a live worker.
+    NoTrialLeft {
+        /// The sweep's record folder.
+        path: PathBuf,
+    },
+    /// A trial of a sweep cannot be claimed.
+    TrialUnavailable {
+        /// The trial's run folder (or, out of range, the sweep's record
+        /// folder).
+        path: PathBuf,
+        /// The trial's number.
+        trial: usize,
+        /// Why.
+        reason: TrialReason,
+    },
 }
 
 impl Error {
@@ -377,7 +411,11 @@ impl Error {
             | Error::NoLatestRun { path }
             | Error::SaverOutput { path, .. }
             | Error::NoFinishedRun { path }
-            | Error::LinkIsMember { path, .. } => Some(path),
+            | Error::LinkIsMember { path, .. }
+            | Error::SweepChanged { path, .. }
+            | Error::SweepNotFound { path }
+            | Error::NoTrialLeft { path }
+            | Error::TrialUnavailable { path, .. } => Some(path),
             Error::TooManyCollisions { parent, .. } => Some(parent),
             Error::RootNotFound { root } => Some(root),
             Error::InvalidName { .. }
@@ -386,6 +424,7 @@ impl Error {
             | Error::InvalidTemplate { .. }
             | Error::InvalidRunSpec { .. }
             | Error::InvalidParams { .. }
+            | Error::InvalidSweepSpec { .. }
             | Error::InvalidEnv { .. } => None,
         }
     }
@@ -432,7 +471,11 @@ impl Error {
             | Error::LinkIsMember { .. }
             | Error::InvalidRunSpec { .. }
             | Error::InvalidParams { .. }
+            | Error::InvalidSweepSpec { .. }
             | Error::InvalidEnv { .. } => io::ErrorKind::InvalidInput,
+            Error::SweepChanged { .. } => io::ErrorKind::AlreadyExists,
+            Error::SweepNotFound { .. } | Error::NoTrialLeft { .. } => io::ErrorKind::NotFound,
+            Error::TrialUnavailable { .. } => io::ErrorKind::ResourceBusy,
             Error::RunExists { .. } | Error::RunIdTaken { .. } => io::ErrorKind::AlreadyExists,
             Error::RunNotFound { .. } | Error::RootNotFound { .. } | Error::DanglingLink { .. } => {
                 io::ErrorKind::NotFound
@@ -633,6 +676,30 @@ impl fmt::Display for Error {
                 value,
                 expected,
             } => write!(f, "{var}={value:?} cannot be used: expected {expected}"),
+            Error::SweepChanged { path, difference } => write!(
+                f,
+                "sweep `{}` was recorded with another spec: {difference}",
+                path.display()
+            ),
+            Error::SweepNotFound { path } => write!(f, "no sweep at `{}`", path.display()),
+            Error::NoTrialLeft { path } => write!(
+                f,
+                "no trial of sweep `{}` is left to claim: each has finished, failed or is held by a live worker",
+                path.display()
+            ),
+            Error::InvalidSweepSpec { value } => write!(
+                f,
+                "`{value}` names no sweep: expected `[debug/]<stage>/<sweep-id>`"
+            ),
+            Error::TrialUnavailable {
+                path,
+                trial,
+                reason,
+            } => write!(
+                f,
+                "trial {trial} (`{}`) cannot be claimed: {reason}",
+                path.display()
+            ),
         }
     }
 }
@@ -769,6 +836,8 @@ pub enum RecordKind {
     Summary,
     /// `run.restarts.jsonl`, the later opens and joins of the run.
     Restarts,
+    /// `sweep.json`, a sweep's spec.
+    Sweep,
 }
 
 impl fmt::Display for RecordKind {
@@ -779,6 +848,7 @@ impl fmt::Display for RecordKind {
             RecordKind::Layout => "layout record",
             RecordKind::Summary => "summary record",
             RecordKind::Restarts => "restarts record",
+            RecordKind::Sweep => "sweep record",
         })
     }
 }
@@ -903,5 +973,52 @@ mod tests {
         let foreign = io::Error::other("disk on fire");
         let wrapped = Error::io(Operation::Sync, "runs/b", foreign);
         assert_eq!(wrapped.to_string(), "cannot sync `runs/b`: disk on fire");
+    }
+}
+
+/// Why a trial of a sweep cannot be claimed ([`Error::TrialUnavailable`]).
+///
+/// ```
+/// use runlayout::error::TrialReason;
+/// assert_eq!(TrialReason::Finished.to_string(), "it has finished");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrialReason {
+    /// A live worker holds its claim.
+    Held,
+    /// A process runs it that holds no claim: a process of another host
+    /// whose heartbeat is still fresh, or one that opened the run by name.
+    Running,
+    /// It has finished: a finished trial is never run again.
+    Finished,
+    /// It has failed, and failed trials are not retried.
+    Failed,
+    /// Its run was made and then removed (pruned).
+    Removed,
+    /// The sweep has fewer trials.
+    OutOfRange {
+        /// How many trials the sweep has.
+        count: usize,
+    },
+    /// Another run, not this trial's, sits at the trial's place.
+    NotATrial,
+}
+
+impl fmt::Display for TrialReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrialReason::Held => f.write_str("another live worker holds it"),
+            TrialReason::Running => f.write_str("a process runs it without a claim"),
+            TrialReason::Finished => f.write_str("it has finished"),
+            TrialReason::Failed => f.write_str("it has failed (retry_failed is off)"),
+            TrialReason::Removed => f.write_str("its run was removed"),
+            TrialReason::OutOfRange { count } => {
+                write!(f, "the sweep has {count} trials, numbered from 0")
+            }
+            TrialReason::NotATrial => {
+                f.write_str("another run, not of this sweep, sits at its place")
+            }
+        }
     }
 }

@@ -69,6 +69,10 @@ pub mod pruning {
     #![doc = include_str!("pruning.md")]
 }
 
+pub mod sweeps {
+    #![doc = include_str!("sweeps.md")]
+}
+
 pub mod launchers {
     #![doc = include_str!("launchers.md")]
 }

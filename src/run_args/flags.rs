@@ -39,6 +39,8 @@ const ID: &str = "runlayout-run-id";
 const SEED: &str = "runlayout-run-seed";
 const DEBUG: &str = "runlayout-run-debug";
 const RESUME: &str = "runlayout-run-resume";
+const SWEEP: &str = "runlayout-run-sweep";
+const TRIAL: &str = "runlayout-run-trial";
 
 #[derive(clap::Args)]
 #[group(id = "runlayout-run-args")]
@@ -110,6 +112,36 @@ pub(super) struct Flags {
         help_heading = HEADING
     )]
     run_resume: Option<String>,
+
+    /// Run a trial of this sweep: STAGE/SWEEP-ID or SWEEP-ID of
+    /// --run-stage (or RUNLAYOUT_SWEEP)
+    #[arg(
+        id = SWEEP,
+        long = "run-sweep",
+        value_name = "SWEEP",
+        conflicts_with_all = [ID, SEED, RESUME],
+        help_heading = HEADING
+    )]
+    run_sweep: Option<String>,
+
+    /// Which trial of the sweep: its number (a Slurm array's task id) or
+    /// next, the next one left (or RUNLAYOUT_TRIAL; default next)
+    #[arg(
+        id = TRIAL,
+        long = "run-trial",
+        value_name = "N|next",
+        value_parser = trial_value,
+        help_heading = HEADING
+    )]
+    run_trial: Option<String>,
+}
+
+/// clap's check of `--run-trial`: a number or `next`.
+fn trial_value(text: &str) -> Result<String, String> {
+    match text == "next" || text.parse::<usize>().is_ok() {
+        true => Ok(text.to_owned()),
+        false => Err("expected a trial number or `next`".to_owned()),
+    }
 }
 
 /// clap's check of `--run-resume`: the value as typed, if it has the shape
@@ -218,6 +250,8 @@ impl From<Flags> for RunArgs {
             run_seed: flags.run_seed,
             run_debug: flags.run_debug,
             run_resume: flags.run_resume,
+            run_sweep: flags.run_sweep,
+            run_trial: flags.run_trial,
         }
     }
 }
@@ -231,6 +265,8 @@ impl From<RunArgs> for Flags {
             run_seed: args.run_seed,
             run_debug: args.run_debug,
             run_resume: args.run_resume,
+            run_sweep: args.run_sweep,
+            run_trial: args.run_trial,
         }
     }
 }

@@ -38,3 +38,4 @@ mod runs;
 mod saver;
 mod scan;
 mod status;
+mod sweeps;

@@ -202,7 +202,9 @@ fn every_run_args_flag_starts_with_run() {
             "run-id",
             "run-seed",
             "run-debug",
-            "run-resume"
+            "run-resume",
+            "run-sweep",
+            "run-trial"
         ]
     );
 }
@@ -371,12 +373,14 @@ fn the_help_lines_read_cleanly() -> TestResult {
     assert_eq!(
         lines[at + 1..],
         [
-            "      --run-root <DIR>    Folder that holds every run [env: RUNLAYOUT_ROOT=] [default: runs]",
-            "      --run-stage <NAME>  Stage of the run: pretrain, finetune, ... [env: RUNLAYOUT_STAGE=]",
-            "      --run-id <ID>       Start a new run with this id, an error if it exists (RUNLAYOUT_RUN_ID instead creates the run or joins it)",
-            "      --run-seed <N>      Start a new run with a seeded id (today's date, or under a launcher its job id, and a suffix from N), an error if it exists (or RUNLAYOUT_SEED)",
-            "      --run-debug         Put the run below the root's debug/ folder [env: RUNLAYOUT_DEBUG=]",
-            "      --run-resume <RUN>  Open an existing run: ID, STAGE/ID, latest or STAGE/latest (or RUNLAYOUT_RESUME)",
+            "      --run-root <DIR>      Folder that holds every run [env: RUNLAYOUT_ROOT=] [default: runs]",
+            "      --run-stage <NAME>    Stage of the run: pretrain, finetune, ... [env: RUNLAYOUT_STAGE=]",
+            "      --run-id <ID>         Start a new run with this id, an error if it exists (RUNLAYOUT_RUN_ID instead creates the run or joins it)",
+            "      --run-seed <N>        Start a new run with a seeded id (today's date, or under a launcher its job id, and a suffix from N), an error if it exists (or RUNLAYOUT_SEED)",
+            "      --run-debug           Put the run below the root's debug/ folder [env: RUNLAYOUT_DEBUG=]",
+            "      --run-resume <RUN>    Open an existing run: ID, STAGE/ID, latest or STAGE/latest (or RUNLAYOUT_RESUME)",
+            "      --run-sweep <SWEEP>   Run a trial of this sweep: STAGE/SWEEP-ID or SWEEP-ID of --run-stage (or RUNLAYOUT_SWEEP)",
+            "      --run-trial <N|next>  Which trial of the sweep: its number (a Slurm array's task id) or next, the next one left (or RUNLAYOUT_TRIAL; default next)",
         ]
     );
     Ok(())

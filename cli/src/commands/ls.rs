@@ -41,6 +41,9 @@ pub struct LsArgs {
     /// Show at most N runs (after sorting)
     #[arg(long, value_name = "N")]
     limit: Option<usize>,
+    /// Only the trials of this sweep (STAGE/SWEEP-ID, as `sweep ls` names it)
+    #[arg(long, value_name = "SWEEP")]
+    sweep: Option<String>,
 }
 
 impl LsArgs {
@@ -76,7 +79,28 @@ pub fn ls(root: &Path, args: &LsArgs, out: &mut Output) -> CliResult<()> {
     if let Some(stage) = &args.stage {
         scan = scan.stage(stage.as_str());
     }
-    let listing = scan.list()?;
+    // A sweep's trials: runs of its stage, in its folders.
+    let trials = match &args.sweep {
+        Some(text) => {
+            let sweep = runlayout::sweep::Sweep::resolve(root, text)?;
+            let debug = if sweep.is_debug() {
+                DebugRuns::Only
+            } else {
+                DebugRuns::Exclude
+            };
+            scan = scan.stage(sweep.stage()).debug(debug);
+            let paths: std::collections::HashSet<_> =
+                (0..sweep.count()).map(|n| sweep.trial_path(n)).collect();
+            Some(paths)
+        }
+        None => None,
+    };
+    let mut listing = scan.list()?;
+    if let Some(trials) = &trials {
+        listing
+            .runs
+            .retain(|found| trials.contains(found.run.path()));
+    }
     let mut problems: Vec<String> = listing.problems.iter().map(|p| p.to_string()).collect();
     let (summaries, tags) = (args.needs_summary(), args.needs_tags());
     let mut rows: Vec<(FoundRun, Standing, Extras)> = Vec::with_capacity(listing.runs.len());

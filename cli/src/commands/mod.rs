@@ -8,6 +8,7 @@ mod mark;
 mod path;
 mod prune;
 mod show;
+mod sweep;
 mod tree;
 
 pub use diff::{DiffArgs, diff};
@@ -18,6 +19,7 @@ pub use mark::{note, tag};
 pub use path::path;
 pub use prune::{PruneArgs, prune};
 pub use show::show;
+pub use sweep::{SweepCommand, sweep};
 pub use tree::tree;
 
 use std::fmt;

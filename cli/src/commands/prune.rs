@@ -10,6 +10,7 @@ use std::time::Duration;
 use runlayout::{
     Run, RunStatus,
     prune::{KeepReason, Prune},
+    sweep::Sweep,
 };
 use serde_json::{Value, json};
 
@@ -42,6 +43,10 @@ pub struct PruneArgs {
     /// pointer then moves to the newest run left, or goes with the last
     #[arg(long)]
     include_latest: bool,
+    /// Select the trials of this sweep (STAGE/SWEEP-ID), and remove its
+    /// record once none of them is left
+    #[arg(long, value_name = "SWEEP")]
+    sweep: Option<String>,
     /// Remove them (without it, only print what would be removed)
     #[arg(long)]
     yes: bool,
@@ -60,7 +65,13 @@ fn parse_age(text: &str) -> Result<Duration, String> {
 
 pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
     resolve::require_root(root)?;
-    let mut prune = Prune::new(root)
+    let sweep = match &args.sweep {
+        Some(text) => Some(Sweep::resolve(root, text)?),
+        None => None,
+    };
+    let mut prune = sweep
+        .as_ref()
+        .map_or_else(|| Prune::new(root), Sweep::prune)
         .debug_only(args.debug)
         .include_latest(args.include_latest)
         .status(args.status.iter().copied());
@@ -100,6 +111,11 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
     } else {
         None
     };
+    // The sweep's record goes with its last trial, with `--yes`.
+    let record_removed = match (&sweep, &done) {
+        (Some(sweep), Some(_)) => Some(sweep.remove()?),
+        _ => None,
+    };
     // A planned run `execute` left, and why: what changed since the plan.
     let skipped: Vec<(Planned, Reason)> = done
         .iter()
@@ -132,6 +148,11 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
             "names": now.as_ref().map_or(Value::Null, paths::json),
         })).collect::<Vec<_>>()),
         "problems": plan.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "sweep": sweep.as_ref().map(|s| json!({
+            "sweep": s.to_string(),
+            "record": paths::json(s.path()),
+            "record_removed": record_removed,
+        })),
     });
     if !out.is_json() {
         // Beside the table, as `ls` reports them; `--json` has them in
@@ -179,6 +200,23 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
                     w,
                     "removed {}: no run of its stage is left",
                     pointer.display()
+                )?,
+            }
+        }
+        if let Some(sweep) = &sweep {
+            let record = sweep.path();
+            match record_removed {
+                Some(true) => writeln!(
+                    w,
+                    "removed the record of sweep {sweep}: {}",
+                    record.display()
+                )?,
+                Some(false) => {
+                    writeln!(w, "kept the record of sweep {sweep}: trials of it are left")?
+                }
+                None => writeln!(
+                    w,
+                    "would remove the record of sweep {sweep} once none of its trials is left"
                 )?,
             }
         }

@@ -220,7 +220,7 @@ fn no_follow(options: &mut std::fs::OpenOptions) {
 fn no_follow(_options: &mut std::fs::OpenOptions) {}
 
 /// Whether the lock failed because this file system does not do locks.
-fn unsupported(e: &io::Error) -> bool {
+pub(crate) fn unsupported(e: &io::Error) -> bool {
     #[cfg(unix)]
     if matches!(
         e.raw_os_error(),

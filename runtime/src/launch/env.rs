@@ -51,6 +51,20 @@ pub const ENV_SEED: &str = "RUNLAYOUT_SEED";
 /// assert_eq!(runlayout::env::ENV_RESUME, "RUNLAYOUT_RESUME");
 /// ```
 pub const ENV_RESUME: &str = "RUNLAYOUT_RESUME";
+/// The sweep whose trial to run, for `RunArgs` (`--run-sweep`):
+/// `[debug/]<stage>/<sweep-id>`.
+///
+/// ```
+/// assert_eq!(runlayout::env::ENV_SWEEP, "RUNLAYOUT_SWEEP");
+/// ```
+pub const ENV_SWEEP: &str = "RUNLAYOUT_SWEEP";
+/// Which trial of the sweep to run, for `RunArgs` (`--run-trial`): a
+/// number or `next`.
+///
+/// ```
+/// assert_eq!(runlayout::env::ENV_TRIAL, "RUNLAYOUT_TRIAL");
+/// ```
+pub const ENV_TRIAL: &str = "RUNLAYOUT_TRIAL";
 
 /// What [`parse_flag`] reads, for messages: yes first, then no.
 pub(crate) const FLAG_SPELLINGS: &str = "1, true, t, yes, y, on, 0, false, f, no, n or off";

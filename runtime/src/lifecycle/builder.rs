@@ -61,6 +61,9 @@ pub struct RunBuilder {
     /// Whether opening or joining the run records a restart (not for
     /// `Run::resolve`, which reads another run).
     pub(super) record_restart: bool,
+    /// Fields of its own a caller above this folder records in a new
+    /// run's `run.json` (a sweep's trial records `sweep`).
+    pub(super) fields: Extra,
 }
 
 /// Parameters given to [`RunBuilder::params`]: the JSON object, or the
@@ -107,6 +110,7 @@ impl RunBuilder {
             heartbeat: HEARTBEAT_INTERVAL,
             params: None,
             record_restart: true,
+            fields: Extra::default(),
         }
     }
 
@@ -392,6 +396,16 @@ impl RunBuilder {
     /// ```
     pub fn record_restart(mut self, record: bool) -> RunBuilder {
         self.record_restart = record;
+        self
+    }
+
+    /// Records `value` under `key` in a new run's `run.json` (a field the
+    /// manifest does not name itself, read back with `Manifest::other`).
+    #[cfg(feature = "serde")]
+    // Only sweeps, which need the `manifest` feature, call it.
+    #[cfg_attr(not(feature = "manifest"), allow(dead_code))]
+    pub(crate) fn manifest_field(mut self, key: &str, value: serde_json::Value) -> RunBuilder {
+        self.fields.insert(key.to_owned(), value);
         self
     }
 

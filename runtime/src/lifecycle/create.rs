@@ -408,7 +408,13 @@ impl RunBuilder {
     /// claim, taken with the manifest.
     fn record(&self, run: &Run, job: Option<&str>) -> Result<Recorded> {
         let written = if self.write_manifest {
-            match manifest::write_new(run, job, self.record_git, self.checked_params()?)? {
+            match manifest::write_new(
+                run,
+                job,
+                self.record_git,
+                self.checked_params()?,
+                &self.fields,
+            )? {
                 Some(written) => written,
                 None => return Ok(Recorded::Completed),
             }

@@ -177,7 +177,13 @@ fn check_or_complete(
                 && untouched_for(path, settings.join_timeout)
             {
                 let params = settings.checked_params()?;
-                return match manifest::write_new(run, completer.job, settings.record_git, params)? {
+                return match manifest::write_new(
+                    run,
+                    completer.job,
+                    settings.record_git,
+                    params,
+                    &settings.fields,
+                )? {
                     Some(written) => Ok(written.claim),
                     // Another joiner completed it first: claimed as it stands.
                     None => claim::use_run(path),

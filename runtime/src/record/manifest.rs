@@ -249,7 +249,8 @@ pub(crate) struct Written {
 /// Writes the manifest of a run this process has just created, for the
 /// launched `job` if one shares it, with the git state of the current
 /// directory if `git` asks for it, with the run's parameters if the creator
-/// gave any. `None` if a manifest appeared there first: another process
+/// gave any and `fields` of a caller's own (a sweep's trial records
+/// `sweep`). `None` if a manifest appeared there first: another process
 /// completed the folder as abandoned (a joiner), and the run is its;
 /// nothing was written.
 pub(crate) fn write_new(
@@ -257,6 +258,7 @@ pub(crate) fn write_new(
     job: Option<&str>,
     git: bool,
     params: Option<&Extra>,
+    fields: &Extra,
 ) -> Result<Option<Written>> {
     if !json::ENABLED {
         return Ok(Some(Written {
@@ -267,7 +269,7 @@ pub(crate) fn write_new(
     let (created, text) = time::now_recorded();
     let git = if git { provenance::git() } else { None };
     let path = run.path().join(MANIFEST);
-    let text = new_text(run, &text, git.as_ref(), job, params)
+    let text = new_text(run, &text, git.as_ref(), job, params, fields)
         .map_err(|e| json::invalid::<Manifest>(&path, e.to_string()))?;
     let mut locked = false;
     let made = json::create::<Manifest>(&path, &text, |file| {
@@ -297,6 +299,7 @@ fn new_text(
     git: Option<&GitRecord>,
     job: Option<&str>,
     params: Option<&Extra>,
+    fields: &Extra,
 ) -> serde_json::Result<Vec<u8>> {
     use crate::record::manifest_text::{self, Head, Maker, Tail};
     let head = Head {
@@ -317,7 +320,12 @@ fn new_text(
             launcher: Some(&launcher),
         })
     };
-    manifest_text::render(&head, git, maker, Tail { job, params })
+    let tail = Tail {
+        job,
+        params,
+        fields,
+    };
+    manifest_text::render(&head, git, maker, tail)
 }
 
 /// Never called: without records no manifest is written.
@@ -328,6 +336,7 @@ fn new_text(
     _: Option<&GitRecord>,
     _: Option<&str>,
     _: Option<&Extra>,
+    _: &Extra,
 ) -> std::result::Result<Vec<u8>, std::convert::Infallible> {
     Ok(Vec::new())
 }
@@ -512,6 +521,7 @@ mod text_tests {
             Tail {
                 job: manifest.job.as_deref(),
                 params: manifest.params.as_ref(),
+                fields: &manifest.extra,
             },
         );
         text.expect("renders")
@@ -538,6 +548,10 @@ mod text_tests {
                 ] {
                     let mut manifest = manifest(stage, git.clone(), job);
                     manifest.params = params.and_then(|p| p.as_object().cloned());
+                    if job.is_some() {
+                        let sweep = serde_json::json!({"id": "lr-grid", "trial": 3});
+                        manifest.extra.insert("sweep".into(), sweep);
+                    }
                     // Twice: the second time from the kept maker.
                     for _ in 0..2 {
                         let text = rendered(&manifest);

@@ -46,6 +46,10 @@ pub(crate) struct Tail<'a> {
     pub(crate) job: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) params: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    /// Fields of a caller's own (a sweep's trial records `sweep`), last,
+    /// as a manifest keeps the fields it does not know.
+    #[serde(flatten)]
+    pub(crate) fields: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 /// The maker's JSON this process made last, and the git state it was made
@@ -94,7 +98,7 @@ pub(crate) fn render_with(
             }
         }
     }
-    if tail.job.is_some() || tail.params.is_some() {
+    if tail.job.is_some() || tail.params.is_some() || !tail.fields.is_empty() {
         text.push(b',');
         text.extend_from_slice(inner(&serde_json::to_vec_pretty(&tail)?));
     }

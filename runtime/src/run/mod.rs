@@ -61,6 +61,10 @@ pub struct Run {
     heartbeat: Duration,
     /// This process's use claim on the run, shared by the clones.
     claim: Option<Arc<UseClaim>>,
+    /// A lock this process holds for as long as the run (or a clone)
+    /// lives: a sweep trial's claim, which its worker holds while it works.
+    #[cfg_attr(not(feature = "manifest"), allow(dead_code))]
+    held: Option<Arc<std::fs::File>>,
 }
 
 impl Run {
@@ -75,6 +79,7 @@ impl Run {
             is_new,
             heartbeat: HEARTBEAT_INTERVAL,
             claim: None,
+            held: None,
         }
     }
 
@@ -93,6 +98,15 @@ impl Run {
     /// as long as it or a clone lives.
     pub(crate) fn claimed(mut self, claim: Option<UseClaim>) -> Run {
         self.claim = claim.map(Arc::new);
+        self
+    }
+
+    /// The run, holding the locked `file` for as long as it or a clone
+    /// lives.
+    // Only sweeps, which need the `manifest` feature, call it.
+    #[cfg_attr(not(feature = "manifest"), allow(dead_code))]
+    pub(crate) fn holding(mut self, file: std::fs::File) -> Run {
+        self.held = Some(Arc::new(file));
         self
     }
 

@@ -83,6 +83,8 @@ pub struct Prune {
     older_than: Option<Duration>,
     keep_last: Option<usize>,
     include_latest: bool,
+    /// Only these run folders (canonical paths): a sweep's trials.
+    only: Option<std::collections::HashSet<PathBuf>>,
 }
 
 impl Prune {
@@ -101,7 +103,18 @@ impl Prune {
             older_than: None,
             keep_last: None,
             include_latest: false,
+            only: None,
         }
+    }
+
+    /// Selects the runs in these folders, and no others: what a sweep's
+    /// prune removes (its trials). The other criteria narrow it further.
+    // Only sweeps, which need the `manifest` feature, call it.
+    #[cfg_attr(not(feature = "manifest"), allow(dead_code))]
+    pub(crate) fn only(mut self, folders: impl IntoIterator<Item = PathBuf>) -> Prune {
+        let folders = folders.into_iter().map(|f| fs::canonical_or_same(&f));
+        self.only = Some(folders.collect());
+        self
     }
 
     /// Only runs of this stage.
@@ -197,6 +210,7 @@ impl Prune {
             || !self.statuses.is_empty()
             || self.older_than.is_some()
             || self.keep_last.is_some()
+            || self.only.is_some()
     }
 
     /// Reads the tree and plans: what the selection picks, minus what must

@@ -43,6 +43,7 @@ impl Prune {
             })
             .map(|f| fs::canonical_or_same(f.run.path()))
             .filter(|p| self.keep_last.is_none() || beyond_last.contains(p))
+            .filter(|p| self.only.as_ref().is_none_or(|only| only.contains(p)))
             .collect()
     }
 }
