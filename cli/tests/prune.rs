@@ -656,3 +656,77 @@ fn keep_last_orders_by_the_recorded_creation_time_not_by_id() -> TestResult {
     assert_eq!(ids_of(&done["removed"], root), ["p1", "p3", "p4"]);
     Ok(())
 }
+
+#[test]
+fn keep_best_ranks_each_stage_by_a_summary_value_and_keeps_runs_without_one() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    let day =
+        |n: i64| (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * n)).to_string();
+    // A sweep's points with their validation loss (p5 never wrote one), and
+    // a run of another stage, which is ranked apart.
+    let points = [
+        ("p1", 6, Some(0.5)),
+        ("p2", 5, Some(0.2)),
+        ("p3", 4, Some(0.9)),
+        ("p4", 3, Some(0.1)),
+        ("p5", 2, None),
+    ];
+    for (id, days_ago, loss) in points {
+        let run = RunFixture::new(Run::builder(root).stage("sweep").run_id(id))
+            .manifest("created", day(days_ago))
+            .fate(Fate::Finished)
+            .create()?;
+        if let Some(loss) = loss {
+            run.summary().set("val_loss", loss)?;
+        }
+    }
+    let other = RunFixture::new(Run::builder(root).stage("other").run_id("o1"))
+        .fate(Fate::Finished)
+        .create()?;
+    other.summary().set("val_loss", 0.7)?;
+    drop(other);
+    let by_loss = ["prune", "--keep-best", "2", "--by", "summary.val_loss"];
+    let dry = json(&runlayout(
+        root,
+        &[&by_loss[..], &["--include-latest", "--json"]].concat(),
+    ));
+    assert_eq!(ids_of(&dry["remove"], root), ["p1", "p3"]);
+    let unranked: Vec<&Value> = dry["kept"]
+        .as_array()
+        .expect("kept")
+        .iter()
+        .filter(|k| k["reason"] == "no_value")
+        .collect();
+    assert_eq!(unranked.len(), 1, "{dry}");
+    assert_eq!(unranked[0]["key"], "summary.val_loss");
+    assert!(
+        unranked[0]["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("p5")),
+        "{dry}"
+    );
+    // Greater is better with --max: the two lowest losses go.
+    let max = json(&runlayout(
+        root,
+        &[&by_loss[..], &["--max", "--include-latest", "--json"]].concat(),
+    ));
+    assert_eq!(ids_of(&max["remove"], root), ["p2", "p4"]);
+    // And they do go, with --yes; p5 and the other stage stay.
+    let done = json(&runlayout(
+        root,
+        &[&by_loss[..], &["--include-latest", "--yes", "--json"]].concat(),
+    ));
+    assert_eq!(ids_of(&done["removed"], root), ["p1", "p3"]);
+    for left in ["sweep/p2", "sweep/p4", "sweep/p5", "other/o1"] {
+        assert!(root.join(left).join(MANIFEST).is_file(), "{left}");
+    }
+    // --by names a summary value, and needs --keep-best.
+    let bad = runlayout(root, &["prune", "--keep-best", "1", "--by", "val_loss"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(said.contains("`val_loss` names no summary value"), "{said}");
+    let alone = runlayout(root, &["prune", "--by", "summary.val_loss"]);
+    assert_eq!(alone.status.code(), Some(2));
+    Ok(())
+}

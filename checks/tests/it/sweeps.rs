@@ -91,7 +91,7 @@ fn last_claimant(log_path: &Path, n: usize) -> Result<String, Box<dyn std::error
         .lines()
         .filter_map(|l| l.strip_prefix(&prefix))
         .filter(|pid| *pid != me)
-        .last()
+        .next_back()
         .unwrap_or_default()
         .to_owned())
 }

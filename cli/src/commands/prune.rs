@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use runlayout::{
-    Run, RunStatus,
+    Goal, Run, RunStatus,
     prune::{KeepReason, Prune},
     sweep::Sweep,
 };
@@ -39,6 +39,17 @@ pub struct PruneArgs {
     /// recorded in their manifests
     #[arg(long, value_name = "N")]
     keep_last: Option<usize>,
+    /// Select all but the N best runs of each stage by a value of their
+    /// summary (with --by); runs without that value are kept
+    #[arg(long, value_name = "N", requires = "by")]
+    keep_best: Option<usize>,
+    /// The summary value --keep-best ranks by: summary.KEY (a dotted path,
+    /// as summary.val_loss); smaller is better unless --max
+    #[arg(long, value_name = "summary.KEY", requires = "keep_best", value_parser = parse_by)]
+    by: Option<String>,
+    /// With --keep-best: greater is better (an accuracy, a score)
+    #[arg(long, requires = "keep_best")]
+    max: bool,
     /// Let the selection take the run a `latest` pointer names too; the
     /// pointer then moves to the newest run left, or goes with the last
     #[arg(long)]
@@ -83,6 +94,14 @@ pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
     }
     if let Some(n) = args.keep_last {
         prune = prune.keep_last(n);
+    }
+    if let (Some(n), Some(key)) = (args.keep_best, &args.by) {
+        let goal = if args.max {
+            Goal::Maximize
+        } else {
+            Goal::Minimize
+        };
+        prune = prune.keep_best(n, key.as_str(), goal);
     }
     let plan = prune.plan()?;
     let names = Names::new(root, []);
@@ -346,6 +365,11 @@ impl Reason {
             KeepReason::Gone => ("gone", reason.to_string(), None),
             KeepReason::InUse => ("in_use", reason.to_string(), None),
             KeepReason::Unclaimable(_) => ("unclaimable", reason.to_string(), None),
+            KeepReason::NoValue(key) => (
+                "no_value",
+                reason.to_string(),
+                Some(("key", Value::from(key.as_str()))),
+            ),
             // A reason this version does not know by name: its variant's
             // name as the code, its own words as the text.
             other => return Reason::unknown(other),
@@ -437,5 +461,17 @@ mod tests {
         assert_eq!(snake_case("AncestorOf"), "ancestor_of");
         assert_eq!(snake_case("Gone"), "gone");
         assert_eq!(snake_case("MountInside"), "mount_inside");
+    }
+}
+
+/// `--by`'s value: `summary.KEY`, the key (a dotted path) in the summary.
+fn parse_by(text: &str) -> Result<String, String> {
+    match text.strip_prefix("summary.") {
+        Some(key) if !key.is_empty() && key.split('.').all(|part| !part.is_empty()) => {
+            Ok(key.to_owned())
+        }
+        _ => Err(format!(
+            "`{text}` names no summary value: expected summary.KEY, as summary.val_loss"
+        )),
     }
 }

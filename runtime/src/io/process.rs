@@ -20,10 +20,6 @@ pub(crate) struct Process {
     /// The process id.
     pub(crate) pid: u32,
     /// The command line, each argument lossily made UTF-8.
-    #[cfg_attr(
-        not(feature = "manifest"),
-        expect(dead_code, reason = "only a manifest records the command")
-    )]
     pub(crate) command: Vec<String>,
     /// When the process started, in clock ticks since boot (Linux): with
     /// the pid it tells this process from a later one that reuses the pid.

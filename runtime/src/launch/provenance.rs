@@ -98,10 +98,6 @@ pub struct LauncherRecord {
 }
 
 /// The launcher of this process, read once.
-#[cfg_attr(
-    not(feature = "manifest"),
-    expect(dead_code, reason = "only a manifest records the launcher")
-)]
 pub(crate) fn launcher() -> LauncherRecord {
     static SEEN: OnceLock<LauncherRecord> = OnceLock::new();
     SEEN.get_or_init(|| launcher_in(&Vars::process())).clone()

@@ -43,6 +43,7 @@ use std::time::Duration;
 use crate::catalog::scan::{DebugRuns, Runs};
 use crate::error::Result;
 use crate::io::fs;
+use crate::layout::family::Goal;
 use crate::record::probe;
 use crate::record::status::RunStatus;
 
@@ -82,6 +83,7 @@ pub struct Prune {
     statuses: Vec<RunStatus>,
     older_than: Option<Duration>,
     keep_last: Option<usize>,
+    keep_best: Option<(usize, String, Goal)>,
     include_latest: bool,
     /// Only these run folders (canonical paths): a sweep's trials.
     only: Option<std::collections::HashSet<PathBuf>>,
@@ -102,6 +104,7 @@ impl Prune {
             statuses: Vec::new(),
             older_than: None,
             keep_last: None,
+            keep_best: None,
             include_latest: false,
             only: None,
         }
@@ -178,6 +181,45 @@ impl Prune {
         self
     }
 
+    /// Selects all but the `n` best runs of each stage by a value of their
+    /// summary ([`Run::summary`](crate::Run::summary)): `key` names it, a
+    /// dotted path into the summary (`val_loss`, `eval.acc`), and `goal`
+    /// says whether smaller or greater is better. A run whose summary has
+    /// no number there is neither best nor selected by this rule; a plan
+    /// lists it in [`PrunePlan::kept`] with [`KeepReason::NoValue`]. Ties
+    /// go to the newer run (by recorded creation time). With
+    /// [`keep_last`](Prune::keep_last) too, a run stays if either keeps it.
+    ///
+    /// ```
+    /// use runlayout::{Goal, Run, prune::Prune};
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let mut paths = Vec::new();
+    /// for loss in [0.3, 0.1, 0.2] {
+    ///     let run = Run::builder(root.path()).stage("sweep").create()?;
+    ///     # #[cfg(feature = "manifest")]
+    ///     run.summary().set("val_loss", loss)?;
+    ///     run.finish()?;
+    ///     paths.push(run.path().to_path_buf());
+    /// }
+    /// let plan = Prune::new(root.path())
+    ///     .keep_best(1, "val_loss", Goal::Minimize)
+    ///     .include_latest(true)
+    ///     .plan()?;
+    /// # #[cfg(feature = "manifest")] {
+    /// let mut removed: Vec<_> = plan.remove.iter().map(|c| c.run.path().to_path_buf()).collect();
+    /// removed.sort();
+    /// let mut expected = vec![paths[0].clone(), paths[2].clone()];
+    /// expected.sort();
+    /// assert_eq!(removed, expected); // 0.1 stays
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn keep_best(mut self, n: usize, key: impl Into<String>, goal: Goal) -> Prune {
+        self.keep_best = Some((n, key.into(), goal));
+        self
+    }
+
     /// With `true`, a `latest` pointer no longer protects the run it names:
     /// the selection may take it (`debug_only(true)` then empties
     /// `debug/`). When that run goes, [`PrunePlan::execute`] moves the
@@ -210,6 +252,7 @@ impl Prune {
             || !self.statuses.is_empty()
             || self.older_than.is_some()
             || self.keep_last.is_some()
+            || self.keep_best.is_some()
             || self.only.is_some()
     }
 
@@ -242,13 +285,25 @@ impl Prune {
         if !self.has_criterion() {
             return Ok(plan);
         }
-        let selected = self.select(&everything.runs);
+        let (selected, no_value) = self.select(&everything.runs);
         let latest = !self.include_latest;
         let (protected, mut sizes) =
             protect::protect(&self.root, &everything.runs, &selected, latest);
         plan.include_latest = self.include_latest;
         for found in everything.runs {
             let key = fs::canonical_or_same(found.run.path());
+            if no_value.contains(&key) {
+                let (_, key, _) = self
+                    .keep_best
+                    .as_ref()
+                    .expect("only keep_best leaves runs out");
+                let reason = KeepReason::NoValue(format!("summary.{key}"));
+                plan.kept.push(Kept {
+                    run: found.run,
+                    reason,
+                });
+                continue;
+            }
             if !selected.contains(&key) {
                 continue;
             }

@@ -69,6 +69,10 @@ pub enum KeepReason {
     /// It cannot be claimed for removal here: the file system does not
     /// lock files, or this user may not open its manifest.
     Unclaimable(String),
+    /// [`Prune::keep_best`](crate::prune::Prune::keep_best) ranks runs by
+    /// a value of their summary, and this run has no number there (the
+    /// key, as `summary.val_loss`): neither best nor removed by that rule.
+    NoValue(String),
 }
 
 impl From<claim::Refusal> for KeepReason {
@@ -102,6 +106,7 @@ impl std::fmt::Display for KeepReason {
             KeepReason::Gone => f.write_str("it was already gone"),
             KeepReason::InUse => f.write_str("another process is using it"),
             KeepReason::Unclaimable(why) => write!(f, "it cannot be claimed for removal: {why}"),
+            KeepReason::NoValue(key) => write!(f, "its summary has no number at `{key}`"),
         }
     }
 }
