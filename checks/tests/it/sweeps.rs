@@ -90,8 +90,7 @@ fn last_claimant(log_path: &Path, n: usize) -> Result<String, Box<dyn std::error
     Ok(lines
         .lines()
         .filter_map(|l| l.strip_prefix(&prefix))
-        .filter(|pid| *pid != me)
-        .next_back()
+        .rfind(|pid| *pid != me)
         .unwrap_or_default()
         .to_owned())
 }

@@ -39,15 +39,15 @@ pub struct PruneArgs {
     /// recorded in their manifests
     #[arg(long, value_name = "N")]
     keep_last: Option<usize>,
-    /// Select all but the N best runs of each stage by a value of their
-    /// summary (with --by); runs without that value are kept
+    /// Select all but the N best runs of each stage by the summary value
+    /// --by names; runs without that value are kept
     #[arg(long, value_name = "N", requires = "by")]
     keep_best: Option<usize>,
     /// The summary value --keep-best ranks by: summary.KEY (a dotted path,
     /// as summary.val_loss); smaller is better unless --max
     #[arg(long, value_name = "summary.KEY", requires = "keep_best", value_parser = parse_by)]
     by: Option<String>,
-    /// With --keep-best: greater is better (an accuracy, a score)
+    /// Greater is better for --keep-best (an accuracy, a score)
     #[arg(long, requires = "keep_best")]
     max: bool,
     /// Let the selection take the run a `latest` pointer names too; the

@@ -67,6 +67,7 @@ pub(crate) fn update(
     let at = run.address().group().pointer(run.root());
     let target = run.address().pointer_target();
     let beside = at.parent().unwrap_or(Path::new(""));
+    let creating = matches!(mine, Mine::Known(_));
     let mut known = match mine {
         Mine::Known(at) => Some(at),
         Mine::Unknown => None,
@@ -78,8 +79,12 @@ pub(crate) fn update(
             }
             let mine = *known.get_or_insert_with(|| recorded_at(run.path()));
             if mine.is_some() {
-                let theirs = remembered(&at, &current)
-                    .unwrap_or_else(|| recorded_at(&beside.join(&current)));
+                // Only a creator, whose run is newer than the runs this
+                // process made before, trusts what it remembers of them;
+                // whoever moves the pointer to an older run (a prune that
+                // removed the run named) reads what is there.
+                let remembered = creating.then(|| remembered(&at, &current)).flatten();
+                let theirs = remembered.unwrap_or_else(|| recorded_at(&beside.join(&current)));
                 if theirs > mine {
                     return Ok(());
                 }
