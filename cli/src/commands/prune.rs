@@ -434,6 +434,18 @@ fn bytes(n: u64) -> String {
     }
 }
 
+/// `--by`'s value: `summary.KEY`, the key (a dotted path) in the summary.
+fn parse_by(text: &str) -> Result<String, String> {
+    match text.strip_prefix("summary.") {
+        Some(key) if !key.is_empty() && key.split('.').all(|part| !part.is_empty()) => {
+            Ok(key.to_owned())
+        }
+        _ => Err(format!(
+            "`{text}` names no summary value: expected summary.KEY, as summary.val_loss"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -457,21 +469,19 @@ mod tests {
     }
 
     #[test]
+    fn by_names_a_summary_value() {
+        assert_eq!(parse_by("summary.val_loss"), Ok("val_loss".to_owned()));
+        assert_eq!(parse_by("summary.eval.acc"), Ok("eval.acc".to_owned()));
+        for bad in ["val_loss", "summary.", "summary.a..b", "params.lr"] {
+            let err = parse_by(bad).expect_err(bad);
+            assert!(err.contains(&format!("`{bad}`")), "names the value: {err}");
+        }
+    }
+
+    #[test]
     fn reason_codes_are_snake_case() {
         assert_eq!(snake_case("AncestorOf"), "ancestor_of");
         assert_eq!(snake_case("Gone"), "gone");
         assert_eq!(snake_case("MountInside"), "mount_inside");
-    }
-}
-
-/// `--by`'s value: `summary.KEY`, the key (a dotted path) in the summary.
-fn parse_by(text: &str) -> Result<String, String> {
-    match text.strip_prefix("summary.") {
-        Some(key) if !key.is_empty() && key.split('.').all(|part| !part.is_empty()) => {
-            Ok(key.to_owned())
-        }
-        _ => Err(format!(
-            "`{text}` names no summary value: expected summary.KEY, as summary.val_loss"
-        )),
     }
 }
