@@ -69,7 +69,7 @@ pub enum KeepReason {
     /// It cannot be claimed for removal here: the file system does not
     /// lock files, or this user may not open its manifest.
     Unclaimable(String),
-    /// [`Prune::keep_best`](crate::prune::Prune::keep_best) ranks runs by
+    /// [`Prune::keep_best`](crate::Prune::keep_best) ranks runs by
     /// a value of their summary, and this run has no number there (the
     /// key, as `summary.val_loss`): neither best nor removed by that rule.
     NoValue(String),
