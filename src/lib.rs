@@ -174,6 +174,32 @@ pub mod sweep {
     };
 }
 
+/// Runs whose home is object storage: a root given as a URL (`s3://bucket/runs`,
+/// `gs://…`, `az://…`, `memory://name/…` for tests) makes each run in the
+/// bucket, with a local working copy that training code writes as usual
+/// ([`RunBuilder::cache_dir`](crate::RunBuilder::cache_dir)), uploaded by
+/// [`Run::sync`](crate::Run::sync) and brought down by
+/// [`Run::fetch`](crate::Run::fetch). The guide's "Runs in a bucket" tells
+/// the whole story.
+///
+/// ```
+/// # let cache = tempfile::tempdir()?;
+/// use runlayout::Run;
+/// let run = Run::builder("memory://doc-remote-mod/runs")
+///     .cache_dir(cache.path())
+///     .stage("pretrain")
+///     .create()?;
+/// std::fs::write(run.path().join("log.txt"), "epoch 1\n")?;
+/// let report: runlayout::remote::SyncReport = run.sync()?;
+/// assert_eq!(report.uploaded.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "object-store")]
+#[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
+pub mod remote {
+    pub use runlayout_runtime::SyncReport;
+}
+
 /// What only the `runlayout` command uses. Not a public API: it may change
 /// in any release.
 #[doc(hidden)]

@@ -357,6 +357,27 @@ pub enum Error {
         /// Why.
         reason: TrialReason,
     },
+    /// A root given as a URL cannot be used: its scheme names no object
+    /// store runlayout knows, the URL is malformed, its store cannot be
+    /// set up from the environment, or this build lacks the
+    /// `object-store` feature. Nothing was made.
+    UnsupportedRoot {
+        /// The root, as given.
+        root: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// A request to the object store that is a run's home failed (see the
+    /// `object-store` feature).
+    Store {
+        /// What was being done: `read`, `create`, `replace`, `write`,
+        /// `upload`, `list`, `delete`.
+        op: &'static str,
+        /// The URL of the object (or the root) it was done to.
+        url: String,
+        /// What the store said.
+        message: String,
+    },
 }
 
 impl Error {
@@ -425,7 +446,9 @@ impl Error {
             | Error::InvalidRunSpec { .. }
             | Error::InvalidParams { .. }
             | Error::InvalidSweepSpec { .. }
-            | Error::InvalidEnv { .. } => None,
+            | Error::InvalidEnv { .. }
+            | Error::UnsupportedRoot { .. }
+            | Error::Store { .. } => None,
         }
     }
 
@@ -472,7 +495,9 @@ impl Error {
             | Error::InvalidRunSpec { .. }
             | Error::InvalidParams { .. }
             | Error::InvalidSweepSpec { .. }
-            | Error::InvalidEnv { .. } => io::ErrorKind::InvalidInput,
+            | Error::InvalidEnv { .. }
+            | Error::UnsupportedRoot { .. } => io::ErrorKind::InvalidInput,
+            Error::Store { .. } => io::ErrorKind::Other,
             Error::SweepChanged { .. } => io::ErrorKind::AlreadyExists,
             Error::SweepNotFound { .. } | Error::NoTrialLeft { .. } => io::ErrorKind::NotFound,
             Error::TrialUnavailable { .. } => io::ErrorKind::ResourceBusy,
@@ -700,6 +725,13 @@ impl fmt::Display for Error {
                 "trial {trial} (`{}`) cannot be claimed: {reason}",
                 path.display()
             ),
+            Error::UnsupportedRoot { root, reason } => {
+                write!(f, "the root `{root}` cannot be used: {reason}")
+            }
+            Error::Store { op, url, message } if url.is_empty() => {
+                write!(f, "object store ({op}): {message}")
+            }
+            Error::Store { op, url, message } => write!(f, "cannot {op} `{url}`: {message}"),
         }
     }
 }
@@ -838,6 +870,11 @@ pub enum RecordKind {
     Restarts,
     /// `sweep.json`, a sweep's spec.
     Sweep,
+    /// `.runlayout-home.json`, what a working copy last uploaded to its
+    /// run's home in object storage.
+    WorkingCopy,
+    /// The `latest` object of a stage in object storage.
+    Latest,
 }
 
 impl fmt::Display for RecordKind {
@@ -849,6 +886,8 @@ impl fmt::Display for RecordKind {
             RecordKind::Summary => "summary record",
             RecordKind::Restarts => "restarts record",
             RecordKind::Sweep => "sweep record",
+            RecordKind::WorkingCopy => "working copy's state",
+            RecordKind::Latest => "latest pointer",
         })
     }
 }

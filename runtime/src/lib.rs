@@ -76,6 +76,9 @@ pub use layout::{FromRoot, Layout};
 pub use lifecycle::ancestry::{ANCESTOR, DESCENDANTS};
 pub use lifecycle::builder::RunBuilder;
 pub use lifecycle::latest::LATEST;
+#[cfg(feature = "object-store")]
+#[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
+pub use lifecycle::sync::SyncReport;
 pub use record::manifest::{MANIFEST, Manifest};
 pub use record::process_record::ProcessRecord;
 pub use record::restarts::{RESTARTS, Restart};

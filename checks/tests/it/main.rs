@@ -28,6 +28,8 @@ mod layout_trait;
 mod links;
 mod manifest;
 mod names;
+#[cfg(feature = "object-store")]
+mod object_store;
 mod path_provider;
 mod provenance;
 mod record;

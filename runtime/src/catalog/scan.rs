@@ -261,6 +261,7 @@ impl Runs {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn list(&self) -> Result<Listing> {
+        crate::io::url_root::refuse_url(&self.root, "listing runs")?;
         let mut listing = Listing::default();
         let top = fs::read_dir(&self.root)?;
         if self.debug != DebugRuns::Only {

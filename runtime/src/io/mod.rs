@@ -5,7 +5,9 @@
 //! relative paths, removal that never leaves a folder's tree, this
 //! process's identity and the fate of a recorded one, claims (file locks)
 //! on a run's manifest, the lock that serialises updates of a run's
-//! changing records (`run.lock`), and random characters.
+//! changing records (`run.lock`), random characters; and a home in
+//! object storage: whether a root is a URL (`url_root`), and the store
+//! it names (`store`, with the `object-store` feature).
 //!
 //! Uses only `error`.
 
@@ -20,4 +22,7 @@ pub(crate) mod record_lock;
 pub(crate) mod relpath;
 pub(crate) mod removal;
 pub(crate) mod staged;
+#[cfg(feature = "object-store")]
+pub(crate) mod store;
 pub(crate) mod temporary;
+pub(crate) mod url_root;

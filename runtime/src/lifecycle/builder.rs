@@ -64,6 +64,8 @@ pub struct RunBuilder {
     /// Fields of its own a caller above this folder records in a new
     /// run's `run.json` (a sweep's trial records `sweep`).
     pub(super) fields: Extra,
+    /// Where the working copies of runs whose home is object storage go.
+    pub(super) cache: Option<PathBuf>,
 }
 
 /// Parameters given to [`RunBuilder::params`]: the JSON object, or the
@@ -111,7 +113,34 @@ impl RunBuilder {
             params: None,
             record_restart: true,
             fields: Extra::default(),
+            cache: None,
         }
+    }
+
+    /// Where the local working copy of a run whose home is object storage
+    /// is kept (a root given as a URL): the run's files are at
+    /// `cache/[debug/]<stage>/<id>`, an ordinary run folder that layouts,
+    /// [`DirPath`](crate::DirPath), [`FilePath`](crate::FilePath) and
+    /// `std::fs` use unchanged; [`Run::sync`] uploads it. By default
+    /// `RUNLAYOUT_CACHE`, else the platform's cache folder
+    /// (`$XDG_CACHE_HOME/runlayout`, `~/.cache/runlayout`,
+    /// `~/Library/Caches/runlayout`). A root that is a folder has no
+    /// working copy, and ignores this.
+    ///
+    /// ```
+    /// let cache = tempfile::tempdir()?;
+    /// let run = runlayout::Run::builder("memory://doc-cache/runs")
+    ///     .cache_dir(cache.path())
+    ///     .stage("pretrain")
+    ///     .create()?;
+    /// assert!(run.path().starts_with(cache.path().join("pretrain")));
+    /// # Ok::<(), runlayout::Error>(())
+    /// ```
+    #[cfg(feature = "object-store")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
+    pub fn cache_dir(mut self, cache: impl Into<PathBuf>) -> RunBuilder {
+        self.cache = Some(cache.into());
+        self
     }
 
     /// Replaces the output root given to [`Run::builder`].

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::io::claim::UseClaim;
 use crate::io::fs;
 use crate::launch::launcher::Launcher;
+use crate::lifecycle::home::{Claimed, Home};
 use crate::lifecycle::latest;
 use crate::lifecycle::open;
 use crate::record::manifest::{self, Manifest};
@@ -82,6 +83,9 @@ impl RunBuilder {
     pub fn create(self) -> Result<Run> {
         let stage = self.checked_stage()?;
         self.checked_params()?;
+        if let Some(home) = Home::of(&self.root, self.cache.as_deref())? {
+            return self.create_in(&home, stage);
+        }
         match self.fixed_id()? {
             Some(id) => self.create_fixed(self.address(stage, id)),
             None => self.create_generated(stage, RunId::generate),
@@ -129,6 +133,9 @@ impl RunBuilder {
         let id = self.fixed_id()?.ok_or(Error::MissingRunId {
             method: "create_or_open",
         })?;
+        if let Some(home) = Home::of(&self.root, self.cache.as_deref())? {
+            return self.create_or_open_in(&home);
+        }
         let address = self.address(stage, id);
         if self.make_folder(&address)?.is_some() {
             let run = self.run(address.clone(), true);
@@ -198,6 +205,15 @@ impl RunBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn create_for(self, launcher: &Launcher) -> Result<Run> {
+        if let Some(home) = Home::of(&self.root, self.cache.as_deref())? {
+            return Err(Error::UnsupportedRoot {
+                root: home.root_url(),
+                reason: "the ranks of a launched job (create_for, a seed under a launcher) \
+                         do not meet in object storage yet: give them a run id \
+                         (create_or_open)"
+                    .to_owned(),
+            });
+        }
         let job = launcher.run_id();
         let stage = self.checked_stage()?;
         self.checked_params()?;
@@ -270,6 +286,51 @@ impl RunBuilder {
             self.create_or_open()
         } else {
             self.create()
+        }
+    }
+
+    /// [`create`](RunBuilder::create) in a home in object storage: the
+    /// working copy is made below the cache as a new run is made anywhere,
+    /// then claimed in the home; a generated id that is taken there is
+    /// drawn again (its working copy removed), a fixed one is an error.
+    fn create_in(&self, home: &Home, stage: Option<String>) -> Result<Run> {
+        let fixed = self.fixed_id()?;
+        let local = self.clone().output_root(home.cache()).latest_pointer(false);
+        for _ in 0..MAX_ATTEMPTS {
+            let made = match &fixed {
+                Some(id) => local.create_fixed(local.address(stage.clone(), id.clone()))?,
+                None => local.create_generated(stage.clone(), RunId::generate)?,
+            };
+            let address = made.address().clone();
+            match home.claim(made, self.latest_pointer)? {
+                Claimed::Mine(run) => return Ok(run),
+                Claimed::Taken(made) => home.discard(made),
+            }
+            if fixed.is_some() {
+                let path = home.run_url(&address).into();
+                return Err(Error::RunExists { path });
+            }
+        }
+        Err(Error::TooManyCollisions {
+            parent: home.root_url().into(),
+            attempts: MAX_ATTEMPTS,
+        })
+    }
+
+    /// [`create_or_open`](RunBuilder::create_or_open) in a home in object
+    /// storage: ranks on one node meet in one working copy as they meet in
+    /// any folder; the one that made it claims the run in the home, and
+    /// if a rank on another node was first, joins that run (the working
+    /// copy takes the home's manifest).
+    fn create_or_open_in(&self, home: &Home) -> Result<Run> {
+        let local = self.clone().output_root(home.cache()).latest_pointer(false);
+        let run = local.create_or_open()?;
+        if !run.is_new() {
+            return Ok(home.attach(run));
+        }
+        match home.claim(run, self.latest_pointer)? {
+            Claimed::Mine(run) => Ok(run),
+            Claimed::Taken(run) => home.join(run),
         }
     }
 

@@ -49,6 +49,7 @@ impl RunBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn open_latest_finished(self) -> Result<Run> {
+        crate::io::url_root::refuse_url(&self.root, "finding the newest finished run")?;
         let stage = self.checked_stage()?;
         self.checked_params()?;
         let group = self.group(stage.as_deref());

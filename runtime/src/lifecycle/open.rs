@@ -23,13 +23,14 @@ use crate::error::{Error, Operation, Result};
 use crate::io::claim::{self, UseClaim};
 use crate::io::fs::{self as folders, At as _};
 use crate::io::temporary;
+use crate::lifecycle::home::Home;
 use crate::lifecycle::latest;
 use crate::record::manifest;
 use crate::record::probe::{self, Kind, Stand};
 use crate::record::restarts;
 pub(super) use crate::record::restarts::Found;
 use crate::run::Run;
-use crate::run::address::Group;
+use crate::run::address::{Address, Group};
 use crate::run::nesting::Nesting;
 
 /// The longest pause between two looks at a folder being completed.
@@ -69,7 +70,11 @@ impl RunBuilder {
             .fixed_id()?
             .ok_or(Error::MissingRunId { method: "open" })?;
         self.checked_params()?;
-        let run = self.run(self.address(stage, id), false);
+        let address = self.address(stage, id);
+        if let Some(home) = Home::of(&self.root, self.cache.as_deref())? {
+            return self.open_in(&home, &address);
+        }
+        let run = self.run(address, false);
         let claim = verify(&run, &self)?;
         let run = run.claimed(claim);
         record_restart(&run, &self, Found::Open)?;
@@ -101,6 +106,16 @@ impl RunBuilder {
     /// ```
     pub fn open_latest(self) -> Result<Run> {
         let stage = self.checked_stage()?;
+        if let Some(home) = Home::of(&self.root, self.cache.as_deref())? {
+            let group = self.group(stage.as_deref());
+            let Some(address) = home.latest(group)? else {
+                let pointer = group.pointer(Path::new(""));
+                let path = format!("{}/{}", home.root_url(), pointer.display()).into();
+                return Err(Error::NoLatestRun { path });
+            };
+            self.checked_params()?;
+            return self.open_in(&home, &address);
+        }
         let (pointer, address) = latest::read(&self.root, self.group(stage.as_deref()))?;
         let Some(address) = address else {
             // No pointer: a missing output root is worth its own error.
@@ -118,6 +133,21 @@ impl RunBuilder {
         let run = run.claimed(claim);
         record_restart(&run, &self, Found::Open)?;
         Ok(run)
+    }
+}
+
+impl RunBuilder {
+    /// Opens the run at `address` in a home in object storage: its
+    /// manifest is fetched into its working copy (made if missing), which
+    /// is then opened as any run folder is.
+    fn open_in(&self, home: &Home, address: &Address) -> Result<Run> {
+        home.fetch_run(address)?;
+        let local = self
+            .clone()
+            .output_root(home.cache())
+            .run_id(address.id.as_str())
+            .open()?;
+        Ok(home.attach(local))
     }
 }
 

@@ -65,6 +65,30 @@ pub struct Run {
     /// lives: a sweep trial's claim, which its worker holds while it works.
     #[cfg_attr(not(feature = "manifest"), allow(dead_code))]
     held: Option<Arc<std::fs::File>>,
+    /// Where the run lives in object storage, if it does: this folder is
+    /// then its local working copy.
+    #[cfg(feature = "object-store")]
+    home: Option<Arc<RunHome>>,
+}
+
+/// A run's home in object storage: the store, the run's key below the
+/// root's prefix, and its URL.
+#[cfg(feature = "object-store")]
+#[derive(Debug)]
+pub(crate) struct RunHome {
+    pub(crate) store: crate::io::store::Store,
+    /// The run folder's key below the root (`pretrain/2026-12-06_k3x9a`).
+    pub(crate) key: String,
+    /// The run folder's URL.
+    pub(crate) url: String,
+}
+
+#[cfg(feature = "object-store")]
+impl RunHome {
+    /// The key of `relative` (a path below the run folder, `/`-separated).
+    pub(crate) fn key_of(&self, relative: &str) -> String {
+        format!("{}/{relative}", self.key)
+    }
 }
 
 impl Run {
@@ -80,7 +104,29 @@ impl Run {
             heartbeat: HEARTBEAT_INTERVAL,
             claim: None,
             held: None,
+            #[cfg(feature = "object-store")]
+            home: None,
         }
+    }
+
+    /// The run, living in `home`: this folder is its working copy.
+    #[cfg(feature = "object-store")]
+    pub(crate) fn at_home(mut self, home: RunHome) -> Run {
+        self.home = Some(Arc::new(home));
+        self
+    }
+
+    /// Where the run lives in object storage, if it does.
+    #[cfg(feature = "object-store")]
+    pub(crate) fn home(&self) -> Option<&RunHome> {
+        self.home.as_deref()
+    }
+
+    /// The run, found made by another: joined, not new.
+    #[cfg_attr(not(feature = "object-store"), allow(dead_code))]
+    pub(crate) fn joined(mut self) -> Run {
+        self.is_new = false;
+        self
     }
 
     /// The run, its guards recording a heartbeat every `interval`.

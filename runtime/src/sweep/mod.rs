@@ -154,6 +154,7 @@ impl Sweep {
     /// ```
     pub fn open(root: impl AsRef<Path>, spec: &SweepSpec) -> Result<Sweep> {
         let root = root.as_ref();
+        crate::io::url_root::refuse_url(root, "a sweep")?;
         let folder = spec.record_folder(root);
         let record = record::read(&folder)?.ok_or(Error::SweepNotFound { path: folder })?;
         Ok(Sweep::with(root.to_path_buf(), spec.clone(), record))
@@ -625,6 +626,7 @@ impl SweepBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn create(self) -> Result<Sweep> {
+        crate::io::url_root::refuse_url(&self.root, "a sweep")?;
         if let Some((value, problem)) = self.invalid {
             return Err(Error::InvalidParams { value, problem });
         }

@@ -270,6 +270,7 @@ impl Prune {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn plan(&self) -> Result<PrunePlan> {
+        crate::io::url_root::refuse_url(&self.root, "pruning")?;
         // Before the scan, which would sweep it on its way.
         let trash = leftovers::find_trash(&self.root);
         // Protection looks at every run, whatever the selection.

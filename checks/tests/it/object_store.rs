@@ -1,0 +1,541 @@
+//! Runs whose home is object storage: against `memory://` stores (shared
+//! by this process, so threads with their own working copies race as
+//! nodes do) and against a real S3-compatible server, moto, started by
+//! the tests on a free port of 127.0.0.1. moto's conditional writes are
+//! not locked, so exclusive creation is asserted against `memory://` and
+//! only printed for moto.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use runlayout::{Error, FilePath, Run, RunStatus};
+
+use crate::support::*;
+
+/// A fresh in-memory home for one test.
+fn memory_home(test: &str) -> String {
+    format!("memory://{test}/runs")
+}
+
+#[test]
+fn a_run_in_a_bucket_has_a_url_and_a_working_copy() -> TestResult {
+    let home = memory_home("working-copy");
+    let cache = tempfile::tempdir()?;
+    let run = Run::builder(&home)
+        .cache_dir(cache.path())
+        .stage("pretrain")
+        .run_id("r1")
+        .create()?;
+    assert!(run.is_new());
+    assert_eq!(run.remote(), Some(format!("{home}/pretrain/r1").as_str()));
+    assert_eq!(run.path(), cache.path().join("pretrain/r1"));
+    assert!(run.path().join("run.json").is_file());
+    // A run on disk has no home.
+    let disk = tempfile::tempdir()?;
+    assert_eq!(Run::builder(disk.path()).create()?.remote(), None);
+    Ok(())
+}
+
+#[test]
+fn sync_uploads_what_changed_and_another_node_fetches_it() -> TestResult {
+    let home = memory_home("sync-fetch");
+    let nodes = tempfile::tempdir()?;
+    let run = Run::builder(&home)
+        .cache_dir(nodes.path().join("a"))
+        .stage("train")
+        .create()?;
+    let ckpt = FilePath::new(run.path().join("checkpoints/epoch_1.ckpt"));
+    ckpt.write_atomic(b"weights 1")?;
+    std::fs::write(run.path().join("log.txt"), "epoch 1\n")?;
+    let first = run.sync()?;
+    let uploaded: BTreeSet<_> = first.uploaded.iter().cloned().collect();
+    assert!(
+        uploaded.contains(Path::new("checkpoints/epoch_1.ckpt")),
+        "{first:?}"
+    );
+    assert!(uploaded.contains(Path::new("log.txt")), "{first:?}");
+    assert!(
+        !uploaded.contains(Path::new("run.json")),
+        "written once, at creation"
+    );
+    assert_eq!(run.sync()?.uploaded, Vec::<std::path::PathBuf>::new());
+    std::fs::write(run.path().join("log.txt"), "epoch 1\nepoch 2\n")?;
+    assert_eq!(run.sync()?.uploaded, [Path::new("log.txt")]);
+
+    // Another node resumes the stage's latest run into an empty working copy.
+    let resumed = Run::builder(&home)
+        .cache_dir(nodes.path().join("b"))
+        .stage("train")
+        .open_latest()?;
+    assert_eq!(resumed.id(), run.id());
+    assert!(
+        !resumed.path().join("log.txt").exists(),
+        "fetched on demand"
+    );
+    resumed.fetch("checkpoints")?;
+    assert_eq!(
+        std::fs::read(resumed.path().join("checkpoints/epoch_1.ckpt"))?,
+        b"weights 1"
+    );
+    assert_eq!(
+        std::fs::read(resumed.fetch("log.txt")?)?,
+        b"epoch 1\nepoch 2\n"
+    );
+    let missing = resumed.fetch("checkpoints/epoch_9.ckpt").unwrap_err();
+    assert_eq!(
+        missing.io_error().map(|e| e.kind()),
+        Some(std::io::ErrorKind::NotFound)
+    );
+    let outside = resumed.fetch("../other/run.json").unwrap_err();
+    assert_eq!(
+        outside.io_error().map(|e| e.kind()),
+        Some(std::io::ErrorKind::InvalidInput)
+    );
+    Ok(())
+}
+
+#[test]
+fn one_of_16_nodes_creates_a_run_id_in_the_home() -> TestResult {
+    let home = memory_home("sixteen");
+    let nodes = tempfile::tempdir()?;
+    let barrier = Barrier::new(16);
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|node| {
+                let (home, barrier) = (&home, &barrier);
+                let cache = nodes.path().join(node.to_string());
+                s.spawn(move || {
+                    barrier.wait();
+                    Run::builder(home)
+                        .cache_dir(cache)
+                        .stage("s")
+                        .run_id("one")
+                        .create()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("no panic"))
+            .collect()
+    });
+    let made = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(made, 1, "exactly one creator");
+    for lost in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(matches!(lost, Error::RunExists { .. }), "{lost:?}");
+        assert!(
+            lost.to_string().contains(&format!("{home}/s/one")),
+            "{lost}"
+        );
+    }
+    // The losers' working copies are gone again: one folder is left.
+    let left = (0..16)
+        .filter(|node| nodes.path().join(node.to_string()).join("s/one").exists())
+        .count();
+    assert_eq!(left, 1);
+    Ok(())
+}
+
+#[test]
+fn latest_never_moves_back_under_8_concurrent_creators() -> TestResult {
+    let home = memory_home("latest-8");
+    let nodes = tempfile::tempdir()?;
+    let made: Vec<(String, std::time::SystemTime)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|node| {
+                let home = &home;
+                let cache = nodes.path().join(node.to_string());
+                s.spawn(move || {
+                    (0..6)
+                        .map(|_| {
+                            let run = Run::builder(home)
+                                .cache_dir(&cache)
+                                .stage("s")
+                                .create()
+                                .expect("created");
+                            let created = run
+                                .manifest()
+                                .expect("read")
+                                .and_then(|m| m.created_at())
+                                .expect("a creation time");
+                            (run.id().to_string(), created)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("no panic"))
+            .collect()
+    });
+    assert_eq!(made.len(), 48);
+    let newest = made.iter().max_by_key(|(_, at)| *at).expect("runs");
+    let latest = Run::builder(&home)
+        .cache_dir(nodes.path().join("reader"))
+        .stage("s")
+        .open_latest()?;
+    assert_eq!(
+        latest.id(),
+        newest.0.as_str(),
+        "latest names the newest run"
+    );
+    Ok(())
+}
+
+#[test]
+fn ranks_on_two_nodes_meet_in_one_run() -> TestResult {
+    let home = memory_home("two-nodes");
+    let nodes = tempfile::tempdir()?;
+    let rank = |node: &str| {
+        Run::builder(&home)
+            .cache_dir(nodes.path().join(node))
+            .run_id("job-7")
+            .create_or_open()
+    };
+    let first = rank("a")?;
+    let second = rank("b")?;
+    let same_node = rank("a")?;
+    assert!(first.is_new() && !second.is_new() && !same_node.is_new());
+    assert_eq!(first.remote(), second.remote());
+    // The second node's working copy holds the home's manifest, the first's.
+    assert_eq!(
+        std::fs::read(first.path().join("run.json"))?,
+        std::fs::read(second.path().join("run.json"))?
+    );
+    Ok(())
+}
+
+#[test]
+fn roots_that_cannot_be_used_are_refused_naming_them() -> TestResult {
+    let cache = tempfile::tempdir()?;
+    let err = Run::builder("ftp://host/runs")
+        .cache_dir(cache.path())
+        .create()
+        .unwrap_err();
+    assert!(matches!(err, Error::UnsupportedRoot { .. }), "{err:?}");
+    assert!(err.to_string().contains("ftp://host/runs"), "{err}");
+    let url = memory_home("refused");
+    let scan = runlayout::scan::Runs::scan(&url).list().unwrap_err();
+    assert!(scan.to_string().contains(&url), "{scan}");
+    let prune = runlayout::prune::Prune::new(&url).plan().unwrap_err();
+    assert!(matches!(prune, Error::UnsupportedRoot { .. }), "{prune:?}");
+    let sweep = runlayout::sweep::Sweep::builder(&url)
+        .stage("s")
+        .grid("lr", [0.1])
+        .create()
+        .unwrap_err();
+    assert!(matches!(sweep, Error::UnsupportedRoot { .. }), "{sweep:?}");
+    assert!(!Path::new("memory:").exists(), "no folder made for a URL");
+    Ok(())
+}
+
+#[test]
+fn a_working_copy_is_never_shared_by_two_homes() -> TestResult {
+    let cache = tempfile::tempdir()?;
+    let one = memory_home("home-one");
+    let two = memory_home("home-two");
+    Run::builder(&one)
+        .cache_dir(cache.path())
+        .run_id("same")
+        .create()?;
+    // A run of the same name in another home, made from another node.
+    let elsewhere = tempfile::tempdir()?;
+    Run::builder(&two)
+        .cache_dir(elsewhere.path())
+        .run_id("same")
+        .create()?;
+    let err = Run::builder(&two)
+        .cache_dir(cache.path())
+        .run_id("same")
+        .open()
+        .unwrap_err();
+    assert!(err.to_string().contains("home-one"), "{err}");
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Against moto, a real S3-compatible server.
+
+/// A moto server on a free port of 127.0.0.1, stopped when dropped.
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Moto {
+    /// Starts moto, or `None` (said loudly) when `moto_server` is not
+    /// installed, unless `RUNLAYOUT_REQUIRE_MOTO` is set (as `.ci/run`
+    /// sets it), which makes a missing moto a failure.
+    fn start(test: &str) -> Result<Option<Moto>, Box<dyn std::error::Error>> {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let spawned = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let child = match spawned {
+            Ok(child) => child,
+            Err(e) if std::env::var_os("RUNLAYOUT_REQUIRE_MOTO").is_none() => {
+                eprintln!(
+                    "SKIPPED {test}: moto_server cannot be started ({e}); \
+                     pip install 'moto[server]' to run it"
+                );
+                return Ok(None);
+            }
+            Err(e) => return Err(format!("moto_server cannot be started: {e}").into()),
+        };
+        let moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return Err("moto_server did not listen within 30 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(Some(moto))
+    }
+
+    /// Makes a bucket (moto takes unsigned requests).
+    fn bucket(&self, name: &str) -> TestResult {
+        let address = self.endpoint.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address)?;
+        write!(
+            stream,
+            "PUT /{name} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut status = String::new();
+        BufReader::new(stream).read_line(&mut status)?;
+        assert!(status.contains(" 200"), "making bucket {name}: {status}");
+        Ok(())
+    }
+
+    /// The environment a process reaches moto with: its working copies
+    /// in `cache`, the home `TEST_HOME`, and `extra`.
+    fn env(&self, cache: &str, home: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut env = clean_env(&[
+            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
+            ("AWS_ALLOW_HTTP", "true"),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_REGION", "us-east-1"),
+            ("RUNLAYOUT_CACHE", cache),
+            ("TEST_HOME", home),
+        ]);
+        env.extend_from_slice(extra);
+        env.into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    }
+}
+
+/// Starts this test binary as a child `role` of `test` with `env`.
+fn child(test: &str, role: &str, env: &[(String, String)]) -> Child {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    spawn_child(test, role, &env)
+}
+
+/// What a child told its parent on a line starting `prefix`, read as it
+/// comes (the child is still running).
+fn read_until(child: &mut Child, prefix: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let stdout = child.stdout.as_mut().ok_or("piped stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
+        let line = line?;
+        if let Some(at) = line.find(prefix) {
+            return Ok(line[at + prefix.len()..].to_owned());
+        }
+    }
+    Err(format!("the child ended before printing `{prefix}`").into())
+}
+
+const TRAIN: &str = "object_store::a_training_run_survives_a_crash_in_s3_and_resumes_elsewhere";
+
+#[test]
+fn a_training_run_survives_a_crash_in_s3_and_resumes_elsewhere() -> TestResult {
+    let root = || std::env::var("TEST_HOME").expect("TEST_HOME");
+    if is_child("s3-train") {
+        // Node A: two epochs stored, a third written but never synced.
+        let run = Run::builder(root()).stage("pretrain").create()?;
+        let _guard = run.guard();
+        for epoch in 1..=2 {
+            FilePath::new(run.path().join(format!("checkpoints/epoch_{epoch}.ckpt")))
+                .write_atomic(format!("weights {epoch}"))?;
+            run.sync()?;
+        }
+        FilePath::new(run.path().join("checkpoints/epoch_3.ckpt")).write_atomic("weights 3")?;
+        println!("RUN {}", run.remote().ok_or("a home")?);
+        std::io::stdout().flush()?;
+        std::thread::sleep(Duration::from_secs(120));
+        return Ok(());
+    }
+    if is_child("s3-resume") {
+        // Node B, an empty working copy: the stage's latest run, resumed.
+        let run = Run::builder(root()).stage("pretrain").open_latest()?;
+        run.fetch("checkpoints")?;
+        let mut stored: Vec<String> = std::fs::read_dir(run.path().join("checkpoints"))?
+            .map(|e| Ok::<_, std::io::Error>(e?.file_name().to_string_lossy().into_owned()))
+            .collect::<Result<_, _>>()?;
+        stored.sort();
+        println!("STORED {}", stored.join(","));
+        println!(
+            "LAST {}",
+            std::fs::read_to_string(run.path().join("checkpoints/epoch_2.ckpt"))?
+        );
+        FilePath::new(run.path().join("checkpoints/epoch_3.ckpt")).write_atomic("weights 3b")?;
+        run.guard().finish()?;
+        run.sync()?;
+        println!("RESUMED {}", run.remote().ok_or("a home")?);
+        return Ok(());
+    }
+    if is_child("s3-read") {
+        // A laptop: how the run stands, from the home.
+        let id = std::env::var("TEST_RUN").expect("TEST_RUN");
+        let run = Run::builder(root()).stage("pretrain").run_id(id).open()?;
+        println!("STATUS {}", run.status()?);
+        println!(
+            "CKPT {}",
+            std::fs::read_to_string(run.fetch("checkpoints/epoch_3.ckpt")?)?
+        );
+        return Ok(());
+    }
+    let Some(moto) = Moto::start("a_training_run_survives_a_crash")? else {
+        return Ok(());
+    };
+    moto.bucket("train")?;
+    let home = "s3://train/runs";
+    let caches = tempfile::tempdir()?;
+    let cache = |node: &str| caches.path().join(node).to_string_lossy().into_owned();
+    let (a, b, c) = (cache("a"), cache("b"), cache("c"));
+    let mut trainer = child(TRAIN, "s3-train", &moto.env(&a, home, &[]));
+    let url = read_until(&mut trainer, "RUN ")?;
+    trainer.kill()?;
+    trainer.wait()?;
+    let id = url.rsplit('/').next().ok_or("an id")?.to_owned();
+
+    let resumed = child_lines(child(TRAIN, "s3-resume", &moto.env(&b, home, &[])), "");
+    let said = |prefix: &str| {
+        resumed
+            .iter()
+            .find_map(|l| l.find(prefix).map(|at| l[at + prefix.len()..].to_owned()))
+    };
+    assert_eq!(
+        said("STORED ").as_deref(),
+        Some("epoch_1.ckpt,epoch_2.ckpt"),
+        "{resumed:?}"
+    );
+    assert_eq!(said("LAST ").as_deref(), Some("weights 2"));
+    assert_eq!(said("RESUMED ").as_deref(), Some(url.as_str()));
+
+    let read = child_lines(
+        child(TRAIN, "s3-read", &moto.env(&c, home, &[("TEST_RUN", &id)])),
+        "",
+    );
+    let line = |prefix: &str| read.iter().any(|l| l.contains(prefix));
+    assert!(line(&format!("STATUS {}", RunStatus::Finished)), "{read:?}");
+    assert!(line("CKPT weights 3b"), "{read:?}");
+    Ok(())
+}
+
+const BAD: &str = "object_store::bad_buckets_and_stores_fail_at_creation_naming_the_root";
+
+#[test]
+fn bad_buckets_and_stores_fail_at_creation_naming_the_root() -> TestResult {
+    if is_child("s3-bad") {
+        let cache = tempfile::tempdir()?;
+        let root = std::env::var("TEST_HOME").expect("TEST_HOME");
+        let err = Run::builder(&root)
+            .cache_dir(cache.path())
+            .create()
+            .unwrap_err();
+        println!("ERROR {err}");
+        println!("LEFT {}", folder_count(cache.path()));
+        return Ok(());
+    }
+    let Some(moto) = Moto::start("bad_buckets_and_stores_fail_at_creation")? else {
+        return Ok(());
+    };
+    moto.bucket("exists")?;
+    let cache = tempfile::tempdir()?;
+    let cache = cache.path().to_string_lossy().into_owned();
+    let run = |home: &str, extra: &[(&str, &str)]| {
+        child_lines(child(BAD, "s3-bad", &moto.env(&cache, home, extra)), "")
+    };
+    let missing = run("s3://no-such-bucket/runs", &[]);
+    let error = missing
+        .iter()
+        .find(|l| l.contains("ERROR "))
+        .cloned()
+        .unwrap_or_default();
+    assert!(error.contains("s3://no-such-bucket/runs"), "{missing:?}");
+    let unconditional = run("s3://exists/runs", &[("AWS_CONDITIONAL_PUT", "disabled")]);
+    let error = unconditional
+        .iter()
+        .find(|l| l.contains("ERROR "))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        error.contains("s3://exists/runs") && error.contains("conditional"),
+        "{unconditional:?}"
+    );
+    for lines in [&missing, &unconditional] {
+        assert!(
+            lines.iter().any(|l| l.contains("LEFT 0")),
+            "no working copy left: {lines:?}"
+        );
+    }
+    Ok(())
+}
+
+const RACE: &str = "object_store::sixteen_processes_race_for_one_run_id_on_moto";
+
+#[test]
+fn sixteen_processes_race_for_one_run_id_on_moto() -> TestResult {
+    if is_child("s3-race") {
+        let root = std::env::var("TEST_HOME").expect("TEST_HOME");
+        let made = Run::builder(&root).stage("s").run_id("one").create();
+        println!("MADE {}", made.is_ok());
+        return Ok(());
+    }
+    let Some(moto) = Moto::start("sixteen_processes_race_for_one_run_id_on_moto")? else {
+        return Ok(());
+    };
+    moto.bucket("race")?;
+    let caches = tempfile::tempdir()?;
+    let children: Vec<_> = (0..16)
+        .map(|node| {
+            let cache = caches
+                .path()
+                .join(node.to_string())
+                .to_string_lossy()
+                .into_owned();
+            child(RACE, "s3-race", &moto.env(&cache, "s3://race/runs", &[]))
+        })
+        .collect();
+    let made: Vec<String> = children
+        .into_iter()
+        .flat_map(|c| child_lines(c, "MADE "))
+        .collect();
+    assert_eq!(made.len(), 16);
+    let creators = made.iter().filter(|m| *m == "true").count();
+    // moto checks `If-None-Match` without a lock: more than one creator can
+    // win there, never none. The figure is printed, not asserted.
+    println!("moto: {creators} of 16 processes created the run");
+    assert!(creators >= 1);
+    Ok(())
+}

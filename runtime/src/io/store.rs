@@ -1,0 +1,471 @@
+//! A home in object storage: the store a root URL names (S3, GCS, Azure,
+//! or a process-wide in-memory store for tests), the keys below the
+//! root's prefix, and the few calls runlayout makes into it, blocking.
+//!
+//! The calls are those a run's records need and no more: read an object
+//! with its version, create one only if none is there, replace one only if
+//! it is still the version read, write one, upload a file (in parts above
+//! [`MULTIPART_THRESHOLD`]), list, delete. Each error names the operation
+//! and the object's URL, attached here once. Every call is counted, so
+//! the requests an operation makes can be checked.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use futures_util::TryStreamExt;
+use object_store::memory::InMemory;
+use object_store::path::Path as Key;
+use object_store::{
+    ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion, WriteMultipart,
+};
+
+use crate::error::{Error, Operation, Result};
+
+/// Files larger than this are uploaded in parts (each this size), so that
+/// no upload holds a whole checkpoint in memory; an object uploaded in
+/// parts is visible only once complete.
+pub(crate) const MULTIPART_THRESHOLD: u64 = 16 * 1024 * 1024;
+
+/// One store and the prefix of a root in it.
+pub(crate) struct Store {
+    /// The root's URL, without a trailing `/`.
+    url: String,
+    /// The store. A panic never leaves it half changed for a later
+    /// caller to see (each request runs on runlayout's runtime, its state
+    /// the store's own), so a `Run` holding it stays unwind safe.
+    inner: AssertUnwindSafe<Arc<dyn ObjectStore>>,
+    /// The root's prefix in the store (no leading or trailing `/`).
+    prefix: String,
+    /// Requests made through this store and its clones.
+    requests: Arc<AtomicU64>,
+}
+
+impl Clone for Store {
+    fn clone(&self) -> Store {
+        Store {
+            url: self.url.clone(),
+            inner: AssertUnwindSafe(Arc::clone(&self.inner)),
+            prefix: self.prefix.clone(),
+            requests: Arc::clone(&self.requests),
+        }
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("url", &self.url).finish()
+    }
+}
+
+/// An object read, with the version a conditional replace names.
+pub(crate) struct Object {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) version: UpdateVersion,
+}
+
+/// Why an upload in parts failed: reading the file, or the store.
+enum Upload {
+    Read(std::io::Error),
+    Store(object_store::Error),
+}
+
+/// An object a listing found: its key below the root.
+pub(crate) struct Listed {
+    pub(crate) key: String,
+}
+
+impl Store {
+    /// The store `url` names. Credentials, endpoints and options come from
+    /// the environment as `object_store` reads them (`AWS_*`,
+    /// `GOOGLE_*`, `AZURE_*`); `memory://name/prefix` is a store shared
+    /// by everything in this process that names `name`.
+    pub(crate) fn open(url: &str) -> Result<Store> {
+        let unsupported = |reason: String| Error::UnsupportedRoot {
+            root: url.to_owned(),
+            reason,
+        };
+        let parsed = url::Url::parse(url).map_err(|e| unsupported(e.to_string()))?;
+        let inner: Arc<dyn ObjectStore> = match parsed.scheme() {
+            "memory" => memory(parsed.host_str().unwrap_or_default()),
+            "s3" | "s3a" => Arc::new(
+                object_store::aws::AmazonS3Builder::from_env()
+                    .with_url(url)
+                    .build()
+                    .map_err(|e| unsupported(e.to_string()))?,
+            ),
+            "gs" => Arc::new(
+                object_store::gcp::GoogleCloudStorageBuilder::from_env()
+                    .with_url(url)
+                    .build()
+                    .map_err(|e| unsupported(e.to_string()))?,
+            ),
+            "az" | "azure" | "abfs" | "abfss" => Arc::new(
+                object_store::azure::MicrosoftAzureBuilder::from_env()
+                    .with_url(url)
+                    .build()
+                    .map_err(|e| unsupported(e.to_string()))?,
+            ),
+            other => {
+                return Err(unsupported(format!(
+                    "the scheme `{other}` names no object store runlayout knows: \
+                     use s3://, gs://, az:// or memory://"
+                )));
+            }
+        };
+        let prefix = parsed.path().trim_matches('/').to_owned();
+        Key::parse(&prefix).map_err(|e| unsupported(e.to_string()))?;
+        Ok(Store {
+            url: url.trim_end_matches('/').to_owned(),
+            inner: AssertUnwindSafe(inner),
+            prefix,
+            requests: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// The root's URL.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The URL of the object at `key` (below the root).
+    pub(crate) fn url_of(&self, key: &str) -> String {
+        if key.is_empty() {
+            self.url.clone()
+        } else {
+            format!("{}/{key}", self.url)
+        }
+    }
+
+    /// How many requests this store and its clones have made.
+    #[cfg(test)]
+    pub(crate) fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// The object at `key`, or `None` if there is none.
+    pub(crate) fn get(&self, key: &str) -> Result<Option<Object>> {
+        let (inner, at) = self.request(key);
+        let answer = block(async move {
+            let got = inner.get(&at).await?;
+            let version = UpdateVersion {
+                e_tag: got.meta.e_tag.clone(),
+                version: got.meta.version.clone(),
+            };
+            let bytes = got.bytes().await?;
+            Ok::<_, object_store::Error>((bytes.to_vec(), version))
+        })?;
+        match answer {
+            Ok((bytes, version)) => Ok(Some(Object { bytes, version })),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.error("read", key, &e)),
+        }
+    }
+
+    /// Writes `bytes` at `key` only if no object is there: `false` if one
+    /// is.
+    pub(crate) fn create(&self, key: &str, bytes: Vec<u8>) -> Result<bool> {
+        match self.put_opts(key, bytes, PutMode::Create)? {
+            Ok(()) => Ok(true),
+            Err(object_store::Error::AlreadyExists { .. })
+            | Err(object_store::Error::Precondition { .. }) => Ok(false),
+            Err(e) => Err(self.conditional_error("create", key, &e)),
+        }
+    }
+
+    /// Replaces the object at `key` with `bytes` only if it is still the
+    /// `version` read: `false` if another writer changed it (or removed
+    /// it) meanwhile.
+    pub(crate) fn replace(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        version: UpdateVersion,
+    ) -> Result<bool> {
+        match self.put_opts(key, bytes, PutMode::Update(version))? {
+            Ok(()) => Ok(true),
+            Err(object_store::Error::Precondition { .. })
+            | Err(object_store::Error::NotFound { .. })
+            | Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
+            Err(e) => Err(self.conditional_error("replace", key, &e)),
+        }
+    }
+
+    /// Writes `bytes` at `key`, over whatever is there.
+    pub(crate) fn put(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
+        self.put_opts(key, bytes, PutMode::Overwrite)?
+            .map_err(|e| self.error("write", key, &e))
+    }
+
+    fn put_opts(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        mode: PutMode,
+    ) -> Result<std::result::Result<(), object_store::Error>> {
+        let (inner, at) = self.request(key);
+        let options = PutOptions::from(mode);
+        block(async move {
+            inner
+                .put_opts(&at, PutPayload::from(bytes), options)
+                .await
+                .map(drop)
+        })
+    }
+
+    /// Uploads the file at `path` to `key`: one request up to
+    /// [`MULTIPART_THRESHOLD`], in parts of that size above it, one in
+    /// flight at a time (the object appears whole, when the last part is
+    /// in). Returns the bytes uploaded.
+    pub(crate) fn put_file(&self, key: &str, path: &Path) -> Result<u64> {
+        let read = |e: std::io::Error| Error::io(Operation::ReadFile, path, e);
+        let size = std::fs::metadata(path).map_err(read)?.len();
+        if size <= MULTIPART_THRESHOLD {
+            let bytes = std::fs::read(path).map_err(read)?;
+            let len = bytes.len() as u64;
+            self.put(key, bytes)?;
+            return Ok(len);
+        }
+        let (inner, at) = self.request(key);
+        // The parts and the completion, besides the request that starts it.
+        let parts = size.div_ceil(MULTIPART_THRESHOLD);
+        self.requests.fetch_add(parts + 1, Ordering::Relaxed);
+        let file = path.to_path_buf();
+        let uploaded = block(async move {
+            let upload = inner.put_multipart(&at).await.map_err(Upload::Store)?;
+            let chunk = MULTIPART_THRESHOLD as usize;
+            let mut writer = WriteMultipart::new_with_chunk_size(upload, chunk);
+            // A failed upload is aborted: no parts are left behind.
+            match copy(&mut writer, &file, chunk).await {
+                Ok(sent) => {
+                    writer.finish().await.map_err(Upload::Store)?;
+                    Ok(sent)
+                }
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    Err(e)
+                }
+            }
+        })?;
+        uploaded.map_err(|e| match e {
+            Upload::Read(e) => read(e),
+            Upload::Store(e) => self.error("upload", key, &e),
+        })
+    }
+
+    /// Every object below `key` (a folder's key), with its key below the
+    /// root.
+    pub(crate) fn list(&self, key: &str) -> Result<Vec<Listed>> {
+        let (inner, at) = self.request(key);
+        let listed = block(async move { inner.list(Some(&at)).try_collect::<Vec<_>>().await })?
+            .map_err(|e| self.error("list", key, &e))?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|meta| {
+                let key = self.below_root(meta.location.as_ref())?;
+                Some(Listed { key })
+            })
+            .collect())
+    }
+
+    /// Deletes the object at `key`; one that is not there is no error.
+    pub(crate) fn delete(&self, key: &str) -> Result<()> {
+        let (inner, at) = self.request(key);
+        match block(async move { inner.delete(&at).await })? {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(self.error("delete", key, &e)),
+        }
+    }
+
+    /// The store and the object's location for one request, counted.
+    fn request(&self, key: &str) -> (Arc<dyn ObjectStore>, Key) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let full = match (self.prefix.is_empty(), key.is_empty()) {
+            (true, _) => key.to_owned(),
+            (false, true) => self.prefix.clone(),
+            (false, false) => format!("{}/{key}", self.prefix),
+        };
+        (Arc::clone(&*self.inner), Key::from(full))
+    }
+
+    /// A listed location's key below the root, as it was written (the
+    /// store percent-encodes some characters of names in locations).
+    fn below_root(&self, location: &str) -> Option<String> {
+        let below = if self.prefix.is_empty() {
+            location
+        } else {
+            location.strip_prefix(&self.prefix)?.strip_prefix('/')?
+        };
+        decoded(below)
+    }
+
+    fn error(&self, op: &'static str, key: &str, e: &object_store::Error) -> Error {
+        Error::Store {
+            op,
+            url: self.url_of(key),
+            message: e.to_string(),
+        }
+    }
+
+    /// A failed conditional write: a store that cannot make one says so.
+    fn conditional_error(&self, op: &'static str, key: &str, e: &object_store::Error) -> Error {
+        match e {
+            object_store::Error::NotImplemented { .. }
+            | object_store::Error::NotSupported { .. } => Error::Store {
+                op,
+                url: self.url_of(key),
+                message: format!(
+                    "the store makes no conditional writes, which runs in it need \
+                     (S3: leave AWS_CONDITIONAL_PUT unset or `etag`): {e}"
+                ),
+            },
+            other => self.error(op, key, other),
+        }
+    }
+}
+
+/// Copies the file at `path` into `writer`, a part in flight at a time.
+async fn copy(
+    writer: &mut WriteMultipart,
+    path: &Path,
+    chunk: usize,
+) -> std::result::Result<u64, Upload> {
+    let mut source = std::fs::File::open(path).map_err(Upload::Read)?;
+    let mut buffer = vec![0; chunk];
+    let mut sent = 0u64;
+    loop {
+        let n = std::io::Read::read(&mut source, &mut buffer).map_err(Upload::Read)?;
+        if n == 0 {
+            return Ok(sent);
+        }
+        writer.wait_for_capacity(1).await.map_err(Upload::Store)?;
+        writer.write(&buffer[..n]);
+        sent += n as u64;
+    }
+}
+
+/// `text` with its `%XY` escapes decoded; `None` if that is no UTF-8.
+fn decoded(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The in-memory store called `name`, shared by this process.
+fn memory(name: &str) -> Arc<dyn ObjectStore> {
+    static STORES: OnceLock<Mutex<HashMap<String, Arc<InMemory>>>> = OnceLock::new();
+    let mut stores = STORES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let store = stores
+        .entry(name.to_owned())
+        .or_insert_with(|| Arc::new(InMemory::new()));
+    Arc::clone(store) as Arc<dyn ObjectStore>
+}
+
+/// Runs `request` to its end on runlayout's own runtime (one worker
+/// thread, started on first use) and waits for it. It works from any
+/// thread, inside another async runtime too, since the request never runs
+/// on the caller's.
+fn block<T: Send + 'static>(request: impl Future<Output = T> + Send + 'static) -> Result<T> {
+    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
+        OnceLock::new();
+    let runtime = RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("runlayout-store")
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| Error::Store {
+            op: "start",
+            url: String::new(),
+            message: format!("cannot start the runtime for object-store requests: {e}"),
+        })?;
+    let (answer, answered) = std::sync::mpsc::sync_channel(1);
+    runtime.spawn(async move {
+        let _ = answer.send(request.await);
+    });
+    answered.recv().map_err(|_| Error::Store {
+        op: "wait",
+        url: String::new(),
+        message: "a request to the object store ended without an answer".to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn keys_with_escaped_characters_list_as_written() -> TestResult {
+        let store = Store::open("memory://store-escapes/root")?;
+        for name in ["a b.bin", "x%41y", "t[1]#2.ckpt", "plain"] {
+            store.put(&format!("dir/{name}"), name.as_bytes().to_vec())?;
+        }
+        let mut keys: Vec<String> = store.list("dir")?.into_iter().map(|l| l.key).collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["dir/a b.bin", "dir/plain", "dir/t[1]#2.ckpt", "dir/x%41y"]
+        );
+        for key in &keys {
+            let object = store.get(key)?.ok_or("listed, so there")?;
+            assert_eq!(format!("dir/{}", String::from_utf8(object.bytes)?), *key);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_replace_of_a_stale_version_loses_and_changes_nothing() -> TestResult {
+        let store = Store::open("memory://store-replace/")?;
+        assert!(store.create("latest", b"a".to_vec())?);
+        assert!(!store.create("latest", b"b".to_vec())?, "created once");
+        let read = store.get("latest")?.ok_or("there")?;
+        assert!(store.replace("latest", b"c".to_vec(), read.version.clone())?);
+        assert!(
+            !store.replace("latest", b"d".to_vec(), read.version)?,
+            "stale"
+        );
+        assert_eq!(store.get("latest")?.ok_or("there")?.bytes, b"c");
+        assert_eq!(store.requests(), 6);
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_schemes_are_refused_naming_the_root() {
+        let err = Store::open("ftp://host/runs").unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, Error::UnsupportedRoot { .. }), "{err:?}");
+        assert!(
+            text.contains("ftp://host/runs") && text.contains("`ftp`"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,405 @@
+//! Runs whose home is object storage (the `object-store` feature): a root
+//! given as a URL. The run is made as an ordinary run folder in a local
+//! cache (its working copy, `cache/[debug/]<stage>/<id>`), then claimed in
+//! the home by putting its manifest only if no object is at that key: two
+//! creators never share a run. The stage's `latest` is a small object in
+//! the home, moved forward by conditional replaces and never back.
+//! Opening a run fetches its manifest into a working copy.
+//!
+//! Without the feature a URL root is refused with an error saying so.
+
+#[cfg(not(feature = "object-store"))]
+use std::path::Path;
+
+#[cfg(not(feature = "object-store"))]
+use crate::error::{Error, Result};
+#[cfg(not(feature = "object-store"))]
+use crate::io::url_root::url_of_root;
+use crate::run::Run;
+#[cfg(not(feature = "object-store"))]
+use crate::run::address::{Address, Group};
+
+#[cfg(feature = "object-store")]
+pub(crate) use with_store::Home;
+
+/// What claiming a working copy's run in its home came to.
+#[cfg_attr(not(feature = "object-store"), allow(dead_code))]
+pub(crate) enum Claimed {
+    /// The run is this call's: its manifest is in the home.
+    Mine(Run),
+    /// A run of that address is in the home already; the working copy is
+    /// given back untouched, to be joined or discarded.
+    Taken(Run),
+}
+
+/// Without the feature there is no home: a URL root is an error.
+#[cfg(not(feature = "object-store"))]
+pub(crate) enum Home {}
+
+#[cfg(not(feature = "object-store"))]
+impl Home {
+    pub(crate) fn of(root: &Path, _cache: Option<&Path>) -> Result<Option<Home>> {
+        match url_of_root(root) {
+            Some(url) => Err(Error::UnsupportedRoot {
+                root: url.to_owned(),
+                reason: "runs in object storage need runlayout's `object-store` feature".to_owned(),
+            }),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) fn cache(&self) -> &Path {
+        match *self {}
+    }
+
+    pub(crate) fn claim(&self, _local: Run, _latest: bool) -> Result<Claimed> {
+        match *self {}
+    }
+
+    pub(crate) fn discard(&self, _local: Run) {
+        match *self {}
+    }
+
+    pub(crate) fn join(&self, _local: Run) -> Result<Run> {
+        match *self {}
+    }
+
+    pub(crate) fn fetch_run(&self, _address: &Address) -> Result<()> {
+        match *self {}
+    }
+
+    pub(crate) fn latest(&self, _group: Group<'_>) -> Result<Option<Address>> {
+        match *self {}
+    }
+
+    pub(crate) fn attach(&self, _run: Run) -> Run {
+        match *self {}
+    }
+
+    pub(crate) fn run_url(&self, _address: &Address) -> String {
+        match *self {}
+    }
+
+    pub(crate) fn root_url(&self) -> String {
+        match *self {}
+    }
+}
+
+#[cfg(feature = "object-store")]
+mod with_store {
+    use std::path::{Component, Path, PathBuf};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::error::{Error, Operation, RecordKind, Result};
+    use crate::io::fs::At;
+    use crate::io::store::Store;
+    use crate::io::url_root::url_of_root;
+    use crate::layout::record::LAYOUT_RECORD;
+    use crate::lifecycle::sync::{self, State};
+    use crate::record::manifest::MANIFEST;
+    use crate::record::restarts::RESTARTS;
+    use crate::record::status::STATUS;
+    use crate::record::summary::SUMMARY;
+    use crate::record::time;
+    use crate::run::RunHome;
+    use crate::run::address::{Address, Group};
+
+    /// How often the `latest` object is written before a race is let be.
+    const MAX_MOVES: usize = 16;
+
+    /// Conditional replaces of a `latest` object that another writer won,
+    /// in this process (each was read again and retried).
+    pub(crate) static LOST_RACES: AtomicU64 = AtomicU64::new(0);
+
+    /// A root in object storage, and the local folder its working copies
+    /// are kept in.
+    pub(crate) struct Home {
+        store: Store,
+        cache: PathBuf,
+    }
+
+    impl Home {
+        /// The home `root` names if it is a URL (`None` if it is a folder),
+        /// its working copies kept in `cache` (or the default cache folder).
+        pub(crate) fn of(root: &Path, cache: Option<&Path>) -> Result<Option<Home>> {
+            let Some(url) = url_of_root(root) else {
+                return Ok(None);
+            };
+            let store = Store::open(url)?;
+            let cache = match cache {
+                Some(cache) => cache.to_path_buf(),
+                None => default_cache(url)?,
+            };
+            Ok(Some(Home { store, cache }))
+        }
+
+        /// The local folder the working copies are in.
+        pub(crate) fn cache(&self) -> &Path {
+            &self.cache
+        }
+
+        /// Claims in the home the run whose working copy `local` was just
+        /// made: its manifest is put only if none is at its key, then the
+        /// stage's `latest` moves to it (if `latest`).
+        pub(crate) fn claim(&self, local: Run, latest: bool) -> Result<Claimed> {
+            let manifest_path = local.path().join(MANIFEST);
+            let manifest = match std::fs::read(&manifest_path) {
+                Ok(manifest) => manifest,
+                Err(e) => {
+                    self.discard(local);
+                    return Err(e).at(Operation::ReadFile, &manifest_path);
+                }
+            };
+            let created = created_text(&manifest);
+            let key = format!("{}/{MANIFEST}", self.run_key(local.address()));
+            match self.store.create(&key, manifest) {
+                Ok(true) => {}
+                Ok(false) => return Ok(Claimed::Taken(local)),
+                Err(e) => {
+                    self.discard(local);
+                    return Err(e);
+                }
+            }
+            let run = self.attach(local);
+            // A failure now takes the run back, in the home and here: the
+            // call has no effect at all, as a creation on disk.
+            match self.record(&run, latest, created) {
+                Ok(()) => Ok(Claimed::Mine(run)),
+                Err(e) => {
+                    let _ = self.store.delete(&key);
+                    self.discard(run);
+                    Err(e)
+                }
+            }
+        }
+
+        /// What a run claimed in the home gets: its working copy's state,
+        /// and the stage's `latest` (if `latest`).
+        fn record(&self, run: &Run, latest: bool, created: Option<String>) -> Result<()> {
+            let mut state = State::read(run.path(), self.run_url(run.address()).as_str())?;
+            state.mark(run.path(), MANIFEST)?;
+            state.write(run.path())?;
+            if latest {
+                self.move_latest(run.address(), created)?;
+            }
+            Ok(())
+        }
+
+        /// Removes a working copy whose claim in the home lost: its
+        /// manifest, its state, its folder (left if anything else is in
+        /// it).
+        pub(crate) fn discard(&self, local: Run) {
+            let dir = local.path().to_path_buf();
+            drop(local);
+            let _ = std::fs::remove_file(dir.join(MANIFEST));
+            let _ = std::fs::remove_file(dir.join(crate::lifecycle::sync::STATE));
+            let _ = std::fs::remove_dir(&dir);
+        }
+
+        /// Joins the run in the home whose address `local` (a working copy
+        /// just made here, whose claim lost) has: the working copy takes
+        /// the home's manifest in place of its own.
+        pub(crate) fn join(&self, local: Run) -> Result<Run> {
+            let dir = local.path();
+            let home = self.run_home(local.address());
+            let mut state = State::read(dir, &home.url)?;
+            sync::bring(dir, &home, MANIFEST, &mut state)?;
+            state.write(dir)?;
+            self.fetch_run(local.address())?;
+            Ok(self.attach(local.joined()))
+        }
+
+        /// Brings the run at `address` from the home into its working copy
+        /// (made if missing), so that the working copy can be opened as a
+        /// run: the manifest, and the records (status, summary, restarts,
+        /// layouts) the working copy lacks; one that it has is newer than
+        /// the home's, or as new. [`Error::RunNotFound`] naming the run's
+        /// URL if the home has no such run.
+        pub(crate) fn fetch_run(&self, address: &Address) -> Result<()> {
+            let dir = address.folder(&self.cache);
+            let home = self.run_home(address);
+            // A working copy of another home's run of that name is refused.
+            let mut state = State::read(&dir, &home.url)?;
+            let there = |name: &str| std::fs::symlink_metadata(dir.join(name)).is_ok();
+            if !there(MANIFEST) {
+                std::fs::create_dir_all(&dir).at(Operation::CreateDirAll, &dir)?;
+                if !sync::bring(&dir, &home, MANIFEST, &mut state)? {
+                    return Err(Error::RunNotFound {
+                        path: PathBuf::from(home.url),
+                        elsewhere: Vec::new(),
+                    });
+                }
+            }
+            for record in [STATUS, SUMMARY, RESTARTS, LAYOUT_RECORD] {
+                if !there(record) {
+                    sync::bring(&dir, &home, record, &mut state)?;
+                }
+            }
+            state.write(&dir)
+        }
+
+        /// The run the `latest` object of `group` names in the home.
+        pub(crate) fn latest(&self, group: Group<'_>) -> Result<Option<Address>> {
+            let key = pointer_key(group);
+            let Some(object) = self.store.get(&key)? else {
+                return Ok(None);
+            };
+            let pointer = Pointer::parse(&object.bytes, &self.store.url_of(&key))?;
+            match group.address_of_target(Path::new(&pointer.run)) {
+                Some(address) => Ok(Some(address)),
+                None => Err(Error::InvalidRecord {
+                    kind: RecordKind::Latest,
+                    path: PathBuf::from(self.store.url_of(&key)),
+                    message: format!("`{}` names no run of the stage", pointer.run),
+                }),
+            }
+        }
+
+        /// `run`, living in this home.
+        pub(crate) fn attach(&self, run: Run) -> Run {
+            let home = self.run_home(run.address());
+            run.at_home(home)
+        }
+
+        /// Where the run at `address` lives in this home.
+        fn run_home(&self, address: &Address) -> RunHome {
+            let key = self.run_key(address);
+            RunHome {
+                store: self.store.clone(),
+                url: self.store.url_of(&key),
+                key,
+            }
+        }
+
+        /// The URL of the run at `address`.
+        pub(crate) fn run_url(&self, address: &Address) -> String {
+            self.store.url_of(&self.run_key(address))
+        }
+
+        /// The root's URL.
+        pub(crate) fn root_url(&self) -> String {
+            self.store.url().to_owned()
+        }
+
+        fn run_key(&self, address: &Address) -> String {
+            key_of(&address.folder(Path::new("")))
+        }
+
+        /// Moves the `latest` object of the run's stage to the run at
+        /// `address`, made at `created`, unless it names a run made later:
+        /// read, compare, replace only if unchanged since the read; a lost
+        /// race is read again (and counted in [`LOST_RACES`]).
+        fn move_latest(&self, address: &Address, created: Option<String>) -> Result<()> {
+            let key = pointer_key(address.group());
+            let target = key_of(&address.pointer_target());
+            let mine = created.as_deref().and_then(time::parse);
+            let body = Pointer {
+                run: target.clone(),
+                created,
+            }
+            .to_bytes();
+            for _ in 0..MAX_MOVES {
+                let written = match self.store.get(&key)? {
+                    None => self.store.create(&key, body.clone())?,
+                    Some(current) => {
+                        let pointer = Pointer::parse(&current.bytes, &self.store.url_of(&key));
+                        if let Ok(pointer) = &pointer
+                            && (pointer.run == target || is_newer(pointer, mine))
+                        {
+                            return Ok(());
+                        }
+                        self.store.replace(&key, body.clone(), current.version)?
+                    }
+                };
+                if written {
+                    return Ok(());
+                }
+                LOST_RACES.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(())
+        }
+    }
+
+    /// Whether the run `pointer` names was made after `created` (a run of
+    /// unknown time is older than any other).
+    fn is_newer(pointer: &Pointer, created: Option<SystemTime>) -> bool {
+        let theirs = pointer.created.as_deref().and_then(time::parse);
+        match (theirs, created) {
+            (Some(theirs), Some(mine)) => theirs > mine,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+
+    /// What a `latest` object holds: the run it names (relative to the
+    /// stage, as a `latest` link's target) and when that run was made.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Pointer {
+        run: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        created: Option<String>,
+    }
+
+    impl Pointer {
+        fn parse(bytes: &[u8], url: &str) -> Result<Pointer> {
+            serde_json::from_slice(bytes).map_err(|e| Error::InvalidRecord {
+                kind: RecordKind::Latest,
+                path: PathBuf::from(url),
+                message: e.to_string(),
+            })
+        }
+
+        fn to_bytes(&self) -> Vec<u8> {
+            serde_json::to_vec(self).unwrap_or_default()
+        }
+    }
+
+    /// When the manifest `text` says its run was made, as it says it.
+    fn created_text(text: &[u8]) -> Option<String> {
+        let value: serde_json::Value = serde_json::from_slice(text).ok()?;
+        Some(value.get("created")?.as_str()?.to_owned())
+    }
+
+    /// The key of the `latest` object of `group`.
+    fn pointer_key(group: Group<'_>) -> String {
+        key_of(&group.pointer(Path::new("")))
+    }
+
+    /// A relative path as a key: its parts joined by `/`.
+    fn key_of(path: &Path) -> String {
+        path.components()
+            .filter_map(|part| match part {
+                Component::Normal(part) => part.to_str(),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// Where working copies go unless the builder says: `RUNLAYOUT_CACHE`,
+    /// else the platform's cache folder (`$XDG_CACHE_HOME`, `~/.cache`,
+    /// `~/Library/Caches` on macOS) under `runlayout`.
+    fn default_cache(url: &str) -> Result<PathBuf> {
+        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        if let Some(cache) = var("RUNLAYOUT_CACHE") {
+            return Ok(PathBuf::from(cache));
+        }
+        let platform = if cfg!(target_os = "macos") {
+            var("HOME").map(|home| PathBuf::from(home).join("Library/Caches"))
+        } else {
+            var("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        };
+        platform
+            .map(|cache| cache.join("runlayout"))
+            .ok_or_else(|| Error::UnsupportedRoot {
+                root: url.to_owned(),
+                reason: "no folder for its working copies: set RUNLAYOUT_CACHE \
+                         or RunBuilder::cache_dir"
+                    .to_owned(),
+            })
+    }
+}

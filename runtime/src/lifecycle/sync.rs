@@ -1,0 +1,337 @@
+//! A run's working copy and its home in object storage: `Run::sync`
+//! uploads what changed, `Run::fetch` brings one file down, and the
+//! working copy's state file remembers what was last uploaded (and which
+//! home the working copy belongs to).
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Operation, Result};
+use crate::io::fs::At;
+use crate::io::temporary;
+use crate::layout::typed_path::FilePath;
+use crate::record::manifest::MANIFEST;
+use crate::run::{Run, RunHome};
+
+/// The working copy's state file, in the run folder: the home's URL, and
+/// the size and modification time of each file as it was last uploaded.
+/// Hidden, never uploaded.
+pub(crate) const STATE: &str = ".runlayout-home.json";
+
+/// What [`Run::sync`] did.
+///
+/// ```
+/// let report = runlayout::remote::SyncReport::default();
+/// assert!(report.uploaded.is_empty() && report.bytes == 0);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SyncReport {
+    /// The files uploaded, relative to the run folder, in the order of
+    /// their paths.
+    pub uploaded: Vec<PathBuf>,
+    /// How many files were as they were last uploaded, and were left.
+    pub unchanged: usize,
+    /// The bytes uploaded.
+    pub bytes: u64,
+}
+
+/// The state file's contents.
+#[derive(Default, Serialize, Deserialize)]
+pub(crate) struct State {
+    /// The run's URL in its home.
+    pub(crate) home: String,
+    /// Each uploaded file's `[size, modification time in ns]`, by its
+    /// `/`-separated path below the run folder.
+    #[serde(default)]
+    pub(crate) files: BTreeMap<String, (u64, u128)>,
+}
+
+impl State {
+    /// The state of the working copy at `dir`; an empty one (for `home`)
+    /// if there is none yet. A working copy of another home is an error:
+    /// two homes' runs of one name would share it.
+    pub(crate) fn read(dir: &Path, home: &str) -> Result<State> {
+        let path = dir.join(STATE);
+        let text = match std::fs::read(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(State {
+                    home: home.to_owned(),
+                    files: BTreeMap::new(),
+                });
+            }
+            Err(e) => return Err(e).at(Operation::ReadFile, &path),
+        };
+        let state: State = serde_json::from_slice(&text).map_err(|e| Error::InvalidRecord {
+            path: path.clone(),
+            kind: crate::error::RecordKind::WorkingCopy,
+            message: e.to_string(),
+        })?;
+        if state.home != home {
+            return Err(Error::UnsupportedRoot {
+                root: home.to_owned(),
+                reason: format!(
+                    "its working copy `{}` belongs to `{}`: give this run another cache folder \
+                     (RunBuilder::cache_dir, RUNLAYOUT_CACHE)",
+                    dir.display(),
+                    state.home
+                ),
+            });
+        }
+        Ok(state)
+    }
+
+    /// Writes the state back, atomically.
+    pub(crate) fn write(&self, dir: &Path) -> Result<()> {
+        let text = serde_json::to_vec_pretty(self).unwrap_or_default();
+        FilePath::new(dir.join(STATE)).write_atomic(text)
+    }
+
+    /// Records the file at `relative` (below `dir`) as uploaded as it is now.
+    pub(crate) fn mark(&mut self, dir: &Path, relative: &str) -> Result<()> {
+        let path = dir.join(relative);
+        let meta = std::fs::symlink_metadata(&path).at(Operation::Metadata, &path)?;
+        self.files.insert(relative.to_owned(), stamp(&meta));
+        Ok(())
+    }
+}
+
+/// A file's size and modification time: what tells a changed file.
+fn stamp(meta: &std::fs::Metadata) -> (u64, u128) {
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    (meta.len(), modified)
+}
+
+impl Run {
+    /// The run's URL, if its home is object storage (its root was a URL):
+    /// [`path`](Run::path) is then its local working copy.
+    ///
+    /// ```
+    /// use runlayout::Run;
+    ///
+    /// let cache = tempfile::tempdir()?;
+    /// let run = Run::builder("memory://doc-remote/runs")
+    ///     .cache_dir(cache.path())
+    ///     .stage("pretrain")
+    ///     .run_id("r1")
+    ///     .create()?;
+    /// assert_eq!(run.remote(), Some("memory://doc-remote/runs/pretrain/r1"));
+    /// assert_eq!(run.path(), cache.path().join("pretrain/r1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn remote(&self) -> Option<&str> {
+        self.home().map(|home| home.url.as_str())
+    }
+
+    /// Uploads every file of the working copy that is new or changed since
+    /// the last sync (by size and modification time) to the run's home:
+    /// files a framework wrote through a plain path, the status and
+    /// summary records, logs. Symbolic links, runlayout's temporaries and
+    /// locks, and the manifest (written once, when the run was made) are
+    /// not uploaded; a file removed here is not removed from the home.
+    /// Files above 16 MiB go up in parts, each object visible only when
+    /// whole. A run that lives on a local file system has no home: nothing
+    /// is done.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] naming the object a request failed for,
+    /// [`Error::Io`] naming the file that could not be read. What was
+    /// uploaded before the failure stays recorded as uploaded.
+    ///
+    /// ```
+    /// use runlayout::Run;
+    ///
+    /// let cache = tempfile::tempdir()?;
+    /// let run = Run::builder("memory://doc-sync/runs").cache_dir(cache.path()).create()?;
+    /// std::fs::write(run.path().join("metrics.csv"), "step,loss\n1,0.5\n")?;
+    /// let report = run.sync()?;
+    /// assert_eq!(report.uploaded, ["metrics.csv"].map(std::path::PathBuf::from));
+    /// assert!(run.sync()?.uploaded.is_empty(), "nothing changed since");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sync(&self) -> Result<SyncReport> {
+        let Some(home) = self.home() else {
+            return Ok(SyncReport::default());
+        };
+        let mut state = State::read(self.path(), &home.url)?;
+        let mut report = SyncReport::default();
+        let mut files = Vec::new();
+        walk(self.path(), String::new(), &mut files)?;
+        let outcome = upload_changed(self.path(), home, &files, &mut state, &mut report);
+        // What went up is remembered even if a later upload failed.
+        state.write(self.path())?;
+        outcome.map(|()| report)
+    }
+
+    /// Brings the file at `relative` (a path below the run folder, such as
+    /// `checkpoints/epoch_0003.ckpt`) from the run's home into the working
+    /// copy, replacing what is there atomically, and returns its local
+    /// path. When the home holds no file there but files below it,
+    /// `relative` is a folder and every file below it is brought (how a
+    /// job resumed on a new node gets the checkpoints other nodes stored,
+    /// so that a family's `last()` finds the newest of them). A run with
+    /// no home returns the path as it is.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] (`InvalidInput`) for a path that leaves the run
+    /// folder, (`NotFound`, naming the local path) if the home holds
+    /// nothing there; [`Error::Store`] if a request failed.
+    ///
+    /// ```
+    /// use runlayout::Run;
+    ///
+    /// let cache = tempfile::tempdir()?;
+    /// let home = "memory://doc-fetch/runs";
+    /// let run = Run::builder(home).cache_dir(cache.path().join("node-a")).run_id("r").create()?;
+    /// std::fs::create_dir(run.path().join("checkpoints"))?;
+    /// std::fs::write(run.path().join("checkpoints/1.ckpt"), b"\x01\x02")?;
+    /// run.sync()?;
+    /// // Another node, another working copy.
+    /// let resumed = Run::builder(home).cache_dir(cache.path().join("node-b")).run_id("r").open()?;
+    /// let local = resumed.fetch("checkpoints/1.ckpt")?;
+    /// assert_eq!(std::fs::read(local)?, b"\x01\x02");
+    /// resumed.fetch("checkpoints")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fetch(&self, relative: impl AsRef<Path>) -> Result<PathBuf> {
+        let relative = relative.as_ref();
+        let local = self.path().join(relative);
+        let key = key_below(relative).ok_or_else(|| {
+            let why = "a path below the run folder, without `..`";
+            Error::io(
+                Operation::ReadFile,
+                &local,
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, why),
+            )
+        })?;
+        let Some(home) = self.home() else {
+            return Ok(local);
+        };
+        let mut state = State::read(self.path(), &home.url)?;
+        let fetched = if bring(self.path(), home, &key, &mut state)? {
+            true
+        } else {
+            let below = home.store.list(&home.key_of(&key))?;
+            for listed in &below {
+                if let Some(relative) = listed.key.strip_prefix(&format!("{}/", home.key)) {
+                    bring(self.path(), home, relative, &mut state)?;
+                }
+            }
+            !below.is_empty()
+        };
+        state.write(self.path())?;
+        if !fetched {
+            let why = format!("nothing at this path in the run's home `{}`", home.url);
+            return Err(Error::io(
+                Operation::ReadFile,
+                &local,
+                std::io::Error::new(std::io::ErrorKind::NotFound, why),
+            ));
+        }
+        Ok(local)
+    }
+}
+
+/// Brings the object at `relative` (below the run's key) into the working
+/// copy at `dir`, marking it in `state` as it now is; `false` if the home
+/// holds none.
+pub(crate) fn bring(dir: &Path, home: &RunHome, relative: &str, state: &mut State) -> Result<bool> {
+    let Some(object) = home.store.get(&home.key_of(relative))? else {
+        return Ok(false);
+    };
+    let local = dir.join(relative);
+    if let Some(parent) = local.parent() {
+        std::fs::create_dir_all(parent).at(Operation::CreateDirAll, parent)?;
+    }
+    FilePath::new(&local).write_atomic(object.bytes)?;
+    state.mark(dir, relative)?;
+    Ok(true)
+}
+
+/// Uploads the files of `files` (relative, `/`-separated) whose stamp
+/// differs from `state`'s, marking each in `state` once it is up.
+fn upload_changed(
+    dir: &Path,
+    home: &RunHome,
+    files: &[String],
+    state: &mut State,
+    report: &mut SyncReport,
+) -> Result<()> {
+    for relative in files {
+        let path = dir.join(relative);
+        let meta = std::fs::symlink_metadata(&path).at(Operation::Metadata, &path)?;
+        if state.files.get(relative) == Some(&stamp(&meta)) {
+            report.unchanged += 1;
+            continue;
+        }
+        report.bytes += home.store.put_file(&home.key_of(relative), &path)?;
+        report.uploaded.push(PathBuf::from(relative));
+        // The stamp read before the upload: a file changed while it went up
+        // differs from it, and goes up again next time.
+        state.files.insert(relative.clone(), stamp(&meta));
+    }
+    Ok(())
+}
+
+/// The regular files below `dir` that a sync uploads, `/`-separated
+/// below the run folder (`prefix`), in order.
+fn walk(dir: &Path, prefix: String, files: &mut Vec<String>) -> Result<()> {
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(dir).at(Operation::ReadDir, dir)? {
+        let entry = entry.at(Operation::ReadDir, dir)?;
+        entries.push(entry);
+    }
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let name = entry.file_name();
+        if temporary::is_temporary(&name) {
+            continue;
+        }
+        let Some(name) = name.to_str() else {
+            let path = entry.path();
+            let why = "a file name that is not UTF-8 has no object key";
+            return Err(Error::io(
+                Operation::ReadDir,
+                &path,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, why),
+            ));
+        };
+        let relative = format!("{prefix}{name}");
+        let kind = entry.file_type().at(Operation::Metadata, &entry.path())?;
+        if kind.is_dir() {
+            walk(&entry.path(), format!("{relative}/"), files)?;
+        } else if kind.is_file() && !(prefix.is_empty() && is_own(name)) {
+            files.push(relative);
+        }
+    }
+    Ok(())
+}
+
+/// The run folder's own files a sync leaves: the manifest (in the home
+/// since the run was made), the record lock, the state file.
+fn is_own(name: &str) -> bool {
+    name == MANIFEST || name == runlayout_grammar::names::LOCK || name == STATE
+}
+
+/// `relative` as a key below the run folder, if it stays below it.
+fn key_below(relative: &Path) -> Option<String> {
+    let mut parts = Vec::new();
+    for part in relative.components() {
+        match part {
+            Component::Normal(part) => parts.push(part.to_str()?),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
