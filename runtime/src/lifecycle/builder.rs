@@ -134,7 +134,7 @@ impl RunBuilder {
     ///     .stage("pretrain")
     ///     .create()?;
     /// assert!(run.path().starts_with(cache.path().join("pretrain")));
-    /// # Ok::<(), runlayout::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[cfg(feature = "object-store")]
     #[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]

@@ -403,3 +403,49 @@ mod with_store {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::error::Error;
+    use crate::run::Run;
+
+    #[cfg(feature = "object-store")]
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    #[cfg(feature = "object-store")]
+    #[test]
+    fn creating_a_run_in_a_home_makes_three_requests() -> TestResult {
+        let cache = tempfile::tempdir()?;
+        let home = "memory://home-requests/runs";
+        let builder = Run::builder(home).cache_dir(cache.path()).stage("s");
+        for _ in 0..3 {
+            // The manifest put if absent, the latest read, its replace.
+            let run = builder.clone().create()?;
+            let requests = run.home().map(|home| home.store.requests());
+            assert_eq!(requests, Some(3));
+        }
+        // Opening the latest: the pointer, the manifest and the four
+        // records, one read each.
+        let reader = tempfile::tempdir()?;
+        let run = builder.cache_dir(reader.path()).open_latest()?;
+        assert_eq!(run.home().map(|home| home.store.requests()), Some(6));
+        Ok(())
+    }
+
+    #[cfg(not(feature = "object-store"))]
+    #[test]
+    fn a_url_root_needs_the_feature_and_makes_nothing() {
+        let err = Run::builder("s3://bucket/runs").create().unwrap_err();
+        assert!(matches!(err, Error::UnsupportedRoot { .. }), "{err:?}");
+        assert!(err.to_string().contains("object-store"), "{err}");
+        assert!(!std::path::Path::new("s3:").exists());
+    }
+
+    #[cfg(feature = "object-store")]
+    #[test]
+    fn a_url_root_needs_the_feature_and_makes_nothing() {
+        let err = Run::builder("nope://bucket/runs").create().unwrap_err();
+        assert!(matches!(err, Error::UnsupportedRoot { .. }), "{err:?}");
+        assert!(!std::path::Path::new("nope:").exists());
+    }
+}
