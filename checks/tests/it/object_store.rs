@@ -408,10 +408,13 @@ fn a_training_run_survives_a_crash_in_s3_and_resumes_elsewhere() -> TestResult {
         let id = std::env::var("TEST_RUN").expect("TEST_RUN");
         let run = Run::builder(root()).stage("pretrain").run_id(id).open()?;
         println!("STATUS {}", run.status()?);
-        println!(
-            "CKPT {}",
-            std::fs::read_to_string(run.fetch("checkpoints/epoch_3.ckpt")?)?
-        );
+        match run.fetch("checkpoints/epoch_3.ckpt") {
+            Ok(local) => println!("CKPT {}", std::fs::read_to_string(local)?),
+            Err(e) if e.io_error().map(|e| e.kind()) == Some(std::io::ErrorKind::NotFound) => {
+                println!("CKPT none");
+            }
+            Err(e) => return Err(e.into()),
+        }
         return Ok(());
     }
     let Some(moto) = Moto::start("a_training_run_survives_a_crash")? else {
@@ -428,6 +431,20 @@ fn a_training_run_survives_a_crash_in_s3_and_resumes_elsewhere() -> TestResult {
     trainer.wait()?;
     let id = url.rsplit('/').next().ok_or("an id")?.to_owned();
 
+    // A laptop looks: the trainer's process is gone (this host can tell),
+    // its third checkpoint never reached the home.
+    let read = |cache: &str| {
+        let env = moto.env(cache, home, &[("TEST_RUN", &id)]);
+        child_lines(child(TRAIN, "s3-read", &env), "")
+    };
+    let said_by = |lines: &[String], what: &str| lines.iter().any(|l| l.contains(what));
+    let before = read(&c);
+    assert!(
+        said_by(&before, &format!("STATUS {}", RunStatus::Crashed)),
+        "{before:?}"
+    );
+    assert!(said_by(&before, "CKPT none"), "{before:?}");
+
     let resumed = child_lines(child(TRAIN, "s3-resume", &moto.env(&b, home, &[])), "");
     let said = |prefix: &str| {
         resumed
@@ -442,13 +459,14 @@ fn a_training_run_survives_a_crash_in_s3_and_resumes_elsewhere() -> TestResult {
     assert_eq!(said("LAST ").as_deref(), Some("weights 2"));
     assert_eq!(said("RESUMED ").as_deref(), Some(url.as_str()));
 
-    let read = child_lines(
-        child(TRAIN, "s3-read", &moto.env(&c, home, &[("TEST_RUN", &id)])),
-        "",
+    // The laptop again, its working copy as it left it: the status is the
+    // home's, not the stale copy's.
+    let after = read(&c);
+    assert!(
+        said_by(&after, &format!("STATUS {}", RunStatus::Finished)),
+        "{after:?}"
     );
-    let line = |prefix: &str| read.iter().any(|l| l.contains(prefix));
-    assert!(line(&format!("STATUS {}", RunStatus::Finished)), "{read:?}");
-    assert!(line("CKPT weights 3b"), "{read:?}");
+    assert!(said_by(&after, "CKPT weights 3b"), "{after:?}");
     Ok(())
 }
 

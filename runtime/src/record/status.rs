@@ -404,7 +404,7 @@ impl Run {
     /// read only when the status record does not settle the state. See the
     /// module's documentation for the rules.
     pub(crate) fn state_with(&self, manifest: KnownManifest<'_>) -> Result<RunState> {
-        let record = self.status_record()?;
+        let record = self.status_to_read()?;
         let mut creator = CreatorRecord {
             run: self,
             known: manifest,
@@ -495,7 +495,7 @@ impl Run {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn ended(&self) -> Result<Option<Ended>> {
-        Ok(self.status_record()?.and_then(|r| {
+        Ok(self.status_to_read()?.and_then(|r| {
             Some(Ended {
                 at: r.ended?,
                 reason: r.reason,
@@ -596,6 +596,23 @@ impl Run {
         json::read(&self.status_path())
     }
 
+    /// The status record a reader goes by: for a run whose home is object
+    /// storage, the home's (one read; the truth, which every host's beats
+    /// go to), else the folder's.
+    fn status_to_read(&self) -> Result<Option<StatusRecord>> {
+        #[cfg(feature = "object-store")]
+        if let Some(home) = self.home() {
+            let url = std::path::PathBuf::from(home.store.url_of(&home.key_of(STATUS)));
+            let Some(object) = home.store.get(&home.key_of(STATUS))? else {
+                return Ok(None);
+            };
+            return serde_json::from_slice(&object.bytes)
+                .map(Some)
+                .map_err(|e| json::invalid::<StatusRecord>(&url, e.to_string()));
+        }
+        self.status_record()
+    }
+
     /// Records a heartbeat of this process, under the record lock. `Keep`
     /// writes nothing over an end this process recorded, and says so
     /// (`false`); `Take` marks the run running by this process whatever
@@ -621,6 +638,7 @@ impl Run {
             temporary::sweep(self.path());
         }
         json::write(&self.status_path(), &record)?;
+        self.status_to_home()?;
         Ok(true)
     }
 
@@ -649,7 +667,21 @@ impl Run {
         record.reason = reason;
         // The operation touches the run folder: left-behind temporaries go.
         temporary::sweep(self.path());
-        json::write(&self.status_path(), &record)
+        json::write(&self.status_path(), &record)?;
+        self.status_to_home()
+    }
+
+    /// A run whose home is object storage keeps its status there as well,
+    /// written with each beat and end (under the record lock), so that a
+    /// reader on any host tells a live run from a crashed one by its
+    /// heartbeat.
+    fn status_to_home(&self) -> Result<()> {
+        #[cfg(feature = "object-store")]
+        if let Some(home) = self.home() {
+            home.store
+                .put_file(&home.key_of(STATUS), &self.status_path())?;
+        }
+        Ok(())
     }
 }
 
