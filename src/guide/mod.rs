@@ -73,6 +73,10 @@ pub mod sweeps {
     #![doc = include_str!("sweeps.md")]
 }
 
+pub mod buckets {
+    #![doc = include_str!("buckets.md")]
+}
+
 pub mod launchers {
     #![doc = include_str!("launchers.md")]
 }
