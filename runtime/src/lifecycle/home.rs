@@ -432,6 +432,29 @@ mod tests {
         Ok(())
     }
 
+    #[cfg(feature = "object-store")]
+    #[test]
+    fn fetching_a_folder_never_writes_outside_the_working_copy() -> TestResult {
+        let cache = tempfile::tempdir()?;
+        let home = "memory://home-hostile-keys/runs";
+        let run = Run::builder(home)
+            .cache_dir(cache.path().join("node"))
+            .run_id("r")
+            .create()?;
+        let store = &run.home().ok_or("a home")?.store;
+        store.put("r/checkpoints/1.ckpt", b"ok".to_vec())?;
+        // Keys another writer made, which name no path below the folder.
+        for hostile in ["r/checkpoints/../../escape", "r/checkpoints/./../run.json"] {
+            store.put(hostile, b"hostile".to_vec())?;
+        }
+        run.fetch("checkpoints")?;
+        assert_eq!(std::fs::read(run.path().join("checkpoints/1.ckpt"))?, b"ok");
+        assert!(!cache.path().join("escape").exists());
+        assert!(!cache.path().join("node/escape").exists());
+        assert_ne!(std::fs::read(run.path().join("run.json"))?, b"hostile");
+        Ok(())
+    }
+
     #[cfg(not(feature = "object-store"))]
     #[test]
     fn a_url_root_needs_the_feature_and_makes_nothing() {

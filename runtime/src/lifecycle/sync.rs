@@ -222,12 +222,20 @@ impl Run {
             true
         } else {
             let below = home.store.list(&home.key_of(&key))?;
+            let run_prefix = format!("{}/", home.key);
+            let mut brought = false;
             for listed in &below {
-                if let Some(relative) = listed.key.strip_prefix(&format!("{}/", home.key)) {
-                    bring(self.path(), home, relative, &mut state)?;
+                // Only keys that name a path below the run folder: a key
+                // another writer made with `..` or a leading `/` in it
+                // would lead out of the working copy.
+                let Some(relative) = listed.key.strip_prefix(&run_prefix) else {
+                    continue;
+                };
+                if key_below(Path::new(relative)).as_deref() == Some(relative) {
+                    brought |= bring(self.path(), home, relative, &mut state)?;
                 }
             }
-            !below.is_empty()
+            brought
         };
         state.write(self.path())?;
         if !fetched {
