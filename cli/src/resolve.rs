@@ -34,6 +34,13 @@ pub const RUN_HELP: &str = "Run: ID, STAGE/ID, debug/STAGE/ID; latest (the newes
 pub fn require_root(root: &Path) -> CliResult<()> {
     if root.is_dir() {
         Ok(())
+    } else if root.to_str().is_some_and(|text| text.contains("://")) {
+        Err(format!(
+            "output root `{}` is a URL: the runlayout command reads runs on a file system; \
+             runs in object storage are read through the library (Run::resolve, Run::status)",
+            root.display()
+        )
+        .into())
     } else {
         Err(format!(
             "output root `{}` is not a folder (set --run-root or {})",

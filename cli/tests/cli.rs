@@ -142,6 +142,19 @@ fn unknown_and_ambiguous_runs_fail_clearly() -> TestResult {
     assert!(err.contains("is not a folder"), "{err}");
     let err = failed(&runlayout(&missing, &["show", "r1"]));
     assert!(err.contains("is not a folder"), "{err}");
+    // A bucket is no folder either: said so, naming it, and nothing made.
+    for command in [
+        &["ls"][..],
+        &["show", "r1"],
+        &["prune", "--older-than", "0s", "--yes"],
+    ] {
+        let err = failed(&runlayout(Path::new("s3://bucket/runs"), command));
+        assert!(
+            err.contains("`s3://bucket/runs` is a URL"),
+            "{command:?}: {err}"
+        );
+    }
+    assert!(!Path::new("s3:").exists());
     Ok(())
 }
 
