@@ -49,8 +49,9 @@ fn sync_uploads_what_changed_and_another_node_fetches_it() -> TestResult {
         .cache_dir(nodes.path().join("a"))
         .stage("train")
         .create()?;
-    let ckpt = FilePath::new(run.path().join("checkpoints/epoch_1.ckpt"));
-    ckpt.write_atomic(b"weights 1")?;
+    // Written by a framework through plain paths.
+    std::fs::create_dir(run.path().join("checkpoints"))?;
+    std::fs::write(run.path().join("checkpoints/epoch_1.ckpt"), b"weights 1")?;
     std::fs::write(run.path().join("log.txt"), "epoch 1\n")?;
     let first = run.sync()?;
     let uploaded: BTreeSet<_> = first.uploaded.iter().cloned().collect();
@@ -96,6 +97,40 @@ fn sync_uploads_what_changed_and_another_node_fetches_it() -> TestResult {
         outside.io_error().map(|e| e.kind()),
         Some(std::io::ErrorKind::InvalidInput)
     );
+    Ok(())
+}
+
+#[test]
+fn atomic_writes_in_a_working_copy_are_stored_before_they_return() -> TestResult {
+    let home = memory_home("atomic-writes");
+    let nodes = tempfile::tempdir()?;
+    let run = Run::builder(&home)
+        .cache_dir(nodes.path().join("a"))
+        .run_id("r")
+        .create()?;
+    FilePath::new(run.path().join("checkpoints/1.ckpt")).write_atomic(b"one")?;
+    let mut file = FilePath::new(run.path().join("checkpoints/2.ckpt")).create_atomic()?;
+    file.write_all(b"two")?;
+    file.commit()?;
+    FilePath::new(run.path().join("checkpoints/3.ckpt")).write_atomic_with(|tmp| {
+        std::fs::write(tmp, b"three").map_err(Box::<dyn std::error::Error>::from)
+    })?;
+    // A file written through a plain path waits for a sync.
+    std::fs::write(run.path().join("checkpoints/4.ckpt"), b"four")?;
+    // Stored already: a sync uploads only the plain file.
+    assert_eq!(run.sync()?.uploaded, [Path::new("checkpoints/4.ckpt")]);
+    let other = Run::builder(&home)
+        .cache_dir(nodes.path().join("b"))
+        .run_id("r")
+        .open()?;
+    other.fetch("checkpoints")?;
+    for (n, text) in [(1, "one"), (2, "two"), (3, "three"), (4, "four")] {
+        let path = other.path().join(format!("checkpoints/{n}.ckpt"));
+        assert_eq!(std::fs::read_to_string(path)?, text);
+    }
+    // A file outside any working copy is written as ever.
+    let disk = tempfile::tempdir()?;
+    FilePath::new(disk.path().join("x")).write_atomic(b"x")?;
     Ok(())
 }
 
@@ -370,15 +405,16 @@ const TRAIN: &str = "object_store::a_training_run_survives_a_crash_in_s3_and_res
 fn a_training_run_survives_a_crash_in_s3_and_resumes_elsewhere() -> TestResult {
     let root = || std::env::var("TEST_HOME").expect("TEST_HOME");
     if is_child("s3-train") {
-        // Node A: two epochs stored, a third written but never synced.
+        // Node A: two epochs stored as they are written (write_atomic), a
+        // third written through a plain path, as a framework writes, and
+        // never synced.
         let run = Run::builder(root()).stage("pretrain").create()?;
         let _guard = run.guard();
         for epoch in 1..=2 {
             FilePath::new(run.path().join(format!("checkpoints/epoch_{epoch}.ckpt")))
                 .write_atomic(format!("weights {epoch}"))?;
-            run.sync()?;
         }
-        FilePath::new(run.path().join("checkpoints/epoch_3.ckpt")).write_atomic("weights 3")?;
+        std::fs::write(run.path().join("checkpoints/epoch_3.ckpt"), "weights 3")?;
         println!("RUN {}", run.remote().ok_or("a home")?);
         std::io::stdout().flush()?;
         std::thread::sleep(Duration::from_secs(120));

@@ -138,13 +138,18 @@ impl AtomicFile {
     /// over its target in one step: readers see the old version or the new
     /// one, whole, and after a power loss the target is the old version or
     /// the new one, never a truncated file. (The folder itself is not
-    /// synced: after a power loss, a new name may be missing.)
+    /// synced: after a power loss, a new name may be missing.) In the
+    /// working copy of a run whose home is object storage, the file is
+    /// then stored there too, before this returns, as
+    /// [`FilePath::write_atomic`](crate::FilePath::write_atomic) stores it.
     ///
     /// # Errors
     ///
     /// [`Error::Io`] naming the target: `sync` if the data cannot be
     /// written through, `move into place` if the rename fails (the target
     /// is a folder, say). The temporary file is removed either way.
+    /// [`Error::Store`] if storing it in a run's home failed (the file is
+    /// in place here).
     ///
     /// ```
     /// use std::io::Write as _;
@@ -159,7 +164,15 @@ impl AtomicFile {
     /// assert_eq!(std::fs::read_to_string(&cfg)?, "lr: 0.01\n");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn commit(mut self) -> Result<()> {
+    pub fn commit(self) -> Result<()> {
+        let target = self.target.clone();
+        self.commit_here()?;
+        stored(&target)
+    }
+
+    /// [`commit`](AtomicFile::commit), in the working copy alone: nothing
+    /// is stored in a run's home.
+    fn commit_here(mut self) -> Result<()> {
         // Flushes nothing of ours (there is no buffer) but is what `Write`
         // promises before the data counts as written.
         let target = self.target.as_path();
@@ -175,16 +188,28 @@ impl AtomicFile {
     }
 
     /// Writes all of `contents` and commits: the file whole, or as it was.
+    /// Stores nothing in a run's home: see [`stored`].
     pub(crate) fn write(target: &Path, contents: &[u8]) -> Result<()> {
         let mut file = AtomicFile::create(target)?;
         file.write_all(contents).at(Operation::WriteFile, target)?;
-        file.commit()
+        file.commit_here()
     }
 
     /// An I/O error of the temporary file, naming the target.
     fn error(&self, op: Operation, e: io::Error) -> io::Error {
         Error::io(op, &self.target, e).into()
     }
+}
+
+/// After `target` was written atomically by a user's call: in the working
+/// copy of a run whose home is object storage, the file is stored there
+/// too, before the call returns (the `object-store` feature); elsewhere,
+/// nothing.
+pub(crate) fn stored(target: &Path) -> Result<()> {
+    #[cfg(feature = "object-store")]
+    crate::io::working_copy::store_written(target)?;
+    let _ = target;
+    Ok(())
 }
 
 /// A fresh temporary file in `dir`, under runlayout's temporary names,

@@ -6,8 +6,9 @@
 //! process's identity and the fate of a recorded one, claims (file locks)
 //! on a run's manifest, the lock that serialises updates of a run's
 //! changing records (`run.lock`), random characters; and a home in
-//! object storage: whether a root is a URL (`url_root`), and the store
-//! it names (`store`, with the `object-store` feature).
+//! object storage: whether a root is a URL (`url_root`), the store it
+//! names (`store`), and a run's working copy of it (`working_copy`), the
+//! last two with the `object-store` feature.
 //!
 //! Uses only `error`.
 
@@ -26,3 +27,5 @@ pub(crate) mod staged;
 pub(crate) mod store;
 pub(crate) mod temporary;
 pub(crate) mod url_root;
+#[cfg(feature = "object-store")]
+pub(crate) mod working_copy;

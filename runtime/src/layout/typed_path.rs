@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::io::atomic_file::AtomicFile;
+use crate::io::atomic_file::{self, AtomicFile};
 use crate::io::{fs, staged, temporary};
 
 /// The traits and methods both typed paths share.
@@ -296,11 +296,19 @@ impl FilePath {
     /// `tempfile` crate; see [`create_atomic`](FilePath::create_atomic) to
     /// write in pieces.
     ///
+    /// In the working copy of a run whose home is object storage (feature
+    /// `object-store`), the file is then stored in the home too, before
+    /// the call returns: one put, or an upload in parts above 16 MiB, the
+    /// object visible only when whole.
+    ///
     /// # Errors
     ///
     /// [`Error::Io`](crate::Error::Io): `create a temporary file in` naming
     /// the folder, or `write`, `sync`, `move into place` naming the file. The
     /// file is then as it was, and no temporary is left.
+    /// [`Error::Store`](crate::Error::Store) if storing it in a run's home
+    /// failed: the file is written here, and a
+    /// [`sync`](crate::Run::sync) stores it later.
     ///
     /// ```
     /// let run = tempfile::tempdir()?;
@@ -312,7 +320,8 @@ impl FilePath {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn write_atomic(&self, contents: impl AsRef<[u8]>) -> Result<()> {
-        AtomicFile::write(&self.0, contents.as_ref())
+        AtomicFile::write(&self.0, contents.as_ref())?;
+        atomic_file::stored(&self.0)
     }
 
     /// Starts writing the file atomically, in pieces: write to the
@@ -387,7 +396,11 @@ impl FilePath {
     /// `create a temporary folder in` naming the folder, `sync` or `move
     /// into place` naming this file, `write` for a path without a file
     /// name; [`Error::SaverOutput`](crate::Error::SaverOutput). This file
-    /// is then as it was, and no temporary is left.
+    /// is then as it was, and no temporary is left. In the working copy of
+    /// a run whose home is object storage the file is then stored there
+    /// as [`write_atomic`](FilePath::write_atomic) stores it;
+    /// [`Error::Store`](crate::Error::Store) if that fails (the file is
+    /// written here, and a [`sync`](crate::Run::sync) stores it later).
     ///
     /// ```
     /// use std::path::Path;
@@ -419,6 +432,8 @@ impl FilePath {
         &self,
         save: impl FnOnce(&Path) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        staged::write_with(&self.0, save)
+        let saved = staged::write_with(&self.0, save)?;
+        atomic_file::stored(&self.0)?;
+        Ok(saved)
     }
 }

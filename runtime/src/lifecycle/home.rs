@@ -96,8 +96,9 @@ mod with_store {
     use crate::io::fs::At;
     use crate::io::store::Store;
     use crate::io::url_root::url_of_root;
+    use crate::io::working_copy::{STATE, State};
     use crate::layout::record::LAYOUT_RECORD;
-    use crate::lifecycle::sync::{self, State};
+    use crate::lifecycle::sync;
     use crate::record::manifest::MANIFEST;
     use crate::record::restarts::RESTARTS;
     use crate::record::status::STATUS;
@@ -178,9 +179,15 @@ mod with_store {
         /// What a run claimed in the home gets: its working copy's state,
         /// and the stage's `latest` (if `latest`).
         fn record(&self, run: &Run, latest: bool, created: Option<String>) -> Result<()> {
-            let mut state = State::read(run.path(), self.run_url(run.address()).as_str())?;
-            state.mark(run.path(), MANIFEST)?;
-            state.write(run.path())?;
+            let dir = run.path();
+            run.home()
+                .ok_or_else(|| Error::UnsupportedRoot {
+                    root: self.root_url(),
+                    reason: "the run lost its home".to_owned(),
+                })?
+                .update(|state| {
+                    let _ = state.mark(dir, MANIFEST);
+                })?;
             if latest {
                 self.move_latest(run.address(), created)?;
             }
@@ -194,7 +201,7 @@ mod with_store {
             let dir = local.path().to_path_buf();
             drop(local);
             let _ = std::fs::remove_file(dir.join(MANIFEST));
-            let _ = std::fs::remove_file(dir.join(crate::lifecycle::sync::STATE));
+            let _ = std::fs::remove_file(dir.join(STATE));
             let _ = std::fs::remove_dir(&dir);
         }
 
@@ -202,11 +209,8 @@ mod with_store {
         /// just made here, whose claim lost) has: the working copy takes
         /// the home's manifest in place of its own.
         pub(crate) fn join(&self, local: Run) -> Result<Run> {
-            let dir = local.path();
             let home = self.run_home(local.address());
-            let mut state = State::read(dir, &home.url)?;
-            sync::bring(dir, &home, MANIFEST, &mut state)?;
-            state.write(dir)?;
+            sync::bring(&home, MANIFEST)?;
             self.fetch_run(local.address())?;
             Ok(self.attach(local.joined()))
         }
@@ -221,11 +225,11 @@ mod with_store {
             let dir = address.folder(&self.cache);
             let home = self.run_home(address);
             // A working copy of another home's run of that name is refused.
-            let mut state = State::read(&dir, &home.url)?;
+            State::read(&dir, &home.url)?;
             let there = |name: &str| std::fs::symlink_metadata(dir.join(name)).is_ok();
             if !there(MANIFEST) {
                 std::fs::create_dir_all(&dir).at(Operation::CreateDirAll, &dir)?;
-                if !sync::bring(&dir, &home, MANIFEST, &mut state)? {
+                if !sync::bring(&home, MANIFEST)? {
                     return Err(Error::RunNotFound {
                         path: PathBuf::from(home.url),
                         elsewhere: Vec::new(),
@@ -234,10 +238,10 @@ mod with_store {
             }
             for record in [STATUS, SUMMARY, RESTARTS, LAYOUT_RECORD] {
                 if !there(record) {
-                    sync::bring(&dir, &home, record, &mut state)?;
+                    sync::bring(&home, record)?;
                 }
             }
-            state.write(&dir)
+            Ok(())
         }
 
         /// The run the `latest` object of `group` names in the home.
@@ -270,6 +274,7 @@ mod with_store {
                 store: self.store.clone(),
                 url: self.store.url_of(&key),
                 key,
+                dir: address.folder(&self.cache),
             }
         }
 

@@ -1,25 +1,15 @@
-//! A run's working copy and its home in object storage: `Run::sync`
-//! uploads what changed, `Run::fetch` brings one file down, and the
-//! working copy's state file remembers what was last uploaded (and which
-//! home the working copy belongs to).
+//! A run's working copy and its home in object storage: `Run::remote`,
+//! `Run::sync` uploads what changed, `Run::fetch` brings a file or a
+//! folder down.
 
-use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
-use std::time::UNIX_EPOCH;
-
-use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Operation, Result};
+use crate::io::atomic_file::AtomicFile;
 use crate::io::fs::At;
 use crate::io::temporary;
-use crate::layout::typed_path::FilePath;
-use crate::record::manifest::MANIFEST;
-use crate::run::{Run, RunHome};
-
-/// The working copy's state file, in the run folder: the home's URL, and
-/// the size and modification time of each file as it was last uploaded.
-/// Hidden, never uploaded.
-pub(crate) const STATE: &str = ".runlayout-home.json";
+use crate::io::working_copy::{RunHome, State, is_own, key_below, stamp};
+use crate::run::Run;
 
 /// What [`Run::sync`] did.
 ///
@@ -37,77 +27,6 @@ pub struct SyncReport {
     pub unchanged: usize,
     /// The bytes uploaded.
     pub bytes: u64,
-}
-
-/// The state file's contents.
-#[derive(Default, Serialize, Deserialize)]
-pub(crate) struct State {
-    /// The run's URL in its home.
-    pub(crate) home: String,
-    /// Each uploaded file's `[size, modification time in ns]`, by its
-    /// `/`-separated path below the run folder.
-    #[serde(default)]
-    pub(crate) files: BTreeMap<String, (u64, u128)>,
-}
-
-impl State {
-    /// The state of the working copy at `dir`; an empty one (for `home`)
-    /// if there is none yet. A working copy of another home is an error:
-    /// two homes' runs of one name would share it.
-    pub(crate) fn read(dir: &Path, home: &str) -> Result<State> {
-        let path = dir.join(STATE);
-        let text = match std::fs::read(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(State {
-                    home: home.to_owned(),
-                    files: BTreeMap::new(),
-                });
-            }
-            Err(e) => return Err(e).at(Operation::ReadFile, &path),
-        };
-        let state: State = serde_json::from_slice(&text).map_err(|e| Error::InvalidRecord {
-            path: path.clone(),
-            kind: crate::error::RecordKind::WorkingCopy,
-            message: e.to_string(),
-        })?;
-        if state.home != home {
-            return Err(Error::UnsupportedRoot {
-                root: home.to_owned(),
-                reason: format!(
-                    "its working copy `{}` belongs to `{}`: give this run another cache folder \
-                     (RunBuilder::cache_dir, RUNLAYOUT_CACHE)",
-                    dir.display(),
-                    state.home
-                ),
-            });
-        }
-        Ok(state)
-    }
-
-    /// Writes the state back, atomically.
-    pub(crate) fn write(&self, dir: &Path) -> Result<()> {
-        let text = serde_json::to_vec_pretty(self).unwrap_or_default();
-        FilePath::new(dir.join(STATE)).write_atomic(text)
-    }
-
-    /// Records the file at `relative` (below `dir`) as uploaded as it is now.
-    pub(crate) fn mark(&mut self, dir: &Path, relative: &str) -> Result<()> {
-        let path = dir.join(relative);
-        let meta = std::fs::symlink_metadata(&path).at(Operation::Metadata, &path)?;
-        self.files.insert(relative.to_owned(), stamp(&meta));
-        Ok(())
-    }
-}
-
-/// A file's size and modification time: what tells a changed file.
-fn stamp(meta: &std::fs::Metadata) -> (u64, u128) {
-    let modified = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos());
-    (meta.len(), modified)
 }
 
 impl Run {
@@ -162,14 +81,22 @@ impl Run {
         let Some(home) = self.home() else {
             return Ok(SyncReport::default());
         };
-        let mut state = State::read(self.path(), &home.url)?;
+        // Read once, to tell what changed: each upload marks its file.
+        let state = State::read(self.path(), &home.url)?;
         let mut report = SyncReport::default();
         let mut files = Vec::new();
         walk(self.path(), String::new(), &mut files)?;
-        let outcome = upload_changed(self.path(), home, &files, &mut state, &mut report);
-        // What went up is remembered even if a later upload failed.
-        state.write(self.path())?;
-        outcome.map(|()| report)
+        for relative in files {
+            let path = self.path().join(&relative);
+            let meta = std::fs::symlink_metadata(&path).at(Operation::Metadata, &path)?;
+            if state.files.get(&relative) == Some(&stamp(&meta)) {
+                report.unchanged += 1;
+                continue;
+            }
+            report.bytes += home.upload(&relative)?;
+            report.uploaded.push(PathBuf::from(relative));
+        }
+        Ok(report)
     }
 
     /// Brings the file at `relative` (a path below the run folder, such as
@@ -217,8 +144,7 @@ impl Run {
         let Some(home) = self.home() else {
             return Ok(local);
         };
-        let mut state = State::read(self.path(), &home.url)?;
-        let fetched = if bring(self.path(), home, &key, &mut state)? {
+        let fetched = if bring(home, &key)? {
             true
         } else {
             let below = home.store.list(&home.key_of(&key))?;
@@ -232,12 +158,11 @@ impl Run {
                     continue;
                 };
                 if key_below(Path::new(relative)).as_deref() == Some(relative) {
-                    brought |= bring(self.path(), home, relative, &mut state)?;
+                    brought |= bring(home, relative)?;
                 }
             }
             brought
         };
-        state.write(self.path())?;
         if !fetched {
             let why = format!("nothing at this path in the run's home `{}`", home.url);
             return Err(Error::io(
@@ -251,44 +176,23 @@ impl Run {
 }
 
 /// Brings the object at `relative` (below the run's key) into the working
-/// copy at `dir`, marking it in `state` as it now is; `false` if the home
-/// holds none.
-pub(crate) fn bring(dir: &Path, home: &RunHome, relative: &str, state: &mut State) -> Result<bool> {
+/// copy, replacing the file there atomically (and storing nothing back),
+/// and marks it as it now is; `false` if the home holds none.
+pub(crate) fn bring(home: &RunHome, relative: &str) -> Result<bool> {
     let Some(object) = home.store.get(&home.key_of(relative))? else {
         return Ok(false);
     };
-    let local = dir.join(relative);
+    let local = home.dir.join(relative);
     if let Some(parent) = local.parent() {
         std::fs::create_dir_all(parent).at(Operation::CreateDirAll, parent)?;
     }
-    FilePath::new(&local).write_atomic(object.bytes)?;
-    state.mark(dir, relative)?;
-    Ok(true)
-}
-
-/// Uploads the files of `files` (relative, `/`-separated) whose stamp
-/// differs from `state`'s, marking each in `state` once it is up.
-fn upload_changed(
-    dir: &Path,
-    home: &RunHome,
-    files: &[String],
-    state: &mut State,
-    report: &mut SyncReport,
-) -> Result<()> {
-    for relative in files {
-        let path = dir.join(relative);
-        let meta = std::fs::symlink_metadata(&path).at(Operation::Metadata, &path)?;
-        if state.files.get(relative) == Some(&stamp(&meta)) {
-            report.unchanged += 1;
-            continue;
+    AtomicFile::write(&local, &object.bytes)?;
+    home.update(|state| {
+        if let Ok(meta) = std::fs::symlink_metadata(&local) {
+            state.files.insert(relative.to_owned(), stamp(&meta));
         }
-        report.bytes += home.store.put_file(&home.key_of(relative), &path)?;
-        report.uploaded.push(PathBuf::from(relative));
-        // The stamp read before the upload: a file changed while it went up
-        // differs from it, and goes up again next time.
-        state.files.insert(relative.clone(), stamp(&meta));
-    }
-    Ok(())
+    })?;
+    Ok(true)
 }
 
 /// The regular files below `dir` that a sync uploads, `/`-separated
@@ -318,28 +222,9 @@ fn walk(dir: &Path, prefix: String, files: &mut Vec<String>) -> Result<()> {
         let kind = entry.file_type().at(Operation::Metadata, &entry.path())?;
         if kind.is_dir() {
             walk(&entry.path(), format!("{relative}/"), files)?;
-        } else if kind.is_file() && !(prefix.is_empty() && is_own(name)) {
+        } else if kind.is_file() && !is_own(&relative) {
             files.push(relative);
         }
     }
     Ok(())
-}
-
-/// The run folder's own files a sync leaves: the manifest (in the home
-/// since the run was made), the record lock, the state file.
-fn is_own(name: &str) -> bool {
-    name == MANIFEST || name == runlayout_grammar::names::LOCK || name == STATE
-}
-
-/// `relative` as a key below the run folder, if it stays below it.
-fn key_below(relative: &Path) -> Option<String> {
-    let mut parts = Vec::new();
-    for part in relative.components() {
-        match part {
-            Component::Normal(part) => parts.push(part.to_str()?),
-            Component::CurDir => {}
-            _ => return None,
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
 }

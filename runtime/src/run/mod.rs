@@ -71,25 +71,8 @@ pub struct Run {
     home: Option<Arc<RunHome>>,
 }
 
-/// A run's home in object storage: the store, the run's key below the
-/// root's prefix, and its URL.
 #[cfg(feature = "object-store")]
-#[derive(Debug)]
-pub(crate) struct RunHome {
-    pub(crate) store: crate::io::store::Store,
-    /// The run folder's key below the root (`pretrain/2026-12-06_k3x9a`).
-    pub(crate) key: String,
-    /// The run folder's URL.
-    pub(crate) url: String,
-}
-
-#[cfg(feature = "object-store")]
-impl RunHome {
-    /// The key of `relative` (a path below the run folder, `/`-separated).
-    pub(crate) fn key_of(&self, relative: &str) -> String {
-        format!("{}/{relative}", self.key)
-    }
-}
+pub(crate) use crate::io::working_copy::RunHome;
 
 impl Run {
     /// The one constructor: the path follows from the root and the address.
@@ -109,10 +92,12 @@ impl Run {
         }
     }
 
-    /// The run, living in `home`: this folder is its working copy.
+    /// The run, living in `home`: this folder is its working copy, where
+    /// a file written atomically is stored in the home before the write
+    /// returns.
     #[cfg(feature = "object-store")]
     pub(crate) fn at_home(mut self, home: RunHome) -> Run {
-        self.home = Some(Arc::new(home));
+        self.home = Some(crate::io::working_copy::register(home));
         self
     }
 
