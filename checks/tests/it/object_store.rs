@@ -135,6 +135,57 @@ fn atomic_writes_in_a_working_copy_are_stored_before_they_return() -> TestResult
 }
 
 #[test]
+fn families_list_and_prune_the_home_whichever_node_stored_the_members() -> TestResult {
+    use runlayout::{Family, family::FamilyTemplate};
+    static EPOCHS: FamilyTemplate = FamilyTemplate::new("checkpoints/epoch_{epoch:04}.ckpt");
+    static EVALS: FamilyTemplate = FamilyTemplate::new("eval/{split}");
+    let home = memory_home("families");
+    let nodes = tempfile::tempdir()?;
+    let node = |name: &str| -> Result<Run, Error> {
+        Run::builder(&home)
+            .cache_dir(nodes.path().join(name))
+            .stage("train")
+            .run_id("r")
+            .create_or_open()
+    };
+    let a = node("a")?;
+    for epoch in 1..=3u64 {
+        FilePath::new(a.path().join(format!("checkpoints/epoch_{epoch:04}.ckpt")))
+            .write_atomic(format!("weights {epoch}"))?;
+    }
+    for split in ["val", "test"] {
+        FilePath::new(a.path().join(format!("eval/{split}/metrics.json"))).write_atomic("{}")?;
+    }
+    // Another node, its working copy empty: the family is the home's.
+    let b = node("b")?;
+    let epochs: Family<u64, FilePath> = Family::new(b.path(), &EPOCHS);
+    let (last, path) = epochs.last()?.ok_or("a stored checkpoint")?;
+    assert_eq!(last, 3);
+    assert_eq!(path.as_path(), b.path().join("checkpoints/epoch_0003.ckpt"));
+    assert!(!path.exists(), "listed, not fetched");
+    let keys: Vec<u64> = epochs.list()?.into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, [1, 2, 3]);
+    b.fetch("checkpoints/epoch_0003.ckpt")?;
+    assert_eq!(epochs.list()?.len(), 3, "a fetched member is listed once");
+    // Pruned from node b: gone from the home, so from node a's view too.
+    assert_eq!(epochs.keep_last(1)?.len(), 2);
+    let seen_from_a: Family<u64, FilePath> = Family::new(a.path(), &EPOCHS);
+    let keys: Vec<u64> = seen_from_a.list()?.into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, [3], "a's own copies went with the home's");
+    let evals: Family<String, runlayout::DirPath> = Family::new(b.path(), &EVALS);
+    assert_eq!(
+        evals.keep_last(1)?.len(),
+        1,
+        "a folder member, removed in the home"
+    );
+    let c = node("c")?;
+    let left: Family<String, runlayout::DirPath> = Family::new(c.path(), &EVALS);
+    let splits: Vec<String> = left.list()?.into_iter().map(|(k, _)| k).collect();
+    assert_eq!(splits, ["val"]);
+    Ok(())
+}
+
+#[test]
 fn one_of_16_nodes_creates_a_run_id_in_the_home() -> TestResult {
     let home = memory_home("sixteen");
     let nodes = tempfile::tempdir()?;

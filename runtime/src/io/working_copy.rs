@@ -39,6 +39,16 @@ impl RunHome {
         format!("{}/{relative}", self.key)
     }
 
+    /// The key of the folder `relative` below the run folder (`""`: the
+    /// run folder itself).
+    pub(crate) fn key_of_folder(&self, relative: &str) -> String {
+        if relative.is_empty() {
+            self.key.clone()
+        } else {
+            self.key_of(relative)
+        }
+    }
+
     /// Uploads the file at `relative` in the working copy, and records it
     /// as uploaded as it was when read. Returns the bytes uploaded.
     pub(crate) fn upload(&self, relative: &str) -> Result<u64> {
@@ -78,12 +88,23 @@ pub(crate) fn register(home: RunHome) -> Arc<RunHome> {
 
 /// The working copy `path` is in, and its `/`-separated path there.
 fn home_of(path: &Path) -> Option<(Arc<RunHome>, String)> {
+    home_of_folder(path).filter(|(_, relative)| !relative.is_empty())
+}
+
+/// The working copy the folder `path` is (`""`) or is in, and its
+/// `/`-separated path there.
+pub(crate) fn home_of_folder(path: &Path) -> Option<(Arc<RunHome>, String)> {
     let homes = HOMES.lock().unwrap_or_else(PoisonError::into_inner);
     homes
         .iter()
         .filter_map(Weak::upgrade)
         .filter_map(|home| {
-            let relative = key_below(path.strip_prefix(&home.dir).ok()?)?;
+            let below = path.strip_prefix(&home.dir).ok()?;
+            let relative = if below.as_os_str().is_empty() {
+                String::new()
+            } else {
+                key_below(below)?
+            };
             Some((home, relative))
         })
         // A working copy inside another's folder is the nearer one.

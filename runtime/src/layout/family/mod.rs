@@ -23,6 +23,8 @@
 //! layout's entries and typed paths, `io` and `error`.
 
 mod best;
+#[cfg(feature = "object-store")]
+mod home;
 mod key;
 mod link;
 mod survey;
@@ -211,12 +213,40 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
     fn members(&self, sweep: bool) -> Result<Vec<(K, P)>> {
         let parsed = self.template.parsed::<K>()?;
         let mut members = Vec::new();
+        #[cfg(feature = "object-store")]
+        let stored = home::stored(&self.root, &parsed.base)?;
         parsed.walk_sweeping(&self.root, P::KIND, sweep, &mut |values, found| {
+            let path = found.path();
+            #[cfg(feature = "object-store")]
+            if stored
+                .as_ref()
+                .is_some_and(|s| s.is_gone(&self.root, &path, P::KIND))
+            {
+                return Ok(());
+            }
             if let Some(key) = K::take(values) {
-                members.push((key, P::from_path(found.path())));
+                members.push((key, P::from_path(path)));
             }
             Ok(())
         })?;
+        // A run whose home is object storage: the members stored there
+        // too, whichever node stored them (each once).
+        #[cfg(feature = "object-store")]
+        if let Some(stored) = &stored {
+            let here: std::collections::HashSet<PathBuf> = members
+                .iter()
+                .map(|(_, p)| p.path().to_path_buf())
+                .collect();
+            parsed.walk_keys(&self.root, &stored.keys, P::KIND, &mut |values, found| {
+                let path = found.path();
+                if !here.contains(&path)
+                    && let Some(key) = K::take(values)
+                {
+                    members.push((key, P::from_path(path)));
+                }
+                Ok(())
+            })?;
+        }
         members.sort_unstable_by(|a, b| key::order(&a.0, &b.0));
         Ok(members)
     }
@@ -241,7 +271,7 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
     pub fn last(&self) -> Result<Option<(K, P)>> {
         let parsed = self.template.parsed::<K>()?;
         let mut best: Option<K> = None;
-        parsed.walk(&self.root, P::KIND, &mut |values, _| {
+        let mut consider = |values: &mut [key::Raw]| {
             if let Some(key) = K::take(values)
                 && best
                     .as_ref()
@@ -249,8 +279,29 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
             {
                 best = Some(key);
             }
+        };
+        #[cfg(feature = "object-store")]
+        let stored = home::stored(&self.root, &parsed.base)?;
+        parsed.walk(&self.root, P::KIND, &mut |values, _found| {
+            #[cfg(feature = "object-store")]
+            if stored
+                .as_ref()
+                .is_some_and(|s| s.is_gone(&self.root, &_found.path(), P::KIND))
+            {
+                return Ok(());
+            }
+            consider(values);
             Ok(())
         })?;
+        // A run whose home is object storage: the newest member stored
+        // there counts too, whichever node stored it (fetch it to read it).
+        #[cfg(feature = "object-store")]
+        if let Some(stored) = &stored {
+            parsed.walk_keys(&self.root, &stored.keys, P::KIND, &mut |values, _| {
+                consider(values);
+                Ok(())
+            })?;
+        }
         Ok(best.map(|key| {
             let path = self.path_of(parsed, &key);
             (key, path)
@@ -405,8 +456,20 @@ impl<K: FamilyKey, P: FamilyMember> Family<K, P> {
             EntryKind::File => removal::Kind::File,
             EntryKind::Dir => removal::Kind::Folder,
         };
+        #[cfg(feature = "object-store")]
+        let stored = home::stored(&self.root, &parsed.base)?;
         for (key, member) in members {
-            match removal::remove_below(&base, member.path(), kind)? {
+            let outcome = removal::remove_below(&base, member.path(), kind)?;
+            // A run whose home is object storage: the member goes there
+            // too (every object of a folder member), unless it was left.
+            #[cfg(feature = "object-store")]
+            let outcome = match (&stored, outcome) {
+                (Some(stored), here @ (Outcome::Removed | Outcome::Gone)) => {
+                    home::remove(&stored.home, &stored.keys, &self.root, member.path(), here)?
+                }
+                (_, outcome) => outcome,
+            };
+            match outcome {
                 Outcome::Removed => report.removed.push((key, member)),
                 // Another process removed or replaced it meanwhile.
                 Outcome::Gone => {}

@@ -57,7 +57,14 @@ pub(super) struct Found<'a> {
     name: Option<&'a OsStr>,
 }
 
-impl Found<'_> {
+impl<'a> Found<'a> {
+    /// A member found in `dir`, under `name` unless its name is in `dir`
+    /// already.
+    #[cfg_attr(not(feature = "object-store"), allow(dead_code))]
+    pub(super) fn new(dir: &'a Path, name: Option<&'a OsStr>) -> Found<'a> {
+        Found { dir, name }
+    }
+
     pub(super) fn path(&self) -> PathBuf {
         match self.name {
             Some(name) => self.dir.join(name),
