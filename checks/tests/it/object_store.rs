@@ -186,6 +186,38 @@ fn families_list_and_prune_the_home_whichever_node_stored_the_members() -> TestR
 }
 
 #[test]
+fn links_between_runs_in_a_bucket_reach_other_nodes() -> TestResult {
+    let home = memory_home("links");
+    let nodes = tempfile::tempdir()?;
+    let on = |node: &str| Run::builder(&home).cache_dir(nodes.path().join(node));
+    let pretrain = on("a").stage("pretrain").create()?;
+    let finetune = on("b").stage("finetune").create()?;
+    finetune.link(&pretrain)?;
+    // A third node opens the finetune: its ancestor names the pretraining
+    // run's working copy there, which it can open.
+    let seen = on("c")
+        .stage("finetune")
+        .run_id(finetune.id().as_str())
+        .open()?;
+    let ancestor = seen.ancestor()?.ok_or("an ancestor")?;
+    assert_eq!(
+        ancestor,
+        nodes.path().join("c/pretrain").join(pretrain.id().as_str())
+    );
+    let opened = on("c")
+        .stage("pretrain")
+        .run_id(pretrain.id().as_str())
+        .open()?;
+    assert_eq!(opened.path(), ancestor);
+    // A run in a bucket links to runs of its own root only.
+    let disk = tempfile::tempdir()?;
+    let local = Run::builder(disk.path()).create()?;
+    let err = finetune.link(&local).unwrap_err();
+    assert!(matches!(err, Error::UnsupportedRoot { .. }), "{err:?}");
+    Ok(())
+}
+
+#[test]
 fn one_of_16_nodes_creates_a_run_id_in_the_home() -> TestResult {
     let home = memory_home("sixteen");
     let nodes = tempfile::tempdir()?;

@@ -161,6 +161,18 @@ fn symlink_file(_target: &Path, _at: &Path) -> io::Result<()> {
 
 /// Writes a new pointer file: the magic line, then the target.
 fn write_pointer(at: &Path, target: &Path) -> io::Result<()> {
+    let text = pointer_text(target)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(at)?;
+    file.write_all(text.as_bytes())
+}
+
+/// What a pointer file to `target` holds: the magic line, then the target
+/// with `/` separators (also the contents of a link's object in a run's
+/// home in object storage).
+pub(crate) fn pointer_text(target: &Path) -> io::Result<String> {
     let mut text = format!("{POINTER_MAGIC}\n");
     for (i, part) in target.components().enumerate() {
         let part = match part {
@@ -182,11 +194,7 @@ fn write_pointer(at: &Path, target: &Path) -> io::Result<()> {
         text.push_str(part);
     }
     text.push('\n');
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(at)?;
-    file.write_all(text.as_bytes())
+    Ok(text)
 }
 
 /// The target a pointer file holds; `None` if the file is not a pointer file.

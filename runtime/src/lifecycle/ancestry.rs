@@ -88,12 +88,78 @@ impl Run {
         let back_dir = them.join(DESCENDANTS);
         descendants_folder(&back_dir)?;
         temporary::sweep(&back_dir);
-        pointer::write(
-            &back_dir.join(backlink_name(self, &me)),
-            &relative(&back_dir, &me),
-            self.link_style(),
-        )?;
-        pointer::write(&link, &relative(&me, &them), self.link_style())
+        let back_link = back_dir.join(backlink_name(self, &me));
+        // Runs in a bucket link as their keys lie in the home: from one
+        // run's working copy to the other's in the same cache, on any node.
+        #[cfg(feature = "object-store")]
+        let in_home = self.targets_in_home(ancestor)?;
+        #[cfg(not(feature = "object-store"))]
+        let in_home = None;
+        let (target, back_target) =
+            in_home.unwrap_or_else(|| (relative(&me, &them), relative(&back_dir, &me)));
+        pointer::write(&back_link, &back_target, self.link_style())?;
+        pointer::write(&link, &target, self.link_style())?;
+        #[cfg(feature = "object-store")]
+        self.link_in_home(ancestor, (&back_link, &back_target), &target)?;
+        Ok(())
+    }
+
+    /// For runs whose home is object storage, the targets of the
+    /// `ancestor` link and of the back-link as from one run's key to the
+    /// other's; `None` for runs on disk. Both runs must live in one root.
+    #[cfg(feature = "object-store")]
+    fn targets_in_home(&self, ancestor: &Run) -> Result<Option<(PathBuf, PathBuf)>> {
+        let (mine, theirs) = match (self.home(), ancestor.home()) {
+            (None, None) => return Ok(None),
+            (Some(mine), Some(theirs)) if mine.store.url() == theirs.store.url() => (mine, theirs),
+            (mine, theirs) => {
+                let url = |home: Option<&crate::run::RunHome>, run: &Run| {
+                    home.map_or_else(|| run.path().display().to_string(), |h| h.url.clone())
+                };
+                return Err(Error::UnsupportedRoot {
+                    root: url(mine, self),
+                    reason: format!(
+                        "a run links to a run of its own root, not to `{}`",
+                        url(theirs, ancestor)
+                    ),
+                });
+            }
+        };
+        let at = |key: &str| Path::new("/").join(key);
+        let (me, them) = (at(&mine.key), at(&theirs.key));
+        Ok(Some((
+            relative(&me, &them),
+            relative(&them.join(DESCENDANTS), &me),
+        )))
+    }
+
+    /// For runs whose home is object storage: the links go to the home as
+    /// objects holding what a pointer file holds, the back-link first and
+    /// the `ancestor` last, as on disk.
+    #[cfg(feature = "object-store")]
+    fn link_in_home(
+        &self,
+        ancestor: &Run,
+        (back_link, back_target): (&Path, &Path),
+        target: &Path,
+    ) -> Result<()> {
+        let (Some(mine), Some(theirs)) = (self.home(), ancestor.home()) else {
+            return Ok(());
+        };
+        let text = |target: &Path| {
+            pointer::pointer_text(target)
+                .map_err(|e| Error::io(crate::error::Operation::WriteLink, target, e))
+        };
+        let name = back_link
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let back_key = theirs.key_of(&format!("{DESCENDANTS}/{name}"));
+        theirs
+            .store
+            .put(&back_key, text(back_target)?.into_bytes())?;
+        mine.store
+            .put(&mine.key_of(ANCESTOR), text(target)?.into_bytes())
     }
 
     /// The folder of the run this one was linked to, if any: canonical when

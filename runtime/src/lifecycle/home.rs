@@ -98,6 +98,7 @@ mod with_store {
     use crate::io::url_root::url_of_root;
     use crate::io::working_copy::{STATE, State};
     use crate::layout::record::LAYOUT_RECORD;
+    use crate::lifecycle::ancestry::ANCESTOR;
     use crate::lifecycle::sync;
     use crate::record::manifest::MANIFEST;
     use crate::record::restarts::RESTARTS;
@@ -236,7 +237,7 @@ mod with_store {
                     });
                 }
             }
-            for record in [STATUS, SUMMARY, RESTARTS, LAYOUT_RECORD] {
+            for record in [STATUS, SUMMARY, RESTARTS, LAYOUT_RECORD, ANCESTOR] {
                 if !there(record) {
                     sync::bring(&home, record)?;
                 }
