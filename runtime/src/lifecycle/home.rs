@@ -219,7 +219,7 @@ mod with_store {
         /// Brings the run at `address` from the home into its working copy
         /// (made if missing), so that the working copy can be opened as a
         /// run: the manifest, and the records (status, summary, restarts,
-        /// layouts) the working copy lacks; one that it has is newer than
+        /// layouts) and the `ancestor` link the working copy lacks; one that it has is newer than
         /// the home's, or as new. [`Error::RunNotFound`] naming the run's
         /// URL if the home has no such run.
         pub(crate) fn fetch_run(&self, address: &Address) -> Result<()> {
@@ -430,11 +430,22 @@ mod tests {
             let requests = run.home().map(|home| home.store.requests());
             assert_eq!(requests, Some(3));
         }
-        // Opening the latest: the pointer, the manifest and the four
-        // records, one read each.
+        // Opening the latest: the pointer, the manifest and the five
+        // records and links, one read each.
         let reader = tempfile::tempdir()?;
         let run = builder.cache_dir(reader.path()).open_latest()?;
-        assert_eq!(run.home().map(|home| home.store.requests()), Some(6));
+        let requests = || run.home().map_or(0, |home| home.store.requests());
+        assert_eq!(requests(), 7);
+        // An atomic write: one put. A family's last member: one listing.
+        // The status: one read.
+        crate::FilePath::new(run.path().join("ckpt/1.bin")).write_atomic(b"1")?;
+        assert_eq!(requests(), 8);
+        static CKPTS: crate::FamilyTemplate = crate::FamilyTemplate::new("ckpt/{n:u32}.bin");
+        let family: crate::Family<u32, crate::FilePath> = crate::Family::new(run.path(), &CKPTS);
+        assert_eq!(family.last()?.map(|(n, _)| n), Some(1));
+        assert_eq!(requests(), 9);
+        run.status()?;
+        assert_eq!(requests(), 10);
         Ok(())
     }
 
