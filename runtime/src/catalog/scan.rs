@@ -10,6 +10,8 @@ use crate::error::{Error, Result};
 use crate::io::fs::{self, ReadDir};
 use crate::io::pointer::LinkStyle;
 use crate::io::temporary;
+#[cfg(feature = "object-store")]
+use crate::lifecycle::home::Home;
 use crate::record::manifest::Manifest;
 use crate::record::probe;
 use crate::record::status::{KnownManifest, RunState, RunStatus};
@@ -261,6 +263,10 @@ impl Runs {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn list(&self) -> Result<Listing> {
+        #[cfg(feature = "object-store")]
+        if let Some(home) = Home::of(&self.root, None)? {
+            return self.list_home(&home);
+        }
         crate::io::url_root::refuse_url(&self.root, "listing runs")?;
         let mut listing = Listing::default();
         let top = fs::read_dir(&self.root)?;
@@ -269,6 +275,60 @@ impl Runs {
         }
         if self.debug != DebugRuns::Exclude {
             self.scan_base(&self.root.join(DEBUG_DIR), None, true, &mut listing);
+        }
+        listing
+            .runs
+            .sort_by(|a, b| (a.created, a.run.path()).cmp(&(b.created, b.run.path())));
+        Ok(listing)
+    }
+
+    /// [`list`](Runs::list) of a root in object storage: the runs its
+    /// listing finds, read from the home without touching any working
+    /// copy. Each run's path is where its working copy goes in the
+    /// default cache; [`Run::remote`] gives its URL, and its status is
+    /// read from the home.
+    #[cfg(feature = "object-store")]
+    fn list_home(&self, home: &Home) -> Result<Listing> {
+        let mut listing = Listing::default();
+        let plain = self.debug != DebugRuns::Only;
+        let debug = self.debug != DebugRuns::Exclude;
+        for found in home.manifests(plain, debug)? {
+            let parts: Vec<&str> = found.parts.iter().map(String::as_str).collect();
+            let manifest = serde_json::from_slice::<Manifest>(&found.manifest).map_err(|e| {
+                Error::InvalidRecord {
+                    kind: crate::error::RecordKind::Manifest,
+                    path: PathBuf::from(&found.url),
+                    message: e.to_string(),
+                }
+            });
+            let (address, manifest) = match manifest {
+                Ok(manifest) => (
+                    placed_as_recorded(&parts, found.debug, &manifest),
+                    Ok(Some(manifest)),
+                ),
+                Err(e) => {
+                    listing.problems.push(e);
+                    (
+                        Address::at(&parts, found.debug, self.nesting),
+                        Err(Unreadable),
+                    )
+                }
+            };
+            let Some(address) = address else { continue };
+            if self.stage.is_some() && address.stage != self.stage {
+                continue;
+            }
+            let run = Run::new(
+                home.cache().to_path_buf(),
+                address,
+                LinkStyle::default(),
+                false,
+            );
+            let run = home.attach(run);
+            if let Ok(Some(manifest)) = &manifest {
+                listing.problems.extend(manifest.mismatches(&run));
+            }
+            push(run, manifest, &mut listing);
         }
         listing
             .runs

@@ -165,6 +165,47 @@ impl Store {
         }
     }
 
+    /// The objects at `keys`, in their order (`None` where there is
+    /// none), read up to 16 at a time.
+    pub(crate) fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>> {
+        let requests: Vec<(Arc<dyn ObjectStore>, Key)> =
+            keys.iter().map(|key| self.request(key)).collect();
+        let answers = block(async move {
+            let mut answers = Vec::with_capacity(requests.len());
+            let mut requests = requests.into_iter();
+            loop {
+                let batch: Vec<_> = requests
+                    .by_ref()
+                    .take(16)
+                    .map(|(inner, at)| read_whole(inner, at))
+                    .collect();
+                if batch.is_empty() {
+                    return answers;
+                }
+                answers.extend(futures_util::future::join_all(batch).await);
+            }
+        })?;
+        answers
+            .into_iter()
+            .zip(keys)
+            .map(|(answer, key)| answer.map_err(|e| self.error("read", key, &e)))
+            .collect()
+    }
+
+    /// The names of the folders directly below `key` (one level of a
+    /// listing by `/`).
+    pub(crate) fn folders(&self, key: &str) -> Result<Vec<String>> {
+        let (inner, at) = self.request(key);
+        let at = (!key.is_empty() || !self.prefix.is_empty()).then_some(at);
+        let listed = block(async move { inner.list_with_delimiter(at.as_ref()).await })?
+            .map_err(|e| self.error("list", key, &e))?;
+        Ok(listed
+            .common_prefixes
+            .iter()
+            .filter_map(|p| decoded(p.filename()?))
+            .collect())
+    }
+
     /// Writes `bytes` at `key` only if no object is there: `false` if one
     /// is.
     pub(crate) fn create(&self, key: &str, bytes: Vec<u8>) -> Result<bool> {
@@ -324,6 +365,18 @@ impl Store {
             },
             other => self.error(op, key, other),
         }
+    }
+}
+
+/// The object at `at`, whole; `None` if there is none.
+async fn read_whole(
+    inner: Arc<dyn ObjectStore>,
+    at: Key,
+) -> std::result::Result<Option<Vec<u8>>, object_store::Error> {
+    match inner.get(&at).await {
+        Ok(got) => got.bytes().await.map(|bytes| Some(bytes.to_vec())),
+        Err(object_store::Error::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

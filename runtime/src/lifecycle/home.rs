@@ -107,6 +107,7 @@ mod with_store {
     use crate::record::time;
     use crate::run::RunHome;
     use crate::run::address::{Address, Group};
+    use runlayout_grammar::names::{self, DEBUG_DIR};
 
     /// How often the `latest` object is written before a race is let be.
     const MAX_MOVES: usize = 16;
@@ -245,6 +246,53 @@ mod with_store {
             Ok(())
         }
 
+        /// The manifests of the runs in the home, as a scan of a root on
+        /// disk finds runs: one or two folders below the root (`plain`)
+        /// and below its `debug/` folder (`debug`), each with the folder
+        /// names that lead to it and whether it is below `debug/`. One
+        /// listing per folder of the first level, one read per folder that
+        /// may hold a run, 16 at a time.
+        pub(crate) fn manifests(&self, plain: bool, debug: bool) -> Result<Vec<HomeRun>> {
+            let mut candidates = Vec::new();
+            for (is_debug, base) in [(false, ""), (true, DEBUG_DIR)] {
+                if (is_debug && !debug) || (!is_debug && !plain) {
+                    continue;
+                }
+                for first in self.store.folders(base)? {
+                    if !is_debug && first == DEBUG_DIR || names::check(&first).is_err() {
+                        continue;
+                    }
+                    for second in self.store.folders(&join(base, &first))? {
+                        if names::check(&second).is_ok() {
+                            candidates.push((is_debug, vec![first.clone(), second]));
+                        }
+                    }
+                    candidates.push((is_debug, vec![first]));
+                }
+            }
+            let keys: Vec<String> = candidates
+                .iter()
+                .map(|(is_debug, parts)| {
+                    let base = if *is_debug { DEBUG_DIR } else { "" };
+                    join(&join(base, &parts.join("/")), MANIFEST)
+                })
+                .collect();
+            let objects = self.store.get_many(&keys)?;
+            Ok(candidates
+                .into_iter()
+                .zip(objects)
+                .zip(keys)
+                .filter_map(|(((debug, parts), manifest), key)| {
+                    Some(HomeRun {
+                        debug,
+                        parts,
+                        manifest: manifest?,
+                        url: self.store.url_of(&key),
+                    })
+                })
+                .collect())
+        }
+
         /// The run the `latest` object of `group` names in the home.
         pub(crate) fn latest(&self, group: Group<'_>) -> Result<Option<Address>> {
             let key = pointer_key(group);
@@ -326,6 +374,24 @@ mod with_store {
             }
             Ok(())
         }
+    }
+
+    /// `name` below the key `at`.
+    fn join(at: &str, name: &str) -> String {
+        if at.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{at}/{name}")
+        }
+    }
+
+    /// A run folder a listing of a home found: below `debug/` or not, the
+    /// folder names below that, its manifest's bytes and their URL.
+    pub(crate) struct HomeRun {
+        pub(crate) debug: bool,
+        pub(crate) parts: Vec<String>,
+        pub(crate) manifest: Vec<u8>,
+        pub(crate) url: String,
     }
 
     /// Whether the run `pointer` names was made after `created` (a run of

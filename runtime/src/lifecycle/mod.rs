@@ -12,7 +12,7 @@ pub(crate) mod builder;
 mod create;
 mod finished;
 mod from_env;
-mod home;
+pub(crate) mod home;
 pub(crate) mod latest;
 mod open;
 mod resolve;
