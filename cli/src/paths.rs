@@ -9,6 +9,16 @@ use std::path::Path;
 
 use serde_json::Value;
 
+/// Where `run` is for the person reading: its URL when its home is object
+/// storage, else its folder.
+pub fn of_run(run: &runlayout::Run) -> &Path {
+    #[cfg(feature = "object-store")]
+    if let Some(url) = run.remote() {
+        return Path::new(url);
+    }
+    run.path()
+}
+
 /// `path` as a JSON string; see [`escaped`].
 pub fn json(path: impl AsRef<Path>) -> Value {
     Value::String(escaped(path.as_ref().as_os_str()).into_owned())

@@ -31,13 +31,27 @@ pub const RUN_HELP: &str = "Run: ID, STAGE/ID, debug/STAGE/ID; latest (the newes
                         place of the id";
 
 /// The root must exist: a typo there would otherwise look like "no runs".
+pub fn require_root_or_bucket(root: &Path) -> CliResult<()> {
+    if cfg!(feature = "object-store") && is_url(root) {
+        Ok(())
+    } else {
+        require_root(root)
+    }
+}
+
+/// Whether `root` is a URL (`s3://bucket/runs`), not a folder.
+fn is_url(root: &Path) -> bool {
+    root.to_str().is_some_and(|text| text.contains("://"))
+}
+
+/// Fails unless `root` is a folder, naming it.
 pub fn require_root(root: &Path) -> CliResult<()> {
     if root.is_dir() {
         Ok(())
-    } else if root.to_str().is_some_and(|text| text.contains("://")) {
+    } else if is_url(root) {
         Err(format!(
-            "output root `{}` is a URL: the runlayout command reads runs on a file system; \
-             runs in object storage are read through the library (Run::resolve, Run::status)",
+            "output root `{}` is a URL: of the runlayout commands only `ls` reads runs in \
+             object storage (built with the `object-store` feature)",
             root.display()
         )
         .into())

@@ -7,14 +7,14 @@
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Barrier;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use runlayout::{Error, FilePath, Run, RunStatus};
 
+use crate::support::moto::Moto;
 use crate::support::*;
 
 /// A fresh in-memory home for one test.
@@ -239,7 +239,12 @@ fn a_scan_lists_the_runs_of_a_home_with_their_status_from_there() -> TestResult 
     let mut seen: Vec<(String, String)> = listing
         .runs
         .iter()
-        .map(|f| Ok((f.run.remote().ok_or("a home")?.to_owned(), f.status()?.to_string())))
+        .map(|f| {
+            Ok((
+                f.run.remote().ok_or("a home")?.to_owned(),
+                f.status()?.to_string(),
+            ))
+        })
         .collect::<Result<_, Box<dyn std::error::Error>>>()?;
     seen.sort();
     let url = |run: &Run| run.remote().unwrap_or_default().to_owned();
@@ -255,8 +260,15 @@ fn a_scan_lists_the_runs_of_a_home_with_their_status_from_there() -> TestResult 
     .collect();
     expected.sort();
     assert_eq!(seen, expected);
-    let pretrain = Runs::scan(&home).stage("pretrain").debug(DebugRuns::Exclude).list()?;
-    let mut ids: Vec<String> = pretrain.runs.iter().map(|f| f.run.id().to_string()).collect();
+    let pretrain = Runs::scan(&home)
+        .stage("pretrain")
+        .debug(DebugRuns::Exclude)
+        .list()?;
+    let mut ids: Vec<String> = pretrain
+        .runs
+        .iter()
+        .map(|f| f.run.id().to_string())
+        .collect();
     ids.sort();
     assert_eq!(ids, ["broke", "done"]);
     // The listing made no working copy: each run's path is where one
@@ -428,86 +440,21 @@ fn a_working_copy_is_never_shared_by_two_homes() -> TestResult {
 // ---------------------------------------------------------------------------
 // Against moto, a real S3-compatible server.
 
-/// A moto server on a free port of 127.0.0.1, stopped when dropped.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Moto {
-    /// Starts moto, or `None` (said loudly) when `moto_server` is not
-    /// installed, unless `RUNLAYOUT_REQUIRE_MOTO` is set (as `.ci/run`
-    /// sets it), which makes a missing moto a failure.
-    fn start(test: &str) -> Result<Option<Moto>, Box<dyn std::error::Error>> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let spawned = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn();
-        let child = match spawned {
-            Ok(child) => child,
-            Err(e) if std::env::var_os("RUNLAYOUT_REQUIRE_MOTO").is_none() => {
-                eprintln!(
-                    "SKIPPED {test}: moto_server cannot be started ({e}); \
-                     pip install 'moto[server]' to run it"
-                );
-                return Ok(None);
-            }
-            Err(e) => return Err(format!("moto_server cannot be started: {e}").into()),
-        };
-        let moto = Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline {
-                return Err("moto_server did not listen within 30 s".into());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Ok(Some(moto))
-    }
-
-    /// Makes a bucket (moto takes unsigned requests).
-    fn bucket(&self, name: &str) -> TestResult {
-        let address = self.endpoint.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(address)?;
-        write!(
-            stream,
-            "PUT /{name} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        )?;
-        let mut status = String::new();
-        BufReader::new(stream).read_line(&mut status)?;
-        assert!(status.contains(" 200"), "making bucket {name}: {status}");
-        Ok(())
-    }
-
-    /// The environment a process reaches moto with: its working copies
-    /// in `cache`, the home `TEST_HOME`, and `extra`.
-    fn env(&self, cache: &str, home: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-        let mut env = clean_env(&[
-            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
-            ("AWS_ALLOW_HTTP", "true"),
-            ("AWS_ACCESS_KEY_ID", "test"),
-            ("AWS_SECRET_ACCESS_KEY", "test"),
-            ("AWS_REGION", "us-east-1"),
-            ("RUNLAYOUT_CACHE", cache),
-            ("TEST_HOME", home),
-        ]);
-        env.extend_from_slice(extra);
-        env.into_iter()
+/// The environment a process reaches `moto` with: its working copies in
+/// `cache`, the home `TEST_HOME`, and `extra`, outside any launcher.
+fn moto_env(moto: &Moto, cache: &str, home: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> =
+        clean_env(&[("RUNLAYOUT_CACHE", cache), ("TEST_HOME", home)])
+            .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect()
-    }
+            .collect();
+    env.extend(moto.vars());
+    env.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    env
 }
 
 /// Starts this test binary as a child `role` of `test` with `env`.
@@ -592,7 +539,7 @@ fn a_training_run_survives_a_crash_in_s3_and_resumes_elsewhere() -> TestResult {
     let caches = tempfile::tempdir()?;
     let cache = |node: &str| caches.path().join(node).to_string_lossy().into_owned();
     let (a, b, c) = (cache("a"), cache("b"), cache("c"));
-    let mut trainer = child(TRAIN, "s3-train", &moto.env(&a, home, &[]));
+    let mut trainer = child(TRAIN, "s3-train", &moto_env(&moto, &a, home, &[]));
     let url = read_until(&mut trainer, "RUN ")?;
     trainer.kill()?;
     trainer.wait()?;
@@ -601,7 +548,7 @@ fn a_training_run_survives_a_crash_in_s3_and_resumes_elsewhere() -> TestResult {
     // A laptop looks: the trainer's process is gone (this host can tell),
     // its third checkpoint never reached the home.
     let read = |cache: &str| {
-        let env = moto.env(cache, home, &[("TEST_RUN", &id)]);
+        let env = moto_env(&moto, cache, home, &[("TEST_RUN", &id)]);
         child_lines(child(TRAIN, "s3-read", &env), "")
     };
     let said_by = |lines: &[String], what: &str| lines.iter().any(|l| l.contains(what));
@@ -612,7 +559,10 @@ fn a_training_run_survives_a_crash_in_s3_and_resumes_elsewhere() -> TestResult {
     );
     assert!(said_by(&before, "CKPT none"), "{before:?}");
 
-    let resumed = child_lines(child(TRAIN, "s3-resume", &moto.env(&b, home, &[])), "");
+    let resumed = child_lines(
+        child(TRAIN, "s3-resume", &moto_env(&moto, &b, home, &[])),
+        "",
+    );
     let said = |prefix: &str| {
         resumed
             .iter()
@@ -659,7 +609,10 @@ fn bad_buckets_and_stores_fail_at_creation_naming_the_root() -> TestResult {
     let cache = tempfile::tempdir()?;
     let cache = cache.path().to_string_lossy().into_owned();
     let run = |home: &str, extra: &[(&str, &str)]| {
-        child_lines(child(BAD, "s3-bad", &moto.env(&cache, home, extra)), "")
+        child_lines(
+            child(BAD, "s3-bad", &moto_env(&moto, &cache, home, extra)),
+            "",
+        )
     };
     let missing = run("s3://no-such-bucket/runs", &[]);
     let error = missing
@@ -709,7 +662,11 @@ fn sixteen_processes_race_for_one_run_id_on_moto() -> TestResult {
                 .join(node.to_string())
                 .to_string_lossy()
                 .into_owned();
-            child(RACE, "s3-race", &moto.env(&cache, "s3://race/runs", &[]))
+            child(
+                RACE,
+                "s3-race",
+                &moto_env(&moto, &cache, "s3://race/runs", &[]),
+            )
         })
         .collect();
     let made: Vec<String> = children

@@ -12,7 +12,7 @@ use super::{CliResult, RunView, Standing};
 use crate::output::{self, Output};
 use crate::query::{self, Condition, Facts, Key, Sort};
 use crate::resolve::{self, Names};
-use crate::{table, times};
+use crate::{paths, table, times};
 
 /// `runlayout ls`'s arguments.
 #[derive(clap::Args)]
@@ -70,7 +70,7 @@ struct Extras {
 }
 
 pub fn ls(root: &Path, args: &LsArgs, out: &mut Output) -> CliResult<()> {
-    resolve::require_root(root)?;
+    resolve::require_root_or_bucket(root)?;
     let mut scan = Runs::scan(root).debug(if args.debug {
         DebugRuns::Only
     } else {
@@ -205,7 +205,7 @@ pub fn ls(root: &Path, args: &LsArgs, out: &mut Output) -> CliResult<()> {
                             .map(|v| v.as_ref().map_or("-".into(), query::text)),
                     );
                     row.push(ancestor.as_deref().map_or("-".into(), |a| names.of(a)));
-                    row.push(found.run.path().display().to_string());
+                    row.push(paths::of_run(&found.run).display().to_string());
                     row
                 })
                 .collect();

@@ -128,7 +128,7 @@ pub fn run_ref(found: &FoundRun) -> Value {
         "id": run.id().as_str(),
         "stage": run.stage(),
         "debug": run.is_debug(),
-        "path": paths::json(run.path()),
+        "path": paths::json(paths::of_run(run)),
         "created": found.manifest.as_ref().map(|m| m.created.as_str()),
     })
 }
@@ -175,7 +175,7 @@ impl<'a> RunView<'a> {
             id: run.id().as_str(),
             stage: run.stage(),
             debug: run.is_debug(),
-            path: JsonPath(run.path()),
+            path: JsonPath(paths::of_run(run)),
             created: manifest.map(|m| m.created.as_str()),
             host: standing.host.as_deref(),
             pid: manifest.and_then(|m| m.process.pid),

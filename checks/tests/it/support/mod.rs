@@ -10,6 +10,8 @@ pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 mod children;
 mod fixture;
+#[cfg(feature = "object-store")]
+pub mod moto;
 mod tests;
 pub use children::*;
 pub use fixture::*;
