@@ -292,6 +292,7 @@ impl Runs {
         let mut listing = Listing::default();
         let plain = self.debug != DebugRuns::Only;
         let debug = self.debug != DebugRuns::Exclude;
+        let mut found_runs = Vec::new();
         for found in home.manifests(plain, debug)? {
             let parts: Vec<&str> = found.parts.iter().map(String::as_str).collect();
             let manifest = serde_json::from_slice::<Manifest>(&found.manifest).map_err(|e| {
@@ -315,16 +316,22 @@ impl Runs {
                 }
             };
             let Some(address) = address else { continue };
-            if self.stage.is_some() && address.stage != self.stage {
-                continue;
+            if self.stage.is_none() || address.stage == self.stage {
+                found_runs.push((address, manifest));
             }
+        }
+        // Each run's status read with the listing, 16 at a time, for its
+        // first status().
+        let addresses: Vec<Address> = found_runs.iter().map(|(a, _)| a.clone()).collect();
+        let statuses = home.statuses(&addresses)?;
+        for ((address, manifest), status) in found_runs.into_iter().zip(statuses) {
             let run = Run::new(
                 home.cache().to_path_buf(),
                 address,
                 LinkStyle::default(),
                 false,
             );
-            let run = home.attach(run);
+            let run = home.attach_listed(run, status);
             if let Ok(Some(manifest)) = &manifest {
                 listing.problems.extend(manifest.mismatches(&run));
             }

@@ -31,9 +31,26 @@ pub(crate) struct RunHome {
     pub(crate) url: String,
     /// The working copy: the run's local folder.
     pub(crate) dir: PathBuf,
+    /// The status record a listing read with the run's manifest (`None`
+    /// inside: there was none), for the first status read to use.
+    pub(crate) listed_status: Mutex<Option<Option<Vec<u8>>>>,
 }
 
 impl RunHome {
+    /// The home's status record: the one a listing read, once, else read
+    /// now.
+    pub(crate) fn status_bytes(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let listed = self
+            .listed_status
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        match listed {
+            Some(listed) => Ok(listed),
+            None => Ok(self.store.get(key)?.map(|object| object.bytes)),
+        }
+    }
+
     /// The key of `relative` (a path below the run folder, `/`-separated).
     pub(crate) fn key_of(&self, relative: &str) -> String {
         format!("{}/{relative}", self.key)

@@ -310,6 +310,27 @@ mod with_store {
             }
         }
 
+        /// `run`, as a listing found it: living in this home, its status
+        /// record as read with its manifest.
+        pub(crate) fn attach_listed(&self, run: Run, status: Option<Vec<u8>>) -> Run {
+            let home = self.run_home(run.address());
+            *home
+                .listed_status
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(status);
+            run.at_home(home)
+        }
+
+        /// The status records of the runs at `addresses`, read 16 at a
+        /// time.
+        pub(crate) fn statuses(&self, addresses: &[Address]) -> Result<Vec<Option<Vec<u8>>>> {
+            let keys: Vec<String> = addresses
+                .iter()
+                .map(|address| join(&self.run_key(address), STATUS))
+                .collect();
+            self.store.get_many(&keys)
+        }
+
         /// `run`, living in this home.
         pub(crate) fn attach(&self, run: Run) -> Run {
             let home = self.run_home(run.address());
@@ -324,6 +345,7 @@ mod with_store {
                 url: self.store.url_of(&key),
                 key,
                 dir: address.folder(&self.cache),
+                listed_status: std::sync::Mutex::new(None),
             }
         }
 

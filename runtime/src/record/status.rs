@@ -603,10 +603,10 @@ impl Run {
         #[cfg(feature = "object-store")]
         if let Some(home) = self.home() {
             let url = std::path::PathBuf::from(home.store.url_of(&home.key_of(STATUS)));
-            let Some(object) = home.store.get(&home.key_of(STATUS))? else {
+            let Some(bytes) = home.status_bytes(&home.key_of(STATUS))? else {
                 return Ok(None);
             };
-            return serde_json::from_slice(&object.bytes)
+            return serde_json::from_slice(&bytes)
                 .map(Some)
                 .map_err(|e| json::invalid::<StatusRecord>(&url, e.to_string()));
         }
