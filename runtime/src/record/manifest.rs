@@ -453,6 +453,25 @@ mod tests {
         assert_eq!(at, expected);
     }
 
+    /// Numbers in parameters and unknown fields are read to the nearest
+    /// float, so a manifest rewritten keeps them exactly (serde_json's
+    /// fast reading was off by one bit on this one, which the rewrite then
+    /// moved again).
+    #[test]
+    fn numbers_survive_a_rewrite_exactly() {
+        for number in ["118446744073709551615", "0.30000000000000004", "2.2250738585072014e-308"] {
+            let json = format!(
+                r#"{{"format": 1, "id": "r", "created": "x", "params": {{"lr": {number}}}, "n": {number}}}"#
+            );
+            let read: Manifest = serde_json::from_str(&json).unwrap();
+            let written = serde_json::to_string(&read).unwrap();
+            let again: Manifest = serde_json::from_str(&written).unwrap();
+            assert_eq!(again, read, "{number} became {written}");
+            let exact: f64 = number.parse().unwrap();
+            assert_eq!(read.other("n").and_then(serde_json::Value::as_f64), Some(exact));
+        }
+    }
+
     #[test]
     fn a_manifest_missing_a_needed_field_is_invalid() {
         let json = r#"{"format": 9, "created": "2026-11-30T01:00:00+01:00"}"#;
