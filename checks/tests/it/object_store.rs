@@ -437,6 +437,169 @@ fn a_working_copy_is_never_shared_by_two_homes() -> TestResult {
     Ok(())
 }
 
+/// A creator killed after it made its working copy and before it put the
+/// manifest leaves a run folder in the cache that the home never had.
+fn leftover(cache: &Path, id: &str) -> Result<Run, Error> {
+    Run::builder(cache)
+        .stage("s")
+        .run_id(id)
+        .latest_pointer(false)
+        .create()
+}
+
+#[test]
+fn a_working_copy_no_home_holds_is_claimed_before_it_is_used() -> TestResult {
+    let home = memory_home("leftover-claimed");
+    let nodes = tempfile::tempdir()?;
+    let on = |node: &str| {
+        Run::builder(&home)
+            .cache_dir(nodes.path().join(node))
+            .stage("s")
+            .run_id("r")
+    };
+    leftover(&nodes.path().join("a"), "r")?;
+    // The home is the truth: no run there, whatever the cache holds.
+    let err = on("a").open().unwrap_err();
+    assert!(matches!(err, Error::RunNotFound { .. }), "{err:?}");
+    // create_or_open() claims the run in the home before it returns it.
+    let a = on("a").create_or_open()?;
+    let err = on("b").create().unwrap_err();
+    assert!(matches!(err, Error::RunExists { .. }), "{err:?}");
+    assert!(err.to_string().contains(&home), "the home's run: {err}");
+    let b = on("b").create_or_open()?;
+    assert!(!b.is_new());
+    assert_eq!(
+        std::fs::read(a.path().join("run.json"))?,
+        std::fs::read(b.path().join("run.json"))?
+    );
+    let latest = Run::builder(&home)
+        .cache_dir(nodes.path().join("c"))
+        .stage("s")
+        .open_latest()?;
+    assert_eq!(latest.id().as_str(), "r");
+    Ok(())
+}
+
+#[test]
+fn a_working_copy_of_a_run_another_node_made_takes_the_homes_manifest() -> TestResult {
+    let home = memory_home("leftover-replaced");
+    let nodes = tempfile::tempdir()?;
+    let on = |node: &str| {
+        Run::builder(&home)
+            .cache_dir(nodes.path().join(node))
+            .stage("s")
+    };
+    leftover(&nodes.path().join("a"), "r")?;
+    leftover(&nodes.path().join("a"), "q")?;
+    // Another node makes both ids in the home meanwhile.
+    let theirs = on("b").run_id("r").create()?;
+    let also = on("b").run_id("q").create()?;
+    let manifest = |run: &Run| std::fs::read(run.path().join("run.json"));
+    let opened = on("a").run_id("r").open()?;
+    assert_eq!(manifest(&opened)?, manifest(&theirs)?);
+    let joined = on("a").run_id("q").create_or_open()?;
+    assert!(!joined.is_new());
+    assert_eq!(manifest(&joined)?, manifest(&also)?);
+    Ok(())
+}
+
+#[test]
+fn opening_a_run_the_home_lacks_leaves_nothing_behind() -> TestResult {
+    let home = memory_home("open-missing");
+    let cache = tempfile::tempdir()?;
+    let builder = Run::builder(&home)
+        .cache_dir(cache.path())
+        .stage("s")
+        .run_id("missing");
+    let err = builder.clone().open().unwrap_err();
+    assert!(matches!(err, Error::RunNotFound { .. }), "{err:?}");
+    assert!(err.to_string().contains(&home), "{err}");
+    assert!(!cache.path().join("s/missing").exists());
+    assert!(builder.clone().create()?.is_new());
+    Ok(())
+}
+
+#[test]
+fn a_joiner_moves_latest_when_the_creator_did_not() -> TestResult {
+    let home = memory_home("joiner-latest");
+    let nodes = tempfile::tempdir()?;
+    let on = |node: &str| {
+        Run::builder(&home)
+            .cache_dir(nodes.path().join(node))
+            .stage("s")
+    };
+    on("a").run_id("old").create()?;
+    // Claimed in the home, its creator gone before it moved latest.
+    on("a").run_id("r").latest_pointer(false).create()?;
+    let joined = on("b").run_id("r").create_or_open()?;
+    assert!(!joined.is_new());
+    assert_eq!(on("c").open_latest()?.id().as_str(), "r");
+    Ok(())
+}
+
+#[test]
+fn a_root_prefix_the_store_escapes_holds_its_runs() -> TestResult {
+    use runlayout::Family;
+    use runlayout::family::FamilyTemplate;
+    use runlayout::scan::Runs;
+    static EPOCHS: FamilyTemplate = FamilyTemplate::new("ckpt/{epoch:u32}.bin");
+    let home = "memory://prefix-escapes/my runs/t~[1]";
+    let nodes = tempfile::tempdir()?;
+    let on = |node: &str| {
+        Run::builder(home)
+            .cache_dir(nodes.path().join(node))
+            .stage("s")
+    };
+    let run = on("a").run_id("r").create()?;
+    FilePath::new(run.path().join("ckpt/7.bin")).write_atomic("w")?;
+    let listed = Runs::scan(home).list()?;
+    let ids: Vec<String> = listed.runs.iter().map(|f| f.run.id().to_string()).collect();
+    assert_eq!(ids, ["r"], "{:?}", listed.problems);
+    let other = on("b").open_latest()?;
+    assert_eq!(other.id().as_str(), "r");
+    let family: Family<u32, FilePath> = Family::new(other.path(), &EPOCHS);
+    assert_eq!(family.last()?.map(|(epoch, _)| epoch), Some(7));
+    assert_eq!(std::fs::read(other.fetch("ckpt/7.bin")?)?, b"w");
+    // A fragment or a query is no part of a prefix: refused, not cut off.
+    for url in [
+        "memory://prefix-escapes/runs#1",
+        "memory://prefix-escapes/runs?x=1",
+    ] {
+        let err = Run::builder(url)
+            .cache_dir(nodes.path())
+            .create()
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::UnsupportedRoot { .. }),
+            "{url}: {err:?}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn a_file_above_the_part_size_comes_back_whole_and_records_are_capped() -> TestResult {
+    let home = memory_home("large");
+    let nodes = tempfile::tempdir()?;
+    let on = |node: &str| {
+        Run::builder(&home)
+            .cache_dir(nodes.path().join(node))
+            .stage("s")
+    };
+    let run = on("a").run_id("r").create()?;
+    let big: Vec<u8> = (0..20 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(run.path().join("weights.bin"), &big)?;
+    // A status record no writer makes: larger than any record.
+    std::fs::write(run.path().join("run.status.json"), vec![b' '; 2 << 20])?;
+    run.sync()?;
+    let opened = on("b").run_id("r").open()?;
+    let err = opened.status().unwrap_err();
+    assert!(err.to_string().contains("run.status.json"), "{err}");
+    assert!(err.to_string().contains("larger"), "{err}");
+    assert!(std::fs::read(opened.fetch("weights.bin")?)? == big);
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------
 // Against moto, a real S3-compatible server.
 

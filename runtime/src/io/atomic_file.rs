@@ -172,7 +172,7 @@ impl AtomicFile {
 
     /// [`commit`](AtomicFile::commit), in the working copy alone: nothing
     /// is stored in a run's home.
-    fn commit_here(mut self) -> Result<()> {
+    pub(crate) fn commit_here(mut self) -> Result<()> {
         // Flushes nothing of ours (there is no buffer) but is what `Write`
         // promises before the data counts as written.
         let target = self.target.as_path();

@@ -38,8 +38,12 @@ pub(crate) struct Store {
     /// caller to see (each request runs on runlayout's runtime, its state
     /// the store's own), so a `Run` holding it stays unwind safe.
     inner: AssertUnwindSafe<Arc<dyn ObjectStore>>,
-    /// The root's prefix in the store (no leading or trailing `/`).
+    /// The root's prefix in the store (no leading or trailing `/`), as
+    /// keys below the root are written: decoded.
     prefix: String,
+    /// The prefix as the store spells it in the locations it lists (some
+    /// characters percent-encoded).
+    listed_prefix: String,
     /// Requests made through this store and its clones.
     requests: Arc<AtomicU64>,
 }
@@ -50,6 +54,7 @@ impl Clone for Store {
             url: self.url.clone(),
             inner: AssertUnwindSafe(Arc::clone(&self.inner)),
             prefix: self.prefix.clone(),
+            listed_prefix: self.listed_prefix.clone(),
             requests: Arc::clone(&self.requests),
         }
     }
@@ -67,11 +72,23 @@ pub(crate) struct Object {
     pub(crate) version: UpdateVersion,
 }
 
-/// Why an upload in parts failed: reading the file, or the store.
-enum Upload {
-    Read(std::io::Error),
+/// An object being read, its bytes not yet fetched.
+pub(crate) struct Download {
+    got: object_store::GetResult,
+    key: String,
+}
+
+/// Why a transfer between a file and the store failed: the file (read
+/// or written), or the store.
+enum Transfer {
+    File(std::io::Error),
     Store(object_store::Error),
 }
+
+/// No record runlayout keeps in a home (a manifest, a status, a `latest`
+/// object) comes near this size: a larger object at a record's key is not
+/// one of them, and is not read.
+pub(crate) const RECORD_MAX: u64 = 1 << 20;
 
 /// An object a listing found: its key below the root.
 pub(crate) struct Listed {
@@ -116,11 +133,18 @@ impl Store {
                 )));
             }
         };
-        let prefix = parsed.path().trim_matches('/').to_owned();
-        Key::parse(&prefix).map_err(|e| unsupported(e.to_string()))?;
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(unsupported(
+                "a root URL names a bucket and a prefix: `?` and `#` have no place in it \
+                 (write them as %3F and %23 if the prefix holds them)"
+                    .to_owned(),
+            ));
+        }
+        let prefix = prefix_of(parsed.path()).map_err(unsupported)?;
         Ok(Store {
             url: url.trim_end_matches('/').to_owned(),
             inner: AssertUnwindSafe(inner),
+            listed_prefix: Key::from(prefix.as_str()).as_ref().to_owned(),
             prefix,
             requests: Arc::new(AtomicU64::new(0)),
         })
@@ -146,7 +170,9 @@ impl Store {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// The object at `key`, or `None` if there is none.
+    /// The record at `key` (a manifest, a status, a `latest` object), or
+    /// `None` if there is none. One larger than [`RECORD_MAX`] is refused
+    /// unread: no record runlayout writes is near that size.
     pub(crate) fn get(&self, key: &str) -> Result<Option<Object>> {
         let (inner, at) = self.request(key);
         let answer = block(async move {
@@ -155,14 +181,54 @@ impl Store {
                 e_tag: got.meta.e_tag.clone(),
                 version: got.meta.version.clone(),
             };
+            if got.meta.size > RECORD_MAX {
+                return Ok(Err(got.meta.size));
+            }
             let bytes = got.bytes().await?;
-            Ok::<_, object_store::Error>((bytes.to_vec(), version))
+            Ok::<_, object_store::Error>(Ok((bytes.to_vec(), version)))
         })?;
         match answer {
-            Ok((bytes, version)) => Ok(Some(Object { bytes, version })),
+            Ok(Ok((bytes, version))) => Ok(Some(Object { bytes, version })),
+            Ok(Err(size)) => Err(self.too_large(key, size)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(self.error("read", key, &e)),
         }
+    }
+
+    /// Starts reading the object at `key`, to be written to a file by
+    /// [`save`](Store::save); `None` if there is no object there (and
+    /// nothing need be made for it).
+    pub(crate) fn download(&self, key: &str) -> Result<Option<Download>> {
+        let (inner, at) = self.request(key);
+        match block(async move { inner.get(&at).await })? {
+            Ok(got) => Ok(Some(Download {
+                got,
+                key: key.to_owned(),
+            })),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.error("read", key, &e)),
+        }
+    }
+
+    /// Writes what `download` reads into `file` as it arrives, a chunk at
+    /// a time (a checkpoint is never held whole in memory), and returns
+    /// the bytes written. `path` names `file` in errors.
+    pub(crate) fn save(&self, download: Download, file: std::fs::File, path: &Path) -> Result<u64> {
+        let Download { got, key } = download;
+        let answer = block(async move {
+            let mut chunks = got.into_stream();
+            let mut file = file;
+            let mut written = 0u64;
+            while let Some(chunk) = chunks.try_next().await.map_err(Transfer::Store)? {
+                std::io::Write::write_all(&mut file, &chunk).map_err(Transfer::File)?;
+                written += chunk.len() as u64;
+            }
+            Ok(written)
+        })?;
+        answer.map_err(|e| match e {
+            Transfer::Store(e) => self.error("read", &key, &e),
+            Transfer::File(e) => Error::io(Operation::WriteFile, path, e),
+        })
     }
 
     /// The objects at `keys`, in their order (`None` where there is
@@ -276,13 +342,13 @@ impl Store {
         self.requests.fetch_add(parts + 1, Ordering::Relaxed);
         let file = path.to_path_buf();
         let uploaded = block(async move {
-            let upload = inner.put_multipart(&at).await.map_err(Upload::Store)?;
+            let upload = inner.put_multipart(&at).await.map_err(Transfer::Store)?;
             let chunk = MULTIPART_THRESHOLD as usize;
             let mut writer = WriteMultipart::new_with_chunk_size(upload, chunk);
             // A failed upload is aborted: no parts are left behind.
             match copy(&mut writer, &file, chunk).await {
                 Ok(sent) => {
-                    writer.finish().await.map_err(Upload::Store)?;
+                    writer.finish().await.map_err(Transfer::Store)?;
                     Ok(sent)
                 }
                 Err(e) => {
@@ -292,8 +358,8 @@ impl Store {
             }
         })?;
         uploaded.map_err(|e| match e {
-            Upload::Read(e) => read(e),
-            Upload::Store(e) => self.error("upload", key, &e),
+            Transfer::File(e) => read(e),
+            Transfer::Store(e) => self.error("upload", key, &e),
         })
     }
 
@@ -335,12 +401,26 @@ impl Store {
     /// A listed location's key below the root, as it was written (the
     /// store percent-encodes some characters of names in locations).
     fn below_root(&self, location: &str) -> Option<String> {
-        let below = if self.prefix.is_empty() {
+        let below = if self.listed_prefix.is_empty() {
             location
         } else {
-            location.strip_prefix(&self.prefix)?.strip_prefix('/')?
+            location
+                .strip_prefix(&self.listed_prefix)?
+                .strip_prefix('/')?
         };
         decoded(below)
+    }
+
+    /// A record's object too large to be one.
+    fn too_large(&self, key: &str, size: u64) -> Error {
+        Error::Store {
+            op: "read",
+            url: self.url_of(key),
+            message: format!(
+                "an object of {size} bytes, larger than any record runlayout writes \
+                 ({RECORD_MAX} bytes): not read"
+            ),
+        }
     }
 
     fn error(&self, op: &'static str, key: &str, e: &object_store::Error) -> Error {
@@ -374,6 +454,15 @@ async fn read_whole(
     at: Key,
 ) -> std::result::Result<Option<Vec<u8>>, object_store::Error> {
     match inner.get(&at).await {
+        Ok(got) if got.meta.size > RECORD_MAX => Err(object_store::Error::Generic {
+            store: "runlayout",
+            source: format!(
+                "an object of {} bytes, larger than any record runlayout writes \
+                 ({RECORD_MAX} bytes): not read",
+                got.meta.size
+            )
+            .into(),
+        }),
         Ok(got) => got.bytes().await.map(|bytes| Some(bytes.to_vec())),
         Err(object_store::Error::NotFound { .. }) => Ok(None),
         Err(e) => Err(e),
@@ -385,19 +474,38 @@ async fn copy(
     writer: &mut WriteMultipart,
     path: &Path,
     chunk: usize,
-) -> std::result::Result<u64, Upload> {
-    let mut source = std::fs::File::open(path).map_err(Upload::Read)?;
+) -> std::result::Result<u64, Transfer> {
+    let mut source = std::fs::File::open(path).map_err(Transfer::File)?;
     let mut buffer = vec![0; chunk];
     let mut sent = 0u64;
     loop {
-        let n = std::io::Read::read(&mut source, &mut buffer).map_err(Upload::Read)?;
+        let n = std::io::Read::read(&mut source, &mut buffer).map_err(Transfer::File)?;
         if n == 0 {
             return Ok(sent);
         }
-        writer.wait_for_capacity(1).await.map_err(Upload::Store)?;
+        writer.wait_for_capacity(1).await.map_err(Transfer::Store)?;
         writer.write(&buffer[..n]);
         sent += n as u64;
     }
+}
+
+/// The prefix a root URL's `path` names, decoded (`my%20runs` is the
+/// prefix `my runs`, as keys below it are written): an empty part, `.`
+/// or `..` is refused, since no key the store writes could hold it.
+fn prefix_of(path: &str) -> std::result::Result<String, String> {
+    let trimmed = path.trim_matches('/');
+    let prefix = decoded(trimmed)
+        .ok_or_else(|| format!("the prefix `{trimmed}` decodes to no UTF-8 text"))?;
+    if !prefix.is_empty()
+        && let Some(part) = prefix
+            .split('/')
+            .find(|part| matches!(*part, "" | "." | ".."))
+    {
+        return Err(format!(
+            "the prefix `{prefix}` holds the part `{part}`, which no key can"
+        ));
+    }
+    Ok(prefix)
 }
 
 /// `text` with its `%XY` escapes decoded; `None` if that is no UTF-8.
@@ -508,6 +616,33 @@ mod tests {
         );
         assert_eq!(store.get("latest")?.ok_or("there")?.bytes, b"c");
         assert_eq!(store.requests(), 6);
+        Ok(())
+    }
+
+    #[test]
+    fn a_prefix_is_the_urls_path_decoded_and_never_leaves_the_root() {
+        assert_eq!(
+            prefix_of("/my%20runs/t~[1]/").as_deref(),
+            Ok("my runs/t~[1]")
+        );
+        assert_eq!(prefix_of("/").as_deref(), Ok(""));
+        for bad in ["/a//b", "/a/../b", "/./a", "/a/%2E%2E"] {
+            let err = prefix_of(bad).unwrap_err();
+            assert!(err.contains("which no key can"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_record_larger_than_any_runlayout_writes_is_not_read() -> TestResult {
+        let store = Store::open("memory://store-cap/root")?;
+        store.put("big", vec![b' '; RECORD_MAX as usize + 1])?;
+        let err = store.get("big").err().ok_or("refused")?;
+        assert!(
+            err.to_string().contains("memory://store-cap/root/big"),
+            "{err}"
+        );
+        let err = store.get_many(&["big".to_owned()]).err().ok_or("refused")?;
+        assert!(err.to_string().contains("larger than any record"), "{err}");
         Ok(())
     }
 

@@ -218,6 +218,13 @@ impl State {
         })
     }
 
+    /// Whether the file at `relative` (below `dir`) is as it was when last
+    /// uploaded or fetched: the home holds it as it is here.
+    pub(crate) fn holds(&self, dir: &Path, relative: &str) -> bool {
+        let meta = std::fs::symlink_metadata(dir.join(relative));
+        meta.is_ok_and(|meta| self.files.get(relative) == Some(&stamp(&meta)))
+    }
+
     /// Records the file at `relative` (below `dir`) as uploaded as it is now.
     pub(crate) fn mark(&mut self, dir: &Path, relative: &str) -> Result<()> {
         let path = dir.join(relative);

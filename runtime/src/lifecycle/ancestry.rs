@@ -91,12 +91,11 @@ impl Run {
         let back_link = back_dir.join(backlink_name(self, &me));
         // Runs in a bucket link as their keys lie in the home: from one
         // run's working copy to the other's in the same cache, on any node.
+        let on_disk = || (relative(&me, &them), relative(&back_dir, &me));
         #[cfg(feature = "object-store")]
-        let in_home = self.targets_in_home(ancestor)?;
+        let (target, back_target) = self.targets_in_home(ancestor)?.unwrap_or_else(on_disk);
         #[cfg(not(feature = "object-store"))]
-        let in_home = None;
-        let (target, back_target) =
-            in_home.unwrap_or_else(|| (relative(&me, &them), relative(&back_dir, &me)));
+        let (target, back_target) = on_disk();
         pointer::write(&back_link, &back_target, self.link_style())?;
         pointer::write(&link, &target, self.link_style())?;
         #[cfg(feature = "object-store")]

@@ -298,7 +298,17 @@ impl RunBuilder {
         let local = self.clone().output_root(home.cache()).latest_pointer(false);
         for _ in 0..MAX_ATTEMPTS {
             let made = match &fixed {
-                Some(id) => local.create_fixed(local.address(stage.clone(), id.clone()))?,
+                Some(id) => {
+                    let address = local.address(stage.clone(), id.clone());
+                    match local.create_fixed(address.clone()) {
+                        // The home's run, if it has one, is what is taken.
+                        Err(Error::RunExists { .. }) if home.has_run(&address)? => {
+                            let path = home.run_url(&address).into();
+                            return Err(Error::RunExists { path });
+                        }
+                        made => made?,
+                    }
+                }
                 None => local.create_generated(stage.clone(), RunId::generate)?,
             };
             let address = made.address().clone();
@@ -321,16 +331,18 @@ impl RunBuilder {
     /// storage: ranks on one node meet in one working copy as they meet in
     /// any folder; the one that made it claims the run in the home, and
     /// if a rank on another node was first, joins that run (the working
-    /// copy takes the home's manifest).
+    /// copy takes the home's manifest). A working copy the home has not
+    /// been given (its creator killed before its claim) is claimed, or
+    /// joined, before it is used: no run is used that the home lacks.
     fn create_or_open_in(&self, home: &Home) -> Result<Run> {
         let local = self.clone().output_root(home.cache()).latest_pointer(false);
         let run = local.create_or_open()?;
-        if !run.is_new() {
+        if !run.is_new() && home.claimed(&run)? {
             return Ok(home.attach(run));
         }
         match home.claim(run, self.latest_pointer)? {
             Claimed::Mine(run) => Ok(run),
-            Claimed::Taken(run) => home.join(run),
+            Claimed::Taken(run) => home.join(run, self.latest_pointer),
         }
     }
 

@@ -60,7 +60,15 @@ impl Home {
         match *self {}
     }
 
-    pub(crate) fn join(&self, _local: Run) -> Result<Run> {
+    pub(crate) fn join(&self, _local: Run, _latest: bool) -> Result<Run> {
+        match *self {}
+    }
+
+    pub(crate) fn claimed(&self, _local: &Run) -> Result<bool> {
+        match *self {}
+    }
+
+    pub(crate) fn has_run(&self, _address: &Address) -> Result<bool> {
         match *self {}
     }
 
@@ -143,15 +151,23 @@ mod with_store {
             &self.cache
         }
 
-        /// Claims in the home the run whose working copy `local` was just
-        /// made: its manifest is put only if none is at its key, then the
-        /// stage's `latest` moves to it (if `latest`).
+        /// Claims in the home the run whose working copy is `local`: its
+        /// manifest is put only if none is at its key, then the stage's
+        /// `latest` moves to it (if `latest`). A working copy this call
+        /// made is removed again if the claim fails; one that was there
+        /// (left by a creator killed before its claim) stays.
         pub(crate) fn claim(&self, local: Run, latest: bool) -> Result<Claimed> {
+            let made = local.is_new();
+            let undo = |local: Run| {
+                if made {
+                    self.discard(local);
+                }
+            };
             let manifest_path = local.path().join(MANIFEST);
             let manifest = match std::fs::read(&manifest_path) {
                 Ok(manifest) => manifest,
                 Err(e) => {
-                    self.discard(local);
+                    undo(local);
                     return Err(e).at(Operation::ReadFile, &manifest_path);
                 }
             };
@@ -161,7 +177,7 @@ mod with_store {
                 Ok(true) => {}
                 Ok(false) => return Ok(Claimed::Taken(local)),
                 Err(e) => {
-                    self.discard(local);
+                    undo(local);
                     return Err(e);
                 }
             }
@@ -172,10 +188,24 @@ mod with_store {
                 Ok(()) => Ok(Claimed::Mine(run)),
                 Err(e) => {
                     let _ = self.store.delete(&key);
-                    self.discard(run);
+                    undo(run);
                     Err(e)
                 }
             }
+        }
+
+        /// Whether the working copy `local` holds a manifest the home was
+        /// given or gave (this node claimed or joined its run): no request
+        /// is made.
+        pub(crate) fn claimed(&self, local: &Run) -> Result<bool> {
+            let home = self.run_home(local.address());
+            Ok(State::read(local.path(), &home.url)?.holds(local.path(), MANIFEST))
+        }
+
+        /// Whether the home holds a run at `address` (one read).
+        pub(crate) fn has_run(&self, address: &Address) -> Result<bool> {
+            let key = join(&self.run_key(address), MANIFEST);
+            Ok(self.store.get(&key)?.is_some())
         }
 
         /// What a run claimed in the home gets: its working copy's state,
@@ -208,42 +238,69 @@ mod with_store {
         }
 
         /// Joins the run in the home whose address `local` (a working copy
-        /// just made here, whose claim lost) has: the working copy takes
-        /// the home's manifest in place of its own.
-        pub(crate) fn join(&self, local: Run) -> Result<Run> {
-            let home = self.run_home(local.address());
-            sync::bring(&home, MANIFEST)?;
-            self.fetch_run(local.address())?;
+        /// whose claim lost) has: the working copy takes the home's
+        /// manifest in place of its own, and the stage's `latest` moves to
+        /// the run if it names an older one (if `latest`: the run's creator
+        /// may have died before it moved it). A run whose manifest in the
+        /// home is the one this working copy holds (another rank of this
+        /// node claimed it for this call) stays new.
+        pub(crate) fn join(&self, local: Run, latest: bool) -> Result<Run> {
+            let address = local.address().clone();
+            let own = std::fs::read(local.path().join(MANIFEST)).ok();
+            let manifest = self.fetch_run(&address)?;
+            if latest {
+                self.move_latest(&address, created_text(&manifest))?;
+            }
+            if local.is_new() && own.as_deref() == Some(&manifest[..]) {
+                return Ok(self.attach(local));
+            }
             Ok(self.attach(local.joined()))
         }
 
         /// Brings the run at `address` from the home into its working copy
         /// (made if missing), so that the working copy can be opened as a
-        /// run: the manifest, and the records (status, summary, restarts,
-        /// layouts) and the `ancestor` link the working copy lacks; one that it has is newer than
-        /// the home's, or as new. [`Error::RunNotFound`] naming the run's
-        /// URL if the home has no such run.
-        pub(crate) fn fetch_run(&self, address: &Address) -> Result<()> {
+        /// run, and returns its manifest. The home is the truth: its
+        /// manifest replaces one the working copy holds that differs (a
+        /// copy a creator killed before its claim left there, of a run
+        /// another node then made), and with it every record. Otherwise
+        /// the records (status, summary, restarts, layouts) and the
+        /// `ancestor` link the working copy lacks are brought; one that it
+        /// has is newer than the home's, or as new. [`Error::RunNotFound`]
+        /// naming the run's URL if the home has no such run, and nothing
+        /// is made here then.
+        pub(crate) fn fetch_run(&self, address: &Address) -> Result<Vec<u8>> {
             let dir = address.folder(&self.cache);
             let home = self.run_home(address);
             // A working copy of another home's run of that name is refused.
             State::read(&dir, &home.url)?;
-            let there = |name: &str| std::fs::symlink_metadata(dir.join(name)).is_ok();
-            if !there(MANIFEST) {
-                std::fs::create_dir_all(&dir).at(Operation::CreateDirAll, &dir)?;
-                if !sync::bring(&home, MANIFEST)? {
-                    return Err(Error::RunNotFound {
-                        path: PathBuf::from(home.url),
-                        elsewhere: Vec::new(),
-                    });
-                }
+            let Some(manifest) = self.store.get(&home.key_of(MANIFEST))? else {
+                return Err(Error::RunNotFound {
+                    path: PathBuf::from(home.url),
+                    elsewhere: Vec::new(),
+                });
+            };
+            let manifest = manifest.bytes;
+            let replaced = match std::fs::read(dir.join(MANIFEST)) {
+                Ok(local) if local == manifest => false,
+                Ok(_) => true,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+                Err(e) => return Err(e).at(Operation::ReadFile, &dir.join(MANIFEST)),
+            };
+            if replaced || !dir.join(MANIFEST).exists() {
+                sync::place(&home, MANIFEST, &manifest)?;
             }
             for record in [STATUS, SUMMARY, RESTARTS, LAYOUT_RECORD, ANCESTOR] {
-                if !there(record) {
-                    sync::bring(&home, record)?;
+                let local = dir.join(record);
+                let there = std::fs::symlink_metadata(&local).is_ok();
+                if replaced || !there {
+                    let brought = sync::bring(&home, record)?;
+                    // Another run's record is not this run's.
+                    if replaced && !brought && there {
+                        std::fs::remove_file(&local).at(Operation::Remove, &local)?;
+                    }
                 }
             }
-            Ok(())
+            Ok(manifest)
         }
 
         /// The manifests of the runs in the home, as a scan of a root on

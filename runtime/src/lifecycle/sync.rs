@@ -179,20 +179,44 @@ impl Run {
 /// copy, replacing the file there atomically (and storing nothing back),
 /// and marks it as it now is; `false` if the home holds none.
 pub(crate) fn bring(home: &RunHome, relative: &str) -> Result<bool> {
-    let Some(object) = home.store.get(&home.key_of(relative))? else {
+    // Nothing is made here for an object the home does not hold.
+    let Some(download) = home.store.download(&home.key_of(relative))? else {
         return Ok(false);
     };
     let local = home.dir.join(relative);
     if let Some(parent) = local.parent() {
         std::fs::create_dir_all(parent).at(Operation::CreateDirAll, parent)?;
     }
-    AtomicFile::write(&local, &object.bytes)?;
+    let file = AtomicFile::create(&local)?;
+    let handle = file
+        .as_file()
+        .try_clone()
+        .at(Operation::WriteFile, &local)?;
+    home.store.save(download, handle, &local)?;
+    file.commit_here()?;
+    placed(home, relative, &local)?;
+    Ok(true)
+}
+
+/// Writes `bytes`, the object at `relative` read already, into the working
+/// copy (the folders it needs made), replacing the file there atomically
+/// and storing nothing back.
+pub(crate) fn place(home: &RunHome, relative: &str, bytes: &[u8]) -> Result<()> {
+    let local = home.dir.join(relative);
+    if let Some(parent) = local.parent() {
+        std::fs::create_dir_all(parent).at(Operation::CreateDirAll, parent)?;
+    }
+    AtomicFile::write(&local, bytes)?;
+    placed(home, relative, &local)
+}
+
+/// Marks the file at `local` (`relative` in the run) as the home holds it.
+fn placed(home: &RunHome, relative: &str, local: &Path) -> Result<()> {
     home.update(|state| {
-        if let Ok(meta) = std::fs::symlink_metadata(&local) {
+        if let Ok(meta) = std::fs::symlink_metadata(local) {
             state.files.insert(relative.to_owned(), stamp(&meta));
         }
-    })?;
-    Ok(true)
+    })
 }
 
 /// The regular files below `dir` that a sync uploads, `/`-separated

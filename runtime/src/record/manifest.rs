@@ -459,7 +459,11 @@ mod tests {
     /// moved again).
     #[test]
     fn numbers_survive_a_rewrite_exactly() {
-        for number in ["118446744073709551615", "0.30000000000000004", "2.2250738585072014e-308"] {
+        for number in [
+            "118446744073709551615",
+            "0.30000000000000004",
+            "2.2250738585072014e-308",
+        ] {
             let json = format!(
                 r#"{{"format": 1, "id": "r", "created": "x", "params": {{"lr": {number}}}, "n": {number}}}"#
             );
@@ -468,7 +472,10 @@ mod tests {
             let again: Manifest = serde_json::from_str(&written).unwrap();
             assert_eq!(again, read, "{number} became {written}");
             let exact: f64 = number.parse().unwrap();
-            assert_eq!(read.other("n").and_then(serde_json::Value::as_f64), Some(exact));
+            assert_eq!(
+                read.other("n").and_then(serde_json::Value::as_f64),
+                Some(exact)
+            );
         }
     }
 
