@@ -596,6 +596,31 @@ mod tests {
 
     #[cfg(feature = "object-store")]
     #[test]
+    fn ranks_meeting_in_a_run_make_the_requests_the_guide_lists() -> TestResult {
+        let nodes = tempfile::tempdir()?;
+        let rank = |node: &str| {
+            Run::builder("memory://home-ranks/runs")
+                .cache_dir(nodes.path().join(node))
+                .run_id("job")
+                .create_or_open()
+        };
+        let requests = |run: &Run| run.home().map_or(0, |home| home.store.requests());
+        let first = rank("a")?;
+        assert!(first.is_new());
+        assert_eq!(requests(&first), 3, "as create()");
+        // A rank of the same node, after the first: the working copy's
+        // state says the home holds its manifest.
+        assert_eq!(requests(&rank("a")?), 0);
+        // On another node: the put that fails, the manifest, the five
+        // records and link its working copy lacks, latest.
+        let other = rank("b")?;
+        assert!(!other.is_new());
+        assert_eq!(requests(&other), 8);
+        Ok(())
+    }
+
+    #[cfg(feature = "object-store")]
+    #[test]
     fn fetching_a_folder_never_writes_outside_the_working_copy() -> TestResult {
         let cache = tempfile::tempdir()?;
         let home = "memory://home-hostile-keys/runs";
