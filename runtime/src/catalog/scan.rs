@@ -295,12 +295,12 @@ impl Runs {
         let mut found_runs = Vec::new();
         for found in home.manifests(plain, debug)? {
             let parts: Vec<&str> = found.parts.iter().map(String::as_str).collect();
-            let manifest = serde_json::from_slice::<Manifest>(&found.manifest).map_err(|e| {
-                Error::InvalidRecord {
+            let manifest = found.manifest.and_then(|bytes| {
+                serde_json::from_slice::<Manifest>(&bytes).map_err(|e| Error::InvalidRecord {
                     kind: crate::error::RecordKind::Manifest,
                     path: PathBuf::from(&found.url),
                     message: e.to_string(),
-                }
+                })
             });
             let (address, manifest) = match manifest {
                 Ok(manifest) => (

@@ -32,7 +32,7 @@ pub(crate) const MULTIPART_THRESHOLD: u64 = 16 * 1024 * 1024;
 
 /// One store and the prefix of a root in it.
 pub(crate) struct Store {
-    /// The root's URL, without a trailing `/`.
+    /// The root's URL, without a trailing `/`, its prefix decoded.
     url: String,
     /// The store. A panic never leaves it half changed for a later
     /// caller to see (each request runs on runlayout's runtime, its state
@@ -141,8 +141,16 @@ impl Store {
             ));
         }
         let prefix = prefix_of(parsed.path()).map_err(unsupported)?;
+        // One spelling per root (`my%20runs` and `my runs` alike), so that
+        // a working copy knows its home however the root was written.
+        let base = &parsed[..url::Position::BeforePath];
+        let url = if prefix.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}/{prefix}")
+        };
         Ok(Store {
-            url: url.trim_end_matches('/').to_owned(),
+            url,
             inner: AssertUnwindSafe(inner),
             listed_prefix: Key::from(prefix.as_str()).as_ref().to_owned(),
             prefix,
@@ -231,9 +239,11 @@ impl Store {
         })
     }
 
-    /// The objects at `keys`, in their order (`None` where there is
-    /// none), read up to 16 at a time.
-    pub(crate) fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>> {
+    /// The records at `keys`, in their order (`None` where there is
+    /// none), read up to 16 at a time. A record too large to be one is an
+    /// error of its own key, so that one hostile object spoils no more
+    /// than its own entry; a failed request fails the whole.
+    pub(crate) fn get_many(&self, keys: &[String]) -> Result<Vec<Result<Option<Vec<u8>>>>> {
         let requests: Vec<(Arc<dyn ObjectStore>, Key)> =
             keys.iter().map(|key| self.request(key)).collect();
         let answers = block(async move {
@@ -254,7 +264,12 @@ impl Store {
         answers
             .into_iter()
             .zip(keys)
-            .map(|(answer, key)| answer.map_err(|e| self.error("read", key, &e)))
+            .map(|(answer, key)| match answer {
+                Ok(Some(Ok(bytes))) => Ok(Ok(Some(bytes))),
+                Ok(Some(Err(size))) => Ok(Err(self.too_large(key, size))),
+                Ok(None) => Ok(Ok(None)),
+                Err(e) => Err(self.error("read", key, &e)),
+            })
             .collect()
     }
 
@@ -448,22 +463,15 @@ impl Store {
     }
 }
 
-/// The object at `at`, whole; `None` if there is none.
+/// The record at `at`, whole (or its size, unread, if it is larger than
+/// [`RECORD_MAX`]); `None` if there is none.
 async fn read_whole(
     inner: Arc<dyn ObjectStore>,
     at: Key,
-) -> std::result::Result<Option<Vec<u8>>, object_store::Error> {
+) -> std::result::Result<Option<std::result::Result<Vec<u8>, u64>>, object_store::Error> {
     match inner.get(&at).await {
-        Ok(got) if got.meta.size > RECORD_MAX => Err(object_store::Error::Generic {
-            store: "runlayout",
-            source: format!(
-                "an object of {} bytes, larger than any record runlayout writes \
-                 ({RECORD_MAX} bytes): not read",
-                got.meta.size
-            )
-            .into(),
-        }),
-        Ok(got) => got.bytes().await.map(|bytes| Some(bytes.to_vec())),
+        Ok(got) if got.meta.size > RECORD_MAX => Ok(Some(Err(got.meta.size))),
+        Ok(got) => got.bytes().await.map(|bytes| Some(Ok(bytes.to_vec()))),
         Err(object_store::Error::NotFound { .. }) => Ok(None),
         Err(e) => Err(e),
     }
@@ -641,7 +649,8 @@ mod tests {
             err.to_string().contains("memory://store-cap/root/big"),
             "{err}"
         );
-        let err = store.get_many(&["big".to_owned()]).err().ok_or("refused")?;
+        let read = store.get_many(&["big".to_owned()])?;
+        let err = read[0].as_ref().err().ok_or("refused")?;
         assert!(err.to_string().contains("larger than any record"), "{err}");
         Ok(())
     }

@@ -33,7 +33,7 @@ pub(crate) struct RunHome {
     pub(crate) dir: PathBuf,
     /// The status record a listing read with the run's manifest (`None`
     /// inside: there was none), for the first status read to use.
-    pub(crate) listed_status: Mutex<Option<Option<Vec<u8>>>>,
+    pub(crate) listed_status: Mutex<Option<Result<Option<Vec<u8>>>>>,
 }
 
 impl RunHome {
@@ -46,7 +46,7 @@ impl RunHome {
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         match listed {
-            Some(listed) => Ok(listed),
+            Some(listed) => listed,
             None => Ok(self.store.get(key)?.map(|object| object.bytes)),
         }
     }

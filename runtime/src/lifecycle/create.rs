@@ -314,7 +314,7 @@ impl RunBuilder {
             let address = made.address().clone();
             match home.claim(made, self.latest_pointer)? {
                 Claimed::Mine(run) => return Ok(run),
-                Claimed::Taken(made) => home.discard(made),
+                Claimed::Taken(made, _) => home.discard(made),
             }
             if fixed.is_some() {
                 let path = home.run_url(&address).into();
@@ -342,7 +342,7 @@ impl RunBuilder {
         }
         match home.claim(run, self.latest_pointer)? {
             Claimed::Mine(run) => Ok(run),
-            Claimed::Taken(run) => home.join(run, self.latest_pointer),
+            Claimed::Taken(run, offered) => home.join(run, self.latest_pointer, &offered),
         }
     }
 

@@ -28,8 +28,10 @@ pub(crate) enum Claimed {
     /// The run is this call's: its manifest is in the home.
     Mine(Run),
     /// A run of that address is in the home already; the working copy is
-    /// given back untouched, to be joined or discarded.
-    Taken(Run),
+    /// given back untouched, to be joined or discarded, with the manifest
+    /// this call offered (the run is this call's after all if the home's
+    /// is that one: another rank of this node put it first).
+    Taken(Run, Vec<u8>),
 }
 
 /// Without the feature there is no home: a URL root is an error.
@@ -60,7 +62,7 @@ impl Home {
         match *self {}
     }
 
-    pub(crate) fn join(&self, _local: Run, _latest: bool) -> Result<Run> {
+    pub(crate) fn join(&self, _local: Run, _latest: bool, _offered: &[u8]) -> Result<Run> {
         match *self {}
     }
 
@@ -154,44 +156,42 @@ mod with_store {
         /// Claims in the home the run whose working copy is `local`: its
         /// manifest is put only if none is at its key, then the stage's
         /// `latest` moves to it (if `latest`). A working copy this call
-        /// made is removed again if the claim fails; one that was there
+        /// made is removed again if the put fails; one that was there
         /// (left by a creator killed before its claim) stays.
+        ///
+        /// Once the put is in, the run exists and stands: a rank of
+        /// another node may have joined it at once. A failure after it
+        /// (moving `latest`) is returned, the run left in the home and its
+        /// working copy here, for `create_or_open` to join.
         pub(crate) fn claim(&self, local: Run, latest: bool) -> Result<Claimed> {
-            let made = local.is_new();
-            let undo = |local: Run| {
-                if made {
-                    self.discard(local);
-                }
-            };
             let manifest_path = local.path().join(MANIFEST);
-            let manifest = match std::fs::read(&manifest_path) {
-                Ok(manifest) => manifest,
-                Err(e) => {
-                    undo(local);
-                    return Err(e).at(Operation::ReadFile, &manifest_path);
+            let manifest = match read_record(&manifest_path) {
+                Ok(Some(manifest)) => manifest,
+                failed => {
+                    if local.is_new() {
+                        self.discard(local);
+                    }
+                    return Err(failed.err().unwrap_or_else(|| Error::RunNotFound {
+                        path: manifest_path,
+                        elsewhere: Vec::new(),
+                    }));
                 }
             };
             let created = created_text(&manifest);
             let key = format!("{}/{MANIFEST}", self.run_key(local.address()));
-            match self.store.create(&key, manifest) {
+            match self.store.create(&key, manifest.clone()) {
                 Ok(true) => {}
-                Ok(false) => return Ok(Claimed::Taken(local)),
+                Ok(false) => return Ok(Claimed::Taken(local, manifest)),
                 Err(e) => {
-                    undo(local);
+                    if local.is_new() {
+                        self.discard(local);
+                    }
                     return Err(e);
                 }
             }
             let run = self.attach(local);
-            // A failure now takes the run back, in the home and here: the
-            // call has no effect at all, as a creation on disk.
-            match self.record(&run, latest, created) {
-                Ok(()) => Ok(Claimed::Mine(run)),
-                Err(e) => {
-                    let _ = self.store.delete(&key);
-                    undo(run);
-                    Err(e)
-                }
-            }
+            self.record(&run, latest, created)?;
+            Ok(Claimed::Mine(run))
         }
 
         /// Whether the working copy `local` holds a manifest the home was
@@ -210,7 +210,14 @@ mod with_store {
 
         /// What a run claimed in the home gets: its working copy's state,
         /// and the stage's `latest` (if `latest`).
+        ///
+        /// `latest` moves first: a working copy marked as claimed is one
+        /// the ranks of this node use without asking the home, so a move
+        /// that failed is left for the next rank, which joins and moves it.
         fn record(&self, run: &Run, latest: bool, created: Option<String>) -> Result<()> {
+            if latest {
+                self.move_latest(run.address(), created)?;
+            }
             let dir = run.path();
             run.home()
                 .ok_or_else(|| Error::UnsupportedRoot {
@@ -219,11 +226,7 @@ mod with_store {
                 })?
                 .update(|state| {
                     let _ = state.mark(dir, MANIFEST);
-                })?;
-            if latest {
-                self.move_latest(run.address(), created)?;
-            }
-            Ok(())
+                })
         }
 
         /// Removes a working copy whose claim in the home lost: its
@@ -238,20 +241,19 @@ mod with_store {
         }
 
         /// Joins the run in the home whose address `local` (a working copy
-        /// whose claim lost) has: the working copy takes the home's
-        /// manifest in place of its own, and the stage's `latest` moves to
-        /// the run if it names an older one (if `latest`: the run's creator
-        /// may have died before it moved it). A run whose manifest in the
-        /// home is the one this working copy holds (another rank of this
-        /// node claimed it for this call) stays new.
-        pub(crate) fn join(&self, local: Run, latest: bool) -> Result<Run> {
+        /// whose claim lost, offering the manifest `offered`) has: the
+        /// working copy takes the home's manifest in place of its own, and
+        /// the stage's `latest` moves to the run if it names an older one
+        /// (if `latest`: the run's creator may have died before it moved
+        /// it). A run whose manifest in the home is the one this call
+        /// offered (another rank of this node put it first) stays new.
+        pub(crate) fn join(&self, local: Run, latest: bool, offered: &[u8]) -> Result<Run> {
             let address = local.address().clone();
-            let own = std::fs::read(local.path().join(MANIFEST)).ok();
             let manifest = self.fetch_run(&address)?;
             if latest {
                 self.move_latest(&address, created_text(&manifest))?;
             }
-            if local.is_new() && own.as_deref() == Some(&manifest[..]) {
+            if local.is_new() && offered == &manifest[..] {
                 return Ok(self.attach(local));
             }
             Ok(self.attach(local.joined()))
@@ -259,15 +261,22 @@ mod with_store {
 
         /// Brings the run at `address` from the home into its working copy
         /// (made if missing), so that the working copy can be opened as a
-        /// run, and returns its manifest. The home is the truth: its
-        /// manifest replaces one the working copy holds that differs (a
-        /// copy a creator killed before its claim left there, of a run
-        /// another node then made), and with it every record. Otherwise
-        /// the records (status, summary, restarts, layouts) and the
-        /// `ancestor` link the working copy lacks are brought; one that it
-        /// has is newer than the home's, or as new. [`Error::RunNotFound`]
-        /// naming the run's URL if the home has no such run, and nothing
-        /// is made here then.
+        /// run, and returns its manifest. The home is the truth:
+        ///
+        /// - its manifest replaces one the working copy holds that differs
+        ///   (a copy a creator killed before its claim left there, of a run
+        ///   another node then made), and with it every record; a working
+        ///   copy that holds other files of that other run is refused,
+        ///   naming it, and left as it is;
+        /// - a record (status, summary, restarts, layouts) or the
+        ///   `ancestor` link the working copy lacks, or holds as it was
+        ///   last stored or fetched, is brought (another node may have
+        ///   stored a newer one); one changed here since is newer, and
+        ///   stays.
+        ///
+        /// Ranks of one node fetching into one working copy take turns
+        /// (its record lock). [`Error::RunNotFound`] naming the run's URL
+        /// if the home has no such run, and nothing is made here then.
         pub(crate) fn fetch_run(&self, address: &Address) -> Result<Vec<u8>> {
             let dir = address.folder(&self.cache);
             let home = self.run_home(address);
@@ -280,23 +289,42 @@ mod with_store {
                 });
             };
             let manifest = manifest.bytes;
-            let replaced = match std::fs::read(dir.join(MANIFEST)) {
-                Ok(local) if local == manifest => false,
-                Ok(_) => true,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-                Err(e) => return Err(e).at(Operation::ReadFile, &dir.join(MANIFEST)),
+            std::fs::create_dir_all(&dir).at(Operation::CreateDirAll, &dir)?;
+            let _turn = crate::io::record_lock::lock(&dir)?;
+            let mut state = State::read(&dir, &home.url)?;
+            let replaced = match read_record(&dir.join(MANIFEST))? {
+                Some(local) if local == manifest => false,
+                Some(_) => {
+                    refuse_foreign_files(&dir, &home.url)?;
+                    // The marks were of the other run's files.
+                    state.files.clear();
+                    state.write(&dir)?;
+                    true
+                }
+                None => false,
             };
             if replaced || !dir.join(MANIFEST).exists() {
                 sync::place(&home, MANIFEST, &manifest)?;
+            } else if !state.holds(&dir, MANIFEST) {
+                // The home's manifest, as the working copy holds it: ranks
+                // after this one need not ask.
+                home.update(|state| {
+                    let _ = state.mark(&dir, MANIFEST);
+                })?;
             }
-            for record in [STATUS, SUMMARY, RESTARTS, LAYOUT_RECORD, ANCESTOR] {
+            for record in RECORDS {
                 let local = dir.join(record);
                 let there = std::fs::symlink_metadata(&local).is_ok();
-                if replaced || !there {
+                if replaced || !there || state.holds(&dir, record) {
                     let brought = sync::bring(&home, record)?;
                     // Another run's record is not this run's.
-                    if replaced && !brought && there {
-                        std::fs::remove_file(&local).at(Operation::Remove, &local)?;
+                    if replaced && !brought {
+                        match std::fs::remove_file(&local) {
+                            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                                return Err(e).at(Operation::Remove, &local);
+                            }
+                            _ => {}
+                        }
                     }
                 }
             }
@@ -343,7 +371,7 @@ mod with_store {
                     Some(HomeRun {
                         debug,
                         parts,
-                        manifest: manifest?,
+                        manifest: manifest.transpose()?,
                         url: self.store.url_of(&key),
                     })
                 })
@@ -369,7 +397,7 @@ mod with_store {
 
         /// `run`, as a listing found it: living in this home, its status
         /// record as read with its manifest.
-        pub(crate) fn attach_listed(&self, run: Run, status: Option<Vec<u8>>) -> Run {
+        pub(crate) fn attach_listed(&self, run: Run, status: Result<Option<Vec<u8>>>) -> Run {
             let home = self.run_home(run.address());
             *home
                 .listed_status
@@ -380,7 +408,10 @@ mod with_store {
 
         /// The status records of the runs at `addresses`, read 16 at a
         /// time.
-        pub(crate) fn statuses(&self, addresses: &[Address]) -> Result<Vec<Option<Vec<u8>>>> {
+        pub(crate) fn statuses(
+            &self,
+            addresses: &[Address],
+        ) -> Result<Vec<Result<Option<Vec<u8>>>>> {
             let keys: Vec<String> = addresses
                 .iter()
                 .map(|address| join(&self.run_key(address), STATUS))
@@ -455,6 +486,55 @@ mod with_store {
         }
     }
 
+    /// The records and link a working copy is brought, besides the
+    /// manifest.
+    const RECORDS: [&str; 5] = [STATUS, SUMMARY, RESTARTS, LAYOUT_RECORD, ANCESTOR];
+
+    /// The working copy's own record at `path` (`None` if there is none),
+    /// read as any record of a run folder is: never blocking on a FIFO,
+    /// never more than a record holds.
+    fn read_record(path: &Path) -> Result<Option<Vec<u8>>> {
+        use crate::io::owned_file::{self, Read};
+        match owned_file::read(path, crate::io::store::RECORD_MAX)? {
+            Read::Missing => Ok(None),
+            Read::Bytes(bytes) => Ok(Some(bytes)),
+            Read::TooLarge => Err(Error::InvalidRecord {
+                kind: RecordKind::Manifest,
+                path: path.to_path_buf(),
+                message: "larger than any manifest runlayout writes".to_owned(),
+            }),
+        }
+    }
+
+    /// Refuses the working copy `dir`, of another run than its home's of
+    /// that id, if it holds files besides runlayout's own: they are that
+    /// run's, and neither belong in the home's run nor may be removed.
+    fn refuse_foreign_files(dir: &Path, url: &str) -> Result<()> {
+        let own = |name: &str| {
+            name == MANIFEST
+                || name == STATE
+                || name == runlayout_grammar::names::LOCK
+                || RECORDS.contains(&name)
+                || crate::io::temporary::is_temporary(std::ffi::OsStr::new(name))
+        };
+        for entry in std::fs::read_dir(dir).at(Operation::ReadDir, dir)? {
+            let entry = entry.at(Operation::ReadDir, dir)?;
+            let name = entry.file_name();
+            if !name.to_str().is_some_and(own) {
+                return Err(Error::UnsupportedRoot {
+                    root: url.to_owned(),
+                    reason: format!(
+                        "its working copy `{}` holds `{}` of another run of that id \
+                         (its run.json is not the home's): move the folder away",
+                        dir.display(),
+                        name.to_string_lossy()
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// `name` below the key `at`.
     fn join(at: &str, name: &str) -> String {
         if at.is_empty() {
@@ -469,7 +549,8 @@ mod with_store {
     pub(crate) struct HomeRun {
         pub(crate) debug: bool,
         pub(crate) parts: Vec<String>,
-        pub(crate) manifest: Vec<u8>,
+        /// Its manifest's bytes, or why they were not read.
+        pub(crate) manifest: Result<Vec<u8>>,
         pub(crate) url: String,
     }
 

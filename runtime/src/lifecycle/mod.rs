@@ -13,6 +13,8 @@ mod create;
 mod finished;
 mod from_env;
 pub(crate) mod home;
+#[cfg(all(test, feature = "object-store"))]
+mod home_attacks;
 pub(crate) mod latest;
 mod open;
 mod resolve;
