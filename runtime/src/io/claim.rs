@@ -48,10 +48,17 @@ const PASSING: Duration = Duration::from_millis(200);
 /// A shared lock on a run's manifest: the run is in use while it is held.
 #[derive(Debug)]
 pub(crate) struct UseClaim {
-    _file: File,
+    file: File,
 }
 
 impl UseClaim {
+    /// The manifest the claim holds: the one this process opened or made,
+    /// whatever has since been put at its path.
+    #[cfg_attr(not(feature = "object-store"), allow(dead_code))]
+    pub(crate) fn file(&self) -> &File {
+        &self.file
+    }
+
     /// Locks `file`, the manifest this process has just written and not yet
     /// put in place, for a claim: `false` where locks are not supported.
     pub(crate) fn lock_new(file: &File) -> io::Result<bool> {
@@ -66,7 +73,7 @@ impl UseClaim {
 
     /// The claim `file` holds, locked by [`lock_new`](UseClaim::lock_new).
     pub(crate) fn held(file: File) -> UseClaim {
-        UseClaim { _file: file }
+        UseClaim { file }
     }
 }
 
@@ -115,7 +122,7 @@ pub(crate) fn use_run(folder: &Path) -> Result<Option<UseClaim>> {
             path: folder.into(),
         });
     }
-    Ok(Some(UseClaim { _file: file }))
+    Ok(Some(UseClaim { file }))
 }
 
 /// An exclusive lock on a run's manifest: held by the one process removing

@@ -142,12 +142,16 @@ impl Store {
         }
         let prefix = prefix_of(parsed.path()).map_err(unsupported)?;
         // One spelling per root (`my%20runs` and `my runs` alike), so that
-        // a working copy knows its home however the root was written.
-        let base = &parsed[..url::Position::BeforePath];
+        // a working copy knows its home however the root was written; it
+        // opens as the same root again, and holds no password (it is shown
+        // in errors and kept in working copies).
+        let mut shown = parsed.clone();
+        let _ = shown.set_password(None);
+        let base = &shown[..url::Position::BeforePath];
         let url = if prefix.is_empty() {
             base.to_owned()
         } else {
-            format!("{base}/{prefix}")
+            format!("{base}/{}", escaped(&prefix))
         };
         Ok(Store {
             url,
@@ -516,6 +520,15 @@ fn prefix_of(path: &str) -> std::result::Result<String, String> {
     Ok(prefix)
 }
 
+/// `prefix` as a URL's path shows it: the characters that would not read
+/// back as themselves (`%`, `?`, `#`) escaped, the rest as they are.
+fn escaped(prefix: &str) -> String {
+    prefix
+        .replace('%', "%25")
+        .replace('?', "%3F")
+        .replace('#', "%23")
+}
+
 /// `text` with its `%XY` escapes decoded; `None` if that is no UTF-8.
 fn decoded(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
@@ -638,6 +651,27 @@ mod tests {
             let err = prefix_of(bad).unwrap_err();
             assert!(err.contains("which no key can"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn a_roots_url_opens_as_the_same_root_and_shows_no_password() -> TestResult {
+        for (url, shown) in [
+            ("memory://spell/a%2541", "memory://spell/a%2541"),
+            ("memory://spell/q%3Fx", "memory://spell/q%3Fx"),
+            ("memory://spell/h%23x", "memory://spell/h%23x"),
+            ("memory://spell/my%20runs/", "memory://spell/my runs"),
+            ("s3://KEY:secret@bucket/runs", "s3://KEY@bucket/runs"),
+        ] {
+            let store = Store::open(url)?;
+            assert_eq!(store.url(), shown, "{url}");
+            let again = Store::open(store.url())?;
+            assert_eq!(
+                (again.url(), &again.prefix),
+                (shown, &store.prefix),
+                "{url}"
+            );
+        }
+        Ok(())
     }
 
     #[test]

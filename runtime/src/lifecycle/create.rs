@@ -336,7 +336,20 @@ impl RunBuilder {
     /// joined, before it is used: no run is used that the home lacks.
     fn create_or_open_in(&self, home: &Home) -> Result<Run> {
         let local = self.clone().output_root(home.cache()).latest_pointer(false);
-        let run = local.create_or_open()?;
+        let mut attempts = 0;
+        let run = loop {
+            match local.clone().create_or_open() {
+                // The working copy this call met went away under it: a
+                // losing create() of this node discarded it. The run is
+                // still the home's to join: meet again.
+                Err(Error::RunNotFound { .. } | Error::RunBeingRemoved { .. })
+                    if attempts < MAX_ATTEMPTS =>
+                {
+                    attempts += 1;
+                }
+                made => break made?,
+            }
+        };
         if !run.is_new() && home.claimed(&run)? {
             return Ok(home.attach(run));
         }

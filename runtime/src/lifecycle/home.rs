@@ -103,6 +103,7 @@ mod with_store {
 
     use super::*;
     use crate::error::{Error, Operation, RecordKind, Result};
+    use crate::io::atomic_file::AtomicFile;
     use crate::io::fs::At;
     use crate::io::store::Store;
     use crate::io::url_root::url_of_root;
@@ -156,8 +157,8 @@ mod with_store {
         /// Claims in the home the run whose working copy is `local`: its
         /// manifest is put only if none is at its key, then the stage's
         /// `latest` moves to it (if `latest`). A working copy this call
-        /// made is removed again if the put fails; one that was there
-        /// (left by a creator killed before its claim) stays.
+        /// made is removed again if the put fails, unless another rank of
+        /// this node uses it already ([`discard`](Home::discard)).
         ///
         /// Once the put is in, the run exists and stands: a rank of
         /// another node may have joined it at once. A failure after it
@@ -165,7 +166,7 @@ mod with_store {
         /// working copy here, for `create_or_open` to join.
         pub(crate) fn claim(&self, local: Run, latest: bool) -> Result<Claimed> {
             let manifest_path = local.path().join(MANIFEST);
-            let manifest = match read_record(&manifest_path) {
+            let manifest = match offered_manifest(&local, &manifest_path) {
                 Ok(Some(manifest)) => manifest,
                 failed => {
                     if local.is_new() {
@@ -231,10 +232,16 @@ mod with_store {
 
         /// Removes a working copy whose claim in the home lost: its
         /// manifest, its state, its folder (left if anything else is in
-        /// it).
+        /// it), under the removal claim, as prune removes a run. A working
+        /// copy another rank of this node uses (a `create_or_open` of that
+        /// id met in it) stays: whoever uses it next takes the home's
+        /// manifest.
         pub(crate) fn discard(&self, local: Run) {
             let dir = local.path().to_path_buf();
             drop(local);
+            let Ok(_removing) = crate::io::claim::remove_run(&dir) else {
+                return;
+            };
             let _ = std::fs::remove_file(dir.join(MANIFEST));
             let _ = std::fs::remove_file(dir.join(STATE));
             let _ = std::fs::remove_dir(&dir);
@@ -290,7 +297,7 @@ mod with_store {
             };
             let manifest = manifest.bytes;
             std::fs::create_dir_all(&dir).at(Operation::CreateDirAll, &dir)?;
-            let _turn = crate::io::record_lock::lock(&dir)?;
+            let _turn = lock_folder(&dir)?;
             let mut state = State::read(&dir, &home.url)?;
             let replaced = match read_record(&dir.join(MANIFEST))? {
                 Some(local) if local == manifest => false,
@@ -315,17 +322,36 @@ mod with_store {
             for record in RECORDS {
                 let local = dir.join(record);
                 let there = std::fs::symlink_metadata(&local).is_ok();
-                if replaced || !there || state.holds(&dir, record) {
-                    let brought = sync::bring(&home, record)?;
-                    // Another run's record is not this run's.
-                    if replaced && !brought {
-                        match std::fs::remove_file(&local) {
-                            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                                return Err(e).at(Operation::Remove, &local);
-                            }
-                            _ => {}
+                if !(replaced || !there || state.holds(&dir, record)) {
+                    continue;
+                }
+                // Read as a record, never more than one holds.
+                let theirs = self.store.get(&home.key_of(record))?.map(|o| o.bytes);
+                // Lines this node's ranks appended, joining this id before
+                // its manifest was the home's, are this run's restarts.
+                let ours = match replaced && there && record == RESTARTS {
+                    true => read_record(&local)?,
+                    false => None,
+                };
+                match (theirs, ours) {
+                    (Some(mut theirs), Some(ours)) => {
+                        if !theirs.is_empty() && !theirs.ends_with(b"\n") {
+                            theirs.push(b'\n');
                         }
+                        theirs.extend_from_slice(&ours);
+                        // Not marked: the home lacks the appended lines.
+                        AtomicFile::write(&local, &theirs)?;
                     }
+                    (Some(theirs), None) => sync::place(&home, record, &theirs)?,
+                    (None, Some(_)) => {}
+                    // Another run's record is not this run's.
+                    (None, None) if replaced => match std::fs::remove_file(&local) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                            return Err(e).at(Operation::Remove, &local);
+                        }
+                        _ => {}
+                    },
+                    (None, None) => {}
                 }
             }
             Ok(manifest)
@@ -503,6 +529,39 @@ mod with_store {
                 path: path.to_path_buf(),
                 message: "larger than any manifest runlayout writes".to_owned(),
             }),
+        }
+    }
+
+    /// The manifest `local` offers the home: the one its use claim holds
+    /// (this call made or opened it; another rank of the node may have put
+    /// the home's at its path since), else the one at `path`.
+    fn offered_manifest(local: &Run, path: &Path) -> Result<Option<Vec<u8>>> {
+        use std::io::{Read as _, Seek as _};
+        let Some(held) = local.claimed_manifest() else {
+            return read_record(path);
+        };
+        let mut bytes = Vec::new();
+        let read = held.try_clone().and_then(|mut file| {
+            file.rewind()?;
+            file.take(crate::io::store::RECORD_MAX + 1)
+                .read_to_end(&mut bytes)
+        });
+        read.at(Operation::ReadFile, path)?;
+        Ok(Some(bytes))
+    }
+
+    /// Takes the working copy `dir`'s turn: an exclusive lock on the folder
+    /// itself, so that ranks of one node bring the home's run into it one
+    /// at a time, and no file is made in it before its manifest (a folder
+    /// with files and no manifest reads as a run kept without one).
+    fn lock_folder(dir: &Path) -> Result<std::fs::File> {
+        let folder = std::fs::File::open(dir).at(Operation::Lock, dir)?;
+        match folder.lock() {
+            Ok(()) => Ok(folder),
+            // A file system without locks: the turns go unlocked, as the
+            // updates of records do there.
+            Err(e) if e.kind() == std::io::ErrorKind::Unsupported => Ok(folder),
+            Err(e) => Err(e).at(Operation::Lock, dir),
         }
     }
 

@@ -15,6 +15,8 @@ mod from_env;
 pub(crate) mod home;
 #[cfg(all(test, feature = "object-store"))]
 mod home_attacks;
+#[cfg(all(test, feature = "object-store"))]
+mod home_attacks2;
 pub(crate) mod latest;
 mod open;
 mod resolve;

@@ -125,6 +125,13 @@ impl Run {
         self.heartbeat
     }
 
+    /// The manifest this run's use claim holds (the one this process made
+    /// or opened), if it holds one.
+    #[cfg_attr(not(feature = "object-store"), allow(dead_code))]
+    pub(crate) fn claimed_manifest(&self) -> Option<&std::fs::File> {
+        self.claim.as_deref().map(UseClaim::file)
+    }
+
     /// The run, holding `claim` (the use claim this process took on it) for
     /// as long as it or a clone lives.
     pub(crate) fn claimed(mut self, claim: Option<UseClaim>) -> Run {
