@@ -107,7 +107,7 @@ mod with_store {
     use crate::io::fs::At;
     use crate::io::store::Store;
     use crate::io::url_root::url_of_root;
-    use crate::io::working_copy::{STATE, State};
+    use crate::io::working_copy::{STATE, State, is_own};
     use crate::layout::record::LAYOUT_RECORD;
     use crate::lifecycle::ancestry::ANCESTOR;
     use crate::lifecycle::sync;
@@ -282,7 +282,7 @@ mod with_store {
         ///   stays.
         ///
         /// Ranks of one node fetching into one working copy take turns
-        /// (its record lock). [`Error::RunNotFound`] naming the run's URL
+        /// (a lock on its folder). [`Error::RunNotFound`] naming the run's URL
         /// if the home has no such run, and nothing is made here then.
         pub(crate) fn fetch_run(&self, address: &Address) -> Result<Vec<u8>> {
             let dir = address.folder(&self.cache);
@@ -345,12 +345,7 @@ mod with_store {
                     (Some(theirs), None) => sync::place(&home, record, &theirs)?,
                     (None, Some(_)) => {}
                     // Another run's record is not this run's.
-                    (None, None) if replaced => match std::fs::remove_file(&local) {
-                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                            return Err(e).at(Operation::Remove, &local);
-                        }
-                        _ => {}
-                    },
+                    (None, None) if replaced => crate::io::fs::remove_file(&local)?,
                     (None, None) => {}
                 }
             }
@@ -520,16 +515,7 @@ mod with_store {
     /// read as any record of a run folder is: never blocking on a FIFO,
     /// never more than a record holds.
     fn read_record(path: &Path) -> Result<Option<Vec<u8>>> {
-        use crate::io::owned_file::{self, Read};
-        match owned_file::read(path, crate::io::store::RECORD_MAX)? {
-            Read::Missing => Ok(None),
-            Read::Bytes(bytes) => Ok(Some(bytes)),
-            Read::TooLarge => Err(Error::InvalidRecord {
-                kind: RecordKind::Manifest,
-                path: path.to_path_buf(),
-                message: "larger than any manifest runlayout writes".to_owned(),
-            }),
-        }
+        crate::record::json::read_as(path, |bytes| Ok(bytes.to_vec()))
     }
 
     /// The manifest `local` offers the home: the one its use claim holds
@@ -541,12 +527,18 @@ mod with_store {
             return read_record(path);
         };
         let mut bytes = Vec::new();
+        let limit = crate::io::store::RECORD_MAX;
         let read = held.try_clone().and_then(|mut file| {
             file.rewind()?;
-            file.take(crate::io::store::RECORD_MAX + 1)
-                .read_to_end(&mut bytes)
+            file.take(limit + 1).read_to_end(&mut bytes)
         });
         read.at(Operation::ReadFile, path)?;
+        if bytes.len() as u64 > limit {
+            return Err(Error::FileTooLarge {
+                path: path.to_path_buf(),
+                limit,
+            });
+        }
         Ok(Some(bytes))
     }
 
@@ -560,7 +552,7 @@ mod with_store {
             Ok(()) => Ok(folder),
             // A file system without locks: the turns go unlocked, as the
             // updates of records do there.
-            Err(e) if e.kind() == std::io::ErrorKind::Unsupported => Ok(folder),
+            Err(e) if crate::io::claim::unsupported(&e) => Ok(folder),
             Err(e) => Err(e).at(Operation::Lock, dir),
         }
     }
@@ -570,9 +562,7 @@ mod with_store {
     /// run's, and neither belong in the home's run nor may be removed.
     fn refuse_foreign_files(dir: &Path, url: &str) -> Result<()> {
         let own = |name: &str| {
-            name == MANIFEST
-                || name == STATE
-                || name == runlayout_grammar::names::LOCK
+            is_own(name)
                 || RECORDS.contains(&name)
                 || crate::io::temporary::is_temporary(std::ffi::OsStr::new(name))
         };

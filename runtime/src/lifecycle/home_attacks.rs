@@ -11,7 +11,18 @@ use crate::{Error, Run};
 
 type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
-fn requests(run: &Run) -> u64 {
+/// A rank of the run `id` of stage `s` in `home`, on the node whose
+/// working copies are in `cache`.
+pub(super) fn rank(
+    home: &str,
+    cache: impl Into<std::path::PathBuf>,
+    id: &str,
+) -> crate::RunBuilder {
+    Run::builder(home).cache_dir(cache).stage("s").run_id(id)
+}
+
+/// The requests the store of `run`'s home made.
+pub(super) fn requests(run: &Run) -> u64 {
     run.home().map_or(0, |home| home.store.requests())
 }
 
@@ -74,12 +85,7 @@ fn a_run_a_joiner_returned_stays_in_the_home_when_latest_cannot_move() -> TestRe
 fn a_record_stored_by_another_node_replaces_one_this_node_left_unchanged() -> TestResult {
     let home = "memory://attack-04/runs";
     let nodes = tempfile::tempdir()?;
-    let on = |node: &str| {
-        Run::builder(home)
-            .cache_dir(nodes.path().join(node))
-            .stage("s")
-            .run_id("r")
-    };
+    let on = |node: &str| rank(home, nodes.path().join(node), "r");
     on("a").create()?;
     on("a").open()?.sync()?; // a: 1 line, stored
     let b = on("b").open()?; // b brings it and adds its own
@@ -124,11 +130,7 @@ fn ranks_opening_a_replaced_working_copy_at_once_all_get_the_homes_run() -> Test
         std::fs::write(left.path().join("run.layout.json"), b"{}")?;
         drop(left);
         // Another node makes the run in the home, with none of those.
-        Run::builder(home)
-            .cache_dir(nodes.path().join("b"))
-            .stage("s")
-            .run_id(&id)
-            .create()?;
+        rank(home, nodes.path().join("b"), &id).create()?;
         let barrier = Barrier::new(8);
         let results: Vec<_> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..8)
@@ -137,11 +139,7 @@ fn ranks_opening_a_replaced_working_copy_at_once_all_get_the_homes_run() -> Test
                     let cache = nodes.path().join("a");
                     s.spawn(move || {
                         barrier.wait();
-                        let run = Run::builder(home)
-                            .cache_dir(cache)
-                            .stage("s")
-                            .run_id(id)
-                            .open()?;
+                        let run = rank(home, cache, id).open()?;
                         // The moment this rank's open returned.
                         let stale = run.path().join("run.summary.json").exists()
                             || run.path().join("run.layout.json").exists();
@@ -178,12 +176,7 @@ fn ranks_opening_a_replaced_working_copy_at_once_all_get_the_homes_run() -> Test
 fn a_working_copy_of_another_run_with_its_files_is_refused_and_kept() -> TestResult {
     let home = "memory://attack-06/runs";
     let nodes = tempfile::tempdir()?;
-    let on = |node: &str| {
-        Run::builder(home)
-            .cache_dir(nodes.path().join(node))
-            .stage("s")
-            .run_id("r")
-    };
+    let on = |node: &str| rank(home, nodes.path().join(node), "r");
     let a = on("a").create()?;
     crate::FilePath::new(a.path().join("ckpt/1.bin")).write_atomic(b"old run")?;
     let dir = a.path().to_path_buf();
@@ -218,16 +211,10 @@ fn ranks_after_a_creator_killed_after_its_put_make_no_requests() -> TestResult {
     drop(left);
     let store = Store::open(home)?;
     assert!(store.create("s/r/run.json", manifest)?, "its put landed");
-    let rank = || {
-        Run::builder(home)
-            .cache_dir(nodes.path().join("a"))
-            .stage("s")
-            .run_id("r")
-            .create_or_open()
-    };
-    let first = rank()?;
+    let meet = || rank(home, nodes.path().join("a"), "r").create_or_open();
+    let first = meet()?;
     let counts: Vec<u64> = (0..3)
-        .map(|_| rank().map(|r| requests(&r)))
+        .map(|_| meet().map(|r| requests(&r)))
         .collect::<Result<_, _>>()?;
     println!(
         "first: new={} requests={}",
@@ -250,16 +237,12 @@ fn sixteen_ranks_on_four_nodes_share_one_run_one_of_them_new() -> TestResult {
         let barrier = Barrier::new(16);
         let results: Vec<Result<Run, Error>> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..16)
-                .map(|rank| {
+                .map(|n| {
                     let (barrier, home) = (&barrier, &home);
-                    let cache = nodes.path().join(format!("{round}-{}", rank % 4));
+                    let cache = nodes.path().join(format!("{round}-{}", n % 4));
                     s.spawn(move || {
                         barrier.wait();
-                        Run::builder(home)
-                            .cache_dir(cache)
-                            .stage("s")
-                            .run_id("job")
-                            .create_or_open()
+                        rank(home, cache, "job").create_or_open()
                     })
                 })
                 .collect();
@@ -323,12 +306,7 @@ fn nothing_is_made_for_a_missing_run() -> TestResult {
     let home = "memory://attack-16/runs";
     let tmp = tempfile::tempdir()?;
     let cache = tmp.path().join("cache");
-    let err = Run::builder(home)
-        .cache_dir(&cache)
-        .stage("s")
-        .run_id("gone")
-        .open()
-        .unwrap_err();
+    let err = rank(home, &cache, "gone").open().unwrap_err();
     assert!(
         matches!(err, Error::RunNotFound { .. })
             && err.to_string().contains("attack-16/runs/s/gone"),
@@ -352,11 +330,7 @@ fn nothing_is_made_for_a_missing_run() -> TestResult {
 fn an_oversized_manifest_is_one_problem_of_a_scan() -> TestResult {
     let home = "memory://attack-09/runs";
     let cache = tempfile::tempdir()?;
-    Run::builder(home)
-        .cache_dir(cache.path())
-        .stage("s")
-        .run_id("good")
-        .create()?;
+    rank(home, cache.path(), "good").create()?;
     let store = Store::open(home)?;
     store.put("s/junk/run.json", b"not json".to_vec())?;
     let listed = crate::Runs::scan(home).list()?;

@@ -5,14 +5,11 @@
 use std::sync::Barrier;
 use std::time::Duration;
 
+use super::home_attacks::{rank, requests};
 use crate::io::store::{RECORD_MAX, Store};
 use crate::{Error, Run};
 
 type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
-
-fn requests(run: &Run) -> u64 {
-    run.home().map_or(0, |home| home.store.requests())
-}
 
 /// Guide: "Records (manifests, statuses, latest) are read into memory only
 /// up to 1 MiB: a larger object at a record's key is an Error::Store
@@ -22,12 +19,7 @@ fn requests(run: &Run) -> u64 {
 fn oversized_record_is_never_brought_by_open() -> TestResult {
     let home = "memory://attack2-big/runs";
     let nodes = tempfile::tempdir()?;
-    let on = |n: &str| {
-        Run::builder(home)
-            .cache_dir(nodes.path().join(n))
-            .stage("s")
-            .run_id("r")
-    };
+    let on = |n: &str| rank(home, nodes.path().join(n), "r");
     on("a").create()?;
     let store = Store::open(home)?;
     store.put(
@@ -145,19 +137,11 @@ fn url_spellings_open() -> TestResult {
 #[test]
 fn a_root_of_only_a_slash_holds_its_runs() -> TestResult {
     let cache = tempfile::tempdir()?;
-    let run = Run::builder("memory://attack2-slash/")
-        .cache_dir(cache.path().join("a"))
-        .stage("s")
-        .run_id("r")
-        .create()?;
+    let run = rank("memory://attack2-slash/", cache.path().join("a"), "r").create()?;
     assert_eq!(run.remote(), Some("memory://attack2-slash/s/r"));
     crate::FilePath::new(run.path().join("ckpt/1.bin")).write_atomic("x")?;
     for spelling in ["memory://attack2-slash", "memory://attack2-slash//"] {
-        let other = Run::builder(spelling)
-            .cache_dir(cache.path().join("a"))
-            .stage("s")
-            .run_id("r")
-            .open()?;
+        let other = rank(spelling, cache.path().join("a"), "r").open()?;
         assert_eq!(other.remote(), run.remote());
     }
     let b = Run::builder("memory://attack2-slash")
@@ -183,29 +167,19 @@ fn a_losing_create_never_discards_a_joiners_working_copy() -> TestResult {
     let (mut missing, mut errors, mut create_ok) = (Vec::new(), Vec::new(), 0);
     for i in 0..40 {
         let id = format!("r{i}");
-        Run::builder(home)
-            .cache_dir(nodes.path().join("b"))
-            .stage("s")
-            .run_id(&id)
-            .create()?;
+        rank(home, nodes.path().join("b"), &id).create()?;
         let barrier = Barrier::new(2);
         let cache = nodes.path().join("a");
         let (made, joined) = std::thread::scope(|s| {
             let c = s.spawn(|| {
                 barrier.wait();
-                Run::builder(home)
-                    .cache_dir(&cache)
-                    .stage("s")
-                    .run_id(&id)
+                rank(home, &cache, &id)
                     .join_timeout(Duration::from_millis(500))
                     .create()
             });
             let j = s.spawn(|| {
                 barrier.wait();
-                Run::builder(home)
-                    .cache_dir(&cache)
-                    .stage("s")
-                    .run_id(&id)
+                rank(home, &cache, &id)
                     .join_timeout(Duration::from_millis(500))
                     .create_or_open()
             });
@@ -243,11 +217,7 @@ fn a_joiner_racing_an_open_is_never_new() -> TestResult {
     let store = Store::open(home)?;
     for i in 0..150 {
         let id = format!("r{i}");
-        Run::builder(home)
-            .cache_dir(nodes.path().join("b"))
-            .stage("s")
-            .run_id(&id)
-            .create()?;
+        rank(home, nodes.path().join("b"), &id).create()?;
         let barrier = Barrier::new(3);
         let cache = nodes.path().join("a");
         let results: Vec<Result<Run, Error>> = std::thread::scope(|s| {
@@ -255,7 +225,7 @@ fn a_joiner_racing_an_open_is_never_new() -> TestResult {
                 let (barrier, cache, id) = (&barrier, &cache, &id);
                 s.spawn(move || {
                     barrier.wait();
-                    let b = Run::builder(home).cache_dir(cache).stage("s").run_id(id);
+                    let b = rank(home, cache, id);
                     match k {
                         0 => b.open(),
                         1 => b.open_latest(),
@@ -312,7 +282,7 @@ fn mixed_ranks_writing_at_once_all_succeed() -> TestResult {
                     let cache = nodes.path().join(format!("{round}-{}", k % 3));
                     s.spawn(move || {
                         barrier.wait();
-                        let b = Run::builder(home).cache_dir(cache).stage("s").run_id(id);
+                        let b = rank(home, cache, id);
                         let run = match k / 3 {
                             0 => b.open()?,
                             1 => b.open_latest()?,
@@ -380,12 +350,7 @@ fn open_while_a_guard_beats_never_hangs() -> TestResult {
 fn request_counts_of_the_guide() -> TestResult {
     let home = "memory://attack2-requests/runs";
     let nodes = tempfile::tempdir()?;
-    let on = |n: &str| {
-        Run::builder(home)
-            .cache_dir(nodes.path().join(n))
-            .stage("s")
-            .run_id("r")
-    };
+    let on = |n: &str| rank(home, nodes.path().join(n), "r");
     let made = on("a").create()?;
     assert_eq!(requests(&made), 3, "create");
     let before = requests(&made);
@@ -431,11 +396,7 @@ fn a_joiners_restart_line_survives_its_node_neighbour() -> TestResult {
     let rounds = 40;
     for i in 0..rounds {
         let id = format!("r{i}");
-        Run::builder(home)
-            .cache_dir(nodes.path().join("a"))
-            .stage("s")
-            .run_id(&id)
-            .create()?;
+        rank(home, nodes.path().join("a"), &id).create()?;
         let barrier = Barrier::new(2);
         let runs: Vec<Run> = std::thread::scope(|s| {
             let hs = [0, 1].map(|_| {
@@ -443,11 +404,7 @@ fn a_joiners_restart_line_survives_its_node_neighbour() -> TestResult {
                 let cache = nodes.path().join("b");
                 s.spawn(move || {
                     barrier.wait();
-                    Run::builder(home)
-                        .cache_dir(cache)
-                        .stage("s")
-                        .run_id(id)
-                        .create_or_open()
+                    rank(home, cache, id).create_or_open()
                 })
             });
             hs.into_iter()
@@ -478,29 +435,17 @@ fn create_or_open_racing_open_on_a_fresh_node() -> TestResult {
     let rounds = 300;
     for i in 0..rounds {
         let id = format!("r{i}");
-        Run::builder(home)
-            .cache_dir(nodes.path().join("b"))
-            .stage("s")
-            .run_id(&id)
-            .create()?;
+        rank(home, nodes.path().join("b"), &id).create()?;
         let barrier = Barrier::new(2);
         let cache = nodes.path().join(format!("a{i}"));
         let (opened, joined) = std::thread::scope(|s| {
             let o = s.spawn(|| {
                 barrier.wait();
-                Run::builder(home)
-                    .cache_dir(&cache)
-                    .stage("s")
-                    .run_id(&id)
-                    .open()
+                rank(home, &cache, &id).open()
             });
             let j = s.spawn(|| {
                 barrier.wait();
-                Run::builder(home)
-                    .cache_dir(&cache)
-                    .stage("s")
-                    .run_id(&id)
-                    .create_or_open()
+                rank(home, &cache, &id).create_or_open()
             });
             (o.join().expect("no panic"), j.join().expect("no panic"))
         });
