@@ -491,9 +491,33 @@ fn a_fifo_at_a_working_copys_manifest_never_blocks() -> TestResult {
         let _ = tx.send(r.map_err(|e| e.to_string()));
     });
     match rx.recv_timeout(std::time::Duration::from_secs(5)) {
-        Ok(r) => println!("open: {r:?}"),
+        Ok(r) => assert!(r.is_err(), "a FIFO is no manifest: {r:?}"),
         Err(_) => panic!("open() blocked for 5 s on a FIFO at the working copy's run.json"),
     }
+    Ok(())
+}
+
+/// A working copy whose run.json is larger than any manifest: opening is
+/// an error naming it, read no further; the file stays.
+#[test]
+fn an_oversized_manifest_in_a_working_copy_is_refused_naming_it() -> TestResult {
+    let home = "memory://attack-oversized-local/runs";
+    let nodes = tempfile::tempdir()?;
+    rank(home, nodes.path().join("b"), "r").create()?;
+    let dir = nodes.path().join("a/s/r");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("run.json"), vec![b' '; 2 * RECORD_MAX as usize])?;
+    let err = rank(home, nodes.path().join("a"), "r").open().unwrap_err();
+    assert!(matches!(err, Error::FileTooLarge { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains(&*dir.join("run.json").to_string_lossy()),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::metadata(dir.join("run.json"))?.len(),
+        2 * RECORD_MAX
+    );
     Ok(())
 }
 
