@@ -50,6 +50,9 @@ pub(crate) const FOREIGN_STALE_AFTER: Duration = Duration::from_secs(24 * 60 * 6
 /// swept it as stale) is made again.
 const ATTEMPTS: u32 = 3;
 
+/// How many taken temporary names in a row `replace` draws past.
+const TAKEN_ATTEMPTS: u32 = 16;
+
 /// Whether `name` is a temporary name of runlayout's.
 pub(crate) fn is_temporary(name: &OsStr) -> bool {
     let name = name.as_encoded_bytes();
@@ -82,9 +85,13 @@ pub(crate) fn builder() -> tempfile::Builder<'static, 'static> {
 /// behind once this process is gone. Only this process makes names with
 /// its prefix, and 8 random characters tell its own names apart.
 pub(crate) fn fresh_name() -> String {
+    let prefix = own_prefix();
+    let mut name = String::with_capacity(prefix.len() + 8 + SUFFIX.len());
+    name.push_str(prefix);
     let random = crate::io::random::fresh_chars::<8>();
-    let random: String = random.iter().map(|&b| char::from(b)).collect();
-    format!("{}{random}{SUFFIX}", own_prefix())
+    name.extend(random.iter().map(|&b| char::from(b)));
+    name.push_str(SUFFIX);
+    name
 }
 
 /// Makes `dst` anew: `make` creates the new version at a fresh temporary
@@ -102,25 +109,34 @@ pub(crate) fn replace<T>(
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let mut attempt = 0;
+    // Names are this process's own (see `fresh_name`): one taken is
+    // another thread's, or a leftover of an earlier process of this pid.
+    let mut taken = 0;
+    let mut swept = 0;
     loop {
-        attempt += 1;
-        let (made, tmp) = builder()
-            .make_in(dir, |tmp| {
-                make(tmp).inspect_err(|e| {
-                    // Half made by us; a name that was taken is someone else's.
-                    if e.kind() != io::ErrorKind::AlreadyExists {
-                        let _ = std::fs::remove_file(tmp);
-                    }
-                })
-            })
-            .at(op, dst)?
-            .into_parts();
-        match tmp.persist(dst) {
+        let tmp = dir.join(fresh_name());
+        let made = match make(&tmp) {
+            Ok(made) => made,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && taken < TAKEN_ATTEMPTS => {
+                taken += 1;
+                continue;
+            }
+            Err(e) => {
+                // Half made by us; a name that was taken is someone else's.
+                if e.kind() != io::ErrorKind::AlreadyExists {
+                    let _ = std::fs::remove_file(&tmp);
+                }
+                return Err(e).at(op, dst);
+            }
+        };
+        match std::fs::rename(&tmp, dst) {
             Ok(()) => return Ok(made),
             // Swept by another process that took it for left behind: make it again.
-            Err(e) if fs::is_not_found(&e.error) && attempt < ATTEMPTS => {}
-            Err(e) => return Err(e.error).at(Operation::Rename, dst),
+            Err(e) if fs::is_not_found(&e) && swept + 1 < ATTEMPTS => swept += 1,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e).at(Operation::Rename, dst);
+            }
         }
     }
 }

@@ -6,7 +6,6 @@
 //! gets it (a joiner that arrives early waits for the manifest, see
 //! `open.rs`).
 
-use std::path::Path;
 use std::time::SystemTime;
 
 use crate::RunBuilder;
@@ -17,8 +16,8 @@ use crate::launch::launcher::Launcher;
 use crate::lifecycle::home::{Claimed, Home};
 use crate::lifecycle::latest;
 use crate::lifecycle::open;
+use crate::lifecycle::outer_run;
 use crate::record::manifest::{self, Manifest};
-use crate::record::probe;
 use crate::run::Run;
 use crate::run::address::{Address, Place};
 use crate::run::id::RunId;
@@ -364,7 +363,7 @@ impl RunBuilder {
     fn make_folder(&self, address: &Address) -> Result<Option<Made>> {
         let place = address.place(&self.root);
         if let Some(parent) = place.run.parent() {
-            self.refuse_inside_run(parent, &place.run)?;
+            outer_run::refuse(&self.root, parent, &place.run)?;
         }
         let id_dir = if place.has_own_id_folder() {
             fs::create_new_with_parents(&place.id_dir)?
@@ -399,7 +398,7 @@ impl RunBuilder {
         mut draw: impl FnMut() -> RunId,
     ) -> Result<Run> {
         let parent = self.group(stage.as_deref()).folder(&self.root);
-        self.refuse_inside_run(&parent, &parent)?;
+        outer_run::refuse(&self.root, &parent, &parent)?;
         for _ in 0..MAX_ATTEMPTS {
             let address = self.address(stage.clone(), draw());
             let place = address.place(&self.root);
@@ -441,35 +440,6 @@ impl RunBuilder {
         if self.latest_pointer {
             let mine = made.map_or(latest::Mine::Unknown, latest::Mine::Known);
             latest::update(run, self.link_style, mine, latest::recorded_at)?;
-        }
-        Ok(())
-    }
-
-    /// [`Error::InsideRun`] (about a run to be made at `path`) if `folder`
-    /// or a folder above it, up to the root, is a run (holds a manifest; a
-    /// foreign `run.json` does not count): a run never holds another, or
-    /// the outer run's paths (`{split}/log.txt` with the value `latest`)
-    /// would lead into the inner run's files. One `stat` per folder between
-    /// the run and the root, the root included; a run that appears there
-    /// while this one is made is not seen.
-    fn refuse_inside_run(&self, folder: &Path, path: &Path) -> Result<()> {
-        if !folder.starts_with(&self.root) {
-            return Ok(());
-        }
-        // Every folder from `folder` up is below the root or the root
-        // itself until one is no longer than the root's path.
-        let root_len = self.root.as_os_str().len();
-        let mut outer = Some(folder);
-        while let Some(folder) = outer {
-            if probe::is_recorded_run(folder) {
-                return Err(Error::InsideRun {
-                    path: path.to_path_buf(),
-                    run: folder.to_path_buf(),
-                });
-            }
-            outer = folder
-                .parent()
-                .filter(|_| folder.as_os_str().len() > root_len);
         }
         Ok(())
     }

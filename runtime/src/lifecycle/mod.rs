@@ -19,6 +19,7 @@ mod home_attacks;
 mod home_attacks2;
 pub(crate) mod latest;
 mod open;
+mod outer_run;
 mod resolve;
 #[cfg(feature = "object-store")]
 pub(crate) mod sync;

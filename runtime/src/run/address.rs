@@ -61,7 +61,11 @@ impl Group<'_> {
     /// The folder that holds the group's run id folders (and its `latest`
     /// pointer).
     pub(crate) fn folder(&self, root: &Path) -> PathBuf {
-        let mut folder = root.to_path_buf();
+        // Room for what callers add (a run id, a pointer's name, a file of
+        // the run), so that pushing them reallocates nothing.
+        let stage = self.stage.map_or(0, str::len);
+        let mut folder = PathBuf::with_capacity(root.as_os_str().len() + stage + 96);
+        folder.push(root);
         if self.debug {
             folder.push(DEBUG_DIR);
         }
@@ -73,11 +77,12 @@ impl Group<'_> {
 
     /// Where the group's `latest` pointer is.
     pub(crate) fn pointer(&self, root: &Path) -> PathBuf {
-        let folder = self.folder(root);
+        let mut folder = self.folder(root);
         match (self.nesting, self.stage) {
-            (Nesting::RunFirst, Some(stage)) => folder.join(format!("{LATEST}+{stage}")),
-            _ => folder.join(LATEST),
+            (Nesting::RunFirst, Some(stage)) => folder.push(format!("{LATEST}+{stage}")),
+            _ => folder.push(LATEST),
         }
+        folder
     }
 
     /// The run of the group whose id is `id`.
@@ -120,7 +125,8 @@ impl Address {
 
     /// The folders of the run below `root`.
     pub(crate) fn place(&self, root: &Path) -> Place {
-        let id_dir = self.group().folder(root).join(self.id.as_str());
+        let mut id_dir = self.group().folder(root);
+        id_dir.push(self.id.as_str());
         let run = match (self.nesting, &self.stage) {
             (Nesting::RunFirst, Some(stage)) => id_dir.join(stage),
             _ => id_dir.clone(),
