@@ -230,12 +230,11 @@ mod create_run {
             file.try_lock_shared().expect("flock");
             let at = run.join("run.json");
             rfs::linkat(&file, "", rfs::CWD, &at, AtFlags::EMPTY_PATH).expect("linkat");
-            // The latest pointer: read, replaced, read again.
+            // The latest pointer: read, replaced.
             let _ = fs::read_link(&latest);
             let tmp = stage.join(format!(".tmp-{name}"));
             std::os::unix::fs::symlink(&name, &tmp).expect("symlink");
             fs::rename(&tmp, &latest).expect("rename");
-            let _ = fs::read_link(&latest);
             file
         });
     }

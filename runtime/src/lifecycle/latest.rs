@@ -16,9 +16,6 @@ use crate::record::manifest;
 use crate::run::Run;
 use crate::run::address::{Address, Group};
 
-/// How often [`update`] writes the pointer before it lets a race be.
-const MAX_MOVES: usize = 8;
-
 /// When the run `update` points at was recorded, as its caller knows it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Mine {
@@ -49,10 +46,13 @@ pub(crate) enum Mine {
 /// anyway.)
 ///
 /// Within one process, pointers are moved one at a time: threads never
-/// cross. Between processes, after its write the pointer is read again, and
-/// written again if an older run's creator replaced it meanwhile; two
-/// processes can still cross between one's read and its rename (then
-/// `latest` names the other's run, which the next creation moves on from).
+/// cross. Between processes, a creation that begins after another has
+/// moved the pointer never moves it back past that run; two creations that
+/// overlap (each reads the pointer before the other has replaced it) may
+/// leave it at either one's run, as a tie of two runs made at once is
+/// decided. Reading the pointer again after the rename settled some of
+/// those ties, never all (the other's rename may come after any read), so
+/// it is not read again: one system call less per creation.
 pub(crate) fn update(
     run: &Run,
     style: LinkStyle,
@@ -68,32 +68,29 @@ pub(crate) fn update(
     let target = run.address().pointer_target();
     let beside = at.parent().unwrap_or(Path::new(""));
     let creating = matches!(mine, Mine::Known(_));
-    let mut known = match mine {
-        Mine::Known(at) => Some(at),
-        Mine::Unknown => None,
-    };
-    for _ in 0..MAX_MOVES {
-        if let Some(current) = pointer::read(&at)? {
-            if current.as_os_str() == target.as_os_str() {
+    if let Some(current) = pointer::read(&at)? {
+        if current.as_os_str() == target.as_os_str() {
+            return Ok(());
+        }
+        let made = match mine {
+            Mine::Known(at) => at,
+            Mine::Unknown => recorded_at(run.path()),
+        };
+        if made.is_some() {
+            // Only a creator, whose run is newer than the runs this
+            // process made before, trusts what it remembers of them;
+            // whoever moves the pointer to an older run (a prune that
+            // removed the run named) reads what is there.
+            let remembered = creating.then(|| remembered(&at, &current)).flatten();
+            let theirs = remembered.unwrap_or_else(|| recorded_at(&beside.join(&current)));
+            if theirs > made {
                 return Ok(());
             }
-            let mine = *known.get_or_insert_with(|| recorded_at(run.path()));
-            if mine.is_some() {
-                // Only a creator, whose run is newer than the runs this
-                // process made before, trusts what it remembers of them;
-                // whoever moves the pointer to an older run (a prune that
-                // removed the run named) reads what is there.
-                let remembered = creating.then(|| remembered(&at, &current)).flatten();
-                let theirs = remembered.unwrap_or_else(|| recorded_at(&beside.join(&current)));
-                if theirs > mine {
-                    return Ok(());
-                }
-            }
         }
-        pointer::replace(&at, &target, style)?;
-        if let Some(Some(time)) = known {
-            remember(&at, &target, time);
-        }
+    }
+    pointer::replace(&at, &target, style)?;
+    if let Mine::Known(Some(time)) = mine {
+        remember(&at, &target, time);
     }
     Ok(())
 }
