@@ -204,6 +204,8 @@ pub mod remote {
 /// in any release.
 #[doc(hidden)]
 pub mod __cli {
+    #[cfg(feature = "object-store")]
+    pub use runlayout_runtime::Mirror;
     pub use runlayout_runtime::{Foreign, Survey, foreign, survey};
 }
 

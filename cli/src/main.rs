@@ -24,6 +24,7 @@
 
 #![forbid(unsafe_code)]
 
+mod bucket;
 mod commands;
 mod durations;
 mod output;
@@ -34,11 +35,12 @@ mod table;
 mod times;
 
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::bucket::Reading;
 use crate::commands::CliResult;
 use crate::output::Output;
 use crate::resolve::RUN_HELP;
@@ -141,6 +143,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut stdout = BufWriter::new(io::stdout().lock());
     let result = run(&cli, &mut Output::new(cli.json, &mut stdout));
+    bucket::clean_up();
     let flushed = stdout.flush();
     match result.and(flushed.map_err(Into::into)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -154,17 +157,33 @@ fn main() -> ExitCode {
     }
 }
 
+/// The folder a command that reads runs reads for `root` (see `bucket`).
+fn local_root(root: &Path) -> CliResult<std::borrow::Cow<'_, Path>> {
+    bucket::local_root(root, Reading::Runs, warn)
+}
+
+fn warn(message: &dyn std::fmt::Display) {
+    output::warn(message);
+}
+
 fn run(cli: &Cli, out: &mut Output) -> CliResult<()> {
     match &cli.command {
-        Command::Ls(args) => commands::ls(&cli.root, args, out),
-        Command::Show { run } => commands::show(&cli.root, run, out),
-        Command::Tree { run } => commands::tree(&cli.root, run, out),
-        Command::Path { run, entry, values } => commands::path(&cli.root, run, entry, values, out),
+        // A bucket's runs are laid out in a folder for these (see `bucket`).
+        Command::Ls(args) => {
+            let summaries = args.needs_summary() || args.needs_tags();
+            let reading = Reading::Listing { summaries };
+            commands::ls(&bucket::local_root(&cli.root, reading, warn)?, args, out)
+        }
+        Command::Show { run } => commands::show(&local_root(&cli.root)?, run, out),
+        Command::Tree { run } => commands::tree(&local_root(&cli.root)?, run, out),
+        Command::Path { run, entry, values } => {
+            commands::path(&local_root(&cli.root)?, run, entry, values, out)
+        }
         Command::Latest { stage, debug } => {
-            commands::latest(&cli.root, stage.as_deref(), *debug, out)
+            commands::latest(&local_root(&cli.root)?, stage.as_deref(), *debug, out)
         }
         Command::Prune(args) => commands::prune(&cli.root, args, out),
-        Command::Diff(args) => commands::diff(&cli.root, args, out),
+        Command::Diff(args) => commands::diff(&local_root(&cli.root)?, args, out),
         Command::Tag { run, changes } => commands::tag(&cli.root, run, changes, out),
         Command::Note { run, text } => commands::note(&cli.root, run, text.as_deref(), out),
         Command::Link { run, ancestor } => commands::link(&cli.root, run, ancestor, out),

@@ -60,7 +60,12 @@ impl<'w> Output<'w> {
 /// Tells the person at the terminal what went wrong. A failed write to
 /// stderr has nowhere left to be reported, so it is ignored.
 pub fn warn(message: impl Display) {
-    let _ = writeln!(io::stderr(), "runlayout: {message}");
+    let message = message.to_string();
+    let _ = writeln!(
+        io::stderr(),
+        "runlayout: {}",
+        crate::bucket::in_text(&message)
+    );
 }
 
 /// Whether `err` is a write to a reader that went away (`runlayout ls |

@@ -21,7 +21,8 @@ pub fn of_run(run: &runlayout::Run) -> &Path {
 
 /// `path` as a JSON string; see [`escaped`].
 pub fn json(path: impl AsRef<Path>) -> Value {
-    Value::String(escaped(path.as_ref().as_os_str()).into_owned())
+    let path = crate::bucket::shown(path.as_ref());
+    Value::String(escaped(path.as_os_str()).into_owned())
 }
 
 /// `name` as text: unchanged when it is UTF-8; otherwise each byte that is
@@ -53,7 +54,8 @@ pub struct JsonPath<'a>(pub &'a Path);
 
 impl serde::Serialize for JsonPath<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&escaped(self.0.as_os_str()))
+        let path = crate::bucket::shown(self.0);
+        serializer.serialize_str(&escaped(path.as_os_str()))
     }
 }
 

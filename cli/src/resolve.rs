@@ -23,6 +23,7 @@ use runlayout::{
     scan::{DebugRuns, FoundRun, Listing, Runs},
 };
 
+use crate::bucket::{self, is_url};
 use crate::output::CliResult;
 
 /// What `<RUN>` takes, for every command's help.
@@ -39,19 +40,21 @@ pub fn require_root_or_bucket(root: &Path) -> CliResult<()> {
     }
 }
 
-/// Whether `root` is a URL (`s3://bucket/runs`), not a folder.
-fn is_url(root: &Path) -> bool {
-    root.to_str().is_some_and(|text| text.contains("://"))
-}
-
 /// Fails unless `root` is a folder, naming it.
 pub fn require_root(root: &Path) -> CliResult<()> {
     if root.is_dir() {
         Ok(())
+    } else if is_url(root) && cfg!(feature = "object-store") {
+        Err(format!(
+            "output root `{}` is a URL: the runlayout commands that read runs in object \
+             storage are ls, show, tree, path, diff and latest",
+            root.display()
+        )
+        .into())
     } else if is_url(root) {
         Err(format!(
-            "output root `{}` is a URL: of the runlayout commands only `ls` reads runs in \
-             object storage (built with the `object-store` feature)",
+            "output root `{}` is a URL: this runlayout was built without the \
+             `object-store` feature, which reads runs in object storage",
             root.display()
         )
         .into())
@@ -123,7 +126,9 @@ pub fn find_with_problems(root: &Path, spec: &str) -> CliResult<(FoundRun, Vec<E
     match matches.len() {
         0 => Err(format!("no run `{spec}` below `{}`", root.display()).into()),
         1 => {
-            let found = matches.remove(0);
+            let mut found = matches.remove(0);
+            // In a bucket's laid-out folder: the run whole, living there.
+            found.run = bucket::complete(found.run)?;
             let problems = listing
                 .problems
                 .drain(..)

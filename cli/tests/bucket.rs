@@ -1,6 +1,8 @@
-//! `runlayout ls` on a root in object storage: runs made in a moto server
-//! by a child process, listed by the real binary with their status read
-//! from the bucket; the other commands refuse such a root, naming it.
+//! The `runlayout` command on a root in object storage: runs made in a
+//! moto server by a child process, listed by the real binary with their
+//! status read from the bucket; `show`, `tree`, `path`, `diff` and
+//! `latest` answering for a bucket as for a folder holding the same runs;
+//! the commands that change runs refusing such a root, naming it.
 #![cfg(feature = "object-store")]
 
 #[path = "../../checks/tests/it/support/children.rs"]
@@ -12,7 +14,7 @@ mod moto;
 use std::process::Command;
 
 use children::{child_lines, is_child, spawn_child};
-use runlayout::Run;
+use runlayout::{Layout as _, Run};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -102,11 +104,211 @@ fn ls_lists_the_runs_of_a_bucket_with_their_status() -> TestResult {
     );
     // Nothing was fetched for the listing.
     assert_eq!(std::fs::read_dir(laptop.path())?.count(), 0);
-    let show = runlayout(&["show", "pretrain/done"])?;
-    let err = String::from_utf8_lossy(&show.stderr);
+    // A command that changes runs refuses the bucket, naming it.
+    let tag = runlayout(&["tag", "pretrain/done", "+x"])?;
+    let err = String::from_utf8_lossy(&tag.stderr);
     assert!(
-        !show.status.success() && err.contains(&format!("`{root}` is a URL")),
+        !tag.status.success() && err.contains(&format!("`{root}` is a URL")),
         "{err}"
     );
     Ok(())
+}
+
+// One scenario, run against a folder and against a bucket: the commands
+// that read runs answer alike for both.
+
+#[derive(runlayout::Layout)]
+#[layout(checkpoint = "checkpoints", logfile = "log.txt")]
+#[layout(epoch_ckpt = "checkpoints/epoch_{epoch:04}.ckpt")]
+struct TrainPaths {
+    run: Run,
+}
+
+const SAME: &str = "show_tree_path_diff_and_latest_answer_for_a_bucket_as_for_a_folder";
+
+/// Two runs: a pretraining that kept two checkpoints, a summary, a tag
+/// and a note, and finished; a finetuning linked to it that wrote a log
+/// through a plain path and failed.
+fn scenario(root: &str) -> TestResult {
+    let base = Run::builder(root)
+        .stage("pretrain")
+        .run_id("base")
+        .params(&serde_json::json!({"lr": 0.1, "layers": 4}))
+        .create()?;
+    let guard = base.guard();
+    let paths = TrainPaths { run: base };
+    paths.create_all()?;
+    for epoch in 1..=2u64 {
+        paths
+            .epoch_ckpt(epoch)
+            .write_atomic(vec![b'w'; 1000 * epoch as usize])?;
+    }
+    let base = &paths.run;
+    base.summary().set("val_loss", 0.25)?;
+    base.add_tag("keep")?;
+    base.set_note("first try")?;
+    base.sync()?;
+    guard.finish()?;
+
+    let ft = Run::builder(root)
+        .stage("finetune")
+        .run_id("ft")
+        .params(&serde_json::json!({"lr": 0.01, "layers": 4}))
+        .create()?;
+    ft.link(base)?;
+    let guard = ft.guard();
+    std::fs::write(ft.path().join("log.txt"), "epoch 1\nloss nan\n")?;
+    ft.summary().set("val_loss", 0.5)?;
+    ft.sync()?;
+    guard.fail("loss became NaN")?;
+    Ok(())
+}
+
+#[test]
+fn show_tree_path_diff_and_latest_answer_for_a_bucket_as_for_a_folder() -> TestResult {
+    if is_child("scenario") {
+        scenario(&std::env::var("TEST_HOME")?)?;
+        println!("MADE");
+        return Ok(());
+    }
+    let Some(moto) = moto::Moto::start(SAME)? else {
+        return Ok(());
+    };
+    moto.bucket("same")?;
+    let disk = tempfile::tempdir()?;
+    let disk_root = disk.path().display().to_string();
+    let bucket_root = "s3://same/runs".to_owned();
+    let cache = tempfile::tempdir()?;
+    let laptop = tempfile::tempdir()?;
+    let mut env = moto.vars();
+    env.push(("RUNLAYOUT_CACHE".into(), cache.path().display().to_string()));
+    for root in [&disk_root, &bucket_root] {
+        let mut env = env.clone();
+        env.push(("TEST_HOME".into(), root.clone()));
+        let refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let made = child_lines(spawn_child(SAME, "scenario", &refs), "MADE");
+        assert_eq!(made.len(), 1, "the scenario ran against {root}");
+    }
+    // The laptop reads the bucket with a cache of its own.
+    env.push((
+        "RUNLAYOUT_CACHE".into(),
+        laptop.path().display().to_string(),
+    ));
+    let runlayout =
+        |root: &str, args: &[&str]| -> Result<(bool, String, String), Box<dyn std::error::Error>> {
+            let out = Command::new(env!("CARGO_BIN_EXE_runlayout"))
+                .args(["--run-root", root])
+                .args(args)
+                .env_remove("RUNLAYOUT_ROOT")
+                .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .output()?;
+            // Each root's own spelling, and the values no two runs share,
+            // made alike.
+            let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(root, "ROOT");
+            Ok((out.status.success(), text(&out.stdout), text(&out.stderr)))
+        };
+    let commands: &[&[&str]] = &[
+        &["ls", "--json"],
+        &["show", "--json", "pretrain/base"],
+        &["show", "--json", "finetune/ft"],
+        &["show", "--json", "latest"],
+        &["tree", "--json", "pretrain/base"],
+        &["tree", "--json", "finetune/ft"],
+        &["path", "pretrain/base", "epoch_ckpt", "2"],
+        &["path", "--json", "pretrain/base", "logfile"],
+        &["diff", "--json", "pretrain/base", "finetune/ft"],
+        &["latest", "--json"],
+        &["latest", "--json", "--stage", "finetune"],
+        &["show", "pretrain/nope"],
+    ];
+    for args in commands {
+        let on_disk = runlayout(&disk_root, args)?;
+        let in_bucket = runlayout(&bucket_root, args)?;
+        assert_eq!(
+            on_disk.0, in_bucket.0,
+            "{args:?}: {} / {}",
+            on_disk.2, in_bucket.2
+        );
+        if args.contains(&"--json") {
+            let (a, b) = (comparable(&on_disk.1)?, comparable(&in_bucket.1)?);
+            assert_eq!(a, b, "{args:?}");
+        } else {
+            assert_eq!(on_disk.1, in_bucket.1, "{args:?}");
+            assert_eq!(on_disk.2, in_bucket.2, "{args:?}");
+        }
+    }
+    // The paths printed are the bucket's URLs, never the folder the runs
+    // were read in; and nothing stays on the laptop.
+    let (_, shown, _) = runlayout(&bucket_root, &["show", "pretrain/base"])?;
+    assert!(shown.contains("path:        ROOT/pretrain/base"), "{shown}");
+    let (_, path, _) = runlayout(&bucket_root, &["path", "pretrain/base", "epoch_ckpt", "2"])?;
+    assert_eq!(
+        path.trim(),
+        "ROOT/pretrain/base/checkpoints/epoch_0002.ckpt"
+    );
+    assert_eq!(std::fs::read_dir(laptop.path())?.count(), 0);
+    let leftovers = std::fs::read_dir(std::env::temp_dir())?
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".runlayout-bucket-")
+        })
+        .count();
+    assert_eq!(leftovers, 0, "the folder the runs were read in is removed");
+    Ok(())
+}
+
+/// The JSON a command printed, without what differs between two runs of
+/// one scenario (times, process ids, the command line) or between a
+/// folder and a bucket by nature (the record lock a process took, which
+/// stays in the folder and never goes to the home; the hash of a root's
+/// place in a back-link's name).
+fn comparable(text: &str) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    fn strip(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for volatile in [
+                    "created",
+                    "ended",
+                    "pid",
+                    "command",
+                    "git",
+                    "restarts",
+                    "host",
+                    "duration",
+                    "started",
+                    "at",
+                    "last_beat",
+                ] {
+                    map.remove(volatile);
+                }
+                for (_, v) in map.iter_mut() {
+                    strip(v);
+                }
+            }
+            // A back-link's name ends in a hash of where its run is
+            // (`finetune+ft+4dc5c22247730d8d`), which differs by root.
+            serde_json::Value::String(text) => {
+                if let Some(at) = text.rfind('+') {
+                    let hash = &text[at + 1..];
+                    if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        text.truncate(at);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                items.retain(|item| {
+                    item.get("path").and_then(|p| p.as_str()) != Some(runlayout::names::LOCK)
+                });
+                for v in items.iter_mut() {
+                    strip(v);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut value: serde_json::Value = serde_json::from_str(text)?;
+    strip(&mut value);
+    Ok(value)
 }

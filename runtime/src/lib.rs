@@ -50,6 +50,9 @@ mod run;
 #[cfg(feature = "manifest")]
 mod sweep;
 
+#[cfg(feature = "object-store")]
+#[doc(hidden)]
+pub use catalog::mirror::Mirror;
 pub use catalog::prune::{Candidate, KeepReason, Kept, Prune, PrunePlan, Pruned};
 pub use catalog::scan::{DebugRuns, FoundRun, Listing, Runs};
 pub use error::{

@@ -32,7 +32,12 @@ pub fn latest(root: &Path, stage: Option<&str>, debug: bool, out: &mut Output) -
         |w| {
             let rows: Vec<Vec<String>> = runs
                 .iter()
-                .map(|found| vec![resolve::name(found), found.run.path().display().to_string()])
+                .map(|found| {
+                    vec![
+                        resolve::name(found),
+                        crate::bucket::shown(found.run.path()).display().to_string(),
+                    ]
+                })
                 .collect();
             table::write_rows(w, &rows)
         },

@@ -48,14 +48,14 @@ pub struct LsArgs {
 
 impl LsArgs {
     /// Whether any key asked for needs the runs' summary records.
-    fn needs_summary(&self) -> bool {
+    pub fn needs_summary(&self) -> bool {
         self.conditions.iter().any(|c| c.key.needs_summary())
             || self.sort.as_ref().is_some_and(|s| s.key.needs_summary())
             || self.columns.iter().any(Key::needs_summary)
     }
 
     /// Whether any key asked for is the tags.
-    fn needs_tags(&self) -> bool {
+    pub fn needs_tags(&self) -> bool {
         self.conditions.iter().any(|c| c.key == Key::Tag)
             || self.sort.as_ref().is_some_and(|s| s.key == Key::Tag)
             || self.columns.contains(&Key::Tag)

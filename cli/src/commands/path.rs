@@ -78,7 +78,7 @@ pub fn path(
     let kind = format!("{:?}", chosen.kind).to_lowercase();
     out.emit(
         json!({ "path": paths::json(&full), "entry": entry, "kind": kind, "template": chosen.path }),
-        |w| writeln!(w, "{}", full.display()),
+        |w| writeln!(w, "{}", crate::bucket::shown(&full).display()),
     )?;
     Ok(())
 }

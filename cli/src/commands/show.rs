@@ -18,6 +18,12 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
     let (found, scanned) = resolve::find_with_problems(root, spec)?;
     let run = &found.run;
     let mut problems: Vec<String> = scanned.iter().map(ToString::to_string).collect();
+    // Collected as text, told as the person knows the paths.
+    let told = |problems: &mut Vec<String>| {
+        for problem in problems.iter_mut() {
+            *problem = crate::bucket::in_text(problem).into_owned();
+        }
+    };
     let ancestor = run.ancestor().unwrap_or_else(|e| {
         problems.push(e.to_string());
         None
@@ -49,6 +55,7 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
     value["tags"] = facts.tags.iter().map(|t| Value::from(t.as_str())).collect();
     value["note"] = facts.note.as_deref().map_or(Value::Null, Value::from);
     value["restarts"] = serde_json::to_value(&facts.restarts).unwrap_or(Value::Null);
+    told(&mut problems);
     value["problems"] = problems.iter().map(|p| Value::from(p.as_str())).collect();
     out.emit(value, |w| {
         let manifest = found.manifest.as_ref();
@@ -57,7 +64,7 @@ pub fn show(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
         writeln!(w, "id:          {}", run.id())?;
         writeln!(w, "stage:       {}", or_dash(run.stage()))?;
         writeln!(w, "debug:       {}", yes_no(run.is_debug()))?;
-        writeln!(w, "path:        {}", run.path().display())?;
+        writeln!(w, "path:        {}", paths::of_run(run).display())?;
         let status = standing.status.map_or("?".into(), |s| s.to_string());
         writeln!(w, "status:      {status}")?;
         if let Some(ended) = &standing.ended {

@@ -77,7 +77,7 @@ pub fn tree(root: &Path, spec: &str, out: &mut Output) -> CliResult<()> {
         "problems": walk.problems,
     });
     out.emit(value, |w| {
-        writeln!(w, "{}", base.display())?;
+        writeln!(w, "{}", crate::bucket::shown(base).display())?;
         for item in &walk.items {
             let name = item.path.file_name().unwrap_or_default().display();
             let indent = "  ".repeat(item.depth + 1);

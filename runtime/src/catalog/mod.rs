@@ -1,6 +1,10 @@
-//! The runs below an output root: scanning them, and pruning them safely.
+//! The runs below an output root: scanning them, and pruning them safely;
+//! a root in object storage laid out in a local folder for reading
+//! (`mirror`).
 //!
 //! Uses `lifecycle`, `record`, `run`, `io` and `error`.
 
+#[cfg(feature = "object-store")]
+pub(crate) mod mirror;
 pub(crate) mod prune;
 pub(crate) mod scan;

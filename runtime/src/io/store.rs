@@ -90,9 +90,10 @@ enum Transfer {
 /// one of them, and is not read.
 pub(crate) const RECORD_MAX: u64 = 1 << 20;
 
-/// An object a listing found: its key below the root.
+/// An object a listing found: its key below the root, and its size.
 pub(crate) struct Listed {
     pub(crate) key: String,
+    pub(crate) size: u64,
 }
 
 impl Store {
@@ -392,7 +393,10 @@ impl Store {
             .into_iter()
             .filter_map(|meta| {
                 let key = self.below_root(meta.location.as_ref())?;
-                Some(Listed { key })
+                Some(Listed {
+                    key,
+                    size: meta.size,
+                })
             })
             .collect())
     }

@@ -433,11 +433,47 @@ mod with_store {
             &self,
             addresses: &[Address],
         ) -> Result<Vec<Result<Option<Vec<u8>>>>> {
+            self.stored_of_each(addresses, STATUS)
+        }
+
+        /// The record (or link) at `relative` of each run at `addresses`,
+        /// as stored, read 16 at a time.
+        pub(crate) fn stored_of_each(
+            &self,
+            addresses: &[Address],
+            relative: &str,
+        ) -> Result<Vec<Result<Option<Vec<u8>>>>> {
             let keys: Vec<String> = addresses
                 .iter()
-                .map(|address| join(&self.run_key(address), STATUS))
+                .map(|address| join(&self.run_key(address), relative))
                 .collect();
             self.store.get_many(&keys)
+        }
+
+        /// Every object below the run at `address`: its key below the
+        /// run, and its size. One listing per 1,000 keys.
+        pub(crate) fn objects(&self, address: &Address) -> Result<Vec<(String, u64)>> {
+            let key = self.run_key(address);
+            Ok(self
+                .store
+                .list(&key)?
+                .into_iter()
+                .filter_map(|listed| {
+                    let below = listed.key.strip_prefix(&key)?.strip_prefix('/')?;
+                    Some((below.to_owned(), listed.size))
+                })
+                .collect())
+        }
+
+        /// The record at `relative` below the run at `address`, as stored
+        /// (never more than a record holds).
+        pub(crate) fn stored(&self, address: &Address, relative: &str) -> Result<Option<Vec<u8>>> {
+            self.stored_at(&join(&self.run_key(address), relative))
+        }
+
+        /// The record at `key` (below the root), as stored.
+        pub(crate) fn stored_at(&self, key: &str) -> Result<Option<Vec<u8>>> {
+            Ok(self.store.get(key)?.map(|object| object.bytes))
         }
 
         /// `run`, living in this home.
