@@ -204,9 +204,9 @@ pub mod remote {
 /// in any release.
 #[doc(hidden)]
 pub mod __cli {
-    #[cfg(feature = "object-store")]
-    pub use runlayout_runtime::Mirror;
     pub use runlayout_runtime::{Foreign, Survey, foreign, survey};
+    #[cfg(feature = "object-store")]
+    pub use runlayout_runtime::{Mirror, laid_out_url};
 }
 
 /// Derives [`Layout`](trait@Layout) and one accessor per declared entry;

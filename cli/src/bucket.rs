@@ -26,7 +26,6 @@ pub fn is_url(root: &Path) -> bool {
 
 #[cfg(feature = "object-store")]
 mod laid_out {
-    use std::path::Path;
     use std::sync::OnceLock;
 
     use runlayout::__cli::Mirror;
@@ -43,12 +42,6 @@ mod laid_out {
 
     pub fn active() -> Option<&'static LaidOut> {
         ACTIVE.get()
-    }
-
-    /// The URL `path` stands for, if it is below the laid-out folder.
-    pub fn url_of(path: &Path) -> Option<String> {
-        let laid_out = active()?;
-        laid_out.mirror.url_of(path)
     }
 }
 
@@ -119,10 +112,11 @@ pub fn complete(run: Run) -> CliResult<Run> {
 }
 
 /// `path` as the person reading should see it: the URL it stands for if
-/// it is in the laid-out folder, else itself.
+/// it is in a folder a bucket is laid out in (this module's, or a prune's),
+/// else itself.
 pub fn shown(path: &Path) -> Cow<'_, Path> {
     #[cfg(feature = "object-store")]
-    if let Some(url) = laid_out::url_of(path) {
+    if let Some(url) = runlayout::__cli::laid_out_url(path) {
         return Cow::Owned(url.into());
     }
     Cow::Borrowed(path)

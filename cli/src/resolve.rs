@@ -46,8 +46,8 @@ pub fn require_root(root: &Path) -> CliResult<()> {
         Ok(())
     } else if is_url(root) && cfg!(feature = "object-store") {
         Err(format!(
-            "output root `{}` is a URL: the runlayout commands that read runs in object \
-             storage are ls, show, tree, path, diff and latest",
+            "output root `{}` is a URL: the runlayout commands that work on runs in object \
+             storage are ls, show, tree, path, diff, latest and prune",
             root.display()
         )
         .into())
@@ -284,12 +284,17 @@ impl Names {
 
     /// `path` below the root (`pretrain/latest`), else the whole path.
     pub fn place(&self, path: &Path) -> String {
+        // A path in a folder a bucket is laid out in, as the URL it stands for.
+        let path = &*bucket::shown(path);
         let below = self.roots.iter().find_map(|r| path.strip_prefix(r).ok());
         below.unwrap_or(path).display().to_string()
     }
 
     /// The name of the run at `path`, else its path.
     pub fn of(&self, path: &Path) -> String {
+        if let Some(name) = self.known_in_bucket(path) {
+            return name;
+        }
         let below = self.roots.iter().find_map(|r| path.strip_prefix(r).ok());
         let name = below.and_then(|below| {
             self.known
@@ -298,6 +303,20 @@ impl Names {
                 .or_else(|| by_place(path, below))
         });
         name.unwrap_or_else(|| path.display().to_string())
+    }
+}
+
+impl Names {
+    /// The name of the run at `path` if it is in a folder a bucket is laid
+    /// out in and below this root's URL: read from its place, its manifest
+    /// read where it is laid out.
+    fn known_in_bucket(&self, path: &Path) -> Option<String> {
+        let url = bucket::shown(path);
+        if url == path {
+            return None;
+        }
+        let below = self.roots.iter().find_map(|r| url.strip_prefix(r).ok())?;
+        by_place(path, below)
     }
 }
 

@@ -280,6 +280,113 @@ fn a_scan_lists_the_runs_of_a_home_with_their_status_from_there() -> TestResult 
 }
 
 #[test]
+fn prune_removes_runs_from_the_home_and_keeps_what_it_must() -> TestResult {
+    use runlayout::prune::{KeepReason, Prune};
+    use runlayout::scan::Runs;
+    let home = memory_home("prune");
+    let nodes = tempfile::tempdir()?;
+    let on = |node: &str| Run::builder(&home).cache_dir(nodes.path().join(node));
+    let done = on("a").stage("pretrain").run_id("done").create()?;
+    done.guard().finish()?;
+    // Failed, with a stored checkpoint: goes, all of it.
+    let broke = on("a").stage("pretrain").run_id("broke").create()?;
+    FilePath::new(broke.path().join("checkpoints/e1.ckpt")).write_atomic(vec![b'w'; 5000])?;
+    broke.guard().fail("nan")?;
+    // Failed, but the ancestor of a run that stays: kept.
+    let parent = on("b").stage("pretrain").run_id("parent").create()?;
+    parent.guard().fail("nan")?;
+    let child = on("b").stage("finetune").run_id("child").create()?;
+    child.link(&parent)?;
+    child.guard().finish()?;
+    // Failed, then resumed on another node after the plan: skipped.
+    let resumed = on("c").stage("pretrain").run_id("resumed").create()?;
+    resumed.guard().fail("nan")?;
+    // The latest run of its stage: kept.
+    let last = on("c").stage("pretrain").run_id("last").create()?;
+    last.guard().fail("nan")?;
+    drop((done, broke, parent, child, resumed, last));
+
+    let plan = Prune::new(&home).status([RunStatus::Failed]).plan()?;
+    assert!(plan.problems.is_empty(), "{:?}", plan.problems);
+    let remote = |run: &Run| run.remote().unwrap_or_default().to_owned();
+    let mut planned: Vec<String> = plan.remove.iter().map(|c| remote(&c.run)).collect();
+    planned.sort();
+    assert_eq!(
+        planned,
+        [
+            format!("{home}/pretrain/broke"),
+            format!("{home}/pretrain/resumed")
+        ]
+    );
+    let broke_plan = plan.remove.iter().find(|c| c.run.id().as_str() == "broke");
+    assert!(
+        broke_plan.is_some_and(|c| c.bytes >= 5000),
+        "its checkpoint counted"
+    );
+    let kept: Vec<(String, KeepReason)> = plan
+        .kept
+        .iter()
+        .map(|k| (k.run.id().to_string(), k.reason.clone()))
+        .collect();
+    assert!(
+        kept.iter()
+            .any(|(id, r)| id == "parent" && matches!(r, KeepReason::AncestorOf(_))),
+        "{kept:?}"
+    );
+    assert!(
+        kept.iter()
+            .any(|(id, r)| id == "last" && matches!(r, KeepReason::Latest(_))),
+        "{kept:?}"
+    );
+    // Resumed on another node since the plan: running again.
+    let again = on("d").stage("pretrain").run_id("resumed").open()?;
+    let guard = again.guard();
+    let pruned = plan.execute()?;
+    assert_eq!(pruned.removed.len(), 1, "{pruned:?}");
+    assert!(
+        matches!(pruned.skipped.as_slice(), [(_, KeepReason::Running)]),
+        "{:?}",
+        pruned.skipped
+    );
+    drop(guard);
+    // Gone from the home, whole: no listing shows it, no node opens it,
+    // and nothing of it is left below its key.
+    let listed: Vec<String> = Runs::scan(&home)
+        .list()?
+        .runs
+        .iter()
+        .map(|f| f.run.id().to_string())
+        .collect();
+    assert!(!listed.contains(&"broke".to_owned()), "{listed:?}");
+    for id in ["done", "parent", "resumed", "last"] {
+        assert!(listed.contains(&id.to_owned()), "{id}: {listed:?}");
+    }
+    let err = on("e")
+        .stage("pretrain")
+        .run_id("broke")
+        .open()
+        .unwrap_err();
+    assert!(matches!(err, Error::RunNotFound { .. }), "{err:?}");
+    let stale = on("f").stage("pretrain").run_id("broke").create_or_open()?;
+    assert!(
+        stale.is_new(),
+        "the id is free again: nothing of the old run stands"
+    );
+    assert!(
+        stale.fetch("checkpoints/e1.ckpt").is_err(),
+        "its checkpoint went with it"
+    );
+    // A prune that moves `latest` on is not available in a home yet.
+    let err = Prune::new(&home)
+        .status([RunStatus::Failed])
+        .include_latest(true)
+        .plan()
+        .unwrap_err();
+    assert!(matches!(err, Error::UnsupportedRoot { .. }), "{err:?}");
+    Ok(())
+}
+
+#[test]
 fn one_of_16_nodes_creates_a_run_id_in_the_home() -> TestResult {
     let home = memory_home("sixteen");
     let nodes = tempfile::tempdir()?;
@@ -401,7 +508,11 @@ fn roots_that_cannot_be_used_are_refused_naming_them() -> TestResult {
     assert!(matches!(err, Error::UnsupportedRoot { .. }), "{err:?}");
     assert!(err.to_string().contains("ftp://host/runs"), "{err}");
     let url = memory_home("refused");
-    let prune = runlayout::prune::Prune::new(&url).plan().unwrap_err();
+    // Prune takes a home, but not yet to move `latest` on.
+    let prune = runlayout::prune::Prune::new(&url)
+        .include_latest(true)
+        .plan()
+        .unwrap_err();
     assert!(matches!(prune, Error::UnsupportedRoot { .. }), "{prune:?}");
     let sweep = runlayout::sweep::Sweep::builder(&url)
         .stage("s")

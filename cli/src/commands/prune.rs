@@ -75,7 +75,8 @@ fn parse_age(text: &str) -> Result<Duration, String> {
 }
 
 pub fn prune(root: &Path, args: &PruneArgs, out: &mut Output) -> CliResult<()> {
-    resolve::require_root(root)?;
+    // A bucket's runs are pruned by the library's prune of a URL root.
+    resolve::require_root_or_bucket(root)?;
     let sweep = match &args.sweep {
         Some(text) => Some(Sweep::resolve(root, text)?),
         None => None,

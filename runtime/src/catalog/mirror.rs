@@ -11,6 +11,7 @@
 //! the home.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use crate::catalog::scan::{DebugRuns, Runs};
 use crate::error::{Error, Operation, Result};
@@ -48,10 +49,15 @@ impl Mirror {
             return Ok(None);
         };
         std::fs::create_dir_all(dir).at(Operation::CreateDirAll, dir)?;
-        Ok(Some(Mirror {
+        let mirror = Mirror {
             home,
             dir: dir.to_path_buf(),
-        }))
+        };
+        laid_out()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((mirror.dir.clone(), mirror.url()));
+        Ok(Some(mirror))
     }
 
     /// The local folder that stands for the root.
@@ -66,13 +72,8 @@ impl Mirror {
 
     /// The URL of what `path` (below [`dir`](Mirror::dir)) stands for.
     pub fn url_of(&self, path: &Path) -> Option<String> {
-        let below = path.strip_prefix(&self.dir).ok()?;
-        let key = crate::io::working_copy::key_below(below);
-        let root = self.url();
-        Some(match key {
-            Some(key) => format!("{}/{key}", root.trim_end_matches('/')),
-            None => root,
-        })
+        path.strip_prefix(&self.dir).ok()?;
+        laid_out_url(path)
     }
 
     /// Lays out every run of the home: its manifest (as stored, so that a
@@ -191,11 +192,105 @@ impl Mirror {
         Ok(())
     }
 
+    /// Whether the home still holds the run at `run` (its manifest).
+    pub(crate) fn holds(&self, run: &Run) -> Result<bool> {
+        Ok(self.home.stored(run.address(), MANIFEST)?.is_some())
+    }
+
+    /// Removes the run at `run` from the home: its manifest first (from
+    /// then on it does not exist), then its back-link in its ancestor
+    /// (whichever back-link there leads to it), then every other object
+    /// below it; then what is laid out of it here.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] naming the object a request failed for; what was
+    /// deleted before stays deleted.
+    pub(crate) fn remove(&self, run: &Run) -> Result<()> {
+        let key = self.key_of(run.path());
+        self.home.delete_at(&format!("{key}/{MANIFEST}"))?;
+        if let Some(ancestor) = pointer::read(&run.path().join(ANCESTOR))? {
+            let ancestor = lexically(&run.path().join(ancestor));
+            if let Some(ancestor) = ancestor.filter(|a| a.starts_with(&self.dir)) {
+                self.remove_backlinks_to(run.path(), &ancestor)?;
+            }
+        }
+        for (relative, _) in self.home.objects(run.address())? {
+            self.home.delete_at(&format!("{key}/{relative}"))?;
+        }
+        crate::io::fs::remove_any(run.path())
+    }
+
+    /// Deletes the back-links in the home's run at `ancestor` (a folder of
+    /// the mirror) that lead to `run`.
+    fn remove_backlinks_to(&self, run: &Path, ancestor: &Path) -> Result<()> {
+        let key = self.key_of(ancestor);
+        let prefix = format!("{DESCENDANTS}/");
+        let listed = self.home.objects_below(&key)?;
+        for (relative, _) in listed {
+            if !relative.starts_with(&prefix) {
+                continue;
+            }
+            let Some(bytes) = self.home.stored_at(&format!("{key}/{relative}"))? else {
+                continue;
+            };
+            let Some(target) = pointer::parse_pointer(&bytes) else {
+                continue;
+            };
+            let back_dir =
+                inside(ancestor, &relative).and_then(|p| p.parent().map(Path::to_path_buf));
+            let leads_to = back_dir.and_then(|dir| lexically(&dir.join(target)));
+            if leads_to.as_deref() == Some(run) {
+                self.home.delete_at(&format!("{key}/{relative}"))?;
+                let _ = std::fs::remove_file(ancestor.join(&relative));
+            }
+        }
+        Ok(())
+    }
+
+    /// The key below the root of `path`, a folder of the mirror.
+    fn key_of(&self, path: &Path) -> String {
+        path.strip_prefix(&self.dir)
+            .ok()
+            .and_then(crate::io::working_copy::key_below)
+            .unwrap_or_default()
+    }
+
     /// `run` (a run of [`dir`](Mirror::dir)), living in the home: its
     /// [`remote`](Run::remote) is its URL, and its status is read there.
     pub fn attach(&self, run: Run) -> Run {
         self.home.attach(run)
     }
+}
+
+impl Drop for Mirror {
+    fn drop(&mut self) {
+        let mut laid_out = laid_out().lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(at) = laid_out.iter().position(|(dir, _)| *dir == self.dir) {
+            laid_out.remove(at);
+        }
+    }
+}
+
+/// The folders mirrors of this process lay roots out in, with the root's
+/// URL.
+fn laid_out() -> &'static Mutex<Vec<(PathBuf, String)>> {
+    static LAID_OUT: Mutex<Vec<(PathBuf, String)>> = Mutex::new(Vec::new());
+    &LAID_OUT
+}
+
+/// The URL `path` stands for if it is in a folder a [`Mirror`] of this
+/// process lays a root out in: what a person reading wants to see of the
+/// paths of runs read or pruned in a bucket.
+#[doc(hidden)]
+pub fn laid_out_url(path: &Path) -> Option<String> {
+    let laid_out = laid_out().lock().unwrap_or_else(PoisonError::into_inner);
+    let (dir, url) = laid_out.iter().find(|(dir, _)| path.starts_with(dir))?;
+    let below = path.strip_prefix(dir).ok()?;
+    Some(match crate::io::working_copy::key_below(below) {
+        Some(key) => format!("{}/{key}", url.trim_end_matches('/')),
+        None => url.clone(),
+    })
 }
 
 /// Whether the object at `relative` below a run is one of its links: the

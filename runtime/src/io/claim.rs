@@ -85,11 +85,27 @@ impl UseClaim {
 /// [`Error::RunBeingRemoved`] while a removal holds the run (or once it has
 /// moved the run away), [`Error::Io`] (`lock`) naming the manifest.
 pub(crate) fn use_run(folder: &Path) -> Result<Option<UseClaim>> {
+    claim_use(folder, false)
+}
+
+/// [`use_run`] of a run whose manifest the caller has just seen there: a
+/// manifest gone by now was taken by a removal (which deletes it, or moves
+/// the folder away, before the rest), never a run made without one.
+///
+/// # Errors
+///
+/// As [`use_run`]; [`Error::RunBeingRemoved`] also when the manifest is
+/// gone from a folder still there.
+pub(crate) fn use_recorded_run(folder: &Path) -> Result<Option<UseClaim>> {
+    claim_use(folder, true)
+}
+
+fn claim_use(folder: &Path, recorded: bool) -> Result<Option<UseClaim>> {
     let path = folder.join(MANIFEST);
     let Some((file, held)) = open(&path, false)? else {
         // No manifest: a run made without one, unless the folder itself has
-        // just gone (a removal moved it away).
-        if std::fs::metadata(folder).is_err() {
+        // just gone (a removal moved it away) or it had one a moment ago.
+        if recorded || std::fs::metadata(folder).is_err() {
             return Err(Error::RunBeingRemoved {
                 path: folder.into(),
             });
@@ -261,6 +277,22 @@ mod tests {
     use crate::run::Run;
 
     type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn a_manifest_gone_since_it_was_seen_is_a_removal_not_a_run_without_one() -> TestResult {
+        let root = tempfile::tempdir()?;
+        let run = Run::builder(root.path()).stage("s").create()?;
+        let folder = run.path().to_path_buf();
+        drop(run);
+        // What a removal that deletes the manifest first leaves for an
+        // instant: the folder, without it.
+        std::fs::remove_file(folder.join(MANIFEST))?;
+        let err = use_recorded_run(&folder).unwrap_err();
+        assert!(matches!(err, Error::RunBeingRemoved { .. }), "{err:?}");
+        // Asked of a folder whose manifest nobody saw: a run made without one.
+        assert!(use_run(&folder)?.is_none());
+        Ok(())
+    }
 
     #[test]
     fn use_and_removal_exclude_each_other() -> TestResult {

@@ -453,13 +453,18 @@ mod with_store {
         /// Every object below the run at `address`: its key below the
         /// run, and its size. One listing per 1,000 keys.
         pub(crate) fn objects(&self, address: &Address) -> Result<Vec<(String, u64)>> {
-            let key = self.run_key(address);
+            self.objects_below(&self.run_key(address))
+        }
+
+        /// Every object below the folder at `key` (below the root): its
+        /// key below that folder, and its size.
+        pub(crate) fn objects_below(&self, key: &str) -> Result<Vec<(String, u64)>> {
             Ok(self
                 .store
-                .list(&key)?
+                .list(key)?
                 .into_iter()
                 .filter_map(|listed| {
-                    let below = listed.key.strip_prefix(&key)?.strip_prefix('/')?;
+                    let below = listed.key.strip_prefix(key)?.strip_prefix('/')?;
                     Some((below.to_owned(), listed.size))
                 })
                 .collect())
@@ -469,6 +474,12 @@ mod with_store {
         /// (never more than a record holds).
         pub(crate) fn stored(&self, address: &Address, relative: &str) -> Result<Option<Vec<u8>>> {
             self.stored_at(&join(&self.run_key(address), relative))
+        }
+
+        /// Deletes the object at `key` (below the root); one that is not
+        /// there is no error.
+        pub(crate) fn delete_at(&self, key: &str) -> Result<()> {
+            self.store.delete(key)
         }
 
         /// The record at `key` (below the root), as stored.

@@ -200,8 +200,10 @@ fn check_or_complete(
     let path = run.path();
     match probe::probe(path)? {
         // A run made without a manifest has none to claim, and is opened as
-        // it is.
-        Kind::Run | Kind::RunWithoutManifest => claim::use_run(path),
+        // it is; one whose manifest goes before it is claimed is being
+        // removed.
+        Kind::Run => claim::use_recorded_run(path),
+        Kind::RunWithoutManifest => claim::use_run(path),
         Kind::Empty if manifest::is_written(settings.write_manifest) => {
             if let Some(completer) = completer
                 && untouched_for(path, settings.join_timeout)
@@ -216,12 +218,12 @@ fn check_or_complete(
                 )? {
                     Some(written) => Ok(written.claim),
                     // Another joiner completed it first: claimed as it stands.
-                    None => claim::use_run(path),
+                    None => claim::use_recorded_run(path),
                 };
             }
             await_manifest(run, settings.join_timeout)?;
             // Its manifest has just appeared: claimed like any other.
-            claim::use_run(path)
+            claim::use_recorded_run(path)
         }
         // Without manifests nothing more will come: an empty run.
         Kind::Empty => claim::use_run(path),

@@ -41,6 +41,10 @@ impl PrunePlan {
     /// ```
     pub fn execute(&self) -> Result<Pruned> {
         let mut done = Pruned::default();
+        if let Some(remover) = &self.remover {
+            self.remove_in_order(&mut done, |candidate| remover.remove(candidate))?;
+            return Ok(done);
+        }
         for trash in &self.trash {
             fs::remove_any(trash)?;
             done.trash += 1;
@@ -55,9 +59,28 @@ impl PrunePlan {
                 done.stale_backlinks += 1;
             }
         }
-        // Descendants go before their ancestors: a run is taken up once no
-        // planned run that points at it is still waiting, and stays if any
-        // run still points at it then (one skipped, or one linked since).
+        self.remove_in_order(&mut done, remove_claimed)?;
+        if self.include_latest {
+            let removed: Vec<&Run> = self
+                .remove
+                .iter()
+                .filter(|c| done.removed.iter().any(|p| p == c.run.path()))
+                .map(|c| &c.run)
+                .collect();
+            done.latest = latest::move_on(&removed)?;
+        }
+        Ok(done)
+    }
+
+    /// Removes each planned run with `remove`, descendants before their
+    /// ancestors: a run is taken up once no planned run that points at it
+    /// is still waiting, and stays if any run still points at it then
+    /// (one skipped, or one linked since).
+    fn remove_in_order(
+        &self,
+        done: &mut Pruned,
+        remove: impl Fn(&Candidate) -> Result<std::result::Result<(), KeepReason>>,
+    ) -> Result<()> {
         let mut waiting: Vec<(&Candidate, PathBuf)> = self
             .remove
             .iter()
@@ -74,7 +97,7 @@ impl PrunePlan {
                     continue;
                 }
                 let path = candidate.run.path().to_path_buf();
-                match remove_claimed(candidate)? {
+                match remove(candidate)? {
                     Ok(()) => {
                         done.removed.push(path.clone());
                         done.bytes += candidate.bytes;
@@ -101,16 +124,7 @@ impl PrunePlan {
             done.skipped
                 .push((candidate.run.path().to_path_buf(), reason));
         }
-        if self.include_latest {
-            let removed: Vec<&Run> = self
-                .remove
-                .iter()
-                .filter(|c| done.removed.iter().any(|p| p == c.run.path()))
-                .map(|c| &c.run)
-                .collect();
-            done.latest = latest::move_on(&removed)?;
-        }
-        Ok(done)
+        Ok(())
     }
 }
 
@@ -137,8 +151,9 @@ fn remove_claimed(candidate: &Candidate) -> Result<std::result::Result<(), KeepR
     remove_run(run).map(Ok)
 }
 
-/// Whether a planned run may still go, asked under its removal claim.
-fn still_removable(run: &Run) -> std::result::Result<(), KeepReason> {
+/// Whether a planned run may still go, asked under its removal claim (of
+/// a run in object storage: asked of the home, just before).
+pub(super) fn still_removable(run: &Run) -> std::result::Result<(), KeepReason> {
     match run.status() {
         Ok(RunStatus::Running) => return Err(KeepReason::Running),
         Ok(_) => {}

@@ -24,10 +24,13 @@
 //! stays), `plan` (what a plan holds), `execute` (removal), `latest`
 //! (moving `latest` pointers on when `include_latest` let their runs go),
 //! `leftovers` (what an interrupted prune left), `measure` (a run's bytes
-//! and mounts).
+//! and mounts), `home` (a root in object storage: planned over the root
+//! laid out in a local folder, removed in the home).
 //! Uses the scan, `lifecycle`, `record`, `run`, `io` and `error`.
 
 mod execute;
+#[cfg(feature = "object-store")]
+mod home;
 mod latest;
 mod leftovers;
 mod measure;
@@ -270,6 +273,10 @@ impl Prune {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn plan(&self) -> Result<PrunePlan> {
+        #[cfg(feature = "object-store")]
+        if let Some(plan) = self.plan_in_home()? {
+            return Ok(plan);
+        }
         crate::io::url_root::refuse_url(&self.root, "pruning")?;
         // Before the scan, which would sweep it on its way.
         let trash = leftovers::find_trash(&self.root);

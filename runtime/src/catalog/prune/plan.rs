@@ -161,6 +161,19 @@ pub struct PrunePlan {
     /// Whether `latest` pointers of removed runs are moved on
     /// ([`Prune::include_latest`](crate::Prune::include_latest)).
     pub(super) include_latest: bool,
+    /// For a root in object storage: what removes its runs there (the
+    /// home, laid out where the plan was made).
+    pub(super) remover: Option<std::sync::Arc<dyn Remover>>,
+}
+
+/// What removes a planned run somewhere other than a folder (a root in
+/// object storage): asks again whether it may go, and removes it.
+pub(super) trait Remover: std::fmt::Debug + Send + Sync {
+    /// `Ok(Err(reason))` if the run stays after all.
+    fn remove(
+        &self,
+        candidate: &Candidate,
+    ) -> crate::error::Result<std::result::Result<(), KeepReason>>;
 }
 
 /// What [`PrunePlan::execute`] did.

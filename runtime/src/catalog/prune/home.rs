@@ -1,0 +1,109 @@
+//! Pruning a root in object storage. The plan is made as on disk, by the
+//! same selection and protection, over the root laid out in a local
+//! folder (`catalog/mirror.rs`: every run's manifest, status, summary and
+//! `ancestor`, each stage's `latest`); each run to remove is then laid out
+//! whole, for its size. Removal asks again, of the home, whether the run
+//! may go (its status read there; its back-links read there), then deletes
+//! its manifest first (from then on the run does not exist: no open,
+//! listing or resume finds it), then its back-link in its ancestor, then
+//! every other object below it.
+//!
+//! A home has no claims: a node that resumes a run in the instant between
+//! the last look and the manifest's deletion keeps writing into a run that
+//! no longer exists (its next open fails with `RunNotFound`). A prune
+//! killed during a removal leaves objects below a run with no manifest,
+//! which no listing shows. `include_latest` is not available in a home
+//! yet.
+
+use std::sync::Arc;
+
+use crate::catalog::mirror::Mirror;
+use crate::catalog::prune::Prune;
+use crate::catalog::prune::execute::still_removable;
+use crate::catalog::prune::measure::measure;
+use crate::catalog::prune::plan::{Candidate, KeepReason, PrunePlan, Remover};
+use crate::error::{Error, Operation, Result};
+use crate::io::fs::At as _;
+use crate::lifecycle::ancestry::ANCESTOR;
+use crate::record::status::STATUS;
+use crate::record::summary::SUMMARY;
+
+/// The home a plan was made of, laid out in the folder the plan's runs
+/// are in (removed with the plan).
+struct InHome {
+    mirror: Mirror,
+    /// Declared after the mirror: dropped (and removed) after it.
+    _dir: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for InHome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InHome")
+            .field("url", &self.mirror.url())
+            .field("dir", &self.mirror.dir())
+            .finish()
+    }
+}
+
+impl Prune {
+    /// The plan of this prune if its root is a URL; `None` for a folder.
+    pub(super) fn plan_in_home(&self) -> Result<Option<PrunePlan>> {
+        plan(self)
+    }
+}
+
+fn plan(prune: &Prune) -> Result<Option<PrunePlan>> {
+    if crate::io::url_root::url_of_root(&prune.root).is_none() {
+        return Ok(None);
+    }
+    if prune.include_latest {
+        return Err(Error::UnsupportedRoot {
+            root: prune.root.display().to_string(),
+            reason: "moving `latest` pointers on (include_latest) is not available for \
+                     runs in object storage yet"
+                .into(),
+        });
+    }
+    let dir = crate::io::temporary::builder()
+        .tempdir()
+        .at(Operation::CreateDir, &std::env::temp_dir())?;
+    let Some(mirror) = Mirror::of(&prune.root, dir.path())? else {
+        return Ok(None);
+    };
+    let problems = mirror.runs(&[STATUS, SUMMARY, ANCESTOR])?;
+    let local = Prune {
+        root: mirror.dir().to_path_buf(),
+        ..prune.clone()
+    };
+    let mut plan = local.plan()?;
+    plan.problems.extend(problems);
+    for candidate in &mut plan.remove {
+        mirror.fill(&candidate.run)?;
+        // Laid out whole now: the size of what it holds in the home.
+        candidate.bytes = measure(candidate.run.path()).unwrap_or(candidate.bytes);
+        candidate.run = mirror.attach(candidate.run.clone());
+    }
+    for kept in &mut plan.kept {
+        kept.run = mirror.attach(kept.run.clone());
+    }
+    plan.remover = Some(Arc::new(InHome { mirror, _dir: dir }));
+    Ok(Some(plan))
+}
+
+impl Remover for InHome {
+    /// Removes a planned run from the home, if it may still go: asked
+    /// again of the home, just before.
+    fn remove(&self, candidate: &Candidate) -> Result<std::result::Result<(), KeepReason>> {
+        let run = &candidate.run;
+        if !self.mirror.holds(run)? {
+            return Ok(Err(KeepReason::Gone));
+        }
+        // Its records and back-links as the home holds them now.
+        self.mirror.fill(run)?;
+        if let Err(reason) = still_removable(run) {
+            return Ok(Err(reason));
+        }
+        self.mirror.remove(run)?;
+        Ok(Ok(()))
+    }
+}
