@@ -907,7 +907,28 @@ fn bad_buckets_and_stores_fail_at_creation_naming_the_root() -> TestResult {
         error.contains("s3://exists/runs") && error.contains("conditional"),
         "{unconditional:?}"
     );
-    for lines in [&missing, &unconditional] {
+    // No credentials at all (the metadata service a store then asks is
+    // one that refuses at once here): said so, naming the root.
+    let no_keys: Vec<(String, String)> = moto_env(
+        &moto,
+        &cache,
+        "s3://exists/runs",
+        &[("AWS_METADATA_ENDPOINT", "http://127.0.0.1:9")],
+    )
+    .into_iter()
+    .filter(|(k, _)| k != "AWS_ACCESS_KEY_ID" && k != "AWS_SECRET_ACCESS_KEY")
+    .collect();
+    let uncredentialed = child_lines(child(BAD, "s3-bad", &no_keys), "");
+    let error = uncredentialed
+        .iter()
+        .find(|l| l.contains("ERROR "))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        error.contains("s3://exists/runs") && error.contains("no credentials"),
+        "{uncredentialed:?}"
+    );
+    for lines in [&missing, &unconditional, &uncredentialed] {
         assert!(
             lines.iter().any(|l| l.contains("LEFT 0")),
             "no working copy left: {lines:?}"

@@ -46,6 +46,10 @@ pub(crate) struct Store {
     listed_prefix: String,
     /// Requests made through this store and its clones.
     requests: Arc<AtomicU64>,
+    /// Said with every error when the environment names no credentials
+    /// for the store (it then asks the machine's metadata service, which
+    /// a laptop or a node outside the cloud has not).
+    no_credentials: Option<&'static str>,
 }
 
 impl Clone for Store {
@@ -56,6 +60,7 @@ impl Clone for Store {
             prefix: self.prefix.clone(),
             listed_prefix: self.listed_prefix.clone(),
             requests: Arc::clone(&self.requests),
+            no_credentials: self.no_credentials,
         }
     }
 }
@@ -83,6 +88,56 @@ pub(crate) struct Download {
 enum Transfer {
     File(std::io::Error),
     Store(object_store::Error),
+}
+
+/// What to say when the environment (`set` tells which variables are set)
+/// names no credentials of any kind the store of `scheme` reads: `None`
+/// when it names some, or the store needs none.
+fn missing_credentials(scheme: &str, set: impl Fn(&str) -> bool) -> Option<&'static str> {
+    let (vars, hint): (&[&str], &'static str) = match scheme {
+        "s3" | "s3a" => (
+            &[
+                "AWS_ACCESS_KEY_ID",
+                "AWS_WEB_IDENTITY_TOKEN_FILE",
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "AWS_SKIP_SIGNATURE",
+            ],
+            "no credentials in the environment: set AWS_ACCESS_KEY_ID and \
+             AWS_SECRET_ACCESS_KEY (or a web identity); without them the \
+             instance's metadata service was asked",
+        ),
+        "gs" => (
+            &[
+                "GOOGLE_SERVICE_ACCOUNT",
+                "GOOGLE_SERVICE_ACCOUNT_PATH",
+                "GOOGLE_SERVICE_ACCOUNT_KEY",
+                "GOOGLE_APPLICATION_CREDENTIALS",
+                "GOOGLE_SKIP_SIGNATURE",
+            ],
+            "no credentials in the environment: set GOOGLE_SERVICE_ACCOUNT (a key \
+             file) or GOOGLE_APPLICATION_CREDENTIALS; without them the instance's \
+             metadata service was asked",
+        ),
+        "az" | "azure" | "abfs" | "abfss" => (
+            &[
+                "AZURE_STORAGE_ACCOUNT_KEY",
+                "AZURE_STORAGE_ACCESS_KEY",
+                "AZURE_STORAGE_SAS_KEY",
+                "AZURE_STORAGE_TOKEN",
+                "AZURE_CLIENT_SECRET",
+                "AZURE_FEDERATED_TOKEN_FILE",
+                "AZURE_USE_AZURE_CLI",
+                "AZURE_STORAGE_USE_EMULATOR",
+                "AZURE_SKIP_SIGNATURE",
+            ],
+            "no credentials in the environment: set AZURE_STORAGE_ACCOUNT_KEY, a SAS \
+             key or a client secret; without them the instance's metadata service \
+             was asked",
+        ),
+        _ => return None,
+    };
+    (!vars.iter().any(|var| set(var))).then_some(hint)
 }
 
 /// No record runlayout keeps in a home (a manifest, a status, a `latest`
@@ -160,6 +215,9 @@ impl Store {
             listed_prefix: Key::from(prefix.as_str()).as_ref().to_owned(),
             prefix,
             requests: Arc::new(AtomicU64::new(0)),
+            no_credentials: missing_credentials(parsed.scheme(), |var| {
+                std::env::var_os(var).is_some_and(|v| !v.is_empty())
+            }),
         })
     }
 
@@ -447,10 +505,14 @@ impl Store {
     }
 
     fn error(&self, op: &'static str, key: &str, e: &object_store::Error) -> Error {
+        let message = match self.no_credentials {
+            Some(hint) => format!("{e} ({hint})"),
+            None => e.to_string(),
+        };
         Error::Store {
             op,
             url: self.url_of(key),
-            message: e.to_string(),
+            message,
         }
     }
 
@@ -608,6 +670,17 @@ mod tests {
     use super::*;
 
     type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn missing_credentials_are_named_per_store() {
+        let none = |_: &str| false;
+        let keys = |var: &str| var == "AWS_ACCESS_KEY_ID";
+        assert!(missing_credentials("s3", none).is_some_and(|h| h.contains("AWS_ACCESS_KEY_ID")));
+        assert_eq!(missing_credentials("s3", keys), None);
+        assert!(missing_credentials("gs", keys).is_some_and(|h| h.contains("GOOGLE_")));
+        assert!(missing_credentials("az", none).is_some_and(|h| h.contains("AZURE_")));
+        assert_eq!(missing_credentials("memory", none), None);
+    }
 
     #[test]
     fn keys_with_escaped_characters_list_as_written() -> TestResult {
