@@ -280,6 +280,46 @@ fn a_scan_lists_the_runs_of_a_home_with_their_status_from_there() -> TestResult 
 }
 
 #[test]
+fn two_nodes_marking_one_run_at_once_lose_no_change() -> TestResult {
+    let home = memory_home("summary-race");
+    let nodes = tempfile::tempdir()?;
+    let on = |node: &str| {
+        Run::builder(&home)
+            .cache_dir(nodes.path().join(node))
+            .stage("s")
+            .run_id("r")
+    };
+    let a = on("a").create()?;
+    let b = on("b").open()?;
+    std::thread::scope(|s| {
+        for i in 0..8 {
+            let run = if i % 2 == 0 { &a } else { &b };
+            s.spawn(move || -> runlayout::Result<()> {
+                for k in 0..10 {
+                    run.summary().set(&format!("k{i}_{k}"), k)?;
+                    run.add_tag(&format!("t{i}-{k}"))?;
+                }
+                Ok(())
+            });
+        }
+    });
+    // A third node finds every change of both in the home.
+    let c = on("c").open()?;
+    assert_eq!(c.summary().read()?.len(), 80);
+    assert_eq!(c.tags()?.len(), 80);
+    // A sync of a node whose copy the other node's changes have passed
+    // since takes none of them back.
+    a.sync()?;
+    b.sync()?;
+    let d = on("d").open()?;
+    assert_eq!(d.summary().read()?.len(), 80);
+    assert_eq!(d.tags()?.len(), 80);
+    d.set_note("checked")?;
+    assert_eq!(on("e").open()?.note()?.as_deref(), Some("checked"));
+    Ok(())
+}
+
+#[test]
 fn prune_removes_runs_from_the_home_and_keeps_what_it_must() -> TestResult {
     use runlayout::prune::{KeepReason, Prune};
     use runlayout::scan::Runs;

@@ -51,6 +51,50 @@ impl RunHome {
         }
     }
 
+    /// Changes the home's record at `relative` by `change` (given what
+    /// is stored there, `None` if nothing is): read, change, put only if
+    /// the record is still as read (or still absent), else read again and
+    /// change again, so that no writer's change is lost to another's.
+    /// Returns the record as stored.
+    ///
+    /// # Errors
+    ///
+    /// Those of `change`; [`Error::Store`] naming the record if a request
+    /// fails, or if other writers' changes came first 16 times in a row.
+    pub(crate) fn change_record(
+        &self,
+        relative: &str,
+        change: impl Fn(Option<&[u8]>) -> Result<Vec<u8>>,
+    ) -> Result<Vec<u8>> {
+        const TRIES: usize = 16;
+        let key = self.key_of(relative);
+        for _ in 0..TRIES {
+            let stored = self.store.get(&key)?;
+            let next = change(stored.as_ref().map(|object| &object.bytes[..]))?;
+            let put = match stored {
+                Some(object) => self.store.replace(&key, next.clone(), object.version)?,
+                None => self.store.create(&key, next.clone())?,
+            };
+            if put {
+                return Ok(next);
+            }
+        }
+        Err(Error::Store {
+            op: "update",
+            url: self.store.url_of(&key),
+            message: format!("other writers' changes came first {TRIES} times in a row"),
+        })
+    }
+
+    /// Records the working copy's file at `relative` as holding what the
+    /// home holds (a sync leaves it until it changes here).
+    pub(crate) fn mark_stored(&self, relative: &str) -> Result<()> {
+        let dir = self.dir.clone();
+        let mut marked = Ok(());
+        self.update(|state| marked = state.mark(&dir, relative))?;
+        marked
+    }
+
     /// The key of `relative` (a path below the run folder, `/`-separated).
     pub(crate) fn key_of(&self, relative: &str) -> String {
         format!("{}/{relative}", self.key)

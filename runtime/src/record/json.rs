@@ -111,11 +111,7 @@ pub(crate) fn read_as<R>(path: &Path, parse: impl FnOnce(&[u8]) -> Result<R>) ->
 pub(crate) fn write<T: Record>(path: &Path, record: &T) -> Result<()> {
     #[cfg(feature = "manifest")]
     {
-        let json = to_json(path, record)?;
-        temporary::replace(path, Operation::WriteFile, |tmp| {
-            use std::io::Write as _;
-            std::fs::File::create_new(tmp)?.write_all(&json)
-        })
+        write_text(path, &to_json(path, record)?)
     }
     #[cfg(not(feature = "manifest"))]
     {
@@ -149,9 +145,19 @@ pub(crate) fn create<T: Record>(
     }
 }
 
+/// Replaces the record at `path` with `json` (a record's text)
+/// atomically.
+#[cfg(feature = "manifest")]
+pub(crate) fn write_text(path: &Path, json: &[u8]) -> Result<()> {
+    temporary::replace(path, Operation::WriteFile, |tmp| {
+        use std::io::Write as _;
+        std::fs::File::create_new(tmp)?.write_all(json)
+    })
+}
+
 /// `record` as the pretty JSON runlayout writes, with a final newline.
 #[cfg(feature = "manifest")]
-fn to_json<T: Record>(path: &Path, record: &T) -> Result<Vec<u8>> {
+pub(crate) fn to_json<T: Record>(path: &Path, record: &T) -> Result<Vec<u8>> {
     // Records are a few hundred bytes: one allocation, not a doubling.
     let mut json = Vec::with_capacity(1024);
     serde_json::to_writer_pretty(&mut json, record)

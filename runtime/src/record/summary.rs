@@ -90,7 +90,7 @@ impl Summary {
         let value = serde_json::to_value(value)
             .map_err(|e| json::invalid::<SummaryRecord>(&path, format!("key {key:?}: {e}")))?;
         update(&self.run, |record| {
-            record.summary.insert(key.to_owned(), value);
+            record.summary.insert(key.to_owned(), value.clone());
         })
     }
 
@@ -147,12 +147,44 @@ fn read(run: &Run) -> Result<Option<SummaryRecord>> {
 }
 
 /// Changes the record by `change`, under the record lock: read, change,
-/// replace atomically.
-fn update(run: &Run, change: impl FnOnce(&mut SummaryRecord)) -> Result<()> {
+/// replace atomically. For a run whose home is object storage, the home's
+/// record is the one changed (see [`update_in_home`]).
+fn update(run: &Run, change: impl Fn(&mut SummaryRecord)) -> Result<()> {
     let _lock = json::lock(run.path())?;
+    #[cfg(feature = "object-store")]
+    if let Some(home) = run.home() {
+        return update_in_home(run, home, &change);
+    }
     let mut record = read(run)?.unwrap_or_default();
     change(&mut record);
     json::write(&record_path(run), &record)
+}
+
+/// [`update`] of a run in object storage: the change is made to the
+/// home's record by a conditional replace, read again and made again when
+/// another node's change came first, so that two nodes tagging a run (or
+/// setting keys) at once both find their change there. The working copy
+/// then holds what the home holds, and a sync leaves it. (A home without
+/// the record yet starts from the working copy's.)
+#[cfg(feature = "object-store")]
+fn update_in_home(
+    run: &Run,
+    home: &crate::io::working_copy::RunHome,
+    change: &dyn Fn(&mut SummaryRecord),
+) -> Result<()> {
+    let path = record_path(run);
+    let url = PathBuf::from(home.store.url_of(&home.key_of(SUMMARY)));
+    let stored = home.change_record(SUMMARY, |bytes| {
+        let mut record = match bytes {
+            Some(bytes) => serde_json::from_slice(bytes)
+                .map_err(|e| json::invalid::<SummaryRecord>(&url, e.to_string()))?,
+            None => read(run)?.unwrap_or_default(),
+        };
+        change(&mut record);
+        json::to_json(&url, &record)
+    })?;
+    json::write_text(&path, &stored)?;
+    home.mark_stored(SUMMARY)
 }
 
 /// Checks a tag against the naming rules of a path component: tags are
