@@ -184,8 +184,12 @@ fn run(cli: &Cli, out: &mut Output) -> CliResult<()> {
         }
         Command::Prune(args) => commands::prune(&cli.root, args, out),
         Command::Diff(args) => commands::diff(&local_root(&cli.root)?, args, out),
-        Command::Tag { run, changes } => commands::tag(&cli.root, run, changes, out),
-        Command::Note { run, text } => commands::note(&cli.root, run, text.as_deref(), out),
+        // A bucket's run is marked in the bucket (its summary record
+        // changed there by a conditional replace).
+        Command::Tag { run, changes } => commands::tag(&local_root(&cli.root)?, run, changes, out),
+        Command::Note { run, text } => {
+            commands::note(&local_root(&cli.root)?, run, text.as_deref(), out)
+        }
         Command::Link { run, ancestor } => commands::link(&cli.root, run, ancestor, out),
         Command::Sweep(command) => commands::sweep(&cli.root, command, out),
     }

@@ -105,11 +105,11 @@ fn ls_lists_the_runs_of_a_bucket_with_their_status() -> TestResult {
     );
     // Nothing was fetched for the listing.
     assert_eq!(std::fs::read_dir(laptop.path())?.count(), 0);
-    // A command that changes runs refuses the bucket, naming it.
-    let tag = runlayout(&["tag", "pretrain/done", "+x"])?;
-    let err = String::from_utf8_lossy(&tag.stderr);
+    // A command that does not work on a bucket yet refuses it, naming it.
+    let link = runlayout(&["link", "pretrain/done", "pretrain/broke"])?;
+    let err = String::from_utf8_lossy(&link.stderr);
     assert!(
-        !tag.status.success() && err.contains(&format!("`{root}` is a URL")),
+        !link.status.success() && err.contains(&format!("`{root}` is a URL")),
         "{err}"
     );
     Ok(())
@@ -245,8 +245,11 @@ fn show_tree_path_diff_and_latest_answer_for_a_bucket_as_for_a_folder() -> TestR
         }
     }
     // Pruning the failed run (and so its back-link in its ancestor):
-    // planned, done, and what is left, alike.
+    // planned, done, and what is left, alike; marks changed alike.
     for args in [
+        &["tag", "--json", "pretrain/base", "+paper", "-keep"][..],
+        &["note", "--json", "finetune/ft2", "the one to compare"],
+        &["show", "--json", "finetune/ft2"],
         &["prune", "--json", "--status", "failed"][..],
         &["prune", "--json", "--status", "failed", "--yes"],
         &["ls", "--json"],

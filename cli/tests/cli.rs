@@ -150,7 +150,7 @@ fn unknown_and_ambiguous_runs_fail_clearly() -> TestResult {
     } else {
         &[&["show", "r1"], &["prune", "--older-than", "0s", "--yes"]]
     };
-    for command in reading.iter().copied().chain([&["tag", "r1", "+x"][..]]) {
+    for command in reading.iter().copied().chain([&["link", "r1", "r2"][..]]) {
         let err = failed(&runlayout(Path::new("s3://bucket/runs"), command));
         assert!(
             err.contains("`s3://bucket/runs` is a URL"),
