@@ -280,6 +280,65 @@ fn a_scan_lists_the_runs_of_a_home_with_their_status_from_there() -> TestResult 
 }
 
 #[test]
+fn the_ranks_of_a_launched_job_meet_in_one_run_across_nodes() -> TestResult {
+    use runlayout::Launcher;
+    use std::ffi::OsString;
+    let step = |job: &'static str| {
+        Launcher::detect_with(move |k: &str| match k {
+            "SLURM_JOB_ID" => Some(OsString::from(job)),
+            "SLURM_STEP_ID" => Some(OsString::from("0")),
+            _ => None,
+        })
+        .ok_or("a launcher")
+    };
+    let (job, other) = (step("4242")?, step("5151")?);
+    let home = memory_home("create-for");
+    let nodes = tempfile::tempdir()?;
+    let on = |node: &str| {
+        Run::builder(&home)
+            .cache_dir(nodes.path().join(node))
+            .stage("s")
+            .run_id("baseline")
+    };
+    // Four ranks on two nodes at once: one run, one creator.
+    let barrier = Barrier::new(4);
+    let runs: Vec<Run> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|rank| {
+                let (barrier, job, on) = (&barrier, &job, &on);
+                s.spawn(move || {
+                    barrier.wait();
+                    on(if rank % 2 == 0 { "a" } else { "b" }).create_for(job)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("no panic"))
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .collect::<Result<_, _>>()?;
+    assert_eq!(runs.iter().filter(|r| r.is_new()).count(), 1);
+    let url = format!("{home}/s/baseline");
+    assert!(runs.iter().all(|r| r.remote() == Some(url.as_str())));
+    // Another job asking for that id is refused, on a node that has the
+    // working copy and on one that has not, naming the run's URL.
+    for node in ["a", "c"] {
+        let err = on(node).create_for(&other).unwrap_err();
+        assert!(
+            matches!(&err, Error::RunExists { path } if path.to_string_lossy() == url),
+            "{node}: {err:?}"
+        );
+    }
+    // The same job requeued on a fresh node finds its run.
+    let requeued = on("d").create_for(&job)?;
+    assert!(!requeued.is_new());
+    assert_eq!(requeued.remote(), Some(url.as_str()));
+    Ok(())
+}
+
+#[test]
 fn two_nodes_marking_one_run_at_once_lose_no_change() -> TestResult {
     let home = memory_home("summary-race");
     let nodes = tempfile::tempdir()?;

@@ -6,6 +6,7 @@
 //! gets it (a joiner that arrives early waits for the manifest, see
 //! `open.rs`).
 
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use crate::RunBuilder;
@@ -204,16 +205,24 @@ impl RunBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn create_for(self, launcher: &Launcher) -> Result<Run> {
-        if let Some(home) = Home::of(&self.root, self.cache.as_deref())? {
-            return Err(Error::UnsupportedRoot {
-                root: home.root_url(),
-                reason: "the ranks of a launched job (create_for, a seed under a launcher) \
-                         do not meet in object storage yet: give them a run id \
-                         (create_or_open)"
-                    .to_owned(),
-            });
-        }
         let job = launcher.run_id();
+        if let Some(home) = Home::of(&self.root, self.cache.as_deref())? {
+            let stage = self.checked_stage()?;
+            self.checked_params()?;
+            let id = self
+                .fixed_id_under(Some(launcher))?
+                .ok_or(Error::MissingRunId {
+                    method: "create_for",
+                })?;
+            let url = PathBuf::from(home.run_url(&self.address(stage, id)));
+            let meet = |local: RunBuilder| local.create_for(launcher);
+            // Another job's run, found in this node's working copy or in
+            // the home: named by its URL either way.
+            return match self.meet_in(&home, meet, Some(job.as_str())) {
+                Err(Error::RunExists { .. }) => Err(Error::RunExists { path: url }),
+                met => met,
+            };
+        }
         let stage = self.checked_stage()?;
         self.checked_params()?;
         let id = self
@@ -334,10 +343,26 @@ impl RunBuilder {
     /// been given (its creator killed before its claim) is claimed, or
     /// joined, before it is used: no run is used that the home lacks.
     fn create_or_open_in(&self, home: &Home) -> Result<Run> {
+        self.meet_in(home, RunBuilder::create_or_open, None)
+    }
+
+    /// The ranks of this node meet in one working copy by `meet` (a
+    /// `create_or_open` or `create_for` of the working copy), then in the
+    /// home: the rank whose put of the manifest comes first makes the run,
+    /// the others join it; for a launched `job`, only a run the home's
+    /// manifest records for that job (another job's run of that id is
+    /// [`Error::RunExists`] naming its URL, and the working copy is
+    /// discarded unless another rank uses it).
+    fn meet_in(
+        &self,
+        home: &Home,
+        meet: impl Fn(RunBuilder) -> Result<Run>,
+        job: Option<&str>,
+    ) -> Result<Run> {
         let local = self.clone().output_root(home.cache()).latest_pointer(false);
         let mut attempts = 0;
         let run = loop {
-            match local.clone().create_or_open() {
+            match meet(local.clone()) {
                 // The working copy this call met went away under it: a
                 // losing create() of this node discarded it. The run is
                 // still the home's to join: meet again.
@@ -354,7 +379,16 @@ impl RunBuilder {
         }
         match home.claim(run, self.latest_pointer)? {
             Claimed::Mine(run) => Ok(run),
-            Claimed::Taken(run, offered) => home.join(run, self.latest_pointer, &offered),
+            Claimed::Taken(run, offered) => {
+                if let Some(job) = job
+                    && !home.is_run_of_job(run.address(), job)?
+                {
+                    let path = PathBuf::from(home.run_url(run.address()));
+                    home.discard(run);
+                    return Err(Error::RunExists { path });
+                }
+                home.join(run, self.latest_pointer, &offered)
+            }
         }
     }
 

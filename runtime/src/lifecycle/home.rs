@@ -74,6 +74,10 @@ impl Home {
         match *self {}
     }
 
+    pub(crate) fn is_run_of_job(&self, _address: &Address, _job: &str) -> Result<bool> {
+        match *self {}
+    }
+
     pub(crate) fn fetch_run(&self, _address: &Address) -> Result<()> {
         match *self {}
     }
@@ -207,6 +211,19 @@ mod with_store {
         pub(crate) fn has_run(&self, address: &Address) -> Result<bool> {
             let key = join(&self.run_key(address), MANIFEST);
             Ok(self.store.get(&key)?.is_some())
+        }
+
+        /// Whether the home's run at `address` was made for the launched
+        /// `job` (its manifest's `job`; one read). A manifest that cannot
+        /// be read as one names no job.
+        pub(crate) fn is_run_of_job(&self, address: &Address, job: &str) -> Result<bool> {
+            let Some(bytes) = self.stored(address, MANIFEST)? else {
+                return Ok(false);
+            };
+            let recorded = serde_json::from_slice::<crate::record::manifest::Manifest>(&bytes)
+                .ok()
+                .and_then(|m| m.job);
+            Ok(recorded.as_deref() == Some(job))
         }
 
         /// What a run claimed in the home gets: its working copy's state,
