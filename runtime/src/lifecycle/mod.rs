@@ -13,10 +13,6 @@ mod create;
 mod finished;
 mod from_env;
 pub(crate) mod home;
-#[cfg(all(test, feature = "object-store"))]
-mod home_attacks;
-#[cfg(all(test, feature = "object-store"))]
-mod home_attacks2;
 pub(crate) mod latest;
 mod open;
 mod outer_run;

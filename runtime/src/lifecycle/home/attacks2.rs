@@ -5,7 +5,7 @@
 use std::sync::Barrier;
 use std::time::Duration;
 
-use super::home_attacks::{rank, requests};
+use super::attacks::{rank, requests};
 use crate::io::store::{RECORD_MAX, Store};
 use crate::{Error, Run};
 

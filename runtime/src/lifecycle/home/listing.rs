@@ -1,0 +1,137 @@
+//! What listings of a home read: the runs' manifests, their records and
+//! links, the objects below a run.
+
+use super::*;
+use crate::error::Result;
+use crate::record::manifest::MANIFEST;
+use crate::record::status::STATUS;
+use crate::run::Run;
+use crate::run::address::Address;
+use runlayout_grammar::names::{self, DEBUG_DIR};
+
+/// A run folder a listing of a home found: below `debug/` or not, the
+/// folder names below that, its manifest's bytes and their URL.
+pub(crate) struct HomeRun {
+    pub(crate) debug: bool,
+    pub(crate) parts: Vec<String>,
+    /// Its manifest's bytes, or why they were not read.
+    pub(crate) manifest: Result<Vec<u8>>,
+    pub(crate) url: String,
+}
+
+impl Home {
+    /// The manifests of the runs in the home, as a scan of a root on
+    /// disk finds runs: one or two folders below the root (`plain`)
+    /// and below its `debug/` folder (`debug`), each with the folder
+    /// names that lead to it and whether it is below `debug/`. One
+    /// listing per folder of the first level, one read per folder that
+    /// may hold a run, 16 at a time.
+    pub(crate) fn manifests(&self, plain: bool, debug: bool) -> Result<Vec<HomeRun>> {
+        let mut candidates = Vec::new();
+        for (is_debug, base) in [(false, ""), (true, DEBUG_DIR)] {
+            if (is_debug && !debug) || (!is_debug && !plain) {
+                continue;
+            }
+            for first in self.store.folders(base)? {
+                if !is_debug && first == DEBUG_DIR || names::check(&first).is_err() {
+                    continue;
+                }
+                for second in self.store.folders(&join(base, &first))? {
+                    if names::check(&second).is_ok() {
+                        candidates.push((is_debug, vec![first.clone(), second]));
+                    }
+                }
+                candidates.push((is_debug, vec![first]));
+            }
+        }
+        let keys: Vec<String> = candidates
+            .iter()
+            .map(|(is_debug, parts)| {
+                let base = if *is_debug { DEBUG_DIR } else { "" };
+                join(&join(base, &parts.join("/")), MANIFEST)
+            })
+            .collect();
+        let objects = self.store.get_many(&keys)?;
+        Ok(candidates
+            .into_iter()
+            .zip(objects)
+            .zip(keys)
+            .filter_map(|(((debug, parts), manifest), key)| {
+                Some(HomeRun {
+                    debug,
+                    parts,
+                    manifest: manifest.transpose()?,
+                    url: self.store.url_of(&key),
+                })
+            })
+            .collect())
+    }
+
+    /// `run`, as a listing found it: living in this home, its status
+    /// record as read with its manifest.
+    pub(crate) fn attach_listed(&self, run: Run, status: Result<Option<Vec<u8>>>) -> Run {
+        let home = self.run_home(run.address());
+        *home
+            .listed_status
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(status);
+        run.at_home(home)
+    }
+
+    /// The status records of the runs at `addresses`, read 16 at a
+    /// time.
+    pub(crate) fn statuses(&self, addresses: &[Address]) -> Result<Vec<Result<Option<Vec<u8>>>>> {
+        self.stored_of_each(addresses, STATUS)
+    }
+
+    /// The record (or link) at `relative` of each run at `addresses`,
+    /// as stored, read 16 at a time.
+    pub(crate) fn stored_of_each(
+        &self,
+        addresses: &[Address],
+        relative: &str,
+    ) -> Result<Vec<Result<Option<Vec<u8>>>>> {
+        let keys: Vec<String> = addresses
+            .iter()
+            .map(|address| join(&self.run_key(address), relative))
+            .collect();
+        self.store.get_many(&keys)
+    }
+
+    /// Every object below the run at `address`: its key below the
+    /// run, and its size. One listing per 1,000 keys.
+    pub(crate) fn objects(&self, address: &Address) -> Result<Vec<(String, u64)>> {
+        self.objects_below(&self.run_key(address))
+    }
+
+    /// Every object below the folder at `key` (below the root): its
+    /// key below that folder, and its size.
+    pub(crate) fn objects_below(&self, key: &str) -> Result<Vec<(String, u64)>> {
+        Ok(self
+            .store
+            .list(key)?
+            .into_iter()
+            .filter_map(|listed| {
+                let below = listed.key.strip_prefix(key)?.strip_prefix('/')?;
+                Some((below.to_owned(), listed.size))
+            })
+            .collect())
+    }
+
+    /// The record at `relative` below the run at `address`, as stored
+    /// (never more than a record holds).
+    pub(crate) fn stored(&self, address: &Address, relative: &str) -> Result<Option<Vec<u8>>> {
+        self.stored_at(&join(&self.run_key(address), relative))
+    }
+
+    /// Deletes the object at `key` (below the root); one that is not
+    /// there is no error.
+    pub(crate) fn delete_at(&self, key: &str) -> Result<()> {
+        self.store.delete(key)
+    }
+
+    /// The record at `key` (below the root), as stored.
+    pub(crate) fn stored_at(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.store.get(key)?.map(|object| object.bytes))
+    }
+}
