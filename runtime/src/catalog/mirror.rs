@@ -79,7 +79,7 @@ impl Mirror {
     /// Lays out every run of the home: its manifest (as stored, so that a
     /// scan of the folder reports a bad one as it would on disk), the
     /// `records` named (of [`STATUS`], [`SUMMARY`], [`ANCESTOR`]; one read
-    /// per run each, 16 at a time) and each stage's `latest` pointer.
+    /// per run each, 32 at a time) and each stage's `latest` pointer.
     /// Returns what could not be read (a manifest or record too large to
     /// be one), which is left out.
     ///

@@ -320,7 +320,7 @@ impl Runs {
                 found_runs.push((address, manifest));
             }
         }
-        // Each run's status read with the listing, 16 at a time, for its
+        // Each run's status read with the listing, 32 at a time, for its
         // first status().
         let addresses: Vec<Address> = found_runs.iter().map(|(a, _)| a.clone()).collect();
         let statuses = home.statuses(&addresses)?;

@@ -140,6 +140,10 @@ fn missing_credentials(scheme: &str, set: impl Fn(&str) -> bool) -> Option<&'sta
     (!vars.iter().any(|var| set(var))).then_some(hint)
 }
 
+/// How many reads [`Store::get_many`] keeps in flight: a listing of many
+/// runs waits on the store's latency, not on its bandwidth.
+const IN_FLIGHT: usize = 32;
+
 /// No record runlayout keeps in a home (a manifest, a status, a `latest`
 /// object) comes near this size: a larger object at a record's key is not
 /// one of them, and is not read.
@@ -303,26 +307,24 @@ impl Store {
     }
 
     /// The records at `keys`, in their order (`None` where there is
-    /// none), read up to 16 at a time. A record too large to be one is an
+    /// none), read up to 32 at a time. A record too large to be one is an
     /// error of its own key, so that one hostile object spoils no more
     /// than its own entry; a failed request fails the whole.
     pub(crate) fn get_many(&self, keys: &[String]) -> Result<Vec<Result<Option<Vec<u8>>>>> {
         let requests: Vec<(Arc<dyn ObjectStore>, Key)> =
             keys.iter().map(|key| self.request(key)).collect();
+        let reads: Vec<_> = requests
+            .into_iter()
+            .map(|(inner, at)| read_whole(inner, at))
+            .collect();
         let answers = block(async move {
-            let mut answers = Vec::with_capacity(requests.len());
-            let mut requests = requests.into_iter();
-            loop {
-                let batch: Vec<_> = requests
-                    .by_ref()
-                    .take(16)
-                    .map(|(inner, at)| read_whole(inner, at))
-                    .collect();
-                if batch.is_empty() {
-                    return answers;
-                }
-                answers.extend(futures_util::future::join_all(batch).await);
-            }
+            use futures_util::StreamExt as _;
+            // In flight at once, in their order: a new request starts as
+            // soon as any ends (a batch would wait for its slowest).
+            futures_util::stream::iter(reads)
+                .buffered(IN_FLIGHT)
+                .collect::<Vec<_>>()
+                .await
         })?;
         answers
             .into_iter()

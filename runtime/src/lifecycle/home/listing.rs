@@ -25,7 +25,7 @@ impl Home {
     /// and below its `debug/` folder (`debug`), each with the folder
     /// names that lead to it and whether it is below `debug/`. One
     /// listing per folder of the first level, one read per folder that
-    /// may hold a run, 16 at a time.
+    /// may hold a run, 32 at a time.
     pub(crate) fn manifests(&self, plain: bool, debug: bool) -> Result<Vec<HomeRun>> {
         let mut candidates = Vec::new();
         for (is_debug, base) in [(false, ""), (true, DEBUG_DIR)] {
@@ -85,7 +85,7 @@ impl Home {
     }
 
     /// The record (or link) at `relative` of each run at `addresses`,
-    /// as stored, read 16 at a time.
+    /// as stored, read 32 at a time.
     pub(crate) fn stored_of_each(
         &self,
         addresses: &[Address],
