@@ -204,9 +204,9 @@ pub mod remote {
 /// in any release.
 #[doc(hidden)]
 pub mod __cli {
-    pub use runlayout_runtime::{Foreign, Survey, foreign, survey};
     #[cfg(feature = "object-store")]
-    pub use runlayout_runtime::{Mirror, laid_out_url};
+    pub use runlayout_runtime::{Filled, Mirror, laid_out_text, laid_out_url};
+    pub use runlayout_runtime::{Foreign, Survey, foreign, survey};
 }
 
 /// Derives [`Layout`](trait@Layout) and one accessor per declared entry;

@@ -99,16 +99,17 @@ pub fn local_root(
 
 /// `run`, found in the laid-out folder, whole: its records, links and
 /// objects laid out, and living in the bucket (its `remote()` is its
-/// URL). Any other run is returned as it is.
-pub fn complete(run: Run) -> CliResult<Run> {
+/// URL), with what could not be laid out. Any other run is returned as
+/// it is.
+pub fn complete(run: Run) -> CliResult<(Run, Vec<runlayout::Error>)> {
     #[cfg(feature = "object-store")]
     if let Some(laid_out) = laid_out::active()
         && run.path().starts_with(laid_out.mirror.dir())
     {
-        laid_out.mirror.fill(&run)?;
-        return Ok(laid_out.mirror.attach(run));
+        let filled = laid_out.mirror.fill(&run)?;
+        return Ok((laid_out.mirror.attach(run), filled.problems));
     }
-    Ok(run)
+    Ok((run, Vec::new()))
 }
 
 /// `path` as the person reading should see it: the URL it stands for if
@@ -126,10 +127,10 @@ pub fn shown(path: &Path) -> Cow<'_, Path> {
 /// URL it stands for.
 pub fn in_text(text: &str) -> Cow<'_, str> {
     #[cfg(feature = "object-store")]
-    if let Some(laid_out) = laid_out::active() {
-        let dir = laid_out.mirror.dir().display().to_string();
-        if text.contains(&dir) {
-            return Cow::Owned(text.replace(&dir, laid_out.mirror.url().trim_end_matches('/')));
+    {
+        let told = runlayout::__cli::laid_out_text(text);
+        if told != text {
+            return Cow::Owned(told);
         }
     }
     Cow::Borrowed(text)

@@ -11,12 +11,13 @@ use serde_json::Value;
 
 /// Where `run` is for the person reading: its URL when its home is object
 /// storage, else its folder.
-pub fn of_run(run: &runlayout::Run) -> &Path {
+pub fn of_run(run: &runlayout::Run) -> Cow<'_, Path> {
     #[cfg(feature = "object-store")]
     if let Some(url) = run.remote() {
-        return Path::new(url);
+        return Cow::Borrowed(Path::new(url));
     }
-    run.path()
+    // A run of a bucket laid out in a folder: its URL.
+    crate::bucket::shown(run.path())
 }
 
 /// `path` as a JSON string; see [`escaped`].

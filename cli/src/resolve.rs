@@ -128,12 +128,14 @@ pub fn find_with_problems(root: &Path, spec: &str) -> CliResult<(FoundRun, Vec<E
         1 => {
             let mut found = matches.remove(0);
             // In a bucket's laid-out folder: the run whole, living there.
-            found.run = bucket::complete(found.run)?;
-            let problems = listing
+            let (run, unlaid) = bucket::complete(found.run)?;
+            found.run = run;
+            let mut problems: Vec<Error> = listing
                 .problems
                 .drain(..)
                 .filter(|p| p.path().is_some_and(|at| at.starts_with(found.run.path())))
                 .collect();
+            problems.extend(unlaid);
             Ok((found, problems))
         }
         _ => {

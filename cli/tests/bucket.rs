@@ -276,6 +276,20 @@ fn show_tree_path_diff_and_latest_answer_for_a_bucket_as_for_a_folder() -> TestR
     assert!(listed.contains("\"finetune/ft2\""), "{listed}");
     // The paths printed are the bucket's URLs, never the folder the runs
     // were read in; and nothing stays on the laptop.
+    for args in [
+        &["ls"][..],
+        &["prune", "--older-than", "0s"],
+        &["latest"],
+        &["tree", "pretrain/base"],
+    ] {
+        let (_, out, err) = runlayout(&bucket_root, args)?;
+        assert!(
+            !out.contains(".runlayout-") && !err.contains(".runlayout-"),
+            "{args:?}: {out}{err}"
+        );
+    }
+    let (_, table, _) = runlayout(&bucket_root, &["ls"])?;
+    assert!(table.contains("ROOT/pretrain/base"), "{table}");
     let (_, shown, _) = runlayout(&bucket_root, &["show", "pretrain/base"])?;
     assert!(shown.contains("path:        ROOT/pretrain/base"), "{shown}");
     let (_, path, _) = runlayout(&bucket_root, &["path", "pretrain/base", "epoch_ckpt", "2"])?;

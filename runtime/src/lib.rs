@@ -52,7 +52,7 @@ mod sweep;
 
 #[cfg(feature = "object-store")]
 #[doc(hidden)]
-pub use catalog::mirror::{Mirror, laid_out_url};
+pub use catalog::mirror::{Filled, Mirror, laid_out_text, laid_out_url};
 pub use catalog::prune::{Candidate, KeepReason, Kept, Prune, PrunePlan, Pruned};
 pub use catalog::scan::{DebugRuns, FoundRun, Listing, Runs};
 pub use error::{

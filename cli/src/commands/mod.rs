@@ -175,7 +175,8 @@ impl<'a> RunView<'a> {
             id: run.id().as_str(),
             stage: run.stage(),
             debug: run.is_debug(),
-            path: JsonPath(paths::of_run(run)),
+            // As the person knows it: a bucket's runs by their URL.
+            path: JsonPath(run.path()),
             created: manifest.map(|m| m.created.as_str()),
             host: standing.host.as_deref(),
             pid: manifest.and_then(|m| m.process.pid),

@@ -18,7 +18,7 @@ use crate::error::{Error, Operation, Result};
 use crate::io::fs::At as _;
 use crate::io::pointer::{self, LinkStyle};
 use crate::lifecycle::ancestry::{ANCESTOR, DESCENDANTS};
-use crate::lifecycle::home::Home;
+use crate::lifecycle::home::{Home, is_tombstone};
 use crate::record::manifest::MANIFEST;
 use crate::record::restarts::RESTARTS;
 use crate::record::status::STATUS;
@@ -49,10 +49,10 @@ impl Mirror {
             return Ok(None);
         };
         std::fs::create_dir_all(dir).at(Operation::CreateDirAll, dir)?;
-        let mirror = Mirror {
-            home,
-            dir: dir.to_path_buf(),
-        };
+        // Canonical: every path below it is then spelled one way (a
+        // temporary folder below a symlink, as on macOS, included).
+        let dir = std::fs::canonicalize(dir).at(Operation::Metadata, dir)?;
+        let mirror = Mirror { home, dir };
         laid_out()
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -80,13 +80,13 @@ impl Mirror {
     /// scan of the folder reports a bad one as it would on disk), the
     /// `records` named (of [`STATUS`], [`SUMMARY`], [`ANCESTOR`]; one read
     /// per run each, 32 at a time) and each stage's `latest` pointer.
-    /// Returns what could not be read (a manifest or record too large to
-    /// be one), which is left out.
+    /// Returns what could not be read or laid out (a manifest or record
+    /// too large to be one, a name the local file system refuses, a link
+    /// that leads out of the root), which is left out.
     ///
     /// # Errors
     ///
-    /// [`Error::Store`] if the home cannot be listed, [`Error::Io`] naming
-    /// the local path that cannot be written.
+    /// [`Error::Store`] if the home cannot be listed or read.
     pub fn runs(&self, records: &[&str]) -> Result<Vec<Error>> {
         let mut problems = Vec::new();
         for found in self.home.manifests(true, true)? {
@@ -97,12 +97,15 @@ impl Mirror {
                     continue;
                 }
             };
-            let mut at = self.dir.clone();
+            let mut parts: Vec<&str> = Vec::new();
             if found.debug {
-                at.push(runlayout_grammar::names::DEBUG_DIR);
+                parts.push(runlayout_grammar::names::DEBUG_DIR);
             }
-            at.extend(&found.parts);
-            write(&at.join(MANIFEST), &bytes)?;
+            parts.extend(found.parts.iter().map(String::as_str));
+            parts.push(MANIFEST);
+            if let Err(e) = self.put_file(&parts, Content::Bytes(&bytes)) {
+                problems.push(e);
+            }
         }
         let listing = Runs::scan(&self.dir).debug(DebugRuns::Include).list()?;
         let runs: Vec<&Run> = listing.runs.iter().map(|found| &found.run).collect();
@@ -110,10 +113,13 @@ impl Mirror {
             let addresses: Vec<_> = runs.iter().map(|run| run.address().clone()).collect();
             let stored = self.home.stored_of_each(&addresses, record)?;
             for (run, stored) in runs.iter().zip(stored) {
-                match stored {
-                    Ok(Some(bytes)) => lay_out(&run.path().join(record), record, &bytes)?,
-                    Ok(None) => {}
-                    Err(e) => problems.push(e),
+                let laid = match stored {
+                    Ok(Some(bytes)) => self.lay_out(run.path(), record, &bytes),
+                    Ok(None) => Ok(()),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = laid {
+                    problems.push(e);
                 }
             }
         }
@@ -126,12 +132,15 @@ impl Mirror {
                 continue;
             }
             groups.push(at.clone());
-            match self.home.latest(group) {
+            let laid = match self.home.latest(group) {
                 Ok(Some(address)) => {
-                    pointer::write(&at, &address.pointer_target(), LinkStyle::Auto)?;
+                    pointer::write(&at, &address.pointer_target(), LinkStyle::Auto)
                 }
-                Ok(None) => {}
-                Err(e) => problems.push(e),
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = laid {
+                problems.push(e);
             }
         }
         Ok(problems)
@@ -139,44 +148,93 @@ impl Mirror {
 
     /// Lays out the run at `run` (a run of [`dir`](Mirror::dir)) whole:
     /// its records and links as stored, and every other object below it
-    /// as a sparse file of the object's size. A key that would lead
-    /// outside the run (`..`, an empty part) is left out.
+    /// as a sparse file of the object's size. Nothing is ever written
+    /// outside the mirror's folder: no path goes through a link, and a
+    /// link that would lead out of it is not made. What cannot be laid
+    /// out (a key that is no path below the run, a file where a folder
+    /// must be, a name the file system refuses) is left out and said;
+    /// the objects of another run below it (a folder holding a manifest)
+    /// are left out too.
     ///
     /// # Errors
     ///
-    /// [`Error::Store`] if the home cannot be listed or a record read
-    /// (one larger than any record is an error naming it), [`Error::Io`]
-    /// naming the local path that cannot be written.
-    pub fn fill(&self, run: &Run) -> Result<()> {
-        for (relative, size) in self.home.objects(run.address())? {
-            let Some(path) = inside(run.path(), &relative) else {
-                continue;
-            };
+    /// [`Error::Store`] if the home cannot be listed or read.
+    pub fn fill(&self, run: &Run) -> Result<Filled> {
+        let objects = self.home.objects(run.address())?;
+        let mut filled = Filled {
+            problems: Vec::new(),
+            nested: objects.nested,
+        };
+        // Files and folders first, links last: nothing is laid out below
+        // a link, whatever order the store lists in.
+        let (links, files): (Vec<_>, Vec<_>) =
+            objects.own.iter().partition(|o| is_link(&o.relative));
+        for object in files.into_iter().chain(links) {
+            let relative = object.relative.as_str();
             if relative == MANIFEST {
                 continue;
             }
-            if is_link(&relative) || READ_WHOLE.contains(&relative.as_str()) {
-                if let Some(bytes) = self.home.stored(run.address(), &relative)? {
-                    lay_out(&path, &relative, &bytes)?;
-                    if is_link(&relative) && relative != ANCESTOR {
-                        self.descendant_ancestor(&path)?;
-                    }
+            let laid = if is_link(relative) || READ_WHOLE.contains(&relative) {
+                match self.home.stored(run.address(), relative) {
+                    Ok(Some(bytes)) => self.lay_out(run.path(), relative, &bytes),
+                    Ok(None) => Ok(()),
+                    Err(e) => Err(e),
                 }
             } else {
-                sparse(&path, size)?;
+                match self.parts_below(run.path(), relative) {
+                    Some(parts) => self.put_file(&parts, Content::Sparse(object.size)),
+                    None => Err(self.unplaceable(run.path(), relative)),
+                }
+            };
+            let laid = laid.and_then(|()| match relative.starts_with(DESCENDANTS) {
+                true => self.descendant_ancestor(&run.path().join(relative)),
+                false => Ok(()),
+            });
+            if let Err(e) = laid {
+                filled.problems.push(e);
             }
         }
-        Ok(())
+        Ok(filled)
+    }
+
+    /// Lays out what is stored at `relative` below the run folder `run`:
+    /// a link (stored as a pointer file's text) as the link it was, if it
+    /// leads to a place inside the mirror; anything else as its bytes.
+    fn lay_out(&self, run: &Path, relative: &str, bytes: &[u8]) -> Result<()> {
+        let Some(parts) = self.parts_below(run, relative) else {
+            return Err(self.unplaceable(run, relative));
+        };
+        let target = is_link(relative)
+            .then(|| pointer::parse_pointer(bytes))
+            .flatten();
+        let Some(target) = target else {
+            return self.put_file(&parts, Content::Bytes(bytes));
+        };
+        let at = run.join(relative);
+        let leads_to = at.parent().and_then(|from| self.inside(from, &target));
+        if leads_to.is_none() {
+            return Err(Error::Store {
+                op: "lay out",
+                url: self.url_of(&at).unwrap_or_default(),
+                message: format!(
+                    "a link that leads to `{}`, outside the root: not followed",
+                    target.display()
+                ),
+            });
+        }
+        let (last, folders) = parts.split_last().unwrap_or((&"", &[]));
+        let folder = self.real_folder(folders)?;
+        pointer::write(&folder.join(last), &target, LinkStyle::Auto)
     }
 
     /// Lays out the `ancestor` link of the run the back-link at `back`
-    /// names, if it is a run of the root: a back-link counts only while
-    /// the descendant's own link names the run back.
+    /// names, if that run is laid out (a run of the root): a back-link
+    /// counts only while the descendant's own link names the run back.
     fn descendant_ancestor(&self, back: &Path) -> Result<()> {
-        let Some(target) = pointer::read(back)? else {
+        let Ok(Some(target)) = pointer::read(back) else {
             return Ok(());
         };
-        let Some(descendant) = lexically(&back.parent().unwrap_or(back).join(target)) else {
+        let Some(descendant) = back.parent().and_then(|from| self.inside(from, &target)) else {
             return Ok(());
         };
         let Some(key) = descendant
@@ -186,63 +244,78 @@ impl Mirror {
         else {
             return Ok(());
         };
+        // Only a run the listing found: a back-link of a run removed since
+        // names nothing.
+        if !self.is_laid_out_run(&descendant) {
+            return Ok(());
+        }
         if let Some(bytes) = self.home.stored_at(&format!("{key}/{ANCESTOR}"))? {
-            lay_out(&descendant.join(ANCESTOR), ANCESTOR, &bytes)?;
+            self.lay_out(&descendant, ANCESTOR, &bytes)?;
         }
         Ok(())
     }
 
-    /// Whether the home still holds the run at `run` (its manifest).
-    pub(crate) fn holds(&self, run: &Run) -> Result<bool> {
-        Ok(self.home.stored(run.address(), MANIFEST)?.is_some())
+    /// The manifest the home holds for the run at `run` now, if it holds
+    /// one (a run being removed holds none).
+    pub(crate) fn manifest_of(&self, run: &Run) -> Result<Option<Vec<u8>>> {
+        let stored = self.home.stored(run.address(), MANIFEST)?;
+        Ok(stored.filter(|bytes| !is_tombstone(bytes)))
     }
 
-    /// Removes the run at `run` from the home: its manifest first (from
-    /// then on it does not exist), then its back-link in its ancestor
-    /// (whichever back-link there leads to it), then every other object
-    /// below it; then what is laid out of it here.
+    /// Removes the run at `run` from the home, if its manifest there is
+    /// still `manifest` (`false` if not): its objects are listed, its
+    /// manifest is replaced by a tombstone (from then on no node makes,
+    /// opens or joins a run of that id), its back-link in its ancestor
+    /// goes (whichever back-link there leads to it), then every object
+    /// listed, then the tombstone; then what is laid out of it here. The
+    /// objects of another run below it stay.
     ///
     /// # Errors
     ///
     /// [`Error::Store`] naming the object a request failed for; what was
-    /// deleted before stays deleted.
-    pub(crate) fn remove(&self, run: &Run) -> Result<()> {
-        let key = self.key_of(run.path());
-        self.home.delete_at(&format!("{key}/{MANIFEST}"))?;
-        if let Some(ancestor) = pointer::read(&run.path().join(ANCESTOR))? {
-            let ancestor = lexically(&run.path().join(ancestor));
-            if let Some(ancestor) = ancestor.filter(|a| a.starts_with(&self.dir)) {
-                self.remove_backlinks_to(run.path(), &ancestor)?;
-            }
+    /// deleted before stays deleted, and the tombstone keeps the id from
+    /// being used.
+    pub(crate) fn remove(&self, run: &Run, manifest: &[u8]) -> Result<bool> {
+        let objects = self.home.objects(run.address())?;
+        let ancestor = pointer::read(&run.path().join(ANCESTOR))
+            .ok()
+            .flatten()
+            .and_then(|target| self.inside(run.path(), &target));
+        if !self.home.begin_removal(run.address(), manifest)? {
+            return Ok(false);
         }
-        for (relative, _) in self.home.objects(run.address())? {
-            self.home.delete_at(&format!("{key}/{relative}"))?;
+        if let Some(ancestor) = ancestor {
+            // A back-link left behind names a run that is gone: it counts
+            // for nothing.
+            let _ = self.remove_backlinks_to(run.path(), &ancestor);
         }
-        crate::io::fs::remove_any(run.path())
+        for object in objects.own.iter().filter(|o| o.relative != MANIFEST) {
+            self.home.delete_object(object)?;
+        }
+        self.home.finish_removal(run.address())?;
+        let _ = crate::io::fs::remove_any(run.path());
+        Ok(true)
     }
 
     /// Deletes the back-links in the home's run at `ancestor` (a folder of
     /// the mirror) that lead to `run`.
     fn remove_backlinks_to(&self, run: &Path, ancestor: &Path) -> Result<()> {
         let key = self.key_of(ancestor);
-        let prefix = format!("{DESCENDANTS}/");
-        let listed = self.home.objects_below(&key)?;
-        for (relative, _) in listed {
-            if !relative.starts_with(&prefix) {
+        for object in self.home.objects_below(&key)? {
+            if !is_link(&object.relative) || object.relative == ANCESTOR {
                 continue;
             }
-            let Some(bytes) = self.home.stored_at(&format!("{key}/{relative}"))? else {
+            let Some(bytes) = self.home.stored_at(&format!("{key}/{}", object.relative))? else {
                 continue;
             };
             let Some(target) = pointer::parse_pointer(&bytes) else {
                 continue;
             };
-            let back_dir =
-                inside(ancestor, &relative).and_then(|p| p.parent().map(Path::to_path_buf));
-            let leads_to = back_dir.and_then(|dir| lexically(&dir.join(target)));
+            let back = ancestor.join(&object.relative);
+            let leads_to = back.parent().and_then(|from| self.inside(from, &target));
             if leads_to.as_deref() == Some(run) {
-                self.home.delete_at(&format!("{key}/{relative}"))?;
-                let _ = std::fs::remove_file(ancestor.join(&relative));
+                self.home.delete_object(&object)?;
+                let _ = std::fs::remove_file(&back);
             }
         }
         Ok(())
@@ -254,6 +327,114 @@ impl Mirror {
             .ok()
             .and_then(crate::io::working_copy::key_below)
             .unwrap_or_default()
+    }
+
+    /// Where a link at a place in `from` (a folder of the mirror) with
+    /// `target` leads, if inside the mirror: a target runlayout writes
+    /// climbs some folders, then names some (`../../pretrain/base`);
+    /// any other (a `..` after a name, an absolute path) leads nowhere.
+    fn inside(&self, from: &Path, target: &Path) -> Option<PathBuf> {
+        let mut at = from.to_path_buf();
+        let mut naming = false;
+        for part in target.components() {
+            match part {
+                Component::ParentDir if !naming => {
+                    if !at.pop() {
+                        return None;
+                    }
+                }
+                Component::Normal(name) => {
+                    naming = true;
+                    at.push(name);
+                }
+                Component::CurDir => {}
+                _ => return None,
+            }
+        }
+        (at.starts_with(&self.dir) && at != self.dir).then_some(at)
+    }
+
+    /// Whether `folder` (inside the mirror) is a run laid out here: every
+    /// folder to it a real one, and a manifest in it.
+    fn is_laid_out_run(&self, folder: &Path) -> bool {
+        let Ok(below) = folder.strip_prefix(&self.dir) else {
+            return false;
+        };
+        let mut at = self.dir.clone();
+        for part in below.components() {
+            at.push(part);
+            if !std::fs::symlink_metadata(&at).is_ok_and(|m| m.is_dir()) {
+                return false;
+            }
+        }
+        std::fs::symlink_metadata(at.join(MANIFEST)).is_ok_and(|m| m.is_file())
+    }
+
+    /// The parts, below the mirror's folder, of the place of `relative`
+    /// (a key below the run folder `run`), if every part is a plain name.
+    fn parts_below<'a>(&self, run: &'a Path, relative: &'a str) -> Option<Vec<&'a str>> {
+        let below = run.strip_prefix(&self.dir).ok()?;
+        let mut parts: Vec<&str> = Vec::new();
+        for part in below.components() {
+            parts.push(part.as_os_str().to_str()?);
+        }
+        for part in relative.split('/') {
+            let mut single = Path::new(part).components();
+            match (single.next(), single.next()) {
+                (Some(Component::Normal(name)), None) if name == part => parts.push(part),
+                _ => return None,
+            }
+        }
+        Some(parts)
+    }
+
+    fn unplaceable(&self, run: &Path, relative: &str) -> Error {
+        Error::Store {
+            op: "lay out",
+            url: format!("{}/{relative}", self.url_of(run).unwrap_or_default()),
+            message: "no path below its run (an empty part, `.` or `..`): left out".into(),
+        }
+    }
+
+    /// The folder at `parts` below the mirror's folder, made where
+    /// missing; an error if any part is anything but a real folder (a
+    /// link, a file): nothing is laid out through a link.
+    fn real_folder(&self, parts: &[&str]) -> Result<PathBuf> {
+        let mut at = self.dir.clone();
+        for part in parts {
+            at.push(part);
+            match std::fs::symlink_metadata(&at) {
+                Ok(meta) if meta.is_dir() => {}
+                Ok(_) => return Err(Error::NotADirectory { path: at }),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    std::fs::create_dir(&at).at(Operation::CreateDir, &at)?;
+                }
+                Err(e) => return Err(e).at(Operation::Metadata, &at),
+            }
+        }
+        Ok(at)
+    }
+
+    /// Writes the file at `parts` below the mirror's folder (its folders
+    /// real ones, made where missing), never through a link.
+    fn put_file(&self, parts: &[&str], content: Content<'_>) -> Result<()> {
+        let (last, folders) = parts.split_last().unwrap_or((&"", &[]));
+        let path = self.real_folder(folders)?.join(last);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        }
+        let mut file = options.open(&path).at(Operation::WriteFile, &path)?;
+        match content {
+            Content::Bytes(bytes) => {
+                use std::io::Write as _;
+                file.write_all(bytes).at(Operation::WriteFile, &path)
+            }
+            Content::Sparse(size) => file.set_len(size).at(Operation::WriteFile, &path),
+        }
     }
 
     /// `run` (a run of [`dir`](Mirror::dir)), living in the home: its
@@ -293,6 +474,21 @@ pub fn laid_out_url(path: &Path) -> Option<String> {
     })
 }
 
+/// `text` (a message, a problem) with every folder a [`Mirror`] of this
+/// process lays a root out in written as the root's URL.
+#[doc(hidden)]
+pub fn laid_out_text(text: &str) -> String {
+    let laid_out = laid_out().lock().unwrap_or_else(PoisonError::into_inner);
+    let mut text = text.to_owned();
+    for (dir, url) in laid_out.iter() {
+        let dir = dir.display().to_string();
+        if text.contains(&dir) {
+            text = text.replace(&dir, url.trim_end_matches('/'));
+        }
+    }
+    text
+}
+
 /// Whether the object at `relative` below a run is one of its links: the
 /// `ancestor`, or a back-link below `descendants/`.
 fn is_link(relative: &str) -> bool {
@@ -302,87 +498,19 @@ fn is_link(relative: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
-/// Lays out at `path` what is stored at `relative`: a link (stored as a
-/// pointer file's text) as the link it was, a symlink where links can be
-/// made; anything else as its bytes.
-fn lay_out(path: &Path, relative: &str, bytes: &[u8]) -> Result<()> {
-    match is_link(relative)
-        .then(|| pointer::parse_pointer(bytes))
-        .flatten()
-    {
-        Some(target) => {
-            make_parent(path)?;
-            pointer::write(path, &target, LinkStyle::Auto)
-        }
-        None => write(path, bytes),
-    }
+/// What a file laid out holds: bytes read, or only its size.
+enum Content<'a> {
+    Bytes(&'a [u8]),
+    Sparse(u64),
 }
 
-/// `path` with its `..` parts taken back, as the folders it names stand
-/// (the mirror holds no links but those it lays out); `None` if it climbs
-/// above its start.
-fn lexically(path: &Path) -> Option<PathBuf> {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::ParentDir => {
-                if !out.pop() {
-                    return None;
-                }
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    Some(out)
-}
-
-/// `relative` (a key below a run) as a path below `run`, if every part is
-/// a plain name.
-fn inside(run: &Path, relative: &str) -> Option<PathBuf> {
-    let mut path = run.to_path_buf();
-    for part in relative.split('/') {
-        let mut parts = Path::new(part).components();
-        match (parts.next(), parts.next()) {
-            (Some(Component::Normal(name)), None) if name == part => path.push(name),
-            _ => return None,
-        }
-    }
-    Some(path)
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    make_parent(path)?;
-    std::fs::write(path, bytes).at(Operation::WriteFile, path)
-}
-
-/// A file of `size` bytes that holds no data.
-fn sparse(path: &Path, size: u64) -> Result<()> {
-    make_parent(path)?;
-    let file = std::fs::File::create(path).at(Operation::WriteFile, path)?;
-    file.set_len(size).at(Operation::WriteFile, path)
-}
-
-fn make_parent(path: &Path) -> Result<()> {
-    match path.parent() {
-        Some(parent) => std::fs::create_dir_all(parent).at(Operation::CreateDirAll, parent),
-        None => Ok(()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_that_leave_the_run_are_left_out() {
-        let run = Path::new("/m/s/r");
-        assert_eq!(
-            inside(run, "checkpoints/a.ckpt"),
-            Some(PathBuf::from("/m/s/r/checkpoints/a.ckpt"))
-        );
-        for bad in ["../x", "a/../../x", "", "a//b", "./a", "a/.", "/etc"] {
-            assert_eq!(inside(run, bad), None, "{bad}");
-        }
-    }
+/// What laying out a run whole found.
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct Filled {
+    /// What could not be laid out, and why (left out).
+    pub problems: Vec<Error>,
+    /// The folders below the run (`x/`) that hold other runs, whose
+    /// objects were left out.
+    pub nested: Vec<String>,
 }

@@ -6,5 +6,7 @@
 
 #[cfg(feature = "object-store")]
 pub(crate) mod mirror;
+#[cfg(all(test, feature = "object-store"))]
+mod mirror_attacks;
 pub(crate) mod prune;
 pub(crate) mod scan;

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use futures_util::TryStreamExt;
 use object_store::memory::InMemory;
-use object_store::path::Path as Key;
+pub(crate) use object_store::path::Path as Key;
 use object_store::{
     ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion, WriteMultipart,
 };
@@ -149,10 +149,13 @@ const IN_FLIGHT: usize = 32;
 /// one of them, and is not read.
 pub(crate) const RECORD_MAX: u64 = 1 << 20;
 
-/// An object a listing found: its key below the root, and its size.
+/// An object a listing found: its key below the root, its size, and its
+/// location as the store spelled it (what deletes it: decoding a key and
+/// encoding it again need not give back the same location).
 pub(crate) struct Listed {
     pub(crate) key: String,
     pub(crate) size: u64,
+    pub(crate) location: Key,
 }
 
 impl Store {
@@ -447,8 +450,23 @@ impl Store {
     /// root.
     pub(crate) fn list(&self, key: &str) -> Result<Vec<Listed>> {
         let (inner, at) = self.request(key);
-        let listed = block(async move { inner.list(Some(&at)).try_collect::<Vec<_>>().await })?
-            .map_err(|e| self.error("list", key, &e))?;
+        let listed = block(async move {
+            use futures_util::StreamExt as _;
+            let mut stream = inner.list(Some(&at));
+            let mut found = Vec::new();
+            while let Some(item) = stream.next().await {
+                match item {
+                    Ok(meta) => found.push(meta),
+                    // An object whose key no path can be made of (`a//b`,
+                    // `./x`, written by another tool) is no one's record:
+                    // passed over, never a reason to list nothing.
+                    Err(object_store::Error::InvalidPath { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(found)
+        })?
+        .map_err(|e| self.error("list", key, &e))?;
         Ok(listed
             .into_iter()
             .filter_map(|meta| {
@@ -456,9 +474,25 @@ impl Store {
                 Some(Listed {
                     key,
                     size: meta.size,
+                    location: meta.location,
                 })
             })
             .collect())
+    }
+
+    /// Deletes the object a listing found at `location`; one that is no
+    /// longer there is no error.
+    pub(crate) fn delete_listed(&self, location: &Key) -> Result<()> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let (inner, at) = (Arc::clone(&*self.inner), location.clone());
+        match block(async move { inner.delete(&at).await })? {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(Error::Store {
+                op: "delete",
+                url: self.url_of(&self.below_root(location.as_ref()).unwrap_or_default()),
+                message: e.to_string(),
+            }),
+        }
     }
 
     /// Deletes the object at `key`; one that is not there is no error.

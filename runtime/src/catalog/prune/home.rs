@@ -21,7 +21,7 @@ use crate::catalog::mirror::Mirror;
 use crate::catalog::prune::Prune;
 use crate::catalog::prune::execute::still_removable;
 use crate::catalog::prune::measure::measure;
-use crate::catalog::prune::plan::{Candidate, KeepReason, PrunePlan, Remover};
+use crate::catalog::prune::plan::{Candidate, KeepReason, Kept, PrunePlan, Remover};
 use crate::error::{Error, Operation, Result};
 use crate::io::fs::At as _;
 use crate::lifecycle::ancestry::ANCESTOR;
@@ -77,12 +77,23 @@ fn plan(prune: &Prune) -> Result<Option<PrunePlan>> {
     };
     let mut plan = local.plan()?;
     plan.problems.extend(problems);
-    for candidate in &mut plan.remove {
-        mirror.fill(&candidate.run)?;
-        // Laid out whole now: the size of what it holds in the home.
-        candidate.bytes = measure(candidate.run.path()).unwrap_or(candidate.bytes);
+    let mut removable = Vec::with_capacity(plan.remove.len());
+    for mut candidate in std::mem::take(&mut plan.remove) {
+        // Laid out whole now: the size of what it holds in the home. A run
+        // not all of which could be laid out stays, and says why.
+        let filled = mirror.fill(&candidate.run)?;
         candidate.run = mirror.attach(candidate.run.clone());
+        if !filled.problems.is_empty() {
+            plan.kept.push(Kept {
+                run: candidate.run,
+                reason: KeepReason::Unreadable(said(&filled.problems)),
+            });
+            continue;
+        }
+        candidate.bytes = measure(candidate.run.path()).unwrap_or(candidate.bytes);
+        removable.push(candidate);
     }
+    plan.remove = removable;
     for kept in &mut plan.kept {
         kept.run = mirror.attach(kept.run.clone());
     }
@@ -95,15 +106,28 @@ impl Remover for InHome {
     /// again of the home, just before.
     fn remove(&self, candidate: &Candidate) -> Result<std::result::Result<(), KeepReason>> {
         let run = &candidate.run;
-        if !self.mirror.holds(run)? {
+        let Some(manifest) = self.mirror.manifest_of(run)? else {
             return Ok(Err(KeepReason::Gone));
+        };
+        // Its records and back-links as the home holds them now; a run
+        // not all of which could be seen stays.
+        let filled = self.mirror.fill(run)?;
+        if !filled.problems.is_empty() {
+            return Ok(Err(KeepReason::Unreadable(said(&filled.problems))));
         }
-        // Its records and back-links as the home holds them now.
-        self.mirror.fill(run)?;
         if let Err(reason) = still_removable(run) {
             return Ok(Err(reason));
         }
-        self.mirror.remove(run)?;
-        Ok(Ok(()))
+        match self.mirror.remove(run, &manifest)? {
+            true => Ok(Ok(())),
+            // Its manifest changed or went since it was read.
+            false => Ok(Err(KeepReason::Gone)),
+        }
     }
+}
+
+/// Problems, as one reason.
+fn said(problems: &[Error]) -> String {
+    let said: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    said.join("; ")
 }

@@ -102,6 +102,11 @@ impl Home {
             });
         };
         let manifest = manifest.bytes;
+        if super::is_tombstone(&manifest) {
+            return Err(Error::RunBeingRemoved {
+                path: PathBuf::from(home.url),
+            });
+        }
         std::fs::create_dir_all(&dir).at(Operation::CreateDirAll, &dir)?;
         let _turn = lock_folder(&dir)?;
         let mut state = State::read(&dir, &home.url)?;

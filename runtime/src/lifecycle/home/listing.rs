@@ -9,6 +9,21 @@ use crate::run::Run;
 use crate::run::address::Address;
 use runlayout_grammar::names::{self, DEBUG_DIR};
 
+/// An object below a folder of a home: its key below the folder, its
+/// size, and its location as the store spelled it (what deletes it).
+pub(crate) struct HomeObject {
+    pub(crate) relative: String,
+    pub(crate) size: u64,
+    location: crate::io::store::Key,
+}
+
+/// The objects below a run: its own, and the folders below it that hold
+/// other runs (`x/`), whose objects are left out.
+pub(crate) struct RunObjects {
+    pub(crate) own: Vec<HomeObject>,
+    pub(crate) nested: Vec<String>,
+}
+
 /// A run folder a listing of a home found: below `debug/` or not, the
 /// folder names below that, its manifest's bytes and their URL.
 pub(crate) struct HomeRun {
@@ -57,10 +72,18 @@ impl Home {
             .zip(objects)
             .zip(keys)
             .filter_map(|(((debug, parts), manifest), key)| {
+                let manifest = manifest.transpose()?;
+                // A run being removed is no run any more.
+                if manifest
+                    .as_ref()
+                    .is_ok_and(|bytes| super::is_tombstone(bytes))
+                {
+                    return None;
+                }
                 Some(HomeRun {
                     debug,
                     parts,
-                    manifest: manifest.transpose()?,
+                    manifest,
                     url: self.store.url_of(&key),
                 })
             })
@@ -100,34 +123,50 @@ impl Home {
 
     /// Every object below the run at `address`: its key below the
     /// run, and its size. One listing per 1,000 keys.
-    pub(crate) fn objects(&self, address: &Address) -> Result<Vec<(String, u64)>> {
-        self.objects_below(&self.run_key(address))
+    pub(crate) fn objects(&self, address: &Address) -> Result<RunObjects> {
+        let listed = self.objects_below(&self.run_key(address))?;
+        // A folder below the run that holds a manifest is another run (a
+        // run-first run below a stageless one of the same name): its
+        // objects are its own.
+        let nested: Vec<String> = listed
+            .iter()
+            .filter_map(|o| o.relative.strip_suffix(MANIFEST)?.strip_suffix('/'))
+            .map(|folder| format!("{folder}/"))
+            .collect();
+        let (nested_objects, own): (Vec<_>, Vec<_>) = listed
+            .into_iter()
+            .partition(|o| nested.iter().any(|n| o.relative.starts_with(n.as_str())));
+        let _ = nested_objects;
+        Ok(RunObjects { own, nested })
     }
 
     /// Every object below the folder at `key` (below the root): its
-    /// key below that folder, and its size.
-    pub(crate) fn objects_below(&self, key: &str) -> Result<Vec<(String, u64)>> {
+    /// key below that folder, its size and its location.
+    pub(crate) fn objects_below(&self, key: &str) -> Result<Vec<HomeObject>> {
         Ok(self
             .store
             .list(key)?
             .into_iter()
             .filter_map(|listed| {
                 let below = listed.key.strip_prefix(key)?.strip_prefix('/')?;
-                Some((below.to_owned(), listed.size))
+                Some(HomeObject {
+                    relative: below.to_owned(),
+                    size: listed.size,
+                    location: listed.location,
+                })
             })
             .collect())
+    }
+
+    /// Deletes the object a listing found.
+    pub(crate) fn delete_object(&self, object: &HomeObject) -> Result<()> {
+        self.store.delete_listed(&object.location)
     }
 
     /// The record at `relative` below the run at `address`, as stored
     /// (never more than a record holds).
     pub(crate) fn stored(&self, address: &Address, relative: &str) -> Result<Option<Vec<u8>>> {
         self.stored_at(&join(&self.run_key(address), relative))
-    }
-
-    /// Deletes the object at `key` (below the root); one that is not
-    /// there is no error.
-    pub(crate) fn delete_at(&self, key: &str) -> Result<()> {
-        self.store.delete(key)
     }
 
     /// The record at `key` (below the root), as stored.

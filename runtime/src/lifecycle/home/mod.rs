@@ -119,6 +119,10 @@ mod fetch;
 mod latest;
 #[cfg(feature = "object-store")]
 mod listing;
+#[cfg(feature = "object-store")]
+mod removal;
+#[cfg(feature = "object-store")]
+pub(crate) use removal::is_tombstone;
 
 #[cfg(feature = "object-store")]
 use with_store::*;

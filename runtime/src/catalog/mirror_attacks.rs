@@ -1,0 +1,324 @@
+//! Attacks on a home laid out in a local folder (`mirror.rs`) and on the
+//! prune of a home (`prune/home.rs`), as tests: hostile objects that would
+//! have the mirror write outside its folder, keys that no path can hold,
+//! runs below runs, removals racing creations, escaped keys.
+
+use std::path::{Path, PathBuf};
+
+use crate::Run;
+use crate::catalog::mirror::{Filled, Mirror};
+use crate::catalog::prune::{KeepReason, Prune};
+use crate::catalog::scan::{DebugRuns, Runs};
+use crate::error::Error;
+use crate::io::store::Store;
+use crate::record::status::{RunStatus, STATUS};
+
+type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+fn on(home: &str, cache: &Path) -> crate::RunBuilder {
+    Run::builder(home).cache_dir(cache)
+}
+
+/// Every key of the home, sorted.
+fn keys(home: &str) -> Vec<String> {
+    let store = Store::open(home).expect("store");
+    let mut keys: Vec<String> = store
+        .list("")
+        .expect("list")
+        .into_iter()
+        .map(|l| l.key)
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// Runs `id`s made at stage `s` on one node, each failed.
+fn failed_runs(home: &str, node: &Path, ids: &[&str]) -> TestResult {
+    for id in ids {
+        on(home, node)
+            .stage("s")
+            .run_id(*id)
+            .create()?
+            .guard()
+            .fail("x")?;
+    }
+    Ok(())
+}
+
+/// A folder with one precious file, and what it holds afterwards.
+struct Victim(PathBuf);
+
+impl Victim {
+    fn new(at: &Path) -> Victim {
+        std::fs::create_dir(at).expect("victim");
+        std::fs::write(at.join("precious.txt"), b"precious").expect("file");
+        Victim(at.to_path_buf())
+    }
+
+    /// A pointer that leads from anywhere in a mirror to this folder.
+    fn pointer(&self, then: &str) -> Vec<u8> {
+        let up = "../".repeat(40);
+        let there = self.0.display().to_string();
+        format!(
+            "runlayout-link\n{up}{}{then}\n",
+            there.trim_start_matches('/')
+        )
+        .into_bytes()
+    }
+
+    fn untouched(&self) -> bool {
+        let names: Vec<_> = std::fs::read_dir(&self.0)
+            .expect("read")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        names.len() == 1
+            && std::fs::read(self.0.join("precious.txt")).is_ok_and(|b| b == b"precious")
+    }
+}
+
+fn fill(mirror: &Mirror, id: &str) -> crate::Result<Filled> {
+    let listing = Runs::scan(mirror.dir()).debug(DebugRuns::Include).list()?;
+    let found = listing.runs.iter().find(|f| f.run.id().as_str() == id);
+    mirror.fill(&found.expect("the run is laid out").run)
+}
+
+#[test]
+fn nothing_is_ever_written_through_a_link_a_hostile_object_made() -> TestResult {
+    let home = "memory://mirror-attack-links/runs";
+    let t = tempfile::tempdir()?;
+    let victim = Victim::new(&t.path().join("victim"));
+    failed_runs(home, &t.path().join("node"), &["r", "last"])?;
+    let store = Store::open(home)?;
+    // The ancestor leads out; objects below it would be written through it.
+    store.put("s/r/ancestor", victim.pointer(""))?;
+    store.put("s/r/ancestor/precious.txt", Vec::new())?;
+    store.put("s/r/ancestor/new-file", vec![0; 10])?;
+    // A back-link into that link, and an ancestor below it to lay out.
+    store.put(
+        "s/r/descendants/d",
+        b"runlayout-link\n../ancestor/x\n".to_vec(),
+    )?;
+    store.put(
+        "s/r/ancestor/x/ancestor",
+        b"runlayout-link\nowned\n".to_vec(),
+    )?;
+    // A back-link leading out, with `..` after a name.
+    store.put(
+        "s/r/descendants/e",
+        b"runlayout-link\n../../last/../../../x\n".to_vec(),
+    )?;
+    let mirror = Mirror::of(Path::new(home), &t.path().join("m"))?.ok_or("a home")?;
+    mirror.runs(&[STATUS, crate::lifecycle::ancestry::ANCESTOR])?;
+    let filled = fill(&mirror, "r")?;
+    assert!(victim.untouched(), "written outside the mirror");
+    assert!(!filled.problems.is_empty(), "the hostile link is said");
+    let ancestor = mirror.dir().join("s/r/ancestor");
+    assert!(
+        !std::fs::symlink_metadata(&ancestor).is_ok_and(|m| m.file_type().is_symlink()),
+        "no link out is made"
+    );
+    // The library's prune, which lays runs out the same way, neither.
+    let plan = Prune::new(home).status([RunStatus::Failed]).plan()?;
+    assert!(victim.untouched());
+    let kept: Vec<_> = plan
+        .kept
+        .iter()
+        .map(|k| (k.run.id().to_string(), &k.reason))
+        .collect();
+    assert!(
+        kept.iter()
+            .any(|(id, r)| id == "r" && matches!(r, KeepReason::Unreadable(_))),
+        "a run not all of which could be laid out stays: {kept:?}"
+    );
+    plan.execute()?;
+    assert!(victim.untouched());
+    assert!(keys(home).contains(&"s/r/run.json".to_owned()));
+    Ok(())
+}
+
+#[test]
+fn odd_objects_leave_their_run_out_and_nothing_else() -> TestResult {
+    let home = "memory://mirror-attack-odd/runs";
+    let t = tempfile::tempdir()?;
+    failed_runs(home, &t.path().join("node"), &["a", "b", "c", "last"])?;
+    let store = Store::open(home)?;
+    // A key that is a file and a folder at once.
+    store.put("s/a/x", vec![1; 3])?;
+    store.put("s/a/x/y", vec![1; 3])?;
+    // A back-link that is no pointer (as on disk: a real file there).
+    store.put("s/b/descendants/z", b"not a pointer".to_vec())?;
+    // A name longer than any file system takes.
+    store.put(&format!("s/c/{}", "l".repeat(300)), vec![1])?;
+    let plan = Prune::new(home).status([RunStatus::Failed]).plan()?;
+    let mut removed: Vec<String> = plan.remove.iter().map(|c| c.run.id().to_string()).collect();
+    removed.sort();
+    let mut kept: Vec<String> = plan.kept.iter().map(|k| k.run.id().to_string()).collect();
+    kept.sort();
+    assert_eq!(kept, ["a", "c", "last"], "{:?}", plan.kept);
+    // A back-link that is no pointer is no back-link: the run may go.
+    assert_eq!(removed, ["b"]);
+    Ok(())
+}
+
+#[test]
+fn a_run_below_a_run_is_never_removed_with_it() -> TestResult {
+    use crate::Nesting;
+    let home = "memory://mirror-attack-nested/runs";
+    let t = tempfile::tempdir()?;
+    // A run-first run `s`/`keepme` on one node, a stageless run `s` on
+    // another: the home holds one below the other.
+    let inner = on(home, &t.path().join("n1"))
+        .nesting(Nesting::RunFirst)
+        .stage("keepme")
+        .run_id("s")
+        .create()?;
+    inner.guard().finish()?;
+    let outer = on(home, &t.path().join("n2")).run_id("s").create()?;
+    outer.guard().fail("x")?;
+    on(home, &t.path().join("n3"))
+        .run_id("zz")
+        .create()?
+        .guard()
+        .fail("x")?;
+    drop((inner, outer));
+    let plan = Prune::new(home).status([RunStatus::Failed]).plan()?;
+    plan.execute()?;
+    let after = keys(home);
+    assert!(after.contains(&"s/keepme/run.json".to_owned()), "{after:?}");
+    assert!(
+        after.contains(&"s/keepme/run.status.json".to_owned()),
+        "{after:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn an_ancestor_that_is_no_pointer_never_half_removes_a_run() -> TestResult {
+    let home = "memory://mirror-attack-ancestor/runs";
+    let t = tempfile::tempdir()?;
+    failed_runs(home, &t.path().join("node"), &["a", "last"])?;
+    let store = Store::open(home)?;
+    store.put("s/a/ancestor", b"not a pointer".to_vec())?;
+    store.put("s/a/checkpoints/big.ckpt", vec![7; 5000])?;
+    let done = Prune::new(home)
+        .status([RunStatus::Failed])
+        .plan()?
+        .execute()?;
+    let left: Vec<String> = keys(home)
+        .into_iter()
+        .filter(|k| k.starts_with("s/a/"))
+        .collect();
+    // Removed whole, or left whole: never objects without their manifest.
+    assert!(
+        left.is_empty() || left.contains(&"s/a/run.json".to_owned()),
+        "{left:?} ({done:?})"
+    );
+    Ok(())
+}
+
+#[test]
+fn objects_whose_keys_need_escapes_go_with_their_run() -> TestResult {
+    let home = "memory://mirror-attack-escapes/runs";
+    let t = tempfile::tempdir()?;
+    failed_runs(home, &t.path().join("node"), &["a", "last"])?;
+    let store = Store::open(home)?;
+    for name in ["100%done", "a b.bin", "t[1]#2.ckpt"] {
+        store.put(&format!("s/a/{name}"), vec![1])?;
+    }
+    let done = Prune::new(home)
+        .status([RunStatus::Failed])
+        .plan()?
+        .execute()?;
+    assert_eq!(done.removed.len(), 1);
+    let left: Vec<String> = keys(home)
+        .into_iter()
+        .filter(|k| k.starts_with("s/a/"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    Ok(())
+}
+
+#[test]
+fn back_links_of_removed_runs_go_with_them() -> TestResult {
+    let home = "memory://mirror-attack-backlinks/runs";
+    let t = tempfile::tempdir()?;
+    let node = t.path().join("node");
+    let parent = on(home, &node).stage("p").run_id("parent").create()?;
+    parent.guard().finish()?;
+    for id in ["c1", "c2"] {
+        let child = on(home, &node).stage("c").run_id(id).create()?;
+        child.link(&parent)?;
+        child.guard().fail("x")?;
+    }
+    on(home, &node)
+        .stage("c")
+        .run_id("c3")
+        .create()?
+        .guard()
+        .fail("x")?;
+    drop(parent);
+    let done = Prune::new(home)
+        .status([RunStatus::Failed])
+        .plan()?
+        .execute()?;
+    assert_eq!(done.removed.len(), 2, "{done:?}");
+    let left: Vec<String> = keys(home)
+        .into_iter()
+        .filter(|k| k.starts_with("p/parent/descendants/"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    Ok(())
+}
+
+#[test]
+fn a_run_made_again_while_its_id_is_removed_is_whole_or_refused() -> TestResult {
+    let home = "memory://mirror-attack-again/runs";
+    let t = tempfile::tempdir()?;
+    failed_runs(home, &t.path().join("node"), &["r", "last"])?;
+    let store = Store::open(home)?;
+    for i in 0..3000 {
+        store.put(&format!("s/r/junk/{i:05}"), vec![1])?;
+    }
+    let plan = Prune::new(home).status([RunStatus::Failed]).plan()?;
+    assert_eq!(plan.remove.len(), 1);
+    let (done, again) = std::thread::scope(|s| {
+        let pruning = s.spawn(|| plan.execute());
+        // Once the removal has begun, another node makes the id again.
+        while store
+            .get("s/r/run.json")
+            .ok()
+            .flatten()
+            .is_some_and(|o| !crate::lifecycle::home::is_tombstone(&o.bytes))
+        {
+            std::thread::yield_now();
+        }
+        let again = on(home, &t.path().join("node2"))
+            .stage("s")
+            .run_id("r")
+            .create_or_open()
+            .map(|run| run.guard().finish().map(|()| run.is_new()));
+        (pruning.join().expect("no panic"), again)
+    });
+    done?;
+    let after = keys(home);
+    let has = |k: &str| after.contains(&k.to_owned());
+    match again {
+        // Made again after the removal: whole.
+        Ok(Ok(_)) => assert!(
+            has("s/r/run.json") && has("s/r/run.status.json"),
+            "{after:?}"
+        ),
+        // Refused while the removal went on: nothing of it stands.
+        Ok(Err(e)) | Err(e) => {
+            assert!(
+                matches!(e, Error::RunBeingRemoved { .. } | Error::RunExists { .. }),
+                "{e:?}"
+            );
+            assert!(
+                !has("s/r/run.json") && !has("s/r/run.status.json"),
+                "{after:?}"
+            );
+        }
+    }
+    Ok(())
+}
