@@ -18,7 +18,7 @@ use crate::error::{Error, Operation, Result};
 use crate::io::fs::At as _;
 use crate::io::pointer::{self, LinkStyle};
 use crate::lifecycle::ancestry::{ANCESTOR, DESCENDANTS};
-use crate::lifecycle::home::{Home, is_tombstone};
+use crate::lifecycle::home::{Home, is_left_behind, is_tombstone};
 use crate::record::manifest::MANIFEST;
 use crate::record::restarts::RESTARTS;
 use crate::record::status::STATUS;
@@ -35,6 +35,9 @@ const READ_WHOLE: [&str; 4] = [STATUS, SUMMARY, RESTARTS, LAYOUT_RECORD];
 pub struct Mirror {
     home: Home,
     dir: PathBuf,
+    /// The run folders (keys) where [`runs`](Mirror::runs) found a
+    /// tombstone a prune that is gone left behind.
+    left: Mutex<Vec<String>>,
 }
 
 impl Mirror {
@@ -52,7 +55,11 @@ impl Mirror {
         // Canonical: every path below it is then spelled one way (a
         // temporary folder below a symlink, as on macOS, included).
         let dir = std::fs::canonicalize(dir).at(Operation::Metadata, dir)?;
-        let mirror = Mirror { home, dir };
+        let mirror = Mirror {
+            home,
+            dir,
+            left: Mutex::new(Vec::new()),
+        };
         laid_out()
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -90,6 +97,19 @@ impl Mirror {
     pub fn runs(&self, records: &[&str]) -> Result<Vec<Error>> {
         let mut problems = Vec::new();
         for found in self.home.manifests(true, true)? {
+            if found.removing {
+                if found.manifest.as_deref().is_ok_and(is_left_behind) {
+                    let mut key = found.parts.join("/");
+                    if found.debug {
+                        key = format!("{}/{key}", runlayout_grammar::names::DEBUG_DIR);
+                    }
+                    self.left
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(key);
+                }
+                continue;
+            }
             let bytes = match found.manifest {
                 Ok(bytes) => bytes,
                 Err(e) => {
@@ -161,6 +181,8 @@ impl Mirror {
     /// [`Error::Store`] if the home cannot be listed or read.
     pub fn fill(&self, run: &Run) -> Result<Filled> {
         let objects = self.home.objects(run.address())?;
+        // The back-links as the home holds them now, none left from before.
+        let _ = crate::io::fs::remove_any(&run.path().join(DESCENDANTS));
         let mut filled = Filled {
             problems: Vec::new(),
             nested: objects.nested,
@@ -244,13 +266,20 @@ impl Mirror {
         else {
             return Ok(());
         };
-        // Only a run the listing found: a back-link of a run removed since
-        // names nothing.
-        if !self.is_laid_out_run(&descendant) {
+        // The descendant as the home holds it now (made since the root was
+        // laid out, or gone since): its manifest, then its link.
+        let manifest = self.home.stored_at(&format!("{key}/{MANIFEST}"))?;
+        let Some(manifest) = manifest.filter(|bytes| !is_tombstone(bytes)) else {
             return Ok(());
-        }
-        if let Some(bytes) = self.home.stored_at(&format!("{key}/{ANCESTOR}"))? {
-            self.lay_out(&descendant, ANCESTOR, &bytes)?;
+        };
+        let mut parts: Vec<&str> = key.split('/').collect();
+        parts.push(MANIFEST);
+        self.put_file(&parts, Content::Bytes(&manifest))?;
+        match self.home.stored_at(&format!("{key}/{ANCESTOR}"))? {
+            Some(bytes) => self.lay_out(&descendant, ANCESTOR, &bytes)?,
+            None => {
+                let _ = crate::io::fs::remove_file(&descendant.join(ANCESTOR));
+            }
         }
         Ok(())
     }
@@ -262,39 +291,74 @@ impl Mirror {
         Ok(stored.filter(|bytes| !is_tombstone(bytes)))
     }
 
-    /// Removes the run at `run` from the home, if its manifest there is
-    /// still `manifest` (`false` if not): its objects are listed, its
-    /// manifest is replaced by a tombstone (from then on no node makes,
-    /// opens or joins a run of that id), its back-link in its ancestor
-    /// goes (whichever back-link there leads to it), then every object
-    /// listed, then the tombstone; then what is laid out of it here. The
-    /// objects of another run below it stay.
+    /// Begins removing the run at `run` from the home, if its manifest
+    /// there is still `manifest` (`None` if not): its objects are listed,
+    /// then its manifest is replaced by a tombstone (from then on no node
+    /// makes, opens or joins a run of that id).
     ///
     /// # Errors
     ///
-    /// [`Error::Store`] naming the object a request failed for; what was
-    /// deleted before stays deleted, and the tombstone keeps the id from
-    /// being used.
-    pub(crate) fn remove(&self, run: &Run, manifest: &[u8]) -> Result<bool> {
+    /// [`Error::Store`] naming the object a request failed for.
+    pub(crate) fn begin_removal(&self, run: &Run, manifest: &[u8]) -> Result<Option<Removal>> {
         let objects = self.home.objects(run.address())?;
         let ancestor = pointer::read(&run.path().join(ANCESTOR))
             .ok()
             .flatten()
             .and_then(|target| self.inside(run.path(), &target));
         if !self.home.begin_removal(run.address(), manifest)? {
-            return Ok(false);
+            return Ok(None);
         }
-        if let Some(ancestor) = ancestor {
+        Ok(Some(Removal {
+            objects: objects.own,
+            ancestor,
+        }))
+    }
+
+    /// Puts the run's `manifest` back in place of the tombstone
+    /// [`begin_removal`](Mirror::begin_removal) put: the run stays.
+    pub(crate) fn undo_removal(&self, run: &Run, manifest: &[u8]) -> Result<bool> {
+        self.home.undo_removal(run.address(), manifest)
+    }
+
+    /// Ends a removal: the run's back-link in its ancestor goes (whichever
+    /// back-link there leads to it), then every object listed, then the
+    /// tombstone. The objects of another run below it stay.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] naming the object a request failed for; what was
+    /// deleted before stays deleted, and the tombstone keeps the id from
+    /// being used until a later prune finishes the removal.
+    pub(crate) fn end_removal(&self, run: &Run, removal: Removal) -> Result<()> {
+        if let Some(ancestor) = &removal.ancestor {
             // A back-link left behind names a run that is gone: it counts
             // for nothing.
-            let _ = self.remove_backlinks_to(run.path(), &ancestor);
+            let _ = self.remove_backlinks_to(run.path(), ancestor);
         }
-        for object in objects.own.iter().filter(|o| o.relative != MANIFEST) {
+        for object in removal.objects.iter().filter(|o| o.relative != MANIFEST) {
             self.home.delete_object(object)?;
         }
-        self.home.finish_removal(run.address())?;
-        let _ = crate::io::fs::remove_any(run.path());
-        Ok(true)
+        self.home.end_removal(&self.key_of(run.path()))
+    }
+
+    /// The run folders (keys below the root) where a prune that is gone
+    /// left a tombstone, as [`runs`](Mirror::runs) found them.
+    pub(crate) fn left_removals(&self) -> Vec<String> {
+        self.left
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Finishes the removal a prune that is gone left at the run folder
+    /// `key`: every object below it, then its tombstone.
+    pub(crate) fn finish_left_removal(&self, key: &str) -> Result<bool> {
+        self.home.finish_left_removal(key)
+    }
+
+    /// The URL of the run folder `key` (below the root).
+    pub(crate) fn url_of_key(&self, key: &str) -> String {
+        format!("{}/{key}", self.url().trim_end_matches('/'))
     }
 
     /// Deletes the back-links in the home's run at `ancestor` (a folder of
@@ -352,22 +416,6 @@ impl Mirror {
             }
         }
         (at.starts_with(&self.dir) && at != self.dir).then_some(at)
-    }
-
-    /// Whether `folder` (inside the mirror) is a run laid out here: every
-    /// folder to it a real one, and a manifest in it.
-    fn is_laid_out_run(&self, folder: &Path) -> bool {
-        let Ok(below) = folder.strip_prefix(&self.dir) else {
-            return false;
-        };
-        let mut at = self.dir.clone();
-        for part in below.components() {
-            at.push(part);
-            if !std::fs::symlink_metadata(&at).is_ok_and(|m| m.is_dir()) {
-                return false;
-            }
-        }
-        std::fs::symlink_metadata(at.join(MANIFEST)).is_ok_and(|m| m.is_file())
     }
 
     /// The parts, below the mirror's folder, of the place of `relative`
@@ -496,6 +544,13 @@ fn is_link(relative: &str) -> bool {
         || relative
             .strip_prefix(DESCENDANTS)
             .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// A removal begun: the run's objects as listed before its tombstone, and
+/// its ancestor's folder in the mirror, if it has one there.
+pub(crate) struct Removal {
+    objects: Vec<crate::lifecycle::home::HomeObject>,
+    ancestor: Option<PathBuf>,
 }
 
 /// What a file laid out holds: bytes read, or only its size.

@@ -322,3 +322,145 @@ fn a_run_made_again_while_its_id_is_removed_is_whole_or_refused() -> TestResult 
     }
     Ok(())
 }
+
+#[test]
+fn a_run_linked_to_a_planned_run_after_the_plan_keeps_it() -> TestResult {
+    use crate::Nesting;
+    let home = "memory://mirror-attack-late-child/runs";
+    let t = tempfile::tempdir()?;
+    let n = |x: &str| t.path().join(x);
+    // `r`, a run without a stage, and `z/p` fail; `r/sub` (run first,
+    // below `r`) stays.
+    on(home, &n("a")).run_id("r").create()?.guard().fail("x")?;
+    on(home, &n("a")).run_id("r2").create()?.guard().finish()?;
+    on(home, &n("b"))
+        .stage("z")
+        .run_id("p")
+        .create()?
+        .guard()
+        .fail("x")?;
+    on(home, &n("b"))
+        .stage("z")
+        .run_id("p2")
+        .create()?
+        .guard()
+        .finish()?;
+    let sub = on(home, &n("d"))
+        .nesting(Nesting::RunFirst)
+        .stage("sub")
+        .run_id("r")
+        .create()?;
+    sub.guard().finish()?;
+    let plan = Prune::new(home).status([RunStatus::Failed]).plan()?;
+    assert_eq!(plan.remove.len(), 2, "{:?}", plan.remove);
+    // After the plan, two runs grow out of `z/p`: one made since, and
+    // `r/sub`, whose laid-out folder the removal of `r` must not blind.
+    let p = on(home, &n("e")).stage("z").run_id("p").open()?;
+    let child = on(home, &n("f")).stage("c").run_id("child").create()?;
+    child.link(&p)?;
+    child.guard().finish()?;
+    sub.link(&p)?;
+    drop(p);
+    let done = plan.execute()?;
+    let after = keys(home);
+    assert!(
+        after.contains(&"z/p/run.json".to_owned()),
+        "{done:?}: {after:?}"
+    );
+    assert!(
+        done.skipped
+            .iter()
+            .any(|(_, reason)| matches!(reason, KeepReason::AncestorOf(_))),
+        "{done:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_run_made_anew_after_the_plan_is_not_the_run_planned_on() -> TestResult {
+    let home = "memory://mirror-attack-anew/runs";
+    let t = tempfile::tempdir()?;
+    failed_runs(home, &t.path().join("n1"), &["r", "last"])?;
+    let plan = Prune::new(home).status([RunStatus::Failed]).plan()?;
+    assert_eq!(plan.remove.len(), 1);
+    // Removed by hand and made again, finished, with data.
+    let store = Store::open(home)?;
+    for key in keys(home).into_iter().filter(|k| k.starts_with("s/r/")) {
+        store.delete(&key)?;
+    }
+    let new = on(home, &t.path().join("n2"))
+        .stage("s")
+        .run_id("r")
+        .create()?;
+    std::fs::write(new.path().join("precious.bin"), b"new data")?;
+    new.sync()?;
+    new.guard().finish()?;
+    let done = plan.execute()?;
+    assert!(done.removed.is_empty(), "{done:?}");
+    assert!(keys(home).contains(&"s/r/precious.bin".to_owned()));
+    Ok(())
+}
+
+#[test]
+fn a_removal_a_killed_prune_left_is_finished_by_the_next() -> TestResult {
+    let home = "memory://mirror-attack-left/runs";
+    let t = tempfile::tempdir()?;
+    failed_runs(home, &t.path().join("n1"), &["r", "fresh", "last"])?;
+    let store = Store::open(home)?;
+    store.put("s/r/ckpt/big.bin", vec![1; 1000])?;
+    // What a prune killed after its tombstone leaves: one of a day ago,
+    // and one of a prune still at work (this process, now).
+    let old =
+        br#"{"runlayout_removing":{"host":"elsewhere","pid":1,"since":"2020-01-01T00:00:00Z"}}"#;
+    let manifest = store.get("s/r/run.json")?.ok_or("a manifest")?;
+    assert!(store.replace("s/r/run.json", old.to_vec(), manifest.version)?);
+    let fresh = store.get("s/fresh/run.json")?.ok_or("a manifest")?;
+    let address = on(home, &t.path().join("n1"))
+        .stage("s")
+        .run_id("fresh")
+        .open()?;
+    let home_of =
+        crate::lifecycle::home::Home::of(Path::new(home), Some(t.path()))?.ok_or("a home")?;
+    assert!(home_of.begin_removal(address.address(), &fresh.bytes)?);
+    drop(address);
+    let plan = Prune::new(home).plan()?;
+    assert_eq!(plan.trash.len(), 1, "{:?}", plan.trash);
+    let done = plan.execute()?;
+    assert_eq!(done.trash, 1);
+    let left = keys(home);
+    assert!(!left.iter().any(|k| k.starts_with("s/r/")), "{left:?}");
+    assert!(
+        left.contains(&"s/fresh/run.json".to_owned()),
+        "a prune at work is left be"
+    );
+    // The id is free again.
+    assert!(
+        on(home, &t.path().join("n3"))
+            .stage("s")
+            .run_id("r")
+            .create_or_open()?
+            .is_new()
+    );
+    Ok(())
+}
+
+#[test]
+fn a_run_json_deep_in_a_run_is_one_of_its_files() -> TestResult {
+    let home = "memory://mirror-attack-deep/runs";
+    let t = tempfile::tempdir()?;
+    failed_runs(home, &t.path().join("n"), &["a", "last"])?;
+    let store = Store::open(home)?;
+    store.put("s/a/data/shard/run.json", b"{\"anything\":1}".to_vec())?;
+    store.put("s/a/data/shard/part0", vec![1; 10])?;
+    let done = Prune::new(home)
+        .status([RunStatus::Failed])
+        .plan()?
+        .execute()?;
+    assert_eq!(done.removed.len(), 1, "{done:?}");
+    let left: Vec<String> = keys(home)
+        .into_iter()
+        .filter(|k| k.starts_with("s/a/"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    Ok(())
+}

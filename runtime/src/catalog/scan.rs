@@ -294,6 +294,9 @@ impl Runs {
         let debug = self.debug != DebugRuns::Exclude;
         let mut found_runs = Vec::new();
         for found in home.manifests(plain, debug)? {
+            if found.removing {
+                continue;
+            }
             let parts: Vec<&str> = found.parts.iter().map(String::as_str).collect();
             let manifest = found.manifest.and_then(|bytes| {
                 serde_json::from_slice::<Manifest>(&bytes).map_err(|e| Error::InvalidRecord {

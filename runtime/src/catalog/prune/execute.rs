@@ -42,6 +42,9 @@ impl PrunePlan {
     pub fn execute(&self) -> Result<Pruned> {
         let mut done = Pruned::default();
         if let Some(remover) = &self.remover {
+            for trash in &self.trash {
+                done.trash += usize::from(remover.finish(trash)?);
+            }
             self.remove_in_order(&mut done, |candidate| remover.remove(candidate))?;
             return Ok(done);
         }

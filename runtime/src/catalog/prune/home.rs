@@ -15,6 +15,7 @@
 //! which no listing shows. `include_latest` is not available in a home
 //! yet.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::catalog::mirror::Mirror;
@@ -25,6 +26,9 @@ use crate::catalog::prune::plan::{Candidate, KeepReason, Kept, PrunePlan, Remove
 use crate::error::{Error, Operation, Result};
 use crate::io::fs::At as _;
 use crate::lifecycle::ancestry::ANCESTOR;
+use crate::record::json;
+use crate::record::manifest::MANIFEST;
+use crate::record::status::RunStatus;
 use crate::record::status::STATUS;
 use crate::record::summary::SUMMARY;
 
@@ -97,6 +101,12 @@ fn plan(prune: &Prune) -> Result<Option<PrunePlan>> {
     for kept in &mut plan.kept {
         kept.run = mirror.attach(kept.run.clone());
     }
+    // What a prune that is gone left: finished by this one.
+    plan.trash = mirror
+        .left_removals()
+        .iter()
+        .map(|key| PathBuf::from(mirror.url_of_key(key)))
+        .collect();
     plan.remover = Some(Arc::new(InHome { mirror, _dir: dir }));
     Ok(Some(plan))
 }
@@ -106,7 +116,12 @@ impl Remover for InHome {
     /// again of the home, just before.
     fn remove(&self, candidate: &Candidate) -> Result<std::result::Result<(), KeepReason>> {
         let run = &candidate.run;
-        let Some(manifest) = self.mirror.manifest_of(run)? else {
+        // The run planned on: its manifest as laid out then. One made
+        // anew since under that id (removed by hand and made again) is
+        // another run, which the plan never selected.
+        let planned = json::read_as(&run.path().join(MANIFEST), |bytes| Ok(bytes.to_vec()))?;
+        let now = self.mirror.manifest_of(run)?;
+        let Some(manifest) = planned.filter(|planned| now.as_ref() == Some(planned)) else {
             return Ok(Err(KeepReason::Gone));
         };
         // Its records and back-links as the home holds them now; a run
@@ -118,11 +133,30 @@ impl Remover for InHome {
         if let Err(reason) = still_removable(run) {
             return Ok(Err(reason));
         }
-        match self.mirror.remove(run, &manifest)? {
-            true => Ok(Ok(())),
-            // Its manifest changed or went since it was read.
-            false => Ok(Err(KeepReason::Gone)),
+        // Its manifest changed or went since it was read.
+        let Some(removal) = self.mirror.begin_removal(run, &manifest)? else {
+            return Ok(Err(KeepReason::Gone));
+        };
+        // Resumed between the look above and the tombstone: it stays.
+        let reason = match run.status() {
+            Ok(RunStatus::Running) => Some(KeepReason::Running),
+            Ok(_) => None,
+            Err(e) => Some(KeepReason::Unreadable(e.to_string())),
+        };
+        if let Some(reason) = reason {
+            self.mirror.undo_removal(run, &manifest)?;
+            return Ok(Err(reason));
         }
+        self.mirror.end_removal(run, removal)?;
+        Ok(Ok(()))
+    }
+
+    fn finish(&self, trash: &Path) -> Result<bool> {
+        let key = trash.to_string_lossy();
+        let key = key
+            .strip_prefix(&format!("{}/", self.mirror.url().trim_end_matches('/')))
+            .unwrap_or(&key);
+        self.mirror.finish_left_removal(key)
     }
 }
 

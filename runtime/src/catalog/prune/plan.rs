@@ -169,6 +169,10 @@ pub struct PrunePlan {
 /// What removes a planned run somewhere other than a folder (a root in
 /// object storage): asks again whether it may go, and removes it.
 pub(super) trait Remover: std::fmt::Debug + Send + Sync {
+    /// Finishes a piece of the plan's trash (what a removal that is gone
+    /// left there): `false` if there was nothing left to finish.
+    fn finish(&self, trash: &std::path::Path) -> crate::error::Result<bool>;
+
     /// `Ok(Err(reason))` if the run stays after all.
     fn remove(
         &self,

@@ -32,6 +32,9 @@ pub(crate) struct HomeRun {
     /// Its manifest's bytes, or why they were not read.
     pub(crate) manifest: Result<Vec<u8>>,
     pub(crate) url: String,
+    /// A tombstone stands at its `run.json` (in `manifest`): the run is
+    /// being removed, and is no run any more.
+    pub(crate) removing: bool,
 }
 
 impl Home {
@@ -74,17 +77,15 @@ impl Home {
             .filter_map(|(((debug, parts), manifest), key)| {
                 let manifest = manifest.transpose()?;
                 // A run being removed is no run any more.
-                if manifest
+                let removing = manifest
                     .as_ref()
-                    .is_ok_and(|bytes| super::is_tombstone(bytes))
-                {
-                    return None;
-                }
+                    .is_ok_and(|bytes| super::is_tombstone(bytes));
                 Some(HomeRun {
                     debug,
                     parts,
                     manifest,
                     url: self.store.url_of(&key),
+                    removing,
                 })
             })
             .collect())
@@ -128,9 +129,12 @@ impl Home {
         // A folder below the run that holds a manifest is another run (a
         // run-first run below a stageless one of the same name): its
         // objects are its own.
+        // Only a folder right below the run, named as a stage is, can hold
+        // a run; a `run.json` deeper down is one of the run's own files.
         let nested: Vec<String> = listed
             .iter()
             .filter_map(|o| o.relative.strip_suffix(MANIFEST)?.strip_suffix('/'))
+            .filter(|folder| names::check(folder).is_ok())
             .map(|folder| format!("{folder}/"))
             .collect();
         let (nested_objects, own): (Vec<_>, Vec<_>) = listed

@@ -122,7 +122,9 @@ mod listing;
 #[cfg(feature = "object-store")]
 mod removal;
 #[cfg(feature = "object-store")]
-pub(crate) use removal::is_tombstone;
+pub(crate) use listing::HomeObject;
+#[cfg(feature = "object-store")]
+pub(crate) use removal::{is_left_behind, is_tombstone};
 
 #[cfg(feature = "object-store")]
 use with_store::*;

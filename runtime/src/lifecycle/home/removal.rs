@@ -1,20 +1,25 @@
 //! Removing a run from its home, as a prune does: its manifest is first
-//! replaced by a tombstone (only if it is still the manifest read), so
-//! that from then on no node creates, opens or joins a run of that id
+//! replaced by a tombstone (only if it is still the manifest planned on),
+//! so that from then on no node creates, opens or joins a run of that id
 //! while its objects are deleted (a listing leaves it out, an open or a
 //! join is `RunBeingRemoved`, a creator finds the id taken); the tombstone
-//! goes last. A home has no claims: a node that opened the run before the
+//! goes last. A tombstone whose prune is gone (killed) is finished by the
+//! next prune. A home has no claims: a node that opened the run before the
 //! tombstone keeps writing into it, and what it writes after the deletion
 //! is left below a key no listing shows.
 
+use std::time::SystemTime;
+
 use super::*;
 use crate::error::Result;
+use crate::io::process::{self, Fate};
 use crate::record::manifest::MANIFEST;
+use crate::record::process_record::ProcessRecord;
 use crate::run::address::Address;
 
 /// What stands at a run's `run.json` in the home while the run is being
-/// removed. No manifest reads as it (it has no `id`), and it names who
-/// removes the run, and since when.
+/// removed. No manifest reads as it (it has no `id`); it names the prune
+/// that removes the run, and since when.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Tombstone {
     runlayout_removing: Removing,
@@ -22,14 +27,35 @@ struct Tombstone {
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Removing {
-    host: Option<String>,
-    pid: u32,
+    #[serde(flatten)]
+    by: ProcessRecord,
     since: String,
 }
 
 /// Whether `bytes` (what stands at a run's `run.json`) is a tombstone.
 pub(crate) fn is_tombstone(bytes: &[u8]) -> bool {
     serde_json::from_slice::<Tombstone>(bytes).is_ok()
+}
+
+/// Whether the tombstone `bytes` was left by a prune that is gone: one of
+/// this pid space whose process is no more, or any older than a day (a
+/// prune of another machine cannot be asked).
+pub(crate) fn is_left_behind(bytes: &[u8]) -> bool {
+    let Ok(tombstone) = serde_json::from_slice::<Tombstone>(bytes) else {
+        return false;
+    };
+    let removing = tombstone.runlayout_removing;
+    if let Some(writer) = removing.by.writer()
+        && process::fate(writer) == Fate::Gone
+    {
+        return true;
+    }
+    let since = crate::record::time::parse(&removing.since);
+    since.is_some_and(|since| {
+        SystemTime::now()
+            .duration_since(since)
+            .is_ok_and(|age| age > crate::io::temporary::FOREIGN_STALE_AFTER)
+    })
 }
 
 impl Home {
@@ -44,11 +70,9 @@ impl Home {
         if stored.bytes != manifest {
             return Ok(false);
         }
-        let me = crate::io::process::current();
         let tombstone = Tombstone {
             runlayout_removing: Removing {
-                host: me.host.clone(),
-                pid: me.pid,
+                by: ProcessRecord::this_process(),
                 since: crate::record::time::now(),
             },
         };
@@ -56,8 +80,44 @@ impl Home {
         self.store.replace(&key, bytes, stored.version)
     }
 
-    /// Deletes the tombstone: the run's id is free again.
-    pub(crate) fn finish_removal(&self, address: &Address) -> Result<()> {
-        self.store.delete(&join(&self.run_key(address), MANIFEST))
+    /// Puts `manifest` back in place of this process's tombstone: the run
+    /// was found in use after all. `false` if the tombstone is not there.
+    pub(crate) fn undo_removal(&self, address: &Address, manifest: &[u8]) -> Result<bool> {
+        let key = join(&self.run_key(address), MANIFEST);
+        match self.store.get(&key)? {
+            Some(stored) if is_tombstone(&stored.bytes) => {
+                self.store.replace(&key, manifest.to_vec(), stored.version)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Deletes the tombstone at the run folder `key` (below the root),
+    /// if one stands there: the id is free again.
+    pub(crate) fn end_removal(&self, key: &str) -> Result<()> {
+        let key = join(key, MANIFEST);
+        match self.store.get(&key)? {
+            Some(stored) if is_tombstone(&stored.bytes) => self.store.delete(&key),
+            _ => Ok(()),
+        }
+    }
+
+    /// Finishes the removal a prune that is gone left at the run folder
+    /// `key` (below the root): every object below it, then its tombstone.
+    /// Nothing happens unless a tombstone left behind stands there.
+    pub(crate) fn finish_left_removal(&self, key: &str) -> Result<bool> {
+        let Some(stored) = self.stored_at(&join(key, MANIFEST))? else {
+            return Ok(false);
+        };
+        if !is_left_behind(&stored) {
+            return Ok(false);
+        }
+        for object in self.objects_below(key)? {
+            if object.relative != MANIFEST {
+                self.delete_object(&object)?;
+            }
+        }
+        self.end_removal(key)?;
+        Ok(true)
     }
 }
