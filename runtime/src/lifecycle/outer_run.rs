@@ -78,6 +78,8 @@ fn remember(root: &Path, folder: &Path) {
 mod tests {
     use super::*;
 
+    // A run is told by its manifest, which needs the feature.
+    #[cfg(feature = "manifest")]
     #[test]
     fn a_folder_that_is_a_run_is_refused_every_time_and_a_free_one_remembered() {
         let root = tempfile::tempdir().unwrap();
