@@ -79,8 +79,8 @@ impl Mirror {
 
     /// The URL of what `path` (below [`dir`](Mirror::dir)) stands for.
     pub fn url_of(&self, path: &Path) -> Option<String> {
-        path.strip_prefix(&self.dir).ok()?;
-        laid_out_url(path)
+        let below = path.strip_prefix(&self.dir).ok()?;
+        Some(url_below(&self.url(), below))
     }
 
     /// Lays out every run of the home: its manifest (as stored, so that a
@@ -97,16 +97,17 @@ impl Mirror {
     pub fn runs(&self, records: &[&str]) -> Result<Vec<Error>> {
         let mut problems = Vec::new();
         for found in self.home.manifests(true, true)? {
+            let mut parts: Vec<&str> = Vec::new();
+            if found.debug {
+                parts.push(runlayout_grammar::names::DEBUG_DIR);
+            }
+            parts.extend(found.parts.iter().map(String::as_str));
             if found.removing {
                 if found.manifest.as_deref().is_ok_and(is_left_behind) {
-                    let mut key = found.parts.join("/");
-                    if found.debug {
-                        key = format!("{}/{key}", runlayout_grammar::names::DEBUG_DIR);
-                    }
                     self.left
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .push(key);
+                        .push(parts.join("/"));
                 }
                 continue;
             }
@@ -117,11 +118,6 @@ impl Mirror {
                     continue;
                 }
             };
-            let mut parts: Vec<&str> = Vec::new();
-            if found.debug {
-                parts.push(runlayout_grammar::names::DEBUG_DIR);
-            }
-            parts.extend(found.parts.iter().map(String::as_str));
             parts.push(MANIFEST);
             if let Err(e) = self.put_file(&parts, Content::Bytes(&bytes)) {
                 problems.push(e);
@@ -183,14 +179,10 @@ impl Mirror {
         let objects = self.home.objects(run.address())?;
         // The back-links as the home holds them now, none left from before.
         let _ = crate::io::fs::remove_any(&run.path().join(DESCENDANTS));
-        let mut filled = Filled {
-            problems: Vec::new(),
-            nested: objects.nested,
-        };
+        let mut filled = Filled::default();
         // Files and folders first, links last: nothing is laid out below
         // a link, whatever order the store lists in.
-        let (links, files): (Vec<_>, Vec<_>) =
-            objects.own.iter().partition(|o| is_link(&o.relative));
+        let (links, files): (Vec<_>, Vec<_>) = objects.iter().partition(|o| is_link(&o.relative));
         for object in files.into_iter().chain(links) {
             let relative = object.relative.as_str();
             if relative == MANIFEST {
@@ -208,7 +200,8 @@ impl Mirror {
                     None => Err(self.unplaceable(run.path(), relative)),
                 }
             };
-            let laid = laid.and_then(|()| match relative.starts_with(DESCENDANTS) {
+            let back_link = is_link(relative) && relative != ANCESTOR;
+            let laid = laid.and_then(|()| match back_link {
                 true => self.descendant_ancestor(&run.path().join(relative)),
                 false => Ok(()),
             });
@@ -308,10 +301,7 @@ impl Mirror {
         if !self.home.begin_removal(run.address(), manifest)? {
             return Ok(None);
         }
-        Ok(Some(Removal {
-            objects: objects.own,
-            ancestor,
-        }))
+        Ok(Some(Removal { objects, ancestor }))
     }
 
     /// Puts the run's `manifest` back in place of the tombstone
@@ -358,7 +348,7 @@ impl Mirror {
 
     /// The URL of the run folder `key` (below the root).
     pub(crate) fn url_of_key(&self, key: &str) -> String {
-        format!("{}/{key}", self.url().trim_end_matches('/'))
+        url_below(&self.url(), Path::new(key))
     }
 
     /// Deletes the back-links in the home's run at `ancestor` (a folder of
@@ -515,11 +505,16 @@ fn laid_out() -> &'static Mutex<Vec<(PathBuf, String)>> {
 pub fn laid_out_url(path: &Path) -> Option<String> {
     let laid_out = laid_out().lock().unwrap_or_else(PoisonError::into_inner);
     let (dir, url) = laid_out.iter().find(|(dir, _)| path.starts_with(dir))?;
-    let below = path.strip_prefix(dir).ok()?;
-    Some(match crate::io::working_copy::key_below(below) {
+    Some(url_below(url, path.strip_prefix(dir).ok()?))
+}
+
+/// The URL of what stands at `below` (a path below the root) in the root
+/// at `url`.
+fn url_below(url: &str, below: &Path) -> String {
+    match crate::io::working_copy::key_below(below) {
         Some(key) => format!("{}/{key}", url.trim_end_matches('/')),
-        None => url.clone(),
-    })
+        None => url.to_owned(),
+    }
 }
 
 /// `text` (a message, a problem) with every folder a [`Mirror`] of this
@@ -565,7 +560,4 @@ enum Content<'a> {
 pub struct Filled {
     /// What could not be laid out, and why (left out).
     pub problems: Vec<Error>,
-    /// The folders below the run (`x/`) that hold other runs, whose
-    /// objects were left out.
-    pub nested: Vec<String>,
 }

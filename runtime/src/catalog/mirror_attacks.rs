@@ -32,6 +32,22 @@ fn keys(home: &str) -> Vec<String> {
     keys
 }
 
+/// The keys of the home that start with `prefix`, sorted.
+fn keys_below(home: &str, prefix: &str) -> Vec<String> {
+    keys(home)
+        .into_iter()
+        .filter(|k| k.starts_with(prefix))
+        .collect()
+}
+
+/// A prune of the home's failed runs, planned and done.
+fn prune_failed(home: &str) -> crate::Result<crate::catalog::prune::Pruned> {
+    Prune::new(home)
+        .status([RunStatus::Failed])
+        .plan()?
+        .execute()
+}
+
 /// Runs `id`s made at stage `s` on one node, each failed.
 fn failed_runs(home: &str, node: &Path, ids: &[&str]) -> TestResult {
     for id in ids {
@@ -200,14 +216,8 @@ fn an_ancestor_that_is_no_pointer_never_half_removes_a_run() -> TestResult {
     let store = Store::open(home)?;
     store.put("s/a/ancestor", b"not a pointer".to_vec())?;
     store.put("s/a/checkpoints/big.ckpt", vec![7; 5000])?;
-    let done = Prune::new(home)
-        .status([RunStatus::Failed])
-        .plan()?
-        .execute()?;
-    let left: Vec<String> = keys(home)
-        .into_iter()
-        .filter(|k| k.starts_with("s/a/"))
-        .collect();
+    let done = prune_failed(home)?;
+    let left = keys_below(home, "s/a/");
     // Removed whole, or left whole: never objects without their manifest.
     assert!(
         left.is_empty() || left.contains(&"s/a/run.json".to_owned()),
@@ -225,15 +235,9 @@ fn objects_whose_keys_need_escapes_go_with_their_run() -> TestResult {
     for name in ["100%done", "a b.bin", "t[1]#2.ckpt"] {
         store.put(&format!("s/a/{name}"), vec![1])?;
     }
-    let done = Prune::new(home)
-        .status([RunStatus::Failed])
-        .plan()?
-        .execute()?;
+    let done = prune_failed(home)?;
     assert_eq!(done.removed.len(), 1);
-    let left: Vec<String> = keys(home)
-        .into_iter()
-        .filter(|k| k.starts_with("s/a/"))
-        .collect();
+    let left = keys_below(home, "s/a/");
     assert!(left.is_empty(), "{left:?}");
     Ok(())
 }
@@ -257,15 +261,9 @@ fn back_links_of_removed_runs_go_with_them() -> TestResult {
         .guard()
         .fail("x")?;
     drop(parent);
-    let done = Prune::new(home)
-        .status([RunStatus::Failed])
-        .plan()?
-        .execute()?;
+    let done = prune_failed(home)?;
     assert_eq!(done.removed.len(), 2, "{done:?}");
-    let left: Vec<String> = keys(home)
-        .into_iter()
-        .filter(|k| k.starts_with("p/parent/descendants/"))
-        .collect();
+    let left = keys_below(home, "p/parent/descendants/");
     assert!(left.is_empty(), "{left:?}");
     Ok(())
 }
@@ -385,7 +383,7 @@ fn a_run_made_anew_after_the_plan_is_not_the_run_planned_on() -> TestResult {
     assert_eq!(plan.remove.len(), 1);
     // Removed by hand and made again, finished, with data.
     let store = Store::open(home)?;
-    for key in keys(home).into_iter().filter(|k| k.starts_with("s/r/")) {
+    for key in keys_below(home, "s/r/") {
         store.delete(&key)?;
     }
     let new = on(home, &t.path().join("n2"))
@@ -452,15 +450,9 @@ fn a_run_json_deep_in_a_run_is_one_of_its_files() -> TestResult {
     let store = Store::open(home)?;
     store.put("s/a/data/shard/run.json", b"{\"anything\":1}".to_vec())?;
     store.put("s/a/data/shard/part0", vec![1; 10])?;
-    let done = Prune::new(home)
-        .status([RunStatus::Failed])
-        .plan()?
-        .execute()?;
+    let done = prune_failed(home)?;
     assert_eq!(done.removed.len(), 1, "{done:?}");
-    let left: Vec<String> = keys(home)
-        .into_iter()
-        .filter(|k| k.starts_with("s/a/"))
-        .collect();
+    let left = keys_below(home, "s/a/");
     assert!(left.is_empty(), "{left:?}");
     Ok(())
 }

@@ -484,20 +484,20 @@ impl Store {
     /// longer there is no error.
     pub(crate) fn delete_listed(&self, location: &Key) -> Result<()> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let (inner, at) = (Arc::clone(&*self.inner), location.clone());
-        match block(async move { inner.delete(&at).await })? {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(Error::Store {
-                op: "delete",
-                url: self.url_of(&self.below_root(location.as_ref()).unwrap_or_default()),
-                message: e.to_string(),
-            }),
-        }
+        let key = self.below_root(location.as_ref()).unwrap_or_default();
+        self.delete_location(location.clone(), &key)
     }
 
     /// Deletes the object at `key`; one that is not there is no error.
     pub(crate) fn delete(&self, key: &str) -> Result<()> {
-        let (inner, at) = self.request(key);
+        let (_, at) = self.request(key);
+        self.delete_location(at, key)
+    }
+
+    /// Deletes the object at `at` (whose key below the root is `key`, for
+    /// errors); one that is not there is no error.
+    fn delete_location(&self, at: Key, key: &str) -> Result<()> {
+        let inner = Arc::clone(&*self.inner);
         match block(async move { inner.delete(&at).await })? {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(self.error("delete", key, &e)),

@@ -206,23 +206,7 @@ impl RunBuilder {
     /// ```
     pub fn create_for(self, launcher: &Launcher) -> Result<Run> {
         let job = launcher.run_id();
-        if let Some(home) = Home::of(&self.root, self.cache.as_deref())? {
-            let stage = self.checked_stage()?;
-            self.checked_params()?;
-            let id = self
-                .fixed_id_under(Some(launcher))?
-                .ok_or(Error::MissingRunId {
-                    method: "create_for",
-                })?;
-            let url = PathBuf::from(home.run_url(&self.address(stage, id)));
-            let meet = |local: RunBuilder| local.create_for(launcher);
-            // Another job's run, found in this node's working copy or in
-            // the home: named by its URL either way.
-            return match self.meet_in(&home, meet, Some(job.as_str())) {
-                Err(Error::RunExists { .. }) => Err(Error::RunExists { path: url }),
-                met => met,
-            };
-        }
+        let home = Home::of(&self.root, self.cache.as_deref())?;
         let stage = self.checked_stage()?;
         self.checked_params()?;
         let id = self
@@ -231,6 +215,16 @@ impl RunBuilder {
                 method: "create_for",
             })?;
         let address = self.address(stage, id);
+        if let Some(home) = home {
+            let url = PathBuf::from(home.run_url(&address));
+            let meet = |local: RunBuilder| local.create_for(launcher);
+            // Another job's run, found in this node's working copy or in
+            // the home: named by its URL either way.
+            return match self.meet_in(&home, meet, Some(job.as_str())) {
+                Err(Error::RunExists { .. }) => Err(Error::RunExists { path: url }),
+                met => met,
+            };
+        }
         if self.make_folder(&address)?.is_some() {
             let run = self.run(address.clone(), true);
             // Other ranks may be inside the folder already: on a failure it stays.

@@ -52,63 +52,59 @@ impl std::fmt::Debug for InHome {
 impl Prune {
     /// The plan of this prune if its root is a URL; `None` for a folder.
     pub(super) fn plan_in_home(&self) -> Result<Option<PrunePlan>> {
-        plan(self)
-    }
-}
-
-fn plan(prune: &Prune) -> Result<Option<PrunePlan>> {
-    if crate::io::url_root::url_of_root(&prune.root).is_none() {
-        return Ok(None);
-    }
-    if prune.include_latest {
-        return Err(Error::UnsupportedRoot {
-            root: prune.root.display().to_string(),
-            reason: "moving `latest` pointers on (include_latest) is not available for \
-                     runs in object storage yet"
-                .into(),
-        });
-    }
-    let dir = crate::io::temporary::builder()
-        .tempdir()
-        .at(Operation::CreateDir, &std::env::temp_dir())?;
-    let Some(mirror) = Mirror::of(&prune.root, dir.path())? else {
-        return Ok(None);
-    };
-    let problems = mirror.runs(&[STATUS, SUMMARY, ANCESTOR])?;
-    let local = Prune {
-        root: mirror.dir().to_path_buf(),
-        ..prune.clone()
-    };
-    let mut plan = local.plan()?;
-    plan.problems.extend(problems);
-    let mut removable = Vec::with_capacity(plan.remove.len());
-    for mut candidate in std::mem::take(&mut plan.remove) {
-        // Laid out whole now: the size of what it holds in the home. A run
-        // not all of which could be laid out stays, and says why.
-        let filled = mirror.fill(&candidate.run)?;
-        candidate.run = mirror.attach(candidate.run.clone());
-        if !filled.problems.is_empty() {
-            plan.kept.push(Kept {
-                run: candidate.run,
-                reason: KeepReason::Unreadable(said(&filled.problems)),
-            });
-            continue;
+        if crate::io::url_root::url_of_root(&self.root).is_none() {
+            return Ok(None);
         }
-        candidate.bytes = measure(candidate.run.path()).unwrap_or(candidate.bytes);
-        removable.push(candidate);
+        if self.include_latest {
+            return Err(Error::UnsupportedRoot {
+                root: self.root.display().to_string(),
+                reason: "moving `latest` pointers on (include_latest) is not available for \
+                         runs in object storage yet"
+                    .into(),
+            });
+        }
+        let dir = crate::io::temporary::builder()
+            .tempdir()
+            .at(Operation::CreateDir, &std::env::temp_dir())?;
+        let Some(mirror) = Mirror::of(&self.root, dir.path())? else {
+            return Ok(None);
+        };
+        let problems = mirror.runs(&[STATUS, SUMMARY, ANCESTOR])?;
+        let local = Prune {
+            root: mirror.dir().to_path_buf(),
+            ..self.clone()
+        };
+        let mut plan = local.plan()?;
+        plan.problems.extend(problems);
+        let mut removable = Vec::with_capacity(plan.remove.len());
+        for mut candidate in std::mem::take(&mut plan.remove) {
+            // Laid out whole now: the size of what it holds in the home. A run
+            // not all of which could be laid out stays, and says why.
+            let filled = mirror.fill(&candidate.run)?;
+            candidate.run = mirror.attach(candidate.run.clone());
+            if !filled.problems.is_empty() {
+                plan.kept.push(Kept {
+                    run: candidate.run,
+                    reason: KeepReason::Unreadable(said(&filled.problems)),
+                });
+                continue;
+            }
+            candidate.bytes = measure(candidate.run.path()).unwrap_or(candidate.bytes);
+            removable.push(candidate);
+        }
+        plan.remove = removable;
+        for kept in &mut plan.kept {
+            kept.run = mirror.attach(kept.run.clone());
+        }
+        // What a prune that is gone left: finished by this one.
+        plan.trash = mirror
+            .left_removals()
+            .iter()
+            .map(|key| PathBuf::from(mirror.url_of_key(key)))
+            .collect();
+        plan.remover = Some(Arc::new(InHome { mirror, _dir: dir }));
+        Ok(Some(plan))
     }
-    plan.remove = removable;
-    for kept in &mut plan.kept {
-        kept.run = mirror.attach(kept.run.clone());
-    }
-    // What a prune that is gone left: finished by this one.
-    plan.trash = mirror
-        .left_removals()
-        .iter()
-        .map(|key| PathBuf::from(mirror.url_of_key(key)))
-        .collect();
-    plan.remover = Some(Arc::new(InHome { mirror, _dir: dir }));
-    Ok(Some(plan))
 }
 
 impl Remover for InHome {

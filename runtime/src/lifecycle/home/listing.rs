@@ -17,13 +17,6 @@ pub(crate) struct HomeObject {
     location: crate::io::store::Key,
 }
 
-/// The objects below a run: its own, and the folders below it that hold
-/// other runs (`x/`), whose objects are left out.
-pub(crate) struct RunObjects {
-    pub(crate) own: Vec<HomeObject>,
-    pub(crate) nested: Vec<String>,
-}
-
 /// A run folder a listing of a home found: below `debug/` or not, the
 /// folder names below that, its manifest's bytes and their URL.
 pub(crate) struct HomeRun {
@@ -122,26 +115,23 @@ impl Home {
         self.store.get_many(&keys)
     }
 
-    /// Every object below the run at `address`: its key below the
-    /// run, and its size. One listing per 1,000 keys.
-    pub(crate) fn objects(&self, address: &Address) -> Result<RunObjects> {
-        let listed = self.objects_below(&self.run_key(address))?;
-        // A folder below the run that holds a manifest is another run (a
-        // run-first run below a stageless one of the same name): its
-        // objects are its own.
-        // Only a folder right below the run, named as a stage is, can hold
-        // a run; a `run.json` deeper down is one of the run's own files.
+    /// The run's own objects below the run at `address` (those of another
+    /// run below it left out): each key below the run, size and location.
+    /// One listing per 1,000 keys.
+    pub(crate) fn objects(&self, address: &Address) -> Result<Vec<HomeObject>> {
+        let mut listed = self.objects_below(&self.run_key(address))?;
+        // A folder right below the run, named as a stage is, that holds a
+        // manifest is another run (a run-first run below a stageless one
+        // of the same name): its objects are its own. A `run.json` deeper
+        // down is one of the run's own files.
         let nested: Vec<String> = listed
             .iter()
             .filter_map(|o| o.relative.strip_suffix(MANIFEST)?.strip_suffix('/'))
             .filter(|folder| names::check(folder).is_ok())
             .map(|folder| format!("{folder}/"))
             .collect();
-        let (nested_objects, own): (Vec<_>, Vec<_>) = listed
-            .into_iter()
-            .partition(|o| nested.iter().any(|n| o.relative.starts_with(n.as_str())));
-        let _ = nested_objects;
-        Ok(RunObjects { own, nested })
+        listed.retain(|o| !nested.iter().any(|n| o.relative.starts_with(n.as_str())));
+        Ok(listed)
     }
 
     /// Every object below the folder at `key` (below the root): its
