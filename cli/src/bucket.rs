@@ -1,5 +1,6 @@
 //! A root in object storage (`s3://bucket/runs`) for the commands that
-//! read runs as folders: `show`, `tree`, `path`, `diff` and `latest`.
+//! read runs as folders: `show`, `tree`, `path`, `diff`, `latest`, and
+//! `tag`, `note` and `link`, which then change the runs in the bucket.
 //!
 //! Their runs are laid out in a temporary folder, removed when the command
 //! ends (see `runlayout::__cli::Mirror`): every run's manifest and each

@@ -190,7 +190,9 @@ fn run(cli: &Cli, out: &mut Output) -> CliResult<()> {
         Command::Note { run, text } => {
             commands::note(&local_root(&cli.root)?, run, text.as_deref(), out)
         }
-        Command::Link { run, ancestor } => commands::link(&cli.root, run, ancestor, out),
+        Command::Link { run, ancestor } => {
+            commands::link(&local_root(&cli.root)?, run, ancestor, out)
+        }
         Command::Sweep(command) => commands::sweep(&cli.root, command, out),
     }
 }

@@ -106,10 +106,10 @@ fn ls_lists_the_runs_of_a_bucket_with_their_status() -> TestResult {
     // Nothing was fetched for the listing.
     assert_eq!(std::fs::read_dir(laptop.path())?.count(), 0);
     // A command that does not work on a bucket yet refuses it, naming it.
-    let link = runlayout(&["link", "pretrain/done", "pretrain/broke"])?;
-    let err = String::from_utf8_lossy(&link.stderr);
+    let sweeps = runlayout(&["sweep", "ls"])?;
+    let err = String::from_utf8_lossy(&sweeps.stderr);
     assert!(
-        !link.status.success() && err.contains(&format!("`{root}` is a URL")),
+        !sweeps.status.success() && err.contains(&format!("`{root}` is a URL")),
         "{err}"
     );
     Ok(())
@@ -250,6 +250,8 @@ fn show_tree_path_diff_and_latest_answer_for_a_bucket_as_for_a_folder() -> TestR
         &["tag", "--json", "pretrain/base", "+paper", "-keep"][..],
         &["note", "--json", "finetune/ft2", "the one to compare"],
         &["show", "--json", "finetune/ft2"],
+        &["link", "--json", "finetune/ft2", "pretrain/base"],
+        &["tree", "--json", "finetune/ft2"],
         &["prune", "--json", "--status", "failed"][..],
         &["prune", "--json", "--status", "failed", "--yes"],
         &["ls", "--json"],

@@ -83,6 +83,19 @@ impl Mirror {
         Some(url_below(&self.url(), below))
     }
 
+    /// Where `path` (a URL below the root, as spelled from `root` or as
+    /// the mirror spells its URL) is laid out; any other path as it is.
+    pub(crate) fn local_of(&self, root: &Path, path: &Path) -> PathBuf {
+        let url = self.url();
+        [root, Path::new(&url)]
+            .iter()
+            .find_map(|root| path.strip_prefix(root).ok())
+            .map_or_else(
+                || path.to_path_buf(),
+                |below| crate::io::fs::canonical_or_same(&self.dir.join(below)),
+            )
+    }
+
     /// Lays out every run of the home: its manifest (as stored, so that a
     /// scan of the folder reports a bad one as it would on disk), the
     /// `records` named (of [`STATUS`], [`SUMMARY`], [`ANCESTOR`]; one read
@@ -210,6 +223,30 @@ impl Mirror {
             }
         }
         Ok(filled)
+    }
+
+    /// Lays out the run's back-links as the home holds them now, none
+    /// left from before, each with the `ancestor` link of the run it
+    /// names: what [`Run::descendants`] then reads is the home's.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] if the home cannot be listed or read, or a
+    /// back-link cannot be laid out.
+    pub(crate) fn refresh_backlinks(&self, run: &Run) -> Result<()> {
+        let _ = crate::io::fs::remove_any(&run.path().join(DESCENDANTS));
+        let key = format!("{}/{DESCENDANTS}", self.key_of(run.path()));
+        for object in self.home.objects_below(&key)? {
+            let relative = format!("{DESCENDANTS}/{}", object.relative);
+            if !is_link(&relative) {
+                continue;
+            }
+            if let Some(bytes) = self.home.stored(run.address(), &relative)? {
+                self.lay_out(run.path(), &relative, &bytes)?;
+                self.descendant_ancestor(&run.path().join(&relative))?;
+            }
+        }
+        Ok(())
     }
 
     /// Lays out what is stored at `relative` below the run folder `run`:

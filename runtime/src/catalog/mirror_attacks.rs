@@ -456,3 +456,64 @@ fn a_run_json_deep_in_a_run_is_one_of_its_files() -> TestResult {
     assert!(left.is_empty(), "{left:?}");
     Ok(())
 }
+
+#[test]
+fn a_run_is_never_linked_to_a_run_being_removed() -> TestResult {
+    let home = "memory://mirror-attack-link-removing/runs";
+    let t = tempfile::tempdir()?;
+    failed_runs(home, &t.path().join("n1"), &["p"])?;
+    let p = on(home, &t.path().join("n2"))
+        .stage("s")
+        .run_id("p")
+        .open()?;
+    let child = on(home, &t.path().join("n2"))
+        .stage("c")
+        .run_id("child")
+        .create()?;
+    // A prune on another node has begun removing `p`.
+    let store = Store::open(home)?;
+    let manifest = store.get("s/p/run.json")?.ok_or("a manifest")?;
+    let home_of =
+        crate::lifecycle::home::Home::of(Path::new(home), Some(t.path()))?.ok_or("a home")?;
+    assert!(home_of.begin_removal(p.address(), &manifest.bytes)?);
+    let err = child.link(&p).expect_err("p is being removed");
+    assert!(matches!(err, Error::RunBeingRemoved { .. }), "{err}");
+    // Nothing of the link is left, in the home or in the working copy.
+    assert_eq!(keys_below(home, "s/p/descendants"), Vec::<String>::new());
+    assert_eq!(keys_below(home, "c/child/ancestor"), Vec::<String>::new());
+    assert_eq!(child.ancestor()?, None);
+    Ok(())
+}
+
+#[test]
+fn a_link_made_while_a_prune_tombstones_its_ancestor_keeps_the_ancestor() -> TestResult {
+    let home = "memory://mirror-attack-link-race/runs";
+    let t = tempfile::tempdir()?;
+    failed_runs(home, &t.path().join("n1"), &["p", "q"])?;
+    let plan = Prune::new(home).status([RunStatus::Failed]).plan()?;
+    assert_eq!(plan.remove.len(), 1, "{:?}", plan.remove);
+    // After the prune's last look at `p` and before its tombstone, a node
+    // links a run to `p`: the link is whole before the tombstone stands.
+    let node = t.path().join("n2");
+    let p = on(home, &node).stage("s").run_id("p").open()?;
+    let child = on(home, &node).stage("c").run_id("child").create()?;
+    crate::catalog::prune::before_tombstone(home, move || {
+        child.link(&p).expect("p is not being removed yet");
+    });
+    let done = plan.execute()?;
+    assert!(
+        done.skipped
+            .iter()
+            .any(|(_, reason)| matches!(reason, KeepReason::AncestorOf(_))),
+        "{done:?}"
+    );
+    let manifest = Store::open(home)?
+        .get("s/p/run.json")?
+        .ok_or("p's manifest")?;
+    assert!(
+        !crate::lifecycle::home::is_tombstone(&manifest.bytes),
+        "p stays a run"
+    );
+    assert!(!keys_below(home, "s/p/descendants").is_empty());
+    Ok(())
+}

@@ -96,10 +96,12 @@ impl Run {
         let (target, back_target) = self.targets_in_home(ancestor)?.unwrap_or_else(on_disk);
         #[cfg(not(feature = "object-store"))]
         let (target, back_target) = on_disk();
-        pointer::write(&back_link, &back_target, self.link_style())?;
-        pointer::write(&link, &target, self.link_style())?;
+        // The home, the truth, is linked first: a link it refuses (its
+        // ancestor is being removed) leaves the working copy as it was.
         #[cfg(feature = "object-store")]
         self.link_in_home(ancestor, (&back_link, &back_target), &target)?;
+        pointer::write(&back_link, &back_target, self.link_style())?;
+        pointer::write(&link, &target, self.link_style())?;
         Ok(())
     }
 
@@ -135,6 +137,13 @@ impl Run {
     /// For runs whose home is object storage: the links go to the home as
     /// objects holding what a pointer file holds, the back-link first and
     /// the `ancestor` last, as on disk.
+    ///
+    /// A home has no claims, so between the two the ancestor's manifest is
+    /// read: a run a prune is removing (its manifest a tombstone, or gone)
+    /// is not linked, and its back-link goes again. A prune reads the
+    /// back-links again after its tombstone stands; so either this read
+    /// sees the tombstone, or the prune sees the back-link and keeps the
+    /// run.
     #[cfg(feature = "object-store")]
     fn link_in_home(
         &self,
@@ -157,6 +166,15 @@ impl Run {
         theirs
             .store
             .put(&back_key, text(back_target)?.into_bytes())?;
+        let manifest = theirs
+            .store
+            .get(&theirs.key_of(crate::record::manifest::MANIFEST))?;
+        if !manifest.is_some_and(|m| !crate::lifecycle::home::is_tombstone(&m.bytes)) {
+            let _ = theirs.store.delete(&back_key);
+            return Err(Error::RunBeingRemoved {
+                path: PathBuf::from(&theirs.url),
+            });
+        }
         mine.store
             .put(&mine.key_of(ANCESTOR), text(target)?.into_bytes())
     }

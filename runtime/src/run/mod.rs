@@ -64,7 +64,7 @@ pub struct Run {
     /// A lock this process holds for as long as the run (or a clone)
     /// lives: a sweep trial's claim, which its worker holds while it works.
     #[cfg_attr(not(feature = "manifest"), allow(dead_code))]
-    held: Option<Arc<std::fs::File>>,
+    held: Option<Arc<dyn std::fmt::Debug + Send + Sync>>,
     /// Where the run lives in object storage, if it does: this folder is
     /// then its local working copy.
     #[cfg(feature = "object-store")]
@@ -139,12 +139,12 @@ impl Run {
         self
     }
 
-    /// The run, holding the locked `file` for as long as it or a clone
-    /// lives.
+    /// The run, holding `held` (a locked file, a lease) for as long as it
+    /// or a clone lives.
     // Only sweeps, which need the `manifest` feature, call it.
     #[cfg_attr(not(feature = "manifest"), allow(dead_code))]
-    pub(crate) fn holding(mut self, file: std::fs::File) -> Run {
-        self.held = Some(Arc::new(file));
+    pub(crate) fn holding(mut self, held: impl std::fmt::Debug + Send + Sync + 'static) -> Run {
+        self.held = Some(Arc::new(held));
         self
     }
 

@@ -278,6 +278,10 @@ impl Sweep {
     /// The next number never handed out, from the cursor: one locked
     /// append; `None` once all were.
     fn next_fresh(&self) -> Result<Option<usize>> {
+        #[cfg(feature = "object-store")]
+        if let Some(home) = &self.home {
+            return home.next_fresh(&self.spec, self.count());
+        }
         let path = self.path().join(CURSOR);
         let mut file = self.lock_file(&path, false)?;
         lock(&file, &path, true)?;
@@ -293,10 +297,9 @@ impl Sweep {
     /// Whether trial `n` needs nothing more: finished, or failed and not
     /// retried, as its status record says (read without a claim).
     fn is_settled(&self, n: usize) -> Result<bool> {
-        let run = self.trial_run(n);
-        if crate::io::fs::symlink_metadata_if_there(run.path())?.is_none() {
+        let Some(run) = self.present_trial(n)? else {
             return Ok(false);
-        }
+        };
         Ok(match run.status() {
             Ok(RunStatus::Finished) => true,
             Ok(RunStatus::Failed) => !self.retry_failed,
@@ -304,15 +307,44 @@ impl Sweep {
         })
     }
 
-    /// Trial `n` placed, not opened: for reading its records.
-    pub(crate) fn trial_run(&self, n: usize) -> Run {
-        let address = Address {
+    /// Where trial `n`'s run sits.
+    pub(crate) fn trial_address(&self, n: usize) -> Address {
+        Address {
             debug: self.spec.debug,
             nesting: Nesting::StageFirst,
             stage: Some(self.spec.stage.clone()),
             id: RunId::from_valid(self.trial_id(n)),
-        };
+        }
+    }
+
+    /// Trial `n` placed, not opened: for reading its records (for a sweep
+    /// in a home, its working copy, living in the home).
+    pub(crate) fn trial_run(&self, n: usize) -> Run {
+        let address = self.trial_address(n);
+        #[cfg(feature = "object-store")]
+        if let Some(home) = &self.home {
+            let cache = home.runs().cache().to_path_buf();
+            let run = Run::new(cache, address, LinkStyle::default(), false);
+            return home.runs().attach(run);
+        }
         Run::new(self.root.clone(), address, LinkStyle::default(), false)
+    }
+
+    /// Trial `n`'s run if it was made, with its records at hand: for a
+    /// sweep in a home, its manifest and records fetched into its working
+    /// copy (its status is read in the home).
+    pub(crate) fn present_trial(&self, n: usize) -> Result<Option<Run>> {
+        #[cfg(feature = "object-store")]
+        if let Some(home) = &self.home {
+            return match home.runs().fetch_run(&self.trial_address(n)) {
+                Ok(_) => Ok(Some(self.trial_run(n))),
+                Err(Error::RunNotFound { .. }) => Ok(None),
+                Err(e) => Err(e),
+            };
+        }
+        let run = self.trial_run(n);
+        let made = crate::io::fs::symlink_metadata_if_there(run.path())?.is_some();
+        Ok(made.then_some(run))
     }
 
     /// Takes trial `n`'s claim and, under it, its run; why not, if it is
@@ -323,15 +355,46 @@ impl Sweep {
         n: usize,
         explicit: bool,
     ) -> Result<std::result::Result<Trial, TrialReason>> {
+        #[cfg(feature = "object-store")]
+        if let Some(home) = &self.home {
+            let running = || matches!(self.trial_run(n).status(), Ok(RunStatus::Running));
+            let Some(claim) = home.claim(&self.spec, n, self.heartbeat, running)? else {
+                return Ok(Err(TrialReason::Held));
+            };
+            let made_before = claim.made_before;
+            let placed = self.present_trial(n)?;
+            return self.claim_under(n, explicit, placed, made_before, |run| {
+                claim.mark_made()?;
+                Ok(run.holding(claim))
+            });
+        }
         let path = self.path().join(CLAIMS).join(n.to_string());
         let mut file = self.lock_file(&path, true)?;
         if !lock(&file, &path, false)? {
             return Ok(Err(TrialReason::Held));
         }
         let made_before = file.metadata().at(Operation::Metadata, &path)?.len() > 0;
-        let placed = self.trial_run(n);
-        let exists = crate::io::fs::symlink_metadata_if_there(placed.path())?.is_some();
-        if exists {
+        let placed = self.present_trial(n)?;
+        self.claim_under(n, explicit, placed, made_before, |run| {
+            if !made_before {
+                file.write_all(b"+").at(Operation::WriteFile, &path)?;
+            }
+            Ok(run.holding(file))
+        })
+    }
+
+    /// Under trial `n`'s claim: its run (`placed`, if it was made) made or
+    /// taken over, and held by `hold`; why not, if it has nothing left to
+    /// do. `made_before`: a run was made under an earlier claim.
+    fn claim_under(
+        &self,
+        n: usize,
+        explicit: bool,
+        placed: Option<Run>,
+        made_before: bool,
+        hold: impl FnOnce(Run) -> Result<Run>,
+    ) -> Result<std::result::Result<Trial, TrialReason>> {
+        if let Some(placed) = placed {
             if let Some(reason) = self.why_not(&placed, n)? {
                 return Ok(Err(reason));
             }
@@ -339,7 +402,13 @@ impl Sweep {
             return Ok(Err(TrialReason::Removed));
         }
         let params = self.record.spec.params(n);
-        let run = Run::builder(&self.root)
+        let builder = Run::builder(&self.root);
+        #[cfg(feature = "object-store")]
+        let builder = match &self.home {
+            Some(home) => builder.cache_dir(home.runs().cache()),
+            None => builder,
+        };
+        let run = builder
             .debug(self.spec.debug)
             .stage(&self.spec.stage)
             .run_id(self.trial_id(n))
@@ -353,11 +422,8 @@ impl Sweep {
             // folder: whoever made it is gone.
             .join_timeout(Duration::ZERO)
             .create_or_open()?;
-        if !made_before {
-            file.write_all(b"+").at(Operation::WriteFile, &path)?;
-        }
         Ok(Ok(Trial {
-            run: run.holding(file),
+            run: hold(run)?,
             number: n,
             params,
         }))

@@ -11,6 +11,8 @@
 //! and `error`.
 
 mod claim;
+#[cfg(feature = "object-store")]
+mod home;
 mod name;
 mod progress;
 mod record;
@@ -83,6 +85,9 @@ pub struct Sweep {
     fresh_done: AtomicBool,
     /// Where this handle's next look for a trial left over starts.
     revisit: AtomicUsize,
+    /// The home of a sweep whose root is a URL.
+    #[cfg(feature = "object-store")]
+    home: Option<std::sync::Arc<home::SweepHome>>,
 }
 
 /// The settings of a new sweep: [`Sweep::builder`], finished by
@@ -154,10 +159,10 @@ impl Sweep {
     /// ```
     pub fn open(root: impl AsRef<Path>, spec: &SweepSpec) -> Result<Sweep> {
         let root = root.as_ref();
-        crate::io::url_root::refuse_url(root, "a sweep")?;
-        let folder = spec.record_folder(root);
-        let record = record::read(&folder)?.ok_or(Error::SweepNotFound { path: folder })?;
-        Ok(Sweep::with(root.to_path_buf(), spec.clone(), record))
+        let record = record::read_at(root, spec)?.ok_or_else(|| Error::SweepNotFound {
+            path: spec.record_folder(root),
+        })?;
+        Sweep::with(root.to_path_buf(), spec.clone(), record)
     }
 
     /// Opens the sweep that `text` names below `root`:
@@ -208,8 +213,10 @@ impl Sweep {
         Ok(found)
     }
 
-    fn with(root: PathBuf, spec: SweepSpec, record: SweepRecord) -> Sweep {
-        Sweep {
+    fn with(root: PathBuf, spec: SweepSpec, record: SweepRecord) -> Result<Sweep> {
+        Ok(Sweep {
+            #[cfg(feature = "object-store")]
+            home: home::SweepHome::of(&root, None)?.map(std::sync::Arc::new),
             root,
             spec,
             record,
@@ -217,7 +224,7 @@ impl Sweep {
             heartbeat: HEARTBEAT_INTERVAL,
             fresh_done: AtomicBool::new(false),
             revisit: AtomicUsize::new(0),
-        }
+        })
     }
 
     /// Whether [`claim_next`](Sweep::claim_next) offers failed trials again
@@ -238,6 +245,39 @@ impl Sweep {
     pub fn retry_failed(mut self, retry: bool) -> Sweep {
         self.retry_failed = retry;
         self
+    }
+
+    /// For a sweep whose root is a URL: the folder this handle keeps its
+    /// trials' working copies in (default: `RUNLAYOUT_CACHE`, else the
+    /// platform's cache folder, as for
+    /// [`RunBuilder::cache_dir`](crate::RunBuilder::cache_dir)). A sweep on
+    /// disk has no working copies: nothing changes.
+    ///
+    /// # Errors
+    ///
+    /// Those of opening the root's store again.
+    ///
+    /// ```
+    /// use runlayout::sweep::Sweep;
+    ///
+    /// let node = tempfile::tempdir()?;
+    /// let sweep = Sweep::builder("memory://doc-sweep-cache/runs")
+    ///     .stage("s")
+    ///     .grid("x", [1])
+    ///     .create()?
+    ///     .cache_dir(node.path())?;
+    /// let trial = sweep.claim_next()?.unwrap();
+    /// assert!(trial.run().path().starts_with(node.path()));
+    /// assert_eq!(trial.run().remote(), Some("memory://doc-sweep-cache/runs/s/".to_owned() + trial.run().id().as_str()).as_deref());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "object-store")]
+    pub fn cache_dir(mut self, dir: impl AsRef<Path>) -> Result<Sweep> {
+        if self.home.is_some() {
+            let home = home::SweepHome::of(&self.root, Some(dir.as_ref()))?;
+            self.home = home.map(std::sync::Arc::new);
+        }
+        Ok(self)
     }
 
     /// How often the guards of this handle's trials record a heartbeat
@@ -470,6 +510,16 @@ impl Sweep {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn remove(&self) -> Result<bool> {
+        #[cfg(feature = "object-store")]
+        if let Some(home) = &self.home {
+            for n in 0..self.count() {
+                if home.runs().has_run(&self.trial_address(n))? {
+                    return Ok(false);
+                }
+            }
+            home.remove(&self.spec)?;
+            return Ok(true);
+        }
         for n in 0..self.count() {
             if crate::io::fs::symlink_metadata_if_there(&self.trial_path(n))?.is_some() {
                 return Ok(false);
@@ -626,7 +676,6 @@ impl SweepBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn create(self) -> Result<Sweep> {
-        crate::io::url_root::refuse_url(&self.root, "a sweep")?;
         if let Some((value, problem)) = self.invalid {
             return Err(Error::InvalidParams { value, problem });
         }
@@ -648,13 +697,13 @@ impl SweepBuilder {
             check_sweep_id(id, plan.count)?;
             let spec = place(id);
             let record = record::create_or_read(&self.root, &spec, &plan)?;
-            return Ok(Sweep::with(self.root, spec, record));
+            return Sweep::with(self.root, spec, record);
         }
         for _ in 0..16 {
             let id = RunId::generate().into_string();
             let spec = place(&id);
             if let Some(record) = record::create(&self.root, &spec, &plan)? {
-                return Ok(Sweep::with(self.root, spec, record));
+                return Sweep::with(self.root, spec, record);
             }
         }
         Err(Error::TooManyCollisions {

@@ -80,16 +80,17 @@ impl Sweep {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn trials(&self) -> Result<Vec<TrialState>> {
-        let stage = self.trial_path(0);
-        let stage = stage.parent().unwrap_or(self.root());
-        let mut present = std::collections::HashSet::new();
-        for entry in crate::io::fs::read_dir(stage)? {
-            present.insert(entry?.file_name());
-        }
+        let present = self.made_trials()?;
         let mut states = Vec::with_capacity(self.count());
         for n in 0..self.count() {
             let params = self.record.spec.params(n);
-            if !present.contains(std::ffi::OsStr::new(&self.trial_id(n))) {
+            let run = match &present {
+                Some(present) => present
+                    .contains(std::ffi::OsStr::new(&self.trial_id(n)))
+                    .then(|| self.trial_run(n)),
+                None => self.present_trial(n)?,
+            };
+            let Some(run) = run else {
                 states.push(TrialState {
                     number: n,
                     params,
@@ -100,8 +101,7 @@ impl Sweep {
                     ended: None,
                 });
                 continue;
-            }
-            let run = self.trial_run(n);
+            };
             let manifest = Manifest::read(run.path())?;
             let state = run.state_with(KnownManifest::Read(manifest.as_ref()))?;
             states.push(TrialState {
@@ -114,7 +114,7 @@ impl Sweep {
                     .and_then(Manifest::created_at)
                     .or_else(|| crate::io::fs::modified(run.path())),
                 ended: state.ended.as_ref().and_then(|e| e.at_time()),
-                run: Some(run.path().to_path_buf()),
+                run: Some(self.shown_path(&run)),
             });
         }
         Ok(states)
@@ -139,10 +139,9 @@ impl Sweep {
     /// ```
     pub fn is_done(&self) -> Result<bool> {
         for n in 0..self.count() {
-            let run = self.trial_run(n);
-            if crate::io::fs::symlink_metadata_if_there(run.path())?.is_none() {
+            let Some(run) = self.present_trial(n)? else {
                 return Ok(false);
-            }
+            };
             let done = match run.status()? {
                 RunStatus::Finished => true,
                 RunStatus::Failed => !self.retry_failed,
@@ -153,5 +152,31 @@ impl Sweep {
             }
         }
         Ok(true)
+    }
+
+    /// The names in the sweep's stage folder, read once, for a sweep on
+    /// disk; `None` for one in a home (each trial is asked there).
+    fn made_trials(&self) -> Result<Option<std::collections::HashSet<std::ffi::OsString>>> {
+        #[cfg(feature = "object-store")]
+        if self.home.is_some() {
+            return Ok(None);
+        }
+        let stage = self.trial_path(0);
+        let stage = stage.parent().unwrap_or(self.root());
+        let mut present = std::collections::HashSet::new();
+        for entry in crate::io::fs::read_dir(stage)? {
+            present.insert(entry?.file_name());
+        }
+        Ok(Some(present))
+    }
+
+    /// Where a trial's run is, as a person names it: its folder, or for a
+    /// sweep in a home its URL.
+    fn shown_path(&self, run: &crate::run::Run) -> PathBuf {
+        #[cfg(feature = "object-store")]
+        if let Some(home) = &self.home {
+            return PathBuf::from(home.runs().run_url(run.address()));
+        }
+        run.path().to_path_buf()
     }
 }

@@ -49,6 +49,22 @@ impl Record for SweepRecord {
     const KIND: RecordKind = RecordKind::Sweep;
 }
 
+impl SweepRecord {
+    /// The record of a new sweep at `spec`'s place, made now.
+    fn new(spec: &SweepSpec, plan: &Plan) -> SweepRecord {
+        SweepRecord {
+            format: FORMAT,
+            id: spec.id.clone(),
+            stage: spec.stage.clone(),
+            debug: spec.debug,
+            created: time::now(),
+            hash: plan.hash(),
+            spec: plan.clone(),
+            extra: Extra::default(),
+        }
+    }
+}
+
 /// The record in the record folder `folder`; `None` if there is none.
 pub(crate) fn read(folder: &Path) -> Result<Option<SweepRecord>> {
     let path = folder.join(SWEEP_RECORD);
@@ -62,11 +78,17 @@ pub(crate) fn read(folder: &Path) -> Result<Option<SweepRecord>> {
             });
         }
     };
-    let record: SweepRecord = serde_json::from_slice(&bytes)
-        .map_err(|e| json::invalid::<SweepRecord>(&path, e.to_string()))?;
+    parse(&path, &bytes).map(Some)
+}
+
+/// The record in `bytes`, read from `path` (a file, or an object's URL):
+/// its spec must hash to the hash recorded with it.
+pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<SweepRecord> {
+    let record: SweepRecord = serde_json::from_slice(bytes)
+        .map_err(|e| json::invalid::<SweepRecord>(path, e.to_string()))?;
     if record.spec.hash() != record.hash {
         return Err(json::invalid::<SweepRecord>(
-            &path,
+            path,
             format!(
                 "its spec hashes to {}, not to the recorded {}: it was changed by hand",
                 record.spec.hash(),
@@ -74,24 +96,21 @@ pub(crate) fn read(folder: &Path) -> Result<Option<SweepRecord>> {
             ),
         ));
     }
-    Ok(Some(record))
+    Ok(record)
 }
 
 /// Makes the record of a new sweep at `spec`'s place: `None` if a sweep of
 /// that id is there already.
 pub(crate) fn create(root: &Path, spec: &SweepSpec, plan: &Plan) -> Result<Option<SweepRecord>> {
+    let record = SweepRecord::new(spec, plan);
+    #[cfg(not(feature = "object-store"))]
+    crate::lifecycle::home::Home::of(root, None)?;
+    #[cfg(feature = "object-store")]
+    if let Some(home) = crate::sweep::home::SweepHome::of(root, None)? {
+        return Ok(home.create(spec, &record)?.then_some(record));
+    }
     let stage_folder = spec.stage_folder(root);
     fs::create_dir_all(&stage_folder)?;
-    let record = SweepRecord {
-        format: FORMAT,
-        id: spec.id.clone(),
-        stage: spec.stage.clone(),
-        debug: spec.debug,
-        created: time::now(),
-        hash: plan.hash(),
-        spec: plan.clone(),
-        extra: Extra::default(),
-    };
     let building = temporary::builder()
         .tempdir_in(&stage_folder)
         .at(Operation::CreateTemporary, &stage_folder)?
@@ -138,7 +157,7 @@ pub(crate) fn create_or_read(root: &Path, spec: &SweepSpec, plan: &Plan) -> Resu
         return Ok(made);
     }
     let folder = spec.record_folder(root);
-    let recorded = read(&folder)?.ok_or_else(|| Error::SweepNotFound {
+    let recorded = read_at(root, spec)?.ok_or_else(|| Error::SweepNotFound {
         path: folder.clone(),
     })?;
     match recorded.spec.difference(plan) {
@@ -150,9 +169,27 @@ pub(crate) fn create_or_read(root: &Path, spec: &SweepSpec, plan: &Plan) -> Resu
     }
 }
 
+/// The record of the sweep at `spec`'s place below `root` (a folder or a
+/// URL); `None` if there is none.
+pub(crate) fn read_at(root: &Path, spec: &SweepSpec) -> Result<Option<SweepRecord>> {
+    #[cfg(not(feature = "object-store"))]
+    crate::lifecycle::home::Home::of(root, None)?;
+    #[cfg(feature = "object-store")]
+    if let Some(home) = crate::sweep::home::SweepHome::of(root, None)? {
+        return home.read(spec);
+    }
+    read(&spec.record_folder(root))
+}
+
 /// The sweeps recorded below `root`: every `sweep+<id>` folder in a stage
 /// folder, below the root and below `debug/`.
 pub(crate) fn find(root: &Path) -> Result<Vec<SweepSpec>> {
+    #[cfg(not(feature = "object-store"))]
+    crate::lifecycle::home::Home::of(root, None)?;
+    #[cfg(feature = "object-store")]
+    if let Some(home) = crate::sweep::home::SweepHome::of(root, None)? {
+        return home.find();
+    }
     let mut found = Vec::new();
     find_below(root, false, &mut found, fs::read_dir(root)?);
     if let Some(entries) = fs::read_dir_if_there(&root.join(DEBUG_DIR))? {

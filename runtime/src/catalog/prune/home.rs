@@ -3,17 +3,20 @@
 //! folder (`catalog/mirror.rs`: every run's manifest, status, summary and
 //! `ancestor`, each stage's `latest`); each run to remove is then laid out
 //! whole, for its size. Removal asks again, of the home, whether the run
-//! may go (its status read there; its back-links read there), then deletes
-//! its manifest first (from then on the run does not exist: no open,
-//! listing or resume finds it), then its back-link in its ancestor, then
-//! every other object below it.
+//! may go (its manifest still the one planned on, its status, its
+//! back-links), lists its objects, and replaces its manifest by a
+//! tombstone (from then on no node makes, opens, joins or links to that
+//! id). It then reads the status and the back-links once more: a run
+//! resumed or linked to meanwhile gets its manifest back and stays.
+//! Last, its back-link in its ancestor goes, then every object listed,
+//! then the tombstone.
 //!
 //! A home has no claims: a node that resumes a run in the instant between
-//! the last look and the manifest's deletion keeps writing into a run that
-//! no longer exists (its next open fails with `RunNotFound`). A prune
-//! killed during a removal leaves objects below a run with no manifest,
-//! which no listing shows. `include_latest` is not available in a home
-//! yet.
+//! the last look and the tombstone writes into a run that is gone (its
+//! next open fails); objects written after the listing stay behind, and
+//! a run made again under that id inherits them. A prune killed during a
+//! removal leaves the tombstone, which the next prune finishes.
+//! `include_latest` is not available in a home yet.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,7 +31,6 @@ use crate::io::fs::At as _;
 use crate::lifecycle::ancestry::ANCESTOR;
 use crate::record::json;
 use crate::record::manifest::MANIFEST;
-use crate::record::status::RunStatus;
 use crate::record::status::STATUS;
 use crate::record::summary::SUMMARY;
 
@@ -70,8 +72,15 @@ impl Prune {
             return Ok(None);
         };
         let problems = mirror.runs(&[STATUS, SUMMARY, ANCESTOR])?;
+        // A prune of chosen runs (a sweep's trials) names them by URL.
+        let only = self.only.as_ref().map(|only| {
+            only.iter()
+                .map(|run| mirror.local_of(&self.root, run))
+                .collect()
+        });
         let local = Prune {
             root: mirror.dir().to_path_buf(),
+            only,
             ..self.clone()
         };
         let mut plan = local.plan()?;
@@ -129,14 +138,17 @@ impl Remover for InHome {
         if let Err(reason) = still_removable(run) {
             return Ok(Err(reason));
         }
+        #[cfg(test)]
+        hooks::before_tombstone(&self.mirror.url());
         // Its manifest changed or went since it was read.
         let Some(removal) = self.mirror.begin_removal(run, &manifest)? else {
             return Ok(Err(KeepReason::Gone));
         };
-        // Resumed between the look above and the tombstone: it stays.
-        let reason = match run.status() {
-            Ok(RunStatus::Running) => Some(KeepReason::Running),
-            Ok(_) => None,
+        // Resumed, or linked to, between the look above and the tombstone:
+        // it stays. (A link checks for the tombstone after its back-link
+        // is stored, so one it did not see has its back-link seen here.)
+        let reason = match self.mirror.refresh_backlinks(run) {
+            Ok(()) => still_removable(run).err(),
             Err(e) => Some(KeepReason::Unreadable(e.to_string())),
         };
         if let Some(reason) = reason {
@@ -155,6 +167,37 @@ impl Remover for InHome {
         self.mirror.finish_left_removal(key)
     }
 }
+
+/// What tests run at a chosen point of a removal, per root.
+#[cfg(test)]
+mod hooks {
+    use std::sync::Mutex;
+
+    type Hook = Box<dyn FnOnce() + Send>;
+
+    static BEFORE_TOMBSTONE: Mutex<Vec<(String, Hook)>> = Mutex::new(Vec::new());
+
+    /// Runs `hook` once, when a prune of `root` is about to put a tombstone.
+    pub(crate) fn set(root: &str, hook: impl FnOnce() + Send + 'static) {
+        let mut hooks = BEFORE_TOMBSTONE.lock().unwrap_or_else(|e| e.into_inner());
+        hooks.push((root.trim_end_matches('/').to_owned(), Box::new(hook)));
+    }
+
+    pub(super) fn before_tombstone(root: &str) {
+        let root = root.trim_end_matches('/');
+        let hook = {
+            let mut hooks = BEFORE_TOMBSTONE.lock().unwrap_or_else(|e| e.into_inner());
+            let at = hooks.iter().position(|(r, _)| r == root);
+            at.map(|at| hooks.remove(at).1)
+        };
+        if let Some(hook) = hook {
+            hook();
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) use hooks::set as before_tombstone;
 
 /// Problems, as one reason.
 fn said(problems: &[Error]) -> String {

@@ -38,6 +38,8 @@ mod plan;
 mod protect;
 mod select;
 
+#[cfg(all(test, feature = "object-store"))]
+pub(crate) use home::before_tombstone;
 pub use plan::{Candidate, KeepReason, Kept, PrunePlan, Pruned};
 
 use std::path::PathBuf;
