@@ -47,7 +47,7 @@ pub fn require_root(root: &Path) -> CliResult<()> {
     } else if is_url(root) && cfg!(feature = "object-store") {
         Err(format!(
             "output root `{}` is a URL: the runlayout commands that work on runs in object \
-             storage are ls, show, tree, path, diff, latest, prune, tag, note and link",
+             storage are ls, show, tree, path, diff, latest, prune, tag, note, link and sweep",
             root.display()
         )
         .into())

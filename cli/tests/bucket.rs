@@ -2,8 +2,8 @@
 //! moto server by a child process, listed by the real binary with their
 //! status read from the bucket; `show`, `tree`, `path`, `diff`, `latest`
 //! and `prune` answering for a bucket as for a folder holding the same
-//! runs; the commands that change runs otherwise refusing such a root,
-//! naming it.
+//! runs; a sweep in a bucket whose trials processes with caches of their
+//! own claim, each exactly once.
 #![cfg(feature = "object-store")]
 
 #[path = "../../checks/tests/it/support/children.rs"]
@@ -105,13 +105,6 @@ fn ls_lists_the_runs_of_a_bucket_with_their_status() -> TestResult {
     );
     // Nothing was fetched for the listing.
     assert_eq!(std::fs::read_dir(laptop.path())?.count(), 0);
-    // A command that does not work on a bucket yet refuses it, naming it.
-    let sweeps = runlayout(&["sweep", "ls"])?;
-    let err = String::from_utf8_lossy(&sweeps.stderr);
-    assert!(
-        !sweeps.status.success() && err.contains(&format!("`{root}` is a URL")),
-        "{err}"
-    );
     Ok(())
 }
 
@@ -187,8 +180,11 @@ fn show_tree_path_diff_and_latest_answer_for_a_bucket_as_for_a_folder() -> TestR
     let bucket_root = "s3://same/runs".to_owned();
     let cache = tempfile::tempdir()?;
     let laptop = tempfile::tempdir()?;
+    // The commands' own temporary folders, to see that none is left.
+    let temporaries = tempfile::tempdir()?;
     let mut env = moto.vars();
     env.push(("RUNLAYOUT_CACHE".into(), cache.path().display().to_string()));
+    env.push(("TMPDIR".into(), temporaries.path().display().to_string()));
     for root in [&disk_root, &bucket_root] {
         let mut env = env.clone();
         env.push(("TEST_HOME".into(), root.clone()));
@@ -300,14 +296,7 @@ fn show_tree_path_diff_and_latest_answer_for_a_bucket_as_for_a_folder() -> TestR
         "ROOT/pretrain/base/checkpoints/epoch_0002.ckpt"
     );
     assert_eq!(std::fs::read_dir(laptop.path())?.count(), 0);
-    let leftovers = std::fs::read_dir(std::env::temp_dir())?
-        .filter_map(Result::ok)
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with(".runlayout-bucket-")
-        })
-        .count();
+    let leftovers = std::fs::read_dir(temporaries.path())?.count();
     assert_eq!(leftovers, 0, "the folder the runs were read in is removed");
     Ok(())
 }
@@ -374,4 +363,90 @@ fn comparable(text: &str) -> Result<serde_json::Value, Box<dyn std::error::Error
     let mut value: serde_json::Value = serde_json::from_str(text)?;
     strip(&mut value);
     Ok(value)
+}
+
+const SWEEP: &str = "a_sweep_in_a_bucket_gives_each_trial_to_one_process";
+
+#[test]
+fn a_sweep_in_a_bucket_gives_each_trial_to_one_process() -> TestResult {
+    if is_child("worker") {
+        let sweep = runlayout::sweep::Sweep::resolve(std::env::var("TEST_HOME")?, "s/grid")?;
+        while let Some(trial) = sweep.claim_next()? {
+            let guard = trial.guard();
+            let x: f64 = trial.param("x")?;
+            trial.run().summary().set("loss", x * 10.0)?;
+            println!("CLAIMED {}", trial.number());
+            guard.finish()?;
+        }
+        return Ok(());
+    }
+    let Some(moto) = moto::Moto::start(SWEEP)? else {
+        return Ok(());
+    };
+    moto.bucket("sweeps")?;
+    let root = "s3://sweeps/runs";
+    let nodes = tempfile::tempdir()?;
+    let temporaries = tempfile::tempdir()?;
+    let mut env = moto.vars();
+    env.push(("TEST_HOME".into(), root.into()));
+    env.push(("TMPDIR".into(), temporaries.path().display().to_string()));
+    let runlayout = |args: &[&str]| -> Result<(bool, String, String), Box<dyn std::error::Error>> {
+        let out = Command::new(env!("CARGO_BIN_EXE_runlayout"))
+            .args(["--run-root", root])
+            .args(args)
+            .env_remove("RUNLAYOUT_ROOT")
+            .env("RUNLAYOUT_CACHE", nodes.path().join("laptop"))
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .output()?;
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        Ok((out.status.success(), text(&out.stdout), text(&out.stderr)))
+    };
+    let (ok, out, err) = runlayout(&[
+        "sweep",
+        "new",
+        "--stage",
+        "s",
+        "--id",
+        "grid",
+        "--grid",
+        "x=1,2,3,4,5,6,7,8",
+    ])?;
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "s/grid");
+    // Three processes, each a node with a working copy folder of its own.
+    let workers: Vec<_> = (0..3)
+        .map(|node| {
+            let cache = nodes
+                .path()
+                .join(format!("node{node}"))
+                .display()
+                .to_string();
+            let mut vars: Vec<(&str, &str)> =
+                env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            vars.push(("RUNLAYOUT_CACHE", &cache));
+            spawn_child(SWEEP, "worker", &vars)
+        })
+        .collect();
+    let mut claimed: Vec<usize> = workers
+        .into_iter()
+        .flat_map(|w| child_lines(w, "CLAIMED "))
+        .map(|n| n.trim().parse().expect("a number"))
+        .collect();
+    claimed.sort_unstable();
+    assert_eq!(claimed, (0..8).collect::<Vec<_>>(), "each trial once");
+    let (ok, out, err) = runlayout(&["sweep", "show", "--json", "s/grid"])?;
+    assert!(ok, "{err}");
+    let table: serde_json::Value = serde_json::from_str(&out)?;
+    let trials = table["trials"].as_array().ok_or("trials")?;
+    assert_eq!(trials.len(), 8, "{out}");
+    assert!(trials.iter().all(|t| t["status"] == "finished"), "{out}");
+    assert_eq!(trials[2]["summary"]["loss"], 30.0, "{out}");
+    assert_eq!(trials[2]["run"], "s/grid-t002", "{out}");
+    let (ok, out, err) = runlayout(&["sweep", "ls", "--json"])?;
+    assert!(ok, "{err}");
+    assert!(out.contains("\"s/grid\""), "{out}");
+    // The reader kept nothing: no working copy, no temporary folder.
+    assert!(!nodes.path().join("laptop").exists());
+    assert_eq!(std::fs::read_dir(temporaries.path())?.count(), 0);
+    Ok(())
 }

@@ -140,6 +140,41 @@ fn new(root: &Path, args: &NewArgs, out: &mut Output) -> CliResult<()> {
     Ok(())
 }
 
+/// For a sweep in a bucket: the folder its trials' records are read into,
+/// removed when the command ends (nothing stays on the reader's machine).
+struct Cache {
+    #[cfg(feature = "object-store")]
+    dir: Option<tempfile::TempDir>,
+}
+
+impl Cache {
+    fn new(root: &Path) -> CliResult<Cache> {
+        #[cfg(feature = "object-store")]
+        if crate::bucket::is_url(root) {
+            let dir = tempfile::Builder::new()
+                .prefix(".runlayout-bucket-")
+                .tempdir()
+                .map_err(|e| {
+                    format!("cannot make a folder to read `{}` in: {e}", root.display())
+                })?;
+            return Ok(Cache { dir: Some(dir) });
+        }
+        let _ = root;
+        Ok(Cache {
+            #[cfg(feature = "object-store")]
+            dir: None,
+        })
+    }
+
+    fn used_by(&self, sweep: Sweep) -> CliResult<Sweep> {
+        #[cfg(feature = "object-store")]
+        if let Some(dir) = &self.dir {
+            return Ok(sweep.cache_dir(dir.path())?);
+        }
+        Ok(sweep)
+    }
+}
+
 /// How many trials stand in each status, and how many were never claimed.
 fn counts(states: &[TrialState]) -> (Map<String, Value>, usize) {
     let mut counts = Map::new();
@@ -152,11 +187,13 @@ fn counts(states: &[TrialState]) -> (Map<String, Value>, usize) {
 }
 
 fn ls(root: &Path, out: &mut Output) -> CliResult<()> {
-    resolve::require_root(root)?;
+    resolve::require_root_or_bucket(root)?;
     let sweeps = Sweep::list(root)?;
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
-    for sweep in &sweeps {
+    let cache = Cache::new(root)?;
+    for sweep in sweeps {
+        let sweep = cache.used_by(sweep)?;
         let states = sweep.trials()?;
         let (counts, waiting) = counts(&states);
         let count = |s: &str| counts.get(s).and_then(Value::as_u64).unwrap_or(0);
@@ -229,8 +266,9 @@ fn duration(state: &TrialState) -> Option<std::time::Duration> {
 }
 
 fn show(root: &Path, args: &ShowArgs, out: &mut Output) -> CliResult<()> {
-    resolve::require_root(root)?;
-    let sweep = Sweep::resolve(root, &args.sweep)?;
+    resolve::require_root_or_bucket(root)?;
+    let cache = Cache::new(root)?;
+    let sweep = cache.used_by(Sweep::resolve(root, &args.sweep)?)?;
     let mut states = sweep.trials()?;
     if let Some(sort) = &args.sort {
         // Stable: trials of equal value stay in number order.
