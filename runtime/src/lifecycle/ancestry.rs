@@ -169,7 +169,7 @@ impl Run {
         let manifest = theirs
             .store
             .get(&theirs.key_of(crate::record::manifest::MANIFEST))?;
-        if !manifest.is_some_and(|m| !crate::lifecycle::home::is_tombstone(&m.bytes)) {
+        if manifest.is_none_or(|m| crate::lifecycle::home::is_tombstone(&m.bytes)) {
             let _ = theirs.store.delete(&back_key);
             return Err(Error::RunBeingRemoved {
                 path: PathBuf::from(&theirs.url),

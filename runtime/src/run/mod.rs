@@ -64,7 +64,7 @@ pub struct Run {
     /// A lock this process holds for as long as the run (or a clone)
     /// lives: a sweep trial's claim, which its worker holds while it works.
     #[cfg_attr(not(feature = "manifest"), allow(dead_code))]
-    held: Option<Arc<dyn std::fmt::Debug + Send + Sync>>,
+    held: Option<Arc<dyn Held>>,
     /// Where the run lives in object storage, if it does: this folder is
     /// then its local working copy.
     #[cfg(feature = "object-store")]
@@ -73,6 +73,12 @@ pub struct Run {
 
 #[cfg(feature = "object-store")]
 pub(crate) use crate::io::working_copy::RunHome;
+
+/// What a run holds for as long as it lives (a sweep trial's claim): it
+/// may be shared between threads and across a caught panic, as the run is.
+pub(crate) trait Held: std::fmt::Debug + Send + Sync + std::panic::RefUnwindSafe {}
+
+impl<T: std::fmt::Debug + Send + Sync + std::panic::RefUnwindSafe> Held for T {}
 
 impl Run {
     /// The one constructor: the path follows from the root and the address.
@@ -143,7 +149,7 @@ impl Run {
     /// or a clone lives.
     // Only sweeps, which need the `manifest` feature, call it.
     #[cfg_attr(not(feature = "manifest"), allow(dead_code))]
-    pub(crate) fn holding(mut self, held: impl std::fmt::Debug + Send + Sync + 'static) -> Run {
+    pub(crate) fn holding(mut self, held: impl Held + 'static) -> Run {
         self.held = Some(Arc::new(held));
         self
     }

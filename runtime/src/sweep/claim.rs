@@ -181,7 +181,9 @@ impl Sweep {
     /// Each trial goes to exactly one worker at a time, across threads,
     /// processes and hosts that share the file system (its locks must be
     /// coherent across hosts, as NFSv4, Lustre with `flock`, GPFS and
-    /// BeeGFS make them).
+    /// BeeGFS make them), or the bucket of a sweep whose root is a URL
+    /// (a lease per trial, taken with conditional puts; see the guide's
+    /// "Runs in a bucket").
     ///
     /// # Errors
     ///

@@ -379,6 +379,21 @@ mod tests {
                 ..
             }
         ));
+        // The sweep's prune takes its trials from the home (the stage's
+        // latest stays); its record goes once no trial is left.
+        let plan = made.prune().plan()?;
+        assert_eq!((plan.remove.len(), plan.kept.len()), (23, 1), "{plan:?}");
+        plan.execute()?;
+        assert!(!made.remove()?, "a trial is left: the record stays");
+        let store = Store::open(home)?;
+        let left: Vec<String> = store.list("s")?.into_iter().map(|l| l.key).collect();
+        assert!(left.iter().any(|k| k.ends_with("sweep.json")), "{left:?}");
+        assert!(
+            !left
+                .iter()
+                .any(|k| k.starts_with(&format!("s/{}/", made.trial_id(5)))),
+            "{left:?}"
+        );
         Ok(())
     }
 

@@ -1,12 +1,14 @@
 //! Sweeps: a grid or a list of trials, each an ordinary run of the sweep's
 //! stage, handed to exactly one worker at a time across threads,
-//! processes and hosts sharing a file system, offered again after a
-//! crash, and read back as one table.
+//! processes and hosts sharing a file system or a bucket, offered again
+//! after a crash, and read back as one table.
 //!
 //! Its files: `name.rs` (`SweepSpec`, a sweep as a person names it, and
 //! where it sits), `spec.rs` (the grid, the trials, their count and hash),
 //! `record.rs` (`sweep.json` and the record folder), `claim.rs` (claiming
-//! trials: `Trial`), `progress.rs` (`TrialState`, `trials`, `is_done`).
+//! trials: `Trial`), `progress.rs` (`TrialState`, `trials`, `is_done`),
+//! `home.rs` (a sweep whose root is a URL: its record, cursor and leases
+//! in object storage).
 //! Uses `catalog` (a sweep's prune), `lifecycle`, `record`, `run`, `io`
 //! and `error`.
 

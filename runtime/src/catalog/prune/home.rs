@@ -168,6 +168,15 @@ impl Remover for InHome {
     }
 }
 
+/// Problems, as one reason.
+fn said(problems: &[Error]) -> String {
+    let said: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    said.join("; ")
+}
+
+#[cfg(test)]
+pub(crate) use hooks::set as before_tombstone;
+
 /// What tests run at a chosen point of a removal, per root.
 #[cfg(test)]
 mod hooks {
@@ -194,13 +203,4 @@ mod hooks {
             hook();
         }
     }
-}
-
-#[cfg(test)]
-pub(crate) use hooks::set as before_tombstone;
-
-/// Problems, as one reason.
-fn said(problems: &[Error]) -> String {
-    let said: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    said.join("; ")
 }
