@@ -613,12 +613,13 @@ fn roots_that_cannot_be_used_are_refused_naming_them() -> TestResult {
         .plan()
         .unwrap_err();
     assert!(matches!(prune, Error::UnsupportedRoot { .. }), "{prune:?}");
-    let sweep = runlayout::sweep::Sweep::builder(&url)
+    let sweep = runlayout::sweep::Sweep::builder("ftp://host/runs")
         .stage("s")
         .grid("lr", [0.1])
         .create()
         .unwrap_err();
     assert!(matches!(sweep, Error::UnsupportedRoot { .. }), "{sweep:?}");
+    assert!(sweep.to_string().contains("ftp://host/runs"), "{sweep}");
     assert!(!Path::new("memory:").exists(), "no folder made for a URL");
     Ok(())
 }

@@ -8,7 +8,7 @@
 //! `record.rs` (`sweep.json` and the record folder), `claim.rs` (claiming
 //! trials: `Trial`), `progress.rs` (`TrialState`, `trials`, `is_done`),
 //! `home.rs` (a sweep whose root is a URL: its record, cursor and leases
-//! in object storage).
+//! in object storage), `stored.rs` (which of the two keeps a record).
 //! Uses `catalog` (a sweep's prune), `lifecycle`, `record`, `run`, `io`
 //! and `error`.
 
@@ -19,6 +19,7 @@ mod name;
 mod progress;
 mod record;
 mod spec;
+mod stored;
 
 pub use claim::Trial;
 pub use name::{SWEEP_PREFIX, SWEEP_RECORD, SweepSpec};
@@ -161,7 +162,7 @@ impl Sweep {
     /// ```
     pub fn open(root: impl AsRef<Path>, spec: &SweepSpec) -> Result<Sweep> {
         let root = root.as_ref();
-        let record = record::read_at(root, spec)?.ok_or_else(|| Error::SweepNotFound {
+        let record = stored::read(root, spec)?.ok_or_else(|| Error::SweepNotFound {
             path: spec.record_folder(root),
         })?;
         Sweep::with(root.to_path_buf(), spec.clone(), record)
@@ -206,7 +207,7 @@ impl Sweep {
     pub fn list(root: impl AsRef<Path>) -> Result<Vec<Sweep>> {
         let root = root.as_ref();
         let mut found = Vec::new();
-        for spec in record::find(root)? {
+        for spec in stored::find(root)? {
             found.push(Sweep::open(root, &spec)?);
         }
         found.sort_by(|a, b| {
@@ -698,13 +699,13 @@ impl SweepBuilder {
         if let Some(id) = &self.id {
             check_sweep_id(id, plan.count)?;
             let spec = place(id);
-            let record = record::create_or_read(&self.root, &spec, &plan)?;
+            let record = stored::create_or_read(&self.root, &spec, &plan)?;
             return Sweep::with(self.root, spec, record);
         }
         for _ in 0..16 {
             let id = RunId::generate().into_string();
             let spec = place(&id);
-            if let Some(record) = record::create(&self.root, &spec, &plan)? {
+            if let Some(record) = stored::create(&self.root, &spec, &plan)? {
                 return Sweep::with(self.root, spec, record);
             }
         }

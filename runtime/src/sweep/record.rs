@@ -51,7 +51,7 @@ impl Record for SweepRecord {
 
 impl SweepRecord {
     /// The record of a new sweep at `spec`'s place, made now.
-    fn new(spec: &SweepSpec, plan: &Plan) -> SweepRecord {
+    pub(crate) fn new(spec: &SweepSpec, plan: &Plan) -> SweepRecord {
         SweepRecord {
             format: FORMAT,
             id: spec.id.clone(),
@@ -103,12 +103,6 @@ pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<SweepRecord> {
 /// that id is there already.
 pub(crate) fn create(root: &Path, spec: &SweepSpec, plan: &Plan) -> Result<Option<SweepRecord>> {
     let record = SweepRecord::new(spec, plan);
-    #[cfg(not(feature = "object-store"))]
-    crate::lifecycle::home::Home::of(root, None)?;
-    #[cfg(feature = "object-store")]
-    if let Some(home) = crate::sweep::home::SweepHome::of(root, None)? {
-        return Ok(home.create(spec, &record)?.then_some(record));
-    }
     let stage_folder = spec.stage_folder(root);
     fs::create_dir_all(&stage_folder)?;
     let building = temporary::builder()
@@ -150,46 +144,9 @@ fn place(built: &Path, target: &Path) -> Result<bool> {
     }
 }
 
-/// The record of the sweep at `spec`'s place, made if missing; a recorded
-/// spec other than `plan` is [`Error::SweepChanged`].
-pub(crate) fn create_or_read(root: &Path, spec: &SweepSpec, plan: &Plan) -> Result<SweepRecord> {
-    if let Some(made) = create(root, spec, plan)? {
-        return Ok(made);
-    }
-    let folder = spec.record_folder(root);
-    let recorded = read_at(root, spec)?.ok_or_else(|| Error::SweepNotFound {
-        path: folder.clone(),
-    })?;
-    match recorded.spec.difference(plan) {
-        None => Ok(recorded),
-        Some(difference) => Err(Error::SweepChanged {
-            path: folder,
-            difference,
-        }),
-    }
-}
-
-/// The record of the sweep at `spec`'s place below `root` (a folder or a
-/// URL); `None` if there is none.
-pub(crate) fn read_at(root: &Path, spec: &SweepSpec) -> Result<Option<SweepRecord>> {
-    #[cfg(not(feature = "object-store"))]
-    crate::lifecycle::home::Home::of(root, None)?;
-    #[cfg(feature = "object-store")]
-    if let Some(home) = crate::sweep::home::SweepHome::of(root, None)? {
-        return home.read(spec);
-    }
-    read(&spec.record_folder(root))
-}
-
 /// The sweeps recorded below `root`: every `sweep+<id>` folder in a stage
 /// folder, below the root and below `debug/`.
 pub(crate) fn find(root: &Path) -> Result<Vec<SweepSpec>> {
-    #[cfg(not(feature = "object-store"))]
-    crate::lifecycle::home::Home::of(root, None)?;
-    #[cfg(feature = "object-store")]
-    if let Some(home) = crate::sweep::home::SweepHome::of(root, None)? {
-        return home.find();
-    }
     let mut found = Vec::new();
     find_below(root, false, &mut found, fs::read_dir(root)?);
     if let Some(entries) = fs::read_dir_if_there(&root.join(DEBUG_DIR))? {
