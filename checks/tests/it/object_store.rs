@@ -209,6 +209,17 @@ fn links_between_runs_in_a_bucket_reach_other_nodes() -> TestResult {
         .run_id(pretrain.id().as_str())
         .open()?;
     assert_eq!(opened.path(), ancestor);
+    // Its descendants are the home's: node c never saw the link made,
+    // and node a, which made the ancestor, sees it too.
+    let from_c = nodes.path().join("c/finetune").join(finetune.id().as_str());
+    assert_eq!(opened.descendants()?, vec![from_c]);
+    let from_a = nodes.path().join("a/finetune").join(finetune.id().as_str());
+    assert_eq!(pretrain.descendants()?, vec![from_a]);
+    // Relinked elsewhere, it is no descendant any more.
+    let other = on("b").stage("pretrain").create()?;
+    finetune.link(&other)?;
+    assert_eq!(opened.descendants()?, Vec::<std::path::PathBuf>::new());
+    assert_eq!(other.descendants()?.len(), 1);
     // A run in a bucket links to runs of its own root only.
     let disk = tempfile::tempdir()?;
     let local = Run::builder(disk.path()).create()?;

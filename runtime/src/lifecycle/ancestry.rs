@@ -179,6 +179,58 @@ impl Run {
             .put(&mine.key_of(ANCESTOR), text(target)?.into_bytes())
     }
 
+    /// For a run whose home is object storage: the runs whose `ancestor`
+    /// in the home leads here, found by the back-links there (a
+    /// back-link counts only while its run's manifest stands and its
+    /// `ancestor` leads back), each as its working copy's folder in this
+    /// node's cache (open it to fetch it).
+    #[cfg(feature = "object-store")]
+    fn descendants_in_home(&self, home: &crate::run::RunHome) -> Result<Vec<PathBuf>> {
+        use crate::record::manifest::MANIFEST;
+        // Keys as paths from `/`, so that a link's `..` folds as on disk
+        // and never climbs above the root.
+        let at = |key: &str| Path::new("/").join(key);
+        let key_of = |path: PathBuf| path.strip_prefix("/").ok().map(Path::to_path_buf);
+        let me = at(&home.key);
+        let below = format!("{}/{DESCENDANTS}", home.key);
+        // The cache folder this run's working copy is in.
+        let mut cache = self.path().to_path_buf();
+        for _ in home.key.split('/') {
+            cache.pop();
+        }
+        let mut found = Vec::new();
+        for listed in home.store.list(&below)? {
+            let Some(back) = home.store.get(&listed.key)? else {
+                continue;
+            };
+            let Some(target) = pointer::parse_pointer(&back.bytes) else {
+                continue;
+            };
+            let Some(child) = key_of(normalize(&at(&below).join(target))) else {
+                continue;
+            };
+            let child_key = child.to_string_lossy().into_owned();
+            if child_key.is_empty() {
+                continue;
+            }
+            let manifest = home.store.get(&format!("{child_key}/{MANIFEST}"))?;
+            if manifest.is_none_or(|m| crate::lifecycle::home::is_tombstone(&m.bytes)) {
+                continue;
+            }
+            let Some(link) = home.store.get(&format!("{child_key}/{ANCESTOR}"))? else {
+                continue;
+            };
+            let leads_back = pointer::parse_pointer(&link.bytes)
+                .is_some_and(|back| normalize(&at(&child_key).join(back)) == me);
+            if leads_back {
+                found.push(cache.join(&child));
+            }
+        }
+        found.sort();
+        found.dedup();
+        Ok(found)
+    }
+
     /// The folder of the run this one was linked to, if any: canonical when
     /// it exists, else the path the link names (a dangling link is reported,
     /// not hidden). Reads symlinks and pointer files alike. This is the one
@@ -205,7 +257,11 @@ impl Run {
     /// Back-links are hints: one counts only while its run still points
     /// here, so a descendant that was deleted or relinked drops out, and
     /// anything in `descendants/` that is no back-link (a foreign file, a
-    /// temporary) is passed over.
+    /// temporary) is passed over. For a run whose home is object storage
+    /// the back-links and links are those of the home (whichever node
+    /// made them), and each descendant is named by its working copy's
+    /// folder in this node's cache folder, as [`ancestor`](Run::ancestor)
+    /// names the ancestor.
     ///
     /// # Errors
     ///
@@ -218,6 +274,10 @@ impl Run {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn descendants(&self) -> Result<Vec<PathBuf>> {
+        #[cfg(feature = "object-store")]
+        if let Some(home) = self.home() {
+            return self.descendants_in_home(home);
+        }
         let dir = self.path().join(DESCENDANTS);
         let Some(entries) = fs::read_dir_if_there(&dir)? else {
             return Ok(Vec::new());
