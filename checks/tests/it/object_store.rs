@@ -390,6 +390,95 @@ fn two_nodes_marking_one_run_at_once_lose_no_change() -> TestResult {
 }
 
 #[test]
+fn a_prune_with_include_latest_moves_the_homes_latest_on_or_away() -> TestResult {
+    use runlayout::prune::Prune;
+    let home = memory_home("prune-latest");
+    let nodes = tempfile::tempdir()?;
+    let on = |node: &str| Run::builder(&home).cache_dir(nodes.path().join(node));
+    on("a")
+        .stage("s")
+        .run_id("kept")
+        .create()?
+        .guard()
+        .finish()?;
+    on("a")
+        .stage("s")
+        .run_id("broke")
+        .create()?
+        .guard()
+        .fail("nan")?;
+    on("b")
+        .stage("t")
+        .run_id("only")
+        .create()?
+        .guard()
+        .fail("nan")?;
+    let plan = Prune::new(&home)
+        .status([RunStatus::Failed])
+        .include_latest(true)
+        .plan()?;
+    assert_eq!(plan.remove.len(), 2, "{:?}", plan.kept);
+    let mut done = plan.execute()?;
+    done.latest.sort();
+    let url = |key: &str| std::path::PathBuf::from(format!("{home}/{key}"));
+    assert_eq!(
+        done.latest,
+        vec![
+            (url("s/latest"), Some(url("s/kept"))),
+            (url("t/latest"), None)
+        ]
+    );
+    // A fresh node finds `s`'s latest run, the one left; `t` has none.
+    let latest = on("c").stage("s").open_latest()?;
+    assert_eq!(latest.id().as_str(), "kept");
+    assert!(on("c").stage("t").open_latest().is_err());
+    // The next run of `t` moves it forward again.
+    on("c").stage("t").run_id("next").create()?;
+    assert_eq!(on("d").stage("t").open_latest()?.id().as_str(), "next");
+    Ok(())
+}
+
+#[test]
+fn the_newest_finished_run_of_a_stage_is_found_in_the_home() -> TestResult {
+    let home = memory_home("latest-finished");
+    let nodes = tempfile::tempdir()?;
+    let on = |node: &str| Run::builder(&home).cache_dir(nodes.path().join(node));
+    on("a")
+        .stage("s")
+        .run_id("old")
+        .create()?
+        .guard()
+        .finish()?;
+    on("a")
+        .stage("s")
+        .run_id("good")
+        .create()?
+        .guard()
+        .finish()?;
+    on("b")
+        .stage("s")
+        .run_id("bad")
+        .create()?
+        .guard()
+        .fail("nan")?;
+    let _running = on("b").stage("s").run_id("running").create()?.guard();
+    on("b")
+        .stage("t")
+        .run_id("broke")
+        .create()?
+        .guard()
+        .fail("nan")?;
+    // A fresh node, which holds no working copy of any of them.
+    let found = on("c").stage("s").open_latest_finished()?;
+    assert_eq!(found.id().as_str(), "good");
+    assert_eq!(found.remote(), Some(format!("{home}/s/good").as_str()));
+    let none = on("c").stage("t").open_latest_finished().unwrap_err();
+    assert!(matches!(none, Error::NoFinishedRun { .. }), "{none:?}");
+    assert!(none.to_string().contains(&format!("{home}/t")), "{none}");
+    Ok(())
+}
+
+#[test]
 fn prune_removes_runs_from_the_home_and_keeps_what_it_must() -> TestResult {
     use runlayout::prune::{KeepReason, Prune};
     use runlayout::scan::Runs;
@@ -486,13 +575,6 @@ fn prune_removes_runs_from_the_home_and_keeps_what_it_must() -> TestResult {
         stale.fetch("checkpoints/e1.ckpt").is_err(),
         "its checkpoint went with it"
     );
-    // A prune that moves `latest` on is not available in a home yet.
-    let err = Prune::new(&home)
-        .status([RunStatus::Failed])
-        .include_latest(true)
-        .plan()
-        .unwrap_err();
-    assert!(matches!(err, Error::UnsupportedRoot { .. }), "{err:?}");
     Ok(())
 }
 
@@ -617,10 +699,7 @@ fn roots_that_cannot_be_used_are_refused_naming_them() -> TestResult {
         .unwrap_err();
     assert!(matches!(err, Error::UnsupportedRoot { .. }), "{err:?}");
     assert!(err.to_string().contains("ftp://host/runs"), "{err}");
-    let url = memory_home("refused");
-    // Prune takes a home, but not yet to move `latest` on.
-    let prune = runlayout::prune::Prune::new(&url)
-        .include_latest(true)
+    let prune = runlayout::prune::Prune::new("ftp://host/runs")
         .plan()
         .unwrap_err();
     assert!(matches!(prune, Error::UnsupportedRoot { .. }), "{prune:?}");

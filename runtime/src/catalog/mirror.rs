@@ -368,6 +368,60 @@ impl Mirror {
         self.home.end_removal(&self.key_of(run.path()))
     }
 
+    /// Moves on each stage's `latest` object in the home that names one of
+    /// the `removed` runs (runs of this mirror), as a prune that takes
+    /// latest runs does: to the newest run of the stage left in the home,
+    /// or away when none is left, only if no creator moved it meanwhile.
+    /// Each pointer's URL and the URL of the run it names now.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Store`] if the home cannot be listed, read or written.
+    pub(crate) fn move_latest_on(
+        &self,
+        removed: &[&Run],
+    ) -> Result<Vec<(PathBuf, Option<PathBuf>)>> {
+        let mut moved = Vec::new();
+        let mut left = None;
+        let mut seen = Vec::new();
+        for run in removed {
+            let group = run.address().group();
+            if seen.contains(&group) {
+                continue;
+            }
+            seen.push(group);
+            let Some((named, stored)) = self.home.latest_as_stored(group)? else {
+                continue;
+            };
+            if !removed.iter().any(|r| r.address() == &named) {
+                continue;
+            }
+            let left = match &mut left {
+                Some(left) => left,
+                None => left.insert(
+                    Runs::scan(self.url())
+                        .debug(DebugRuns::Include)
+                        .list()?
+                        .runs,
+                ),
+            };
+            let newest = left
+                .iter()
+                .filter(|found| found.run.address().group() == group)
+                .max_by(|a, b| (a.created, a.run.path()).cmp(&(b.created, b.run.path())));
+            let to = newest.map(|found| {
+                let created = found.manifest.as_ref().map(|m| m.created.clone());
+                (found.run.address(), created)
+            });
+            if self.home.reset_latest(group, &stored, to)? {
+                let pointer = url_below(&self.url(), &group.pointer(Path::new("")));
+                let now = newest.map(|found| PathBuf::from(self.home.run_url(found.run.address())));
+                moved.push((PathBuf::from(pointer), now));
+            }
+        }
+        Ok(moved)
+    }
+
     /// The run folders (keys below the root) where a prune that is gone
     /// left a tombstone, as [`runs`](Mirror::runs) found them.
     pub(crate) fn left_removals(&self) -> Vec<String> {

@@ -9,6 +9,7 @@ use runlayout_grammar::names;
 use crate::error::{Error, Result};
 use crate::io::fs as folders;
 use crate::lifecycle::builder::RunBuilder;
+use crate::lifecycle::home::Home;
 use crate::lifecycle::open::{self, Found};
 use crate::record::manifest::Manifest;
 use crate::record::status::{KnownManifest, RunStatus};
@@ -26,7 +27,9 @@ impl RunBuilder {
     /// used.
     ///
     /// It reads the stage's folder and the records of each of its runs
-    /// (the status record, and `run.json` for its creation time).
+    /// (the status record, and `run.json` for its creation time). For a
+    /// root in object storage these are read in the home (one listing,
+    /// two reads per run), and only the run found gets a working copy.
     ///
     /// # Errors
     ///
@@ -49,10 +52,15 @@ impl RunBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn open_latest_finished(self) -> Result<Run> {
-        crate::io::url_root::refuse_url(&self.root, "finding the newest finished run")?;
         let stage = self.checked_stage()?;
         self.checked_params()?;
         let group = self.group(stage.as_deref());
+        if let Some(home) = Home::of(&self.root, self.cache.as_deref())? {
+            #[cfg(feature = "object-store")]
+            return self.open_latest_finished_in(&home, group);
+            #[cfg(not(feature = "object-store"))]
+            match home {}
+        }
         let folder = group.folder(&self.root);
         let Some(entries) = folders::read_dir_if_there(&folder)? else {
             return Err(if folders::metadata_if_there(&self.root)?.is_none() {
@@ -89,10 +97,47 @@ impl RunBuilder {
     }
 }
 
+impl RunBuilder {
+    /// [`open_latest_finished`](RunBuilder::open_latest_finished) in a
+    /// home in object storage: the stage's runs, their manifests and
+    /// statuses read there (no working copy is made but the one opened).
+    #[cfg(feature = "object-store")]
+    fn open_latest_finished_in(
+        self,
+        home: &Home,
+        group: crate::run::address::Group<'_>,
+    ) -> Result<Run> {
+        let mut newest: Option<(SystemTime, Address)> = None;
+        for (run, bytes) in home.runs_of(group)? {
+            let Ok(manifest) = serde_json::from_slice::<Manifest>(&bytes) else {
+                continue;
+            };
+            let Some(created) = finished_with(&run, &manifest) else {
+                continue;
+            };
+            if newest.as_ref().is_none_or(|(at, _)| created > *at) {
+                newest = Some((created, run.address().clone()));
+            }
+        }
+        let Some((_, address)) = newest else {
+            let folder = group.folder(std::path::Path::new(""));
+            let path = format!("{}/{}", home.root_url(), folder.display()).into();
+            return Err(Error::NoFinishedRun { path });
+        };
+        self.open_in(home, &address)
+    }
+}
+
 /// When `run` was created, if it is a run with a readable manifest whose
 /// status is finished.
 fn finished_at(run: &Run) -> Option<SystemTime> {
     let manifest = Manifest::read(run.path()).ok()??;
-    let state = run.state_with(KnownManifest::Read(Some(&manifest))).ok()?;
+    finished_with(run, &manifest)
+}
+
+/// When `run`, whose manifest is `manifest`, was created, if its status
+/// is finished.
+fn finished_with(run: &Run, manifest: &Manifest) -> Option<SystemTime> {
+    let state = run.state_with(KnownManifest::Read(Some(manifest))).ok()?;
     (state.status == RunStatus::Finished).then(|| manifest.created_at())?
 }

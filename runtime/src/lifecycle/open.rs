@@ -140,7 +140,7 @@ impl RunBuilder {
     /// Opens the run at `address` in a home in object storage: its
     /// manifest is fetched into its working copy (made if missing), which
     /// is then opened as any run folder is.
-    fn open_in(&self, home: &Home, address: &Address) -> Result<Run> {
+    pub(super) fn open_in(&self, home: &Home, address: &Address) -> Result<Run> {
         home.fetch_run(address)?;
         let local = self
             .clone()

@@ -46,6 +46,9 @@ impl PrunePlan {
                 done.trash += usize::from(remover.finish(trash)?);
             }
             self.remove_in_order(&mut done, |candidate| remover.remove(candidate))?;
+            if self.include_latest {
+                done.latest = remover.move_latest_on(&self.removed_runs(&done))?;
+            }
             return Ok(done);
         }
         for trash in &self.trash {
@@ -64,15 +67,18 @@ impl PrunePlan {
         }
         self.remove_in_order(&mut done, remove_claimed)?;
         if self.include_latest {
-            let removed: Vec<&Run> = self
-                .remove
-                .iter()
-                .filter(|c| done.removed.iter().any(|p| p == c.run.path()))
-                .map(|c| &c.run)
-                .collect();
-            done.latest = latest::move_on(&removed)?;
+            done.latest = latest::move_on(&self.removed_runs(&done))?;
         }
         Ok(done)
+    }
+
+    /// The planned runs that `done` removed.
+    fn removed_runs(&self, done: &Pruned) -> Vec<&Run> {
+        self.remove
+            .iter()
+            .filter(|c| done.removed.iter().any(|p| p == c.run.path()))
+            .map(|c| &c.run)
+            .collect()
     }
 
     /// Removes each planned run with `remove`, descendants before their

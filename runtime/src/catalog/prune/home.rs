@@ -15,8 +15,10 @@
 //! the last look and the tombstone writes into a run that is gone (its
 //! next open fails); objects written after the listing stay behind, and
 //! a run made again under that id inherits them. A prune killed during a
-//! removal leaves the tombstone, which the next prune finishes.
-//! `include_latest` is not available in a home yet.
+//! removal leaves the tombstone, which the next prune finishes. With
+//! `include_latest`, each stage's `latest` object that names a removed run
+//! is moved to the newest run of the stage left, or removed, only if no
+//! creator moved it meanwhile.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,6 +35,7 @@ use crate::record::json;
 use crate::record::manifest::MANIFEST;
 use crate::record::status::STATUS;
 use crate::record::summary::SUMMARY;
+use crate::run::Run;
 
 /// The home a plan was made of, laid out in the folder the plan's runs
 /// are in (removed with the plan).
@@ -56,14 +59,6 @@ impl Prune {
     pub(super) fn plan_in_home(&self) -> Result<Option<PrunePlan>> {
         if crate::io::url_root::url_of_root(&self.root).is_none() {
             return Ok(None);
-        }
-        if self.include_latest {
-            return Err(Error::UnsupportedRoot {
-                root: self.root.display().to_string(),
-                reason: "moving `latest` pointers on (include_latest) is not available for \
-                         runs in object storage yet"
-                    .into(),
-            });
         }
         let dir = crate::io::temporary::builder()
             .tempdir()
@@ -157,6 +152,10 @@ impl Remover for InHome {
         }
         self.mirror.end_removal(run, removal)?;
         Ok(Ok(()))
+    }
+
+    fn move_latest_on(&self, removed: &[&Run]) -> Result<Vec<(PathBuf, Option<PathBuf>)>> {
+        self.mirror.move_latest_on(removed)
     }
 
     fn finish(&self, trash: &Path) -> Result<bool> {

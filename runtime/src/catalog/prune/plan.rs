@@ -178,6 +178,14 @@ pub(super) trait Remover: std::fmt::Debug + Send + Sync {
         &self,
         candidate: &Candidate,
     ) -> crate::error::Result<std::result::Result<(), KeepReason>>;
+
+    /// Moves on each `latest` pointer that names one of the `removed`
+    /// runs ([`Prune::include_latest`](crate::Prune::include_latest)):
+    /// each pointer and the run it names now.
+    fn move_latest_on(
+        &self,
+        removed: &[&crate::run::Run],
+    ) -> crate::error::Result<Vec<(std::path::PathBuf, Option<std::path::PathBuf>)>>;
 }
 
 /// What [`PrunePlan::execute`] did.

@@ -113,4 +113,51 @@ impl Home {
         }
         Ok(())
     }
+
+    /// The run the `latest` object of `group` names now, and the object's
+    /// bytes as read (to change it only if unchanged); `None` if there is
+    /// no such object.
+    pub(crate) fn latest_as_stored(&self, group: Group<'_>) -> Result<Option<(Address, Vec<u8>)>> {
+        let key = pointer_key(group);
+        let Some(object) = self.store.get(&key)? else {
+            return Ok(None);
+        };
+        let Some(address) = self.latest(group)? else {
+            return Ok(None);
+        };
+        Ok(Some((address, object.bytes)))
+    }
+
+    /// Sets the `latest` object of `group`, only if it still holds
+    /// `stored`, to the run at `to`, made at `created` (or removes it,
+    /// `to` being `None`): how a prune that removed the run it named moves
+    /// it on, back to an older run if need be. `false` if another writer
+    /// changed it since (a creator moved it on to its new run: it stays).
+    /// A removal is a read and a delete: a creator moving it in between
+    /// loses its pointer, which its stage's next run makes again.
+    pub(crate) fn reset_latest(
+        &self,
+        group: Group<'_>,
+        stored: &[u8],
+        to: Option<(&Address, Option<String>)>,
+    ) -> Result<bool> {
+        let key = pointer_key(group);
+        let Some(current) = self.store.get(&key)? else {
+            return Ok(false);
+        };
+        if current.bytes != stored {
+            return Ok(false);
+        }
+        match to {
+            Some((address, created)) => {
+                let body = Pointer {
+                    run: key_of(&address.pointer_target()),
+                    created,
+                }
+                .to_bytes();
+                self.store.replace(&key, body, current.version)
+            }
+            None => self.store.delete(&key).map(|()| true),
+        }
+    }
 }

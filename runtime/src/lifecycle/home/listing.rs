@@ -1,12 +1,16 @@
 //! What listings of a home read: the runs' manifests, their records and
 //! links, the objects below a run.
 
+use std::path::Path;
+
 use super::*;
 use crate::error::Result;
+use crate::io::pointer::LinkStyle;
 use crate::record::manifest::MANIFEST;
 use crate::record::status::STATUS;
 use crate::run::Run;
-use crate::run::address::Address;
+use crate::run::address::{Address, Group};
+use crate::run::id::RunId;
 use runlayout_grammar::names::{self, DEBUG_DIR};
 
 /// An object below a folder of a home: its key below the folder, its
@@ -82,6 +86,39 @@ impl Home {
                 })
             })
             .collect())
+    }
+
+    /// The runs of `group` in the home, each living in this home with its
+    /// manifest's bytes and its status record read with them: one listing
+    /// of the group's folder, then two reads per run, 32 at a time. Runs
+    /// being removed, and folders without a manifest, are left out.
+    pub(crate) fn runs_of(&self, group: Group<'_>) -> Result<Vec<(Run, Vec<u8>)>> {
+        let folder = key_of(&group.folder(Path::new("")));
+        let addresses: Vec<Address> = self
+            .store
+            .folders(&folder)?
+            .into_iter()
+            .filter(|id| names::check(id).is_ok())
+            .map(|id| group.address(RunId::from_valid(id)))
+            .collect();
+        let keys: Vec<String> = addresses
+            .iter()
+            .map(|address| join(&self.run_key(address), MANIFEST))
+            .collect();
+        let manifests = self.store.get_many(&keys)?;
+        let statuses = self.statuses(&addresses)?;
+        let mut runs = Vec::new();
+        for ((address, manifest), status) in addresses.into_iter().zip(manifests).zip(statuses) {
+            let Ok(Some(manifest)) = manifest else {
+                continue;
+            };
+            if super::is_tombstone(&manifest) {
+                continue;
+            }
+            let run = Run::new(self.cache.clone(), address, LinkStyle::default(), false);
+            runs.push((self.attach_listed(run, status), manifest));
+        }
+        Ok(runs)
     }
 
     /// `run`, as a listing found it: living in this home, its status
