@@ -295,6 +295,38 @@ fn show_tree_path_diff_and_latest_answer_for_a_bucket_as_for_a_folder() -> TestR
         path.trim(),
         "ROOT/pretrain/base/checkpoints/epoch_0002.ckpt"
     );
+    // The latest runs may go too: each stage's pointer moves on or away,
+    // alike.
+    for args in [
+        &[
+            "prune",
+            "--json",
+            "--stage",
+            "finetune",
+            "--older-than",
+            "0s",
+            "--include-latest",
+            "--yes",
+        ][..],
+        &["latest", "--json"],
+        &["ls", "--json"],
+    ] {
+        let on_disk = runlayout(&disk_root, args)?;
+        let in_bucket = runlayout(&bucket_root, args)?;
+        assert!(
+            on_disk.0 && in_bucket.0,
+            "{args:?}: {} / {}",
+            on_disk.2,
+            in_bucket.2
+        );
+        assert_eq!(
+            comparable(&on_disk.1)?,
+            comparable(&in_bucket.1)?,
+            "{args:?}"
+        );
+    }
+    let (_, listed, _) = runlayout(&bucket_root, &["ls", "--json"])?;
+    assert!(!listed.contains("\"finetune/ft2\""), "{listed}");
     assert_eq!(std::fs::read_dir(laptop.path())?.count(), 0);
     let leftovers = std::fs::read_dir(temporaries.path())?.count();
     assert_eq!(leftovers, 0, "the folder the runs were read in is removed");
