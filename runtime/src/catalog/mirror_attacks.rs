@@ -517,3 +517,41 @@ fn a_link_made_while_a_prune_tombstones_its_ancestor_keeps_the_ancestor() -> Tes
     assert!(!keys_below(home, "s/p/descendants").is_empty());
     Ok(())
 }
+
+#[test]
+fn a_run_resumed_while_a_prune_tombstones_it_gets_its_manifest_back() -> TestResult {
+    let home = "memory://mirror-attack-resume-race/runs";
+    let t = tempfile::tempdir()?;
+    failed_runs(home, &t.path().join("n1"), &["p", "q"])?;
+    let plan = Prune::new(home).status([RunStatus::Failed]).plan()?;
+    assert_eq!(plan.remove.len(), 1, "{:?}", plan.remove);
+    let manifest = Store::open(home)?
+        .get("s/p/run.json")?
+        .ok_or("p's manifest")?;
+    // After the prune's last look at `p` and before its tombstone, a node
+    // resumes it: its guard marks it running in the home.
+    let node = t.path().join("n2");
+    let (tx, rx) = std::sync::mpsc::channel();
+    crate::catalog::prune::before_tombstone(home, move || {
+        let p = on(home, &node)
+            .stage("s")
+            .run_id("p")
+            .open()
+            .expect("p opens");
+        tx.send(p.guard()).expect("the guard is kept");
+    });
+    let done = plan.execute()?;
+    let _guard = rx.try_recv()?;
+    assert!(
+        done.skipped
+            .iter()
+            .any(|(_, reason)| matches!(reason, KeepReason::Running)),
+        "{done:?}"
+    );
+    let now = Store::open(home)?
+        .get("s/p/run.json")?
+        .ok_or("p's manifest")?;
+    assert_eq!(now.bytes, manifest.bytes, "the manifest is back, as it was");
+    assert!(keys_below(home, "s/p/").len() > 1, "nothing of p went");
+    Ok(())
+}
