@@ -462,14 +462,11 @@ fn a_run_is_never_linked_to_a_run_being_removed() -> TestResult {
     let home = "memory://mirror-attack-link-removing/runs";
     let t = tempfile::tempdir()?;
     failed_runs(home, &t.path().join("n1"), &["p"])?;
-    let p = on(home, &t.path().join("n2"))
-        .stage("s")
-        .run_id("p")
-        .open()?;
-    let child = on(home, &t.path().join("n2"))
-        .stage("c")
-        .run_id("child")
-        .create()?;
+    let node = t.path().join("n2");
+    let p = on(home, &node).stage("s").run_id("p").open()?;
+    let child = on(home, &node).stage("c").run_id("child").create()?;
+    let before = on(home, &node).stage("b").run_id("before").create()?;
+    child.link(&before)?;
     // A prune on another node has begun removing `p`.
     let store = Store::open(home)?;
     let manifest = store.get("s/p/run.json")?.ok_or("a manifest")?;
@@ -478,10 +475,81 @@ fn a_run_is_never_linked_to_a_run_being_removed() -> TestResult {
     assert!(home_of.begin_removal(p.address(), &manifest.bytes)?);
     let err = child.link(&p).expect_err("p is being removed");
     assert!(matches!(err, Error::RunBeingRemoved { .. }), "{err}");
-    // Nothing of the link is left, in the home or in the working copy.
+    // Nothing of the link is left, in the home or in the working copy:
+    // the run keeps the ancestor it had.
     assert_eq!(keys_below(home, "s/p/descendants"), Vec::<String>::new());
-    assert_eq!(keys_below(home, "c/child/ancestor"), Vec::<String>::new());
-    assert_eq!(child.ancestor()?, None);
+    let link = store.get("c/child/ancestor")?.ok_or("the link it had")?;
+    assert!(String::from_utf8(link.bytes)?.contains("b/before"));
+    assert_eq!(child.ancestor()?, Some(before.path().canonicalize()?));
+    assert_eq!(before.descendants()?.len(), 1);
+    Ok(())
+}
+
+#[test]
+fn a_link_refused_again_keeps_the_link_made_before_it() -> TestResult {
+    let home = "memory://mirror-attack-relink/runs";
+    let t = tempfile::tempdir()?;
+    failed_runs(home, &t.path().join("n1"), &["p"])?;
+    let node = t.path().join("n2");
+    let p = on(home, &node).stage("s").run_id("p").open()?;
+    let child = on(home, &node).stage("c").run_id("child").create()?;
+    child.link(&p)?;
+    let store = Store::open(home)?;
+    let back_links = keys_below(home, "s/p/descendants/");
+    assert_eq!(back_links.len(), 1);
+    // A prune begins removing `p` (it will find the link and keep `p`);
+    // meanwhile the same link is made again, and refused.
+    let manifest = store.get("s/p/run.json")?.ok_or("a manifest")?;
+    let home_of =
+        crate::lifecycle::home::Home::of(Path::new(home), Some(t.path()))?.ok_or("a home")?;
+    assert!(home_of.begin_removal(p.address(), &manifest.bytes)?);
+    let err = child.link(&p).expect_err("p is being removed");
+    assert!(matches!(err, Error::RunBeingRemoved { .. }), "{err}");
+    // The link made before stands whole: its back-link and its ancestor.
+    assert_eq!(keys_below(home, "s/p/descendants/"), back_links);
+    let link = store.get("c/child/ancestor")?.ok_or("the link")?;
+    assert!(String::from_utf8(link.bytes)?.contains("s/p"));
+    assert!(home_of.undo_removal(p.address(), &manifest.bytes)?);
+    assert_eq!(p.descendants()?.len(), 1);
+    Ok(())
+}
+
+#[test]
+fn links_racing_a_prune_never_leave_a_link_to_a_removed_run() -> TestResult {
+    let mut lost = Vec::new();
+    for i in 0..60 {
+        let home: &'static str =
+            Box::leak(format!("memory://mirror-attack-link-race-{i}/runs").into_boxed_str());
+        let t = tempfile::tempdir()?;
+        failed_runs(home, &t.path().join("n1"), &["p", "q"])?;
+        let plan = Prune::new(home).status([RunStatus::Failed]).plan()?;
+        let node = t.path().join("n2");
+        let p = on(home, &node).stage("s").run_id("p").open()?;
+        let child = on(home, &node).stage("c").run_id("child").create()?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        crate::catalog::prune::before_tombstone(home, move || {
+            let link = std::thread::spawn(move || child.link(&p).is_ok());
+            // The link gets a head start of a varying few microseconds.
+            for _ in 0..(i % 30) * 40 {
+                std::hint::spin_loop();
+            }
+            tx.send(link).expect("sent");
+        });
+        plan.execute()?;
+        let linked = rx.recv()?.join().map_err(|_| "the link panicked")?;
+        let store = Store::open(home)?;
+        let p_gone = store.get("s/p/run.json")?.is_none();
+        let points_at_p = store
+            .get("c/child/ancestor")?
+            .is_some_and(|l| String::from_utf8_lossy(&l.bytes).contains("s/p"));
+        if p_gone && (linked || points_at_p) {
+            lost.push(i);
+        }
+    }
+    assert!(
+        lost.is_empty(),
+        "a link to a removed run in rounds {lost:?}"
+    );
     Ok(())
 }
 

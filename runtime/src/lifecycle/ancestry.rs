@@ -138,12 +138,12 @@ impl Run {
     /// objects holding what a pointer file holds, the back-link first and
     /// the `ancestor` last, as on disk.
     ///
-    /// A home has no claims, so between the two the ancestor's manifest is
+    /// A home has no claims, so after both the ancestor's manifest is
     /// read: a run a prune is removing (its manifest a tombstone, or gone)
-    /// is not linked, and its back-link goes again. A prune reads the
-    /// back-links again after its tombstone stands; so either this read
-    /// sees the tombstone, or the prune sees the back-link and keeps the
-    /// run.
+    /// is not linked, and both writes are taken back. A prune reads the
+    /// back-links (and their runs' links) again after its tombstone
+    /// stands; so either this read sees the tombstone, or it came before
+    /// the tombstone and the prune sees the whole link and keeps the run.
     #[cfg(feature = "object-store")]
     fn link_in_home(
         &self,
@@ -163,20 +163,41 @@ impl Run {
             .and_then(|n| n.to_str())
             .unwrap_or_default();
         let back_key = theirs.key_of(&format!("{DESCENDANTS}/{name}"));
-        theirs
-            .store
-            .put(&back_key, text(back_target)?.into_bytes())?;
+        let back_bytes = text(back_target)?.into_bytes();
+        // Made new if absent: a refusal takes back only what this call
+        // made, never the back-link of a link made before.
+        let made_back = theirs.store.create(&back_key, back_bytes.clone())?;
+        if !made_back {
+            theirs.store.put(&back_key, back_bytes)?;
+        }
+        let link_key = mine.key_of(ANCESTOR);
+        let before = mine.store.get(&link_key)?;
+        let link_bytes = text(target)?.into_bytes();
+        mine.store.put(&link_key, link_bytes.clone())?;
+        // Read after both writes: if the ancestor is not being removed
+        // now, its prune (which reads the back-links after its
+        // tombstone) sees this link whole and keeps it.
         let manifest = theirs
             .store
             .get(&theirs.key_of(crate::record::manifest::MANIFEST))?;
         if manifest.is_none_or(|m| crate::lifecycle::home::is_tombstone(&m.bytes)) {
-            let _ = theirs.store.delete(&back_key);
+            // Taken back: the link as it was, unless another link of this
+            // run has replaced it since.
+            let now = mine.store.get(&link_key)?;
+            if now.is_some_and(|now| now.bytes == link_bytes) {
+                let _ = match before {
+                    Some(before) => mine.store.put(&link_key, before.bytes),
+                    None => mine.store.delete(&link_key),
+                };
+            }
+            if made_back {
+                let _ = theirs.store.delete(&back_key);
+            }
             return Err(Error::RunBeingRemoved {
                 path: PathBuf::from(&theirs.url),
             });
         }
-        mine.store
-            .put(&mine.key_of(ANCESTOR), text(target)?.into_bytes())
+        Ok(())
     }
 
     /// For a run whose home is object storage: the runs whose `ancestor`

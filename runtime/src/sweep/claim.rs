@@ -43,7 +43,10 @@ use crate::sweep::record::{CLAIMS, CURSOR};
 
 /// A trial this worker holds: its run, number and parameters. The claim
 /// lives in the run: while this value, its run or a clone of the run (a
-/// [`RunGuard`]) lives, no other worker gets the trial.
+/// [`RunGuard`]) lives, no other worker gets the trial. (In a bucket the
+/// claim is a lease, which a worker on another host takes over once the
+/// trial's run has stopped beating for twice its heartbeat interval: take
+/// the trial's guard, which beats.)
 ///
 /// ```
 /// use runlayout::sweep::Sweep;
@@ -366,8 +369,12 @@ impl Sweep {
             let made_before = claim.made_before;
             let placed = self.present_trial(n)?;
             return self.claim_under(n, explicit, placed, made_before, |run| {
-                claim.mark_made()?;
-                Ok(run.holding(claim))
+                // Taken over meanwhile (this worker was slower than the
+                // lease lives): the trial is another worker's.
+                match claim.mark_made()? {
+                    true => Ok(Ok(run.holding(claim))),
+                    false => Ok(Err(TrialReason::Held)),
+                }
             });
         }
         let path = self.path().join(CLAIMS).join(n.to_string());
@@ -381,7 +388,7 @@ impl Sweep {
             if !made_before {
                 file.write_all(b"+").at(Operation::WriteFile, &path)?;
             }
-            Ok(run.holding(file))
+            Ok(Ok(run.holding(file)))
         })
     }
 
@@ -394,7 +401,7 @@ impl Sweep {
         explicit: bool,
         placed: Option<Run>,
         made_before: bool,
-        hold: impl FnOnce(Run) -> Result<Run>,
+        hold: impl FnOnce(Run) -> Result<std::result::Result<Run, TrialReason>>,
     ) -> Result<std::result::Result<Trial, TrialReason>> {
         if let Some(placed) = placed {
             if let Some(reason) = self.why_not(&placed, n)? {
@@ -424,8 +431,8 @@ impl Sweep {
             // folder: whoever made it is gone.
             .join_timeout(Duration::ZERO)
             .create_or_open()?;
-        Ok(Ok(Trial {
-            run: hold(run)?,
+        Ok(hold(run)?.map(|run| Trial {
+            run,
             number: n,
             params,
         }))

@@ -171,7 +171,10 @@ impl SweepHome {
                         })?
                         .handed
                 }
-                None => 0,
+                None => {
+                    self.require(spec)?;
+                    0
+                }
             };
             if handed >= count {
                 return Ok(None);
@@ -217,6 +220,8 @@ impl SweepHome {
             made_before,
         };
         let Some(current) = self.store.get(&key)? else {
+            // A first claim, or one of a sweep removed meanwhile.
+            self.require(spec)?;
             let taken = self.store.create(&key, lease(false))?;
             return Ok(taken.then(|| claim(false)));
         };
@@ -233,9 +238,25 @@ impl SweepHome {
         Ok(taken.then(|| claim(made)))
     }
 
-    /// Deletes every object of the sweep's record folder.
+    /// [`Error::SweepNotFound`] unless the sweep's record is there: a
+    /// sweep removed while a handle of it lives hands out nothing more.
+    fn require(&self, spec: &SweepSpec) -> Result<()> {
+        let key = format!("{}/{SWEEP_RECORD}", Self::folder(spec));
+        match self.store.get(&key)? {
+            Some(_) => Ok(()),
+            None => Err(Error::SweepNotFound {
+                path: self.url_of(&Self::folder(spec)),
+            }),
+        }
+    }
+
+    /// Deletes the sweep's record first (from then on the sweep is gone:
+    /// no handle claims a trial of it, no listing shows it), then every
+    /// other object of its record folder.
     pub(crate) fn remove(&self, spec: &SweepSpec) -> Result<()> {
-        for listed in self.store.list(&Self::folder(spec))? {
+        let folder = Self::folder(spec);
+        self.store.delete(&format!("{folder}/{SWEEP_RECORD}"))?;
+        for listed in self.store.list(&folder)? {
             self.store.delete_listed(&listed.location)?;
         }
         Ok(())
@@ -243,27 +264,29 @@ impl SweepHome {
 }
 
 impl Claim {
-    /// Records in the lease that the trial's run was made under it.
-    pub(crate) fn mark_made(&self) -> Result<()> {
+    /// Records in the lease that the trial's run was made under it:
+    /// `false` if the lease is no longer this worker's (it was taken over
+    /// as stale meanwhile: the trial is another worker's now).
+    pub(crate) fn mark_made(&self) -> Result<bool> {
         self.change(|lease| lease.made = true)
     }
 
-    /// Changes the lease, if it is still this worker's.
-    fn change(&self, change: impl Fn(&mut Lease)) -> Result<()> {
+    /// Changes the lease, if it is still this worker's: `false` if not.
+    fn change(&self, change: impl Fn(&mut Lease)) -> Result<bool> {
         for _ in 0..TRIES {
             let Some(current) = self.store.get(&self.key)? else {
-                return Ok(());
+                return Ok(false);
             };
             let Ok(mut lease) = serde_json::from_slice::<Lease>(&current.bytes) else {
-                return Ok(());
+                return Ok(false);
             };
             if lease.token != self.token || lease.released {
-                return Ok(());
+                return Ok(false);
             }
             change(&mut lease);
             let bytes = serde_json::to_vec(&lease).unwrap_or_default();
             if self.store.replace(&self.key, bytes, current.version)? {
-                return Ok(());
+                return Ok(true);
             }
         }
         Err(busy(&PathBuf::from(self.store.url_of(&self.key))))
@@ -450,6 +473,67 @@ mod tests {
         // Let go: a failed trial is offered again only with retry_failed.
         assert!(other.claim(0).is_err());
         assert_eq!(other.retry_failed(true).claim(0)?.number(), 0);
+        Ok(())
+    }
+
+    #[test]
+    fn a_lease_from_a_host_whose_clock_runs_ahead_is_fresh() -> TestResult {
+        let home = "memory://sweep-home-skew/runs";
+        let node = tempfile::tempdir()?;
+        let sweep = Sweep::builder(home)
+            .stage("s")
+            .sweep_id("w")
+            .grid("x", [1, 2])
+            .create()?
+            .cache_dir(node.path())?;
+        let ahead = std::time::SystemTime::now() + std::time::Duration::from_secs(120);
+        let since = jiff::Timestamp::try_from(ahead)?.to_string();
+        Store::open(home)?.put("s/sweep+w/claims/0", foreign_lease(&since))?;
+        let held = sweep
+            .claim(0)
+            .expect_err("just taken by a worker elsewhere");
+        assert!(
+            matches!(
+                held,
+                Error::TrialUnavailable {
+                    reason: TrialReason::Held,
+                    ..
+                }
+            ),
+            "{held}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_removed_sweep_hands_out_nothing_and_is_listed_no_more() -> TestResult {
+        let home = "memory://sweep-home-removed/runs";
+        let node = tempfile::tempdir()?;
+        let made = Sweep::builder(home)
+            .stage("s")
+            .sweep_id("w")
+            .grid("x", [1, 2])
+            .create()?
+            .cache_dir(node.path().join("a"))?;
+        Sweep::builder(home)
+            .stage("s")
+            .sweep_id("other")
+            .grid("x", [1])
+            .create()?;
+        // A worker elsewhere opened it before; then it is removed.
+        let worker = Sweep::resolve(home, "s/w")?.cache_dir(node.path().join("b"))?;
+        assert!(made.remove()?);
+        let got = worker.claim_next();
+        assert!(
+            matches!(got, Err(Error::SweepNotFound { .. })),
+            "{:?}",
+            got.map(|t| t.map(|t| t.number()))
+        );
+        assert!(matches!(worker.claim(1), Err(Error::SweepNotFound { .. })));
+        // What a removal that was cut short leaves does not hide the rest.
+        Store::open(home)?.put("s/sweep+w/cursor", br#"{"handed":1}"#.to_vec())?;
+        let listed: Vec<String> = Sweep::list(home)?.iter().map(ToString::to_string).collect();
+        assert_eq!(listed, ["s/other"]);
         Ok(())
     }
 

@@ -208,7 +208,12 @@ impl Sweep {
         let root = root.as_ref();
         let mut found = Vec::new();
         for spec in stored::find(root)? {
-            found.push(Sweep::open(root, &spec)?);
+            match Sweep::open(root, &spec) {
+                // A record folder without its record: a sweep being
+                // removed (in a bucket, its record goes first).
+                Err(Error::SweepNotFound { .. }) => {}
+                opened => found.push(opened?),
+            }
         }
         found.sort_by(|a, b| {
             (&a.record.created, a.to_string()).cmp(&(&b.record.created, b.to_string()))

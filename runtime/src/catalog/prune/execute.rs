@@ -170,7 +170,10 @@ pub(super) fn still_removable(run: &Run) -> std::result::Result<(), KeepReason> 
     }
     // Under the claim no link to the run is under way: every one is
     // committed (and its back-link there), or not begun.
-    let children = run.descendants().unwrap_or_default();
+    // Descendants that cannot be read may be there: the run stays.
+    let children = run
+        .descendants()
+        .map_err(|e| KeepReason::Unreadable(e.to_string()))?;
     if let Some(child) = children.into_iter().next() {
         return Err(KeepReason::AncestorOf(child));
     }
