@@ -10,8 +10,12 @@ use crate::error::{Error, Result};
 /// The root as a URL, if it is one: text that starts with a scheme (a
 /// letter, then letters, digits, `+`, `-` or `.`) and `://`.
 pub(crate) fn url_of_root(root: &Path) -> Option<&str> {
+    // Asked at every creation: a folder (no `://`) is told by one pass
+    // over its bytes.
+    let bytes = root.as_os_str().as_encoded_bytes();
+    let at = bytes.windows(3).position(|w| w == b"://")?;
     let text = root.to_str()?;
-    let (scheme, _) = text.split_once("://")?;
+    let scheme = &text[..at];
     let mut chars = scheme.chars();
     let first = chars.next()?;
     let valid = first.is_ascii_alphabetic()

@@ -593,6 +593,20 @@ mod text_tests {
         }
     }
 
+    /// The head is written by hand: strings that need escapes (no name
+    /// runlayout makes has one, a record made elsewhere may) come out as
+    /// serde_json writes them.
+    #[test]
+    fn a_head_with_strings_to_escape_is_the_whole_manifest_serialized() {
+        let mut odd = manifest(Some("pre\"train\\x"), None, None);
+        odd.id = "id\nwith\u{1}controls é".to_owned();
+        odd.created = "2026-12-06T07:00:00\"Z".to_owned();
+        assert_eq!(
+            String::from_utf8_lossy(&rendered(&odd)),
+            String::from_utf8_lossy(&whole(&odd)),
+        );
+    }
+
     /// A text rendered with another maker (as the test above renders its
     /// made-up one, on a thread beside the other tests) is never what a
     /// real run of this process gets: its manifest names this process.
