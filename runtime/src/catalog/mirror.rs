@@ -322,15 +322,14 @@ impl Mirror {
     }
 
     /// Begins removing the run at `run` from the home, if its manifest
-    /// there is still `manifest` (`None` if not): its objects are listed,
-    /// then its manifest is replaced by a tombstone (from then on no node
-    /// makes, opens or joins a run of that id).
+    /// there is still `manifest` (`None` if not): its manifest is replaced
+    /// by a tombstone (from then on no node makes, opens, joins or links
+    /// to a run of that id), then its objects are listed.
     ///
     /// # Errors
     ///
     /// [`Error::Store`] naming the object a request failed for.
     pub(crate) fn begin_removal(&self, run: &Run, manifest: &[u8]) -> Result<Option<Removal>> {
-        let objects = self.home.objects(run.address())?;
         let ancestor = pointer::read(&run.path().join(ANCESTOR))
             .ok()
             .flatten()
@@ -338,6 +337,9 @@ impl Mirror {
         if !self.home.begin_removal(run.address(), manifest)? {
             return Ok(None);
         }
+        // Listed after the tombstone: what a writer that began before it
+        // (a link, a sync) stored goes too.
+        let objects = self.home.objects(run.address())?;
         Ok(Some(Removal { objects, ancestor }))
     }
 

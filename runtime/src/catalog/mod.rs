@@ -9,4 +9,6 @@ pub(crate) mod mirror;
 #[cfg(all(test, feature = "object-store"))]
 mod mirror_attacks;
 pub(crate) mod prune;
+#[cfg(all(test, feature = "object-store"))]
+mod race_attacks;
 pub(crate) mod scan;

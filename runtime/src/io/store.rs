@@ -252,6 +252,8 @@ impl Store {
     /// `None` if there is none. One larger than [`RECORD_MAX`] is refused
     /// unread: no record runlayout writes is near that size.
     pub(crate) fn get(&self, key: &str) -> Result<Option<Object>> {
+        #[cfg(test)]
+        hooks::fire("get", &self.url_of(key));
         let (inner, at) = self.request(key);
         let answer = block(async move {
             let got = inner.get(&at).await?;
@@ -396,6 +398,8 @@ impl Store {
         bytes: Vec<u8>,
         mode: PutMode,
     ) -> Result<std::result::Result<(), object_store::Error>> {
+        #[cfg(test)]
+        hooks::fire("put", &self.url_of(key));
         let (inner, at) = self.request(key);
         let options = PutOptions::from(mode);
         block(async move {
@@ -449,6 +453,8 @@ impl Store {
     /// Every object below `key` (a folder's key), with its key below the
     /// root.
     pub(crate) fn list(&self, key: &str) -> Result<Vec<Listed>> {
+        #[cfg(test)]
+        hooks::fire("list", &self.url_of(key));
         let (inner, at) = self.request(key);
         let listed = block(async move {
             use futures_util::StreamExt as _;
@@ -485,11 +491,15 @@ impl Store {
     pub(crate) fn delete_listed(&self, location: &Key) -> Result<()> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let key = self.below_root(location.as_ref()).unwrap_or_default();
+        #[cfg(test)]
+        hooks::fire("delete", &self.url_of(&key));
         self.delete_location(location.clone(), &key)
     }
 
     /// Deletes the object at `key`; one that is not there is no error.
     pub(crate) fn delete(&self, key: &str) -> Result<()> {
+        #[cfg(test)]
+        hooks::fire("delete", &self.url_of(key));
         let (_, at) = self.request(key);
         self.delete_location(at, key)
     }
@@ -811,5 +821,34 @@ mod tests {
             text.contains("ftp://host/runs") && text.contains("`ftp`"),
             "{text}"
         );
+    }
+}
+
+/// Test-only: closures run once each, just before a request of an
+/// operation (`get`, `put`, `list`, `delete`) on a URL, so that tests
+/// interleave writers at exact points.
+#[cfg(test)]
+pub(crate) mod hooks {
+    use std::sync::Mutex;
+
+    type Hook = Box<dyn FnOnce() + Send>;
+
+    static HOOKS: Mutex<Vec<(String, String, Hook)>> = Mutex::new(Vec::new());
+
+    /// Runs `hook` just before the next `op` on `url`.
+    pub(crate) fn set(op: &str, url: &str, hook: impl FnOnce() + Send + 'static) {
+        let mut hooks = HOOKS.lock().unwrap_or_else(|e| e.into_inner());
+        hooks.push((op.to_owned(), url.to_owned(), Box::new(hook)));
+    }
+
+    pub(super) fn fire(op: &str, url: &str) {
+        let hook = {
+            let mut hooks = HOOKS.lock().unwrap_or_else(|e| e.into_inner());
+            let at = hooks.iter().position(|(o, u, _)| o == op && u == url);
+            at.map(|at| hooks.remove(at).2)
+        };
+        if let Some(hook) = hook {
+            hook();
+        }
     }
 }

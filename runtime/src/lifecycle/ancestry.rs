@@ -138,12 +138,15 @@ impl Run {
     /// objects holding what a pointer file holds, the back-link first and
     /// the `ancestor` last, as on disk.
     ///
-    /// A home has no claims, so after both the ancestor's manifest is
-    /// read: a run a prune is removing (its manifest a tombstone, or gone)
-    /// is not linked, and both writes are taken back. A prune reads the
-    /// back-links (and their runs' links) again after its tombstone
-    /// stands; so either this read sees the tombstone, or it came before
-    /// the tombstone and the prune sees the whole link and keeps the run.
+    /// A home has no claims, so the ancestor's manifest is read before and
+    /// after both writes. A prune puts a tombstone in place of a run's
+    /// manifest, then reads the run's back-links (and their runs' links)
+    /// again. Either this call's last read comes before the tombstone,
+    /// and the prune sees the whole link and keeps the run; or it finds
+    /// the tombstone, and waits for the prune's decision: the manifest
+    /// back (the link stands) or gone (the call takes back what it wrote
+    /// and fails). A run being removed itself (its own tombstone) is not
+    /// linked either.
     #[cfg(feature = "object-store")]
     fn link_in_home(
         &self,
@@ -151,9 +154,18 @@ impl Run {
         (back_link, back_target): (&Path, &Path),
         target: &Path,
     ) -> Result<()> {
+        use crate::io::working_copy::RunHome;
         let (Some(mine), Some(theirs)) = (self.home(), ancestor.home()) else {
             return Ok(());
         };
+        let refused = |home: &RunHome| Error::RunBeingRemoved {
+            path: PathBuf::from(&home.url),
+        };
+        for home in [theirs, mine] {
+            if standing(home)? != Some(true) {
+                return Err(refused(home));
+            }
+        }
         let text = |target: &Path| {
             pointer::pointer_text(target)
                 .map_err(|e| Error::io(crate::error::Operation::WriteLink, target, e))
@@ -164,92 +176,42 @@ impl Run {
             .unwrap_or_default();
         let back_key = theirs.key_of(&format!("{DESCENDANTS}/{name}"));
         let back_bytes = text(back_target)?.into_bytes();
-        // Made new if absent: a refusal takes back only what this call
+        // Made new if absent: taking back removes only what this call
         // made, never the back-link of a link made before.
         let made_back = theirs.store.create(&back_key, back_bytes.clone())?;
         if !made_back {
             theirs.store.put(&back_key, back_bytes)?;
         }
         let link_key = mine.key_of(ANCESTOR);
-        let before = mine.store.get(&link_key)?;
         let link_bytes = text(target)?.into_bytes();
         mine.store.put(&link_key, link_bytes.clone())?;
-        // Read after both writes: if the ancestor is not being removed
-        // now, its prune (which reads the back-links after its
-        // tombstone) sees this link whole and keeps it.
-        let manifest = theirs
-            .store
-            .get(&theirs.key_of(crate::record::manifest::MANIFEST))?;
-        if manifest.is_none_or(|m| crate::lifecycle::home::is_tombstone(&m.bytes)) {
-            // Taken back: the link as it was, unless another link of this
-            // run has replaced it since.
+        let (Some(true), Some(true)) = (decided(theirs)?, standing(mine)?) else {
+            // The ancestor was removed (or this run is being removed):
+            // the link to it goes, if no other link replaced it since.
             let now = mine.store.get(&link_key)?;
             if now.is_some_and(|now| now.bytes == link_bytes) {
-                let _ = match before {
-                    Some(before) => mine.store.put(&link_key, before.bytes),
-                    None => mine.store.delete(&link_key),
-                };
+                mine.store.delete(&link_key)?;
             }
             if made_back {
-                let _ = theirs.store.delete(&back_key);
+                theirs.store.delete(&back_key)?;
             }
-            return Err(Error::RunBeingRemoved {
-                path: PathBuf::from(&theirs.url),
-            });
-        }
+            return Err(refused(theirs));
+        };
         Ok(())
     }
 
     /// For a run whose home is object storage: the runs whose `ancestor`
-    /// in the home leads here, found by the back-links there (a
-    /// back-link counts only while its run's manifest stands and its
-    /// `ancestor` leads back), each as its working copy's folder in this
-    /// node's cache (open it to fetch it).
+    /// in the home leads here (see `descendant_keys`), each as its working
+    /// copy's folder in this node's cache (open it to fetch it).
     #[cfg(feature = "object-store")]
     fn descendants_in_home(&self, home: &crate::run::RunHome) -> Result<Vec<PathBuf>> {
-        use crate::record::manifest::MANIFEST;
-        // Keys as paths from `/`, so that a link's `..` folds as on disk
-        // and never climbs above the root.
-        let at = |key: &str| Path::new("/").join(key);
-        let key_of = |path: PathBuf| path.strip_prefix("/").ok().map(Path::to_path_buf);
-        let me = at(&home.key);
-        let below = format!("{}/{DESCENDANTS}", home.key);
         // The cache folder this run's working copy is in.
         let mut cache = self.path().to_path_buf();
         for _ in home.key.split('/') {
             cache.pop();
         }
-        let mut found = Vec::new();
-        for listed in home.store.list(&below)? {
-            let Some(back) = home.store.get(&listed.key)? else {
-                continue;
-            };
-            let Some(target) = pointer::parse_pointer(&back.bytes) else {
-                continue;
-            };
-            let Some(child) = key_of(normalize(&at(&below).join(target))) else {
-                continue;
-            };
-            let child_key = child.to_string_lossy().into_owned();
-            if child_key.is_empty() {
-                continue;
-            }
-            let manifest = home.store.get(&format!("{child_key}/{MANIFEST}"))?;
-            if manifest.is_none_or(|m| crate::lifecycle::home::is_tombstone(&m.bytes)) {
-                continue;
-            }
-            let Some(link) = home.store.get(&format!("{child_key}/{ANCESTOR}"))? else {
-                continue;
-            };
-            let leads_back = pointer::parse_pointer(&link.bytes)
-                .is_some_and(|back| normalize(&at(&child_key).join(back)) == me);
-            if leads_back {
-                found.push(cache.join(&child));
-            }
-        }
-        found.sort();
-        found.dedup();
-        Ok(found)
+        let keys = crate::lifecycle::home::descendant_keys(&home.store, &home.key)?;
+        Ok(keys.iter().map(|key| cache.join(key)).collect())
     }
 
     /// The folder of the run this one was linked to, if any: canonical when
@@ -317,6 +279,51 @@ impl Run {
         found.sort();
         found.dedup();
         Ok(found)
+    }
+}
+
+/// Whether the run lives in its home now: `Some(true)` if its manifest
+/// stands, `Some(false)` if it is gone, `None` while a tombstone stands
+/// in its place (a prune is removing it).
+#[cfg(feature = "object-store")]
+fn standing(home: &crate::io::working_copy::RunHome) -> Result<Option<bool>> {
+    let manifest = home
+        .store
+        .get(&home.key_of(crate::record::manifest::MANIFEST))?;
+    Ok(match manifest {
+        None => Some(false),
+        Some(m) if crate::lifecycle::home::is_tombstone(&m.bytes) => None,
+        Some(_) => Some(true),
+    })
+}
+
+/// How long a link waits for a prune's decision on its ancestor before it
+/// takes itself back: a prune decides within a few requests of its
+/// tombstone, and then deletes the run's objects (a large run's take
+/// longer).
+#[cfg(all(feature = "object-store", not(test)))]
+const DECISION_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// In tests, where no prune stops for long, a short wait.
+#[cfg(all(feature = "object-store", test))]
+const DECISION_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether the run stands, once any prune removing it has decided:
+/// `Some(true)` if its manifest stands or comes back, `Some(false)` if it
+/// goes, `None` if a tombstone still stands after [`DECISION_WAIT`].
+#[cfg(feature = "object-store")]
+fn decided(home: &crate::io::working_copy::RunHome) -> Result<Option<bool>> {
+    let start = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(5);
+    loop {
+        if let Some(stands) = standing(home)? {
+            return Ok(Some(stands));
+        }
+        if start.elapsed() > DECISION_WAIT {
+            return Ok(None);
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(std::time::Duration::from_secs(1));
     }
 }
 

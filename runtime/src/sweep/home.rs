@@ -220,10 +220,8 @@ impl SweepHome {
             made_before,
         };
         let Some(current) = self.store.get(&key)? else {
-            // A first claim, or one of a sweep removed meanwhile.
-            self.require(spec)?;
             let taken = self.store.create(&key, lease(false))?;
-            return Ok(taken.then(|| claim(false)));
+            return self.still_there(spec, taken.then(|| claim(false)));
         };
         // A lease that cannot be read is taken over as a stale one.
         let old = serde_json::from_slice::<Lease>(&current.bytes).ok();
@@ -235,7 +233,18 @@ impl SweepHome {
             return Ok(None);
         }
         let taken = self.store.replace(&key, lease(made), current.version)?;
-        Ok(taken.then(|| claim(made)))
+        self.still_there(spec, taken.then(|| claim(made)))
+    }
+
+    /// `taken`, if the sweep's record is still there once the lease is
+    /// held: a sweep removed meanwhile ([`remove`](SweepHome::remove)
+    /// deletes its record first) hands out nothing, and the lease is let
+    /// go.
+    fn still_there(&self, spec: &SweepSpec, taken: Option<Claim>) -> Result<Option<Claim>> {
+        if taken.is_some() {
+            self.require(spec)?;
+        }
+        Ok(taken)
     }
 
     /// [`Error::SweepNotFound`] unless the sweep's record is there: a

@@ -205,3 +205,49 @@ impl Home {
         Ok(self.store.get(key)?.map(|object| object.bytes))
     }
 }
+
+/// The keys of the runs whose `ancestor` in `store` leads to the run
+/// folder `key`, found by the back-links in its `descendants/`: a
+/// back-link counts only while its run's manifest stands (no tombstone)
+/// and that run's `ancestor` leads back. One listing, then three reads
+/// per back-link. Keys are folded as paths from the root (a `..` never
+/// climbs above it).
+pub(crate) fn descendant_keys(store: &crate::io::store::Store, key: &str) -> Result<Vec<String>> {
+    use crate::io::pointer::parse_pointer;
+    use crate::io::relpath::normalize;
+    use runlayout_grammar::names::{ANCESTOR, DESCENDANTS};
+    let at = |key: &str| Path::new("/").join(key);
+    let me = at(key);
+    let below = join(key, DESCENDANTS);
+    let mut found = Vec::new();
+    for listed in store.list(&below)? {
+        let Some(back) = store.get(&listed.key)? else {
+            continue;
+        };
+        let Some(target) = parse_pointer(&back.bytes) else {
+            continue;
+        };
+        let child = normalize(&at(&below).join(target));
+        let Some(child) = child.strip_prefix("/").ok().and_then(Path::to_str) else {
+            continue;
+        };
+        if child.is_empty() {
+            continue;
+        }
+        let manifest = store.get(&join(child, MANIFEST))?;
+        if manifest.is_none_or(|m| super::is_tombstone(&m.bytes)) {
+            continue;
+        }
+        let Some(link) = store.get(&join(child, ANCESTOR))? else {
+            continue;
+        };
+        let leads_back =
+            parse_pointer(&link.bytes).is_some_and(|back| normalize(&at(child).join(back)) == me);
+        if leads_back {
+            found.push(child.to_owned());
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}

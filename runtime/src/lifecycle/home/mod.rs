@@ -122,7 +122,7 @@ mod listing;
 #[cfg(feature = "object-store")]
 mod removal;
 #[cfg(feature = "object-store")]
-pub(crate) use listing::HomeObject;
+pub(crate) use listing::{HomeObject, descendant_keys};
 #[cfg(feature = "object-store")]
 pub(crate) use removal::{is_left_behind, is_tombstone};
 

@@ -30,6 +30,11 @@ struct Removing {
     #[serde(flatten)]
     by: ProcessRecord,
     since: String,
+    /// The manifest it stands in for, so that anyone can put it back: a
+    /// removal a prune left is undone, not finished, when a run links
+    /// to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    manifest: Option<String>,
 }
 
 /// Whether `bytes` (what stands at a run's `run.json`) is a tombstone.
@@ -74,6 +79,7 @@ impl Home {
             runlayout_removing: Removing {
                 by: ProcessRecord::this_process(),
                 since: crate::record::time::now(),
+                manifest: String::from_utf8(manifest.to_vec()).ok(),
             },
         };
         let bytes = serde_json::to_vec(&tombstone).unwrap_or_default();
@@ -104,12 +110,26 @@ impl Home {
 
     /// Finishes the removal a prune that is gone left at the run folder
     /// `key` (below the root): every object below it, then its tombstone.
-    /// Nothing happens unless a tombstone left behind stands there.
+    /// Nothing happens unless a tombstone left behind stands there. A run
+    /// that a run links to (a link made before the tombstone, which the
+    /// gone prune never saw) is not removed: its manifest is put back.
     pub(crate) fn finish_left_removal(&self, key: &str) -> Result<bool> {
-        let Some(stored) = self.stored_at(&join(key, MANIFEST))? else {
+        let at = join(key, MANIFEST);
+        let Some(stored) = self.store.get(&at)? else {
             return Ok(false);
         };
-        if !is_left_behind(&stored) {
+        if !is_left_behind(&stored.bytes) {
+            return Ok(false);
+        }
+        if !descendant_keys(&self.store, key)?.is_empty() {
+            let tombstone = serde_json::from_slice::<Tombstone>(&stored.bytes).ok();
+            let manifest = tombstone.and_then(|t| t.runlayout_removing.manifest);
+            // A tombstone without its manifest stays: neither finished
+            // nor undone.
+            if let Some(manifest) = manifest {
+                self.store
+                    .replace(&at, manifest.into_bytes(), stored.version)?;
+            }
             return Ok(false);
         }
         for object in self.objects_below(key)? {
