@@ -355,3 +355,47 @@ fn a_removal_left_behind_under_a_link_is_undone_not_finished() -> TestResult {
     assert_eq!(p.descendants()?.len(), 1);
     Ok(())
 }
+
+/// A run whose removal is undone finds its ancestor there: while its
+/// tombstone stands, a second prune keeps the ancestor it links to.
+#[test]
+fn an_ancestor_stays_while_its_descendants_removal_may_be_undone() -> TestResult {
+    let home: &'static str = "memory://race-undone-child/runs";
+    let t = tempfile::tempdir()?;
+    let n1 = t.path().join("n1");
+    failed_runs(home, &n1, &["a", "last"])?;
+    for id in ["p", "last"] {
+        on(home, &n1)
+            .stage("c")
+            .run_id(id)
+            .create()?
+            .guard()
+            .finish()?;
+    }
+    let a = on(home, &n1).stage("s").run_id("a").open()?;
+    let c = on(home, &n1).stage("c").run_id("p").open()?;
+    c.link(&a)?;
+    let d = on(home, &n1).stage("d").run_id("child").create()?;
+    d.guard().finish()?;
+    // The first prune plans to remove `c/p`; just before its tombstone a
+    // run links to it; once the tombstone stands, a second prune runs.
+    let first = Prune::new(home).status([RunStatus::Finished]).plan()?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    before_tombstone(home, move || {
+        d.link(&c).expect("c stands");
+        hooks::set("list", &format!("{home}/c/p/descendants"), move || {
+            tx.send(prune_failed(home).map(|done| done.removed))
+                .expect("sent");
+        });
+    });
+    let done = first.execute()?;
+    assert!(done.removed.is_empty(), "{done:?}");
+    let second = rx.recv()??;
+    assert!(second.is_empty(), "the second prune removed {second:?}");
+    let store = Store::open(home)?;
+    assert!(
+        store.get("s/a/run.json")?.is_some(),
+        "c/p's ancestor stands"
+    );
+    Ok(())
+}

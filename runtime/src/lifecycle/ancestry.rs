@@ -242,9 +242,10 @@ impl Run {
     /// anything in `descendants/` that is no back-link (a foreign file, a
     /// temporary) is passed over. For a run whose home is object storage
     /// the back-links and links are those of the home (whichever node
-    /// made them), and each descendant is named by its working copy's
-    /// folder in this node's cache folder, as [`ancestor`](Run::ancestor)
-    /// names the ancestor.
+    /// made them; a run a prune is removing counts until its removal is
+    /// done), and each descendant is named by its working copy's folder
+    /// in this node's cache folder, as [`ancestor`](Run::ancestor) names
+    /// the ancestor.
     ///
     /// # Errors
     ///

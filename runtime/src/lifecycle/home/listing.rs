@@ -208,8 +208,9 @@ impl Home {
 
 /// The keys of the runs whose `ancestor` in `store` leads to the run
 /// folder `key`, found by the back-links in its `descendants/`: a
-/// back-link counts only while its run's manifest stands (no tombstone)
-/// and that run's `ancestor` leads back. One listing, then three reads
+/// back-link counts only while its run is there (its manifest, or the
+/// tombstone of a removal not yet done) and that run's `ancestor` leads
+/// back. One listing, then three reads
 /// per back-link. Keys are folded as paths from the root (a `..` never
 /// climbs above it).
 pub(crate) fn descendant_keys(store: &crate::io::store::Store, key: &str) -> Result<Vec<String>> {
@@ -234,8 +235,10 @@ pub(crate) fn descendant_keys(store: &crate::io::store::Store, key: &str) -> Res
         if child.is_empty() {
             continue;
         }
-        let manifest = store.get(&join(child, MANIFEST))?;
-        if manifest.is_none_or(|m| super::is_tombstone(&m.bytes)) {
+        // A run being removed (a tombstone in place of its manifest)
+        // still counts: its removal may yet be undone, and it must then
+        // find its ancestor there.
+        if store.get(&join(child, MANIFEST))?.is_none() {
             continue;
         }
         let Some(link) = store.get(&join(child, ANCESTOR))? else {
