@@ -580,6 +580,16 @@ fn prune_removes_runs_from_the_home_and_keeps_what_it_must() -> TestResult {
 
 #[test]
 fn one_of_16_nodes_creates_a_run_id_in_the_home() -> TestResult {
+    // In a process of its own: a child process that another test of this
+    // binary starts holds a copy of every open file until it runs its
+    // program, and so, for that instant, the claim on a losing creator's
+    // working copy, which is then left (as in use) instead of removed.
+    if !is_child("sixteen") {
+        let test = "object_store::one_of_16_nodes_creates_a_run_id_in_the_home";
+        let done = child_lines(spawn_child::<&str>(test, "sixteen", &[]), "SIXTEEN ");
+        assert_eq!(done, ["done"]);
+        return Ok(());
+    }
     let home = memory_home("sixteen");
     let nodes = tempfile::tempdir()?;
     let barrier = Barrier::new(16);
@@ -617,6 +627,7 @@ fn one_of_16_nodes_creates_a_run_id_in_the_home() -> TestResult {
         .filter(|node| nodes.path().join(node.to_string()).join("s/one").exists())
         .count();
     assert_eq!(left, 1);
+    println!("SIXTEEN done");
     Ok(())
 }
 
