@@ -13,9 +13,9 @@ use crate::error::Error;
 use crate::io::store::Store;
 use crate::record::status::{RunStatus, STATUS};
 
-type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+pub(super) type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
-fn on(home: &str, cache: &Path) -> crate::RunBuilder {
+pub(super) fn on(home: &str, cache: &Path) -> crate::RunBuilder {
     Run::builder(home).cache_dir(cache)
 }
 
@@ -41,7 +41,7 @@ fn keys_below(home: &str, prefix: &str) -> Vec<String> {
 }
 
 /// A prune of the home's failed runs, planned and done.
-fn prune_failed(home: &str) -> crate::Result<crate::catalog::prune::Pruned> {
+pub(super) fn prune_failed(home: &str) -> crate::Result<crate::catalog::prune::Pruned> {
     Prune::new(home)
         .status([RunStatus::Failed])
         .plan()?
@@ -49,7 +49,7 @@ fn prune_failed(home: &str) -> crate::Result<crate::catalog::prune::Pruned> {
 }
 
 /// Runs `id`s made at stage `s` on one node, each failed.
-fn failed_runs(home: &str, node: &Path, ids: &[&str]) -> TestResult {
+pub(super) fn failed_runs(home: &str, node: &Path, ids: &[&str]) -> TestResult {
     for id in ids {
         on(home, node)
             .stage("s")

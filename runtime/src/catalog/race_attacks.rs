@@ -5,37 +5,13 @@
 
 use std::path::Path;
 
-use crate::Run;
 use crate::catalog::prune::{Prune, before_tombstone};
 use crate::error::Error;
 use crate::io::store::{Store, hooks};
 use crate::record::status::RunStatus;
 use crate::sweep::Sweep;
 
-type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
-
-fn on(home: &str, cache: &Path) -> crate::RunBuilder {
-    Run::builder(home).cache_dir(cache)
-}
-
-fn prune_failed(home: &str) -> crate::Result<crate::catalog::prune::Pruned> {
-    Prune::new(home)
-        .status([RunStatus::Failed])
-        .plan()?
-        .execute()
-}
-
-fn failed_runs(home: &str, node: &Path, ids: &[&str]) -> TestResult {
-    for id in ids {
-        on(home, node)
-            .stage("s")
-            .run_id(*id)
-            .create()?
-            .guard()
-            .fail("x")?;
-    }
-    Ok(())
-}
+use crate::catalog::mirror_attacks::{TestResult, failed_runs, on, prune_failed};
 
 fn text(store: &Store, key: &str) -> Option<String> {
     store
