@@ -6,7 +6,10 @@
 //! ends (see `runlayout::__cli::Mirror`): every run's manifest and each
 //! stage's `latest` pointer, and for a run a command names, its records,
 //! links, and each other object as a sparse file of its size (nothing is
-//! downloaded). The commands then read that folder with the code that
+//! downloaded). The records read are remembered in the cache folder
+//! (`RUNLAYOUT_CACHE`, else the platform's), each with its entity tag, and
+//! the next command reads again only those a listing shows changed. The
+//! commands then read that folder with the code that
 //! reads any root, so they answer for a bucket as for a folder, and every
 //! path they print below it is printed as the URL it stands for. `ls`
 //! reads the bucket itself.
@@ -71,9 +74,7 @@ pub fn local_root(
         if let Some(laid_out) = laid_out::active() {
             return Ok(Cow::Owned(laid_out.mirror.dir().to_path_buf()));
         }
-        let dir = tempfile::Builder::new()
-            .prefix(".runlayout-bucket-")
-            .tempdir()
+        let dir = scratch_folder()
             .map_err(|e| format!("cannot make a folder to read `{}` in: {e}", root.display()))?;
         let mirror = Mirror::of(root, dir.path())?.ok_or_else(|| {
             format!(
@@ -81,6 +82,9 @@ pub fn local_root(
                 root.display()
             )
         })?;
+        // The records read are kept in the cache folder: the next command
+        // reads again only those that changed.
+        let mirror = mirror.remembering();
         use runlayout::names::{ANCESTOR, STATUS, SUMMARY};
         let records: &[&str] = match reading {
             Reading::Listing { summaries: true } => &[STATUS, ANCESTOR, SUMMARY],
@@ -96,6 +100,25 @@ pub fn local_root(
     }
     let _ = (reading, warn);
     Ok(Cow::Borrowed(root))
+}
+
+/// A new folder to lay a bucket out in, removed when dropped: in memory
+/// (`/dev/shm`) where the machine has such a folder, else in the temporary
+/// folder. What is laid out is a few small records per run, gone when the
+/// command ends; on a disk, making and removing them costs more than the
+/// bucket takes to answer (2.9 s against 0.6 s for 1,000 runs, on an
+/// ext4 disk mounted with `discard`).
+#[cfg(feature = "object-store")]
+fn scratch_folder() -> std::io::Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".runlayout-bucket-");
+    let memory = Path::new("/dev/shm");
+    if memory.is_dir()
+        && let Ok(dir) = builder.tempdir_in(memory)
+    {
+        return Ok(dir);
+    }
+    builder.tempdir()
 }
 
 /// `run`, found in the laid-out folder, whole: its records, links and

@@ -18,7 +18,7 @@ use crate::error::{Error, Operation, Result};
 use crate::io::fs::At as _;
 use crate::io::pointer::{self, LinkStyle};
 use crate::lifecycle::ancestry::{ANCESTOR, DESCENDANTS};
-use crate::lifecycle::home::{Home, is_left_behind, is_tombstone};
+use crate::lifecycle::home::{Bulk, Home, is_left_behind, is_tombstone};
 use crate::record::manifest::MANIFEST;
 use crate::record::restarts::RESTARTS;
 use crate::record::status::STATUS;
@@ -38,6 +38,9 @@ pub struct Mirror {
     /// The run folders (keys) where [`runs`](Mirror::runs) found a
     /// tombstone a prune that is gone left behind.
     left: Mutex<Vec<String>>,
+    /// Whether [`runs`](Mirror::runs) remembers the records it reads in
+    /// the cache folder, and reads again only those that changed.
+    remember: bool,
 }
 
 impl Mirror {
@@ -59,12 +62,23 @@ impl Mirror {
             home,
             dir,
             left: Mutex::new(Vec::new()),
+            remember: false,
         };
         laid_out()
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push((mirror.dir.clone(), mirror.url()));
         Ok(Some(mirror))
+    }
+
+    /// This mirror, its [`runs`](Mirror::runs) remembering the records it
+    /// reads in the cache folder of working copies (`RUNLAYOUT_CACHE`, else
+    /// the platform's), so that the next reads again only those a listing
+    /// shows changed.
+    #[must_use]
+    pub fn remembering(mut self) -> Mirror {
+        self.remember = true;
+        self
     }
 
     /// The local folder that stands for the root.
@@ -99,7 +113,9 @@ impl Mirror {
     /// Lays out every run of the home: its manifest (as stored, so that a
     /// scan of the folder reports a bad one as it would on disk), the
     /// `records` named (of [`STATUS`], [`SUMMARY`], [`ANCESTOR`]; one read
-    /// per run each, 32 at a time) and each stage's `latest` pointer.
+    /// per run each, 32 at a time, of those a listing of the run's folder
+    /// holds and, if [`remembering`](Mirror::remembering), that changed
+    /// since the last reading) and each stage's `latest` pointer.
     /// Returns what could not be read or laid out (a manifest or record
     /// too large to be one, a name the local file system refuses, a link
     /// that leads out of the root), which is left out.
@@ -109,7 +125,11 @@ impl Mirror {
     /// [`Error::Store`] if the home cannot be listed or read.
     pub fn runs(&self, records: &[&str]) -> Result<Vec<Error>> {
         let mut problems = Vec::new();
-        for found in self.home.manifests(true, true)? {
+        let mut bulk = match self.remember {
+            true => self.home.remembering(),
+            false => Bulk::default(),
+        };
+        for found in self.home.manifests(true, true, &mut bulk)? {
             let mut parts: Vec<&str> = Vec::new();
             if found.debug {
                 parts.push(runlayout_grammar::names::DEBUG_DIR);
@@ -140,7 +160,7 @@ impl Mirror {
         let runs: Vec<&Run> = listing.runs.iter().map(|found| &found.run).collect();
         for &record in records {
             let addresses: Vec<_> = runs.iter().map(|run| run.address().clone()).collect();
-            let stored = self.home.stored_of_each(&addresses, record)?;
+            let stored = self.home.stored_of_each(&addresses, record, &mut bulk)?;
             for (run, stored) in runs.iter().zip(stored) {
                 let laid = match stored {
                     Ok(Some(bytes)) => self.lay_out(run.path(), record, &bytes),
@@ -152,6 +172,7 @@ impl Mirror {
                 }
             }
         }
+        bulk.keep();
         // The pointers of the stages the runs are in, as the home holds them.
         let mut groups = Vec::new();
         for found in &listing.runs {

@@ -11,7 +11,7 @@ use crate::io::fs::{self, ReadDir};
 use crate::io::pointer::LinkStyle;
 use crate::io::temporary;
 #[cfg(feature = "object-store")]
-use crate::lifecycle::home::Home;
+use crate::lifecycle::home::{Bulk, Home};
 use crate::record::manifest::Manifest;
 use crate::record::probe;
 use crate::record::status::{KnownManifest, RunState, RunStatus};
@@ -293,7 +293,8 @@ impl Runs {
         let plain = self.debug != DebugRuns::Only;
         let debug = self.debug != DebugRuns::Exclude;
         let mut found_runs = Vec::new();
-        for found in home.manifests(plain, debug)? {
+        let mut bulk = Bulk::default();
+        for found in home.manifests(plain, debug, &mut bulk)? {
             if found.removing {
                 continue;
             }
@@ -326,7 +327,7 @@ impl Runs {
         // Each run's status read with the listing, 32 at a time, for its
         // first status().
         let addresses: Vec<Address> = found_runs.iter().map(|(a, _)| a.clone()).collect();
-        let statuses = home.statuses(&addresses)?;
+        let statuses = home.stored_of_each(&addresses, crate::record::status::STATUS, &mut bulk)?;
         for ((address, manifest), status) in found_runs.into_iter().zip(statuses) {
             let run = Run::new(
                 home.cache().to_path_buf(),

@@ -156,7 +156,13 @@ pub(crate) struct Listed {
     pub(crate) key: String,
     pub(crate) size: u64,
     pub(crate) location: Key,
+    /// The object's entity tag: what a read of it gives too, and changes
+    /// when its content does.
+    pub(crate) e_tag: Option<String>,
 }
+
+/// A record read with its entity tag, or `None` where there is none.
+pub(crate) type Tagged = Option<(Vec<u8>, Option<String>)>;
 
 impl Store {
     /// The store `url` names. Credentials, endpoints and options come from
@@ -316,6 +322,15 @@ impl Store {
     /// error of its own key, so that one hostile object spoils no more
     /// than its own entry; a failed request fails the whole.
     pub(crate) fn get_many(&self, keys: &[String]) -> Result<Vec<Result<Option<Vec<u8>>>>> {
+        Ok(self
+            .get_many_tagged(keys)?
+            .into_iter()
+            .map(|read| read.map(|found| found.map(|(bytes, _)| bytes)))
+            .collect())
+    }
+
+    /// [`get_many`](Store::get_many), each record with its entity tag.
+    pub(crate) fn get_many_tagged(&self, keys: &[String]) -> Result<Vec<Result<Tagged>>> {
         let requests: Vec<(Arc<dyn ObjectStore>, Key)> =
             keys.iter().map(|key| self.request(key)).collect();
         let reads: Vec<_> = requests
@@ -335,7 +350,7 @@ impl Store {
             .into_iter()
             .zip(keys)
             .map(|(answer, key)| match answer {
-                Ok(Some(Ok(bytes))) => Ok(Ok(Some(bytes))),
+                Ok(Some(Ok(found))) => Ok(Ok(Some(found))),
                 Ok(Some(Err(size))) => Ok(Err(self.too_large(key, size))),
                 Ok(None) => Ok(Ok(None)),
                 Err(e) => Err(self.error("read", key, &e)),
@@ -456,24 +471,56 @@ impl Store {
         #[cfg(test)]
         hooks::fire("list", &self.url_of(key));
         let (inner, at) = self.request(key);
-        let listed = block(async move {
+        let listed = block(list_at_most(inner, at, usize::MAX))?
+            .map_err(|e| self.error("list", key, &e))?
+            .unwrap_or_default();
+        self.count_pages(listed.len());
+        Ok(self.listed(listed))
+    }
+
+    /// Every object below each folder of `folders` (a key and how many
+    /// objects at most), in their order, listed up to 32 folders at a
+    /// time; `None` for a folder holding more than its most (whose
+    /// listing stopped there).
+    pub(crate) fn list_each(&self, folders: &[(String, usize)]) -> Result<Vec<Option<Vec<Listed>>>> {
+        let listings: Vec<_> = folders
+            .iter()
+            .map(|(key, most)| {
+                let (inner, at) = self.request(key);
+                list_at_most(inner, at, *most)
+            })
+            .collect();
+        let answers = block(async move {
             use futures_util::StreamExt as _;
-            let mut stream = inner.list(Some(&at));
-            let mut found = Vec::new();
-            while let Some(item) = stream.next().await {
-                match item {
-                    Ok(meta) => found.push(meta),
-                    // An object whose key no path can be made of (`a//b`,
-                    // `./x`, written by another tool) is no one's record:
-                    // passed over, never a reason to list nothing.
-                    Err(object_store::Error::InvalidPath { .. }) => {}
-                    Err(e) => return Err(e),
+            futures_util::stream::iter(listings)
+                .buffered(IN_FLIGHT)
+                .collect::<Vec<_>>()
+                .await
+        })?;
+        answers
+            .into_iter()
+            .zip(folders)
+            .map(|(answer, (key, most))| match answer {
+                Ok(listed) => {
+                    self.count_pages(listed.as_ref().map_or(most.saturating_add(1), Vec::len));
+                    Ok(listed.map(|listed| self.listed(listed)))
                 }
-            }
-            Ok(found)
-        })?
-        .map_err(|e| self.error("list", key, &e))?;
-        Ok(listed
+                Err(e) => Err(self.error("list", key, &e)),
+            })
+            .collect()
+    }
+
+    /// Counts the pages past the first of a listing that went through
+    /// `objects` objects: a page holds 1,000 (S3's, GCS's and Azure's
+    /// most).
+    fn count_pages(&self, objects: usize) {
+        let more = objects.saturating_sub(1) / 1_000;
+        self.requests.fetch_add(more as u64, Ordering::Relaxed);
+    }
+
+    /// What a listing found, each with its key below the root.
+    fn listed(&self, found: Vec<object_store::ObjectMeta>) -> Vec<Listed> {
+        found
             .into_iter()
             .filter_map(|meta| {
                 let key = self.below_root(meta.location.as_ref())?;
@@ -481,9 +528,10 @@ impl Store {
                     key,
                     size: meta.size,
                     location: meta.location,
+                    e_tag: meta.e_tag,
                 })
             })
-            .collect())
+            .collect()
     }
 
     /// Deletes the object a listing found at `location`; one that is no
@@ -584,13 +632,43 @@ impl Store {
 async fn read_whole(
     inner: Arc<dyn ObjectStore>,
     at: Key,
-) -> std::result::Result<Option<std::result::Result<Vec<u8>, u64>>, object_store::Error> {
+) -> std::result::Result<Option<std::result::Result<(Vec<u8>, Option<String>), u64>>, object_store::Error>
+{
     match inner.get(&at).await {
         Ok(got) if got.meta.size > RECORD_MAX => Ok(Some(Err(got.meta.size))),
-        Ok(got) => got.bytes().await.map(|bytes| Some(Ok(bytes.to_vec()))),
+        Ok(got) => {
+            let e_tag = got.meta.e_tag.clone();
+            got.bytes()
+                .await
+                .map(|bytes| Some(Ok((bytes.to_vec(), e_tag))))
+        }
         Err(object_store::Error::NotFound { .. }) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Every object below `at`, or `None` as soon as more than `most` are
+/// found: the listing stops there, and no further page is asked for.
+async fn list_at_most(
+    inner: Arc<dyn ObjectStore>,
+    at: Key,
+    most: usize,
+) -> std::result::Result<Option<Vec<object_store::ObjectMeta>>, object_store::Error> {
+    use futures_util::StreamExt as _;
+    let mut stream = inner.list(Some(&at));
+    let mut found = Vec::new();
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(_) if found.len() == most => return Ok(None),
+            Ok(meta) => found.push(meta),
+            // An object whose key no path can be made of (`a//b`, `./x`,
+            // written by another tool) is no one's record: passed over,
+            // never a reason to list nothing.
+            Err(object_store::Error::InvalidPath { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Some(found))
 }
 
 /// Copies the file at `path` into `writer`, a part in flight at a time.

@@ -4,6 +4,8 @@
 use std::path::Path;
 
 use super::*;
+use super::bulk::Bulk;
+use super::remembered::Remembered;
 use crate::error::Result;
 use crate::io::pointer::LinkStyle;
 use crate::record::manifest::MANIFEST;
@@ -39,9 +41,10 @@ impl Home {
     /// disk finds runs: one or two folders below the root (`plain`)
     /// and below its `debug/` folder (`debug`), each with the folder
     /// names that lead to it and whether it is below `debug/`. One
-    /// listing per folder of the first level, one read per folder that
-    /// may hold a run, 32 at a time.
-    pub(crate) fn manifests(&self, plain: bool, debug: bool) -> Result<Vec<HomeRun>> {
+    /// listing per folder of the first level by `/`, then each such folder
+    /// listed whole into `bulk` (see [`Bulk`]); one read per run whose
+    /// manifest `bulk` does not know, 32 at a time.
+    pub(crate) fn manifests(&self, plain: bool, debug: bool, bulk: &mut Bulk) -> Result<Vec<HomeRun>> {
         let mut candidates = Vec::new();
         for (is_debug, base) in [(false, ""), (true, DEBUG_DIR)] {
             if (is_debug && !debug) || (!is_debug && !plain) {
@@ -59,6 +62,16 @@ impl Home {
                 candidates.push((is_debug, vec![first]));
             }
         }
+        let mut folders: Vec<(String, usize)> = Vec::new();
+        for (is_debug, parts) in &candidates {
+            let base = if *is_debug { DEBUG_DIR } else { "" };
+            let folder = join(base, &parts[0]);
+            match folders.last_mut() {
+                Some((last, runs)) if *last == folder => *runs += 1,
+                _ => folders.push((folder, 1)),
+            }
+        }
+        bulk.list(&self.store, &folders)?;
         let keys: Vec<String> = candidates
             .iter()
             .map(|(is_debug, parts)| {
@@ -66,7 +79,7 @@ impl Home {
                 join(&join(base, &parts.join("/")), MANIFEST)
             })
             .collect();
-        let objects = self.store.get_many(&keys)?;
+        let objects = bulk.read(&self.store, &keys)?;
         Ok(candidates
             .into_iter()
             .zip(objects)
@@ -135,21 +148,31 @@ impl Home {
     /// The status records of the runs at `addresses`, read 16 at a
     /// time.
     pub(crate) fn statuses(&self, addresses: &[Address]) -> Result<Vec<Result<Option<Vec<u8>>>>> {
-        self.stored_of_each(addresses, STATUS)
+        self.stored_of_each(addresses, STATUS, &mut Bulk::default())
     }
 
     /// The record (or link) at `relative` of each run at `addresses`,
-    /// as stored, read 32 at a time.
+    /// as stored, read 32 at a time, those `bulk` knows not read.
     pub(crate) fn stored_of_each(
         &self,
         addresses: &[Address],
         relative: &str,
+        bulk: &mut Bulk,
     ) -> Result<Vec<Result<Option<Vec<u8>>>>> {
         let keys: Vec<String> = addresses
             .iter()
             .map(|address| join(&self.run_key(address), relative))
             .collect();
-        self.store.get_many(&keys)
+        bulk.read(&self.store, &keys)
+    }
+
+    /// A reading of many runs' records that remembers them in the cache
+    /// folder of working copies, for the next (see [`Remembered`]).
+    pub(crate) fn remembering(&self) -> Bulk {
+        match default_cache(&self.root_url()) {
+            Ok(cache) => Bulk::remembering(Remembered::load(&cache, &self.root_url())),
+            Err(_) => Bulk::default(),
+        }
     }
 
     /// The run's own objects below the run at `address` (those of another

@@ -12,7 +12,9 @@
 //! copies' folder (and, without the feature, the home that cannot be);
 //! `claim.rs` claiming a working copy's run (claim, join, discard);
 //! `fetch.rs` bringing a run into a working copy; `latest.rs` the `latest`
-//! object; `listing.rs` what listings and mirrors read; `attacks.rs` and
+//! object; `listing.rs` what listings and mirrors read, `bulk.rs` reading
+//! every run's records at once, `remembered.rs` those records kept in the
+//! cache folder for the next such reading; `attacks.rs` and
 //! `attacks2.rs` the attacks on all of it, as tests (racing ranks and
 //! nodes, killed creators, hostile objects).
 
@@ -112,6 +114,8 @@ mod attacks;
 #[cfg(all(test, feature = "object-store"))]
 mod attacks2;
 #[cfg(feature = "object-store")]
+mod bulk;
+#[cfg(feature = "object-store")]
 mod claim;
 #[cfg(feature = "object-store")]
 mod fetch;
@@ -120,7 +124,11 @@ mod latest;
 #[cfg(feature = "object-store")]
 mod listing;
 #[cfg(feature = "object-store")]
+mod remembered;
+#[cfg(feature = "object-store")]
 mod removal;
+#[cfg(feature = "object-store")]
+pub(crate) use bulk::Bulk;
 #[cfg(feature = "object-store")]
 pub(crate) use listing::{HomeObject, descendant_keys};
 #[cfg(feature = "object-store")]

@@ -1,0 +1,227 @@
+//! Reading the records of every run of a home at once, as a listing of all
+//! runs does (`runlayout ls`, `Runs::scan` of a URL).
+//!
+//! Each folder that holds runs is listed whole first, with each object's
+//! entity tag: a record the listing does not hold is not asked for (most
+//! runs have no `ancestor`), and one whose tag is that of a record
+//! remembered from an earlier reading ([`Remembered`]) is not read again.
+//! A listing costs a request per 1,000 objects, so a folder is listed only
+//! up to [`LISTED_PER_RUN`] objects per run it may hold: past that (runs
+//! of many files each) the listing stops and its records are read one by
+//! one, as they would be without it.
+
+use std::collections::HashMap;
+
+use super::remembered::{Remembered, TaggedRecord};
+use crate::error::Result;
+use crate::io::store::Store;
+
+/// How many objects per run a folder's listing may go through before it
+/// is given up: at 100, the listing costs at most a tenth of the reads it
+/// saves.
+pub(crate) const LISTED_PER_RUN: usize = 100;
+
+/// The listing of every folder of a home that holds runs, and the records
+/// read with it.
+#[derive(Default)]
+pub(crate) struct Bulk {
+    /// The folders listed whole, each key with a trailing `/`.
+    folders: Vec<String>,
+    /// The entity tag of each object below them (`None`: the store gave
+    /// none).
+    tags: HashMap<String, Option<String>>,
+    remembered: Remembered,
+    /// Each record read or used, with its tag, to be remembered.
+    read: HashMap<String, TaggedRecord>,
+}
+
+impl Bulk {
+    /// A reading that uses what `remembered` holds.
+    pub(crate) fn remembering(remembered: Remembered) -> Bulk {
+        Bulk {
+            remembered,
+            ..Bulk::default()
+        }
+    }
+
+    /// Lists each folder of `folders` (a key, and how many runs it may
+    /// hold) whole, up to 32 at a time; one that holds more than
+    /// [`LISTED_PER_RUN`] objects per run, plus a page, is left unlisted.
+    pub(crate) fn list(&mut self, store: &Store, folders: &[(String, usize)]) -> Result<()> {
+        let asked: Vec<(String, usize)> = folders
+            .iter()
+            .map(|(key, runs)| (key.clone(), 1_000 + runs.saturating_mul(LISTED_PER_RUN)))
+            .collect();
+        for ((key, _), listed) in folders.iter().zip(store.list_each(&asked)?) {
+            let Some(listed) = listed else {
+                continue;
+            };
+            self.folders.push(format!("{key}/"));
+            for object in listed {
+                self.tags.insert(object.key, object.e_tag);
+            }
+        }
+        Ok(())
+    }
+
+    /// The records at `keys`, in their order (`None` where there is none),
+    /// as [`Store::get_many`] reads them: a key of a folder listed that
+    /// the listing does not hold is none, a record remembered with the
+    /// tag listed is that record, and only the others are read.
+    pub(crate) fn read(&mut self, store: &Store, keys: &[String]) -> Result<Vec<Result<Option<Vec<u8>>>>> {
+        let mut out: Vec<Option<Result<Option<Vec<u8>>>>> = Vec::with_capacity(keys.len());
+        let mut asked = Vec::new();
+        for key in keys {
+            let known = match self.listed(key) {
+                Some(None) => Some(Ok(None)),
+                Some(Some(Some(tag))) => {
+                    let tag = tag.clone();
+                    let bytes = self.remembered.get(key, &tag).map(<[u8]>::to_vec);
+                    bytes.map(|bytes| {
+                        self.read.insert(key.clone(), (tag, bytes.clone()));
+                        Ok(Some(bytes))
+                    })
+                }
+                Some(Some(None)) | None => None,
+            };
+            if known.is_none() {
+                asked.push(key.clone());
+            }
+            out.push(known);
+        }
+        let mut answers = store.get_many_tagged(&asked)?.into_iter().zip(asked);
+        let mut records = Vec::with_capacity(out.len());
+        for known in out {
+            let record = match known {
+                Some(known) => known,
+                // One answer per key asked, in their order.
+                None => match answers.next() {
+                    Some((answer, key)) => answer.map(|found| {
+                        found.map(|(bytes, tag)| {
+                            if let Some(tag) = tag {
+                                self.read.insert(key, (tag, bytes.clone()));
+                            }
+                            bytes
+                        })
+                    }),
+                    None => Ok(None),
+                },
+            };
+            records.push(record);
+        }
+        Ok(records)
+    }
+
+    /// Remembers what this reading read, for the next.
+    pub(crate) fn keep(self) {
+        self.remembered.keep(&self.read);
+    }
+
+    /// What the listing says of `key`: `None` if no folder listed holds
+    /// it, else its tag if the listing holds it.
+    fn listed(&self, key: &str) -> Option<Option<&Option<String>>> {
+        self.folders
+            .iter()
+            .any(|folder| key.starts_with(folder.as_str()))
+            .then(|| self.tags.get(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::lifecycle::home::Home;
+    use crate::record::status::STATUS;
+    use crate::run::Run;
+    use runlayout_grammar::names::ANCESTOR;
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    /// Every run's manifest, status and `ancestor` as `bulk` reads them,
+    /// and the requests that took.
+    fn read_all(home: &Home, bulk: &mut Bulk) -> Result<(Vec<Option<Vec<u8>>>, u64)> {
+        let before = home.store.requests();
+        let mut read = Vec::new();
+        let mut addresses = Vec::new();
+        for found in home.manifests(true, true, bulk)? {
+            read.push(found.manifest?.into());
+            let parts: Vec<&str> = found.parts.iter().map(String::as_str).collect();
+            addresses.push(crate::run::address::Address::at(&parts, found.debug, Default::default()));
+        }
+        let addresses: Vec<_> = addresses.into_iter().flatten().collect();
+        for record in [STATUS, ANCESTOR] {
+            for stored in home.stored_of_each(&addresses, record, bulk)? {
+                read.push(stored?);
+            }
+        }
+        Ok((read, home.store.requests() - before))
+    }
+
+    #[test]
+    fn a_reading_asks_only_for_records_listed_and_changed() -> TestResult {
+        let (cache, kept) = (tempfile::tempdir()?, tempfile::tempdir()?);
+        let url = "memory://bulk-changed/runs";
+        let builder = Run::builder(url).cache_dir(cache.path()).stage("s");
+        let runs: Vec<Run> = (0..5).map(|_| builder.clone().create()).collect::<Result<_>>()?;
+        let home = Home::of(Path::new(url), Some(cache.path()))?.ok_or("a home")?;
+        let key = |run: &Run, name: &str| format!("s/{}/{name}", run.id());
+        for run in &runs {
+            home.store.put(&key(run, STATUS), b"{\"state\": 1}".to_vec())?;
+        }
+        // Three listings by `/` (the root, `debug/`, `s`) and one of `s` whole.
+        let listings = 4;
+
+        // Every record read, as without a listing: none asked for twice.
+        let (plain, _) = read_all(&home, &mut Bulk::default())?;
+        let mut bulk = Bulk::remembering(Remembered::load(kept.path(), url));
+        let (first, requests) = read_all(&home, &mut bulk)?;
+        bulk.keep();
+        assert_eq!(first, plain);
+        // Five manifests and five statuses; no `ancestor` (none listed),
+        // no manifest of the stage's folder.
+        assert_eq!(requests, listings + 10);
+
+        // Nothing changed: nothing read.
+        let mut bulk = Bulk::remembering(Remembered::load(kept.path(), url));
+        let (second, requests) = read_all(&home, &mut bulk)?;
+        bulk.keep();
+        assert_eq!((second, requests), (plain, listings));
+
+        // One status changed, one run linked: those two read, and what
+        // they now hold is what is given.
+        home.store.put(&key(&runs[1], STATUS), b"{\"changed\": 1}".to_vec())?;
+        home.store.put(&key(&runs[2], ANCESTOR), b"../other".to_vec())?;
+        let (now, _) = read_all(&home, &mut Bulk::default())?;
+        let mut bulk = Bulk::remembering(Remembered::load(kept.path(), url));
+        let (third, requests) = read_all(&home, &mut bulk)?;
+        assert_eq!((third, requests), (now, listings + 2));
+        Ok(())
+    }
+
+    #[test]
+    fn a_folder_of_many_objects_per_run_is_read_record_by_record() -> TestResult {
+        let (cache, kept) = (tempfile::tempdir()?, tempfile::tempdir()?);
+        let url = "memory://bulk-many/runs";
+        let run = Run::builder(url).cache_dir(cache.path()).stage("s").create()?;
+        let home = Home::of(Path::new(url), Some(cache.path()))?.ok_or("a home")?;
+        // Two runs the folder may hold (the stage's folder itself, and the
+        // run): listed up to 1,200 objects.
+        for n in 0..1_300 {
+            home.store.put(&format!("s/{}/ckpt/{n}", run.id()), vec![1])?;
+        }
+        let (plain, _) = read_all(&home, &mut Bulk::default())?;
+        let mut bulk = Bulk::remembering(Remembered::load(kept.path(), url));
+        let (first, requests) = read_all(&home, &mut bulk)?;
+        bulk.keep();
+        assert_eq!(first, plain);
+        // Three listings by `/`, two pages of `s` (given up), then the
+        // stage folder's manifest, the run's, its status and `ancestor`.
+        assert_eq!(requests, 3 + 2 + 4);
+        // Nothing is known without the listing: all read again.
+        let mut bulk = Bulk::remembering(Remembered::load(kept.path(), url));
+        assert_eq!(read_all(&home, &mut bulk)?, (plain, 3 + 2 + 4));
+        Ok(())
+    }
+}
