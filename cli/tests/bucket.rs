@@ -12,6 +12,7 @@ mod children;
 #[path = "../../checks/tests/it/support/moto.rs"]
 mod moto;
 
+use std::path::Path;
 use std::process::Command;
 
 use children::{child_lines, is_child, spawn_child};
@@ -103,8 +104,37 @@ fn ls_lists_the_runs_of_a_bucket_with_their_status() -> TestResult {
         text.contains("pretrain/done") && text.contains("finished"),
         "{text}"
     );
-    // Nothing was fetched for the listing.
-    assert_eq!(std::fs::read_dir(laptop.path())?.count(), 0);
+    // Nothing was fetched for the listing: the cache folder holds only
+    // the records read, remembered for the next listing.
+    assert_eq!(names_in(laptop.path())?, [".records"]);
+    // The next listing, reading only what changed, answers alike; a run
+    // changed since (tagged) is read again.
+    let again = runlayout(&["ls", "--json"])?;
+    assert_eq!(again.stdout, out.stdout);
+    let tagged = |tag: &str| -> Result<String, Box<dyn std::error::Error>> {
+        let listed = runlayout(&["ls", "--json", "--where", &format!("tag={tag}")])?;
+        Ok(String::from_utf8(listed.stdout)?)
+    };
+    assert!(!tagged("best")?.contains("pretrain/done"));
+    let tag = runlayout(&["tag", "pretrain/done", "+best"])?;
+    assert!(
+        tag.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tag.stderr)
+    );
+    let best = tagged("best")?;
+    assert!(
+        best.contains("pretrain/done") && !best.contains("pretrain/broke"),
+        "{best}"
+    );
+    // The record read with the tag is changed again: read again.
+    let untag = runlayout(&["tag", "pretrain/done", "-best"])?;
+    assert!(
+        untag.status.success(),
+        "{}",
+        String::from_utf8_lossy(&untag.stderr)
+    );
+    assert!(!tagged("best")?.contains("pretrain/done"));
     Ok(())
 }
 
@@ -327,7 +357,7 @@ fn show_tree_path_diff_and_latest_answer_for_a_bucket_as_for_a_folder() -> TestR
     }
     let (_, listed, _) = runlayout(&bucket_root, &["ls", "--json"])?;
     assert!(!listed.contains("\"finetune/ft2\""), "{listed}");
-    assert_eq!(std::fs::read_dir(laptop.path())?.count(), 0);
+    assert_eq!(names_in(laptop.path())?, [".records"]);
     let leftovers = std::fs::read_dir(temporaries.path())?.count();
     assert_eq!(leftovers, 0, "the folder the runs were read in is removed");
     Ok(())
@@ -481,4 +511,13 @@ fn a_sweep_in_a_bucket_gives_each_trial_to_one_process() -> TestResult {
     assert!(!nodes.path().join("laptop").exists());
     assert_eq!(std::fs::read_dir(temporaries.path())?.count(), 0);
     Ok(())
+}
+
+/// The names in the folder at `path`, sorted.
+fn names_in(path: &Path) -> std::io::Result<Vec<String>> {
+    let mut names = std::fs::read_dir(path)?
+        .map(|entry| Ok(entry?.file_name().to_string_lossy().into_owned()))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    names.sort();
+    Ok(names)
 }

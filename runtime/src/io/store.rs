@@ -482,7 +482,10 @@ impl Store {
     /// objects at most), in their order, listed up to 32 folders at a
     /// time; `None` for a folder holding more than its most (whose
     /// listing stopped there).
-    pub(crate) fn list_each(&self, folders: &[(String, usize)]) -> Result<Vec<Option<Vec<Listed>>>> {
+    pub(crate) fn list_each(
+        &self,
+        folders: &[(String, usize)],
+    ) -> Result<Vec<Option<Vec<Listed>>>> {
         let listings: Vec<_> = folders
             .iter()
             .map(|(key, most)| {
@@ -632,8 +635,10 @@ impl Store {
 async fn read_whole(
     inner: Arc<dyn ObjectStore>,
     at: Key,
-) -> std::result::Result<Option<std::result::Result<(Vec<u8>, Option<String>), u64>>, object_store::Error>
-{
+) -> std::result::Result<
+    Option<std::result::Result<(Vec<u8>, Option<String>), u64>>,
+    object_store::Error,
+> {
     match inner.get(&at).await {
         Ok(got) if got.meta.size > RECORD_MAX => Ok(Some(Err(got.meta.size))),
         Ok(got) => {

@@ -68,7 +68,11 @@ impl Bulk {
     /// as [`Store::get_many`] reads them: a key of a folder listed that
     /// the listing does not hold is none, a record remembered with the
     /// tag listed is that record, and only the others are read.
-    pub(crate) fn read(&mut self, store: &Store, keys: &[String]) -> Result<Vec<Result<Option<Vec<u8>>>>> {
+    pub(crate) fn read(
+        &mut self,
+        store: &Store,
+        keys: &[String],
+    ) -> Result<Vec<Result<Option<Vec<u8>>>>> {
         let mut out: Vec<Option<Result<Option<Vec<u8>>>>> = Vec::with_capacity(keys.len());
         let mut asked = Vec::new();
         for key in keys {
@@ -112,8 +116,16 @@ impl Bulk {
         Ok(records)
     }
 
-    /// Remembers what this reading read, for the next.
-    pub(crate) fn keep(self) {
+    /// Remembers what this reading read, for the next, with what was
+    /// remembered and is still as listed (a record another command reads,
+    /// this one did not).
+    pub(crate) fn keep(mut self) {
+        for (key, (tag, bytes)) in self.remembered.take() {
+            let listed = matches!(self.tags.get(&key), Some(Some(now)) if *now == tag);
+            if listed {
+                self.read.entry(key).or_insert((tag, bytes));
+            }
+        }
         self.remembered.keep(&self.read);
     }
 
@@ -148,7 +160,11 @@ mod tests {
         for found in home.manifests(true, true, bulk)? {
             read.push(found.manifest?.into());
             let parts: Vec<&str> = found.parts.iter().map(String::as_str).collect();
-            addresses.push(crate::run::address::Address::at(&parts, found.debug, Default::default()));
+            addresses.push(crate::run::address::Address::at(
+                &parts,
+                found.debug,
+                Default::default(),
+            ));
         }
         let addresses: Vec<_> = addresses.into_iter().flatten().collect();
         for record in [STATUS, ANCESTOR] {
@@ -164,11 +180,14 @@ mod tests {
         let (cache, kept) = (tempfile::tempdir()?, tempfile::tempdir()?);
         let url = "memory://bulk-changed/runs";
         let builder = Run::builder(url).cache_dir(cache.path()).stage("s");
-        let runs: Vec<Run> = (0..5).map(|_| builder.clone().create()).collect::<Result<_>>()?;
+        let runs: Vec<Run> = (0..5)
+            .map(|_| builder.clone().create())
+            .collect::<Result<_>>()?;
         let home = Home::of(Path::new(url), Some(cache.path()))?.ok_or("a home")?;
         let key = |run: &Run, name: &str| format!("s/{}/{name}", run.id());
         for run in &runs {
-            home.store.put(&key(run, STATUS), b"{\"state\": 1}".to_vec())?;
+            home.store
+                .put(&key(run, STATUS), b"{\"state\": 1}".to_vec())?;
         }
         // Three listings by `/` (the root, `debug/`, `s`) and one of `s` whole.
         let listings = 4;
@@ -191,8 +210,10 @@ mod tests {
 
         // One status changed, one run linked: those two read, and what
         // they now hold is what is given.
-        home.store.put(&key(&runs[1], STATUS), b"{\"changed\": 1}".to_vec())?;
-        home.store.put(&key(&runs[2], ANCESTOR), b"../other".to_vec())?;
+        home.store
+            .put(&key(&runs[1], STATUS), b"{\"changed\": 1}".to_vec())?;
+        home.store
+            .put(&key(&runs[2], ANCESTOR), b"../other".to_vec())?;
         let (now, _) = read_all(&home, &mut Bulk::default())?;
         let mut bulk = Bulk::remembering(Remembered::load(kept.path(), url));
         let (third, requests) = read_all(&home, &mut bulk)?;
@@ -204,12 +225,16 @@ mod tests {
     fn a_folder_of_many_objects_per_run_is_read_record_by_record() -> TestResult {
         let (cache, kept) = (tempfile::tempdir()?, tempfile::tempdir()?);
         let url = "memory://bulk-many/runs";
-        let run = Run::builder(url).cache_dir(cache.path()).stage("s").create()?;
+        let run = Run::builder(url)
+            .cache_dir(cache.path())
+            .stage("s")
+            .create()?;
         let home = Home::of(Path::new(url), Some(cache.path()))?.ok_or("a home")?;
         // Two runs the folder may hold (the stage's folder itself, and the
         // run): listed up to 1,200 objects.
         for n in 0..1_300 {
-            home.store.put(&format!("s/{}/ckpt/{n}", run.id()), vec![1])?;
+            home.store
+                .put(&format!("s/{}/ckpt/{n}", run.id()), vec![1])?;
         }
         let (plain, _) = read_all(&home, &mut Bulk::default())?;
         let mut bulk = Bulk::remembering(Remembered::load(kept.path(), url));

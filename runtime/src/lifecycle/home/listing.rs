@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use super::*;
 use super::bulk::Bulk;
 use super::remembered::Remembered;
+use super::*;
 use crate::error::Result;
 use crate::io::pointer::LinkStyle;
 use crate::record::manifest::MANIFEST;
@@ -44,7 +44,12 @@ impl Home {
     /// listing per folder of the first level by `/`, then each such folder
     /// listed whole into `bulk` (see [`Bulk`]); one read per run whose
     /// manifest `bulk` does not know, 32 at a time.
-    pub(crate) fn manifests(&self, plain: bool, debug: bool, bulk: &mut Bulk) -> Result<Vec<HomeRun>> {
+    pub(crate) fn manifests(
+        &self,
+        plain: bool,
+        debug: bool,
+        bulk: &mut Bulk,
+    ) -> Result<Vec<HomeRun>> {
         let mut candidates = Vec::new();
         for (is_debug, base) in [(false, ""), (true, DEBUG_DIR)] {
             if (is_debug && !debug) || (!is_debug && !plain) {

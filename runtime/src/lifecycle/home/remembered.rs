@@ -93,8 +93,12 @@ impl Remembered {
         (tag == e_tag).then_some(bytes.as_slice())
     }
 
-    /// Keeps `records` (what a reading read and used) in place of what
-    /// was kept: records no longer read are forgotten.
+    /// Every record remembered, taken out.
+    pub(crate) fn take(&mut self) -> HashMap<String, TaggedRecord> {
+        std::mem::take(&mut self.records)
+    }
+
+    /// Keeps `records` in place of what was kept.
     pub(crate) fn keep(&self, records: &HashMap<String, TaggedRecord>) {
         let Some(file) = &self.file else {
             return;
@@ -175,7 +179,10 @@ mod tests {
         let cache = tempfile::tempdir().unwrap();
         let url = "s3://bucket/runs";
         let mut read = HashMap::new();
-        read.insert("a/b/run.json".to_owned(), ("\"1\"".to_owned(), b"{}".to_vec()));
+        read.insert(
+            "a/b/run.json".to_owned(),
+            ("\"1\"".to_owned(), b"{}".to_vec()),
+        );
         read.insert("a/b/bin".to_owned(), ("\"2\"".to_owned(), vec![0xff, 0xfe]));
         Remembered::load(cache.path(), url).keep(&read);
         let again = Remembered::load(cache.path(), url);
@@ -207,7 +214,10 @@ mod tests {
                 read.insert("k".to_owned(), ("t".to_owned(), b"x".to_vec()));
                 // Kept by a rename over it: the FIFO is replaced.
                 Remembered::load(cache.path(), url).keep(&read);
-                assert_eq!(Remembered::load(cache.path(), url).get("k", "t"), Some(&b"x"[..]));
+                assert_eq!(
+                    Remembered::load(cache.path(), url).get("k", "t"),
+                    Some(&b"x"[..])
+                );
             }
         }
     }
