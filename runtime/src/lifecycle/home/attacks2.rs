@@ -464,3 +464,48 @@ fn create_or_open_racing_open_on_a_fresh_node() -> TestResult {
     );
     Ok(())
 }
+
+/// Another writer changes the record at `key` of `home` just before each
+/// of the next `left` puts of it (its own puts are not counted: the next
+/// hook is set once its put is in).
+fn compete(home: &'static str, key: String, left: usize) {
+    if left == 0 {
+        return;
+    }
+    let url = format!("{home}/{key}");
+    crate::io::store::hooks::set("put", &url, move || {
+        let theirs = format!("{{\"tags\": [\"theirs{left}\"]}}");
+        let store = Store::open(home).expect("the store");
+        store.put(&key, theirs.into_bytes()).expect("their put");
+        compete(home, key, left - 1);
+    });
+}
+
+/// Guide: a record change is "read again and replaced again when another
+/// node's change came first"; the working copy's `change_record` gives up
+/// after 16 lost races in a row with an `Error::Store` naming the record.
+#[test]
+fn a_record_change_that_loses_every_race_fails_naming_the_record() -> TestResult {
+    let home = "memory://attack2-lost-races/runs";
+    let nodes = tempfile::tempdir()?;
+    let run = rank(home, nodes.path().join("a"), "r").create()?;
+    let key = "s/r/run.summary.json";
+    compete(home, key.to_owned(), 16);
+    let err = run.add_tag("mine").expect_err("16 races lost");
+    assert!(
+        matches!(&err, Error::Store { op: "update", url, message }
+            if *url == format!("{home}/{key}") && message.contains("16 times")),
+        "{err}"
+    );
+    // Theirs stands, and nothing of this change.
+    let store = Store::open(home)?;
+    let stored = store.get(key)?.ok_or("their record")?.bytes;
+    assert_eq!(String::from_utf8(stored)?, "{\"tags\": [\"theirs1\"]}");
+
+    // One race fewer: the 16th try is made on theirs, and both stand.
+    compete(home, key.to_owned(), 15);
+    run.add_tag("mine")?;
+    let tags = run.tags()?;
+    assert_eq!(tags, ["mine", "theirs1"]);
+    Ok(())
+}
