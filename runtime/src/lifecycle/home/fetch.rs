@@ -130,6 +130,10 @@ impl Home {
                 let _ = state.mark(&dir, MANIFEST);
             })?;
         }
+        // The records are brought under the run's record lock, which this
+        // node's ranks take to change or append to them (a joiner's
+        // restart line): none is replaced, or removed, under a change.
+        let _records = crate::record::json::lock(&dir)?;
         for record in RECORDS {
             let local = dir.join(record);
             let there = std::fs::symlink_metadata(&local).is_ok();
