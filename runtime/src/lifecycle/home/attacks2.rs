@@ -509,3 +509,41 @@ fn a_record_change_that_loses_every_race_fails_naming_the_record() -> TestResult
     assert_eq!(tags, ["mine", "theirs1"]);
     Ok(())
 }
+
+/// A fetch that brings the home's run over a working copy of another run
+/// of that id (a creator killed before its claim left it) removes that
+/// run's records; a restart line a rank of the node appends meanwhile is
+/// the home's run's, and stays: the fetch brings records under the run's
+/// record lock, which the append takes.
+#[test]
+fn a_restart_line_appended_while_a_fetch_brings_records_stays() -> TestResult {
+    use crate::record::restarts::{self, Found};
+    let home = "memory://attack2-fetch-restart/runs";
+    let nodes = tempfile::tempdir()?;
+    rank(home, nodes.path().join("a"), "r").create()?;
+    let b = nodes.path().join("b");
+    let other = Run::builder(&b).stage("s").run_id("r").create()?;
+    let appended = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let slot = std::sync::Arc::clone(&appended);
+    // Just before the fetch reads the home's restarts: the rank appends,
+    // and is given time to.
+    crate::io::store::hooks::set(
+        "get",
+        &format!("{home}/s/r/run.restarts.jsonl"),
+        move || {
+            let append = std::thread::spawn(move || restarts::record(&other, Found::Join, None));
+            std::thread::sleep(Duration::from_millis(300));
+            *slot.lock().expect("slot") = Some(append);
+        },
+    );
+    let opened = rank(home, &b, "r").open()?;
+    let append = appended
+        .lock()
+        .map_err(|_| "slot")?
+        .take()
+        .ok_or("the hook ran")?;
+    append.join().map_err(|_| "the append panicked")??;
+    let by: Vec<String> = opened.restarts()?.into_iter().map(|r| r.by).collect();
+    assert!(by.contains(&"join".to_owned()), "{by:?}");
+    Ok(())
+}
