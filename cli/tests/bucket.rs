@@ -521,3 +521,107 @@ fn names_in(path: &Path) -> std::io::Result<Vec<String>> {
     names.sort();
     Ok(names)
 }
+
+const ODD: &str = "odd_keys_in_a_bucket_neither_hide_runs_nor_give_back_a_removed_link";
+
+/// Objects other tools write into a bucket: a key no path can be made of
+/// (`ckpt//last.pt`), which ends a store's listing, hides no run from
+/// `ls` and moves no `latest` to an older run in a prune; a key that names
+/// a record only once decoded (`ancest%6Fr`) is not that record, even with
+/// the bytes of one remembered from before.
+#[test]
+fn odd_keys_in_a_bucket_neither_hide_runs_nor_give_back_a_removed_link() -> TestResult {
+    if is_child("odd-keys") {
+        let root = std::env::var("TEST_HOME")?;
+        let run = |id: &str| Run::builder(&root).stage("s").run_id(id).create();
+        let aa = run("aa")?;
+        aa.guard().finish()?;
+        let zz = run("zz")?;
+        zz.link(&aa)?;
+        zz.guard().finish()?;
+        run("bb")?.guard().fail("loss became NaN")?;
+        println!("MADE");
+        return Ok(());
+    }
+    let Some(moto) = moto::Moto::start(ODD)? else {
+        return Ok(());
+    };
+    moto.bucket("odd")?;
+    let (cache, laptop) = (tempfile::tempdir()?, tempfile::tempdir()?);
+    let root = "s3://odd/team";
+    let mut env = moto.vars();
+    env.push(("TEST_HOME".into(), root.into()));
+    env.push(("RUNLAYOUT_CACHE".into(), cache.path().display().to_string()));
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(
+        child_lines(spawn_child(ODD, "odd-keys", &env_refs), "MADE").len(),
+        1
+    );
+    env.push((
+        "RUNLAYOUT_CACHE".into(),
+        laptop.path().display().to_string(),
+    ));
+    let runlayout = |args: &[&str]| -> Result<String, Box<dyn std::error::Error>> {
+        let out = Command::new(env!("CARGO_BIN_EXE_runlayout"))
+            .args(["--run-root", root])
+            .args(args)
+            .env_remove("RUNLAYOUT_ROOT")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .output()?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        Ok(String::from_utf8(out.stdout)?)
+    };
+    // Each run listed, with its ancestor's name.
+    let listed = || -> Result<Vec<(String, String)>, Box<dyn std::error::Error>> {
+        let listing: serde_json::Value = serde_json::from_str(&runlayout(&["ls", "--json"])?)?;
+        let mut runs: Vec<(String, String)> = listing["runs"]
+            .as_array()
+            .ok_or("runs")?
+            .iter()
+            .map(|r| {
+                let text = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
+                (text("run"), text("ancestor_run"))
+            })
+            .collect();
+        runs.sort();
+        Ok(runs)
+    };
+    let all = |zz_ancestor: &str| {
+        [
+            ("s/aa".to_owned(), String::new()),
+            ("s/bb".to_owned(), String::new()),
+            ("s/zz".to_owned(), zz_ancestor.to_owned()),
+        ]
+    };
+    assert_eq!(listed()?, all("s/aa"));
+
+    // Another tool removes zz's link, and writes its bytes at a key that
+    // names it only once decoded.
+    let link = moto.raw("GET", "odd/team/s/zz/ancestor", b"")?;
+    moto.raw("DELETE", "odd/team/s/zz/ancestor", b"")?;
+    moto.raw("PUT", "odd/team/s/zz/ancest%256Fr", &link)?;
+    assert_eq!(listed()?, all(""));
+
+    // A key no path can be made of, in the stage's folder.
+    moto.raw("PUT", "odd/team/s/zz/ckpt//last.pt", b"weights")?;
+    assert_eq!(listed()?, all(""));
+    runlayout(&["prune", "--status", "failed", "--include-latest", "--yes"])?;
+    let latest = runlayout(&["latest", "--stage", "s"])?;
+    assert!(latest.trim_end().ends_with("/s/zz"), "{latest}");
+
+    // The run that holds the key cannot be listed whole, so a prune that
+    // selects it keeps it, whole, and says why; the others go.
+    let pruned = Command::new(env!("CARGO_BIN_EXE_runlayout"))
+        .args(["--run-root", root, "prune", "--older-than", "0s"])
+        .args(["--include-latest", "--yes"])
+        .env_remove("RUNLAYOUT_ROOT")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()?;
+    let said = String::from_utf8_lossy(&pruned.stdout) + String::from_utf8_lossy(&pruned.stderr);
+    assert!(said.contains("no path can be made of"), "{said}");
+    assert_eq!(listed()?, [("s/zz".to_owned(), String::new())]);
+    moto.raw("GET", "odd/team/s/zz/run.json", b"")?;
+    moto.raw("GET", "odd/team/s/zz/ancest%256Fr", b"")?;
+    Ok(())
+}

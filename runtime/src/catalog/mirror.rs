@@ -81,6 +81,38 @@ impl Mirror {
         self
     }
 
+    /// A new folder to lay a root out in, removed when dropped: in `TMPDIR`
+    /// if it is set, else in memory (`/dev/shm`) where the machine has such
+    /// a folder with at least 1 GiB free, else in the temporary folder.
+    /// What is laid out is a few small records per run (about 12 KiB of a
+    /// memory folder each), gone when the command ends; on a disk, making
+    /// and removing them can cost more than the bucket takes to answer (2.3 s
+    /// against 0.1 s for 1,000 runs, on an ext4 disk mounted with
+    /// `discard`). A container's `/dev/shm` (64 MiB by default) is passed
+    /// over: it would fill.
+    ///
+    /// # Errors
+    ///
+    /// The temporary folder's, if it cannot be made.
+    pub fn scratch() -> std::io::Result<tempfile::TempDir> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".runlayout-bucket-");
+        #[cfg(target_os = "linux")]
+        {
+            const ROOM: u64 = 1 << 30;
+            let memory = Path::new("/dev/shm");
+            let room =
+                rustix::fs::statvfs(memory).map_or(0, |fs| fs.f_bavail.saturating_mul(fs.f_frsize));
+            if std::env::var_os("TMPDIR").is_none()
+                && room >= ROOM
+                && let Ok(dir) = builder.tempdir_in(memory)
+            {
+                return Ok(dir);
+            }
+        }
+        builder.tempdir()
+    }
+
     /// The local folder that stands for the root.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -471,26 +471,27 @@ impl Store {
         #[cfg(test)]
         hooks::fire("list", &self.url_of(key));
         let (inner, at) = self.request(key);
-        let listed = block(list_at_most(inner, at, usize::MAX))?
-            .map_err(|e| self.error("list", key, &e))?
-            .unwrap_or_default();
-        self.count_pages(listed.len());
-        Ok(self.listed(listed))
+        let found = block(list_at_most(inner, at, usize::MAX, usize::MAX))?
+            .map_err(|e| self.list_error(key, &e))?;
+        self.count_pages(found.seen);
+        Ok(self.listed(found.kept))
     }
 
-    /// Every object below each folder of `folders` (a key and how many
-    /// objects at most), in their order, listed up to 32 folders at a
-    /// time; `None` for a folder holding more than its most (whose
-    /// listing stopped there).
+    /// The objects at most `depth` parts below each folder of `folders` (a
+    /// key, and how many objects of the folder to go through at most), in
+    /// their order, listed up to 32 folders at a time; `None` for a folder
+    /// holding more than its most (whose listing stopped there), or a key
+    /// no path can be made of (whose listing is not all).
     pub(crate) fn list_each(
         &self,
         folders: &[(String, usize)],
+        depth: usize,
     ) -> Result<Vec<Option<Vec<Listed>>>> {
         let listings: Vec<_> = folders
             .iter()
             .map(|(key, most)| {
                 let (inner, at) = self.request(key);
-                list_at_most(inner, at, *most)
+                list_at_most(inner, at, *most, depth)
             })
             .collect();
         let answers = block(async move {
@@ -503,14 +504,41 @@ impl Store {
         answers
             .into_iter()
             .zip(folders)
-            .map(|(answer, (key, most))| match answer {
-                Ok(listed) => {
-                    self.count_pages(listed.as_ref().map_or(most.saturating_add(1), Vec::len));
-                    Ok(listed.map(|listed| self.listed(listed)))
+            .map(|(answer, (key, _))| match answer {
+                Ok(found) => {
+                    self.count_pages(found.seen + usize::from(!found.whole));
+                    Ok(found.whole.then(|| self.listed(found.kept)))
                 }
+                Err(object_store::Error::InvalidPath { .. }) => Ok(None),
                 Err(e) => Err(self.error("list", key, &e)),
             })
             .collect()
+    }
+
+    /// The location a request for `key` names (what a listing gives for
+    /// the object at `key`).
+    pub(crate) fn location_of(&self, key: &str) -> Key {
+        match (self.prefix.is_empty(), key.is_empty()) {
+            (true, _) => Key::from(key),
+            (false, true) => Key::from(self.prefix.as_str()),
+            (false, false) => Key::from(format!("{}/{key}", self.prefix)),
+        }
+    }
+
+    /// A failed listing of the folder at `key`.
+    fn list_error(&self, key: &str, e: &object_store::Error) -> Error {
+        match e {
+            object_store::Error::InvalidPath { .. } => Error::Store {
+                op: "list",
+                url: self.url_of(key),
+                message: format!(
+                    "{e}: an object whose key no path can be made of (an empty or `.` \
+                     part, written by another tool) ends the store's listing, so the \
+                     folder cannot be listed whole; rename or remove that object"
+                ),
+            },
+            other => self.error("list", key, other),
+        }
     }
 
     /// Counts the pages past the first of a listing that went through
@@ -568,12 +596,7 @@ impl Store {
     /// The store and the object's location for one request, counted.
     fn request(&self, key: &str) -> (Arc<dyn ObjectStore>, Key) {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let full = match (self.prefix.is_empty(), key.is_empty()) {
-            (true, _) => key.to_owned(),
-            (false, true) => self.prefix.clone(),
-            (false, false) => format!("{}/{key}", self.prefix),
-        };
-        (Arc::clone(&*self.inner), Key::from(full))
+        (Arc::clone(&*self.inner), self.location_of(key))
     }
 
     /// A listed location's key below the root, as it was written (the
@@ -652,28 +675,49 @@ async fn read_whole(
     }
 }
 
-/// Every object below `at`, or `None` as soon as more than `most` are
-/// found: the listing stops there, and no further page is asked for.
+/// What a listing of a folder found.
+struct Found {
+    /// The objects kept (those at most `depth` parts below the folder).
+    kept: Vec<object_store::ObjectMeta>,
+    /// How many objects it went through, kept or not (what its pages held).
+    seen: usize,
+    /// `false` if it stopped past its most.
+    whole: bool,
+}
+
+/// The objects at most `depth` parts below `at` (every object: `usize::MAX`),
+/// going through at most `most` objects of the folder: past that, the
+/// listing stops and no further page is asked for.
+///
+/// A key no path can be made of (`a//b`, `./x`, written by another tool)
+/// is an error: S3's, GCS's and Azure's clients then fail the whole page
+/// that holds it and end the listing, so what came before it is not all.
 async fn list_at_most(
     inner: Arc<dyn ObjectStore>,
     at: Key,
     most: usize,
-) -> std::result::Result<Option<Vec<object_store::ObjectMeta>>, object_store::Error> {
+    depth: usize,
+) -> std::result::Result<Found, object_store::Error> {
     use futures_util::StreamExt as _;
+    let below = at.parts().count();
     let mut stream = inner.list(Some(&at));
-    let mut found = Vec::new();
-    while let Some(item) = stream.next().await {
-        match item {
-            Ok(_) if found.len() == most => return Ok(None),
-            Ok(meta) => found.push(meta),
-            // An object whose key no path can be made of (`a//b`, `./x`,
-            // written by another tool) is no one's record: passed over,
-            // never a reason to list nothing.
-            Err(object_store::Error::InvalidPath { .. }) => {}
-            Err(e) => return Err(e),
+    let mut found = Found {
+        kept: Vec::new(),
+        seen: 0,
+        whole: true,
+    };
+    while let Some(meta) = stream.next().await {
+        let meta = meta?;
+        if found.seen == most {
+            found.whole = false;
+            break;
+        }
+        found.seen += 1;
+        if meta.location.parts().count().saturating_sub(below) <= depth {
+            found.kept.push(meta);
         }
     }
-    Ok(Some(found))
+    Ok(found)
 }
 
 /// Copies the file at `path` into `writer`, a part in flight at a time.

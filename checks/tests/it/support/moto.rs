@@ -58,16 +58,45 @@ impl Moto {
 
     /// Makes a bucket (moto takes unsigned requests).
     pub fn bucket(&self, name: &str) -> Result<(), Box<dyn std::error::Error>> {
+        self.raw("PUT", name, b"")?;
+        Ok(())
+    }
+
+    /// Sends `method` for `path` (`bucket/key`, as written: another tool's
+    /// request, which no client escapes) with `body`; returns the answer's
+    /// body, and fails unless moto answers 2xx. The request names the
+    /// test's keys without a true signature, which moto does not check
+    /// (an unsigned read of an object is refused as anonymous).
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+        use std::io::Read as _;
         let address = self.endpoint.trim_start_matches("http://");
         let mut stream = TcpStream::connect(address)?;
         write!(
             stream,
-            "PUT /{name} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            "{method} /{path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, \
+             SignedHeaders=host, Signature=0\r\nConnection: close\r\n\r\n",
+            body.len()
         )?;
+        stream.write_all(body)?;
+        let mut reader = BufReader::new(stream);
         let mut status = String::new();
-        BufReader::new(stream).read_line(&mut status)?;
-        assert!(status.contains(" 200"), "making bucket {name}: {status}");
-        Ok(())
+        reader.read_line(&mut status)?;
+        if !status.contains(" 20") {
+            return Err(format!("{method} /{path}: {status}").into());
+        }
+        let mut rest = Vec::new();
+        reader.read_to_end(&mut rest)?;
+        let at = rest
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(rest.len(), |at| at + 4);
+        Ok(rest[at..].to_vec())
     }
 
     /// The variables a process reaches this server with (any keys).

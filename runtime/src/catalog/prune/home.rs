@@ -60,9 +60,7 @@ impl Prune {
         if crate::io::url_root::url_of_root(&self.root).is_none() {
             return Ok(None);
         }
-        let dir = crate::io::temporary::builder()
-            .tempdir()
-            .at(Operation::CreateDir, &std::env::temp_dir())?;
+        let dir = Mirror::scratch().at(Operation::CreateDir, &std::env::temp_dir())?;
         let Some(mirror) = Mirror::of(&self.root, dir.path())? else {
             return Ok(None);
         };
@@ -83,13 +81,17 @@ impl Prune {
         let mut removable = Vec::with_capacity(plan.remove.len());
         for mut candidate in std::mem::take(&mut plan.remove) {
             // Laid out whole now: the size of what it holds in the home. A run
-            // not all of which could be laid out stays, and says why.
-            let filled = mirror.fill(&candidate.run)?;
+            // not all of which could be laid out (or listed: a key no path
+            // can be made of ends a listing) stays, and says why.
+            let problems = match mirror.fill(&candidate.run) {
+                Ok(filled) => filled.problems,
+                Err(e) => vec![e],
+            };
             candidate.run = mirror.attach(candidate.run.clone());
-            if !filled.problems.is_empty() {
+            if !problems.is_empty() {
                 plan.kept.push(Kept {
                     run: candidate.run,
-                    reason: KeepReason::Unreadable(said(&filled.problems)),
+                    reason: KeepReason::Unreadable(said(&problems)),
                 });
                 continue;
             }
@@ -126,9 +128,12 @@ impl Remover for InHome {
         };
         // Its records and back-links as the home holds them now; a run
         // not all of which could be seen stays.
-        let filled = self.mirror.fill(run)?;
-        if !filled.problems.is_empty() {
-            return Ok(Err(KeepReason::Unreadable(said(&filled.problems))));
+        let problems = match self.mirror.fill(run) {
+            Ok(filled) => filled.problems,
+            Err(e) => vec![e],
+        };
+        if !problems.is_empty() {
+            return Ok(Err(KeepReason::Unreadable(said(&problems))));
         }
         if let Err(reason) = still_removable(run) {
             return Ok(Err(reason));

@@ -6,29 +6,35 @@
 //! runs have no `ancestor`), and one whose tag is that of a record
 //! remembered from an earlier reading ([`Remembered`]) is not read again.
 //! A listing costs a request per 1,000 objects, so a folder is listed only
-//! up to [`LISTED_PER_RUN`] objects per run it may hold: past that (runs
-//! of many files each) the listing stops and its records are read one by
-//! one, as they would be without it.
+//! up to 1,000 objects and [`LISTED_PER_RUN`] more per run it may hold:
+//! past that (runs of many files each) the listing stops and its records
+//! are read one by one, as they would be without it. So is a folder whose
+//! listing meets a key no path can be made of (which ends a listing).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::remembered::{Remembered, TaggedRecord};
 use crate::error::Result;
 use crate::io::store::Store;
+use runlayout_grammar::names::DEBUG_DIR;
 
 /// How many objects per run a folder's listing may go through before it
 /// is given up: at 100, the listing costs at most a tenth of the reads it
 /// saves.
 pub(crate) const LISTED_PER_RUN: usize = 100;
 
+/// How deep below a folder of the first level its runs' records are:
+/// `<stage>/<id>/<record>` (and `<id>/run.json` of a run without a stage).
+const RECORD_DEPTH: usize = 2;
+
 /// The listing of every folder of a home that holds runs, and the records
 /// read with it.
 #[derive(Default)]
 pub(crate) struct Bulk {
-    /// The folders listed whole, each key with a trailing `/`.
-    folders: Vec<String>,
-    /// The entity tag of each object below them (`None`: the store gave
-    /// none).
+    /// The folders listed whole, by key.
+    folders: HashSet<String>,
+    /// The entity tag of each object at a record's depth below them
+    /// (`None`: the store gave no strong one).
     tags: HashMap<String, Option<String>>,
     remembered: Remembered,
     /// Each record read or used, with its tag, to be remembered.
@@ -45,20 +51,30 @@ impl Bulk {
     }
 
     /// Lists each folder of `folders` (a key, and how many runs it may
-    /// hold) whole, up to 32 at a time; one that holds more than
-    /// [`LISTED_PER_RUN`] objects per run, plus a page, is left unlisted.
+    /// hold) whole, up to 32 at a time; one that holds more than 1,000
+    /// objects and [`LISTED_PER_RUN`] per run, or a key no path can be
+    /// made of, is left unlisted.
     pub(crate) fn list(&mut self, store: &Store, folders: &[(String, usize)]) -> Result<()> {
         let asked: Vec<(String, usize)> = folders
             .iter()
-            .map(|(key, runs)| (key.clone(), 1_000 + runs.saturating_mul(LISTED_PER_RUN)))
+            .map(|(key, runs)| {
+                let most = runs.saturating_mul(LISTED_PER_RUN).saturating_add(1_000);
+                (key.clone(), most)
+            })
             .collect();
-        for ((key, _), listed) in folders.iter().zip(store.list_each(&asked)?) {
+        for ((key, _), listed) in folders.iter().zip(store.list_each(&asked, RECORD_DEPTH)?) {
             let Some(listed) = listed else {
                 continue;
             };
-            self.folders.push(format!("{key}/"));
+            self.folders.insert(key.clone());
             for object in listed {
-                self.tags.insert(object.key, object.e_tag);
+                // A key that names the object only once decoded (`ancest%6Fr`)
+                // is another object than the one at that key.
+                if store.location_of(&object.key) != object.location {
+                    continue;
+                }
+                self.tags
+                    .insert(object.key, object.e_tag.as_deref().and_then(strong));
             }
         }
         Ok(())
@@ -102,7 +118,7 @@ impl Bulk {
                 None => match answers.next() {
                     Some((answer, key)) => answer.map(|found| {
                         found.map(|(bytes, tag)| {
-                            if let Some(tag) = tag {
+                            if let Some(tag) = tag.as_deref().and_then(strong) {
                                 self.read.insert(key, (tag, bytes.clone()));
                             }
                             bytes
@@ -132,11 +148,23 @@ impl Bulk {
     /// What the listing says of `key`: `None` if no folder listed holds
     /// it, else its tag if the listing holds it.
     fn listed(&self, key: &str) -> Option<Option<&Option<String>>> {
-        self.folders
-            .iter()
-            .any(|folder| key.starts_with(folder.as_str()))
-            .then(|| self.tags.get(key))
+        let mut parts = key.splitn(3, '/');
+        let first = parts.next()?;
+        let folder = match first == DEBUG_DIR {
+            true => &key[..first.len() + 1 + parts.next()?.len()],
+            false => first,
+        };
+        self.folders.contains(folder).then(|| self.tags.get(key))
     }
+}
+
+/// An entity tag as a strong one is compared: its quotes taken off (a
+/// store may quote it in one answer and not in another, as Azure's
+/// listings do not), `None` for a weak one (`W/"…"`), which two different
+/// contents may share.
+fn strong(tag: &str) -> Option<String> {
+    let tag = tag.trim_matches('"');
+    (!tag.starts_with("W/") && !tag.is_empty()).then(|| tag.to_owned())
 }
 
 #[cfg(test)]
@@ -217,8 +245,32 @@ mod tests {
         let (now, _) = read_all(&home, &mut Bulk::default())?;
         let mut bulk = Bulk::remembering(Remembered::load(kept.path(), url));
         let (third, requests) = read_all(&home, &mut bulk)?;
-        assert_eq!((third, requests), (now, listings + 2));
+        assert_eq!((third, requests), (now.clone(), listings + 2));
+
+        // A run's files deeper down are gone through, never held: what is
+        // held is the records' tags.
+        for n in 0..500 {
+            home.store
+                .put(&key(&runs[0], &format!("ckpt/{n}")), vec![1])?;
+        }
+        let mut bulk = Bulk::default();
+        let (fourth, _) = read_all(&home, &mut bulk)?;
+        assert_eq!(fourth, now);
+        assert_eq!(
+            bulk.tags.len(),
+            12,
+            "five manifests, five statuses, one link, the stage's latest"
+        );
         Ok(())
+    }
+
+    #[test]
+    fn tags_are_compared_as_strong_tags_without_their_quotes() {
+        assert_eq!(strong("\"0x8D\"").as_deref(), Some("0x8D"));
+        assert_eq!(strong("0x8D").as_deref(), Some("0x8D"));
+        assert_eq!(strong("W/\"a\""), None);
+        assert_eq!(strong("\"W/a\""), None);
+        assert_eq!(strong("\"\""), None);
     }
 
     #[test]

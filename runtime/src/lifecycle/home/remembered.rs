@@ -132,11 +132,12 @@ impl Remembered {
         }
         let _ = crate::io::temporary::replace(file, Operation::WriteFile, |tmp| {
             use std::io::Write as _;
-            let mut out = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(tmp)?;
-            out.write_all(&text)
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            // Readable by its owner only: the manifests hold command lines.
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            options.open(tmp)?.write_all(&text)
         });
     }
 }
