@@ -167,7 +167,7 @@ fn instance(url: &str) -> String {
         return String::new();
     }
     PROCESS
-        .get_or_init(|| crate::io::temporary::fresh_name())
+        .get_or_init(crate::io::temporary::fresh_name)
         .clone()
 }
 
