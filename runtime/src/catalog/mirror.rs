@@ -391,9 +391,17 @@ impl Mirror {
             return Ok(None);
         }
         // Listed after the tombstone: what a writer that began before it
-        // (a link, a sync) stored goes too.
-        let objects = self.home.objects(run.address())?;
-        Ok(Some(Removal { objects, ancestor }))
+        // (a link, a sync) stored goes too. A run that cannot be listed
+        // whole now (another tool wrote a key no path can be made of
+        // below it) gets its manifest back: a removal that could not be
+        // finished would stand in its way for good.
+        match self.home.objects(run.address()) {
+            Ok(objects) => Ok(Some(Removal { objects, ancestor })),
+            Err(e) => {
+                self.home.undo_removal(run.address(), manifest)?;
+                Err(e)
+            }
+        }
     }
 
     /// Puts the run's `manifest` back in place of the tombstone

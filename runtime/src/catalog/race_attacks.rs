@@ -375,3 +375,65 @@ fn an_ancestor_stays_while_its_descendants_removal_may_be_undone() -> TestResult
     );
     Ok(())
 }
+
+/// A run that cannot be listed whole just after its tombstone (another
+/// tool wrote a key no path can be made of below it, which ends a store's
+/// listing) gets its manifest back and is kept, saying why: no tombstone
+/// is left standing in the way of the next prune, and the other runs go.
+#[test]
+fn a_run_that_cannot_be_listed_after_its_tombstone_is_kept_whole() -> TestResult {
+    let home: &'static str = "memory://race-unlisted/runs";
+    let t = tempfile::tempdir()?;
+    failed_runs(home, &t.path().join("n1"), &["p", "q", "last"])?;
+    let store = Store::open(home)?;
+    let manifest = store.get("s/p/run.json")?.ok_or("p")?.bytes;
+    let plan = Prune::new(home).status([RunStatus::Failed]).plan()?;
+    let listing = format!("{home}/s/p");
+    before_tombstone(home, move || hooks::fail_next("list", &listing));
+    let done = plan.execute()?;
+    let kept: Vec<String> = done
+        .skipped
+        .iter()
+        .map(|(p, r)| format!("{p:?}: {r}"))
+        .collect();
+    assert!(
+        kept.len() == 1 && kept[0].contains("/s/p\"") && kept[0].contains("made to fail"),
+        "{kept:?}"
+    );
+    assert_eq!(store.get("s/p/run.json")?.ok_or("p")?.bytes, manifest);
+    assert!(store.get("s/q/run.json")?.is_none(), "q goes");
+    on(home, &t.path().join("n2"))
+        .stage("s")
+        .run_id("p")
+        .open()?;
+    Ok(())
+}
+
+/// A removal a gone prune left over a run that cannot be listed whole is
+/// undone, not left to stop every later prune: the run gets its manifest
+/// back, and the other runs planned go.
+#[test]
+fn a_left_removal_that_cannot_be_listed_is_undone_and_stops_no_prune() -> TestResult {
+    let home: &'static str = "memory://race-left-unlisted/runs";
+    let t = tempfile::tempdir()?;
+    failed_runs(home, &t.path().join("n1"), &["p", "q", "last"])?;
+    let store = Store::open(home)?;
+    let manifest = store.get("s/p/run.json")?.ok_or("p")?;
+    let tombstone = serde_json::json!({"runlayout_removing": {
+        "host": "elsewhere", "pid": 1, "since": "2020-01-01T00:00:00Z",
+        "manifest": String::from_utf8(manifest.bytes.clone())?,
+    }});
+    assert!(store.replace(
+        "s/p/run.json",
+        serde_json::to_vec(&tombstone)?,
+        manifest.version
+    )?);
+    let plan = Prune::new(home).status([RunStatus::Failed]).plan()?;
+    assert_eq!(plan.trash.len(), 1, "{:?}", plan.trash);
+    hooks::fail_next("list", &format!("{home}/s/p"));
+    let done = plan.execute()?;
+    assert_eq!(done.trash, 0, "not finished");
+    assert_eq!(store.get("s/p/run.json")?.ok_or("p")?.bytes, manifest.bytes);
+    assert!(store.get("s/q/run.json")?.is_none(), "q goes");
+    Ok(())
+}

@@ -364,7 +364,7 @@ impl Store {
         let (inner, at) = self.request(key);
         let at = (!key.is_empty() || !self.prefix.is_empty()).then_some(at);
         let listed = block(async move { inner.list_with_delimiter(at.as_ref()).await })?
-            .map_err(|e| self.error("list", key, &e))?;
+            .map_err(|e| self.list_error(key, &e))?;
         Ok(listed
             .common_prefixes
             .iter()
@@ -470,6 +470,14 @@ impl Store {
     pub(crate) fn list(&self, key: &str) -> Result<Vec<Listed>> {
         #[cfg(test)]
         hooks::fire("list", &self.url_of(key));
+        #[cfg(test)]
+        if hooks::failing("list", &self.url_of(key)) {
+            return Err(Error::Store {
+                op: "list",
+                url: self.url_of(key),
+                message: "a listing made to fail by a test".to_owned(),
+            });
+        }
         let (inner, at) = self.request(key);
         let found = block(list_at_most(inner, at, usize::MAX, usize::MAX))?
             .map_err(|e| self.list_error(key, &e))?;
@@ -961,6 +969,22 @@ pub(crate) mod hooks {
     type Hook = Box<dyn FnOnce() + Send>;
 
     static HOOKS: Mutex<Vec<(String, String, Hook)>> = Mutex::new(Vec::new());
+
+    static FAILING: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
+    /// Makes the next `op` on `url` fail, as a store's failure would (only
+    /// listings ask).
+    pub(crate) fn fail_next(op: &str, url: &str) {
+        let mut failing = FAILING.lock().unwrap_or_else(|e| e.into_inner());
+        failing.push((op.to_owned(), url.to_owned()));
+    }
+
+    /// Whether this `op` on `url` is to fail (once).
+    pub(super) fn failing(op: &str, url: &str) -> bool {
+        let mut failing = FAILING.lock().unwrap_or_else(|e| e.into_inner());
+        let at = failing.iter().position(|(o, u)| o == op && u == url);
+        at.map(|at| failing.remove(at)).is_some()
+    }
 
     /// Runs `hook` just before the next `op` on `url`.
     pub(crate) fn set(op: &str, url: &str, hook: impl FnOnce() + Send + 'static) {

@@ -140,9 +140,15 @@ impl Remover for InHome {
         }
         #[cfg(test)]
         hooks::before_tombstone(&self.mirror.url());
-        // Its manifest changed or went since it was read.
-        let Some(removal) = self.mirror.begin_removal(run, &manifest)? else {
-            return Ok(Err(KeepReason::Gone));
+        // Its manifest changed or went since it was read; or it cannot be
+        // listed whole now, and has its manifest back.
+        let removal = match self.mirror.begin_removal(run, &manifest) {
+            Ok(Some(removal)) => removal,
+            Ok(None) => return Ok(Err(KeepReason::Gone)),
+            Err(e @ Error::Store { op: "list", .. }) => {
+                return Ok(Err(KeepReason::Unreadable(e.to_string())));
+            }
+            Err(e) => return Err(e),
         };
         // Resumed, or linked to, between the look above and the tombstone:
         // it stays. (A link checks for the tombstone after its back-link

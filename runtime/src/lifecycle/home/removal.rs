@@ -121,7 +121,17 @@ impl Home {
         if !is_left_behind(&stored.bytes) {
             return Ok(false);
         }
-        if !descendant_keys(&self.store, key)?.is_empty() {
+        // Linked to, or its links or objects cannot be read whole (another
+        // tool wrote a key no path can be made of below it): it is not
+        // finished, which could leave objects or a link behind, nor left
+        // as it is, which would stop every prune here; it is undone, and
+        // a prune that selects it again keeps it, saying why.
+        let linked = descendant_keys(&self.store, key).map_or(true, |keys| !keys.is_empty());
+        let objects = match linked {
+            true => None,
+            false => self.objects_below(key).ok(),
+        };
+        let Some(objects) = objects else {
             let tombstone = serde_json::from_slice::<Tombstone>(&stored.bytes).ok();
             let manifest = tombstone.and_then(|t| t.runlayout_removing.manifest);
             // A tombstone without its manifest stays: neither finished
@@ -131,8 +141,8 @@ impl Home {
                     .replace(&at, manifest.into_bytes(), stored.version)?;
             }
             return Ok(false);
-        }
-        for object in self.objects_below(key)? {
+        };
+        for object in objects {
             if object.relative != MANIFEST {
                 self.delete_object(&object)?;
             }
