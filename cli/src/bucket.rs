@@ -1,6 +1,6 @@
 //! A root in object storage (`s3://bucket/runs`) for the commands that
-//! read runs as folders: `show`, `tree`, `path`, `diff`, `latest`, and
-//! `tag`, `note` and `link`, which then change the runs in the bucket.
+//! read runs as folders: `ls`, `show`, `tree`, `path`, `diff`, `latest`,
+//! and `tag`, `note` and `link`, which then change the runs in the bucket.
 //!
 //! Their runs are laid out in a temporary folder, removed when the command
 //! ends (see `runlayout::__cli::Mirror`): every run's manifest and each
@@ -11,8 +11,7 @@
 //! the next command reads again only those a listing shows changed. The
 //! commands then read that folder with the code that
 //! reads any root, so they answer for a bucket as for a folder, and every
-//! path they print below it is printed as the URL it stands for. `ls`
-//! reads the bucket itself.
+//! path they print below it is printed as the URL it stands for.
 
 use std::borrow::Cow;
 use std::path::Path;

@@ -58,14 +58,7 @@ fn ls_lists_the_runs_of_a_bucket_with_their_status() -> TestResult {
         laptop.path().display().to_string(),
     ));
 
-    let runlayout = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_runlayout"))
-            .args(["--run-root", root])
-            .args(args)
-            .env_remove("RUNLAYOUT_ROOT")
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .output()
-    };
+    let runlayout = |args: &[&str]| run_on(root, &env, args);
     let out = runlayout(&["ls", "--json"])?;
     assert!(
         out.status.success(),
@@ -229,12 +222,7 @@ fn show_tree_path_diff_and_latest_answer_for_a_bucket_as_for_a_folder() -> TestR
     ));
     let runlayout =
         |root: &str, args: &[&str]| -> Result<(bool, String, String), Box<dyn std::error::Error>> {
-            let out = Command::new(env!("CARGO_BIN_EXE_runlayout"))
-                .args(["--run-root", root])
-                .args(args)
-                .env_remove("RUNLAYOUT_ROOT")
-                .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                .output()?;
+            let out = run_on(root, &env, args)?;
             // Each root's own spelling, and the values no two runs share,
             // made alike.
             let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(root, "ROOT");
@@ -562,12 +550,7 @@ fn odd_keys_in_a_bucket_neither_hide_runs_nor_give_back_a_removed_link() -> Test
         laptop.path().display().to_string(),
     ));
     let runlayout = |args: &[&str]| -> Result<String, Box<dyn std::error::Error>> {
-        let out = Command::new(env!("CARGO_BIN_EXE_runlayout"))
-            .args(["--run-root", root])
-            .args(args)
-            .env_remove("RUNLAYOUT_ROOT")
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .output()?;
+        let out = run_on(root, &env, args)?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{args:?}: {stderr}");
         Ok(String::from_utf8(out.stdout)?)
@@ -612,16 +595,27 @@ fn odd_keys_in_a_bucket_neither_hide_runs_nor_give_back_a_removed_link() -> Test
 
     // The run that holds the key cannot be listed whole, so a prune that
     // selects it keeps it, whole, and says why; the others go.
-    let pruned = Command::new(env!("CARGO_BIN_EXE_runlayout"))
-        .args(["--run-root", root, "prune", "--older-than", "0s"])
-        .args(["--include-latest", "--yes"])
-        .env_remove("RUNLAYOUT_ROOT")
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .output()?;
+    let prune = ["prune", "--older-than", "0s", "--include-latest", "--yes"];
+    let pruned = run_on(root, &env, &prune)?;
     let said = String::from_utf8_lossy(&pruned.stdout) + String::from_utf8_lossy(&pruned.stderr);
     assert!(said.contains("no path can be made of"), "{said}");
     assert_eq!(listed()?, [("s/zz".to_owned(), String::new())]);
     moto.raw("GET", "odd/team/s/zz/run.json", b"")?;
     moto.raw("GET", "odd/team/s/zz/ancest%256Fr", b"")?;
     Ok(())
+}
+
+/// The `runlayout` command with `args` on the root `root`, in the
+/// environment `env` (and no `RUNLAYOUT_ROOT` of the test's own).
+fn run_on(
+    root: &str,
+    env: &[(String, String)],
+    args: &[&str],
+) -> std::io::Result<std::process::Output> {
+    Command::new(env!("CARGO_BIN_EXE_runlayout"))
+        .args(["--run-root", root])
+        .args(args)
+        .env_remove("RUNLAYOUT_ROOT")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
 }

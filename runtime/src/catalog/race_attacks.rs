@@ -13,6 +13,21 @@ use crate::sweep::Sweep;
 
 use crate::catalog::mirror_attacks::{TestResult, failed_runs, on, prune_failed};
 
+/// Puts, in place of the manifest of the run folder `key`, the tombstone
+/// a prune killed long ago left (its manifest in it); returns the
+/// manifest.
+fn leave_removal(store: &Store, key: &str) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    let at = format!("{key}/run.json");
+    let manifest = store.get(&at)?.ok_or("a manifest")?;
+    let tombstone = serde_json::json!({"runlayout_removing": {
+        "host": "elsewhere", "pid": 1, "since": "2020-01-01T00:00:00Z",
+        "manifest": String::from_utf8(manifest.bytes.clone())?,
+    }});
+    let replaced = store.replace(&at, serde_json::to_vec(&tombstone)?, manifest.version)?;
+    assert!(replaced, "the tombstone is put");
+    Ok(manifest.bytes)
+}
+
 fn text(store: &Store, key: &str) -> Option<String> {
     store
         .get(key)
@@ -313,21 +328,12 @@ fn a_removal_left_behind_under_a_link_is_undone_not_finished() -> TestResult {
     child.link(&p)?;
     child.guard().finish()?;
     let store = Store::open(home)?;
-    let manifest = store.get("s/p/run.json")?.ok_or("p")?;
-    let text_of = String::from_utf8(manifest.bytes.clone())?;
-    let tombstone = serde_json::json!({"runlayout_removing": {
-        "host": "elsewhere", "pid": 1, "since": "2020-01-01T00:00:00Z", "manifest": text_of,
-    }});
-    assert!(store.replace(
-        "s/p/run.json",
-        serde_json::to_vec(&tombstone)?,
-        manifest.version
-    )?);
+    let manifest = leave_removal(&store, "s/p")?;
     let plan = Prune::new(home).plan()?;
     assert_eq!(plan.trash.len(), 1, "{:?}", plan.trash);
     let done = plan.execute()?;
     assert_eq!(done.trash, 0, "not finished");
-    assert_eq!(store.get("s/p/run.json")?.ok_or("p")?.bytes, manifest.bytes);
+    assert_eq!(store.get("s/p/run.json")?.ok_or("p")?.bytes, manifest);
     assert_eq!(p.descendants()?.len(), 1);
     Ok(())
 }
@@ -418,22 +424,13 @@ fn a_left_removal_that_cannot_be_listed_is_undone_and_stops_no_prune() -> TestRe
     let t = tempfile::tempdir()?;
     failed_runs(home, &t.path().join("n1"), &["p", "q", "last"])?;
     let store = Store::open(home)?;
-    let manifest = store.get("s/p/run.json")?.ok_or("p")?;
-    let tombstone = serde_json::json!({"runlayout_removing": {
-        "host": "elsewhere", "pid": 1, "since": "2020-01-01T00:00:00Z",
-        "manifest": String::from_utf8(manifest.bytes.clone())?,
-    }});
-    assert!(store.replace(
-        "s/p/run.json",
-        serde_json::to_vec(&tombstone)?,
-        manifest.version
-    )?);
+    let manifest = leave_removal(&store, "s/p")?;
     let plan = Prune::new(home).status([RunStatus::Failed]).plan()?;
     assert_eq!(plan.trash.len(), 1, "{:?}", plan.trash);
     hooks::fail_next("list", &format!("{home}/s/p"));
     let done = plan.execute()?;
     assert_eq!(done.trash, 0, "not finished");
-    assert_eq!(store.get("s/p/run.json")?.ok_or("p")?.bytes, manifest.bytes);
+    assert_eq!(store.get("s/p/run.json")?.ok_or("p")?.bytes, manifest);
     assert!(store.get("s/q/run.json")?.is_none(), "q goes");
     Ok(())
 }

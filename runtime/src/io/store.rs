@@ -337,15 +337,7 @@ impl Store {
             .into_iter()
             .map(|(inner, at)| read_whole(inner, at))
             .collect();
-        let answers = block(async move {
-            use futures_util::StreamExt as _;
-            // In flight at once, in their order: a new request starts as
-            // soon as any ends (a batch would wait for its slowest).
-            futures_util::stream::iter(reads)
-                .buffered(IN_FLIGHT)
-                .collect::<Vec<_>>()
-                .await
-        })?;
+        let answers = in_flight(reads)?;
         answers
             .into_iter()
             .zip(keys)
@@ -502,13 +494,7 @@ impl Store {
                 list_at_most(inner, at, *most, depth)
             })
             .collect();
-        let answers = block(async move {
-            use futures_util::StreamExt as _;
-            futures_util::stream::iter(listings)
-                .buffered(IN_FLIGHT)
-                .collect::<Vec<_>>()
-                .await
-        })?;
+        let answers = in_flight(listings)?;
         answers
             .into_iter()
             .zip(folders)
@@ -659,6 +645,23 @@ impl Store {
             other => self.error(op, key, other),
         }
     }
+}
+
+/// The answers of `requests`, in their order, [`IN_FLIGHT`] of them in
+/// flight at once: a new request starts as soon as any ends (a batch would
+/// wait for its slowest).
+fn in_flight<F>(requests: Vec<F>) -> Result<Vec<F::Output>>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    block(async move {
+        use futures_util::StreamExt as _;
+        futures_util::stream::iter(requests)
+            .buffered(IN_FLIGHT)
+            .collect::<Vec<_>>()
+            .await
+    })
 }
 
 /// The record at `at`, whole (or its size, unread, if it is larger than

@@ -150,7 +150,7 @@ impl Home {
         run.at_home(home)
     }
 
-    /// The status records of the runs at `addresses`, read 16 at a
+    /// The status records of the runs at `addresses`, read 32 at a
     /// time.
     pub(crate) fn statuses(&self, addresses: &[Address]) -> Result<Vec<Result<Option<Vec<u8>>>>> {
         self.stored_of_each(addresses, STATUS, &mut Bulk::default())
@@ -174,8 +174,9 @@ impl Home {
     /// A reading of many runs' records that remembers them in the cache
     /// folder of working copies, for the next (see [`Remembered`]).
     pub(crate) fn remembering(&self) -> Bulk {
-        match default_cache(&self.root_url()) {
-            Ok(cache) => Bulk::remembering(Remembered::load(&cache, &self.root_url())),
+        let url = self.root_url();
+        match default_cache(&url) {
+            Ok(cache) => Bulk::remembering(Remembered::load(&cache, &url)),
             Err(_) => Bulk::default(),
         }
     }

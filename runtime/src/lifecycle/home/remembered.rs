@@ -62,29 +62,24 @@ impl Remembered {
     /// (nothing if no file is kept there, or one that is no use).
     pub(crate) fn load(cache: &Path, url: &str) -> Remembered {
         let file = cache.join(FOLDER).join(file_name(url));
-        let mut remembered = Remembered {
+        let kept = match owned_file::read(&file, FILE_MAX) {
+            Ok(owned_file::Read::Bytes(bytes)) => serde_json::from_slice::<Kept>(&bytes).ok(),
+            _ => None,
+        };
+        let records = kept
+            .filter(|kept| kept.url == url && kept.instance == instance(url))
+            .map(|kept| {
+                kept.records
+                    .into_iter()
+                    .map(|r| (r.key, (r.e_tag, r.text.into_bytes())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Remembered {
             file: Some(file),
             url: url.to_owned(),
-            records: HashMap::new(),
-        };
-        let Some(path) = remembered.file.as_deref() else {
-            return remembered;
-        };
-        let Ok(owned_file::Read::Bytes(bytes)) = owned_file::read(path, FILE_MAX) else {
-            return remembered;
-        };
-        let Ok(kept) = serde_json::from_slice::<Kept>(&bytes) else {
-            return remembered;
-        };
-        if kept.url != url || kept.instance != instance(url) {
-            return remembered;
+            records,
         }
-        remembered.records = kept
-            .records
-            .into_iter()
-            .map(|r| (r.key, (r.e_tag, r.text.into_bytes())))
-            .collect();
-        remembered
     }
 
     /// The record at `key` if it was read with the entity tag `e_tag`.
