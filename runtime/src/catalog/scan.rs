@@ -293,7 +293,7 @@ impl Runs {
         let plain = self.debug != DebugRuns::Only;
         let debug = self.debug != DebugRuns::Exclude;
         let mut found_runs = Vec::new();
-        let mut bulk = Bulk::default();
+        let mut bulk = Bulk::indexed();
         for found in home.manifests(plain, debug, &mut bulk)? {
             if found.removing {
                 continue;

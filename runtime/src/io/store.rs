@@ -368,7 +368,7 @@ impl Store {
     /// is.
     pub(crate) fn create(&self, key: &str, bytes: Vec<u8>) -> Result<bool> {
         match self.put_opts(key, bytes, PutMode::Create)? {
-            Ok(()) => Ok(true),
+            Ok(_) => Ok(true),
             Err(object_store::Error::AlreadyExists { .. })
             | Err(object_store::Error::Precondition { .. }) => Ok(false),
             Err(e) => Err(self.conditional_error("create", key, &e)),
@@ -385,7 +385,7 @@ impl Store {
         version: UpdateVersion,
     ) -> Result<bool> {
         match self.put_opts(key, bytes, PutMode::Update(version))? {
-            Ok(()) => Ok(true),
+            Ok(_) => Ok(true),
             Err(object_store::Error::Precondition { .. })
             | Err(object_store::Error::NotFound { .. })
             | Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
@@ -395,6 +395,12 @@ impl Store {
 
     /// Writes `bytes` at `key`, over whatever is there.
     pub(crate) fn put(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
+        self.put_tagged(key, bytes).map(drop)
+    }
+
+    /// [`put`](Store::put), giving the entity tag the store gave what was
+    /// written (`None` if it gave none).
+    pub(crate) fn put_tagged(&self, key: &str, bytes: Vec<u8>) -> Result<Option<String>> {
         self.put_opts(key, bytes, PutMode::Overwrite)?
             .map_err(|e| self.error("write", key, &e))
     }
@@ -404,7 +410,7 @@ impl Store {
         key: &str,
         bytes: Vec<u8>,
         mode: PutMode,
-    ) -> Result<std::result::Result<(), object_store::Error>> {
+    ) -> Result<std::result::Result<Option<String>, object_store::Error>> {
         #[cfg(test)]
         hooks::fire("put", &self.url_of(key));
         let (inner, at) = self.request(key);
@@ -413,7 +419,7 @@ impl Store {
             inner
                 .put_opts(&at, PutPayload::from(bytes), options)
                 .await
-                .map(drop)
+                .map(|put| put.e_tag)
         })
     }
 

@@ -2,8 +2,9 @@
 //! them (the one place that knows the `manifest` feature), the manifest
 //! (`run.json`), the status (`run.status.json`, with `RunGuard`), the
 //! process both name, the times they hold, the summary (results, tags
-//! and note: `run.summary.json`) and the restarts (`run.restarts.jsonl`); and what a folder is, as
-//! far as runs go (`probe`).
+//! and note: `run.summary.json`) and the restarts (`run.restarts.jsonl`); what a folder is, as
+//! far as runs go (`probe`); and, in object storage, the index of a
+//! stage's ended runs (`stage_index`).
 //!
 //! Uses `launch`, `run`, `io` and `error`.
 
@@ -14,6 +15,8 @@ pub(crate) mod manifest_text;
 pub(crate) mod probe;
 pub(crate) mod process_record;
 pub(crate) mod restarts;
+#[cfg(feature = "object-store")]
+pub(crate) mod stage_index;
 pub(crate) mod status;
 #[cfg(feature = "serde")]
 pub(crate) mod summary;

@@ -71,6 +71,8 @@ use crate::record::json::{self, Extra, Record};
 use crate::record::manifest::Manifest;
 use crate::record::probe::{self, Stand};
 use crate::record::process_record::ProcessRecord;
+#[cfg(feature = "object-store")]
+use crate::record::stage_index::{self, TaggedText};
 use crate::record::time;
 use crate::run::Run;
 
@@ -638,7 +640,7 @@ impl Run {
             temporary::sweep(self.path());
         }
         json::write(&self.status_path(), &record)?;
-        self.status_to_home()?;
+        self.status_to_home(Stored::Beat)?;
         Ok(true)
     }
 
@@ -668,21 +670,68 @@ impl Run {
         // The operation touches the run folder: left-behind temporaries go.
         temporary::sweep(self.path());
         json::write(&self.status_path(), &record)?;
-        self.status_to_home()
+        self.status_to_home(Stored::Ended)
     }
 
     /// A run whose home is object storage keeps its status there as well,
     /// written with each beat and end (under the record lock), so that a
     /// reader on any host tells a live run from a crashed one by its
-    /// heartbeat.
-    fn status_to_home(&self) -> Result<()> {
+    /// heartbeat. An end is added to the stage's index, for listings.
+    fn status_to_home(&self, stored: Stored) -> Result<()> {
         #[cfg(feature = "object-store")]
         if let Some(home) = self.home() {
-            home.store
-                .put_file(&home.key_of(STATUS), &self.status_path())?;
+            let path = self.status_path();
+            let bytes = std::fs::read(&path)
+                .map_err(|e| Error::io(crate::error::Operation::ReadFile, &path, e))?;
+            let key = home.key_of(STATUS);
+            let tag = home.store.put_tagged(&key, bytes.clone())?;
+            if let (Stored::Ended, Some(e_tag)) = (stored, tag) {
+                self.index_end(
+                    home,
+                    TaggedText {
+                        key,
+                        e_tag,
+                        text: String::from_utf8_lossy(&bytes).into_owned(),
+                    },
+                );
+            }
         }
+        #[cfg(not(feature = "object-store"))]
+        let _ = stored;
         Ok(())
     }
+
+    /// Adds the run's manifest and `status` (its status record as just
+    /// stored) to its stage's index, if the run is indexed (see
+    /// [`stage_index`](crate::record::stage_index)); never an error.
+    #[cfg(feature = "object-store")]
+    fn index_end(&self, home: &crate::io::working_copy::RunHome, status: TaggedText) {
+        if self.nesting() != crate::run::nesting::Nesting::StageFirst || self.stage().is_none() {
+            return;
+        }
+        let Some((folder, id)) = home.key.rsplit_once('/') else {
+            return;
+        };
+        let key = home.key_of(runlayout_grammar::names::MANIFEST);
+        let Ok(Some(manifest)) = home.store.get(&key) else {
+            return;
+        };
+        let (Some(e_tag), Ok(text)) = (manifest.version.e_tag, String::from_utf8(manifest.bytes))
+        else {
+            return;
+        };
+        let manifest = TaggedText { key, e_tag, text };
+        stage_index::add(&home.store, folder, id, &[manifest, status]);
+    }
+}
+
+/// What a status record stored in the home says.
+#[derive(Clone, Copy)]
+enum Stored {
+    /// The run runs: its process beats.
+    Beat,
+    /// The run ended.
+    Ended,
 }
 
 /// Whether a heartbeat may overwrite an end this process recorded.

@@ -4,7 +4,8 @@
 //! Each folder that holds runs is listed whole first, with each object's
 //! entity tag: a record the listing does not hold is not asked for (most
 //! runs have no `ancestor`), and one whose tag is that of a record
-//! remembered from an earlier reading ([`Remembered`]) is not read again.
+//! remembered from an earlier reading ([`Remembered`]) or indexed when its
+//! run ended ([`stage_index`]) is not read again.
 //! A listing costs a request per 1,000 objects, so a folder is listed only
 //! up to 1,000 objects and [`LISTED_PER_RUN`] more per run it may hold:
 //! past that (runs of many files each) the listing stops and its records
@@ -16,7 +17,8 @@ use std::collections::{HashMap, HashSet};
 use super::remembered::{Remembered, TaggedRecord};
 use crate::error::Result;
 use crate::io::store::Store;
-use runlayout_grammar::names::DEBUG_DIR;
+use crate::record::stage_index;
+use runlayout_grammar::names::{DEBUG_DIR, MANIFEST, STATUS};
 
 /// How many objects per run a folder's listing may go through before it
 /// is given up: at 100, the listing costs at most a tenth of the reads it
@@ -37,17 +39,26 @@ pub(crate) struct Bulk {
     /// (`None`: the store gave no strong one).
     tags: HashMap<String, Option<String>>,
     remembered: Remembered,
+    /// Whether the stages' indexes are read (see [`stage_index`]).
+    indexed: bool,
     /// Each record read or used, with its tag, to be remembered.
     read: HashMap<String, TaggedRecord>,
 }
 
 impl Bulk {
-    /// A reading that uses what `remembered` holds.
+    /// A reading that uses what `remembered` holds, and the stages'
+    /// indexes.
     pub(crate) fn remembering(remembered: Remembered) -> Bulk {
         Bulk {
             remembered,
+            indexed: true,
             ..Bulk::default()
         }
+    }
+
+    /// A reading that uses the stages' indexes.
+    pub(crate) fn indexed() -> Bulk {
+        Bulk::remembering(Remembered::default())
     }
 
     /// Lists each folder of `folders` (a key, and how many runs it may
@@ -77,7 +88,65 @@ impl Bulk {
                     .insert(object.key, object.e_tag.as_deref().and_then(strong));
             }
         }
+        if self.indexed {
+            self.read_indexes(store);
+        }
         Ok(())
+    }
+
+    /// Reads each index object listed that holds at least two records to
+    /// be read (a read of it saves one at least), and remembers each of
+    /// its entries the listing gives the tag it was indexed with. An index
+    /// that cannot be read is passed over: it is a cache.
+    fn read_indexes(&mut self, store: &Store) {
+        let mut wanted: HashMap<String, usize> = HashMap::new();
+        for (key, tag) in &self.tags {
+            let Some(tag) = tag else {
+                continue;
+            };
+            let mut parts = key.rsplitn(3, '/');
+            let (Some(name), Some(id), Some(folder)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let indexed = name == MANIFEST || name == STATUS;
+            if !indexed || !self.folders.contains(folder) || self.remembered.get(key, tag).is_some()
+            {
+                continue;
+            }
+            let shard = format!("{folder}/{}", stage_index::shard_name(id));
+            if matches!(self.tags.get(&shard), Some(Some(_))) {
+                *wanted.entry(shard).or_default() += 1;
+            }
+        }
+        let shards: Vec<String> = wanted
+            .into_iter()
+            .filter_map(|(shard, records)| (records >= 2).then_some(shard))
+            .collect();
+        let Ok(read) = store.get_many(&shards) else {
+            return;
+        };
+        for (shard, bytes) in shards.iter().zip(read) {
+            let Ok(Some(bytes)) = bytes else {
+                continue;
+            };
+            let folder = shard.rsplit_once('/').map_or("", |(folder, _)| folder);
+            for entry in stage_index::entries(&bytes) {
+                // Only a record of the folder indexed, as listed now.
+                let inside = entry
+                    .key
+                    .strip_prefix(folder)
+                    .is_some_and(|k| k.starts_with('/'));
+                let listed = self.tags.get(&entry.key).and_then(Option::as_ref);
+                match (inside, listed, strong(&entry.e_tag)) {
+                    (true, Some(now), Some(tag)) if *now == tag => {
+                        self.remembered
+                            .insert(entry.key, tag, entry.text.into_bytes());
+                    }
+                    _ => {}
+                }
+            }
+        }
     }
 
     /// The records at `keys`, in their order (`None` where there is none),
@@ -261,6 +330,64 @@ mod tests {
             12,
             "five manifests, five statuses, one link, the stage's latest"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn the_records_of_ended_runs_are_read_from_their_stages_index() -> TestResult {
+        let cache = tempfile::tempdir()?;
+        let url = "memory://bulk-index/runs";
+        let builder = Run::builder(url).cache_dir(cache.path()).stage("s");
+        let runs: Vec<Run> = (0..40)
+            .map(|_| builder.clone().create())
+            .collect::<Result<_>>()?;
+        for run in &runs {
+            run.finish()?;
+        }
+        let home = Home::of(Path::new(url), Some(cache.path()))?.ok_or("a home")?;
+        let listings = 4;
+
+        // Forty manifests and statuses, as read one by one, from at most
+        // one read of each of the sixteen index objects.
+        let (plain, requests) = read_all(&home, &mut Bulk::default())?;
+        assert_eq!(requests, listings + 80);
+        let (indexed, requests) = read_all(&home, &mut Bulk::indexed())?;
+        assert_eq!(indexed, plain);
+        assert!(
+            requests <= listings + stage_index::SHARDS,
+            "{requests} requests"
+        );
+
+        // A run resumed since, one removed, one's index entry forged with
+        // a tag its record does not have and one with a key of another
+        // folder: what is given is what the home holds now.
+        runs[0].heartbeat(std::time::Duration::from_secs(30))?;
+        home.store
+            .delete(&format!("s/{}/run.status.json", runs[1].id()))?;
+        let shard = format!("s/{}", stage_index::shard_name(runs[2].id().as_str()));
+        let mut forged = stage_index::entries(&home.store.get(&shard)?.ok_or("an index")?.bytes);
+        for entry in &mut forged {
+            if entry.key.starts_with(&format!("s/{}/", runs[2].id())) {
+                entry.e_tag = "forged".to_owned();
+                entry.text = "{}".to_owned();
+            }
+        }
+        let mut other = forged[0].clone();
+        other.key = format!("t/{}", other.key);
+        forged.push(other);
+        let body = serde_json::json!({ "format": 1, "records": forged });
+        home.store.put(&shard, serde_json::to_vec(&body)?)?;
+        let (now, _) = read_all(&home, &mut Bulk::default())?;
+        assert_ne!(now, plain);
+        let (indexed, requests) = read_all(&home, &mut Bulk::indexed())?;
+        assert_eq!(indexed, now);
+        // The resumed run's status and the forged run's two records read
+        // one by one, unless their index objects are read for others.
+        assert!(requests <= listings + stage_index::SHARDS + 3);
+
+        // An index object that is not one is passed over.
+        home.store.put(&shard, b"not an index".to_vec())?;
+        assert_eq!(read_all(&home, &mut Bulk::indexed())?.0, now);
         Ok(())
     }
 

@@ -291,6 +291,13 @@ mod tests {
         assert_eq!(requests(), 9);
         run.status()?;
         assert_eq!(requests(), 10);
+        // A heartbeat: its status put only.
+        run.heartbeat(std::time::Duration::from_secs(30))?;
+        assert_eq!(requests(), 11);
+        // An end: its status put, then the manifest's tag read and the
+        // stage's index read and created.
+        run.finish()?;
+        assert_eq!(requests(), 15);
         Ok(())
     }
 

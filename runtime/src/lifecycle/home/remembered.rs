@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Operation;
 use crate::io::owned_file;
+use crate::record::stage_index::TaggedText;
 
 /// The folder below the cache folder the files are kept in (a name no
 /// stage can have: stage names begin with a letter or a digit).
@@ -46,15 +47,7 @@ struct Kept {
     /// Which store answered: a `memory://` store lives as long as its
     /// process, and a new one gives its first tags again.
     instance: String,
-    records: Vec<KeptRecord>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct KeptRecord {
-    key: String,
-    e_tag: String,
-    /// A record that is not text is not kept (none of runlayout's is).
-    text: String,
+    records: Vec<TaggedText>,
 }
 
 impl Remembered {
@@ -88,6 +81,12 @@ impl Remembered {
         (tag == e_tag).then_some(bytes.as_slice())
     }
 
+    /// Remembers `bytes` as the record at `key` with the entity tag
+    /// `e_tag`, in place of what was remembered of it.
+    pub(crate) fn insert(&mut self, key: String, e_tag: String, bytes: Vec<u8>) {
+        self.records.insert(key, (e_tag, bytes));
+    }
+
     /// Every record remembered, taken out.
     pub(crate) fn take(&mut self) -> HashMap<String, TaggedRecord> {
         std::mem::take(&mut self.records)
@@ -104,7 +103,7 @@ impl Remembered {
             records: records
                 .iter()
                 .filter_map(|(key, (e_tag, bytes))| {
-                    Some(KeptRecord {
+                    Some(TaggedText {
                         key: key.clone(),
                         e_tag: e_tag.clone(),
                         text: String::from_utf8(bytes.clone()).ok()?,
