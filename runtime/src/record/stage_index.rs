@@ -1,13 +1,13 @@
 //! The index of a stage's ended runs in object storage: each run's
-//! manifest and status record as stored, with the entity tag the store
-//! gave each, kept in [`SHARDS`] objects in the stage's folder
+//! records as stored, with the entity tag the store gave each, kept in [`SHARDS`] objects in the stage's folder
 //! (`[debug/]<stage>/index+<h>`, `h` a hex digit of the run id's hash,
 //! so that runs ending at once seldom change the same object).
 //!
-//! A run's end adds its two records to its id's object (a read and a
-//! conditional put, besides reading the manifest's tag). A listing of
-//! every run (`runlayout ls`, `Runs::scan` of a URL) then reads a stage's
-//! index objects rather than two records per run: a record the listing
+//! A run's end adds its records to its id's object (a read and a
+//! conditional put, besides reading the records' tags): its manifest and
+//! status, and its summary and `ancestor` link where it has them. A
+//! listing of every run (`runlayout ls`, `Runs::scan` of a URL) then reads
+//! a stage's index objects rather than those records run by run: a record the listing
 //! gives the tag it was indexed with is the record indexed, byte for byte,
 //! as a store gives an object a new tag whenever its content changes.
 //!
@@ -23,7 +23,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::io::store::{RECORD_MAX, Store};
+use crate::io::working_copy::RunHome;
+use crate::run::Run;
+use crate::run::nesting::Nesting;
 use runlayout_grammar::hash::fnv1a;
+use runlayout_grammar::names::{ANCESTOR, MANIFEST, SUMMARY};
 
 /// How many objects a stage's index is kept in.
 pub(crate) const SHARDS: u64 = 16;
@@ -64,6 +68,38 @@ pub(crate) fn entries(bytes: &[u8]) -> Vec<TaggedText> {
     serde_json::from_slice::<Shard>(bytes)
         .map(|shard| shard.records)
         .unwrap_or_default()
+}
+
+/// Adds what a listing reads of `run`, which just ended, to its stage's
+/// index, if it is indexed: `status` (its status record as just stored),
+/// and its manifest, and its summary and `ancestor` link if its working
+/// copy has them, as the home holds them (one read each).
+pub(crate) fn add_end(run: &Run, home: &RunHome, status: TaggedText) {
+    if run.nesting() != Nesting::StageFirst || run.stage().is_none() {
+        return;
+    }
+    let Some((folder, id)) = home.key.rsplit_once('/') else {
+        return;
+    };
+    let mut names = vec![MANIFEST];
+    for name in [SUMMARY, ANCESTOR] {
+        if std::fs::symlink_metadata(run.path().join(name)).is_ok() {
+            names.push(name);
+        }
+    }
+    let keys: Vec<String> = names.iter().map(|name| home.key_of(name)).collect();
+    let Ok(read) = home.store.get_many_tagged(&keys) else {
+        return;
+    };
+    let mut records = vec![status];
+    for (key, read) in keys.into_iter().zip(read) {
+        if let Ok(Some((bytes, Some(e_tag)))) = read {
+            if let Ok(text) = String::from_utf8(bytes) {
+                records.push(TaggedText { key, e_tag, text });
+            }
+        }
+    }
+    add(&home.store, folder, id, &records);
 }
 
 /// Adds `records` (the records of the run `id`, keys below the root) to

@@ -685,43 +685,16 @@ impl Run {
                 .map_err(|e| Error::io(crate::error::Operation::ReadFile, &path, e))?;
             let key = home.key_of(STATUS);
             let tag = home.store.put_tagged(&key, bytes.clone())?;
-            if let (Stored::Ended, Some(e_tag)) = (stored, tag) {
-                self.index_end(
-                    home,
-                    TaggedText {
-                        key,
-                        e_tag,
-                        text: String::from_utf8_lossy(&bytes).into_owned(),
-                    },
-                );
+            // An end is added to the stage's index, for listings.
+            if let (Stored::Ended, Some(e_tag), Ok(text)) = (stored, tag, String::from_utf8(bytes))
+            {
+                let status = TaggedText { key, e_tag, text };
+                stage_index::add_end(self, home, status);
             }
         }
         #[cfg(not(feature = "object-store"))]
         let _ = stored;
         Ok(())
-    }
-
-    /// Adds the run's manifest and `status` (its status record as just
-    /// stored) to its stage's index, if the run is indexed (see
-    /// [`stage_index`](crate::record::stage_index)); never an error.
-    #[cfg(feature = "object-store")]
-    fn index_end(&self, home: &crate::io::working_copy::RunHome, status: TaggedText) {
-        if self.nesting() != crate::run::nesting::Nesting::StageFirst || self.stage().is_none() {
-            return;
-        }
-        let Some((folder, id)) = home.key.rsplit_once('/') else {
-            return;
-        };
-        let key = home.key_of(runlayout_grammar::names::MANIFEST);
-        let Ok(Some(manifest)) = home.store.get(&key) else {
-            return;
-        };
-        let (Some(e_tag), Ok(text)) = (manifest.version.e_tag, String::from_utf8(manifest.bytes))
-        else {
-            return;
-        };
-        let manifest = TaggedText { key, e_tag, text };
-        stage_index::add(&home.store, folder, id, &[manifest, status]);
     }
 }
 

@@ -18,7 +18,7 @@ use super::remembered::{Remembered, TaggedRecord};
 use crate::error::Result;
 use crate::io::store::Store;
 use crate::record::stage_index;
-use runlayout_grammar::names::{DEBUG_DIR, MANIFEST, STATUS};
+use runlayout_grammar::names::{ANCESTOR, DEBUG_DIR, MANIFEST, STATUS, SUMMARY};
 
 /// How many objects per run a folder's listing may go through before it
 /// is given up: at 100, the listing costs at most a tenth of the reads it
@@ -109,7 +109,7 @@ impl Bulk {
             else {
                 continue;
             };
-            let indexed = name == MANIFEST || name == STATUS;
+            let indexed = [MANIFEST, STATUS, SUMMARY, ANCESTOR].contains(&name);
             if !indexed || !self.folders.contains(folder) || self.remembered.get(key, tag).is_some()
             {
                 continue;
@@ -248,7 +248,8 @@ mod tests {
 
     type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
-    /// Every run's manifest, status and `ancestor` as `bulk` reads them,
+    /// Every run's manifest, status, `ancestor` and summary as `bulk`
+    /// reads them,
     /// and the requests that took.
     fn read_all(home: &Home, bulk: &mut Bulk) -> Result<(Vec<Option<Vec<u8>>>, u64)> {
         let before = home.store.requests();
@@ -264,7 +265,7 @@ mod tests {
             ));
         }
         let addresses: Vec<_> = addresses.into_iter().flatten().collect();
-        for record in [STATUS, ANCESTOR] {
+        for record in [STATUS, ANCESTOR, SUMMARY] {
             for stored in home.stored_of_each(&addresses, record, bulk)? {
                 read.push(stored?);
             }
@@ -341,16 +342,25 @@ mod tests {
         let runs: Vec<Run> = (0..40)
             .map(|_| builder.clone().create())
             .collect::<Result<_>>()?;
-        for run in &runs {
+        for (n, run) in runs.iter().enumerate() {
+            // Some runs with a summary, some linked to the first.
+            if n % 3 == 1 {
+                run.summary().set("n", n)?;
+            }
+            if n % 4 == 1 {
+                run.link(&runs[0])?;
+            }
             run.finish()?;
         }
         let home = Home::of(Path::new(url), Some(cache.path()))?.ok_or("a home")?;
         let listings = 4;
+        let records = 80 + 13 + 10;
 
-        // Forty manifests and statuses, as read one by one, from at most
-        // one read of each of the sixteen index objects.
+        // Forty manifests and statuses, thirteen summaries and ten links,
+        // as read one by one, from at most one read of each of the
+        // sixteen index objects.
         let (plain, requests) = read_all(&home, &mut Bulk::default())?;
-        assert_eq!(requests, listings + 80);
+        assert_eq!(requests, listings + records);
         let (indexed, requests) = read_all(&home, &mut Bulk::indexed())?;
         assert_eq!(indexed, plain);
         assert!(
@@ -421,11 +431,12 @@ mod tests {
         bulk.keep();
         assert_eq!(first, plain);
         // Three listings by `/`, two pages of `s` (given up), then the
-        // stage folder's manifest, the run's, its status and `ancestor`.
-        assert_eq!(requests, 3 + 2 + 4);
+        // stage folder's manifest, the run's, its status, `ancestor` and
+        // summary.
+        assert_eq!(requests, 3 + 2 + 5);
         // Nothing is known without the listing: all read again.
         let mut bulk = Bulk::remembering(Remembered::load(kept.path(), url));
-        assert_eq!(read_all(&home, &mut bulk)?, (plain, 3 + 2 + 4));
+        assert_eq!(read_all(&home, &mut bulk)?, (plain, 3 + 2 + 5));
         Ok(())
     }
 }
