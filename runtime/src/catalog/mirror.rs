@@ -464,6 +464,7 @@ impl Mirror {
                 None => left.insert(
                     Runs::scan(self.url())
                         .debug(DebugRuns::Include)
+                        .unindexed()
                         .list()?
                         .runs,
                 ),

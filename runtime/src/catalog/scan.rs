@@ -86,6 +86,9 @@ pub struct Runs {
     stage: Option<String>,
     debug: DebugRuns,
     nesting: Nesting,
+    /// Whether a home's stage indexes may stand in for its records (never
+    /// for a decision that removes or moves anything: see `stage_index`).
+    indexed: bool,
 }
 
 /// One run a scan found.
@@ -200,7 +203,16 @@ impl Runs {
             stage: None,
             debug: DebugRuns::default(),
             nesting: Nesting::default(),
+            indexed: true,
         }
+    }
+
+    /// Reads every record of a home from the home itself, none from its
+    /// stages' indexes: what a prune decides on.
+    #[cfg(feature = "object-store")]
+    pub(crate) fn unindexed(mut self) -> Runs {
+        self.indexed = false;
+        self
     }
 
     /// Lists only runs of this stage.
@@ -293,7 +305,10 @@ impl Runs {
         let plain = self.debug != DebugRuns::Only;
         let debug = self.debug != DebugRuns::Exclude;
         let mut found_runs = Vec::new();
-        let mut bulk = Bulk::indexed();
+        let mut bulk = match self.indexed {
+            true => Bulk::indexed(),
+            false => Bulk::default(),
+        };
         for found in home.manifests(plain, debug, &mut bulk)? {
             if found.removing {
                 continue;

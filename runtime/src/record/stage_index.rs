@@ -65,9 +65,14 @@ pub(crate) fn shard_name(id: &str) -> String {
 
 /// The entries of an index object (none if it is not one).
 pub(crate) fn entries(bytes: &[u8]) -> Vec<TaggedText> {
+    parse(bytes).map(|shard| shard.records).unwrap_or_default()
+}
+
+/// An index object of this format, if `bytes` are one.
+fn parse(bytes: &[u8]) -> Option<Shard> {
     serde_json::from_slice::<Shard>(bytes)
-        .map(|shard| shard.records)
-        .unwrap_or_default()
+        .ok()
+        .filter(|shard| shard.format == 1)
 }
 
 /// Adds what a listing reads of `run`, which just ended, to its stage's
@@ -106,21 +111,54 @@ pub(crate) fn add_end(run: &Run, home: &RunHome, status: TaggedText) {
 /// the index of the stage folder `folder`, in place of what it held for
 /// them; leaves the index as it is if that cannot be done.
 pub(crate) fn add(store: &Store, folder: &str, id: &str, records: &[TaggedText]) {
-    let key = format!("{folder}/{}", shard_name(id));
-    for _ in 0..TRIES {
-        // Too large to be an index, unreadable: left as it is.
-        let Ok(stored) = store.get(&key) else {
-            return;
-        };
-        let mut held = stored.as_ref().map_or_else(Vec::new, |o| entries(&o.bytes));
+    change(store, &format!("{folder}/{}", shard_name(id)), |held| {
         held.retain(|old| records.iter().all(|new| new.key != old.key));
         held.extend(records.iter().cloned());
+        true
+    });
+}
+
+/// Takes the records of the run folder `run_key` (`<folder>/<id>`, below
+/// the root) out of its stage's index, as its removal ends: a removed
+/// run's records (its command line, its host) are gone from the home.
+pub(crate) fn forget(store: &Store, run_key: &str) {
+    let Some((folder, id)) = run_key.rsplit_once('/') else {
+        return;
+    };
+    let below = format!("{run_key}/");
+    change(store, &format!("{folder}/{}", shard_name(id)), |held| {
+        let before = held.len();
+        held.retain(|entry| !entry.key.starts_with(&below));
+        held.len() != before
+    });
+}
+
+/// Changes the index object at `key` by `edit` (which says whether it
+/// changed anything), put only if the object is still as read (or still
+/// absent), else read and changed again, up to [`TRIES`] times. An object
+/// there that is no index (a file another tool or a run of the stage's
+/// name put there) is never replaced; nor is one that cannot be read.
+fn change(store: &Store, key: &str, edit: impl Fn(&mut Vec<TaggedText>) -> bool) {
+    for _ in 0..TRIES {
+        let Ok(stored) = store.get(key) else {
+            return;
+        };
+        let mut held = match &stored {
+            Some(object) => match parse(&object.bytes) {
+                Some(shard) => shard.records,
+                None => return,
+            },
+            None => Vec::new(),
+        };
+        if !edit(&mut held) {
+            return;
+        }
         let Some(bytes) = within_bounds(held) else {
             return;
         };
         let put = match stored {
-            Some(object) => store.replace(&key, bytes, object.version),
-            None => store.create(&key, bytes),
+            Some(object) => store.replace(key, bytes, object.version),
+            None => store.create(key, bytes),
         };
         match put {
             Ok(true) | Err(_) => return,

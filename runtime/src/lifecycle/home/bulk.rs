@@ -123,7 +123,10 @@ impl Bulk {
             .into_iter()
             .filter_map(|(shard, records)| (records >= 2).then_some(shard))
             .collect();
-        let Ok(read) = store.get_many(&shards) else {
+        // Read as records are: one unchanged since it was remembered is
+        // not read again (a stage whose runs beat keeps its index objects
+        // wanted).
+        let Ok(read) = self.read(store, &shards) else {
             return;
         };
         for (shard, bytes) in shards.iter().zip(read) {
@@ -398,6 +401,42 @@ mod tests {
         // An index object that is not one is passed over.
         home.store.put(&shard, b"not an index".to_vec())?;
         assert_eq!(read_all(&home, &mut Bulk::indexed())?.0, now);
+        Ok(())
+    }
+
+    #[test]
+    fn an_index_object_unchanged_since_it_was_remembered_is_not_read_again() -> TestResult {
+        let (cache, kept) = (tempfile::tempdir()?, tempfile::tempdir()?);
+        let url = "memory://bulk-index-beats/runs";
+        let builder = Run::builder(url).cache_dir(cache.path()).stage("s");
+        let runs: Vec<Run> = (0..40)
+            .map(|_| builder.clone().create())
+            .collect::<Result<_>>()?;
+        for run in &runs {
+            run.finish()?;
+        }
+        // Two runs of one index object resumed: they beat.
+        let shard = |run: &Run| stage_index::shard_name(run.id().as_str());
+        let (a, b) = (0..runs.len())
+            .flat_map(|a| (a + 1..runs.len()).map(move |b| (a, b)))
+            .find(|&(a, b)| shard(&runs[a]) == shard(&runs[b]))
+            .ok_or("two runs of one index object")?;
+        let _guards: Vec<_> = [&runs[a], &runs[b]].map(Run::guard).into();
+        let home = Home::of(Path::new(url), Some(cache.path()))?.ok_or("a home")?;
+        let (plain, _) = read_all(&home, &mut Bulk::default())?;
+        let mut bulk = Bulk::remembering(Remembered::load(kept.path(), url));
+        assert_eq!(read_all(&home, &mut bulk)?.0, plain);
+        bulk.keep();
+        // They beat again: their statuses are read, their index object
+        // (which does not hold them as listed) is not.
+        for run in [&runs[a], &runs[b]] {
+            run.heartbeat(std::time::Duration::from_secs(30))?;
+        }
+        let (now, _) = read_all(&home, &mut Bulk::default())?;
+        let mut bulk = Bulk::remembering(Remembered::load(kept.path(), url));
+        let (second, requests) = read_all(&home, &mut bulk)?;
+        assert_eq!(second, now);
+        assert_eq!(requests, 4 + 2);
         Ok(())
     }
 

@@ -113,6 +113,8 @@ impl Home {
 mod attacks;
 #[cfg(all(test, feature = "object-store"))]
 mod attacks2;
+#[cfg(all(test, feature = "object-store"))]
+mod attacks_index;
 #[cfg(feature = "object-store")]
 mod bulk;
 #[cfg(feature = "object-store")]

@@ -99,11 +99,16 @@ impl Home {
     }
 
     /// Deletes the tombstone at the run folder `key` (below the root),
-    /// if one stands there: the id is free again.
+    /// if one stands there: the id is free again. Before, the run's
+    /// records are taken out of its stage's index (while the tombstone
+    /// stands, no run of that id ends and is indexed anew).
     pub(crate) fn end_removal(&self, key: &str) -> Result<()> {
-        let key = join(key, MANIFEST);
-        match self.store.get(&key)? {
-            Some(stored) if is_tombstone(&stored.bytes) => self.store.delete(&key),
+        let at = join(key, MANIFEST);
+        match self.store.get(&at)? {
+            Some(stored) if is_tombstone(&stored.bytes) => {
+                crate::record::stage_index::forget(&self.store, key);
+                self.store.delete(&at)
+            }
             _ => Ok(()),
         }
     }
