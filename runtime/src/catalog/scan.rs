@@ -88,6 +88,7 @@ pub struct Runs {
     nesting: Nesting,
     /// Whether a home's stage indexes may stand in for its records (never
     /// for a decision that removes or moves anything: see `stage_index`).
+    #[cfg(feature = "object-store")]
     indexed: bool,
 }
 
@@ -203,6 +204,7 @@ impl Runs {
             stage: None,
             debug: DebugRuns::default(),
             nesting: Nesting::default(),
+            #[cfg(feature = "object-store")]
             indexed: true,
         }
     }

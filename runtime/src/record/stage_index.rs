@@ -98,10 +98,10 @@ pub(crate) fn add_end(run: &Run, home: &RunHome, status: TaggedText) {
     };
     let mut records = vec![status];
     for (key, read) in keys.into_iter().zip(read) {
-        if let Ok(Some((bytes, Some(e_tag)))) = read {
-            if let Ok(text) = String::from_utf8(bytes) {
-                records.push(TaggedText { key, e_tag, text });
-            }
+        if let Ok(Some((bytes, Some(e_tag)))) = read
+            && let Ok(text) = String::from_utf8(bytes)
+        {
+            records.push(TaggedText { key, e_tag, text });
         }
     }
     add(&home.store, folder, id, &records);
