@@ -119,18 +119,25 @@ impl Bulk {
                 *wanted.entry(shard).or_default() += 1;
             }
         }
+        // One read at its listed tag before needs no second: what it held
+        // as listed then is remembered record by record (a stage whose
+        // runs beat keeps its index objects wanted).
         let shards: Vec<String> = wanted
             .into_iter()
-            .filter_map(|(shard, records)| (records >= 2).then_some(shard))
+            .filter(|(shard, records)| {
+                let read = match self.tags.get(shard) {
+                    Some(Some(tag)) => self.remembered.get(shard, tag).is_some(),
+                    _ => true,
+                };
+                *records >= 2 && !read
+            })
+            .map(|(shard, _)| shard)
             .collect();
-        // Read as records are: one unchanged since it was remembered is
-        // not read again (a stage whose runs beat keeps its index objects
-        // wanted).
-        let Ok(read) = self.read(store, &shards) else {
+        let Ok(read) = store.get_many_tagged(&shards) else {
             return;
         };
-        for (shard, bytes) in shards.iter().zip(read) {
-            let Ok(Some(bytes)) = bytes else {
+        for (shard, read) in shards.into_iter().zip(read) {
+            let Ok(Some((bytes, Some(shard_tag)))) = read else {
                 continue;
             };
             let folder = shard.rsplit_once('/').map_or("", |(folder, _)| folder);
@@ -143,11 +150,17 @@ impl Bulk {
                 let listed = self.tags.get(&entry.key).and_then(Option::as_ref);
                 match (inside, listed, strong(&entry.e_tag)) {
                     (true, Some(now), Some(tag)) if *now == tag => {
+                        let text = entry.text.into_bytes();
                         self.remembered
-                            .insert(entry.key, tag, entry.text.into_bytes());
+                            .insert(entry.key.clone(), tag.clone(), text.clone());
+                        self.read.insert(entry.key, (tag, text));
                     }
                     _ => {}
                 }
+            }
+            // Remembered as read at its tag, without its bytes.
+            if let Some(tag) = strong(&shard_tag) {
+                self.read.insert(shard, (tag, Vec::new()));
             }
         }
     }
