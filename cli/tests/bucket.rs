@@ -51,6 +51,31 @@ fn ls_lists_the_runs_of_a_bucket_with_their_status() -> TestResult {
     let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let made = child_lines(spawn_child(TEST, "bucket-runs", &env_refs), "MADE");
     assert_eq!(made.len(), 1);
+    // Each end indexed its run's manifest and status with the tags S3's
+    // listing gives them: a first listing reads them from there.
+    let listed = String::from_utf8(moto.raw("GET", "runs?list-type=2&prefix=team/", b"")?)?;
+    let tags = listed_tags(&listed);
+    let mut indexed = Vec::new();
+    for key in tags.keys().filter(|key| key.contains("/index+")) {
+        let index = moto.raw("GET", &format!("runs/{}", key.replace('+', "%2B")), b"")?;
+        let index: serde_json::Value = serde_json::from_slice(&index)?;
+        for entry in index["records"].as_array().ok_or("records")? {
+            let key = format!("team/{}", entry["key"].as_str().ok_or("key")?);
+            let tag = entry["e_tag"].as_str().ok_or("e_tag")?.trim_matches('"');
+            assert_eq!(tags.get(&key).map(String::as_str), Some(tag), "{key}");
+            indexed.push(key);
+        }
+    }
+    indexed.sort();
+    assert_eq!(
+        indexed,
+        [
+            "team/pretrain/broke/run.json",
+            "team/pretrain/broke/run.status.json",
+            "team/pretrain/done/run.json",
+            "team/pretrain/done/run.status.json",
+        ]
+    );
     // The laptop: another cache folder.
     let laptop = tempfile::tempdir()?;
     env.push((
@@ -502,6 +527,26 @@ fn a_sweep_in_a_bucket_gives_each_trial_to_one_process() -> TestResult {
 }
 
 /// The names in the folder at `path`, sorted.
+/// Each key of an S3 listing (ListObjectsV2's XML) with its entity tag,
+/// quotes taken off.
+fn listed_tags(xml: &str) -> std::collections::HashMap<String, String> {
+    let within = |text: &str, tag: &str| -> Option<String> {
+        let start = text.find(&format!("<{tag}>"))? + tag.len() + 2;
+        let end = text[start..].find(&format!("</{tag}>"))? + start;
+        Some(text[start..end].to_owned())
+    };
+    xml.split("<Contents>")
+        .skip(1)
+        .filter_map(|object| {
+            let tag = within(object, "ETag")?
+                .replace("&quot;", "")
+                .replace("&#34;", "")
+                .replace('"', "");
+            Some((within(object, "Key")?, tag))
+        })
+        .collect()
+}
+
 fn names_in(path: &Path) -> std::io::Result<Vec<String>> {
     let mut names = std::fs::read_dir(path)?
         .map(|entry| Ok(entry?.file_name().to_string_lossy().into_owned()))
