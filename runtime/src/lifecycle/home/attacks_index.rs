@@ -218,3 +218,73 @@ fn concurrent_ends_and_a_run_made_again_list_as_the_home_holds() -> TestResult {
     drop(again);
     Ok(())
 }
+
+/// `forget` takes out only the removed run's entries:
+/// another run whose id begins with the removed one's (`r10`, `r1x`)
+/// stays, even in the same index object; a stageless, a debug stageless
+/// or a run-first key makes no index object.
+#[test]
+fn forget_keeps_a_run_whose_id_extends_the_removed_ones() -> TestResult {
+    let store = Store::open("memory://attack-index-forget-prefix/runs")?;
+    let entry = |key: &str| TaggedText {
+        key: key.to_owned(),
+        e_tag: "t".to_owned(),
+        text: "{}".to_owned(),
+    };
+    stage_index::add(
+        &store,
+        "s",
+        "r1",
+        &[
+            entry("s/r1/run.json"),
+            entry("s/r10/run.json"),
+            entry("s/r1x/run.json"),
+            entry("s/r1/summary.json"),
+        ],
+    );
+    stage_index::forget(&store, "s/r1");
+    let (_, left) = shard_of(&store, "s", "r1")?;
+    let keys: Vec<&str> = left.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, ["s/r10/run.json", "s/r1x/run.json"]);
+    for key in ["r1", "debug/r1", "r1/s", ""] {
+        stage_index::forget(&store, key);
+    }
+    let listed: Vec<String> = store.list("")?.into_iter().map(|o| o.key).collect();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    Ok(())
+}
+
+/// A run of no stage named as a stage shares its folder with that stage:
+/// a prune of failed runs leaves the stage's run, `latest` and index
+/// objects, which are the stage's, not the failed run's.
+#[test]
+fn removing_a_stageless_run_named_as_a_stage_leaves_the_stages_objects() -> TestResult {
+    let home = "memory://attack-index-stageless-prune/runs";
+    let nodes = tempfile::tempdir()?;
+    let outer = Run::builder(home)
+        .cache_dir(nodes.path().join("a"))
+        .run_id("s")
+        .create()?;
+    outer.guard().fail("x")?;
+    let inner = Run::builder(home)
+        .cache_dir(nodes.path().join("b"))
+        .stage("s")
+        .run_id("r")
+        .create()?;
+    inner.guard().finish()?;
+    let store = Store::open(home)?;
+    let index = format!("s/{}", stage_index::shard_name("r"));
+    for key in ["s/latest", index.as_str()] {
+        assert!(store.get(key)?.is_some(), "{key}");
+    }
+    // (The run is kept today: laying it out meets the stage's `latest`.)
+    Prune::new(home)
+        .status([RunStatus::Failed])
+        .include_latest(true)
+        .plan()?
+        .execute()?;
+    for key in ["s/latest", index.as_str(), "s/r/run.json"] {
+        assert!(store.get(key)?.is_some(), "{key} removed by the prune");
+    }
+    Ok(())
+}

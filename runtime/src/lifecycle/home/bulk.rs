@@ -491,4 +491,68 @@ mod tests {
         assert_eq!(read_all(&home, &mut bulk)?, (plain, 3 + 2 + 5));
         Ok(())
     }
+
+    /// The index object markers a remembering listing keeps
+    /// are never given as a record, and a listing follows the index as it
+    /// is rewritten (ends, a resume, a summary changed after an end, a
+    /// prune), with a stageless run named as the stage holding a file
+    /// where one of its index objects goes.
+    #[test]
+    fn remembered_index_markers_follow_the_home() -> TestResult {
+        use crate::RunStatus;
+        let (cache, kept) = (tempfile::tempdir()?, tempfile::tempdir()?);
+        let url = "memory://attack-bulk-markers/runs";
+        let outer = Run::builder(url)
+            .cache_dir(cache.path().join("o"))
+            .run_id("s")
+            .create()?;
+        std::fs::write(outer.path().join(stage_index::shard_name("x")), b"{}")?;
+        outer.sync()?;
+        let builder = Run::builder(url).cache_dir(cache.path()).stage("s");
+        let runs: Vec<Run> = (0..40)
+            .map(|_| builder.clone().create())
+            .collect::<Result<_>>()?;
+        for (n, run) in runs.iter().enumerate() {
+            if n % 3 == 0 {
+                run.summary().set("n", n)?;
+            }
+            run.finish()?;
+        }
+        let home = Home::of(Path::new(url), Some(cache.path()))?.ok_or("a home")?;
+        let check = |step: &str| -> TestResult {
+            let (plain, _) = read_all(&home, &mut Bulk::default())?;
+            let mut bulk = Bulk::remembering(Remembered::load(kept.path(), url));
+            let (got, _) = read_all(&home, &mut bulk)?;
+            bulk.keep();
+            assert!(
+                got.iter().all(|r| r.as_ref().is_none_or(|b| !b.is_empty())),
+                "{step}: an empty record"
+            );
+            assert_eq!(got, plain, "{step}");
+            Ok(())
+        };
+        check("cold")?;
+        check("remembered")?;
+        // More ends, a resume and its end, a summary changed after an end.
+        for _ in 0..5 {
+            builder.clone().create()?.finish()?;
+        }
+        runs[1].heartbeat(std::time::Duration::from_secs(30))?;
+        check("resumed")?;
+        runs[1].finish()?;
+        runs[3].summary().set("later", 1)?;
+        check("rewritten")?;
+        check("rewritten, remembered")?;
+        builder.clone().create()?.guard().fail("x")?;
+        check("failed")?;
+        let done = crate::catalog::prune::Prune::new(url)
+            .status([RunStatus::Failed])
+            .include_latest(true)
+            .plan()?
+            .execute()?;
+        assert_eq!(done.removed.len(), 1);
+        check("pruned")?;
+        check("pruned, remembered")?;
+        Ok(())
+    }
 }
