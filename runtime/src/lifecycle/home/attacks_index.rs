@@ -18,6 +18,12 @@ fn shard_of(
     Ok((key, stage_index::entries(&bytes)))
 }
 
+/// A run of stage `s` of `home` with the id `id`, its working copy in
+/// `cache`.
+fn in_stage_s(home: &str, cache: &std::path::Path, id: &str) -> crate::RunBuilder {
+    Run::builder(home).cache_dir(cache).stage("s").run_id(id)
+}
+
 fn put_shard(store: &Store, key: &str, records: &[TaggedText]) -> TestResult {
     let body = serde_json::json!({ "format": 1, "records": records });
     store.put(key, serde_json::to_vec(&body)?)?;
@@ -31,12 +37,7 @@ fn put_shard(store: &Store, key: &str, records: &[TaggedText]) -> TestResult {
 fn a_prunes_move_of_latest_never_decides_on_the_stage_index() -> TestResult {
     let home = "memory://attack-index-prune-latest/runs";
     let nodes = tempfile::tempdir()?;
-    let on = |id: &str| {
-        Run::builder(home)
-            .cache_dir(nodes.path().join("a"))
-            .stage("s")
-            .run_id(id)
-    };
+    let on = |id: &str| in_stage_s(home, nodes.path(), id);
     on("old").create()?.guard().finish()?;
     std::thread::sleep(std::time::Duration::from_millis(20));
     on("mid").create()?.guard().finish()?;
@@ -110,12 +111,7 @@ fn an_end_never_overwrites_a_file_of_the_stageless_run_of_the_stages_name() -> T
 fn a_removed_run_leaves_no_copy_of_its_records_in_the_home() -> TestResult {
     let home = "memory://attack-index-removed/runs";
     let nodes = tempfile::tempdir()?;
-    let on = |id: &str| {
-        Run::builder(home)
-            .cache_dir(nodes.path().join("a"))
-            .stage("s")
-            .run_id(id)
-    };
+    let on = |id: &str| in_stage_s(home, nodes.path(), id);
     on("kept").create()?.guard().finish()?;
     on("secret").create()?.guard().fail("nan")?;
     let done = Prune::new(home)
@@ -147,12 +143,7 @@ fn a_removed_run_leaves_no_copy_of_its_records_in_the_home() -> TestResult {
 fn an_end_of_a_run_with_a_summary_and_a_link_makes_the_requests_the_guide_says() -> TestResult {
     let home = "memory://attack-index-requests/runs";
     let nodes = tempfile::tempdir()?;
-    let on = |id: &str| {
-        Run::builder(home)
-            .cache_dir(nodes.path().join("a"))
-            .stage("s")
-            .run_id(id)
-    };
+    let on = |id: &str| in_stage_s(home, nodes.path(), id);
     let base = on("base").create()?;
     let run = on("r").create()?;
     run.summary().set("loss", 0.5)?;
